@@ -1,0 +1,37 @@
+package io.drover.core.engine;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/** A run in progress. Thread-safe. */
+public interface RunHandle {
+  String runId();
+
+  /**
+   * Cancels the run: queued tasks never start, running ones have their process trees killed, and the run ends
+   * CANCELLED. Idempotent.
+   */
+  void cancel(String reason);
+
+  /** Completes when every task has ended. */
+  CompletableFuture<RunResult> result();
+
+  /** Waits for the run to end. */
+  default RunResult await() {
+    return result().join();
+  }
+
+  /** Waits at most {@code timeout}; returns null if the run is still going. */
+  default RunResult await(Duration timeout) {
+    try {
+      return result().get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException(e.getCause());
+    }
+  }
+}

@@ -1,0 +1,48 @@
+package io.drover.core.engine;
+
+import io.drover.core.model.TaskSpec;
+import java.util.List;
+
+/**
+ * Observes a run. State changes arrive on the scheduler's thread, in order, and must return quickly; log lines
+ * arrive on the threads that produce them, so implementations must be thread-safe.
+ */
+public interface RunListener {
+  RunListener NOOP = new RunListener() {};
+
+  default void onRunStarted(String runId, int taskCount) {}
+
+  default void onTaskStateChanged(TaskSpec task, TaskState from, TaskState to, int attempt, String message) {}
+
+  default void onTaskLog(TaskSpec task, int attempt, String line) {}
+
+  default void onRunFinished(RunResult result) {}
+
+  /** All of them, in order. */
+  static RunListener of(List<RunListener> listeners) {
+    List<RunListener> ls = List.copyOf(listeners);
+    if (ls.isEmpty()) return NOOP;
+    if (ls.size() == 1) return ls.get(0);
+    return new RunListener() {
+      @Override
+      public void onRunStarted(String runId, int taskCount) {
+        for (RunListener l : ls) l.onRunStarted(runId, taskCount);
+      }
+
+      @Override
+      public void onTaskStateChanged(TaskSpec task, TaskState from, TaskState to, int attempt, String message) {
+        for (RunListener l : ls) l.onTaskStateChanged(task, from, to, attempt, message);
+      }
+
+      @Override
+      public void onTaskLog(TaskSpec task, int attempt, String line) {
+        for (RunListener l : ls) l.onTaskLog(task, attempt, line);
+      }
+
+      @Override
+      public void onRunFinished(RunResult result) {
+        for (RunListener l : ls) l.onRunFinished(result);
+      }
+    };
+  }
+}

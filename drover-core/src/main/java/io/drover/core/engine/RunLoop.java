@@ -1,0 +1,389 @@
+package io.drover.core.engine;
+
+import io.drover.core.model.TaskId;
+import io.drover.core.model.TaskSpec;
+import io.drover.core.plan.Plan;
+import io.drover.core.runner.TaskOutcome;
+import io.drover.core.runner.TaskRequest;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * One run: a single thread owns every task's state (flat arrays indexed like the plan), so the state machine needs
+ * no locks. Dispatchers report completions through {@link AttemptSink}s, which queue them for this thread.
+ */
+final class RunLoop implements RunHandle, Runnable {
+  private static final TaskState[] STATES = TaskState.values();
+  private static final byte PENDING = (byte) TaskState.PENDING.ordinal();
+  private static final byte READY = (byte) TaskState.READY.ordinal();
+  private static final byte RUNNING = (byte) TaskState.RUNNING.ordinal();
+  private static final byte RETRYING = (byte) TaskState.RETRYING.ordinal();
+
+  private final Plan plan;
+  private final Dispatcher dispatcher;
+  private final RunOptions options;
+  private final RunListener listener;
+  private final SecretMasker masker;
+  private final String runId;
+  private final int n;
+
+  // Task state, owned by the loop thread.
+  private final byte[] state;
+  private final int[] waitingOn;
+  private final int[] attempts;
+  private final long[] startNanos;
+  private final long[] endNanos;
+  private final String[] messages;
+  private final Map<String, Object>[] outputs;
+  private final AttemptHandle[] handles;
+  private final int[] ready;
+  private int readyHead;
+  private int readySize;
+  private int running;
+  private int finished;
+  private int failed;
+  private boolean cancelling;
+  private String cancelledBy;
+  private final PriorityQueue<Retry> retries = new PriorityQueue<>();
+  private final ArrayDeque<AttemptSink> local = new ArrayDeque<>();
+
+  // Shared with other threads.
+  private final ConcurrentLinkedQueue<Object> inbox = new ConcurrentLinkedQueue<>();
+  private final CompletableFuture<RunResult> result = new CompletableFuture<>();
+  private volatile boolean sleeping;
+  private volatile Thread thread;
+  private Instant startedAt;
+
+  private record Retry(long dueNanos, int task) implements Comparable<Retry> {
+    @Override
+    public int compareTo(Retry o) {
+      return Long.compare(dueNanos, o.dueNanos);
+    }
+  }
+
+  private record Cancel(String reason) {}
+
+  @SuppressWarnings("unchecked")
+  RunLoop(Plan plan, Dispatcher dispatcher, RunOptions options) {
+    this.plan = plan;
+    this.dispatcher = dispatcher;
+    this.options = options;
+    this.listener = options.listener();
+    this.runId = options.runId();
+    this.n = plan.size();
+    this.masker = SecretMasker.of(plan, options.params());
+    this.state = new byte[n];
+    this.waitingOn = new int[n];
+    this.attempts = new int[n];
+    this.startNanos = new long[n];
+    this.endNanos = new long[n];
+    this.messages = new String[n];
+    this.outputs = new Map[n];
+    this.handles = new AttemptHandle[n];
+    this.ready = new int[Math.max(1, n)];
+  }
+
+  void start() {
+    Thread t = new Thread(this, "drover-run-" + runId);
+    t.setDaemon(true);
+    thread = t;
+    t.start();
+  }
+
+  @Override
+  public String runId() {
+    return runId;
+  }
+
+  @Override
+  public CompletableFuture<RunResult> result() {
+    return result;
+  }
+
+  @Override
+  public void cancel(String reason) {
+    post(new Cancel(reason == null ? "cancelled" : reason));
+  }
+
+  private void post(Object event) {
+    inbox.offer(event);
+    if (sleeping) LockSupport.unpark(thread);
+  }
+
+  @Override
+  public void run() {
+    startedAt = Instant.now();
+    try {
+      safely(() -> listener.onRunStarted(runId, n));
+      for (int i = 0; i < n; i++) {
+        waitingOn[i] = plan.dependenciesOf(i).length;
+        if (waitingOn[i] == 0) makeReady(i);
+      }
+      loop();
+      RunResult r = buildResult();
+      safely(() -> listener.onRunFinished(r));
+      result.complete(r);
+    } catch (Throwable t) {
+      for (AttemptHandle h : handles) if (h != null) h.cancel("the scheduler stopped: " + t);
+      result.completeExceptionally(t);
+    }
+  }
+
+  private void loop() {
+    while (finished < n) {
+      Object e;
+      while ((e = local.poll()) != null || (e = inbox.poll()) != null) {
+        handle(e);
+      }
+      if (!retries.isEmpty()) fireDueRetries();
+      dispatchReady();
+      if (!local.isEmpty() || finished >= n) continue;
+      long parkNanos = retries.isEmpty() ? 0 : Math.max(1, retries.peek().dueNanos() - System.nanoTime());
+      sleeping = true;
+      if (inbox.isEmpty()) {
+        if (parkNanos == 0) LockSupport.park(this);
+        else LockSupport.parkNanos(this, parkNanos);
+      }
+      sleeping = false;
+    }
+  }
+
+  private void handle(Object e) {
+    if (e instanceof AttemptSink s) {
+      completed(s);
+    } else if (e instanceof Cancel c) {
+      cancelAll(c.reason(), true);
+    }
+  }
+
+  private void dispatchReady() {
+    while (running < options.concurrency() && readySize > 0 && !cancelling) {
+      int i = ready[readyHead];
+      readyHead = readyHead + 1 == ready.length ? 0 : readyHead + 1;
+      readySize--;
+      if (state[i] == READY) dispatch(i);
+    }
+  }
+
+  private void makeReady(int i) {
+    move(i, TaskState.READY, null);
+    int tail = readyHead + readySize;
+    ready[tail >= ready.length ? tail - ready.length : tail] = i;
+    readySize++;
+  }
+
+  private void dispatch(int i) {
+    TaskSpec spec = plan.task(i);
+    int attempt = ++attempts[i];
+    if (attempt == 1) startNanos[i] = System.nanoTime();
+    move(i, TaskState.RUNNING, null);
+    running++;
+    AttemptSink sink = new AttemptSink(this, i, attempt, spec);
+    try {
+      handles[i] = dispatcher.dispatch(new TaskRequest(runId, spec, attempt, paramsFor(spec), outputsOfDependencies(i)), sink);
+    } catch (RuntimeException ex) {
+      sink.completed(TaskOutcome.failed("could not start: " + ex.getMessage()));
+    }
+  }
+
+  private void completed(AttemptSink s) {
+    int i = s.task;
+    if (attempts[i] != s.attempt || state[i] != RUNNING) return; // a stale or duplicate report
+    running--;
+    handles[i] = null;
+    TaskOutcome o = s.outcome;
+    String message = masker.mask(o.message());
+    switch (o.status()) {
+      case SUCCEEDED -> {
+        endNanos[i] = System.nanoTime();
+        if (!o.outputs().isEmpty()) outputs[i] = o.outputs();
+        move(i, TaskState.SUCCEEDED, message);
+        for (int d : plan.dependentsOf(i)) {
+          if (--waitingOn[d] == 0 && state[d] == PENDING) makeReady(d);
+        }
+      }
+      case SKIPPED -> {
+        endNanos[i] = System.nanoTime();
+        move(i, TaskState.SKIPPED, message);
+        skipDependents(i, "was skipped");
+      }
+      case CANCELLED -> {
+        endNanos[i] = System.nanoTime();
+        move(i, TaskState.CANCELLED, message.isEmpty() ? cancelledBy : message);
+        skipDependents(i, "was cancelled");
+      }
+      case FAILED -> {
+        if (cancelling) {
+          endNanos[i] = System.nanoTime();
+          move(i, TaskState.CANCELLED, cancelledBy + (message.isEmpty() ? "" : " (" + message + ")"));
+        } else if (s.attempt < s.spec.maxAttempts()) {
+          move(i, TaskState.RETRYING, message);
+          long delay = s.spec.backoff().delayBefore(s.attempt + 1, options.random()).toNanos();
+          retries.add(new Retry(System.nanoTime() + delay, i));
+        } else {
+          endNanos[i] = System.nanoTime();
+          failed++;
+          move(i, TaskState.FAILED, message);
+          skipDependents(i, "failed");
+          if (options.failFast()) cancelAll("cancelled by --fail-fast after " + s.spec.id() + " failed", false);
+        }
+      }
+    }
+  }
+
+  private void fireDueRetries() {
+    long now = System.nanoTime();
+    while (!retries.isEmpty() && retries.peek().dueNanos() <= now) {
+      int i = retries.poll().task();
+      if (state[i] == RETRYING) makeReady(i);
+    }
+  }
+
+  /** Every task downstream of {@code i} that has not started is SKIPPED. */
+  private void skipDependents(int i, String what) {
+    int[] deps = plan.dependentsOf(i);
+    if (deps.length == 0) return;
+    String why = "skipped: dependency " + plan.task(i).id() + " " + what;
+    ArrayDeque<Integer> todo = new ArrayDeque<>();
+    for (int d : deps) todo.push(d);
+    while (!todo.isEmpty()) {
+      int d = todo.pop();
+      if (state[d] == PENDING) {
+        move(d, TaskState.SKIPPED, why);
+        for (int dd : plan.dependentsOf(d)) todo.push(dd);
+      }
+    }
+  }
+
+  private void cancelAll(String reason, boolean byUser) {
+    if (cancelling) return;
+    cancelling = true;
+    cancelledBy = byUser ? "cancelled: " + reason : reason;
+    retries.clear();
+    readySize = 0;
+    for (int i = 0; i < n; i++) {
+      byte s = state[i];
+      if (s == PENDING || s == READY || s == RETRYING) {
+        if (startNanos[i] != 0) endNanos[i] = System.nanoTime();
+        move(i, TaskState.CANCELLED, cancelledBy);
+      } else if (s == RUNNING && handles[i] != null) {
+        handles[i].cancel(cancelledBy);
+      }
+    }
+    if (byUser) userCancelled = true;
+  }
+
+  private boolean userCancelled;
+
+  private void move(int i, TaskState to, String message) {
+    TaskState from = STATES[state[i]];
+    if (!from.canMoveTo(to)) throw new IllegalTransitionException(plan.task(i).id(), from, to);
+    state[i] = (byte) to.ordinal();
+    if (message != null && !message.isEmpty()) messages[i] = message;
+    if (to.isTerminal()) finished++;
+    try {
+      listener.onTaskStateChanged(plan.task(i), from, to, attempts[i], message == null ? "" : message);
+    } catch (RuntimeException e) {
+      System.err.println("drover: a run listener failed: " + e);
+    }
+  }
+
+  private Map<String, Object> paramsFor(TaskSpec spec) {
+    Map<String, Object> runParams = options.params();
+    if (spec.params().isEmpty()) return runParams;
+    if (runParams.isEmpty()) return spec.params();
+    Map<String, Object> merged = new LinkedHashMap<>(spec.params());
+    merged.putAll(runParams);
+    return Collections.unmodifiableMap(merged);
+  }
+
+  private Map<TaskId, Map<String, Object>> outputsOfDependencies(int i) {
+    int[] deps = plan.dependenciesOf(i);
+    Map<TaskId, Map<String, Object>> out = null;
+    for (int d : deps) {
+      if (outputs[d] != null) {
+        if (out == null) out = new LinkedHashMap<>();
+        out.put(plan.task(d).id(), outputs[d]);
+      }
+    }
+    return out == null ? Map.of() : out;
+  }
+
+  private RunResult buildResult() {
+    RunStatus status = userCancelled ? RunStatus.CANCELLED : failed > 0 ? RunStatus.FAILED : RunStatus.SUCCEEDED;
+    List<TaskResult> tasks = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      long ms = startNanos[i] == 0 ? 0 : Math.max(0, (endNanos[i] - startNanos[i]) / 1_000_000);
+      tasks.add(new TaskResult(plan.task(i).id(), STATES[state[i]], attempts[i], ms,
+          messages[i] == null ? "" : messages[i], outputs[i] == null ? Map.of() : outputs[i]));
+    }
+    return new RunResult(runId, status, startedAt, Instant.now(), Collections.unmodifiableList(tasks));
+  }
+
+  private static void safely(Runnable r) {
+    try {
+      r.run();
+    } catch (RuntimeException e) {
+      System.err.println("drover: a run listener failed: " + e);
+    }
+  }
+
+  /** One attempt's report channel; also the completion event itself, so an attempt costs one allocation. */
+  private static final class AttemptSink implements TaskSink {
+    private static final VarHandle DONE;
+
+    static {
+      try {
+        DONE = MethodHandles.lookup().findVarHandle(AttemptSink.class, "done", int.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
+    private final RunLoop loop;
+    final int task;
+    final int attempt;
+    final TaskSpec spec;
+    TaskOutcome outcome;
+    @SuppressWarnings("unused")
+    private volatile int done;
+
+    AttemptSink(RunLoop loop, int task, int attempt, TaskSpec spec) {
+      this.loop = loop;
+      this.task = task;
+      this.attempt = attempt;
+      this.spec = spec;
+    }
+
+    @Override
+    public void log(String line) {
+      try {
+        loop.listener.onTaskLog(spec, attempt, loop.masker.mask(line));
+      } catch (RuntimeException e) {
+        System.err.println("drover: a run listener failed: " + e);
+      }
+    }
+
+    @Override
+    public void completed(TaskOutcome o) {
+      if (!DONE.compareAndSet(this, 0, 1)) return; // exactly once
+      this.outcome = o == null ? TaskOutcome.failed("no outcome reported") : o;
+      if (Thread.currentThread() == loop.thread) {
+        loop.local.add(this);
+      } else {
+        loop.post(this);
+      }
+    }
+  }
+}

@@ -1,0 +1,87 @@
+package io.drover.core.engine;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.random.RandomGenerator;
+
+/**
+ * How to run a plan. Immutable; build with {@link #builder()}, which validates at {@link Builder#build()}.
+ *
+ * @param runId the run's id; see {@link RunIds}
+ * @param concurrency how many attempts may run at once
+ * @param failFast cancel everything else once a task has failed for good
+ * @param params run parameters ({@code --param k=v}); they override a task's own {@code params}
+ * @param listener observes the run
+ * @param random jitter source for retry backoff
+ */
+public record RunOptions(
+    String runId, int concurrency, boolean failFast, Map<String, Object> params, RunListener listener,
+    RandomGenerator random) {
+
+  public static final int DEFAULT_CONCURRENCY = Runtime.getRuntime().availableProcessors();
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public Builder toBuilder() {
+    return new Builder().runId(runId).concurrency(concurrency).failFast(failFast).params(params).listener(listener)
+        .random(random);
+  }
+
+  /** Builds {@link RunOptions}; not thread-safe. */
+  public static final class Builder {
+    private String runId;
+    private int concurrency = DEFAULT_CONCURRENCY;
+    private boolean failFast;
+    private Map<String, Object> params = new LinkedHashMap<>();
+    private RunListener listener = RunListener.NOOP;
+    private RandomGenerator random;
+
+    public Builder runId(String runId) {
+      this.runId = runId;
+      return this;
+    }
+
+    public Builder concurrency(int concurrency) {
+      this.concurrency = concurrency;
+      return this;
+    }
+
+    public Builder failFast(boolean failFast) {
+      this.failFast = failFast;
+      return this;
+    }
+
+    public Builder params(Map<String, ?> params) {
+      this.params = new LinkedHashMap<>(params);
+      return this;
+    }
+
+    public Builder param(String key, Object value) {
+      this.params.put(key, value);
+      return this;
+    }
+
+    public Builder listener(RunListener listener) {
+      this.listener = listener;
+      return this;
+    }
+
+    public Builder random(RandomGenerator random) {
+      this.random = random;
+      return this;
+    }
+
+    public RunOptions build() {
+      if (concurrency < 1) {
+        throw new IllegalArgumentException("concurrency must be at least 1, got " + concurrency);
+      }
+      Objects.requireNonNull(listener, "listener");
+      return new RunOptions(runId == null ? RunIds.next() : runId, concurrency, failFast,
+          java.util.Collections.unmodifiableMap(new LinkedHashMap<>(params)), listener,
+          random == null ? RandomGenerator.getDefault() : random);
+    }
+  }
+}

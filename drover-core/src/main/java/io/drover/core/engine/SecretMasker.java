@@ -1,0 +1,65 @@
+package io.drover.core.engine;
+
+import io.drover.core.model.TaskSpec;
+import io.drover.core.plan.Plan;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Replaces secret values with {@code ***} in log lines and messages. A value is secret when its parameter or
+ * environment key looks like one ({@code TOKEN}, {@code password}, {@code api_key}, ...). Immutable, thread-safe.
+ */
+public final class SecretMasker {
+  /** Keys whose values are masked. */
+  public static final Pattern SECRET_KEY =
+      Pattern.compile("(?i).*(secret|token|passw(or)?d|pwd|api[_-]?key|credential|private[_-]?key|auth).*");
+
+  public static final String MASK = "***";
+  static final SecretMasker NONE = new SecretMasker(List.of());
+
+  private final String[] secrets;
+
+  public SecretMasker(Iterable<String> values) {
+    Set<String> set = new LinkedHashSet<>();
+    for (String v : values) if (v != null && v.length() >= 3) set.add(v);
+    List<String> sorted = new ArrayList<>(set);
+    sorted.sort(Comparator.comparingInt(String::length).reversed()); // longest first, so a prefix never leaks
+    this.secrets = sorted.toArray(new String[0]);
+  }
+
+  /** Secrets from the run parameters and from every task's params and env. */
+  public static SecretMasker of(Plan plan, Map<String, ?> runParams) {
+    List<String> values = new ArrayList<>();
+    collect(runParams, values);
+    for (int i = 0; i < plan.size(); i++) {
+      TaskSpec t = plan.task(i);
+      if (!t.params().isEmpty()) collect(t.params(), values);
+      if (!t.env().isEmpty()) collect(t.env(), values);
+    }
+    return values.isEmpty() ? NONE : new SecretMasker(values);
+  }
+
+  private static void collect(Map<String, ?> map, List<String> into) {
+    map.forEach((k, v) -> {
+      if (v != null && SECRET_KEY.matcher(k).matches()) into.add(String.valueOf(v));
+    });
+  }
+
+  public boolean isEmpty() {
+    return secrets.length == 0;
+  }
+
+  public String mask(String text) {
+    if (text == null || secrets.length == 0) return text;
+    String out = text;
+    for (String s : secrets) {
+      if (out.contains(s)) out = out.replace(s, MASK);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,13 @@
+package io.drover.core.engine;
+
+import io.drover.core.model.TaskId;
+import java.util.Map;
+
+/**
+ * How a task ended in a run.
+ *
+ * @param attempts attempts started (0 if it never ran)
+ * @param durationMillis from the start of its first attempt to its end; 0 if it never ran
+ */
+public record TaskResult(
+    TaskId id, TaskState state, int attempts, long durationMillis, String message, Map<String, Object> outputs) {}

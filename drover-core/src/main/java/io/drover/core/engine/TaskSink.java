@@ -1,0 +1,13 @@
+package io.drover.core.engine;
+
+import io.drover.core.runner.TaskOutcome;
+
+/**
+ * Where a dispatcher reports one attempt: its log lines while it runs, then its outcome exactly once. Both methods
+ * may be called from any thread.
+ */
+public interface TaskSink {
+  void log(String line);
+
+  void completed(TaskOutcome outcome);
+}

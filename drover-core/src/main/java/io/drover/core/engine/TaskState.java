@@ -1,0 +1,69 @@
+package io.drover.core.engine;
+
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The states of a task within a run, and the transitions allowed between them (the table is {@link #next()}).
+ *
+ * <pre>
+ * PENDING -> READY -> RUNNING -> SUCCEEDED | FAILED | CANCELLED | SKIPPED
+ *                       |  ^
+ *                       v  |  (RETRYING -> READY when the backoff has passed)
+ *                     RETRYING
+ * </pre>
+ *
+ * PENDING, READY and RETRYING may also end as CANCELLED (the run was cancelled) or SKIPPED (a dependency did not
+ * succeed).
+ */
+public enum TaskState {
+  PENDING,
+  READY,
+  RUNNING,
+  RETRYING,
+  SUCCEEDED,
+  FAILED,
+  CANCELLED,
+  SKIPPED;
+
+  private static final boolean[][] ALLOWED = new boolean[values().length][values().length];
+
+  static {
+    allow(PENDING, READY, CANCELLED, SKIPPED);
+    allow(READY, RUNNING, CANCELLED, SKIPPED);
+    allow(RUNNING, SUCCEEDED, FAILED, CANCELLED, SKIPPED, RETRYING);
+    allow(RETRYING, READY, CANCELLED, SKIPPED);
+  }
+
+  private static void allow(TaskState from, TaskState... to) {
+    for (TaskState t : to) ALLOWED[from.ordinal()][t.ordinal()] = true;
+  }
+
+  /** Whether a task may move from this state to {@code to}. */
+  public boolean canMoveTo(TaskState to) {
+    return ALLOWED[ordinal()][to.ordinal()];
+  }
+
+  /** The states this one may move to; empty for terminal states. */
+  public Set<TaskState> next() {
+    EnumSet<TaskState> out = EnumSet.noneOf(TaskState.class);
+    for (TaskState t : values()) if (canMoveTo(t)) out.add(t);
+    return out;
+  }
+
+  public boolean isTerminal() {
+    return this == SUCCEEDED || this == FAILED || this == CANCELLED || this == SKIPPED;
+  }
+
+  /** Checks a transition, throwing {@link IllegalTransitionException} naming the task and both states. */
+  public TaskState checkMoveTo(TaskState to, Object task) {
+    if (!canMoveTo(to)) throw new IllegalTransitionException(task, this, to);
+    return to;
+  }
+
+  /** Lower case, as printed and written to JSON. */
+  public String label() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+}

@@ -1,0 +1,256 @@
+package io.drover.core.lua;
+
+import io.drover.core.model.Durations;
+import io.drover.core.process.Cancellation;
+import io.drover.core.process.Commands;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.luaj.vm2.Globals;
+import org.luaj.vm2.LuaError;
+import org.luaj.vm2.LuaTable;
+import org.luaj.vm2.LuaValue;
+import org.luaj.vm2.Varargs;
+import org.luaj.vm2.lib.VarArgFunction;
+
+/** Drover's Lua modules: {@code log}, {@code exec}, {@code fs}, {@code env}, {@code json}. */
+final class Modules {
+  private Modules() {}
+
+  static void install(Globals g, LuaInterpreter in) {
+    g.rawset("log", log(in));
+    g.rawset("exec", exec(in));
+    g.rawset("fs", fs(in));
+    g.rawset("env", env(in));
+    g.rawset("json", json());
+  }
+
+  /** A Lua function from a lambda; Java exceptions become Lua errors naming the function. */
+  private static VarArgFunction fn(String name, Body body) {
+    return new VarArgFunction() {
+      @Override
+      public Varargs invoke(Varargs args) {
+        try {
+          return body.call(args);
+        } catch (LuaError e) {
+          throw e;
+        } catch (IOException | RuntimeException e) {
+          throw new LuaError(name + ": " + describe(e));
+        }
+      }
+    };
+  }
+
+  private static String describe(Exception e) {
+    if (e instanceof NoSuchFileException n) return "no such file: " + n.getFile();
+    if (e instanceof DirectoryNotEmptyException d) return "directory not empty: " + d.getFile() + " (use fs.rm(path, true))";
+    String m = e.getMessage();
+    return m == null ? e.getClass().getSimpleName() : m;
+  }
+
+  @FunctionalInterface
+  private interface Body {
+    Varargs call(Varargs args) throws IOException;
+  }
+
+  // ---- log ----
+
+  private static LuaTable log(LuaInterpreter in) {
+    LuaTable t = new LuaTable();
+    for (String level : new String[] {"debug", "info", "warn", "error"}) {
+      String prefix = "[" + level + "] ";
+      t.rawset(level, fn("log." + level, args -> {
+        StringBuilder sb = new StringBuilder(prefix);
+        for (int i = 1; i <= args.narg(); i++) {
+          if (i > 1) sb.append(' ');
+          sb.append(args.arg(i).tojstring());
+        }
+        TaskScope s = in.scope();
+        if (s == null) {
+          System.err.println(in.source().name() + ": " + sb);
+        } else {
+          s.log().line(sb.toString());
+        }
+        return LuaValue.NONE;
+      }));
+    }
+    return t;
+  }
+
+  // ---- exec ----
+
+  private static LuaTable exec(LuaInterpreter in) {
+    LuaTable t = new LuaTable();
+    VarArgFunction run = fn("exec.run", args -> {
+      TaskScope s = in.requireScope("exec.run");
+      LuaValue argvValue = args.arg1();
+      if (!argvValue.istable()) {
+        throw new LuaError("exec.run takes a list of arguments, like exec.run({\"ls\", \"-l\"}); got a " + argvValue.typename());
+      }
+      List<String> argv = new ArrayList<>();
+      LuaTable a = (LuaTable) argvValue;
+      for (int i = 1; i <= a.length(); i++) argv.add(a.get(i).checkjstring());
+      if (argv.isEmpty()) throw new LuaError("exec.run: the argument list is empty");
+      LuaValue opts = args.arg(2);
+      Path dir = s.workdir();
+      Map<String, String> env = new LinkedHashMap<>(s.env());
+      Cancellation cancel = s.cancellation();
+      Cancellation own = null;
+      if (opts.istable()) {
+        if (!opts.get("dir").isnil()) dir = confine(s, opts.get("dir").checkjstring());
+        LuaValue e = opts.get("env");
+        if (e.istable()) {
+          LuaValue k = LuaValue.NIL;
+          while (true) {
+            Varargs kv = e.next(k);
+            if ((k = kv.arg1()).isnil()) break;
+            env.put(k.tojstring(), kv.arg(2).tojstring());
+          }
+        }
+        if (!opts.get("timeout").isnil()) {
+          // A timeout of its own: a child cancellation that the task's cancellation also fires.
+          Cancellation child = new Cancellation();
+          own = child;
+          long ms = Durations.parse(opts.get("timeout").tojstring()).toMillis();
+          Cancellation.Registration reg = cancel.onCancel(() -> child.cancel(Cancellation.Cause.CANCELLED, "cancelled"));
+          Thread timer = Thread.ofVirtual().start(() -> {
+            try {
+              Thread.sleep(ms);
+              child.cancel(Cancellation.Cause.TIMED_OUT, "timed out");
+            } catch (InterruptedException ignored) {
+              // finished first
+            }
+          });
+          try {
+            return result(Commands.capture(argv, dir, env, child), in);
+          } finally {
+            timer.interrupt();
+            reg.close();
+          }
+        }
+      }
+      return result(Commands.capture(argv, dir, env, own == null ? cancel : own), in);
+    });
+    t.rawset("run", run);
+    LuaTable meta = new LuaTable();
+    meta.rawset("__call", fn("exec", args -> run.invoke(args.subargs(2))));
+    t.setmetatable(meta);
+    return t;
+  }
+
+  private static Varargs result(Commands.Captured c, LuaInterpreter in) {
+    in.checkStop();
+    return LuaValue.varargsOf(new LuaValue[] {LuaValue.valueOf(c.stdout()), LuaValue.valueOf(c.stderr()), LuaValue.valueOf(c.code())});
+  }
+
+  // ---- fs ----
+
+  /** Resolves a path inside the task's working directory, refusing absolute paths, {@code ..} and escaping links. */
+  static Path confine(TaskScope s, String path) throws IOException {
+    Path root = s.workdir().toAbsolutePath().normalize();
+    Path p = Path.of(path);
+    if (p.isAbsolute()) throw new LuaError("path '" + path + "' is absolute: fs works inside the task's working directory only");
+    Path resolved = root.resolve(p).normalize();
+    if (!resolved.startsWith(root)) throw new LuaError("path '" + path + "' leaves the task's working directory");
+    // Follow links on the part that exists: it must still be inside the (real) root.
+    Path realRoot = root.toRealPath();
+    Path existing = resolved;
+    while (existing != null && !Files.exists(existing, LinkOption.NOFOLLOW_LINKS)) existing = existing.getParent();
+    if (existing != null && existing.startsWith(root)) {
+      Path real = Files.exists(existing) ? existing.toRealPath() : existing;
+      if (!real.startsWith(realRoot)) throw new LuaError("path '" + path + "' leads out of the task's working directory through a link");
+    }
+    return resolved;
+  }
+
+  private static LuaTable fs(LuaInterpreter in) {
+    LuaTable t = new LuaTable();
+    t.rawset("read", fn("fs.read", a -> {
+      Path p = confine(in.requireScope("fs.read"), a.checkjstring(1));
+      return LuaValue.valueOf(Files.readString(p, StandardCharsets.UTF_8));
+    }));
+    t.rawset("write", fn("fs.write", a -> {
+      Path p = confine(in.requireScope("fs.write"), a.checkjstring(1));
+      if (p.getParent() != null) Files.createDirectories(p.getParent());
+      Files.writeString(p, a.arg(2).checkjstring(), StandardCharsets.UTF_8);
+      return LuaValue.NONE;
+    }));
+    t.rawset("append", fn("fs.append", a -> {
+      Path p = confine(in.requireScope("fs.append"), a.checkjstring(1));
+      if (p.getParent() != null) Files.createDirectories(p.getParent());
+      Files.writeString(p, a.arg(2).checkjstring(), StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      return LuaValue.NONE;
+    }));
+    t.rawset("exists", fn("fs.exists", a -> {
+      Path p = confine(in.requireScope("fs.exists"), a.checkjstring(1));
+      return LuaValue.valueOf(Files.exists(p));
+    }));
+    t.rawset("list", fn("fs.list", a -> {
+      Path p = confine(in.requireScope("fs.list"), a.optjstring(1, "."));
+      LuaTable out = new LuaTable();
+      try (Stream<Path> s = Files.list(p)) {
+        List<String> names = s.map(x -> x.getFileName().toString()).sorted().toList();
+        for (int i = 0; i < names.size(); i++) out.rawset(i + 1, LuaValue.valueOf(names.get(i)));
+      }
+      return out;
+    }));
+    t.rawset("mkdir", fn("fs.mkdir", a -> {
+      Files.createDirectories(confine(in.requireScope("fs.mkdir"), a.checkjstring(1)));
+      return LuaValue.NONE;
+    }));
+    t.rawset("rm", fn("fs.rm", a -> {
+      TaskScope s = in.requireScope("fs.rm");
+      Path p = confine(s, a.checkjstring(1));
+      if (p.equals(s.workdir().toAbsolutePath().normalize())) throw new LuaError("fs.rm: refusing to remove the working directory itself");
+      boolean recursive = a.optboolean(2, false);
+      if (recursive && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+        try (Stream<Path> walk = Files.walk(p)) {
+          for (Path x : walk.sorted(Comparator.reverseOrder()).toList()) Files.delete(x);
+        }
+      } else {
+        Files.deleteIfExists(p);
+      }
+      return LuaValue.NONE;
+    }));
+    return t;
+  }
+
+  // ---- env ----
+
+  private static LuaTable env(LuaInterpreter in) {
+    LuaTable t = new LuaTable();
+    t.rawset("get", fn("env.get", a -> {
+      String name = a.checkjstring(1);
+      TaskScope s = in.scope();
+      String v = s != null ? s.env().get(name) : null;
+      if (v == null) v = System.getenv(name);
+      return v == null ? a.arg(2) : LuaValue.valueOf(v);
+    }));
+    t.rawset("set", fn("env.set", a -> {
+      TaskScope s = in.requireScope("env.set");
+      s.env().put(a.checkjstring(1), a.arg(2).checkjstring());
+      return LuaValue.NONE;
+    }));
+    return t;
+  }
+
+  // ---- json ----
+
+  private static LuaTable json() {
+    LuaTable t = new LuaTable();
+    t.rawset("encode", fn("json.encode", a -> LuaValue.valueOf(Json.write(LuaConvert.toJava(a.arg1())))));
+    t.rawset("decode", fn("json.decode", a -> LuaConvert.toLua(Json.read(a.checkjstring(1)))));
+    return t;
+  }
+}

@@ -1,0 +1,71 @@
+package io.drover.core.model;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One task of a workflow, with its group's defaults already applied.
+ *
+ * @param id group and name
+ * @param description free text, may be empty
+ * @param command what to run
+ * @param dependsOn the tasks that must succeed first
+ * @param params parameters from the file (the run's {@code --param}s override them)
+ * @param env extra environment variables
+ * @param workdir working directory, relative to the run's base directory; empty for the base itself
+ * @param retries how many times a failed attempt is tried again (0: one attempt in all)
+ * @param backoff the wait between attempts
+ * @param timeout the limit of one attempt, or {@code null} for none
+ * @param runIf a condition checked before the first attempt; false means SKIPPED; {@code null} for none
+ * @param delegateTo where to run it, or {@code null} to run wherever the run's dispatcher runs tasks
+ * @param queue the queue name in cluster mode, or {@code null} for the default
+ * @param tags routing tags in cluster mode
+ * @param location where the task is written
+ */
+public record TaskSpec(
+    TaskId id,
+    String description,
+    Command command,
+    List<TaskId> dependsOn,
+    Map<String, Object> params,
+    Map<String, String> env,
+    String workdir,
+    int retries,
+    Backoff backoff,
+    Duration timeout,
+    Command runIf,
+    Delegation delegateTo,
+    String queue,
+    Map<String, String> tags,
+    SourceLocation location) {
+
+  public TaskSpec {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(command, "command of " + id);
+    description = description == null ? "" : description;
+    dependsOn = List.copyOf(dependsOn);
+    params = params.isEmpty() ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(params));
+    env = env.isEmpty() ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(env));
+    workdir = workdir == null ? "" : workdir;
+    if (retries < 0) throw new IllegalArgumentException("retries of " + id + " must be >= 0");
+    backoff = backoff == null ? Backoff.DEFAULT : backoff;
+    if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
+      throw new IllegalArgumentException("timeout of " + id + " must be positive");
+    }
+    tags = tags.isEmpty() ? Map.of() : Map.copyOf(tags);
+    location = location == null ? SourceLocation.UNKNOWN : location;
+  }
+
+  /** A task with only an id, a command and dependencies; everything else at its default. For Java callers. */
+  public static TaskSpec of(TaskId id, Command command, List<TaskId> dependsOn) {
+    return new TaskSpec(id, "", command, dependsOn, Map.of(), Map.of(), "", 0, Backoff.DEFAULT, null, null,
+        null, null, Map.of(), SourceLocation.UNKNOWN);
+  }
+
+  /** Attempts in all: {@code retries + 1}. */
+  public int maxAttempts() {
+    return retries + 1;
+  }
+}

@@ -1,0 +1,110 @@
+package io.drover.core.process;
+
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs one command to its end under a {@link Cancellation}: on cancel or timeout its whole process tree is killed.
+ * When the command exits normally, background children that still hold its output are killed too, so a task never
+ * leaves processes behind. Thread-safe; all methods are static.
+ */
+public final class Commands {
+  /** Output kept per stream by {@link #capture}; the rest is dropped and noted. */
+  public static final int MAX_CAPTURE_BYTES = 16 * 1024 * 1024;
+
+  private static final long LINGER_MILLIS = 200;
+
+  private Commands() {}
+
+  /** How a command ended. {@code stopped} is true when the cancellation fired while it ran. */
+  public record Exit(int code, String lastLine, boolean stopped) {}
+
+  /** How a captured command ended, with its stdout and stderr. */
+  public record Captured(int code, String stdout, String stderr, boolean stopped) {}
+
+  /** Runs {@code argv}, sending stdout and stderr line by line to {@code log}. */
+  public static Exit logged(List<String> argv, Path dir, Map<String, String> env, TaskLog log, Cancellation cancel)
+      throws IOException {
+    Process p = ProcessTree.start(argv, dir, env, true);
+    String[] last = {""};
+    Thread reader = Thread.ofVirtual().name("drover-out-" + p.pid()).start(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = r.readLine()) != null) {
+          log.line(line);
+          if (!line.isBlank()) last[0] = line;
+        }
+      } catch (IOException e) {
+        // the stream closes when the tree is killed
+      }
+    });
+    int code = waitFor(p, cancel, reader);
+    return new Exit(code, last[0], cancel.isCancelled());
+  }
+
+  /** Runs {@code argv} and returns its stdout and stderr, each up to {@link #MAX_CAPTURE_BYTES}. */
+  public static Captured capture(List<String> argv, Path dir, Map<String, String> env, Cancellation cancel)
+      throws IOException {
+    Process p = ProcessTree.start(argv, dir, env, false);
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    Thread errReader = Thread.ofVirtual().start(() -> drain(p.getErrorStream(), err));
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    Thread outReader = Thread.ofVirtual().start(() -> drain(p.getInputStream(), out));
+    int code = waitFor(p, cancel, outReader, errReader);
+    return new Captured(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8),
+        cancel.isCancelled());
+  }
+
+  private static int waitFor(Process p, Cancellation cancel, Thread... readers) {
+    // Killing may wait out a grace period: never do it on the thread that cancels (a scheduler or a timer).
+    try (Cancellation.Registration ignored =
+        cancel.onCancel(() -> Thread.ofVirtual().start(() -> ProcessTree.kill(p, ProcessTree.DEFAULT_GRACE_MILLIS)))) {
+      int code = p.waitFor();
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LINGER_MILLIS);
+      boolean lingering = false;
+      for (Thread r : readers) {
+        r.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+        lingering |= r.isAlive();
+      }
+      if (lingering) {
+        ProcessTree.killRemains(p); // children still hold the output open: the task is over, so are they
+        for (Thread r : readers) join(r);
+      }
+      return code;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      ProcessTree.kill(p, 0);
+      return -1;
+    }
+  }
+
+  private static void drain(InputStream in, ByteArrayOutputStream into) {
+    byte[] buf = new byte[8192];
+    try (in) {
+      int r;
+      while ((r = in.read(buf)) >= 0) {
+        if (into.size() < MAX_CAPTURE_BYTES) {
+          into.write(buf, 0, Math.min(r, MAX_CAPTURE_BYTES - into.size()));
+        }
+      }
+    } catch (IOException e) {
+      // closed by a kill
+    }
+  }
+
+  private static void join(Thread t) {
+    try {
+      t.join(TimeUnit.SECONDS.toMillis(10));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

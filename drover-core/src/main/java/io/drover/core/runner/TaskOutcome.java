@@ -1,0 +1,43 @@
+package io.drover.core.runner;
+
+import java.util.Map;
+
+/**
+ * How one attempt ended. Outputs are JSON-like values: strings, numbers, booleans, lists and maps of them.
+ *
+ * @param status how it ended
+ * @param message one line for people: a function's message, a shell task's last line, or the error
+ * @param outputs values for dependents (empty unless SUCCEEDED)
+ */
+public record TaskOutcome(Status status, String message, Map<String, Object> outputs) {
+  /** How an attempt ended. */
+  public enum Status {
+    SUCCEEDED,
+    FAILED,
+    SKIPPED,
+    CANCELLED
+  }
+
+  public static final TaskOutcome OK = new TaskOutcome(Status.SUCCEEDED, "", Map.of());
+
+  public TaskOutcome {
+    message = message == null ? "" : message;
+    outputs = outputs == null || outputs.isEmpty() ? Map.of() : outputs;
+  }
+
+  public static TaskOutcome succeeded(String message, Map<String, Object> outputs) {
+    return new TaskOutcome(Status.SUCCEEDED, message, outputs);
+  }
+
+  public static TaskOutcome failed(String message) {
+    return new TaskOutcome(Status.FAILED, message, Map.of());
+  }
+
+  public static TaskOutcome skipped(String message) {
+    return new TaskOutcome(Status.SKIPPED, message, Map.of());
+  }
+
+  public static TaskOutcome cancelled(String message) {
+    return new TaskOutcome(Status.CANCELLED, message, Map.of());
+  }
+}
