@@ -122,7 +122,7 @@ public final class WorkflowLoader {
       }
       List<String> names = new ArrayList<>();
       for (LuaValue key : keys((LuaTable) defs)) {
-        if (!key.isstring() || key.isnumber()) {
+        if (!isString(key)) {
           throw new WorkflowException(at(0), "TaskDefinitions holds a value under " + key.tojstring()
               + ": its keys must be group names, like build = { tasks = { ... } }");
         }
@@ -184,7 +184,7 @@ public final class WorkflowLoader {
     private TaskSpec task(String group, int index, Fields t, Fields g) {
       LuaValue nameValue = t.raw("name");
       if (nameValue.isnil()) throw t.error("name", t.what + " has no name");
-      if (!nameValue.isstring() || nameValue.isnumber()) throw t.error("name", "the name of " + t.what + " must be a string");
+      if (!isString(nameValue)) throw t.error("name", "the name of " + t.what + " must be a string");
       String name = nameValue.tojstring();
       if (!TaskId.isValidName(name)) {
         throw t.error("name", "bad task name '" + name + "' in group '" + group + "': use letters, digits, '_' and '-'");
@@ -240,7 +240,7 @@ public final class WorkflowLoader {
       LuaValue v = f.raw("depends_on");
       if (v.isnil()) return;
       List<LuaValue> items = new ArrayList<>();
-      if (v.isstring() && !v.isnumber()) {
+      if (isString(v)) {
         items.add(v);
       } else if (v.istable()) {
         LuaTable l = (LuaTable) v;
@@ -249,7 +249,7 @@ public final class WorkflowLoader {
         throw f.error("depends_on", "depends_on of " + f.what + " must be a task name or a list of them, not a " + v.typename());
       }
       for (LuaValue item : items) {
-        if (!item.isstring() || item.isnumber()) throw f.error("depends_on", "depends_on of " + f.what + " must list task names (strings)");
+        if (!isString(item)) throw f.error("depends_on", "depends_on of " + f.what + " must list task names (strings)");
         String s = item.tojstring();
         TaskId id;
         if (s.contains(".")) {
@@ -267,7 +267,7 @@ public final class WorkflowLoader {
 
     private Command command(LuaValue v, Fields f, String field, Command.LuaFunction asFunction) {
       if (v.isfunction()) return asFunction;
-      if (v.isstring()) {
+      if (isString(v)) {
         String s = v.tojstring();
         if (s.isBlank()) throw f.error(field, field + " of " + f.what + " is empty");
         return new Command.Shell(s);
@@ -297,7 +297,7 @@ public final class WorkflowLoader {
         this.what = what;
         this.lines = lines;
         for (LuaValue k : keys(table)) {
-          if (!k.isstring() || k.isnumber()) {
+          if (!isString(k)) {
             throw new WorkflowException(at(lines.line()), what + " has a value without a field name (" + k.tojstring() + " = ...)");
           }
           String key = k.tojstring();
@@ -334,7 +334,7 @@ public final class WorkflowLoader {
       int nonNegativeInt(String field, int def) {
         LuaValue v = raw(field);
         if (v.isnil()) return def;
-        if (!v.isnumber() || v.isstring() || v.todouble() != Math.rint(v.todouble()) || v.todouble() < 0 || v.todouble() > 1000) {
+        if (v.type() != LuaValue.TNUMBER || v.todouble() != Math.rint(v.todouble()) || v.todouble() < 0 || v.todouble() > 1000) {
           throw error(field, field + " of " + what + " must be a whole number from 0 to 1000, not " + show(v));
         }
         return v.toint();
@@ -467,8 +467,13 @@ public final class WorkflowLoader {
     }
   }
 
+  /** A real string: LuaJ's isstring() is also true for numbers. */
+  private static boolean isString(LuaValue v) {
+    return v.type() == LuaValue.TSTRING;
+  }
+
   private static String show(LuaValue v) {
-    return v.isstring() ? "'" + v.tojstring() + "'" : v.tojstring();
+    return isString(v) ? "'" + v.tojstring() + "'" : v.tojstring();
   }
 
   private static List<LuaValue> keys(LuaTable t) {

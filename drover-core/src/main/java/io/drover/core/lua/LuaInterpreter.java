@@ -22,6 +22,7 @@ import org.luaj.vm2.compiler.LuaC;
 import org.luaj.vm2.lib.Bit32Lib;
 import org.luaj.vm2.lib.CoroutineLib;
 import org.luaj.vm2.lib.DebugLib;
+import org.luaj.vm2.lib.PackageLib;
 import org.luaj.vm2.lib.StringLib;
 import org.luaj.vm2.lib.TableLib;
 import org.luaj.vm2.lib.ThreeArgFunction;
@@ -81,6 +82,7 @@ public final class LuaInterpreter {
   private Globals sandbox() {
     Globals g = new Globals();
     g.load(new JseBaseLib());
+    g.load(new PackageLib()); // the libraries register in package.loaded; package itself is removed below
     g.load(new TableLib());
     g.load(new StringLib());
     g.load(new Bit32Lib());

@@ -1,0 +1,72 @@
+package io.drover.cli;
+
+import io.drover.core.Version;
+import io.drover.core.WorkflowException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The {@code drover} command. Exit codes: 0 success, 1 a task failed, 2 invalid input, 130 interrupted. */
+@Command(
+    name = "drover",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.VersionProvider.class,
+    description = "Runs Lua workflows of shell commands and Lua functions: on this machine, on agents, or on a fleet.",
+    subcommands = {RunCommand.class, ValidateCommand.class, PlanCommand.class, RunsCommand.class,
+        CommandLine.HelpCommand.class})
+public final class Main {
+  public static final int OK = 0;
+  public static final int TASK_FAILED = 1;
+  public static final int INVALID_INPUT = 2;
+  public static final int INTERRUPTED = 130;
+
+  @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, description = "Show stack traces of errors.")
+  boolean verbose;
+
+  public static void main(String[] args) {
+    System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /** Runs the command line and returns the exit code; output goes to the given writers. */
+  public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+    Main main = new Main();
+    CommandLine cl = new CommandLine(main);
+    cl.setOut(out);
+    cl.setErr(err);
+    cl.setCaseInsensitiveEnumValuesAllowed(true);
+    cl.setParameterExceptionHandler((ex, a) -> {
+      err.println("drover: " + ex.getMessage());
+      CommandLine c = ex.getCommandLine();
+      err.println("Try '" + c.getCommandSpec().qualifiedName() + " --help'.");
+      return INVALID_INPUT;
+    });
+    cl.setExecutionExceptionHandler((ex, c, parsed) -> {
+      boolean verbose = args != null && java.util.Arrays.asList(args).contains("--verbose");
+      if (ex instanceof WorkflowException || ex instanceof UserException) {
+        err.println("drover: " + ex.getMessage());
+        if (verbose) ex.printStackTrace(err);
+        return INVALID_INPUT;
+      }
+      err.println("drover: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
+      if (verbose) ex.printStackTrace(err);
+      else err.println("(run with --verbose for details)");
+      return TASK_FAILED;
+    });
+    return cl.execute(args);
+  }
+
+  /** Invalid input that is not in a workflow file: a bad flag value, an unknown run id. Exit code 2. */
+  static final class UserException extends RuntimeException {
+    UserException(String message) {
+      super(message);
+    }
+  }
+
+  static final class VersionProvider implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"drover " + Version.current() + " (Java " + Runtime.version() + ")"};
+    }
+  }
+}

@@ -1,0 +1,165 @@
+package io.drover.cli;
+
+import io.drover.core.engine.LocalDispatcher;
+import io.drover.core.engine.RunHandle;
+import io.drover.core.engine.RunIds;
+import io.drover.core.engine.RunListener;
+import io.drover.core.engine.RunOptions;
+import io.drover.core.engine.RunResult;
+import io.drover.core.engine.RunStatus;
+import io.drover.core.engine.Scheduler;
+import io.drover.core.engine.SecretMasker;
+import io.drover.core.engine.TaskResult;
+import io.drover.core.engine.TaskState;
+import io.drover.core.plan.Plan;
+import io.drover.core.record.RunJson;
+import io.drover.core.record.RunRecorder;
+import io.drover.core.record.RunStore;
+import io.drover.core.runner.TaskKinds;
+import io.drover.core.runner.TaskRunner;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code drover run FILE}: runs a workflow on this machine and exits with its status. */
+@Command(name = "run", description = {
+    "Run a workflow on this machine.",
+    "Exit codes: 0 all tasks succeeded, 1 a task failed, 2 invalid input, 130 interrupted."})
+final class RunCommand implements Callable<Integer> {
+  private static final int SUMMARY_ROWS = 60;
+
+  @Mixin WorkflowArgs workflow;
+
+  @Option(names = {"-p", "--param"}, paramLabel = "KEY=VALUE", description = "A run parameter (params.KEY in Lua, $DROVER_PARAM_KEY in shell). Repeatable.")
+  List<String> params = new ArrayList<>();
+
+  @Option(names = {"-c", "--concurrency"}, paramLabel = "N", description = "Tasks running at once. Default: the number of cores (${DEFAULT-VALUE}).")
+  int concurrency = RunOptions.DEFAULT_CONCURRENCY;
+
+  @Option(names = "--fail-fast", description = "Cancel everything else as soon as a task has failed for good.")
+  boolean failFast;
+
+  @Option(names = "--json", description = "Print one JSON object with the result on stdout (progress goes to stderr).")
+  boolean json;
+
+  @Option(names = "--follow-logs", description = "Print every task's log lines as they come, prefixed by the task.")
+  boolean followLogs;
+
+  @Option(names = "--workdir", paramLabel = "DIR", description = "The directory relative task workdirs resolve against. Default: the current directory.")
+  Path workdir;
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    if (concurrency < 1) throw new Main.UserException("--concurrency must be at least 1, got " + concurrency);
+    Map<String, Object> runParams = parseParams(params);
+    WorkflowArgs.Loaded loaded = workflow.load();
+    Plan plan = loaded.plan();
+    LocalOnly.check(plan);
+
+    Path cwd = Path.of("").toAbsolutePath();
+    Path base = workdir == null ? cwd : workdir.toAbsolutePath().normalize();
+    if (!Files.isDirectory(base)) throw new Main.UserException("--workdir " + workdir + " is not a directory");
+    RunStore store = RunStore.in(cwd);
+    String runId = RunIds.next();
+    Path scratch = store.dirOf(runId).resolve("tmp");
+
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter progressOut = json ? spec.commandLine().getErr() : out;
+    boolean interactive = Terminal.isInteractive(json);
+    ConsoleReporter reporter = new ConsoleReporter(progressOut, interactive, Terminal.colors(interactive), followLogs);
+    Map<String, Object> shownParams = masked(runParams);
+    RunRecorder recorder = new RunRecorder(store, workflow.file.toString(), shownParams);
+
+    RunOptions options = RunOptions.builder().runId(runId).concurrency(concurrency).failFast(failFast)
+        .params(runParams).listener(RunListener.of(List.of(recorder, reporter))).build();
+    TaskRunner runner = new TaskRunner(loaded.workflow().lua(), TaskKinds.discover());
+    RunResult result;
+    try (LocalDispatcher dispatcher = new LocalDispatcher(runner, base, scratch)) {
+      RunHandle handle = Scheduler.start(plan, dispatcher, options);
+      Signals.onInterrupt(handle);
+      result = handle.await();
+    } finally {
+      reporter.close();
+      deleteQuietly(scratch);
+    }
+    if (json) {
+      out.println(RunJson.write(RunJson.toMap(result, workflow.file.toString(), shownParams), false));
+    } else {
+      printSummary(out, result, store.dirOf(runId), cwd);
+    }
+    out.flush();
+    return result.status().exitCode();
+  }
+
+  static Map<String, Object> parseParams(List<String> raw) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (String p : raw) {
+      int eq = p.indexOf('=');
+      if (eq <= 0) throw new Main.UserException("bad --param '" + p + "': write key=value");
+      String key = p.substring(0, eq).strip();
+      if (!key.matches("[A-Za-z_][A-Za-z0-9_.-]*")) {
+        throw new Main.UserException("bad --param key '" + key + "': use letters, digits, '_', '-' and '.'");
+      }
+      m.put(key, p.substring(eq + 1));
+    }
+    return m;
+  }
+
+  private static Map<String, Object> masked(Map<String, Object> params) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    params.forEach((k, v) -> m.put(k, SecretMasker.SECRET_KEY.matcher(k).matches() ? SecretMasker.MASK : v));
+    return m;
+  }
+
+  private static void printSummary(PrintWriter out, RunResult r, Path recordDir, Path cwd) {
+    List<TaskResult> rows = new ArrayList<>(r.tasks());
+    int hidden = 0;
+    if (rows.size() > SUMMARY_ROWS) {
+      // Keep what needs attention: anything but SUCCEEDED first, then as written.
+      rows.sort(Comparator.comparing((TaskResult t) -> t.state() == TaskState.SUCCEEDED));
+      hidden = rows.size() - SUMMARY_ROWS;
+      rows = rows.subList(0, SUMMARY_ROWS);
+    }
+    List<List<String>> cells = new ArrayList<>();
+    for (TaskResult t : rows) {
+      cells.add(List.of(t.id().toString(), t.state().label(), Integer.toString(t.attempts()),
+          t.attempts() == 0 ? "-" : Format.seconds(t.durationMillis()), Format.clip(t.message(), 80)));
+    }
+    out.println();
+    out.print(Format.table(List.of("TASK", "STATUS", "ATTEMPTS", "DURATION", "MESSAGE"), cells));
+    if (hidden > 0) out.println("... and " + hidden + " more succeeded tasks (drover runs show " + r.runId() + ")");
+    Map<TaskState, AtomicInteger> counts = new LinkedHashMap<>();
+    for (TaskResult t : r.tasks()) counts.computeIfAbsent(t.state(), s -> new AtomicInteger()).incrementAndGet();
+    StringBuilder sb = new StringBuilder();
+    counts.forEach((s, c) -> sb.append(sb.isEmpty() ? "" : ", ").append(c.get()).append(' ').append(s.label()));
+    long ms = r.finishedAt().toEpochMilli() - r.startedAt().toEpochMilli();
+    String rel = cwd.relativize(recordDir).toString();
+    out.println();
+    out.println("run " + r.runId() + " " + r.status().label() + " in " + Format.seconds(ms) + " (" + sb + "); record: " + rel);
+    if (r.status() == RunStatus.FAILED) out.println("logs: drover runs show " + r.runId() + " --logs");
+  }
+
+  private static void deleteQuietly(Path dir) {
+    if (!Files.exists(dir)) return;
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+    } catch (IOException e) {
+      // leftovers of a scratch directory are harmless
+    }
+  }
+}

@@ -1,0 +1,32 @@
+package io.drover.core;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
+
+/** Drover's version, from the build. */
+public final class Version {
+  private static final String VERSION = load();
+
+  private Version() {}
+
+  private static String load() {
+    try (InputStream in = Version.class.getResourceAsStream("version.properties")) {
+      Properties p = new Properties();
+      if (in != null) p.load(in);
+      return p.getProperty("version", "dev");
+    } catch (IOException e) {
+      return "dev";
+    }
+  }
+
+  public static String current() {
+    return VERSION;
+  }
+
+  /** {@code major.minor}: peers of different major.minor refuse each other. */
+  public static String majorMinor() {
+    String[] p = VERSION.split("[.-]");
+    return p.length >= 2 ? p[0] + "." + p[1] : VERSION;
+  }
+}

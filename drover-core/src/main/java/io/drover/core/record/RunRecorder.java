@@ -1,0 +1,105 @@
+package io.drover.core.record;
+
+import io.drover.core.engine.RunListener;
+import io.drover.core.engine.RunResult;
+import io.drover.core.engine.RunStatus;
+import io.drover.core.engine.TaskState;
+import io.drover.core.model.TaskSpec;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Records a run in a {@link RunStore}: {@code run.json} when it starts and when it ends, and each task's log lines
+ * (a file is created only for tasks that log). Thread-safe.
+ */
+public final class RunRecorder implements RunListener {
+  private final RunStore store;
+  private final String workflow;
+  private final Map<String, ?> params;
+  private final Map<String, BufferedWriter> logs = new ConcurrentHashMap<>();
+  private volatile String runId;
+
+  /** @param params run parameters as they may be shown (secrets already masked) */
+  public RunRecorder(RunStore store, String workflow, Map<String, ?> params) {
+    this.store = store;
+    this.workflow = workflow;
+    this.params = params;
+  }
+
+  @Override
+  public void onRunStarted(String id, int taskCount) {
+    this.runId = id;
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("run_id", id);
+    m.put("status", RunStatus.RUNNING.label());
+    m.put("workflow", workflow);
+    m.put("started_at", Instant.now().toString());
+    m.put("finished_at", null);
+    m.put("params", params);
+    m.put("task_count", taskCount);
+    m.put("tasks", List.of());
+    store.write(id, m);
+  }
+
+  @Override
+  public void onTaskLog(TaskSpec task, int attempt, String line) {
+    String key = task.id().toString();
+    BufferedWriter w = logs.computeIfAbsent(key, k -> open(k));
+    synchronized (w) {
+      try {
+        w.write(line);
+        w.newLine();
+        w.flush();
+      } catch (IOException e) {
+        // a full disk must not stop the run; the line is still on the console if followed
+      }
+    }
+  }
+
+  private BufferedWriter open(String taskId) {
+    try {
+      Path f = store.logFile(runId, taskId);
+      Files.createDirectories(f.getParent());
+      return Files.newBufferedWriter(f, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public void onTaskStateChanged(TaskSpec task, TaskState from, TaskState to, int attempt, String message) {
+    if (to == TaskState.RUNNING && attempt > 1) {
+      onTaskLog(task, attempt, "--- attempt " + attempt + " ---");
+    } else if (to.isTerminal()) {
+      close(logs.remove(task.id().toString()));
+    }
+  }
+
+  @Override
+  public void onRunFinished(RunResult result) {
+    logs.values().forEach(RunRecorder::close);
+    logs.clear();
+    store.write(result.runId(), RunJson.toMap(result, workflow, params));
+  }
+
+  private static void close(BufferedWriter w) {
+    if (w == null) return;
+    synchronized (w) {
+      try {
+        w.close();
+      } catch (IOException e) {
+        // nothing to do
+      }
+    }
+  }
+}
