@@ -53,7 +53,10 @@ public final class Main {
       else err.println("(run with --verbose for details)");
       return TASK_FAILED;
     });
-    return cl.execute(args);
+    int code = cl.execute(args);
+    out.flush();
+    err.flush();
+    return code;
   }
 
   /** Invalid input that is not in a workflow file: a bad flag value, an unknown run id. Exit code 2. */

@@ -29,7 +29,6 @@ final class PlanCommand implements Callable<Integer> {
       case mermaid -> PlanFormat.mermaid(plan);
     };
     spec.commandLine().getOut().print(text);
-    spec.commandLine().getOut().flush();
     return Main.OK;
   }
 }

@@ -110,9 +110,20 @@ public final class LuaInterpreter {
     return g;
   }
 
-  /** The workflow's _ENV: reads fall through to the shared globals, writes during a task stay with that task. */
+  /**
+   * The workflow's _ENV: reads fall through to the shared globals, writes during a task stay with that task. It is
+   * a {@link Globals} itself because LuaJ gives closures debug hooks (our stop check) only when their environment
+   * is one.
+   */
   private LuaTable scopedEnvironment() {
-    LuaTable env = new LuaTable();
+    Globals env = new Globals();
+    env.debuglib = globals.debuglib;
+    env.running = globals.running;
+    env.baselib = globals.baselib;
+    env.STDOUT = globals.STDOUT;
+    env.STDERR = globals.STDERR;
+    env.STDIN = globals.STDIN;
+    env.compiler = globals.compiler;
     LuaTable meta = new LuaTable();
     meta.rawset("__index", new TwoArgFunction() {
       @Override
