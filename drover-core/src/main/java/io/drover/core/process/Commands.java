@@ -21,6 +21,7 @@ public final class Commands {
   public static final int MAX_CAPTURE_BYTES = 16 * 1024 * 1024;
 
   private static final long LINGER_MILLIS = 200;
+  private static final long CLOSE_AFTER_MILLIS = 500;
 
   private Commands() {}
 
@@ -75,7 +76,13 @@ public final class Commands {
         lingering |= r.isAlive();
       }
       if (lingering) {
-        ProcessTree.killRemains(p); // children still hold the output open: the task is over, so are they
+        // Something still holds the output open. Our own leftovers (background children) are killed with the
+        // group. But an unrelated process spawned at the same moment can inherit the pipe too, so after a short
+        // wait the streams are closed rather than waiting for an EOF that may come much later.
+        ProcessTree.killRemains(p);
+        for (Thread r : readers) r.join(CLOSE_AFTER_MILLIS);
+        closeQuietly(p.getInputStream());
+        closeQuietly(p.getErrorStream());
         for (Thread r : readers) join(r);
       }
       return code;
@@ -100,9 +107,17 @@ public final class Commands {
     }
   }
 
+  private static void closeQuietly(InputStream in) {
+    try {
+      in.close();
+    } catch (IOException e) {
+      // already closed
+    }
+  }
+
   private static void join(Thread t) {
     try {
-      t.join(TimeUnit.SECONDS.toMillis(10));
+      t.join(TimeUnit.SECONDS.toMillis(2));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
