@@ -12,14 +12,26 @@ public final class Suggestions {
     String best = null;
     int bestDistance = Integer.MAX_VALUE;
     int limit = Math.max(1, Math.min(3, word.length() / 3 + 1));
+    String w = word.toLowerCase(java.util.Locale.ROOT);
     for (String c : candidates) {
-      int d = distance(word.toLowerCase(java.util.Locale.ROOT), c.toLowerCase(java.util.Locale.ROOT));
-      if (d < bestDistance || (d == bestDistance && best != null && c.compareTo(best) < 0)) {
+      String lc = c.toLowerCase(java.util.Locale.ROOT);
+      int d = distance(w, lc);
+      // On a tie, a dropped letter ('taks' for 'tasks') is a likelier typo than a changed one ('tags').
+      boolean better = best != null && d == bestDistance
+          && (isSubsequence(w, lc) != isSubsequence(w, best.toLowerCase(java.util.Locale.ROOT))
+              ? isSubsequence(w, lc) : c.compareTo(best) < 0);
+      if (d < bestDistance || better) {
         best = c;
         bestDistance = d;
       }
     }
     return best != null && bestDistance <= limit && bestDistance > 0 ? Optional.of(best) : Optional.empty();
+  }
+
+  private static boolean isSubsequence(String small, String big) {
+    int i = 0;
+    for (int j = 0; j < big.length() && i < small.length(); j++) if (small.charAt(i) == big.charAt(j)) i++;
+    return i == small.length();
   }
 
   /** {@code "; did you mean 'x'?"} or the empty string. */
