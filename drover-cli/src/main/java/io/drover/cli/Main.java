@@ -36,7 +36,11 @@ public final class Main {
     cl.setErr(err);
     cl.setCaseInsensitiveEnumValuesAllowed(true);
     cl.setParameterExceptionHandler((ex, a) -> {
-      err.println("drover: " + ex.getMessage());
+      String hint = "";
+      if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+        hint = "; did you mean '" + u.getSuggestions().get(0) + "'?";
+      }
+      err.println("drover: " + ex.getMessage() + hint);
       CommandLine c = ex.getCommandLine();
       err.println("Try '" + c.getCommandSpec().qualifiedName() + " --help'.");
       return INVALID_INPUT;

@@ -1,0 +1,54 @@
+package io.drover.cli;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Starts {@code drover} as a separate process, the way the launcher does, and collects what it prints. */
+final class DroverProcess {
+  record Result(int exit, String out, String err) {}
+
+  private DroverProcess() {}
+
+  static ProcessBuilder builder(Path cwd, String... args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    if (Runtime.version().feature() >= 24) cmd.add("--sun-misc-unsafe-memory-access=allow");
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add("io.drover.cli.Main");
+    cmd.addAll(List.of(args));
+    return new ProcessBuilder(cmd).directory(cwd.toFile()).redirectInput(new File("/dev/null"));
+  }
+
+  static Result run(Path cwd, String... args) throws IOException, InterruptedException {
+    Process p = builder(cwd, args).start();
+    var err = new java.io.ByteArrayOutputStream();
+    Thread t = Thread.ofVirtual().start(() -> {
+      try {
+        p.getErrorStream().transferTo(err);
+      } catch (IOException ignored) {
+        // process gone
+      }
+    });
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(120, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("drover did not finish within 120s");
+    }
+    t.join();
+    return new Result(p.exitValue(), out, err.toString(StandardCharsets.UTF_8));
+  }
+
+  /** The repository's examples directory. */
+  static Path example(String name) {
+    Path p = Path.of("").toAbsolutePath();
+    while (p != null && !p.resolve("examples").toFile().isDirectory()) p = p.getParent();
+    if (p == null) throw new IllegalStateException("examples/ not found above " + Path.of("").toAbsolutePath());
+    return p.resolve("examples").resolve(name);
+  }
+}

@@ -1,0 +1,179 @@
+package io.drover.cli;
+
+import static io.drover.cli.DroverProcess.example;
+import static io.drover.cli.DroverProcess.run;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Starts drover as a process on the examples and on small files, checking exit codes, output and records. */
+class RunCommandEndToEndTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  @TempDir Path dir;
+
+  private Path write(String name, String lua) throws Exception {
+    Path f = dir.resolve(name);
+    Files.writeString(f, lua, StandardCharsets.UTF_8);
+    return f;
+  }
+
+  private static List<String> statuses(JsonNode json) {
+    List<String> out = new ArrayList<>();
+    json.get("tasks").forEach(t -> out.add(t.get("group").asText() + "." + t.get("name").asText() + "=" + t.get("status").asText()));
+    return out;
+  }
+
+  @Test
+  void runsTheExamplePipelineAndRecordsIt() throws Exception {
+    var r = run(dir, "run", example("pipeline.lua").toString(), "--param", "release=1.4", "--json");
+    assertThat(r.exit()).as(r.err()).isZero();
+    JsonNode json = JSON.readTree(r.out());
+    assertThat(json.get("status").asText()).isEqualTo("succeeded");
+    assertThat(statuses(json)).containsExactly("build.version=succeeded", "build.compile_api=succeeded",
+        "build.compile_web=succeeded", "build.compile_cli=succeeded", "build.test=succeeded", "build.package=succeeded",
+        "deploy.ship=succeeded", "deploy.notify=skipped");
+    JsonNode test = json.get("tasks").get(4);
+    assertThat(test.get("attempts").asInt()).isEqualTo(2);
+    JsonNode pkg = json.get("tasks").get(5);
+    assertThat(pkg.get("outputs").get("artifact").asText()).isEqualTo("app-1.4.tgz");
+    assertThat(json.get("tasks").get(6).get("message").asText()).startsWith("shipping app-1.4.tgz (sha256 ");
+    assertThat(dir.resolve(".drover/work/pipeline/app-1.4.tgz")).exists();
+
+    String runId = json.get("run_id").asText();
+    Path record = dir.resolve(".drover/runs").resolve(runId);
+    JsonNode stored = JSON.readTree(record.resolve("run.json").toFile());
+    assertThat(stored.get("status").asText()).isEqualTo("succeeded");
+    assertThat(stored.get("params").get("release").asText()).isEqualTo("1.4");
+    assertThat(Files.readString(record.resolve("logs/build.version.log"))).contains("[info] building release 1.4");
+    assertThat(Files.readString(record.resolve("logs/build.test.log"))).contains("flaky: connection reset", "--- attempt 2 ---");
+    assertThat(record.resolve("tmp")).doesNotExist();
+
+    var list = run(dir, "runs", "list");
+    assertThat(list.out()).contains(runId, "succeeded", "7/8 ok");
+    var show = run(dir, "runs", "show", "last", "--logs");
+    assertThat(show.out()).contains("build.test", "== build.version ==", "building release 1.4");
+  }
+
+  @Test
+  void runsTheHelloExampleWithAParameter() throws Exception {
+    var r = run(dir, "run", example("hello.lua").toString(), "--param", "name=world", "--follow-logs");
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out()).contains("hello.shell | hello, world, from sh", "hello.lua | [info] hello, world, from Lua",
+        "shell greeted: yes", "run ", " succeeded in ");
+  }
+
+  @Test
+  void aFailedTaskExitsOneAndSkipsItsDependents() throws Exception {
+    Path f = write("flow.lua", """
+        TaskDefinitions = { g = { tasks = {
+          { name = "bad", command = "echo broken >&2; exit 4" },
+          { name = "after", depends_on = "bad", command = "true" },
+          { name = "other", command = "true" },
+        } } }""");
+    var r = run(dir, "run", f.toString(), "--json");
+    assertThat(r.exit()).isEqualTo(1);
+    JsonNode json = JSON.readTree(r.out());
+    assertThat(json.get("status").asText()).isEqualTo("failed");
+    assertThat(statuses(json)).containsExactly("g.bad=failed", "g.after=skipped", "g.other=succeeded");
+    assertThat(json.get("tasks").get(0).get("message").asText()).isEqualTo("exit code 4: broken");
+  }
+
+  @Test
+  void invalidInputExitsTwoWithOneLineAndNoStackTrace() throws Exception {
+    Path f = write("flow.lua", "TaskDefinitions = { build = { tasks = {\n  { name = 'compile',\n    depend_on = 'x', command = 'make' },\n} } }");
+    var r = run(dir, "run", "flow.lua");
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.out()).isEmpty();
+    assertThat(r.err()).isEqualTo("drover: flow.lua:3: unknown field 'depend_on' in task 'compile'; did you mean 'depends_on'?\n");
+    assertThat(dir.resolve(".drover")).doesNotExist();
+
+    var verbose = run(dir, "run", f.toString(), "--verbose");
+    assertThat(verbose.exit()).isEqualTo(2);
+    assertThat(verbose.err()).contains("at io.drover");
+
+    assertThat(run(dir, "run", "missing.lua").err()).isEqualTo("drover: no such file: missing.lua\n");
+    var badParam = run(dir, "run", f.toString(), "--param", "novalue");
+    assertThat(badParam.exit()).isEqualTo(2);
+    assertThat(badParam.err()).startsWith("drover: bad --param 'novalue': write key=value");
+    var badFlag = run(dir, "run", f.toString(), "--concurency", "2");
+    assertThat(badFlag.exit()).isEqualTo(2);
+    assertThat(badFlag.err()).startsWith("drover: Unknown options: '--concurency', '2'; did you mean '--concurrency'?\n");
+  }
+
+  @Test
+  void sigtermCancelsTheRunKillsItsTreeAndExits130() throws Exception {
+    Path f = write("flow.lua", """
+        TaskDefinitions = { g = { tasks = {
+          { name = "long", command = "sleep 300 & echo $! > child.pid; wait" },
+          { name = "next", depends_on = "long", command = "touch next.ran" },
+        } } }""");
+    Process p = DroverProcess.builder(dir, "run", f.toString(), "--json").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    var stdout = new java.io.ByteArrayOutputStream();
+    Thread reader = Thread.ofVirtual().start(() -> {
+      try {
+        p.getInputStream().transferTo(stdout);
+      } catch (java.io.IOException ignored) {
+        // closed
+      }
+    });
+    await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(dir.resolve("child.pid"))
+        && !Files.readString(dir.resolve("child.pid")).isBlank());
+    long child = Long.parseLong(Files.readString(dir.resolve("child.pid")).strip());
+    // SIGTERM, sent without Process.destroy(), which would also close our end of its output
+    new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor();
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    reader.join(5000);
+    String out = stdout.toString(StandardCharsets.UTF_8);
+    assertThat(p.exitValue()).isEqualTo(130);
+    JsonNode json = JSON.readTree(out);
+    assertThat(json.get("status").asText()).isEqualTo("cancelled");
+    assertThat(statuses(json)).containsExactly("g.long=cancelled", "g.next=cancelled");
+    await().atMost(Duration.ofSeconds(10)).until(() -> !ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false));
+    assertThat(dir.resolve("next.ran")).doesNotExist();
+    JsonNode stored = JSON.readTree(dir.resolve(".drover/runs").resolve(json.get("run_id").asText()).resolve("run.json").toFile());
+    assertThat(stored.get("status").asText()).isEqualTo("cancelled");
+  }
+
+  @Test
+  void runsOnlyTheSelectedPartWithItsDependencies() throws Exception {
+    var r = run(dir, "run", example("pipeline.lua").toString(), "--task", "build.compile_cli", "--json");
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(statuses(JSON.readTree(r.out()))).containsExactly("build.version=succeeded", "build.compile_cli=succeeded");
+  }
+
+  @Test
+  void validatesAndPlansWithoutRunningAnything() throws Exception {
+    var v = run(dir, "validate", example("pipeline.lua").toString());
+    assertThat(v.exit()).isZero();
+    assertThat(v.out()).endsWith("pipeline.lua: ok (8 tasks in 2 groups, 6 levels)\n");
+    var plan = run(dir, "plan", example("pipeline.lua").toString());
+    assertThat(plan.out()).contains("level 1: build.compile_api build.compile_web build.compile_cli\n");
+    var mermaid = run(dir, "plan", example("pipeline.lua").toString(), "--format", "mermaid");
+    assertThat(mermaid.out()).startsWith("graph TD\n").contains(" --> ");
+    assertThat(dir.resolve(".drover")).doesNotExist();
+    Path cyc = write("cycle.lua", "TaskDefinitions = { build = { tasks = {\n{ name = 'a', depends_on = 'b', command = 'x' },\n{ name = 'b', depends_on = 'a', command = 'x' } } } }");
+    var c = run(dir, "validate", cyc.getFileName().toString());
+    assertThat(c.exit()).isEqualTo(2);
+    assertThat(c.err()).isEqualTo("drover: cycle.lua:2: dependency cycle: build.a -> build.b -> build.a (each depends on the next)\n");
+  }
+
+  @Test
+  void refusesToRunDelegatedTasksLocallyButValidatesThem() throws Exception {
+    Path f = write("flow.lua", "TaskDefinitions = { g = { delegate_to = { address = 'box:50051' }, tasks = {\n  { name = 'a', command = 'true' } } } }");
+    assertThat(run(dir, "validate", "flow.lua").exit()).isZero();
+    var r = run(dir, "run", "flow.lua");
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).startsWith("drover: flow.lua:2: task 'g.a' is delegated to box:50051, but this drover runs tasks on this machine only");
+  }
+}
