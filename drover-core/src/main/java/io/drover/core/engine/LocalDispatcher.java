@@ -1,6 +1,5 @@
 package io.drover.core.engine;
 
-import io.drover.core.model.Command;
 import io.drover.core.process.Cancellation;
 import io.drover.core.runner.TaskContext;
 import io.drover.core.runner.TaskOutcome;
@@ -13,8 +12,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * Runs attempts in this process through a {@link TaskRunner}: shell tasks on virtual threads, Lua functions and
- * plugin kinds on (pooled) platform threads. Thread-safe.
+ * Runs attempts in this process through a {@link TaskRunner}, each on a virtual thread (busy Lua functions yield
+ * their carrier regularly, see {@link io.drover.core.lua.LuaInterpreter}). Thread-safe.
  *
  * <p>Relative working directories resolve against {@code baseDir}; Drover's own per-attempt files go under
  * {@code scratchDir}.
@@ -23,8 +22,7 @@ public final class LocalDispatcher implements Dispatcher {
   private final TaskRunner runner;
   private final Path baseDir;
   private final Path scratchDir;
-  private final ExecutorService virtualThreads;
-  private final ExecutorService platformThreads;
+  private final ExecutorService executor;
   private final Set<Cancellation> running = ConcurrentHashMap.newKeySet();
 
   public LocalDispatcher(TaskRunner runner, Path baseDir, Path scratchDir) {
@@ -36,8 +34,7 @@ public final class LocalDispatcher implements Dispatcher {
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException("cannot create " + this.scratchDir, e);
     }
-    this.virtualThreads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("drover-task-", 0).factory());
-    this.platformThreads = Executors.newCachedThreadPool(Thread.ofPlatform().daemon().name("drover-lua-", 0).factory());
+    this.executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("drover-task-", 0).factory());
   }
 
   @Override
@@ -45,10 +42,6 @@ public final class LocalDispatcher implements Dispatcher {
     Cancellation cancellation = new Cancellation();
     running.add(cancellation);
     TaskContext context = new TaskContext(baseDir, scratchDir, sink::log, cancellation);
-    // Shell tasks wait on processes: virtual threads. Lua functions and plugins may compute for long, and a busy
-    // virtual thread pins its carrier (two of them on a 2-core machine starve every other virtual thread).
-    ExecutorService executor =
-        request.task().command() instanceof Command.Shell ? virtualThreads : platformThreads;
     executor.execute(() -> {
       TaskOutcome outcome;
       try {
@@ -67,7 +60,6 @@ public final class LocalDispatcher implements Dispatcher {
   @Override
   public void close() {
     for (Cancellation c : running) c.cancel(Cancellation.Cause.CANCELLED, "dispatcher closed");
-    virtualThreads.shutdown();
-    platformThreads.shutdown();
+    executor.shutdown();
   }
 }

@@ -221,10 +221,15 @@ public final class LuaInterpreter {
   }
 
   /**
-   * Checks the stop flag on every instruction and call. It keeps no call stack: tasks get no {@code debug} module,
-   * and error positions come from the function's own line table.
+   * Checks the stop flag on every instruction and call, and on a virtual thread yields every
+   * {@value #YIELD_EVERY} instructions, so a busy function never holds a carrier thread that other tasks need. It
+   * keeps no call stack: tasks get no {@code debug} module, and error positions come from the function's own line
+   * table.
    */
   private final class StopHook extends DebugLib {
+    private static final int YIELD_EVERY = 8192;
+    private int count;
+
     @Override
     public LuaValue call(LuaValue modname, LuaValue env) {
       super.call(modname, env);
@@ -244,6 +249,10 @@ public final class LuaInterpreter {
     @Override
     public void onInstruction(int pc, Varargs v, int top) {
       if (stopRequested) checkStop();
+      if (++count == YIELD_EVERY) {
+        count = 0;
+        if (Thread.currentThread().isVirtual()) Thread.yield();
+      }
     }
 
     @Override

@@ -12,9 +12,10 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs one command to its end under a {@link Cancellation}: on cancel or timeout its whole process tree is killed.
- * When the command exits normally, background children that still hold its output are killed too, so a task never
- * leaves processes behind. Thread-safe; all methods are static.
+ * Runs one command to its end under a {@link Cancellation}: on cancel or timeout its whole process tree is killed
+ * (see {@link ProcessTree}).
+ * When the command exits, whatever it left running in the background is killed too, so a task never leaves
+ * processes behind. Thread-safe; all methods are static.
  */
 public final class Commands {
   /** Output kept per stream by {@link #capture}; the rest is dropped and noted. */
@@ -34,7 +35,8 @@ public final class Commands {
   /** Runs {@code argv}, sending stdout and stderr line by line to {@code log}. */
   public static Exit logged(List<String> argv, Path dir, Map<String, String> env, TaskLog log, Cancellation cancel)
       throws IOException {
-    Process p = ProcessTree.start(argv, dir, env, true);
+    ProcessTree tree = ProcessTree.start(argv, dir, env, true);
+    Process p = tree.process();
     String[] last = {""};
     Thread reader = Thread.ofVirtual().name("drover-out-" + p.pid()).start(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
@@ -47,28 +49,31 @@ public final class Commands {
         // the stream closes when the tree is killed
       }
     });
-    int code = waitFor(p, cancel, reader);
+    int code = waitFor(tree, cancel, reader);
     return new Exit(code, last[0], cancel.isCancelled());
   }
 
   /** Runs {@code argv} and returns its stdout and stderr, each up to {@link #MAX_CAPTURE_BYTES}. */
   public static Captured capture(List<String> argv, Path dir, Map<String, String> env, Cancellation cancel)
       throws IOException {
-    Process p = ProcessTree.start(argv, dir, env, false);
+    ProcessTree tree = ProcessTree.start(argv, dir, env, false);
+    Process p = tree.process();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     Thread errReader = Thread.ofVirtual().start(() -> drain(p.getErrorStream(), err));
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     Thread outReader = Thread.ofVirtual().start(() -> drain(p.getInputStream(), out));
-    int code = waitFor(p, cancel, outReader, errReader);
+    int code = waitFor(tree, cancel, outReader, errReader);
     return new Captured(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8),
         cancel.isCancelled());
   }
 
-  private static int waitFor(Process p, Cancellation cancel, Thread... readers) {
+  private static int waitFor(ProcessTree tree, Cancellation cancel, Thread... readers) {
+    Process p = tree.process();
     // Killing may wait out a grace period: never do it on the thread that cancels (a scheduler or a timer).
     try (Cancellation.Registration ignored =
-        cancel.onCancel(() -> Thread.ofVirtual().start(() -> ProcessTree.kill(p, ProcessTree.DEFAULT_GRACE_MILLIS)))) {
+        cancel.onCancel(() -> Thread.ofVirtual().start(() -> tree.kill(ProcessTree.DEFAULT_GRACE_MILLIS)))) {
       int code = p.waitFor();
+      tree.killRemains(); // the command is over: so is anything it left running in the background
       long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LINGER_MILLIS);
       boolean lingering = false;
       for (Thread r : readers) {
@@ -76,10 +81,8 @@ public final class Commands {
         lingering |= r.isAlive();
       }
       if (lingering) {
-        // Something still holds the output open. Our own leftovers (background children) are killed with the
-        // group. But an unrelated process spawned at the same moment can inherit the pipe too, so after a short
-        // wait the streams are closed rather than waiting for an EOF that may come much later.
-        ProcessTree.killRemains(p);
+        // Something still holds the output open although our leftovers are gone: an unrelated process spawned at
+        // the same moment can inherit the pipe. Close the streams rather than wait for an EOF that may come late.
         for (Thread r : readers) r.join(CLOSE_AFTER_MILLIS);
         closeQuietly(p.getInputStream());
         closeQuietly(p.getErrorStream());
@@ -88,7 +91,7 @@ public final class Commands {
       return code;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      ProcessTree.kill(p, 0);
+      tree.kill(0);
       return -1;
     }
   }

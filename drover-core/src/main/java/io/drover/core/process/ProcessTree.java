@@ -2,35 +2,43 @@ package io.drover.core.process;
 
 import java.io.File;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Starts processes in a process group of their own (through {@code setsid}) and kills whole trees: the group, and
- * every descendant still linked to the process. Thread-safe; all methods are static.
+ * Starts processes and kills whole trees. Every process of a tree carries the tree's tag in the environment
+ * variable {@value #TAG_VARIABLE} (children inherit it), so the tree is found again, even the parts that were
+ * re-parented or started their own session, by scanning {@code /proc/<pid>/environ}, together with
+ * {@link ProcessHandle#descendants()}. Finding the tree costs nothing while it runs; only killing scans. Where
+ * there is no {@code /proc}, descendants still linked to the process are all that is found. A process that must
+ * outlive its task can leave the tree by clearing the variable ({@code DROVER_PROCESS_TAG= nohup ./server &}).
+ * Thread-safe.
  */
 public final class ProcessTree {
+  /** The environment variable that marks the processes of one tree. */
+  public static final String TAG_VARIABLE = "DROVER_PROCESS_TAG";
+
   /** How long a tree gets between SIGTERM and SIGKILL. */
   public static final long DEFAULT_GRACE_MILLIS = 2000;
 
-  private static final String SETSID = findSetsid();
+  private static final Path PROC = Path.of("/proc");
+  private static final boolean HAS_PROC = Files.isDirectory(PROC.resolve("self"));
   private static final File DEV_NULL = new File("/dev/null");
 
-  private ProcessTree() {}
+  private final Process process;
+  private final String tag;
 
-  private static String findSetsid() {
-    for (String p : List.of("/usr/bin/setsid", "/bin/setsid")) {
-      if (Files.isExecutable(Path.of(p))) return p;
-    }
-    return null;
-  }
-
-  /** Whether new processes get their own process group (false only where {@code setsid} is missing). */
-  public static boolean hasProcessGroups() {
-    return SETSID != null;
+  private ProcessTree(Process process, String tag) {
+    this.process = process;
+    this.tag = tag;
   }
 
   /**
@@ -38,36 +46,36 @@ public final class ProcessTree {
    *
    * @param mergeStderr whether stderr goes into stdout
    */
-  public static Process start(List<String> argv, Path dir, Map<String, String> env, boolean mergeStderr)
+  public static ProcessTree start(List<String> argv, Path dir, Map<String, String> env, boolean mergeStderr)
       throws IOException {
-    List<String> cmd = argv;
-    if (SETSID != null) {
-      cmd = new java.util.ArrayList<>(argv.size() + 1);
-      cmd.add(SETSID);
-      cmd.addAll(argv);
-    }
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectInput(DEV_NULL);
+    String tag = Long.toHexString(ThreadLocalRandom.current().nextLong()) + Long.toHexString(System.nanoTime());
+    ProcessBuilder pb = new ProcessBuilder(argv).directory(dir.toFile()).redirectInput(DEV_NULL);
     pb.redirectErrorStream(mergeStderr);
-    if (!env.isEmpty()) pb.environment().putAll(env);
-    return pb.start();
+    Map<String, String> e = pb.environment();
+    if (!env.isEmpty()) e.putAll(env);
+    e.put(TAG_VARIABLE, tag);
+    return new ProcessTree(pb.start(), tag);
+  }
+
+  public Process process() {
+    return process;
   }
 
   /**
-   * Kills the process and everything it started: SIGTERM to its group and descendants, then, after up to
-   * {@code graceMillis} for it to exit, SIGKILL to whatever is left. Returns when the process has exited.
+   * Kills the process and everything it started: SIGTERM to the whole tree, then, after up to {@code graceMillis}
+   * for the process to exit, SIGKILL to whatever is left. Returns when the process has exited.
    */
-  public static void kill(Process process, long graceMillis) {
-    List<ProcessHandle> descendants = process.descendants().toList();
-    signalGroup(process.pid(), "TERM");
+  public void kill(long graceMillis) {
+    Set<ProcessHandle> tree = members();
+    tree.forEach(ProcessHandle::destroy);
     process.destroy();
-    descendants.forEach(ProcessHandle::destroy);
     try {
       process.waitFor(graceMillis, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    killRemains(process);
-    descendants.forEach(ProcessHandle::destroyForcibly);
+    tree.addAll(members());
+    tree.forEach(ProcessHandle::destroyForcibly);
     process.destroyForcibly();
     try {
       process.waitFor(5, TimeUnit.SECONDS);
@@ -76,22 +84,83 @@ public final class ProcessTree {
     }
   }
 
-  /** SIGKILL to what is left of the process's group: background children that outlived their shell. */
-  public static void killRemains(Process process) {
-    signalGroup(process.pid(), "KILL");
+  /**
+   * SIGKILL to what is left of the tree after its root exited: background children that outlived their shell.
+   * Cheap enough for every task: only processes started after the root (a higher pid) are examined.
+   */
+  public void killRemains() {
+    members(process.pid()).forEach(ProcessHandle::destroyForcibly);
   }
 
-  private static void signalGroup(long pgid, String signal) {
-    if (SETSID == null) return;
-    try {
-      Process k = new ProcessBuilder("/bin/sh", "-c", "kill -" + signal + " -- -" + pgid + " 2>/dev/null")
-          .redirectInput(DEV_NULL).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-          .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-      k.waitFor(5, TimeUnit.SECONDS);
-    } catch (IOException e) {
-      // nothing more we can do; the descendants are destroyed one by one as well
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+  /** Every live process of the tree: descendants of the root, and every process that carries the tag. */
+  Set<ProcessHandle> members() {
+    return members(0);
+  }
+
+  /**
+   * As {@link #members()}, but in /proc only pids above {@code minPid} (0 for all). The kernel hands out pids in
+   * order and {@code /proc/loadavg} names the last one, so the candidates are few; when the pid counter wrapped
+   * or the range is large, every process is examined instead.
+   */
+  private Set<ProcessHandle> members(long minPid) {
+    Set<ProcessHandle> out = new LinkedHashSet<>();
+    if (minPid == 0) process.descendants().forEach(out::add); // after the root exited, its children moved away
+    if (!HAS_PROC) return out;
+    byte[] needle = (TAG_VARIABLE + "=" + tag + "\0").getBytes(StandardCharsets.US_ASCII);
+    long self = ProcessHandle.current().pid();
+    long last = minPid > 0 ? lastPid() : -1;
+    if (last >= minPid && last - minPid <= MAX_PROBES) {
+      for (long pid = minPid + 1; pid <= last; pid++) {
+        if (pid != self) probe(pid, needle, out);
+      }
+      return out;
     }
+    try (DirectoryStream<Path> pids = Files.newDirectoryStream(PROC, p -> isNumber(p.getFileName().toString()))) {
+      for (Path p : pids) {
+        long pid = Long.parseLong(p.getFileName().toString());
+        if (pid != self && pid > minPid) probe(pid, needle, out);
+      }
+    } catch (IOException e) {
+      // no /proc after all: descendants only
+    }
+    return out;
+  }
+
+  private static final long MAX_PROBES = 4096;
+
+  private static void probe(long pid, byte[] needle, Set<ProcessHandle> into) {
+    try {
+      if (contains(Files.readAllBytes(PROC.resolve(Long.toString(pid)).resolve("environ")), needle)) {
+        ProcessHandle.of(pid).ifPresent(into::add);
+      }
+    } catch (IOException | SecurityException e) {
+      // no such process, or not ours to read
+    }
+  }
+
+  /** The pid the kernel handed out last (the fifth field of /proc/loadavg), or -1. */
+  private static long lastPid() {
+    try {
+      String[] f = Files.readString(PROC.resolve("loadavg"), StandardCharsets.US_ASCII).trim().split("\\s+");
+      return f.length >= 5 ? Long.parseLong(f[4]) : -1;
+    } catch (IOException | NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  private static boolean isNumber(String s) {
+    if (s.isEmpty()) return false;
+    for (int i = 0; i < s.length(); i++) if (s.charAt(i) < '0' || s.charAt(i) > '9') return false;
+    return true;
+  }
+
+  private static boolean contains(byte[] hay, byte[] needle) {
+    outer:
+    for (int i = 0; i + needle.length <= hay.length; i++) {
+      if (i > 0 && hay[i - 1] != 0) continue; // variables start after a NUL
+      for (int j = 0; j < needle.length; j++) if (hay[i + j] != needle[j]) continue outer;
+      return true;
+    }
+    return false;
   }
 }

@@ -99,7 +99,7 @@ public final class TaskRunner {
   private TaskOutcome runAttempt(TaskRequest request, TaskContext context) throws Exception {
     TaskSpec task = request.task();
     Path workdir = workdirOf(task, context.baseDir());
-    Files.createDirectories(workdir);
+    if (!Files.isDirectory(workdir)) Files.createDirectories(workdir);
     Path outputFile = context.scratchDir().resolve(fileName(task.id()) + "." + request.attempt() + ".out");
     Map<String, String> env = environment(request, workdir, outputFile);
 

@@ -146,6 +146,31 @@ public abstract class DispatcherContract {
   }
 
   @Test
+  void timeoutAlsoKillsGrandchildrenThatStartedTheirOwnSession() throws Exception {
+    RunResult r = run("""
+        TaskDefinitions = { g = { tasks = {
+          { name = 'slow', timeout = '500ms', command = 'setsid sleep 300 & echo $! > child.pid; sleep 300' },
+        } } }""");
+    assertThat(r.task(id("g.slow")).message()).isEqualTo("timed out after 500ms");
+    long child = Long.parseLong(read("child.pid").strip());
+    await().atMost(Duration.ofSeconds(10)).until(() -> !alive(child));
+  }
+
+  @Test
+  void backgroundChildrenLeftByAFinishedTaskAreStoppedAndDoNotHoldItOpen() throws Exception {
+    long start = System.nanoTime();
+    RunResult r = run("""
+        TaskDefinitions = { g = { tasks = {
+          { name = 't', command = 'sleep 300 & echo $! > child.pid; echo started' },
+        } } }""");
+    assertThat(r.task(id("g.t")).state()).isEqualTo(TaskState.SUCCEEDED);
+    assertThat(r.task(id("g.t")).message()).isEqualTo("started");
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+    long child = Long.parseLong(read("child.pid").strip());
+    await().atMost(Duration.ofSeconds(10)).until(() -> !alive(child));
+  }
+
+  @Test
   void aTimedOutAttemptIsRetried() throws Exception {
     RunResult r = run("""
         TaskDefinitions = { g = { tasks = {
