@@ -92,12 +92,16 @@ public final class EngineBench {
       long planMs = (System.nanoTime() - t0) / 1_000_000;
       results.put(e.getKey() + "_plan_ms", planMs);
       double inline = median(() -> runPlan(plan, new InlineDispatcher(null), 64));
-      row("scheduler alone, " + e.getKey() + " (plan built in " + planMs + " ms)", inline);
+      long live = liveHeapMib();
+      row("scheduler alone, " + e.getKey() + " (plan " + planMs + " ms, live heap " + live + " MiB)", inline);
       results.put(e.getKey() + "_tasks_per_s", Math.round(inline));
+      results.put(e.getKey() + "_live_heap_mib", live);
+      // A chain handed to a pool is one thread hop after another: a latency figure, so fewer nodes.
+      Plan hopPlan = e.getKey().equals("chain") ? Planner.plan(Dags.chain(Math.min(nodes, 100_000))) : plan;
       ExecutorService pool = Executors.newFixedThreadPool(cores);
-      double hop = median(() -> runPlan(plan, new InlineDispatcher(pool), 64));
+      double hop = median(() -> runPlan(hopPlan, new InlineDispatcher(pool), 64));
       pool.shutdown();
-      row("  same, each task handed to a " + cores + "-thread pool", hop);
+      row("  same, each task handed to a " + cores + "-thread pool (" + hopPlan.size() + " tasks)", hop);
       results.put(e.getKey() + "_pool_tasks_per_s", Math.round(hop));
       results.put(e.getKey() + "_vs_forkjoin", round2(fj / inline));
     }
@@ -248,6 +252,13 @@ public final class EngineBench {
 
   private static double round2(double d) {
     return Math.round(d * 100) / 100.0;
+  }
+
+  /** Heap in use after a full collection: what the objects still referenced (the plan) take. */
+  private static long liveHeapMib() {
+    System.gc();
+    Runtime rt = Runtime.getRuntime();
+    return (rt.totalMemory() - rt.freeMemory()) >> 20;
   }
 
   private static long peakHeapMib() {
