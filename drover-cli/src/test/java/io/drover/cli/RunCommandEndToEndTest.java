@@ -111,8 +111,9 @@ class RunCommandEndToEndTest {
     assertThat(badFlag.err()).startsWith("drover: Unknown options: '--concurency', '2'; did you mean '--concurrency'?\n");
   }
 
-  @Test
-  void sigtermCancelsTheRunKillsItsTreeAndExits130() throws Exception {
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"TERM", "INT"})
+  void aSignalCancelsTheRunKillsItsTreeAndExits130(String signal) throws Exception {
     Path f = write("flow.lua", """
         TaskDefinitions = { g = { tasks = {
           { name = "long", command = "sleep 300 & echo $! > child.pid; wait" },
@@ -130,8 +131,8 @@ class RunCommandEndToEndTest {
     await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(dir.resolve("child.pid"))
         && !Files.readString(dir.resolve("child.pid")).isBlank());
     long child = Long.parseLong(Files.readString(dir.resolve("child.pid")).strip());
-    // SIGTERM, sent without Process.destroy(), which would also close our end of its output
-    new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor();
+    // sent with kill(1), not Process.destroy(), which would also close our end of its output
+    new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start().waitFor();
     assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
     reader.join(5000);
     String out = stdout.toString(StandardCharsets.UTF_8);
