@@ -1,0 +1,151 @@
+package io.drover.cluster.queue;
+
+import io.drover.core.DroverException;
+import io.lettuce.core.Range;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Submits, inspects and cancels tasks on a Redis queue. Thread-safe (one multiplexed connection); close it when
+ * done.
+ */
+public final class Client implements AutoCloseable {
+  /** How long finished task records are kept by default. */
+  public static final Duration DEFAULT_RETENTION = Duration.ofHours(24);
+
+  private final RedisClient redisClient;
+  private final StatefulRedisConnection<String, String> connection;
+  private final RedisCommands<String, String> redis;
+  private final Duration retention;
+
+  private Client(RedisClient redisClient, Duration retention) {
+    this.redisClient = redisClient;
+    this.connection = redisClient.connect();
+    this.redis = connection.sync();
+    this.retention = retention;
+  }
+
+  /** Connects to {@code redis://...} (fails fast when Redis cannot be reached). */
+  public static Client connect(String redisUrl) {
+    return connect(redisUrl, DEFAULT_RETENTION);
+  }
+
+  public static Client connect(String redisUrl, Duration retention) {
+    RedisClient c = RedisClient.create(redisUrl);
+    try {
+      return new Client(c, retention);
+    } catch (RuntimeException e) {
+      c.shutdown();
+      throw new DroverException("cannot reach Redis at " + RedisUrls.masked(redisUrl) + ": " + e.getMessage(), e, true);
+    }
+  }
+
+  /** Ensures the queue's stream and consumer group exist. Idempotent. */
+  public static void ensureGroup(RedisCommands<String, String> redis, Keys keys) {
+    try {
+      redis.xgroupCreate(io.lettuce.core.XReadArgs.StreamOffset.from(keys.stream(), "0-0"), Keys.GROUP,
+          io.lettuce.core.XGroupCreateArgs.Builder.mkstream());
+    } catch (io.lettuce.core.RedisBusyException e) {
+      // exists already
+    }
+  }
+
+  /** Puts a task on its queue; with an idempotency key, a second submit returns the first task's id. */
+  public String submit(TaskSubmission t) {
+    Keys keys = new Keys(t.queue());
+    ensureGroup(redis, keys);
+    String id = newId();
+    Map<String, String> fields = TaskCodec.fields(id, t);
+    List<String> args = new ArrayList<>(List.of(id, Long.toString(System.currentTimeMillis()),
+        Long.toString(retention.toSeconds())));
+    fields.forEach((k, v) -> {
+      args.add(k);
+      args.add(v);
+    });
+    String idem = t.idempotencyKey() == null ? "" : keys.idempotency(t.idempotencyKey());
+    List<Object> r = Scripts.run(redis, Scripts.SUBMIT, ScriptOutputType.MULTI,
+        new String[] {keys.task(id), keys.stream(), idem, keys.index()}, args.toArray(new String[0]));
+    String actual = String.valueOf(r.get(1));
+    redis.setex(Keys.where(actual), retention.toSeconds() + 3600, t.queue());
+    return actual;
+  }
+
+  /** The task, or empty if it is unknown (or expired). */
+  public Optional<TaskStatus> status(String id) {
+    String queue = redis.get(Keys.where(id));
+    if (queue == null) return Optional.empty();
+    Map<String, String> h = redis.hgetall(new Keys(queue).task(id));
+    return h.isEmpty() ? Optional.empty() : Optional.of(TaskCodec.status(h));
+  }
+
+  /**
+   * Tasks of a queue, newest first.
+   *
+   * @param state a state to keep (PENDING, RUNNING, ...), {@code dead} for dead letters, or null for all
+   */
+  public List<TaskStatus> list(String queue, String state, int limit) {
+    Keys keys = new Keys(queue);
+    List<String> ids = "dead".equalsIgnoreCase(state)
+        ? redis.zrevrange(keys.dead(), 0, Math.max(0, limit - 1))
+        : redis.zrevrangebyscore(keys.index(), Range.unbounded(), io.lettuce.core.Limit.create(0, state == null ? limit : 10_000));
+    List<TaskStatus> out = new ArrayList<>();
+    for (String id : ids) {
+      Map<String, String> h = redis.hgetall(keys.task(id));
+      if (h.isEmpty()) {
+        redis.zrem(keys.index(), id); // expired record: drop it from the index too
+        continue;
+      }
+      TaskStatus s = TaskCodec.status(h);
+      if (state == null || "dead".equalsIgnoreCase(state) || s.state().equalsIgnoreCase(state)) out.add(s);
+      if (out.size() >= limit) break;
+    }
+    return out;
+  }
+
+  /**
+   * Cancels a task: a queued or waiting one never runs; a running one is killed by its worker at its next
+   * heartbeat. Returns the resulting state: CANCELLED, CANCELLING, or the state it had already ended in.
+   */
+  public String cancel(String id) {
+    String queue = redis.get(Keys.where(id));
+    if (queue == null) throw new DroverException("no task '" + id + "'");
+    Keys keys = new Keys(queue);
+    return Scripts.run(redis, Scripts.CANCEL, ScriptOutputType.VALUE, new String[] {keys.task(id), keys.delayed()},
+        Long.toString(System.currentTimeMillis()), Long.toString(retention.toSeconds()));
+  }
+
+  /** Waits until the task has finished; returns its last status (not finished if the time ran out). */
+  public TaskStatus await(String id, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    TaskStatus s = status(id).orElseThrow(() -> new DroverException("no task '" + id + "'"));
+    long sleep = 5;
+    while (!s.isFinished() && System.nanoTime() < deadline) {
+      Thread.sleep(sleep);
+      sleep = Math.min(200, sleep * 2);
+      s = status(id).orElse(s);
+    }
+    return s;
+  }
+
+  public RedisCommands<String, String> redis() {
+    return redis;
+  }
+
+  private static String newId() {
+    return "t" + Long.toString(System.currentTimeMillis(), 36) + Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36);
+  }
+
+  @Override
+  public void close() {
+    connection.close();
+    redisClient.shutdown();
+  }
+}

@@ -1,0 +1,48 @@
+package io.drover.cluster.queue;
+
+/** The key names of one queue. Immutable. */
+public record Keys(String queue) {
+  public static final String GROUP = "workers";
+
+  public Keys {
+    if (queue == null || !queue.matches("[A-Za-z0-9_.-]{1,64}")) {
+      throw new IllegalArgumentException("bad queue name '" + queue + "': use letters, digits, '_', '.' and '-'");
+    }
+  }
+
+  private String prefix() {
+    return "drover:{" + queue + "}:";
+  }
+
+  public String stream() {
+    return prefix() + "stream";
+  }
+
+  public String taskPrefix() {
+    return prefix() + "task:";
+  }
+
+  public String task(String id) {
+    return taskPrefix() + id;
+  }
+
+  public String delayed() {
+    return prefix() + "delayed";
+  }
+
+  public String dead() {
+    return prefix() + "dead";
+  }
+
+  public String index() {
+    return prefix() + "tasks";
+  }
+
+  public String idempotency(String key) {
+    return prefix() + "idem:" + key;
+  }
+
+  public static String where(String taskId) {
+    return "drover:where:" + taskId;
+  }
+}

@@ -1,0 +1,56 @@
+package io.drover.cluster.queue;
+
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+
+/** The queue's Lua scripts, run by SHA and loaded again when Redis lost them (a restart). Thread-safe. */
+public final class Scripts {
+  /** One script: its text and SHA. */
+  public record Script(String name, String text, String sha) {}
+
+  public static final Script SUBMIT = load("submit");
+  public static final Script CLAIM = load("claim");
+  public static final Script COMPLETE = load("complete");
+  public static final Script RENEW = load("renew");
+  public static final Script PROMOTE = load("promote");
+  public static final Script CANCEL = load("cancel");
+  public static final Script HANDBACK = load("handback");
+
+  private Scripts() {}
+
+  private static Script load(String name) {
+    try (InputStream in = Scripts.class.getResourceAsStream(name + ".lua")) {
+      if (in == null) throw new IllegalStateException("missing script " + name + ".lua");
+      String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      return new Script(name, text, sha1(text));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static String sha1(String text) {
+    try {
+      byte[] d = java.security.MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8));
+      StringBuilder sb = new StringBuilder();
+      for (byte b : d) sb.append(String.format("%02x", b));
+      return sb.toString();
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Runs a script; if Redis does not know it (after a restart), loads it and runs it again. */
+  public static <T> T run(RedisCommands<String, String> redis, Script s, ScriptOutputType type, String[] keys, String... args) {
+    try {
+      return redis.evalsha(s.sha(), type, keys, args);
+    } catch (RedisNoScriptException e) {
+      redis.scriptLoad(s.text());
+      return redis.evalsha(s.sha(), type, keys, args);
+    }
+  }
+}

@@ -1,0 +1,74 @@
+package io.drover.cluster.queue;
+
+import io.drover.core.lua.Json;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The one mapping between task records (Redis hashes of strings) and Java values. JSON for structured fields. */
+public final class TaskCodec {
+  private TaskCodec() {}
+
+  /** The hash fields written at submit (state, attempt and times are set by the script). */
+  public static Map<String, String> fields(String id, TaskSubmission t) {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("id", id);
+    m.put("queue", t.queue());
+    m.put("kind", t.kind());
+    m.put("command", t.command());
+    m.put("max_attempts", Integer.toString(t.retries() + 1));
+    m.put("timeout_ms", t.timeout() == null ? "0" : Long.toString(t.timeout().toMillis()));
+    m.put("backoff_initial_ms", Long.toString(t.backoff().initial().toMillis()));
+    m.put("backoff_max_ms", Long.toString(t.backoff().max().toMillis()));
+    m.put("backoff_factor", Double.toString(t.backoff().factor()));
+    m.put("backoff_jitter", Boolean.toString(t.backoff().jitter()));
+    m.put("params", Json.write(t.params()));
+    m.put("env", Json.write(t.env()));
+    return m;
+  }
+
+  /** Reads a task hash; bad or missing fields read as defaults, never as an exception. */
+  @SuppressWarnings("unchecked")
+  public static TaskStatus status(Map<String, String> h) {
+    List<String> errors = new ArrayList<>();
+    Object e = parse(h.get("errors"));
+    if (e instanceof List<?> l) l.forEach(x -> errors.add(String.valueOf(x)));
+    Object out = parse(h.get("outputs"));
+    return new TaskStatus(h.getOrDefault("id", ""), h.getOrDefault("queue", ""), h.getOrDefault("kind", ""),
+        h.getOrDefault("command", ""), h.getOrDefault("state", "UNKNOWN"), integer(h.get("attempt")),
+        integer(h.get("failures")), Math.max(1, integer(h.get("max_attempts"))), "1".equals(h.get("dead")),
+        h.getOrDefault("worker", ""), h.getOrDefault("message", ""),
+        out instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of(), errors,
+        number(h.get("submitted_at")), number(h.get("started_at")), number(h.get("finished_at")));
+  }
+
+  /** A flat [k1, v1, k2, v2, ...] list as a map. */
+  public static Map<String, String> pairs(List<?> flat, int from) {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (int i = from; i + 1 < flat.size(); i += 2) m.put(String.valueOf(flat.get(i)), String.valueOf(flat.get(i + 1)));
+    return m;
+  }
+
+  static Object parse(String json) {
+    if (json == null || json.isEmpty()) return null;
+    try {
+      return Json.read(json);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  public static int integer(String s) {
+    return (int) number(s);
+  }
+
+  public static long number(String s) {
+    if (s == null) return 0;
+    try {
+      return (long) Double.parseDouble(s);
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+}

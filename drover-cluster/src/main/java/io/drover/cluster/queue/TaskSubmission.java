@@ -1,0 +1,66 @@
+package io.drover.cluster.queue;
+
+import io.drover.core.model.Backoff;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A task to put on a queue: a shell command or a Lua chunk, with its retry policy. Immutable; build with
+ * {@link #shell} or {@link #lua}, then the {@code with*} methods.
+ *
+ * @param kind {@code shell} or {@code lua}
+ * @param command the shell command, or the body of a Lua function {@code (params)} returning {@code ok, msg, outputs}
+ */
+public record TaskSubmission(String kind, String command, String queue, int retries, Duration timeout,
+    Backoff backoff, Map<String, Object> params, Map<String, String> env, String idempotencyKey) {
+  public static final String DEFAULT_QUEUE = "default";
+
+  public TaskSubmission {
+    Objects.requireNonNull(command, "command");
+    if (!kind.equals("shell") && !kind.equals("lua")) throw new IllegalArgumentException("kind must be shell or lua, not " + kind);
+    if (command.isBlank()) throw new IllegalArgumentException("the command is empty");
+    if (retries < 0 || retries > 1000) throw new IllegalArgumentException("retries must be 0..1000, got " + retries);
+    new Keys(queue); // validates the name
+    backoff = backoff == null ? Backoff.DEFAULT : backoff;
+    params = Map.copyOf(params);
+    env = Map.copyOf(env);
+  }
+
+  public static TaskSubmission shell(String command) {
+    return new TaskSubmission("shell", command, DEFAULT_QUEUE, 0, null, Backoff.DEFAULT, Map.of(), Map.of(), null);
+  }
+
+  public static TaskSubmission lua(String body) {
+    return new TaskSubmission("lua", body, DEFAULT_QUEUE, 0, null, Backoff.DEFAULT, Map.of(), Map.of(), null);
+  }
+
+  public TaskSubmission withQueue(String q) {
+    return new TaskSubmission(kind, command, q, retries, timeout, backoff, params, env, idempotencyKey);
+  }
+
+  public TaskSubmission withRetries(int n) {
+    return new TaskSubmission(kind, command, queue, n, timeout, backoff, params, env, idempotencyKey);
+  }
+
+  public TaskSubmission withTimeout(Duration d) {
+    return new TaskSubmission(kind, command, queue, retries, d, backoff, params, env, idempotencyKey);
+  }
+
+  public TaskSubmission withBackoff(Backoff b) {
+    return new TaskSubmission(kind, command, queue, retries, timeout, b, params, env, idempotencyKey);
+  }
+
+  public TaskSubmission withParams(Map<String, ?> p) {
+    return new TaskSubmission(kind, command, queue, retries, timeout, backoff, new LinkedHashMap<>(p), env, idempotencyKey);
+  }
+
+  public TaskSubmission withEnv(Map<String, String> e) {
+    return new TaskSubmission(kind, command, queue, retries, timeout, backoff, params, e, idempotencyKey);
+  }
+
+  public TaskSubmission withIdempotencyKey(String key) {
+    return new TaskSubmission(kind, command, queue, retries, timeout, backoff, params, env, key);
+  }
+}

@@ -1,0 +1,16 @@
+/**
+ * The Redis layout of a queue and every change made to it. Multi-key changes are Lua scripts (in this package's
+ * resources), so a claim, a completion, a retry or a cancel is atomic; all keys of a queue share the hash tag
+ * {@code {queue}}, so a queue lives in one Redis Cluster slot.
+ *
+ * <pre>
+ * drover:{q}:stream         stream of entries {v, id}; consumer group "workers"; an entry's idle time is its lease
+ * drover:{q}:task:ID        hash: spec, state, attempt (the fencing token), failures, errors, message, outputs
+ * drover:{q}:delayed        zset of task ids waiting for a retry, by due time (ms)
+ * drover:{q}:dead           zset of task ids that failed for good, by time
+ * drover:{q}:tasks          zset of every task id, by submit time
+ * drover:{q}:idem:KEY       the task id submitted with this idempotency key
+ * drover:where:ID           the queue of a task (so a task is found by its id alone)
+ * </pre>
+ */
+package io.drover.cluster.queue;

@@ -1,0 +1,489 @@
+package io.drover.cluster.worker;
+
+import io.drover.cluster.queue.Client;
+import io.drover.cluster.queue.Keys;
+import io.drover.cluster.queue.RedisUrls;
+import io.drover.cluster.queue.Scripts;
+import io.drover.cluster.queue.TaskCodec;
+import io.drover.core.DroverException;
+import io.drover.core.Version;
+import io.drover.core.lua.Json;
+import io.drover.core.lua.LuaRuntime;
+import io.drover.core.model.Backoff;
+import io.drover.core.model.Command;
+import io.drover.core.model.TaskId;
+import io.drover.core.model.TaskSpec;
+import io.drover.core.model.WorkflowSource;
+import io.drover.core.process.Cancellation;
+import io.drover.core.runner.TaskContext;
+import io.drover.core.runner.TaskOutcome;
+import io.drover.core.runner.TaskRequest;
+import io.drover.core.runner.TaskRunner;
+import io.lettuce.core.Consumer;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.XAutoClaimArgs;
+import io.lettuce.core.XReadArgs;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+
+/**
+ * Runs tasks from one queue. Lifecycle: {@link #start} (connects and fails fast), {@link #shutdown} (stop claiming,
+ * let running tasks finish within the grace period, hand the rest back), {@link #shutdownNow} (hand everything
+ * back at once), {@link #awaitTermination}. Thread-safe; shutdown methods are idempotent.
+ *
+ * <p>Delivery is at-least-once. A claimed task's stream entry stays pending in the consumer group; its idle time is
+ * the lease, reset by this worker's heartbeat every third of the lease. A worker that stops heartbeating loses
+ * its tasks to whichever live worker reclaims them (XAUTOCLAIM); every claim increments the task's attempt, and an
+ * outcome is recorded only with the current attempt (checked inside the script), so a worker that was paused
+ * and wakes up late can never complete a task that someone else holds now.
+ */
+public final class Worker implements AutoCloseable {
+  private final WorkerOptions options;
+  private final Keys keys;
+  private final RedisClient client;
+  private final StatefulRedisConnection<String, String> mainConnection;
+  private final StatefulRedisConnection<String, String> blockingConnection;
+  private final RedisCommands<String, String> redis;
+  private final Semaphore slots;
+  private final Map<String, Held> held = new ConcurrentHashMap<>();
+  private final ExecutorService attempts = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("drover-attempt-", 0).factory());
+  private final ScheduledExecutorService heartbeat;
+  private final Map<String, LuaRuntime> luaSources = new ConcurrentHashMap<>();
+  private final TaskRunner shellRunner;
+  private final SplittableRandom random = new SplittableRandom();
+  private final AtomicBoolean stopping = new AtomicBoolean();
+  private final CountDownLatch terminated = new CountDownLatch(1);
+  private final AtomicLong processed = new AtomicLong();
+  private final AtomicLong failed = new AtomicLong();
+  private final Instant startedAt = Instant.now();
+  private volatile boolean claiming = true;
+  private Thread claimer;
+
+  /** A task this worker runs now. */
+  private static final class Held {
+    final String id;
+    final String entry;
+    final int token;
+    final Cancellation cancellation = new Cancellation();
+    volatile boolean lost;
+    volatile boolean handBack;
+
+    Held(String id, String entry, int token) {
+      this.id = id;
+      this.entry = entry;
+      this.token = token;
+    }
+  }
+
+  private Worker(WorkerOptions options) {
+    this.options = options;
+    this.keys = new Keys(options.queue());
+    this.client = RedisClient.create(options.redisUrl());
+    try {
+      this.mainConnection = client.connect();
+      this.blockingConnection = client.connect();
+    } catch (RuntimeException e) {
+      client.shutdown();
+      throw new DroverException("cannot reach Redis at " + RedisUrls.masked(options.redisUrl()) + ": " + e.getMessage(), e, true);
+    }
+    this.redis = mainConnection.sync();
+    this.slots = new Semaphore(options.concurrency());
+    this.shellRunner = new TaskRunner(null, options.kinds());
+    this.heartbeat = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("drover-heartbeat").factory());
+  }
+
+  /** Connects, checks Redis, registers the worker and starts claiming. */
+  public static Worker start(WorkerOptions options) {
+    Worker w = new Worker(options);
+    try {
+      w.redis.ping();
+      Client.ensureGroup(w.redis, w.keys);
+      Files.createDirectories(options.workdir());
+    } catch (IOException | RuntimeException e) {
+      w.closeConnections();
+      throw new DroverException("cannot start the worker: " + e.getMessage(), e);
+    }
+    w.writeRecord("running");
+    long beat = Math.max(100, Math.min(options.lease().toMillis() / 3, 10_000));
+    w.heartbeat.scheduleWithFixedDelay(w::beat, beat, beat, TimeUnit.MILLISECONDS);
+    w.claimer = Thread.ofPlatform().name("drover-claimer").daemon().start(w::claimLoop);
+    return w;
+  }
+
+  public String id() {
+    return options.workerId();
+  }
+
+  public WorkerOptions options() {
+    return options;
+  }
+
+  /** Ids of the tasks running here now. */
+  public List<String> running() {
+    return List.copyOf(held.keySet());
+  }
+
+  // ---- claiming ----
+
+  private void claimLoop() {
+    Consumer<String> me = Consumer.from(Keys.GROUP, options.workerId());
+    RedisCommands<String, String> blocking = blockingConnection.sync();
+    while (claiming) {
+      int permits = 0;
+      try {
+        if (!slots.tryAcquire(200, TimeUnit.MILLISECONDS)) continue;
+        permits = 1 + slots.drainPermits();
+        if (!claiming) break;
+        List<StreamMessage<String, String>> msgs = blocking.xreadgroup(me,
+            XReadArgs.Builder.count(permits).block(500), XReadArgs.StreamOffset.lastConsumed(keys.stream()));
+        for (StreamMessage<String, String> m : msgs) {
+          if (permits > 0 && startAttempt(m.getId(), m.getBody())) permits--;
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      } catch (RuntimeException e) {
+        if (claiming) {
+          log("claiming failed, trying again: " + e.getMessage());
+          sleepQuietly(500);
+        }
+      } finally {
+        if (permits > 0) slots.release(permits);
+      }
+    }
+  }
+
+  /** Takes one delivered entry; true if an attempt started (a slot is then in use until it ends). */
+  private boolean startAttempt(String entry, Map<String, String> body) {
+    String problem = check(body);
+    if (problem != null) {
+      setAside(entry, body, problem);
+      return false;
+    }
+    String id = body.get("id");
+    List<Object> r = Scripts.run(redis, Scripts.CLAIM, ScriptOutputType.MULTI,
+        new String[] {keys.task(id), keys.stream(), keys.dead()}, entry, options.workerId(),
+        Long.toString(System.currentTimeMillis()), Integer.toString(options.maxRedeliveries()));
+    int token = ((Long) r.get(0)).intValue();
+    if (token == 0) return false;
+    Map<String, String> record = TaskCodec.pairs((List<?>) r.get(2), 0);
+    Held h = new Held(id, entry, token);
+    held.put(id, h);
+    attempts.execute(() -> runAttempt(h, record));
+    return true;
+  }
+
+  /** Why an entry cannot be a task, or null. Bad entries never reach a runner. */
+  private static String check(Map<String, String> body) {
+    String v = body.get("v");
+    if (v == null) return "no schema version (field v)";
+    if (!v.equals("1")) return "schema version " + v + " is newer than this worker understands (1)";
+    String id = body.get("id");
+    if (id == null || !id.matches("[A-Za-z0-9_-]{1,64}")) return "missing or bad task id";
+    return null;
+  }
+
+  private void setAside(String entry, Map<String, String> body, String reason) {
+    log("set aside stream entry " + entry + ": " + reason);
+    Map<String, String> copy = new LinkedHashMap<>(body);
+    copy.put("_reason", reason);
+    copy.put("_entry", entry);
+    redis.xadd(keys.stream() + ":rejected", io.lettuce.core.XAddArgs.Builder.maxlen(10_000).approximateTrimming(), copy);
+    redis.xack(keys.stream(), Keys.GROUP, entry);
+    redis.xdel(keys.stream(), entry);
+  }
+
+  // ---- running ----
+
+  private void runAttempt(Held h, Map<String, String> record) {
+    TaskOutcome outcome;
+    Path dir = options.workdir().resolve(h.id + "-" + h.token);
+    try {
+      Files.createDirectories(dir.resolve(".drover"));
+      TaskSpec spec = spec(h.id, record);
+      TaskRequest request = new TaskRequest(h.id, spec, h.token, params(record), Map.of());
+      TaskRunner runner = spec.command() instanceof Command.LuaFunction ? luaRunner(record.get("command")) : shellRunner;
+      outcome = runner.run(request, new TaskContext(dir, dir.resolve(".drover"), line -> {}, h.cancellation));
+    } catch (Exception e) {
+      outcome = TaskOutcome.failed("the worker could not run it: " + e.getMessage());
+    } finally {
+      deleteQuietly(dir);
+    }
+    try {
+      finish(h, record, outcome);
+    } finally {
+      held.remove(h.id);
+      slots.release();
+    }
+  }
+
+  private void finish(Held h, Map<String, String> record, TaskOutcome outcome) {
+    if (h.handBack) {
+      Scripts.run(redis, Scripts.HANDBACK, ScriptOutputType.INTEGER, new String[] {keys.task(h.id), keys.stream()},
+          Integer.toString(h.token), h.entry);
+      return;
+    }
+    long now = System.currentTimeMillis();
+    int failures = TaskCodec.integer(record.get("failures"));
+    long due = now + backoff(record).delayBefore(failures + 2, random).toMillis();
+    String status = outcome.status() == TaskOutcome.Status.SKIPPED ? "SUCCEEDED" : outcome.status().name();
+    Long ok = h.lost ? 0L : Scripts.run(redis, Scripts.COMPLETE, ScriptOutputType.INTEGER,
+        new String[] {keys.task(h.id), keys.stream(), keys.delayed(), keys.dead()},
+        Integer.toString(h.token), h.entry, status, outcome.message(), Json.write(outcome.outputs()),
+        Long.toString(now), Long.toString(due), Long.toString(options.retention().toSeconds()));
+    boolean accepted = ok != null && ok == 1;
+    if (accepted) {
+      processed.incrementAndGet();
+      if (outcome.status() == TaskOutcome.Status.FAILED) failed.incrementAndGet();
+    } else {
+      log("outcome of " + h.id + " attempt " + h.token + " refused: another worker holds the task now");
+    }
+    try {
+      options.onTaskDone().onTaskDone(h.id, h.token, outcome, accepted);
+    } catch (RuntimeException e) {
+      log("onTaskDone failed for " + h.id + ": " + e);
+    }
+  }
+
+  private static TaskSpec spec(String id, Map<String, String> r) {
+    Command command = "lua".equals(r.get("kind"))
+        ? new Command.LuaFunction("task", 1, "command")
+        : new Command.Shell(r.getOrDefault("command", "false"));
+    long timeout = TaskCodec.number(r.get("timeout_ms"));
+    Map<String, String> env = new LinkedHashMap<>();
+    if (Json.read(r.getOrDefault("env", "{}")) instanceof Map<?, ?> m) m.forEach((k, v) -> env.put(String.valueOf(k), String.valueOf(v)));
+    return new TaskSpec(new TaskId("task", "main"), "", command, List.of(), Map.of(), env, "", 0, Backoff.DEFAULT,
+        timeout > 0 ? Duration.ofMillis(timeout) : null, null, null, r.get("queue"), Map.of(), null);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> params(Map<String, String> r) {
+    Object p = Json.read(r.getOrDefault("params", "{}"));
+    return p instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+  }
+
+  private static Backoff backoff(Map<String, String> r) {
+    try {
+      long initial = TaskCodec.number(r.get("backoff_initial_ms"));
+      long max = TaskCodec.number(r.get("backoff_max_ms"));
+      double factor = Double.parseDouble(r.getOrDefault("backoff_factor", "2"));
+      return new Backoff(Duration.ofMillis(initial), Duration.ofMillis(Math.max(initial, max)), factor,
+          !"false".equals(r.get("backoff_jitter")));
+    } catch (RuntimeException e) {
+      return Backoff.DEFAULT;
+    }
+  }
+
+  /** A Lua task is the body of a function; it runs through the same runner as workflow functions. */
+  private TaskRunner luaRunner(String body) {
+    LuaRuntime rt = luaSources.computeIfAbsent(body, b -> {
+      if (luaSources.size() > 256) luaSources.clear();
+      return new LuaRuntime(new WorkflowSource("task.lua",
+          "TaskDefinitions = { task = { tasks = { { name = 'main', command = function(params, deps) " + b + "\nend } } } }"));
+    });
+    return new TaskRunner(rt, options.kinds());
+  }
+
+  // ---- heartbeat ----
+
+  private void beat() {
+    try {
+      renewLeases();
+      Scripts.run(redis, Scripts.PROMOTE, ScriptOutputType.INTEGER, new String[] {keys.delayed(), keys.stream()},
+          Long.toString(System.currentTimeMillis()), "500", keys.taskPrefix());
+      if (claiming) reclaim();
+      writeRecord(stopping.get() ? "stopping" : "running");
+    } catch (RuntimeException e) {
+      log("heartbeat failed: " + e.getMessage());
+    }
+  }
+
+  private void renewLeases() {
+    List<Held> now = new ArrayList<>(held.values());
+    if (now.isEmpty()) return;
+    List<String> args = new ArrayList<>();
+    args.add(options.workerId());
+    for (Held h : now) {
+      args.add(keys.task(h.id));
+      args.add(Integer.toString(h.token));
+      args.add(h.entry);
+    }
+    List<Long> codes = Scripts.run(redis, Scripts.RENEW, ScriptOutputType.MULTI, new String[] {keys.stream()},
+        args.toArray(new String[0]));
+    for (int i = 0; i < now.size(); i++) {
+      Held h = now.get(i);
+      long code = codes.get(i);
+      if (code == 2) {
+        h.cancellation.cancel(Cancellation.Cause.CANCELLED, "cancelled on request");
+      } else if (code == 0) {
+        h.lost = true;
+        h.cancellation.cancel(Cancellation.Cause.CANCELLED, "lease lost: another worker holds the task now");
+      }
+    }
+  }
+
+  /** Takes over entries whose lease lapsed (their worker stopped heartbeating), as far as there are free slots. */
+  private void reclaim() {
+    int free = slots.availablePermits();
+    if (free == 0) return;
+    var claimed = redis.xautoclaim(keys.stream(), XAutoClaimArgs.Builder
+        .xautoclaim(Consumer.from(Keys.GROUP, options.workerId()), options.lease(), "0-0").count(free));
+    for (StreamMessage<String, String> m : claimed.getMessages()) {
+      if (m.getBody() == null || m.getBody().isEmpty()) continue;
+      if (!slots.tryAcquire()) break;
+      boolean started = false;
+      try {
+        started = startAttempt(m.getId(), m.getBody());
+      } finally {
+        if (!started) slots.release();
+      }
+    }
+  }
+
+  private void writeRecord(String status) {
+    String key = "drover:worker:" + options.workerId();
+    Map<String, String> r = new LinkedHashMap<>();
+    r.put("id", options.workerId());
+    r.put("status", status);
+    r.put("queue", options.queue());
+    r.put("concurrency", Integer.toString(options.concurrency()));
+    r.put("processed", Long.toString(processed.get()));
+    r.put("failed", Long.toString(failed.get()));
+    r.put("running", String.join(",", held.keySet()));
+    r.put("started_at", startedAt.toString());
+    r.put("last_heartbeat", Instant.now().toString());
+    r.put("hostname", hostname());
+    r.put("version", Version.current());
+    redis.hset(key, r);
+    redis.pexpire(key, Math.max(3 * options.lease().toMillis() / 3, 30_000));
+    redis.sadd("drover:workers", options.workerId());
+  }
+
+  // ---- stopping ----
+
+  /** Stops claiming; running tasks get the grace period, then are handed back. Returns at once. Idempotent. */
+  public void shutdown() {
+    stop(options.grace());
+  }
+
+  /** Stops claiming and hands every running task back at once. Returns at once. Idempotent. */
+  public void shutdownNow() {
+    stop(Duration.ZERO);
+  }
+
+  private void stop(Duration grace) {
+    if (!stopping.compareAndSet(false, true)) {
+      if (grace.isZero()) handBackAll(); // a second, impatient request
+      return;
+    }
+    claiming = false;
+    Thread.ofPlatform().name("drover-worker-stop").start(() -> {
+      try {
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (!held.isEmpty() && System.nanoTime() < deadline) sleepQuietly(20);
+        handBackAll();
+        long hard = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (!held.isEmpty() && System.nanoTime() < hard) sleepQuietly(20);
+        if (claimer != null) claimer.join(2000);
+        heartbeat.shutdownNow();
+        attempts.shutdown();
+        try {
+          redis.del("drover:worker:" + options.workerId());
+          redis.srem("drover:workers", options.workerId());
+        } catch (RuntimeException e) {
+          // Redis gone: the record expires by itself
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } finally {
+        closeConnections();
+        terminated.countDown();
+      }
+    });
+  }
+
+  private void handBackAll() {
+    for (Held h : held.values()) {
+      h.handBack = true;
+      h.cancellation.cancel(Cancellation.Cause.CANCELLED, "worker stopping: task handed back to the queue");
+    }
+  }
+
+  public boolean awaitTermination(Duration timeout) throws InterruptedException {
+    return terminated.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void close() {
+    shutdown();
+    try {
+      awaitTermination(options.grace().plusSeconds(20));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void closeConnections() {
+    try {
+      blockingConnection.close();
+      mainConnection.close();
+    } catch (RuntimeException ignored) {
+      // closing anyway
+    }
+    client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+  }
+
+  // ---- helpers ----
+
+  private void log(String message) {
+    System.err.println(Instant.now() + " worker " + options.workerId() + ": " + message);
+  }
+
+  private static String hostname() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.net.UnknownHostException e) {
+      return "unknown";
+    }
+  }
+
+  private static void sleepQuietly(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void deleteQuietly(Path dir) {
+    if (!Files.exists(dir)) return;
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+    } catch (IOException e) {
+      // a leftover directory of a finished attempt is harmless
+    }
+  }
+}

@@ -1,0 +1,78 @@
+package io.drover.cluster.worker;
+
+import io.drover.cluster.queue.Client;
+import io.drover.cluster.queue.TaskSubmission;
+import io.drover.core.runner.TaskKinds;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How a worker runs. Immutable; {@link #builder(String)} validates at {@link Builder#build()}.
+ *
+ * @param lease how long a claimed task stays this worker's without a heartbeat; renewed every third of it
+ * @param maxRedeliveries deliveries without an outcome (worker crashes) tolerated beyond the task's attempts
+ */
+public record WorkerOptions(String redisUrl, String queue, int concurrency, String workerId, Duration lease,
+    Duration grace, int maxRedeliveries, Path workdir, Duration retention, TaskKinds kinds, TaskDoneListener onTaskDone) {
+  public static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
+  public static final Duration DEFAULT_GRACE = Duration.ofSeconds(30);
+  public static final int DEFAULT_MAX_REDELIVERIES = 3;
+
+  public static Builder builder(String redisUrl) {
+    return new Builder(redisUrl);
+  }
+
+  /** Builds {@link WorkerOptions}. Not thread-safe. */
+  public static final class Builder {
+    private final String redisUrl;
+    private String queue = TaskSubmission.DEFAULT_QUEUE;
+    private int concurrency = 1;
+    private String workerId;
+    private Duration lease = DEFAULT_LEASE;
+    private Duration grace = DEFAULT_GRACE;
+    private int maxRedeliveries = DEFAULT_MAX_REDELIVERIES;
+    private Path workdir;
+    private Duration retention = Client.DEFAULT_RETENTION;
+    private TaskKinds kinds = TaskKinds.discover();
+    private TaskDoneListener onTaskDone = TaskDoneListener.NONE;
+
+    private Builder(String redisUrl) {
+      this.redisUrl = redisUrl;
+    }
+
+    public Builder queue(String v) { queue = v; return this; }
+    public Builder concurrency(int v) { concurrency = v; return this; }
+    public Builder workerId(String v) { workerId = v; return this; }
+    public Builder lease(Duration v) { lease = v; return this; }
+    public Builder grace(Duration v) { grace = v; return this; }
+    public Builder maxRedeliveries(int v) { maxRedeliveries = v; return this; }
+    public Builder workdir(Path v) { workdir = v; return this; }
+    public Builder retention(Duration v) { retention = v; return this; }
+    public Builder kinds(TaskKinds v) { kinds = v; return this; }
+    public Builder onTaskDone(TaskDoneListener v) { onTaskDone = v; return this; }
+
+    public WorkerOptions build() {
+      Objects.requireNonNull(redisUrl, "redisUrl");
+      if (concurrency < 1) throw new IllegalArgumentException("concurrency must be at least 1, got " + concurrency);
+      if (lease.toMillis() < 300) throw new IllegalArgumentException("lease must be at least 300ms, got " + lease);
+      if (grace.isNegative()) throw new IllegalArgumentException("grace must not be negative");
+      new io.drover.cluster.queue.Keys(queue);
+      String id = workerId != null ? workerId : defaultId();
+      if (!id.matches("[A-Za-z0-9_.:-]{1,128}")) throw new IllegalArgumentException("bad worker id '" + id + "'");
+      Path dir = workdir != null ? workdir : Path.of(System.getProperty("java.io.tmpdir"), "drover-worker-" + id);
+      return new WorkerOptions(redisUrl, queue, concurrency, id, lease, grace, maxRedeliveries, dir, retention, kinds, onTaskDone);
+    }
+
+    private static String defaultId() {
+      String host;
+      try {
+        host = java.net.InetAddress.getLocalHost().getHostName();
+      } catch (java.net.UnknownHostException e) {
+        host = "host";
+      }
+      return host.replaceAll("[^A-Za-z0-9_.-]", "_") + "-" + ProcessHandle.current().pid() + "-"
+          + Integer.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextInt(0x10000));
+    }
+  }
+}

@@ -1,0 +1,14 @@
+-- KEYS[1] task hash, KEYS[2] delayed zset; ARGV[1] now ms, ARGV[2] retention s
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return 'missing' end
+if state == 'PENDING' or state == 'RETRYING' then
+  redis.call('HSET', KEYS[1], 'state', 'CANCELLED', 'cancel', '1', 'message', 'cancelled before it ran', 'finished_at', ARGV[1])
+  redis.call('ZREM', KEYS[2], redis.call('HGET', KEYS[1], 'id'))
+  redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
+  return 'CANCELLED'
+end
+if state == 'RUNNING' then
+  redis.call('HSET', KEYS[1], 'cancel', '1')
+  return 'CANCELLING'
+end
+return state

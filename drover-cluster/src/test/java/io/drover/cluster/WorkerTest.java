@@ -1,0 +1,201 @@
+package io.drover.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.drover.cluster.queue.Client;
+import io.drover.cluster.queue.Keys;
+import io.drover.cluster.queue.Scripts;
+import io.drover.cluster.queue.TaskStatus;
+import io.drover.cluster.queue.TaskSubmission;
+import io.drover.cluster.worker.Worker;
+import io.drover.cluster.worker.WorkerOptions;
+import io.drover.core.model.Backoff;
+import io.lettuce.core.ScriptOutputType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Workers and the client against a real redis-server started for these tests. */
+class WorkerTest {
+  private static RedisServer redis;
+  @TempDir Path dir;
+  private Client client;
+  private final List<Worker> workers = new ArrayList<>();
+
+  @BeforeAll
+  static void startRedis() throws Exception {
+    redis = RedisServer.start();
+  }
+
+  @AfterAll
+  static void stopRedis() throws Exception {
+    if (redis != null) redis.close();
+  }
+
+  @BeforeEach
+  void connect() {
+    client = Client.connect(redis.url());
+    client.redis().flushall();
+  }
+
+  @AfterEach
+  void stopWorkers() throws Exception {
+    for (Worker w : workers) w.shutdownNow();
+    for (Worker w : workers) w.awaitTermination(Duration.ofSeconds(20));
+    client.close();
+  }
+
+  private Worker worker(int concurrency, Duration lease) {
+    Worker w = Worker.start(WorkerOptions.builder(redis.url()).concurrency(concurrency).lease(lease)
+        .grace(Duration.ofSeconds(5)).workdir(dir.resolve("w" + workers.size())).build());
+    workers.add(w);
+    return w;
+  }
+
+  private TaskStatus finished(String id) throws InterruptedException {
+    TaskStatus s = client.await(id, Duration.ofSeconds(30));
+    assertThat(s.isFinished()).as("task %s finished, is %s", id, s.state()).isTrue();
+    return s;
+  }
+
+  @Test
+  void aSubmittedTaskIsRecordedPendingAtOnce() {
+    String id = client.submit(TaskSubmission.shell("true"));
+    assertThat(client.status(id).orElseThrow().state()).isEqualTo("PENDING");
+    assertThat(client.list("default", "PENDING", 10)).extracting(TaskStatus::id).containsExactly(id);
+  }
+
+  @Test
+  void runsShellAndLuaTasksWithTheirOutputs() throws Exception {
+    worker(2, Duration.ofSeconds(5));
+    String sh = client.submit(TaskSubmission.shell("echo \"greeting=$DROVER_PARAM_WHO\" >> \"$DROVER_OUTPUT\"; echo done")
+        .withParams(Map.of("who", "fleet")));
+    String lua = client.submit(TaskSubmission.lua("return true, 'hi ' .. params.who, { n = 1 }").withParams(Map.of("who", "lua")));
+    TaskStatus s = finished(sh);
+    assertThat(s.state()).isEqualTo("SUCCEEDED");
+    assertThat(s.message()).isEqualTo("done");
+    assertThat(s.outputs()).isEqualTo(Map.of("greeting", "fleet"));
+    TaskStatus l = finished(lua);
+    assertThat(l.state()).isEqualTo("SUCCEEDED");
+    assertThat(l.message()).isEqualTo("hi lua");
+    assertThat(l.outputs()).isEqualTo(Map.of("n", 1));
+  }
+
+  @Test
+  void retriesWithBackoffThenDeadLettersKeepingEveryError() throws Exception {
+    worker(1, Duration.ofSeconds(5));
+    String id = client.submit(TaskSubmission.shell("echo \"try $DROVER_ATTEMPT\"; exit 3").withRetries(2)
+        .withBackoff(new Backoff(Duration.ofMillis(100), Duration.ofMillis(100), 1, false)));
+    TaskStatus s = finished(id);
+    assertThat(s.state()).isEqualTo("FAILED");
+    assertThat(s.dead()).isTrue();
+    assertThat(s.failures()).isEqualTo(3);
+    assertThat(s.errors()).containsExactly("attempt 1: exit code 3: try 1", "attempt 2: exit code 3: try 2",
+        "attempt 3: exit code 3: try 3");
+    assertThat(client.list("default", "dead", 10)).extracting(TaskStatus::id).containsExactly(id);
+  }
+
+  @Test
+  void showsRetryingWhileWaitingForTheNextAttempt() throws Exception {
+    worker(1, Duration.ofSeconds(5));
+    String id = client.submit(TaskSubmission.shell("exit 1").withRetries(1)
+        .withBackoff(new Backoff(Duration.ofSeconds(3), Duration.ofSeconds(3), 1, false)));
+    await().atMost(Duration.ofSeconds(10)).until(() -> client.status(id).orElseThrow().state().equals("RETRYING"));
+    assertThat(client.status(id).orElseThrow().failures()).isEqualTo(1);
+    assertThat(finished(id).failures()).isEqualTo(2);
+  }
+
+  @Test
+  void submittingTheSameIdempotencyKeyTwiceMakesOneTask() {
+    String a = client.submit(TaskSubmission.shell("true").withIdempotencyKey("nightly-2026-11-22"));
+    String b = client.submit(TaskSubmission.shell("true").withIdempotencyKey("nightly-2026-11-22"));
+    assertThat(b).isEqualTo(a);
+    assertThat(client.list("default", null, 10)).hasSize(1);
+  }
+
+  @Test
+  void aCancelledQueuedTaskNeverStarts() throws Exception {
+    String id = client.submit(TaskSubmission.shell("touch " + dir.resolve("ran")));
+    assertThat(client.cancel(id)).isEqualTo("CANCELLED");
+    worker(1, Duration.ofSeconds(5));
+    String after = client.submit(TaskSubmission.shell("true"));
+    finished(after); // the worker has read past the cancelled one
+    assertThat(client.status(id).orElseThrow().state()).isEqualTo("CANCELLED");
+    assertThat(dir.resolve("ran")).doesNotExist();
+  }
+
+  @Test
+  void aCancelledRunningTaskIsKilled() throws Exception {
+    worker(1, Duration.ofMillis(900));
+    String id = client.submit(TaskSubmission.shell("echo $$ > " + dir.resolve("pid") + "; sleep 300"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(dir.resolve("pid")));
+    assertThat(client.cancel(id)).isEqualTo("CANCELLING");
+    TaskStatus s = finished(id);
+    assertThat(s.state()).isEqualTo("CANCELLED");
+    long pid = Long.parseLong(Files.readString(dir.resolve("pid")).strip());
+    await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
+  }
+
+  @Test
+  void aTaskRunningThreeTimesItsLeaseOnAHealthyWorkerIsNeverReclaimed() throws Exception {
+    worker(1, Duration.ofMillis(600));
+    worker(1, Duration.ofMillis(600)); // idle, reclaiming whatever lapses
+    String id = client.submit(TaskSubmission.shell("sleep 2; echo $DROVER_ATTEMPT"));
+    TaskStatus s = finished(id);
+    assertThat(s.state()).isEqualTo("SUCCEEDED");
+    assertThat(s.attempt()).isEqualTo(1);
+    assertThat(s.message()).isEqualTo("1");
+  }
+
+  @Test
+  void anOutcomeWithAStaleAttemptIsRefused() throws Exception {
+    // A paused worker that wakes up after its task was reclaimed holds attempt 1 while the task is at attempt 2.
+    Keys keys = new Keys("default");
+    String id = client.submit(TaskSubmission.shell("true"));
+    var r = client.redis();
+    r.hset(keys.task(id), Map.of("state", "RUNNING", "attempt", "2"));
+    Long stale = Scripts.run(r, Scripts.COMPLETE, ScriptOutputType.INTEGER,
+        new String[] {keys.task(id), keys.stream(), keys.delayed(), keys.dead()},
+        "1", "0-1", "SUCCEEDED", "late", "{}", "1", "1", "60");
+    assertThat(stale).isZero();
+    assertThat(client.status(id).orElseThrow().state()).isEqualTo("RUNNING");
+    Long current = Scripts.run(r, Scripts.COMPLETE, ScriptOutputType.INTEGER,
+        new String[] {keys.task(id), keys.stream(), keys.delayed(), keys.dead()},
+        "2", "0-1", "SUCCEEDED", "on time", "{}", "1", "1", "60");
+    assertThat(current).isEqualTo(1);
+    assertThat(client.status(id).orElseThrow().message()).isEqualTo("on time");
+  }
+
+  @Test
+  void malformedStreamEntriesAreSetAsideAndWorkGoesOn() throws Exception {
+    Keys keys = new Keys("default");
+    Client.ensureGroup(client.redis(), keys);
+    client.redis().xadd(keys.stream(), Map.of("garbage", "yes"));
+    client.redis().xadd(keys.stream(), Map.of("v", "9", "id", "tfuture"));
+    worker(1, Duration.ofSeconds(5));
+    String id = client.submit(TaskSubmission.shell("true"));
+    assertThat(finished(id).state()).isEqualTo("SUCCEEDED");
+    assertThat(client.redis().xlen(keys.stream() + ":rejected")).isEqualTo(2);
+  }
+
+  @Test
+  void gracefulShutdownHandsUnfinishedWorkBackAtOnce() throws Exception {
+    Worker a = Worker.start(WorkerOptions.builder(redis.url()).lease(Duration.ofSeconds(30)).grace(Duration.ofMillis(200))
+        .workdir(dir.resolve("a")).build());
+    String id = client.submit(TaskSubmission.shell("echo $DROVER_ATTEMPT > " + dir.resolve("attempt") + "; sleep 300"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(dir.resolve("attempt")));
+    a.shutdown();
+    assertThat(a.awaitTermination(Duration.ofSeconds(20))).isTrue();
+    assertThat(client.status(id).orElseThrow().state()).isEqualTo("PENDING"); // not left to a 30s lease
+  }
+}
