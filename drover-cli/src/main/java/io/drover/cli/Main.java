@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     versionProvider = Main.VersionProvider.class,
     description = "Runs Lua workflows of shell commands and Lua functions: on this machine, on agents, or on a fleet.",
-    subcommands = {RunCommand.class, ValidateCommand.class, PlanCommand.class, RunsCommand.class,
+    subcommands = {RunCommand.class, ValidateCommand.class, PlanCommand.class, RunsCommand.class, WorkerCommand.class, TaskCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main {
   public static final int OK = 0;

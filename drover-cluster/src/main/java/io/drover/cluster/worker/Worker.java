@@ -127,7 +127,7 @@ public final class Worker implements AutoCloseable {
       throw new DroverException("cannot start the worker: " + e.getMessage(), e);
     }
     w.writeRecord("running");
-    long beat = Math.max(100, Math.min(options.lease().toMillis() / 3, 10_000));
+    long beat = w.beatMillis();
     w.heartbeat.scheduleWithFixedDelay(w::beat, beat, beat, TimeUnit.MILLISECONDS);
     w.claimer = Thread.ofPlatform().name("drover-claimer").daemon().start(w::claimLoop);
     return w;
@@ -151,12 +151,18 @@ public final class Worker implements AutoCloseable {
   private void claimLoop() {
     Consumer<String> me = Consumer.from(Keys.GROUP, options.workerId());
     RedisCommands<String, String> blocking = blockingConnection.sync();
+    long nextReclaim = 0;
     while (claiming) {
       int permits = 0;
       try {
         if (!slots.tryAcquire(200, TimeUnit.MILLISECONDS)) continue;
         permits = 1 + slots.drainPermits();
         if (!claiming) break;
+        if (System.nanoTime() >= nextReclaim) {
+          nextReclaim = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(beatMillis());
+          permits -= reclaim(permits);
+          if (permits == 0) continue;
+        }
         List<StreamMessage<String, String>> msgs = blocking.xreadgroup(me,
             XReadArgs.Builder.count(permits).block(500), XReadArgs.StreamOffset.lastConsumed(keys.stream()));
         for (StreamMessage<String, String> m : msgs) {
@@ -314,7 +320,6 @@ public final class Worker implements AutoCloseable {
       renewLeases();
       Scripts.run(redis, Scripts.PROMOTE, ScriptOutputType.INTEGER, new String[] {keys.delayed(), keys.stream()},
           Long.toString(System.currentTimeMillis()), "500", keys.taskPrefix());
-      if (claiming) reclaim();
       writeRecord(stopping.get() ? "stopping" : "running");
     } catch (RuntimeException e) {
       log("heartbeat failed: " + e.getMessage());
@@ -345,22 +350,23 @@ public final class Worker implements AutoCloseable {
     }
   }
 
-  /** Takes over entries whose lease lapsed (their worker stopped heartbeating), as far as there are free slots. */
-  private void reclaim() {
-    int free = slots.availablePermits();
-    if (free == 0) return;
+  /**
+   * Takes over entries whose lease lapsed (their worker stopped heartbeating), up to {@code free} of them; runs on
+   * the claimer, which holds the free slots. Returns how many attempts started.
+   */
+  private int reclaim(int free) {
     var claimed = redis.xautoclaim(keys.stream(), XAutoClaimArgs.Builder
         .xautoclaim(Consumer.from(Keys.GROUP, options.workerId()), options.lease(), "0-0").count(free));
+    int started = 0;
     for (StreamMessage<String, String> m : claimed.getMessages()) {
       if (m.getBody() == null || m.getBody().isEmpty()) continue;
-      if (!slots.tryAcquire()) break;
-      boolean started = false;
-      try {
-        started = startAttempt(m.getId(), m.getBody());
-      } finally {
-        if (!started) slots.release();
-      }
+      if (started < free && startAttempt(m.getId(), m.getBody())) started++;
     }
+    return started;
+  }
+
+  private long beatMillis() {
+    return Math.max(100, Math.min(options.lease().toMillis() / 3, 10_000));
   }
 
   private void writeRecord(String status) {

@@ -1,0 +1,212 @@
+package io.drover.cli;
+
+import io.drover.cluster.queue.Client;
+import io.drover.cluster.queue.TaskStatus;
+import io.drover.cluster.queue.TaskSubmission;
+import io.drover.core.lua.Json;
+import io.drover.core.model.Durations;
+import io.drover.core.record.RunJson;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code drover task submit|status|list|cancel}: tasks on a Redis queue. */
+@Command(name = "task", description = "Tasks on a Redis queue.",
+    subcommands = {TaskCommand.Submit.class, TaskCommand.Status.class, TaskCommand.ListTasks.class, TaskCommand.Cancel.class})
+final class TaskCommand implements Callable<Integer> {
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+    return Main.OK;
+  }
+
+  static Map<String, Object> json(TaskStatus s) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", s.id());
+    m.put("queue", s.queue());
+    m.put("kind", s.kind());
+    m.put("state", s.state().toLowerCase(java.util.Locale.ROOT));
+    m.put("attempt", s.attempt());
+    m.put("failures", s.failures());
+    m.put("max_attempts", s.maxAttempts());
+    m.put("dead", s.dead());
+    m.put("worker", s.worker());
+    m.put("message", s.message());
+    m.put("outputs", s.outputs());
+    m.put("errors", s.errors());
+    return m;
+  }
+
+  @Command(name = "submit", description = "Put a task on a queue and print its id: a shell command after --, or --lua CODE, or --from FILE.jsonl.")
+  static final class Submit implements Callable<Integer> {
+    @Mixin RedisOption redis;
+
+    @Option(names = "--retries", defaultValue = "0") int retries;
+
+    @Option(names = "--timeout", description = "Limit of one attempt, like 10m.") String timeout;
+
+    @Option(names = "--queue", defaultValue = "default") String queue;
+
+    @Option(names = "--lua", paramLabel = "CODE", description = "The body of a Lua function (params) returning ok, message, outputs.") String lua;
+
+    @Option(names = "--idempotency-key", paramLabel = "KEY", description = "Submitting the same key again returns the first task.") String idempotencyKey;
+
+    @Option(names = "--from", paramLabel = "FILE", description = "One JSON object a line: command or lua, retries, timeout, queue, idempotency_key.") java.nio.file.Path from;
+
+    @Parameters(paramLabel = "COMMAND", arity = "0..*", description = "The shell command (after --).") List<String> command = new ArrayList<>();
+
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+      List<TaskSubmission> subs = new ArrayList<>();
+      try {
+        if (from != null) {
+          int n = 0;
+          for (String line : java.nio.file.Files.readAllLines(from)) {
+            n++;
+            if (line.isBlank()) continue;
+            subs.add(fromJson(line, from + ":" + n));
+          }
+        } else if (lua != null) {
+          subs.add(options(TaskSubmission.lua(lua), retries, timeout, queue, idempotencyKey));
+        } else if (!command.isEmpty()) {
+          subs.add(options(TaskSubmission.shell(String.join(" ", command)), retries, timeout, queue, idempotencyKey));
+        } else {
+          throw new Main.UserException("nothing to submit: give a command after --, --lua CODE or --from FILE");
+        }
+      } catch (IllegalArgumentException e) {
+        throw new Main.UserException(e.getMessage());
+      }
+      try (Client c = Client.connect(redis.url())) {
+        PrintWriter out = spec.commandLine().getOut();
+        for (TaskSubmission s : subs) out.println(c.submit(s));
+      }
+      return Main.OK;
+    }
+
+    private static TaskSubmission options(TaskSubmission s, int retries, String timeout, String queue, String key) {
+      TaskSubmission t = s.withRetries(retries).withQueue(queue).withIdempotencyKey(key);
+      return timeout == null ? t : t.withTimeout(Durations.parse(timeout));
+    }
+
+    private static TaskSubmission fromJson(String line, String where) {
+      Object o;
+      try {
+        o = Json.read(line);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(where + ": " + e.getMessage());
+      }
+      if (!(o instanceof Map<?, ?> m)) throw new IllegalArgumentException(where + ": expected a JSON object");
+      for (Object k : m.keySet()) {
+        if (!List.of("command", "lua", "retries", "timeout", "queue", "idempotency_key").contains(String.valueOf(k))) {
+          throw new IllegalArgumentException(where + ": unknown field '" + k + "'");
+        }
+      }
+      TaskSubmission base;
+      if (m.get("command") != null) base = TaskSubmission.shell(String.valueOf(m.get("command")));
+      else if (m.get("lua") != null) base = TaskSubmission.lua(String.valueOf(m.get("lua")));
+      else throw new IllegalArgumentException(where + ": needs \"command\" or \"lua\"");
+      int r = m.get("retries") instanceof Number n ? n.intValue() : 0;
+      try {
+        return options(base, r, m.get("timeout") == null ? null : String.valueOf(m.get("timeout")),
+            m.get("queue") == null ? "default" : String.valueOf(m.get("queue")),
+            m.get("idempotency_key") == null ? null : String.valueOf(m.get("idempotency_key")));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(where + ": " + e.getMessage());
+      }
+    }
+  }
+
+  @Command(name = "status", description = "One task's state, attempts, message, outputs and errors.")
+  static final class Status implements Callable<Integer> {
+    @Mixin RedisOption redis;
+
+    @Parameters(paramLabel = "ID") String id;
+
+    @Option(names = "--json") boolean json;
+
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      try (Client c = Client.connect(redis.url())) {
+        TaskStatus s = c.status(id).orElseThrow(() -> new Main.UserException("no task '" + id + "' (unknown or expired)"));
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+          out.println(RunJson.write(json(s), false));
+        } else {
+          out.printf("%s: %s (attempt %d, %d of %d failed%s)%n", s.id(), s.state().toLowerCase(java.util.Locale.ROOT),
+              s.attempt(), s.failures(), s.maxAttempts(), s.dead() ? ", dead" : "");
+          if (!s.message().isEmpty()) out.println("message: " + s.message());
+          if (!s.outputs().isEmpty()) out.println("outputs: " + Json.write(s.outputs()));
+          for (String e : s.errors()) out.println("error: " + e);
+        }
+        return Main.OK;
+      }
+    }
+  }
+
+  @Command(name = "list", description = "Tasks of a queue, newest first.")
+  static final class ListTasks implements Callable<Integer> {
+    @Mixin RedisOption redis;
+
+    @Option(names = "--status", description = "pending, running, retrying, succeeded, failed, cancelled, or dead.") String status;
+
+    @Option(names = "--queue", defaultValue = "default") String queue;
+
+    @Option(names = {"-n", "--limit"}, defaultValue = "50") int limit;
+
+    @Option(names = "--json") boolean json;
+
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      try (Client c = Client.connect(redis.url())) {
+        List<TaskStatus> tasks = c.list(queue, status, limit);
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+          out.println(RunJson.write(tasks.stream().map(TaskCommand::json).toList(), false));
+          return Main.OK;
+        }
+        List<List<String>> rows = new ArrayList<>();
+        for (TaskStatus s : tasks) {
+          rows.add(List.of(s.id(), s.state().toLowerCase(java.util.Locale.ROOT), s.attempt() + "/" + s.maxAttempts(),
+              s.worker(), Format.clip(s.message(), 60), Format.clip(s.command(), 40)));
+        }
+        out.print(Format.table(List.of("TASK", "STATE", "ATTEMPT", "WORKER", "MESSAGE", "COMMAND"), rows));
+        return Main.OK;
+      }
+    }
+  }
+
+  @Command(name = "cancel", description = "Cancel a task: a queued one never starts, a running one is killed.")
+  static final class Cancel implements Callable<Integer> {
+    @Mixin RedisOption redis;
+
+    @Parameters(paramLabel = "ID") String id;
+
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      try (Client c = Client.connect(redis.url())) {
+        spec.commandLine().getOut().println(id + ": " + c.cancel(id).toLowerCase(java.util.Locale.ROOT));
+        return Main.OK;
+      } catch (io.drover.core.DroverException e) {
+        throw new Main.UserException(e.getMessage());
+      }
+    }
+  }
+}

@@ -1,0 +1,110 @@
+package io.drover.cli;
+
+import io.drover.cluster.queue.RedisUrls;
+import io.drover.cluster.worker.Worker;
+import io.drover.cluster.worker.WorkerOptions;
+import io.drover.core.Version;
+import io.drover.core.model.Durations;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicInteger;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code drover worker}: runs tasks from a Redis queue until stopped; {@code drover worker list}. */
+@Command(name = "worker", description = "Run tasks from a Redis queue until stopped (SIGTERM/Ctrl-C: finish within --grace, hand the rest back).",
+    subcommands = WorkerCommand.ListWorkers.class)
+final class WorkerCommand implements Callable<Integer> {
+  @Mixin RedisOption redis;
+
+  @Option(names = {"-c", "--concurrency"}, defaultValue = "1", description = "Tasks at once (default ${DEFAULT-VALUE}).") int concurrency;
+
+  @Option(names = "--queue", defaultValue = "default", description = "Queue to take tasks from (default ${DEFAULT-VALUE}).") String queue;
+
+  @Option(names = "--worker-id", description = "Default: host-pid-random.") String workerId;
+
+  @Option(names = "--grace", defaultValue = "30s", description = "How long running tasks may finish after a stop signal (default ${DEFAULT-VALUE}).") String grace;
+
+  @Option(names = "--lease", defaultValue = "30s", description = "How long a task stays this worker's without a heartbeat (default ${DEFAULT-VALUE}).") String lease;
+
+  @Option(names = "--workdir", description = "Where tasks get their private directories. Default: a temporary directory.") Path workdir;
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    WorkerOptions options;
+    try {
+      options = WorkerOptions.builder(redis.url()).queue(queue).concurrency(concurrency).workerId(workerId)
+          .grace(Durations.parse(grace)).lease(Durations.parse(lease)).workdir(workdir).build();
+    } catch (IllegalArgumentException e) {
+      throw new Main.UserException(e.getMessage());
+    }
+    Worker worker = Worker.start(options);
+    var err = spec.commandLine().getErr();
+    err.printf("drover worker %s: redis %s, queue %s, concurrency %d, lease %s, version %s%n", worker.id(),
+        RedisUrls.masked(redis.url()), queue, concurrency, Durations.format(options.lease()), Version.current());
+    err.flush();
+    AtomicInteger signals = new AtomicInteger();
+    for (String name : new String[] {"INT", "TERM"}) {
+      sun.misc.Signal.handle(new sun.misc.Signal(name), s -> {
+        if (signals.incrementAndGet() == 1) {
+          System.err.println("drover worker: stopping (SIG" + name + "): finishing running tasks within " + grace);
+          worker.shutdown();
+        } else {
+          System.err.println("drover worker: stopping now, handing running tasks back");
+          worker.shutdownNow();
+        }
+      });
+    }
+    while (!worker.awaitTermination(Duration.ofSeconds(1))) {
+      // running until a signal stops it
+    }
+    return Main.OK;
+  }
+
+  @Command(name = "list", description = "Workers that sent a heartbeat recently.")
+  static final class ListWorkers implements Callable<Integer> {
+    @Mixin RedisOption redis;
+
+    @Option(names = "--json", description = "One JSON array.") boolean json;
+
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      try (var client = io.drover.cluster.queue.Client.connect(redis.url())) {
+        var r = client.redis();
+        List<Map<String, String>> rows = new ArrayList<>();
+        for (String id : r.smembers("drover:workers")) {
+          Map<String, String> h = r.hgetall("drover:worker:" + id);
+          if (h.isEmpty()) {
+            r.srem("drover:workers", id); // its record expired: gone for longer than its TTL
+            continue;
+          }
+          rows.add(h);
+        }
+        rows.sort(java.util.Comparator.comparing(m -> m.getOrDefault("id", "")));
+        var out = spec.commandLine().getOut();
+        if (json) {
+          out.println(io.drover.core.record.RunJson.write(rows, false));
+          return Main.OK;
+        }
+        List<List<String>> cells = new ArrayList<>();
+        for (Map<String, String> h : rows) {
+          cells.add(List.of(h.getOrDefault("id", ""), h.getOrDefault("status", ""), h.getOrDefault("queue", ""),
+              h.getOrDefault("concurrency", ""), h.getOrDefault("processed", ""), h.getOrDefault("failed", ""),
+              h.getOrDefault("last_heartbeat", ""), h.getOrDefault("running", "")));
+        }
+        out.print(Format.table(List.of("WORKER", "STATUS", "QUEUE", "CONCURRENCY", "PROCESSED", "FAILED", "LAST HEARTBEAT", "RUNNING"), cells));
+        return Main.OK;
+      }
+    }
+  }
+}

@@ -1,0 +1,152 @@
+package io.drover.cli;
+
+import static io.drover.cli.DroverProcess.run;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.drover.cluster.RedisServer;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** drover worker and drover task as processes, against a redis-server of the test's own. */
+class ClusterEndToEndTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static RedisServer redis;
+  @TempDir Path dir;
+  private final List<Process> workers = new ArrayList<>();
+
+  @BeforeAll
+  static void startRedis() throws Exception {
+    redis = RedisServer.start();
+  }
+
+  @AfterAll
+  static void stopRedis() throws Exception {
+    if (redis != null) redis.close();
+  }
+
+  @AfterEach
+  void stopWorkers() throws Exception {
+    for (Process p : workers) {
+      if (p.isAlive()) {
+        new ProcessBuilder("kill", "-CONT", Long.toString(p.pid())).start().waitFor();
+        p.destroy();
+      }
+    }
+    for (Process p : workers) {
+      if (!p.waitFor(20, TimeUnit.SECONDS)) p.destroyForcibly().waitFor();
+    }
+    try (var c = io.drover.cluster.queue.Client.connect(redis.url())) {
+      c.redis().flushall();
+    }
+  }
+
+  private Process worker(String name) throws Exception {
+    Process p = DroverProcess.builder(dir, "worker", "--redis-url", redis.url(), "--worker-id", name, "--lease", "1s",
+        "--grace", "1s", "--workdir", dir.resolve(name).toString())
+        .redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile()).start();
+    workers.add(p);
+    await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(dir.resolve(name + ".log"))
+        && Files.readString(dir.resolve(name + ".log")).contains("drover worker " + name));
+    return p;
+  }
+
+  private String submit(String... command) throws Exception {
+    List<String> args = new ArrayList<>(List.of("task", "submit", "--redis-url", redis.url()));
+    args.addAll(List.of(command));
+    var r = run(dir, args.toArray(new String[0]));
+    assertThat(r.exit()).as(r.err()).isZero();
+    return r.out().strip();
+  }
+
+  private JsonNode status(String id) throws Exception {
+    var r = run(dir, "task", "status", id, "--redis-url", redis.url(), "--json");
+    assertThat(r.exit()).as(r.err()).isZero();
+    return JSON.readTree(r.out());
+  }
+
+  private JsonNode awaitState(String id, String state) {
+    JsonNode[] last = new JsonNode[1];
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+        .until(() -> (last[0] = status(id)).get("state").asText().equals(state));
+    return last[0];
+  }
+
+  private static void signal(Process p, String sig) throws Exception {
+    new ProcessBuilder("kill", "-" + sig, Long.toString(p.pid())).redirectInput(new File("/dev/null")).start().waitFor();
+  }
+
+  @Test
+  void submitsRunsAndReportsTasksThroughTheCommandLine() throws Exception {
+    worker("w1");
+    String sh = submit("--", "echo", "hello", "from", "the", "fleet");
+    String lua = submit("--lua", "return true, 'hi', { n = 1 }");
+    assertThat(awaitState(sh, "succeeded").get("message").asText()).isEqualTo("hello from the fleet");
+    JsonNode l = awaitState(lua, "succeeded");
+    assertThat(l.get("outputs").get("n").asInt()).isEqualTo(1);
+    var list = run(dir, "task", "list", "--redis-url", redis.url());
+    assertThat(list.out()).contains(sh, lua, "succeeded");
+    var workersList = run(dir, "worker", "list", "--redis-url", redis.url());
+    assertThat(workersList.out()).contains("w1", "running");
+    Path jsonl = dir.resolve("tasks.jsonl");
+    Files.writeString(jsonl, "{\"command\": \"true\", \"retries\": 1}\n{\"lua\": \"return true\"}\n");
+    var many = run(dir, "task", "submit", "--redis-url", redis.url(), "--from", jsonl.toString());
+    assertThat(many.out().lines()).hasSize(2);
+    var bad = run(dir, "task", "submit", "--redis-url", redis.url(), "--from", jsonl.toString(), "--retries", "x");
+    assertThat(bad.exit()).isEqualTo(2);
+  }
+
+  @Test
+  void aTaskOfAWorkerKilledWithSigkillIsReclaimedAndCompletedOnceByAnother() throws Exception {
+    Process a = worker("wa");
+    String id = submit("--", "echo $DROVER_ATTEMPT >> " + dir.resolve("attempts.log") + "; sleep 2; echo done-$DROVER_ATTEMPT");
+    await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(dir.resolve("attempts.log")));
+    a.destroyForcibly(); // kill -9
+    a.waitFor();
+    worker("wb");
+    JsonNode s = awaitState(id, "succeeded");
+    assertThat(s.get("attempt").asInt()).isEqualTo(2);
+    assertThat(s.get("message").asText()).isEqualTo("done-2");
+    assertThat(s.get("worker").asText()).isEqualTo("wb");
+  }
+
+  @Test
+  void aPausedWorkerThatWakesUpAfterItsLeaseCannotCompleteTheTask() throws Exception {
+    Process a = worker("wa");
+    String id = submit("--", "echo started > " + dir.resolve("started") + "; sleep 2; echo from-$DROVER_ATTEMPT");
+    await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(dir.resolve("started")));
+    signal(a, "STOP");
+    worker("wb");
+    JsonNode s = awaitState(id, "succeeded");
+    assertThat(s.get("message").asText()).isEqualTo("from-2");
+    signal(a, "CONT");
+    await().atMost(Duration.ofSeconds(30)).until(() -> Files.readString(dir.resolve("wa.log")).contains("refused")
+        || Files.readString(dir.resolve("wa.log")).contains("lease lost"));
+    JsonNode after = status(id);
+    assertThat(after.get("message").asText()).isEqualTo("from-2");
+    assertThat(after.get("worker").asText()).isEqualTo("wb");
+  }
+
+  @Test
+  void sigtermHandsRunningWorkBackAndTheWorkerExits() throws Exception {
+    Process a = worker("wa");
+    String id = submit("--", "echo $DROVER_ATTEMPT > " + dir.resolve("started") + "; sleep 300");
+    await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(dir.resolve("started")));
+    a.destroy(); // SIGTERM: 1s grace, then the task goes back to the queue
+    assertThat(a.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(a.exitValue()).isZero();
+    assertThat(status(id).get("state").asText()).isEqualTo("pending");
+  }
+}
