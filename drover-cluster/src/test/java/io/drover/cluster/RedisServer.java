@@ -88,6 +88,11 @@ public final class RedisServer implements AutoCloseable {
     return port;
   }
 
+  /** Kills it with SIGKILL (no chance to flush anything), keeping its data directory. */
+  public void kill() throws InterruptedException {
+    if (process != null && process.isAlive()) process.destroyForcibly().waitFor();
+  }
+
   /** Stops it, keeping its data directory (for restart tests). */
   public void stop() throws InterruptedException {
     if (process != null && process.isAlive()) {

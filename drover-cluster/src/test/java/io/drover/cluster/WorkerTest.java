@@ -177,6 +177,25 @@ class WorkerTest {
   }
 
   @Test
+  void aTaskDeliveredAgainAndAgainWithoutAnOutcomeIsDeadLettered() {
+    // Each claim below stands for a worker that took the task and crashed before reporting.
+    Keys keys = new Keys("default");
+    String id = client.submit(TaskSubmission.shell("kill -9 $PPID"));
+    var r = client.redis();
+    List<Long> tokens = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      List<Object> out = Scripts.run(r, Scripts.CLAIM, ScriptOutputType.MULTI,
+          new String[] {keys.task(id), keys.stream(), keys.dead()}, "0-" + (i + 1), "crashy", "1", "3");
+      tokens.add((Long) out.get(0));
+    }
+    assertThat(tokens).containsExactly(1L, 2L, 3L, 4L, 0L);
+    TaskStatus s = client.status(id).orElseThrow();
+    assertThat(s.state()).isEqualTo("FAILED");
+    assertThat(s.dead()).isTrue();
+    assertThat(s.message()).isEqualTo("dead-lettered after 5 deliveries without an outcome (poison task?)");
+  }
+
+  @Test
   void malformedStreamEntriesAreSetAsideAndWorkGoesOn() throws Exception {
     Keys keys = new Keys("default");
     Client.ensureGroup(client.redis(), keys);

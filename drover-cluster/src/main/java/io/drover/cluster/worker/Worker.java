@@ -321,6 +321,10 @@ public final class Worker implements AutoCloseable {
       Scripts.run(redis, Scripts.PROMOTE, ScriptOutputType.INTEGER, new String[] {keys.delayed(), keys.stream()},
           Long.toString(System.currentTimeMillis()), "500", keys.taskPrefix());
       writeRecord(stopping.get() ? "stopping" : "running");
+      // Records expire after the retention; their index entries go with them.
+      long horizon = System.currentTimeMillis() - options.retention().toMillis();
+      redis.zremrangebyscore(keys.index(), io.lettuce.core.Range.create(0, horizon));
+      redis.zremrangebyscore(keys.dead(), io.lettuce.core.Range.create(0, horizon));
     } catch (RuntimeException e) {
       log("heartbeat failed: " + e.getMessage());
     }
