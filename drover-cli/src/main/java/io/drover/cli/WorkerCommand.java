@@ -35,6 +35,10 @@ final class WorkerCommand implements Callable<Integer> {
 
   @Option(names = "--workdir", description = "Where tasks get their private directories. Default: a temporary directory.") Path workdir;
 
+  @Option(names = "--ttl", defaultValue = "30s", description = "Liveness of the worker's record: late after one TTL without a heartbeat, dead after two (default ${DEFAULT-VALUE}).") String ttl;
+
+  @Option(names = "--tags", split = ",", paramLabel = "K=V", description = "Labels shown in worker list, like gpu=yes,zone=a.") Map<String, String> tags = new java.util.LinkedHashMap<>();
+
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -42,7 +46,7 @@ final class WorkerCommand implements Callable<Integer> {
     WorkerOptions options;
     try {
       options = WorkerOptions.builder(redis.url()).queue(queue).concurrency(concurrency).workerId(workerId)
-          .grace(Durations.parse(grace)).lease(Durations.parse(lease)).workdir(workdir).build();
+          .grace(Durations.parse(grace)).lease(Durations.parse(lease)).workdir(workdir).tags(tags).recordTtl(Durations.parse(ttl)).build();
     } catch (IllegalArgumentException e) {
       throw new Main.UserException(e.getMessage());
     }
@@ -69,7 +73,18 @@ final class WorkerCommand implements Callable<Integer> {
     return Main.OK;
   }
 
-  @Command(name = "list", description = "Workers that sent a heartbeat recently.")
+  /** The recorded status while heartbeats come on time; {@code late} after one TTL without one, {@code dead} after two. */
+  static String liveness(Map<String, String> h) {
+    try {
+      long age = Duration.between(java.time.Instant.parse(h.get("last_heartbeat")), java.time.Instant.now()).toMillis();
+      long ttl = Long.parseLong(h.getOrDefault("ttl_ms", "30000"));
+      return age > 2 * ttl ? "dead" : age > ttl ? "late" : h.getOrDefault("status", "running");
+    } catch (RuntimeException e) {
+      return "unknown";
+    }
+  }
+
+  @Command(name = "list", description = "Workers and their state: running, stopping, late (no heartbeat for one TTL) or dead (two).")
   static final class ListWorkers implements Callable<Integer> {
     @Mixin RedisOption redis;
 
@@ -88,6 +103,7 @@ final class WorkerCommand implements Callable<Integer> {
             r.srem("drover:workers", id); // its record expired: gone for longer than its TTL
             continue;
           }
+          h.put("status", liveness(h));
           rows.add(h);
         }
         rows.sort(java.util.Comparator.comparing(m -> m.getOrDefault("id", "")));
@@ -100,9 +116,9 @@ final class WorkerCommand implements Callable<Integer> {
         for (Map<String, String> h : rows) {
           cells.add(List.of(h.getOrDefault("id", ""), h.getOrDefault("status", ""), h.getOrDefault("queue", ""),
               h.getOrDefault("concurrency", ""), h.getOrDefault("processed", ""), h.getOrDefault("failed", ""),
-              h.getOrDefault("last_heartbeat", ""), h.getOrDefault("running", "")));
+              h.getOrDefault("last_heartbeat", ""), h.getOrDefault("tags", ""), h.getOrDefault("running", "")));
         }
-        out.print(Format.table(List.of("WORKER", "STATUS", "QUEUE", "CONCURRENCY", "PROCESSED", "FAILED", "LAST HEARTBEAT", "RUNNING"), cells));
+        out.print(Format.table(List.of("WORKER", "STATUS", "QUEUE", "CONCURRENCY", "PROCESSED", "FAILED", "LAST HEARTBEAT", "TAGS", "RUNNING"), cells));
         return Main.OK;
       }
     }

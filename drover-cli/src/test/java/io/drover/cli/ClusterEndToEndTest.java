@@ -55,7 +55,7 @@ class ClusterEndToEndTest {
 
   private Process worker(String name) throws Exception {
     Process p = DroverProcess.builder(dir, "worker", "--redis-url", redis.url(), "--worker-id", name, "--lease", "1s",
-        "--grace", "1s", "--workdir", dir.resolve(name).toString())
+        "--grace", "1s", "--workdir", dir.resolve(name).toString(), "--tags", "zone=test", "--ttl", "2s")
         .redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile()).start();
     workers.add(p);
     await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(dir.resolve(name + ".log"))
@@ -99,7 +99,7 @@ class ClusterEndToEndTest {
     var list = run(dir, "task", "list", "--redis-url", redis.url());
     assertThat(list.out()).contains(sh, lua, "succeeded");
     var workersList = run(dir, "worker", "list", "--redis-url", redis.url());
-    assertThat(workersList.out()).contains("w1", "running");
+    assertThat(workersList.out()).contains("w1", "running", "zone=test");
     Path jsonl = dir.resolve("tasks.jsonl");
     Files.writeString(jsonl, "{\"command\": \"true\", \"retries\": 1}\n{\"lua\": \"return true\"}\n");
     var many = run(dir, "task", "submit", "--redis-url", redis.url(), "--from", jsonl.toString());
@@ -117,6 +117,9 @@ class ClusterEndToEndTest {
     a.waitFor();
     worker("wb");
     JsonNode s = awaitState(id, "succeeded");
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).until(() ->
+        JSON.readTree(run(dir, "worker", "list", "--redis-url", redis.url(), "--json").out()).findValues("status")
+            .stream().map(JsonNode::asText).toList().containsAll(List.of("dead", "running")));
     assertThat(s.get("attempt").asInt()).isEqualTo(2);
     assertThat(s.get("message").asText()).isEqualTo("done-2");
     assertThat(s.get("worker").asText()).isEqualTo("wb");

@@ -370,7 +370,7 @@ public final class Worker implements AutoCloseable {
   }
 
   private long beatMillis() {
-    return Math.max(100, Math.min(options.lease().toMillis() / 3, 10_000));
+    return Math.max(100, Math.min(Math.min(options.lease().toMillis(), options.recordTtl().toMillis()) / 3, 10_000));
   }
 
   private void writeRecord(String status) {
@@ -387,8 +387,11 @@ public final class Worker implements AutoCloseable {
     r.put("last_heartbeat", Instant.now().toString());
     r.put("hostname", hostname());
     r.put("version", Version.current());
+    r.put("ttl_ms", Long.toString(options.recordTtl().toMillis()));
+    r.put("tags", String.join(",", options.tags().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).sorted().toList()));
     redis.hset(key, r);
-    redis.pexpire(key, Math.max(3 * options.lease().toMillis() / 3, 30_000));
+    // Kept well past its TTL, so a worker that vanished is listed as dead for a while before it is forgotten.
+    redis.pexpire(key, 10 * options.recordTtl().toMillis());
     redis.sadd("drover:workers", options.workerId());
   }
 

@@ -14,10 +14,13 @@ import java.util.Objects;
  * @param maxRedeliveries deliveries without an outcome (worker crashes) tolerated beyond the task's attempts
  */
 public record WorkerOptions(String redisUrl, String queue, int concurrency, String workerId, Duration lease,
-    Duration grace, int maxRedeliveries, Path workdir, Duration retention, TaskKinds kinds, TaskDoneListener onTaskDone) {
+    Duration grace, int maxRedeliveries, Path workdir, Duration retention, TaskKinds kinds, TaskDoneListener onTaskDone,
+    java.util.Map<String, String> tags, Duration recordTtl) {
   public static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
   public static final Duration DEFAULT_GRACE = Duration.ofSeconds(30);
   public static final int DEFAULT_MAX_REDELIVERIES = 3;
+  /** A worker whose record is older than this is late; older than twice this, dead. */
+  public static final Duration DEFAULT_RECORD_TTL = Duration.ofSeconds(30);
 
   public static Builder builder(String redisUrl) {
     return new Builder(redisUrl);
@@ -36,6 +39,8 @@ public record WorkerOptions(String redisUrl, String queue, int concurrency, Stri
     private Duration retention = Client.DEFAULT_RETENTION;
     private TaskKinds kinds = TaskKinds.discover();
     private TaskDoneListener onTaskDone = TaskDoneListener.NONE;
+    private java.util.Map<String, String> tags = java.util.Map.of();
+    private Duration recordTtl = DEFAULT_RECORD_TTL;
 
     private Builder(String redisUrl) {
       this.redisUrl = redisUrl;
@@ -51,6 +56,8 @@ public record WorkerOptions(String redisUrl, String queue, int concurrency, Stri
     public Builder retention(Duration v) { retention = v; return this; }
     public Builder kinds(TaskKinds v) { kinds = v; return this; }
     public Builder onTaskDone(TaskDoneListener v) { onTaskDone = v; return this; }
+    public Builder tags(java.util.Map<String, String> v) { tags = java.util.Map.copyOf(v); return this; }
+    public Builder recordTtl(Duration v) { recordTtl = v; return this; }
 
     public WorkerOptions build() {
       Objects.requireNonNull(redisUrl, "redisUrl");
@@ -61,7 +68,8 @@ public record WorkerOptions(String redisUrl, String queue, int concurrency, Stri
       String id = workerId != null ? workerId : defaultId();
       if (!id.matches("[A-Za-z0-9_.:-]{1,128}")) throw new IllegalArgumentException("bad worker id '" + id + "'");
       Path dir = workdir != null ? workdir : Path.of(System.getProperty("java.io.tmpdir"), "drover-worker-" + id);
-      return new WorkerOptions(redisUrl, queue, concurrency, id, lease, grace, maxRedeliveries, dir, retention, kinds, onTaskDone);
+      return new WorkerOptions(redisUrl, queue, concurrency, id, lease, grace, maxRedeliveries, dir, retention, kinds, onTaskDone,
+          tags, recordTtl);
     }
 
     private static String defaultId() {
