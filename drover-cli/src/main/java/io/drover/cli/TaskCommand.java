@@ -90,7 +90,7 @@ final class TaskCommand implements Callable<Integer> {
       }
       try (Client c = Client.connect(redis.url())) {
         PrintWriter out = spec.commandLine().getOut();
-        for (TaskSubmission s : subs) out.println(c.submit(s));
+        for (String id : c.submitAll(subs)) out.println(id);
       }
       return Main.OK;
     }

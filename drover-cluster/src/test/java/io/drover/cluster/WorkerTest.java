@@ -185,7 +185,7 @@ class WorkerTest {
     List<Long> tokens = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       List<Object> out = Scripts.run(r, Scripts.CLAIM, ScriptOutputType.MULTI,
-          new String[] {keys.task(id), keys.stream(), keys.dead()}, "0-" + (i + 1), "crashy", "1", "3");
+          new String[] {keys.stream(), keys.dead(), keys.task(id)}, "crashy", "1", "3", "0-" + (i + 1));
       tokens.add((Long) out.get(0));
     }
     assertThat(tokens).containsExactly(1L, 2L, 3L, 4L, 0L);

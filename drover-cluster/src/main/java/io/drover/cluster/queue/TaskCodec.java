@@ -40,7 +40,13 @@ public final class TaskCodec {
         integer(h.get("failures")), Math.max(1, integer(h.get("max_attempts"))), "1".equals(h.get("dead")),
         h.getOrDefault("worker", ""), h.getOrDefault("message", ""),
         out instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of(), errors,
-        number(h.get("submitted_at")), number(h.get("started_at")), number(h.get("finished_at")));
+        number(h.get("submitted_us")), number(h.get("started_us")), number(h.get("finished_us")));
+  }
+
+  /** Now, in microseconds since the epoch: the unit of every time in a task record. */
+  public static long nowMicros() {
+    java.time.Instant i = java.time.Instant.now();
+    return i.getEpochSecond() * 1_000_000 + i.getNano() / 1000;
   }
 
   /** A flat [k1, v1, k2, v2, ...] list as a map. */

@@ -11,10 +11,11 @@ import java.util.Map;
  * @param failures failed attempts so far
  * @param dead whether it failed for good (dead letter)
  * @param errors every failed attempt's error, oldest first
+ * @param submittedMicros times in microseconds since the epoch (0 if not yet)
  */
 public record TaskStatus(String id, String queue, String kind, String command, String state, int attempt,
     int failures, int maxAttempts, boolean dead, String worker, String message, Map<String, Object> outputs,
-    List<String> errors, long submittedAt, long startedAt, long finishedAt) {
+    List<String> errors, long submittedMicros, long startedMicros, long finishedMicros) {
 
   public boolean isFinished() {
     return state.equals("SUCCEEDED") || state.equals("FAILED") || state.equals("CANCELLED");

@@ -165,9 +165,7 @@ public final class Worker implements AutoCloseable {
         }
         List<StreamMessage<String, String>> msgs = blocking.xreadgroup(me,
             XReadArgs.Builder.count(permits).block(500), XReadArgs.StreamOffset.lastConsumed(keys.stream()));
-        for (StreamMessage<String, String> m : msgs) {
-          if (permits > 0 && startAttempt(m.getId(), m.getBody())) permits--;
-        }
+        permits -= startAttempts(msgs);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
@@ -182,24 +180,41 @@ public final class Worker implements AutoCloseable {
     }
   }
 
-  /** Takes one delivered entry; true if an attempt started (a slot is then in use until it ends). */
-  private boolean startAttempt(String entry, Map<String, String> body) {
-    String problem = check(body);
-    if (problem != null) {
-      setAside(entry, body, problem);
-      return false;
+  /**
+   * Takes delivered entries in one script call; returns how many attempts started (each holds a slot until it
+   * ends). Malformed entries are set aside first.
+   */
+  private int startAttempts(List<StreamMessage<String, String>> messages) {
+    List<String> scriptKeys = new ArrayList<>(List.of(keys.stream(), keys.dead()));
+    List<String> args = new ArrayList<>(List.of(options.workerId(), Long.toString(TaskCodec.nowMicros()),
+        Integer.toString(options.maxRedeliveries())));
+    List<StreamMessage<String, String>> taken = new ArrayList<>();
+    for (StreamMessage<String, String> m : messages) {
+      Map<String, String> body = m.getBody() == null ? Map.of() : m.getBody();
+      String problem = check(body);
+      if (problem != null) {
+        setAside(m.getId(), body, problem);
+        continue;
+      }
+      taken.add(m);
+      scriptKeys.add(keys.task(body.get("id")));
+      args.add(m.getId());
     }
-    String id = body.get("id");
-    List<Object> r = Scripts.run(redis, Scripts.CLAIM, ScriptOutputType.MULTI,
-        new String[] {keys.task(id), keys.stream(), keys.dead()}, entry, options.workerId(),
-        Long.toString(System.currentTimeMillis()), Integer.toString(options.maxRedeliveries()));
-    int token = ((Long) r.get(0)).intValue();
-    if (token == 0) return false;
-    Map<String, String> record = TaskCodec.pairs((List<?>) r.get(2), 0);
-    Held h = new Held(id, entry, token);
-    held.put(id, h);
-    attempts.execute(() -> runAttempt(h, record));
-    return true;
+    if (taken.isEmpty()) return 0;
+    List<Object> r = Scripts.run(redis, Scripts.CLAIM, ScriptOutputType.MULTI, scriptKeys.toArray(new String[0]),
+        args.toArray(new String[0]));
+    int started = 0;
+    for (int i = 0; i < taken.size(); i++) {
+      int token = ((Long) r.get(2 * i)).intValue();
+      if (token == 0) continue;
+      StreamMessage<String, String> m = taken.get(i);
+      Map<String, String> record = TaskCodec.pairs((List<?>) r.get(2 * i + 1), 0);
+      Held h = new Held(m.getBody().get("id"), m.getId(), token);
+      held.put(h.id, h);
+      attempts.execute(() -> runAttempt(h, record));
+      started++;
+    }
+    return started;
   }
 
   /** Why an entry cannot be a task, or null. Bad entries never reach a runner. */
@@ -252,14 +267,13 @@ public final class Worker implements AutoCloseable {
           Integer.toString(h.token), h.entry);
       return;
     }
-    long now = System.currentTimeMillis();
     int failures = TaskCodec.integer(record.get("failures"));
-    long due = now + backoff(record).delayBefore(failures + 2, random).toMillis();
+    long due = System.currentTimeMillis() + backoff(record).delayBefore(failures + 2, random).toMillis();
     String status = outcome.status() == TaskOutcome.Status.SKIPPED ? "SUCCEEDED" : outcome.status().name();
     Long ok = h.lost ? 0L : Scripts.run(redis, Scripts.COMPLETE, ScriptOutputType.INTEGER,
         new String[] {keys.task(h.id), keys.stream(), keys.delayed(), keys.dead()},
         Integer.toString(h.token), h.entry, status, outcome.message(), Json.write(outcome.outputs()),
-        Long.toString(now), Long.toString(due), Long.toString(options.retention().toSeconds()));
+        Long.toString(TaskCodec.nowMicros()), Long.toString(due), Long.toString(options.retention().toSeconds()));
     boolean accepted = ok != null && ok == 1;
     if (accepted) {
       processed.incrementAndGet();
@@ -361,12 +375,11 @@ public final class Worker implements AutoCloseable {
   private int reclaim(int free) {
     var claimed = redis.xautoclaim(keys.stream(), XAutoClaimArgs.Builder
         .xautoclaim(Consumer.from(Keys.GROUP, options.workerId()), options.lease(), "0-0").count(free));
-    int started = 0;
+    List<StreamMessage<String, String>> live = new ArrayList<>();
     for (StreamMessage<String, String> m : claimed.getMessages()) {
-      if (m.getBody() == null || m.getBody().isEmpty()) continue;
-      if (started < free && startAttempt(m.getId(), m.getBody())) started++;
+      if (m.getBody() != null && !m.getBody().isEmpty()) live.add(m); // deleted entries come back empty
     }
-    return started;
+    return live.isEmpty() ? 0 : startAttempts(live);
   }
 
   private long beatMillis() {

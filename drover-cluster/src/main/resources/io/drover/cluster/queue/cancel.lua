@@ -2,7 +2,7 @@
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return 'missing' end
 if state == 'PENDING' or state == 'RETRYING' then
-  redis.call('HSET', KEYS[1], 'state', 'CANCELLED', 'cancel', '1', 'message', 'cancelled before it ran', 'finished_at', ARGV[1])
+  redis.call('HSET', KEYS[1], 'state', 'CANCELLED', 'cancel', '1', 'message', 'cancelled before it ran', 'finished_us', ARGV[1])
   redis.call('ZREM', KEYS[2], redis.call('HGET', KEYS[1], 'id'))
   redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
   return 'CANCELLED'

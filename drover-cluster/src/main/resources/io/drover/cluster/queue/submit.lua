@@ -1,5 +1,5 @@
 -- KEYS[1] task hash, KEYS[2] stream, KEYS[3] idempotency key (or "" ), KEYS[4] task index (zset)
--- ARGV[1] task id, ARGV[2] now ms, ARGV[3] idempotency ttl s, then field/value pairs of the task
+-- ARGV[1] task id, ARGV[2] now (microseconds), ARGV[3] idempotency ttl s, then field/value pairs of the task
 if KEYS[3] ~= '' then
   local existing = redis.call('GET', KEYS[3])
   if existing then return {0, existing} end
@@ -8,7 +8,7 @@ end
 local fields = {}
 for i = 4, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', KEYS[1], unpack(fields))
-redis.call('HSET', KEYS[1], 'state', 'PENDING', 'attempt', 0, 'failures', 0, 'submitted_at', ARGV[2])
-redis.call('ZADD', KEYS[4], tonumber(ARGV[2]), ARGV[1])
+redis.call('HSET', KEYS[1], 'state', 'PENDING', 'attempt', 0, 'failures', 0, 'submitted_us', ARGV[2])
+redis.call('ZADD', KEYS[4], math.floor(tonumber(ARGV[2]) / 1000), ARGV[1])
 redis.call('XADD', KEYS[2], '*', 'v', '1', 'id', ARGV[1])
 return {1, ARGV[1]}
