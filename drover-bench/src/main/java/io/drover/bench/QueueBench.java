@@ -1,0 +1,176 @@
+package io.drover.bench;
+
+import io.drover.cluster.queue.Client;
+import io.drover.cluster.queue.TaskStatus;
+import io.drover.cluster.queue.TaskSubmission;
+import io.drover.cluster.worker.Worker;
+import io.drover.cluster.worker.WorkerOptions;
+import io.drover.core.lua.Json;
+import java.io.File;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The queue's load driver (bench/queue.sh). Starts worker processes, submits no-op Lua tasks while they drain
+ * them, and measures throughput, Redis commands per task, and submit-to-start latency at low load.
+ *
+ * <pre>
+ * --redis-url URL   a Redis to use (default: a redis-server of its own on a free port; never the shared 6379)
+ * --tasks N         tasks for the throughput run (default 100000)
+ * --workers N       worker processes (default 2)
+ * --concurrency N   tasks at once per worker (default 50)
+ * --latency-tasks N tasks submitted one at a time for latency (default 1000)
+ * </pre>
+ */
+public final class QueueBench {
+  public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("--worker")) {
+      runWorker(args[1], args[2], Integer.parseInt(args[3]), args[4]);
+      return;
+    }
+    String url = null;
+    int tasks = 100_000;
+    int workers = 2;
+    int concurrency = 50;
+    int latencyTasks = 1000;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--redis-url" -> url = args[++i];
+        case "--tasks" -> tasks = Integer.parseInt(args[++i]);
+        case "--workers" -> workers = Integer.parseInt(args[++i]);
+        case "--concurrency" -> concurrency = Integer.parseInt(args[++i]);
+        case "--latency-tasks" -> latencyTasks = Integer.parseInt(args[++i]);
+        default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+      }
+    }
+    Process ownRedis = null;
+    if (url == null) {
+      int port;
+      try (ServerSocket ss = new ServerSocket(0)) {
+        port = ss.getLocalPort();
+      }
+      Path dir = Files.createTempDirectory("drover-bench-redis");
+      ownRedis = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "",
+          "--appendonly", "no", "--dir", dir.toString()).redirectErrorStream(true).redirectOutput(dir.resolve("log").toFile()).start();
+      url = "redis://127.0.0.1:" + port;
+      Thread.sleep(300);
+    }
+    String queue = "bench-" + Long.toHexString(System.nanoTime());
+    List<Process> procs = new ArrayList<>();
+    try (Client client = Client.connect(url)) {
+      System.out.printf("drover queue bench: %d tasks, %d workers x concurrency %d, queue %s%n", tasks, workers, concurrency, queue);
+      String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+      String cp = System.getProperty("java.class.path");
+      for (int w = 0; w < workers; w++) {
+        List<String> cmd = new ArrayList<>(List.of(javaBin));
+        if (Runtime.version().feature() >= 24) cmd.add("--sun-misc-unsafe-memory-access=allow");
+        cmd.addAll(List.of("-cp", cp, QueueBench.class.getName(), "--worker", url, queue, Integer.toString(concurrency), "bw" + w));
+        procs.add(new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(new File(System.getProperty("java.io.tmpdir"), "drover-bench-worker.log")))
+            .redirectInput(new File("/dev/null")).start());
+      }
+      awaitWorkers(client, workers);
+      TaskSubmission noop = TaskSubmission.lua("return true").withQueue(queue);
+
+      // warm-up: JIT and interpreter pools of the workers
+      drain(client, queue, client.submitAll(java.util.Collections.nCopies(Math.min(5000, tasks), noop)));
+
+      long callsBefore = commandCalls(client);
+      long t0 = System.nanoTime();
+      List<String> ids = new ArrayList<>(tasks);
+      for (int from = 0; from < tasks; from += 5000) {
+        ids.addAll(client.submitAll(java.util.Collections.nCopies(Math.min(5000, tasks - from), noop)));
+      }
+      long submitted = System.nanoTime();
+      drain(client, queue, ids);
+      long t1 = System.nanoTime();
+      long calls = commandCalls(client) - callsBefore;
+      double secs = (t1 - t0) / 1e9;
+      double rate = tasks / secs;
+
+      // low load: one task at a time
+      long[] lat = new long[latencyTasks];
+      for (int i = 0; i < latencyTasks; i++) {
+        String id = client.submit(noop);
+        TaskStatus s = client.await(id, Duration.ofSeconds(30));
+        lat[i] = s.startedMicros() - s.submittedMicros();
+      }
+      Arrays.sort(lat);
+      Map<String, Object> r = new LinkedHashMap<>();
+      r.put("tasks", tasks);
+      r.put("workers", workers);
+      r.put("concurrency", concurrency);
+      r.put("tasks_per_s", Math.round(rate));
+      r.put("submit_s", round((submitted - t0) / 1e9));
+      r.put("total_s", round(secs));
+      r.put("redis_commands_per_task", round((double) calls / tasks));
+      r.put("submit_to_start_p50_ms", round(lat[lat.length / 2] / 1000.0));
+      r.put("submit_to_start_p99_ms", round(lat[(int) Math.floor(lat.length * 0.99)] / 1000.0));
+      System.out.printf(Locale.ROOT, "throughput: %,d tasks in %.2f s = %,.0f tasks/s; %.2f Redis commands per task%n",
+          tasks, secs, rate, (double) calls / tasks);
+      System.out.printf(Locale.ROOT, "submit-to-start at low load (%d tasks one at a time): p50 %.3f ms, p99 %.3f ms%n",
+          latencyTasks, lat[lat.length / 2] / 1000.0, lat[(int) Math.floor(lat.length * 0.99)] / 1000.0);
+      System.out.println(Json.write(r));
+    } finally {
+      for (Process p : procs) p.destroy();
+      for (Process p : procs) if (!p.waitFor(30, TimeUnit.SECONDS)) p.destroyForcibly();
+      if (ownRedis != null) ownRedis.destroy();
+    }
+  }
+
+  private static double round(double d) {
+    return Math.round(d * 1000) / 1000.0;
+  }
+
+  private static void runWorker(String url, String queue, int concurrency, String id) throws Exception {
+    Worker w = Worker.start(WorkerOptions.builder(url).queue(queue).concurrency(concurrency).workerId(id)
+        .grace(Duration.ofSeconds(1)).build());
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      w.shutdownNow();
+      try {
+        w.awaitTermination(Duration.ofSeconds(10));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }));
+    w.awaitTermination(Duration.ofDays(1));
+  }
+
+  private static void awaitWorkers(Client c, int n) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (c.redis().scard("drover:workers") < n) {
+      if (System.nanoTime() > deadline) throw new IllegalStateException("workers did not start");
+      Thread.sleep(50);
+    }
+  }
+
+  /** Waits until the last task of the list is finished and every task was processed, checking rarely. */
+  private static void drain(Client c, String queue, List<String> ids) throws InterruptedException {
+    String last = ids.get(ids.size() - 1);
+    while (true) {
+      Thread.sleep(20);
+      TaskStatus s = c.status(last).orElseThrow();
+      if (s.isFinished() && c.redis().xlen("drover:{" + queue + "}:stream") == 0) break;
+    }
+  }
+
+  private static long commandCalls(Client c) {
+    long sum = 0;
+    for (String line : c.redis().info("commandstats").split("\r?\n")) {
+      int i = line.indexOf("calls=");
+      if (line.startsWith("cmdstat_") && i > 0) {
+        int end = line.indexOf(',', i);
+        sum += Long.parseLong(line.substring(i + 6, end));
+      }
+    }
+    return sum;
+  }
+}
