@@ -89,9 +89,10 @@ final class RunCommand implements Callable<Integer> {
         .params(runParams).listener(RunListener.of(List.of(recorder, reporter))).build();
     TaskRunner runner = new TaskRunner(loaded.workflow().lua(), TaskKinds.discover());
     RunResult result;
+    Signals signals = Signals.install();
     try (LocalDispatcher dispatcher = new LocalDispatcher(runner, base, scratch)) {
       RunHandle handle = Scheduler.start(plan, dispatcher, options);
-      Signals.onInterrupt(handle);
+      signals.attach(handle);
       result = handle.await();
     } finally {
       reporter.close();
