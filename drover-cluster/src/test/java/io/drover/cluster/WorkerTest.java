@@ -164,15 +164,15 @@ class WorkerTest {
     String id = client.submit(TaskSubmission.shell("true"));
     var r = client.redis();
     r.hset(keys.task(id), Map.of("state", "RUNNING", "attempt", "2"));
-    Long stale = Scripts.run(r, Scripts.COMPLETE, ScriptOutputType.INTEGER,
-        new String[] {keys.task(id), keys.stream(), keys.delayed(), keys.dead()},
-        "1", "0-1", "SUCCEEDED", "late", "{}", "1", "1", "60");
-    assertThat(stale).isZero();
+    List<Long> stale = Scripts.run(r, Scripts.COMPLETE, ScriptOutputType.MULTI,
+        new String[] {keys.stream(), keys.delayed(), keys.dead(), keys.task(id)},
+        "1", "60", "1", "0-1", "SUCCEEDED", "late", "{}", "1");
+    assertThat(stale).containsExactly(0L);
     assertThat(client.status(id).orElseThrow().state()).isEqualTo("RUNNING");
-    Long current = Scripts.run(r, Scripts.COMPLETE, ScriptOutputType.INTEGER,
-        new String[] {keys.task(id), keys.stream(), keys.delayed(), keys.dead()},
-        "2", "0-1", "SUCCEEDED", "on time", "{}", "1", "1", "60");
-    assertThat(current).isEqualTo(1);
+    List<Long> current = Scripts.run(r, Scripts.COMPLETE, ScriptOutputType.MULTI,
+        new String[] {keys.stream(), keys.delayed(), keys.dead(), keys.task(id)},
+        "1", "60", "2", "0-1", "SUCCEEDED", "on time", "{}", "1");
+    assertThat(current).containsExactly(1L);
     assertThat(client.status(id).orElseThrow().message()).isEqualTo("on time");
   }
 

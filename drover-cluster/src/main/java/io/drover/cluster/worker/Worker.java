@@ -37,7 +37,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -73,7 +72,6 @@ public final class Worker implements AutoCloseable {
   private final ScheduledExecutorService heartbeat;
   private final Map<String, LuaRuntime> luaSources = new ConcurrentHashMap<>();
   private final TaskRunner shellRunner;
-  private final SplittableRandom random = new SplittableRandom();
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final CountDownLatch terminated = new CountDownLatch(1);
   private final AtomicLong processed = new AtomicLong();
@@ -81,6 +79,15 @@ public final class Worker implements AutoCloseable {
   private final Instant startedAt = Instant.now();
   private volatile boolean claiming = true;
   private Thread claimer;
+
+  private final java.util.concurrent.LinkedBlockingQueue<Done> done = new java.util.concurrent.LinkedBlockingQueue<>();
+  private Thread completer;
+
+  /** An attempt's outcome waiting to be recorded. */
+  private record Done(Held held, TaskOutcome outcome, long retryDueMillis) {}
+
+  /** Outcomes recorded by one script call at most. */
+  private static final int COMPLETE_BATCH = 256;
 
   /** Under load, how long the claimer gathers returning slots so one read serves many tasks. */
   private static final long GATHER_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
@@ -133,6 +140,7 @@ public final class Worker implements AutoCloseable {
     long beat = w.beatMillis();
     w.heartbeat.scheduleWithFixedDelay(w::beat, beat, beat, TimeUnit.MILLISECONDS);
     w.claimer = Thread.ofPlatform().name("drover-claimer").daemon().start(w::claimLoop);
+    w.completer = Thread.ofPlatform().name("drover-completer").daemon().start(w::completeLoop);
     return w;
   }
 
@@ -253,8 +261,7 @@ public final class Worker implements AutoCloseable {
     TaskOutcome outcome;
     Path dir = options.workdir().resolve(h.id + "-" + h.token);
     try {
-      Files.createDirectories(dir.resolve(".drover"));
-      TaskSpec spec = spec(h.id, record);
+      TaskSpec spec = spec(h.id, record); // the runner creates the directories it needs
       TaskRequest request = new TaskRequest(h.id, spec, h.token, params(record), Map.of());
       TaskRunner runner = spec.command() instanceof Command.LuaFunction ? luaRunner(record.get("command")) : shellRunner;
       outcome = runner.run(request, new TaskContext(dir, dir.resolve(".drover"), line -> {}, h.cancellation));
@@ -263,38 +270,89 @@ public final class Worker implements AutoCloseable {
     } finally {
       deleteQuietly(dir);
     }
-    try {
-      finish(h, record, outcome);
-    } finally {
-      held.remove(h.id);
-      slots.release();
-    }
-  }
-
-  private void finish(Held h, Map<String, String> record, TaskOutcome outcome) {
     if (h.handBack) {
-      Scripts.run(redis, Scripts.HANDBACK, ScriptOutputType.INTEGER, new String[] {keys.task(h.id), keys.stream()},
-          Integer.toString(h.token), h.entry);
+      try {
+        Scripts.run(redis, Scripts.HANDBACK, ScriptOutputType.INTEGER, new String[] {keys.task(h.id), keys.stream()},
+            Integer.toString(h.token), h.entry);
+      } catch (RuntimeException e) {
+        log("could not hand " + h.id + " back (its lease will lapse): " + e.getMessage());
+      } finally {
+        release(h);
+      }
       return;
     }
     int failures = TaskCodec.integer(record.get("failures"));
-    long due = System.currentTimeMillis() + backoff(record).delayBefore(failures + 2, random).toMillis();
-    String status = outcome.status() == TaskOutcome.Status.SKIPPED ? "SUCCEEDED" : outcome.status().name();
-    Long ok = h.lost ? 0L : Scripts.run(redis, Scripts.COMPLETE, ScriptOutputType.INTEGER,
-        new String[] {keys.task(h.id), keys.stream(), keys.delayed(), keys.dead()},
-        Integer.toString(h.token), h.entry, status, outcome.message(), Json.write(outcome.outputs()),
-        Long.toString(TaskCodec.nowMicros()), Long.toString(due), Long.toString(options.retention().toSeconds()));
-    boolean accepted = ok != null && ok == 1;
-    if (accepted) {
-      processed.incrementAndGet();
-      if (outcome.status() == TaskOutcome.Status.FAILED) failed.incrementAndGet();
-    } else {
-      log("outcome of " + h.id + " attempt " + h.token + " refused: another worker holds the task now");
+    long due = System.currentTimeMillis() + backoff(record).delayBefore(failures + 2, java.util.concurrent.ThreadLocalRandom.current()).toMillis();
+    done.add(new Done(h, outcome, due)); // the slot and the lease stay with the task until it is recorded
+  }
+
+  private void release(Held h) {
+    held.remove(h.id);
+    slots.release();
+  }
+
+  /** Records finished attempts, many per script call; runs on its own thread. */
+  private void completeLoop() {
+    List<Done> batch = new ArrayList<>(COMPLETE_BATCH);
+    while (true) {
+      try {
+        Done first = done.poll(200, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          if (stopping.get() && held.isEmpty()) return;
+          continue;
+        }
+        batch.add(first);
+        done.drainTo(batch, COMPLETE_BATCH - 1);
+        record(batch);
+      } catch (InterruptedException e) {
+        return;
+      } catch (RuntimeException e) {
+        // Redis unreachable: these outcomes are lost with it; the leases lapse and the tasks run again.
+        log("could not record " + batch.size() + " outcomes (their tasks will run again): " + e.getMessage());
+        for (Done d : batch) release(d.held());
+      } finally {
+        batch.clear();
+      }
     }
+  }
+
+  private void record(List<Done> batch) {
+    List<String> scriptKeys = new ArrayList<>(List.of(keys.stream(), keys.delayed(), keys.dead()));
+    List<String> args = new ArrayList<>(List.of(Long.toString(TaskCodec.nowMicros()),
+        Long.toString(options.retention().toSeconds())));
+    List<Done> sent = new ArrayList<>();
+    for (Done d : batch) {
+      if (d.held().lost) {
+        finish(d, false);
+        continue;
+      }
+      TaskOutcome o = d.outcome();
+      String status = o.status() == TaskOutcome.Status.SKIPPED ? "SUCCEEDED" : o.status().name();
+      scriptKeys.add(keys.task(d.held().id));
+      args.addAll(List.of(Integer.toString(d.held().token), d.held().entry, status, o.message(), Json.write(o.outputs()),
+          Long.toString(d.retryDueMillis())));
+      sent.add(d);
+    }
+    if (sent.isEmpty()) return;
+    List<Long> codes = Scripts.run(redis, Scripts.COMPLETE, ScriptOutputType.MULTI, scriptKeys.toArray(new String[0]),
+        args.toArray(new String[0]));
+    for (int i = 0; i < sent.size(); i++) finish(sent.get(i), codes.get(i) == 1);
+  }
+
+  private void finish(Done d, boolean accepted) {
+    Held h = d.held();
     try {
-      options.onTaskDone().onTaskDone(h.id, h.token, outcome, accepted);
+      if (accepted) {
+        processed.incrementAndGet();
+        if (d.outcome().status() == TaskOutcome.Status.FAILED) failed.incrementAndGet();
+      } else {
+        log("outcome of " + h.id + " attempt " + h.token + " refused: another worker holds the task now");
+      }
+      options.onTaskDone().onTaskDone(h.id, h.token, d.outcome(), accepted);
     } catch (RuntimeException e) {
       log("onTaskDone failed for " + h.id + ": " + e);
+    } finally {
+      release(h);
     }
   }
 
@@ -444,6 +502,7 @@ public final class Worker implements AutoCloseable {
         long hard = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
         while (!held.isEmpty() && System.nanoTime() < hard) sleepQuietly(20);
         if (claimer != null) claimer.join(2000);
+        if (completer != null) completer.join(2000);
         heartbeat.shutdownNow();
         attempts.shutdown();
         try {

@@ -1,29 +1,39 @@
--- Records an attempt's outcome, only from the holder of the current lease (fencing token = attempt).
--- KEYS[1] task hash, KEYS[2] stream, KEYS[3] delayed zset, KEYS[4] dead-letter zset
--- ARGV[1] token, ARGV[2] entry id, ARGV[3] status, ARGV[4] message, ARGV[5] outputs json,
--- ARGV[6] now (microseconds), ARGV[7] retry due ms, ARGV[8] retention s
-local attempt = redis.call('HGET', KEYS[1], 'attempt')
-if attempt ~= ARGV[1] or redis.call('HGET', KEYS[1], 'state') ~= 'RUNNING' then
-  return 0
-end
-redis.call('XACK', KEYS[2], 'workers', ARGV[2]); redis.call('XDEL', KEYS[2], ARGV[2])
-local id = redis.call('HGET', KEYS[1], 'id')
-local status = ARGV[3]
-if status == 'FAILED' then
-  local failures = redis.call('HINCRBY', KEYS[1], 'failures', 1)
-  local errors = cjson.decode(redis.call('HGET', KEYS[1], 'errors') or '[]')
-  errors[#errors + 1] = 'attempt ' .. attempt .. ': ' .. ARGV[4]
-  redis.call('HSET', KEYS[1], 'errors', cjson.encode(errors), 'message', ARGV[4])
-  if failures < tonumber(redis.call('HGET', KEYS[1], 'max_attempts') or '1')
-     and redis.call('HGET', KEYS[1], 'cancel') ~= '1' then
-    redis.call('HSET', KEYS[1], 'state', 'RETRYING')
-    redis.call('ZADD', KEYS[3], tonumber(ARGV[7]), id)
-    return 1
+-- Records attempts' outcomes, each only from the holder of the task's current lease (fencing token = attempt).
+-- KEYS[1] stream, KEYS[2] delayed zset, KEYS[3] dead-letter zset, KEYS[4..] task hashes
+-- ARGV[1] now (microseconds), ARGV[2] retention s, then per task 5 values:
+--   token, entry id, status (SUCCEEDED|FAILED|CANCELLED), message, outputs json, retry due ms  (6 values)
+-- Returns per task 1 (recorded) or 0 (refused: someone else holds the task now).
+local out = {}
+local now, retention = ARGV[1], tonumber(ARGV[2])
+for i = 4, #KEYS do
+  local key = KEYS[i]
+  local a = 3 + (i - 4) * 6
+  local token, entry, status, message, outputs, due = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5]
+  local attempt = redis.call('HGET', key, 'attempt')
+  if attempt ~= token or redis.call('HGET', key, 'state') ~= 'RUNNING' then
+    out[#out + 1] = 0
+  else
+    redis.call('XACK', KEYS[1], 'workers', entry); redis.call('XDEL', KEYS[1], entry)
+    local id = redis.call('HGET', key, 'id')
+    local expire = true
+    if status == 'FAILED' then
+      local failures = redis.call('HINCRBY', key, 'failures', 1)
+      local errors = cjson.decode(redis.call('HGET', key, 'errors') or '[]')
+      errors[#errors + 1] = 'attempt ' .. attempt .. ': ' .. message
+      redis.call('HSET', key, 'errors', cjson.encode(errors), 'message', message)
+      if failures < tonumber(redis.call('HGET', key, 'max_attempts') or '1') and redis.call('HGET', key, 'cancel') ~= '1' then
+        redis.call('HSET', key, 'state', 'RETRYING')
+        redis.call('ZADD', KEYS[2], tonumber(due), id)
+        expire = false
+      else
+        redis.call('HSET', key, 'state', 'FAILED', 'dead', '1', 'finished_us', now)
+        redis.call('ZADD', KEYS[3], math.floor(tonumber(now) / 1000), id)
+      end
+    else
+      redis.call('HSET', key, 'state', status, 'message', message, 'outputs', outputs, 'finished_us', now)
+    end
+    if expire then redis.call('EXPIRE', key, retention) end
+    out[#out + 1] = 1
   end
-  redis.call('HSET', KEYS[1], 'state', 'FAILED', 'dead', '1', 'finished_us', ARGV[6])
-  redis.call('ZADD', KEYS[4], math.floor(tonumber(ARGV[6]) / 1000), id)
-else
-  redis.call('HSET', KEYS[1], 'state', status, 'message', ARGV[4], 'outputs', ARGV[5], 'finished_us', ARGV[6])
 end
-redis.call('EXPIRE', KEYS[1], tonumber(ARGV[8]))
-return 1
+return out

@@ -103,7 +103,7 @@ final class Modules {
       for (int i = 1; i <= a.length(); i++) argv.add(a.get(i).checkjstring());
       if (argv.isEmpty()) throw new LuaError("exec.run: the argument list is empty");
       LuaValue opts = args.arg(2);
-      Path dir = s.workdir();
+      Path dir = workdir(s);
       Map<String, String> env = new LinkedHashMap<>(s.env());
       Cancellation cancel = s.cancellation();
       Cancellation own = null;
@@ -158,7 +158,7 @@ final class Modules {
 
   /** Resolves a path inside the task's working directory, refusing absolute paths, {@code ..} and escaping links. */
   static Path confine(TaskScope s, String path) throws IOException {
-    Path root = s.workdir().toAbsolutePath().normalize();
+    Path root = workdir(s);
     Path p = Path.of(path);
     if (p.isAbsolute()) throw new LuaError("path '" + path + "' is absolute: fs works inside the task's working directory only");
     Path resolved = root.resolve(p).normalize();
@@ -172,6 +172,13 @@ final class Modules {
       if (!real.startsWith(realRoot)) throw new LuaError("path '" + path + "' leads out of the task's working directory through a link");
     }
     return resolved;
+  }
+
+  /** The task's working directory, created on first use. */
+  static Path workdir(TaskScope s) throws IOException {
+    Path root = s.workdir().toAbsolutePath().normalize();
+    if (!Files.isDirectory(root)) Files.createDirectories(root);
+    return root;
   }
 
   private static LuaTable fs(LuaInterpreter in) {

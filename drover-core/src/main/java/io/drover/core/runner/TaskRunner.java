@@ -99,8 +99,13 @@ public final class TaskRunner {
   private TaskOutcome runAttempt(TaskRequest request, TaskContext context) throws Exception {
     TaskSpec task = request.task();
     Path workdir = workdirOf(task, context.baseDir());
-    if (!Files.isDirectory(workdir)) Files.createDirectories(workdir);
     Path outputFile = context.scratchDir().resolve(fileName(task.id()) + "." + request.attempt() + ".out");
+    // Directories only where something needs them: a shell command (or plugin) before it starts; a Lua function
+    // when it first uses fs or exec. Creating them costs more than running a small function.
+    if (!(task.command() instanceof Command.LuaFunction) || task.runIf() instanceof Command.Shell) {
+      if (!Files.isDirectory(workdir)) Files.createDirectories(workdir);
+      if (!Files.isDirectory(context.scratchDir())) Files.createDirectories(context.scratchDir());
+    }
     Map<String, String> env = environment(request, workdir, outputFile);
 
     if (request.attempt() == 1 && task.runIf() != null && !condition(task.runIf(), request, context, workdir, env)) {

@@ -318,6 +318,21 @@ public abstract class DispatcherContract {
   }
 
   @Test
+  void aLuaTaskGetsItsWorkingDirectoryWhenItFirstNeedsIt() throws Exception {
+    RunResult r = run("""
+        TaskDefinitions = { g = { tasks = {
+          { name = 'writes', workdir = 'w/one', command = function() fs.write('f.txt', 'x'); return true end },
+          { name = 'execs', workdir = 'w/two', command = function()
+              local out = exec.run({ 'pwd' }); return true, (out:gsub('%s+$', '')) end },
+          { name = 'pure', workdir = 'w/three', command = function() return true end },
+        } } }""");
+    assertThat(r.status()).isEqualTo(RunStatus.SUCCEEDED);
+    assertThat(dir.resolve("w/one/f.txt")).exists();
+    assertThat(r.task(id("g.execs")).message()).isEqualTo(dir.resolve("w/two").toRealPath().toString());
+    assertThat(dir.resolve("w/three")).doesNotExist();
+  }
+
+  @Test
   void aLuaErrorFailsTheTaskNamingFileAndLine() throws Exception {
     RunResult r = run("""
         TaskDefinitions = { g = { tasks = {
