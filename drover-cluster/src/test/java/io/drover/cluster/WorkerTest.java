@@ -92,6 +92,17 @@ class WorkerTest {
   }
 
   @Test
+  void aLuaTaskThatDoesNotCompileFailsWithTheLineAndTheWorkerGoesOn() throws Exception {
+    worker(1, Duration.ofSeconds(5));
+    String bad = client.submit(TaskSubmission.lua("return true,"));
+    String good = client.submit(TaskSubmission.lua("return true, 'fine'"));
+    TaskStatus b = finished(bad);
+    assertThat(b.state()).isEqualTo("FAILED");
+    assertThat(b.message()).startsWith("task.lua:");
+    assertThat(finished(good).message()).isEqualTo("fine");
+  }
+
+  @Test
   void retriesWithBackoffThenDeadLettersKeepingEveryError() throws Exception {
     worker(1, Duration.ofSeconds(5));
     String id = client.submit(TaskSubmission.shell("echo \"try $DROVER_ATTEMPT\"; exit 3").withRetries(2)

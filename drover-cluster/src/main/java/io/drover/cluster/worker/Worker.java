@@ -387,11 +387,10 @@ public final class Worker implements AutoCloseable {
 
   /** A Lua task is the body of a function; it runs through the same runner as workflow functions. */
   private TaskRunner luaRunner(String body) {
-    LuaRuntime rt = luaSources.computeIfAbsent(body, b -> {
-      if (luaSources.size() > 256) luaSources.clear();
-      return new LuaRuntime(new WorkflowSource("task.lua",
-          "TaskDefinitions = { task = { tasks = { { name = 'main', command = function(params, deps) " + b + "\nend } } } }"));
-    });
+    // A small cache of interpreters per distinct body; emptied (never inside compute) when it grows large.
+    if (luaSources.size() > 256 && !luaSources.containsKey(body)) luaSources.clear();
+    LuaRuntime rt = luaSources.computeIfAbsent(body, b -> new LuaRuntime(new WorkflowSource("task.lua",
+        "TaskDefinitions = { task = { tasks = { { name = 'main', command = function(params, deps) " + b + "\nend } } } }")));
     return new TaskRunner(rt, options.kinds());
   }
 
