@@ -20,7 +20,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code drover task submit|status|list|cancel}: tasks on a Redis queue. */
 @Command(name = "task", description = "Tasks on a Redis queue.",
-    subcommands = {TaskCommand.Submit.class, TaskCommand.Status.class, TaskCommand.ListTasks.class, TaskCommand.Cancel.class})
+    subcommands = {TaskCommand.Submit.class, TaskCommand.Status.class, TaskCommand.ListTasks.class, TaskCommand.Cancel.class,
+        TaskCommand.Logs.class})
 final class TaskCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -187,6 +188,48 @@ final class TaskCommand implements Callable<Integer> {
         }
         out.print(Format.table(List.of("TASK", "STATE", "ATTEMPT", "WORKER", "MESSAGE", "COMMAND"), rows));
         return Main.OK;
+      }
+    }
+  }
+
+  @Command(name = "logs", description = "A task's log lines and state changes; with --follow, until it has finished.")
+  static final class Logs implements Callable<Integer> {
+    @Mixin RedisOption redis;
+
+    @Parameters(paramLabel = "ID") String id;
+
+    @Option(names = {"-f", "--follow"}, description = "Keep printing as events come, until the task has finished.") boolean follow;
+
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      try (Client c = Client.connect(redis.url())) {
+        PrintWriter out = spec.commandLine().getOut();
+        String after = "0";
+        boolean done = false;
+        while (true) {
+          List<Client.TaskEvent> events = c.events(id, after, follow && !done ? 1000 : 0);
+          for (Client.TaskEvent e : events) {
+            after = e.streamId();
+            Map<String, String> f = e.fields();
+            if ("log".equals(f.get("type"))) {
+              out.println(f.getOrDefault("line", ""));
+            } else {
+              String msg = f.getOrDefault("message", "");
+              out.println("--- " + f.getOrDefault("state", "").toLowerCase(java.util.Locale.ROOT)
+                  + (f.containsKey("attempt") ? " (attempt " + f.get("attempt") + ")" : "")
+                  + (f.containsKey("worker") ? " on " + f.get("worker") : "") + (msg.isEmpty() ? "" : ": " + msg) + " ---");
+            }
+            done |= e.isFinal();
+          }
+          out.flush();
+          if (!follow || done) {
+            if (events.isEmpty() || !follow) return Main.OK;
+          }
+        }
+      } catch (io.drover.core.DroverException e) {
+        throw new Main.UserException(e.getMessage());
       }
     }
   }

@@ -96,6 +96,8 @@ class ClusterEndToEndTest {
     assertThat(awaitState(sh, "succeeded").get("message").asText()).isEqualTo("hello from the fleet");
     JsonNode l = awaitState(lua, "succeeded");
     assertThat(l.get("outputs").get("n").asInt()).isEqualTo(1);
+    var logs = run(dir, "task", "logs", sh, "--follow", "--redis-url", redis.url());
+    assertThat(logs.out()).contains("--- running (attempt 1) on w1 ---", "hello from the fleet", "--- succeeded (attempt 1): hello from the fleet ---");
     var list = run(dir, "task", "list", "--redis-url", redis.url());
     assertThat(list.out()).contains(sh, lua, "succeeded");
     var workersList = run(dir, "worker", "list", "--redis-url", redis.url());

@@ -103,6 +103,20 @@ class WorkerTest {
   }
 
   @Test
+  void aTasksLogLinesAndStateChangesAreInItsEventStream() throws Exception {
+    worker(1, Duration.ofSeconds(5));
+    String id = client.submit(TaskSubmission.shell("echo one; echo two >&2; exit 1").withRetries(1)
+        .withBackoff(new Backoff(Duration.ofMillis(50), Duration.ofMillis(50), 1, false)));
+    finished(id);
+    List<String> seen = new ArrayList<>();
+    for (Client.TaskEvent e : client.events(id, "0", 0)) {
+      seen.add(e.fields().get("type").equals("log") ? e.fields().get("line") : e.fields().get("state") + "#" + e.fields().get("attempt"));
+    }
+    assertThat(seen).containsExactly("RUNNING#1", "one", "two", "RETRYING#1", "RUNNING#2", "one", "two", "FAILED#2");
+    assertThat(client.redis().ttl(new Keys("default").events(id))).isPositive();
+  }
+
+  @Test
   void retriesWithBackoffThenDeadLettersKeepingEveryError() throws Exception {
     worker(1, Duration.ofSeconds(5));
     String id = client.submit(TaskSubmission.shell("echo \"try $DROVER_ATTEMPT\"; exit 3").withRetries(2)

@@ -177,6 +177,38 @@ public final class Client implements AutoCloseable {
         Long.toString(TaskCodec.nowMicros()), Long.toString(retention.toSeconds()));
   }
 
+  /** One entry of a task's event stream. */
+  public record TaskEvent(String streamId, Map<String, String> fields) {
+    public boolean isFinal() {
+      String s = fields.get("state");
+      return "state".equals(fields.get("type")) && ("SUCCEEDED".equals(s) || "FAILED".equals(s) || "CANCELLED".equals(s));
+    }
+  }
+
+  /**
+   * A task's events after {@code afterId} ({@code "0"} for all); with {@code blockMillis > 0}, waits that long for
+   * the first one to come.
+   */
+  public List<TaskEvent> events(String id, String afterId, long blockMillis) {
+    String queue = redis.get(Keys.where(id));
+    if (queue == null) throw new DroverException("no task '" + id + "'");
+    String key = new Keys(queue).events(id);
+    List<io.lettuce.core.StreamMessage<String, String>> msgs = blockMillis > 0
+        ? blockingEvents().xread(io.lettuce.core.XReadArgs.Builder.block(blockMillis).count(1000),
+            io.lettuce.core.XReadArgs.StreamOffset.from(key, afterId))
+        : redis.xread(io.lettuce.core.XReadArgs.Builder.count(1000), io.lettuce.core.XReadArgs.StreamOffset.from(key, afterId));
+    List<TaskEvent> out = new ArrayList<>();
+    for (var m : msgs) out.add(new TaskEvent(m.getId(), m.getBody()));
+    return out;
+  }
+
+  private StatefulRedisConnection<String, String> blocking;
+
+  private synchronized RedisCommands<String, String> blockingEvents() {
+    if (blocking == null) blocking = redisClient.connect();
+    return blocking.sync();
+  }
+
   /** Waits until the task has finished; returns its last status (not finished if the time ran out). */
   public TaskStatus await(String id, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
@@ -200,6 +232,9 @@ public final class Client implements AutoCloseable {
 
   @Override
   public void close() {
+    synchronized (this) {
+      if (blocking != null) blocking.close();
+    }
     connection.close();
     redisClient.shutdown();
   }

@@ -26,6 +26,11 @@ public record Keys(String queue) {
     return taskPrefix() + id;
   }
 
+  /** A task's capped event stream: its state changes and log lines. */
+  public String events(String id) {
+    return prefix() + "events:" + id;
+  }
+
   public String delayed() {
     return prefix() + "delayed";
   }

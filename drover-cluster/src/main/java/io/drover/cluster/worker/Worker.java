@@ -264,7 +264,12 @@ public final class Worker implements AutoCloseable {
       TaskSpec spec = spec(h.id, record); // the runner creates the directories it needs
       TaskRequest request = new TaskRequest(h.id, spec, h.token, params(record), Map.of());
       TaskRunner runner = spec.command() instanceof Command.LuaFunction ? luaRunner(record.get("command")) : shellRunner;
-      outcome = runner.run(request, new TaskContext(dir, dir.resolve(".drover"), line -> {}, h.cancellation));
+      String events = keys.events(h.id);
+      String attempt = Integer.toString(h.token);
+      var async = mainConnection.async(); // log lines go out without waiting for replies
+      outcome = runner.run(request, new TaskContext(dir, dir.resolve(".drover"), line -> async.xadd(events,
+          io.lettuce.core.XAddArgs.Builder.maxlen(1000).approximateTrimming(),
+          Map.of("type", "log", "attempt", attempt, "line", line)), h.cancellation));
     } catch (Exception e) {
       outcome = TaskOutcome.failed("the worker could not run it: " + e.getMessage());
     } finally {

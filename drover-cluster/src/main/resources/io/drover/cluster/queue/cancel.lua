@@ -5,6 +5,9 @@ if state == 'PENDING' or state == 'RETRYING' then
   redis.call('HSET', KEYS[1], 'state', 'CANCELLED', 'cancel', '1', 'message', 'cancelled before it ran', 'finished_us', ARGV[1])
   redis.call('ZREM', KEYS[2], redis.call('HGET', KEYS[1], 'id'))
   redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
+  local ev = string.gsub(KEYS[1], ':task:', ':events:', 1)
+  redis.call('XADD', ev, 'MAXLEN', '~', 1000, '*', 'type', 'state', 'state', 'CANCELLED', 'message', 'cancelled before it ran')
+  redis.call('EXPIRE', ev, tonumber(ARGV[2]))
   return 'CANCELLED'
 end
 if state == 'RUNNING' then

@@ -23,6 +23,9 @@ for i = 3, #KEYS do
       out[#out + 1] = 0; out[#out + 1] = 'poison'
     else
       redis.call('HSET', key, 'state', 'RUNNING', 'worker', ARGV[1], 'entry', entry, 'started_us', ARGV[2])
+      -- the task's event stream shares the queue's hash tag (same slot)
+      redis.call('XADD', string.gsub(key, ':task:', ':events:', 1), 'MAXLEN', '~', 1000, '*',
+        'type', 'state', 'state', 'RUNNING', 'attempt', attempt, 'worker', ARGV[1])
       out[#out + 1] = attempt; out[#out + 1] = redis.call('HGETALL', key)
     end
   end

@@ -32,7 +32,13 @@ for i = 4, #KEYS do
     else
       redis.call('HSET', key, 'state', status, 'message', message, 'outputs', outputs, 'finished_us', now)
     end
-    if expire then redis.call('EXPIRE', key, retention) end
+    local ev = string.gsub(key, ':task:', ':events:', 1)
+    redis.call('XADD', ev, 'MAXLEN', '~', 1000, '*', 'type', 'state', 'state', redis.call('HGET', key, 'state'),
+      'attempt', attempt, 'message', message)
+    if expire then
+      redis.call('EXPIRE', key, retention)
+      redis.call('EXPIRE', ev, retention)
+    end
     out[#out + 1] = 1
   end
 end
