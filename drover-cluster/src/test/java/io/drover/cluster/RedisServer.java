@@ -21,20 +21,23 @@ public final class RedisServer implements AutoCloseable {
   private final int port;
   private final Path dir;
   private final boolean aof;
+  private final List<String> extra;
   private Process process;
 
-  private RedisServer(int port, Path dir, boolean aof) {
+  private RedisServer(int port, Path dir, boolean aof, List<String> extra) {
     this.port = port;
     this.dir = dir;
     this.aof = aof;
+    this.extra = extra;
   }
 
   public static RedisServer start() throws IOException, InterruptedException {
     return start(false);
   }
 
-  public static RedisServer start(boolean aof) throws IOException, InterruptedException {
-    RedisServer s = new RedisServer(freePort(), Files.createTempDirectory("drover-redis"), aof);
+  /** With extra redis-server arguments, like {@code --requirepass secret}. */
+  public static RedisServer start(boolean aof, String... extraArgs) throws IOException, InterruptedException {
+    RedisServer s = new RedisServer(freePort(), Files.createTempDirectory("drover-redis"), aof, List.of(extraArgs));
     s.launch();
     return s;
   }
@@ -50,6 +53,7 @@ public final class RedisServer implements AutoCloseable {
     List<String> cmd = new ArrayList<>(List.of(binary(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
         "--dir", dir.toString(), "--save", "", "--daemonize", "no", "--protected-mode", "yes"));
     cmd.addAll(aof ? List.of("--appendonly", "yes", "--appendfsync", "always") : List.of("--appendonly", "no"));
+    cmd.addAll(extra);
     process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("redis.log").toFile())
         .redirectInput(new File("/dev/null")).start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -74,7 +78,8 @@ public final class RedisServer implements AutoCloseable {
       out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
       InputStream in = s.getInputStream();
       byte[] buf = new byte[7];
-      return in.read(buf) > 0 && new String(buf, StandardCharsets.US_ASCII).startsWith("+PONG");
+      String reply = in.read(buf) > 0 ? new String(buf, StandardCharsets.US_ASCII) : "";
+      return reply.startsWith("+PONG") || reply.startsWith("-NOAUTH"); // up, with or without a password
     } catch (IOException e) {
       return false;
     }

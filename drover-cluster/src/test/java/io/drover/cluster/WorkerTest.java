@@ -117,6 +117,54 @@ class WorkerTest {
   }
 
   @Test
+  void runsTaskKindsRegisteredInJavaAndReportsEachOutcomeToTheCallback() throws Exception {
+    List<String> done = new java.util.concurrent.CopyOnWriteArrayList<>();
+    io.drover.core.runner.TaskKind greet = new io.drover.core.runner.TaskKind() {
+      @Override
+      public String name() {
+        return "greet";
+      }
+
+      @Override
+      public io.drover.core.runner.TaskOutcome run(Map<String, Object> config, io.drover.core.runner.TaskRequest request,
+          io.drover.core.runner.TaskContext context) {
+        return io.drover.core.runner.TaskOutcome.succeeded("hello " + config.get("who"), Map.of("len", 5));
+      }
+    };
+    Worker w = Worker.start(WorkerOptions.builder(redis.url()).workdir(dir.resolve("k"))
+        .kinds(io.drover.core.runner.TaskKinds.none().with(greet))
+        .onTaskDone((id, attempt, outcome, accepted) -> {
+          done.add(id + ":" + outcome.status() + ":" + accepted);
+          throw new IllegalStateException("a failing callback must not stop the worker");
+        }).build());
+    workers.add(w);
+    String a = client.submit(TaskSubmission.kind("greet", Map.of("who", "java")));
+    String b = client.submit(TaskSubmission.kind("unknown-kind", Map.of()));
+    assertThat(finished(a).message()).isEqualTo("hello java");
+    assertThat(client.status(a).orElseThrow().outputs()).isEqualTo(Map.of("len", 5));
+    assertThat(finished(b).message()).isEqualTo("unknown task kind 'unknown-kind' (known: greet)");
+    assertThat(done).contains(a + ":SUCCEEDED:true", b + ":FAILED:true");
+  }
+
+  @Test
+  void connectsWithAPasswordAndNeverPrintsIt() throws Exception {
+    assertThat(io.drover.cluster.queue.RedisUrls.masked("redis://user:s3cr3t@host:6379/0")).isEqualTo("redis://user:***@host:6379/0");
+    assertThat(io.drover.cluster.queue.RedisUrls.masked("rediss://:s3cr3t@host")).isEqualTo("rediss://:***@host");
+    try (RedisServer secured = RedisServer.start(false, "--requirepass", "s3cr3t")) {
+      String url = "redis://:s3cr3t@127.0.0.1:" + secured.port();
+      try (Client c = Client.connect(url)) {
+        assertThat(c.status(c.submit(TaskSubmission.shell("true")))).isPresent();
+      }
+      try {
+        Client.connect("redis://:wrong@127.0.0.1:" + secured.port()).close();
+        throw new AssertionError("a wrong password was accepted");
+      } catch (io.drover.core.DroverException e) {
+        assertThat(e.getMessage()).doesNotContain("wrong").contains("redis://:***@127.0.0.1");
+      }
+    }
+  }
+
+  @Test
   void retriesWithBackoffThenDeadLettersKeepingEveryError() throws Exception {
     worker(1, Duration.ofSeconds(5));
     String id = client.submit(TaskSubmission.shell("echo \"try $DROVER_ATTEMPT\"; exit 3").withRetries(2)

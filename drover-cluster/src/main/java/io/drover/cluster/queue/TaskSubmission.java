@@ -10,8 +10,9 @@ import java.util.Objects;
  * A task to put on a queue: a shell command or a Lua chunk, with its retry policy. Immutable; build with
  * {@link #shell} or {@link #lua}, then the {@code with*} methods.
  *
- * @param kind {@code shell} or {@code lua}
- * @param command the shell command, or the body of a Lua function {@code (params)} returning {@code ok, msg, outputs}
+ * @param kind {@code shell}, {@code lua}, or the name of a task kind registered with the workers
+ * @param command the shell command, the body of a Lua function {@code (params)} returning {@code ok, msg, outputs},
+ *     or a task kind's configuration as JSON
  */
 public record TaskSubmission(String kind, String command, String queue, int retries, Duration timeout,
     Backoff backoff, Map<String, Object> params, Map<String, String> env, String idempotencyKey) {
@@ -19,7 +20,7 @@ public record TaskSubmission(String kind, String command, String queue, int retr
 
   public TaskSubmission {
     Objects.requireNonNull(command, "command");
-    if (!kind.equals("shell") && !kind.equals("lua")) throw new IllegalArgumentException("kind must be shell or lua, not " + kind);
+    if (kind == null || !kind.matches("[A-Za-z0-9_.-]{1,64}")) throw new IllegalArgumentException("bad task kind '" + kind + "'");
     if (command.isBlank()) throw new IllegalArgumentException("the command is empty");
     if (retries < 0 || retries > 1000) throw new IllegalArgumentException("retries must be 0..1000, got " + retries);
     new Keys(queue); // validates the name
@@ -34,6 +35,12 @@ public record TaskSubmission(String kind, String command, String queue, int retr
 
   public static TaskSubmission lua(String body) {
     return new TaskSubmission("lua", body, DEFAULT_QUEUE, 0, null, Backoff.DEFAULT, Map.of(), Map.of(), null);
+  }
+
+  /** A task of a kind registered with the workers ({@link io.drover.core.runner.TaskKind}), with its configuration. */
+  public static TaskSubmission kind(String name, Map<String, ?> config) {
+    if (name.equals("shell") || name.equals("lua")) throw new IllegalArgumentException("use shell(...) or lua(...) for " + name);
+    return new TaskSubmission(name, io.drover.core.lua.Json.write(config), DEFAULT_QUEUE, 0, null, Backoff.DEFAULT, Map.of(), Map.of(), null);
   }
 
   public TaskSubmission withQueue(String q) {

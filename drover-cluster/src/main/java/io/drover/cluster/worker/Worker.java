@@ -362,9 +362,17 @@ public final class Worker implements AutoCloseable {
   }
 
   private static TaskSpec spec(String id, Map<String, String> r) {
-    Command command = "lua".equals(r.get("kind"))
-        ? new Command.LuaFunction("task", 1, "command")
-        : new Command.Shell(r.getOrDefault("command", "false"));
+    String kind = r.getOrDefault("kind", "shell");
+    Command command = switch (kind) {
+      case "lua" -> new Command.LuaFunction("task", 1, "command");
+      case "shell" -> new Command.Shell(r.getOrDefault("command", "false"));
+      default -> {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> config = Json.read(r.getOrDefault("command", "{}")) instanceof Map<?, ?> m
+            ? (Map<String, Object>) m : Map.of();
+        yield new Command.Plugin(kind, config);
+      }
+    };
     long timeout = TaskCodec.number(r.get("timeout_ms"));
     Map<String, String> env = new LinkedHashMap<>();
     if (Json.read(r.getOrDefault("env", "{}")) instanceof Map<?, ?> m) m.forEach((k, v) -> env.put(String.valueOf(k), String.valueOf(v)));
