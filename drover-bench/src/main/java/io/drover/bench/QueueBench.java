@@ -84,6 +84,7 @@ public final class QueueBench {
       drain(client, queue, client.submitAll(java.util.Collections.nCopies(Math.min(5000, tasks), noop)));
 
       long callsBefore = commandCalls(client);
+      double cpuBefore = redisCpuSeconds(client);
       long t0 = System.nanoTime();
       List<String> ids = new ArrayList<>(tasks);
       for (int from = 0; from < tasks; from += 5000) {
@@ -93,6 +94,7 @@ public final class QueueBench {
       drain(client, queue, ids);
       long t1 = System.nanoTime();
       long calls = commandCalls(client) - callsBefore;
+      double redisCpuUs = (redisCpuSeconds(client) - cpuBefore) * 1e6 / tasks;
       double secs = (t1 - t0) / 1e9;
       double rate = tasks / secs;
 
@@ -112,10 +114,11 @@ public final class QueueBench {
       r.put("submit_s", round((submitted - t0) / 1e9));
       r.put("total_s", round(secs));
       r.put("redis_commands_per_task", round((double) calls / tasks));
+      r.put("redis_cpu_us_per_task", round(redisCpuUs));
       r.put("submit_to_start_p50_ms", round(lat[lat.length / 2] / 1000.0));
       r.put("submit_to_start_p99_ms", round(lat[(int) Math.floor(lat.length * 0.99)] / 1000.0));
-      System.out.printf(Locale.ROOT, "throughput: %,d tasks in %.2f s = %,.0f tasks/s; %.2f Redis commands per task%n",
-          tasks, secs, rate, (double) calls / tasks);
+      System.out.printf(Locale.ROOT, "throughput: %,d tasks in %.2f s = %,.0f tasks/s; %.2f Redis commands and %.1f us of Redis CPU per task%n",
+          tasks, secs, rate, (double) calls / tasks, redisCpuUs);
       System.out.printf(Locale.ROOT, "submit-to-start at low load (%d tasks one at a time): p50 %.3f ms, p99 %.3f ms%n",
           latencyTasks, lat[lat.length / 2] / 1000.0, lat[(int) Math.floor(lat.length * 0.99)] / 1000.0);
       System.out.println(Json.write(r));
@@ -160,6 +163,15 @@ public final class QueueBench {
       TaskStatus s = c.status(last).orElseThrow();
       if (s.isFinished() && c.redis().xlen("drover:{" + queue + "}:stream") == 0) break;
     }
+  }
+
+  /** used_cpu_sys + used_cpu_user of the Redis server, in seconds. */
+  private static double redisCpuSeconds(Client c) {
+    double sum = 0;
+    for (String line : c.redis().info("cpu").split("\r?\n")) {
+      if (line.startsWith("used_cpu_sys:") || line.startsWith("used_cpu_user:")) sum += Double.parseDouble(line.substring(line.indexOf(':') + 1).trim());
+    }
+    return sum;
   }
 
   private static long commandCalls(Client c) {

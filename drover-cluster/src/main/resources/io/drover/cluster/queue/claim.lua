@@ -5,20 +5,21 @@
 local out = {}
 for i = 3, #KEYS do
   local key, entry = KEYS[i], ARGV[i + 1]
-  local state = redis.call('HGET', key, 'state')
+  local f = redis.call('HMGET', key, 'state', 'failures', 'max_attempts', 'id')
+  local state = f[1]
   if state ~= 'PENDING' and state ~= 'RUNNING' then
     -- unknown, cancelled, finished, or waiting for a retry: this entry is stale
     redis.call('XACK', KEYS[1], 'workers', entry); redis.call('XDEL', KEYS[1], entry)
     out[#out + 1] = 0; out[#out + 1] = state or 'missing'
   else
     local attempt = redis.call('HINCRBY', key, 'attempt', 1)
-    local failures = tonumber(redis.call('HGET', key, 'failures') or '0')
-    local max = tonumber(redis.call('HGET', key, 'max_attempts') or '1')
+    local failures = tonumber(f[2] or '0')
+    local max = tonumber(f[3] or '1')
     if attempt - failures > max + tonumber(ARGV[3]) then
       -- delivered again and again without an outcome: it crashes its workers
       redis.call('HSET', key, 'state', 'FAILED', 'dead', '1', 'finished_us', ARGV[2],
         'message', 'dead-lettered after ' .. attempt .. ' deliveries without an outcome (poison task?)')
-      redis.call('ZADD', KEYS[2], math.floor(tonumber(ARGV[2]) / 1000), redis.call('HGET', key, 'id'))
+      redis.call('ZADD', KEYS[2], math.floor(tonumber(ARGV[2]) / 1000), f[4])
       redis.call('XACK', KEYS[1], 'workers', entry); redis.call('XDEL', KEYS[1], entry)
       out[#out + 1] = 0; out[#out + 1] = 'poison'
     else

@@ -9,21 +9,24 @@ for i = 4, #KEYS do
   local key = KEYS[i]
   local a = 3 + (i - 4) * 6
   local token, entry, status, message, outputs, due = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5]
-  local attempt = redis.call('HGET', key, 'attempt')
-  if attempt ~= token or redis.call('HGET', key, 'state') ~= 'RUNNING' then
+  local f = redis.call('HMGET', key, 'attempt', 'state', 'id', 'max_attempts', 'cancel')
+  local attempt = f[1]
+  if attempt ~= token or f[2] ~= 'RUNNING' then
     out[#out + 1] = 0
   else
     redis.call('XACK', KEYS[1], 'workers', entry); redis.call('XDEL', KEYS[1], entry)
-    local id = redis.call('HGET', key, 'id')
+    local id = f[3]
+    local final = status
     local expire = true
     if status == 'FAILED' then
       local failures = redis.call('HINCRBY', key, 'failures', 1)
       local errors = cjson.decode(redis.call('HGET', key, 'errors') or '[]')
       errors[#errors + 1] = 'attempt ' .. attempt .. ': ' .. message
       redis.call('HSET', key, 'errors', cjson.encode(errors), 'message', message)
-      if failures < tonumber(redis.call('HGET', key, 'max_attempts') or '1') and redis.call('HGET', key, 'cancel') ~= '1' then
+      if failures < tonumber(f[4] or '1') and f[5] ~= '1' then
         redis.call('HSET', key, 'state', 'RETRYING')
         redis.call('ZADD', KEYS[2], tonumber(due), id)
+        final = 'RETRYING'
         expire = false
       else
         redis.call('HSET', key, 'state', 'FAILED', 'dead', '1', 'finished_us', now)
@@ -33,8 +36,7 @@ for i = 4, #KEYS do
       redis.call('HSET', key, 'state', status, 'message', message, 'outputs', outputs, 'finished_us', now)
     end
     local ev = string.gsub(key, ':task:', ':events:', 1)
-    redis.call('XADD', ev, 'MAXLEN', '~', 1000, '*', 'type', 'state', 'state', redis.call('HGET', key, 'state'),
-      'attempt', attempt, 'message', message)
+    redis.call('XADD', ev, 'MAXLEN', '~', 1000, '*', 'type', 'state', 'state', final, 'attempt', attempt, 'message', message)
     if expire then
       redis.call('EXPIRE', key, retention)
       redis.call('EXPIRE', ev, retention)

@@ -5,10 +5,9 @@ if KEYS[3] ~= '' then
   if existing then return {0, existing} end
   redis.call('SET', KEYS[3], ARGV[1], 'EX', tonumber(ARGV[3]))
 end
-local fields = {}
+local fields = {'state', 'PENDING', 'attempt', 0, 'failures', 0, 'submitted_us', ARGV[2]}
 for i = 4, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', KEYS[1], unpack(fields))
-redis.call('HSET', KEYS[1], 'state', 'PENDING', 'attempt', 0, 'failures', 0, 'submitted_us', ARGV[2])
 redis.call('ZADD', KEYS[4], math.floor(tonumber(ARGV[2]) / 1000), ARGV[1])
 redis.call('XADD', KEYS[2], '*', 'v', '1', 'id', ARGV[1])
 return {1, ARGV[1]}
