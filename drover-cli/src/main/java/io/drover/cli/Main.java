@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
     description = "Runs Lua workflows of shell commands and Lua functions: on this machine, on agents, or on a fleet.",
     subcommands = {RunCommand.class, ValidateCommand.class, PlanCommand.class, RunsCommand.class, WorkerCommand.class, TaskCommand.class,
         CommandLine.HelpCommand.class})
-public final class Main {
+public final class Main implements java.util.concurrent.Callable<Integer> {
   public static final int OK = 0;
   public static final int TASK_FAILED = 1;
   public static final int INVALID_INPUT = 2;
@@ -23,6 +23,15 @@ public final class Main {
 
   @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, description = "Show stack traces of errors.")
   boolean verbose;
+
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  /** {@code drover} alone: the usage, on stderr, and exit 2 (no command is invalid input). */
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(spec.commandLine().getErr());
+    return INVALID_INPUT;
+  }
 
   public static void main(String[] args) {
     System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));

@@ -103,6 +103,9 @@ class RunCommandEndToEndTest {
     assertThat(verbose.err()).contains("at io.drover");
 
     assertThat(run(dir, "run", "missing.lua").err()).isEqualTo("drover: no such file: missing.lua\n");
+    var bare = run(dir);
+    assertThat(bare.exit()).isEqualTo(2);
+    assertThat(bare.err()).startsWith("Usage: drover ").contains("run", "validate", "worker", "task");
     var badParam = run(dir, "run", f.toString(), "--param", "novalue");
     assertThat(badParam.exit()).isEqualTo(2);
     assertThat(badParam.err()).startsWith("drover: bad --param 'novalue': write key=value");

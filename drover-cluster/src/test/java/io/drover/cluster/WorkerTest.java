@@ -165,6 +165,17 @@ class WorkerTest {
   }
 
   @Test
+  void secretParametersAreMaskedInLogsAndMessages() throws Exception {
+    worker(1, Duration.ofSeconds(5));
+    String id = client.submit(TaskSubmission.shell("echo \"using $DROVER_PARAM_API_TOKEN\"").withParams(Map.of("api_token", "tok-12345")));
+    TaskStatus s = finished(id);
+    assertThat(s.message()).isEqualTo("using ***");
+    List<String> lines = new ArrayList<>();
+    for (Client.TaskEvent e : client.events(id, "0", 0)) if ("log".equals(e.fields().get("type"))) lines.add(e.fields().get("line"));
+    assertThat(lines).containsExactly("using ***");
+  }
+
+  @Test
   void retriesWithBackoffThenDeadLettersKeepingEveryError() throws Exception {
     worker(1, Duration.ofSeconds(5));
     String id = client.submit(TaskSubmission.shell("echo \"try $DROVER_ATTEMPT\"; exit 3").withRetries(2)

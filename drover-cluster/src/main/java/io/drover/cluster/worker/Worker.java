@@ -266,10 +266,12 @@ public final class Worker implements AutoCloseable {
       TaskRunner runner = spec.command() instanceof Command.LuaFunction ? luaRunner(record.get("command")) : shellRunner;
       String events = keys.events(h.id);
       String attempt = Integer.toString(h.token);
+      io.drover.core.engine.SecretMasker m = io.drover.core.engine.SecretMasker.ofMaps(request.params(), spec.env());
       var async = mainConnection.async(); // log lines go out without waiting for replies
       outcome = runner.run(request, new TaskContext(dir, dir.resolve(".drover"), line -> async.xadd(events,
           io.lettuce.core.XAddArgs.Builder.maxlen(1000).approximateTrimming(),
-          Map.of("type", "log", "attempt", attempt, "line", line)), h.cancellation));
+          Map.of("type", "log", "attempt", attempt, "line", m.mask(line))), h.cancellation));
+      outcome = new TaskOutcome(outcome.status(), m.mask(outcome.message()), outcome.outputs());
     } catch (Exception e) {
       outcome = TaskOutcome.failed("the worker could not run it: " + e.getMessage());
     } finally {

@@ -44,6 +44,14 @@ public final class SecretMasker {
     return values.isEmpty() ? NONE : new SecretMasker(values);
   }
 
+  /** Secrets among the values of these maps (parameters, environments). */
+  @SafeVarargs
+  public static SecretMasker ofMaps(Map<String, ?>... maps) {
+    List<String> values = new ArrayList<>();
+    for (Map<String, ?> m : maps) collect(m, values);
+    return values.isEmpty() ? NONE : new SecretMasker(values);
+  }
+
   private static void collect(Map<String, ?> map, List<String> into) {
     map.forEach((k, v) -> {
       if (v != null && SECRET_KEY.matcher(k).matches()) into.add(String.valueOf(v));
