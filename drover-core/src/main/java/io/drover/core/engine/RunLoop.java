@@ -53,6 +53,7 @@ final class RunLoop implements RunHandle, Runnable {
   private int running;
   private int finished;
   private int failed;
+  private int cancelledAlone;
   private boolean cancelling;
   private boolean userCancelled;
   private String cancelledBy;
@@ -236,6 +237,7 @@ final class RunLoop implements RunHandle, Runnable {
       }
       case CANCELLED -> {
         endNanos[i] = System.nanoTime();
+        if (!cancelling) cancelledAlone++; // cancelled by its dispatcher, not by cancelling the run
         move(i, TaskState.CANCELLED, message.isEmpty() ? cancelledBy : message);
         skipDependents(i, "was cancelled");
       }
@@ -335,7 +337,8 @@ final class RunLoop implements RunHandle, Runnable {
   }
 
   private RunResult buildResult() {
-    RunStatus status = userCancelled ? RunStatus.CANCELLED : failed > 0 ? RunStatus.FAILED : RunStatus.SUCCEEDED;
+    RunStatus status = userCancelled ? RunStatus.CANCELLED
+        : failed > 0 || cancelledAlone > 0 ? RunStatus.FAILED : RunStatus.SUCCEEDED;
     List<TaskResult> tasks = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       long ms = startNanos[i] == 0 ? 0 : Math.max(0, (endNanos[i] - startNanos[i]) / 1_000_000);
