@@ -78,7 +78,7 @@ public final class Client implements AutoCloseable {
       try {
         for (TaskSubmission t : batch) {
           Keys keys = new Keys(t.queue());
-          String id = newId();
+          String id = newId(t.queue());
           List<String> args = new ArrayList<>(List.of(id, Long.toString(TaskCodec.nowMicros()),
               Long.toString(retention.toSeconds())));
           TaskCodec.fields(id, t).forEach((k, v) -> {
@@ -93,17 +93,7 @@ public final class Client implements AutoCloseable {
         connection.flushCommands();
         connection.setAutoFlushCommands(true);
       }
-      connection.setAutoFlushCommands(false);
-      try {
-        for (int i = 0; i < batch.size(); i++) {
-          String id = String.valueOf(await(futures.get(i)).get(1));
-          ids.add(id);
-          async.setex(Keys.where(id), retention.toSeconds() + 3600, batch.get(i).queue());
-        }
-      } finally {
-        connection.flushCommands();
-        connection.setAutoFlushCommands(true);
-      }
+      for (var f : futures) ids.add(String.valueOf(await(f).get(1)));
     }
     return ids;
   }
@@ -135,7 +125,7 @@ public final class Client implements AutoCloseable {
 
   /** The task, or empty if it is unknown (or expired). */
   public Optional<TaskStatus> status(String id) {
-    String queue = redis.get(Keys.where(id));
+    String queue = Keys.queueOf(id);
     if (queue == null) return Optional.empty();
     Map<String, String> h = redis.hgetall(new Keys(queue).task(id));
     return h.isEmpty() ? Optional.empty() : Optional.of(TaskCodec.status(h));
@@ -170,7 +160,7 @@ public final class Client implements AutoCloseable {
    * heartbeat. Returns the resulting state: CANCELLED, CANCELLING, or the state it had already ended in.
    */
   public String cancel(String id) {
-    String queue = redis.get(Keys.where(id));
+    String queue = Keys.queueOf(id);
     if (queue == null) throw new DroverException("no task '" + id + "'");
     Keys keys = new Keys(queue);
     return Scripts.run(redis, Scripts.CANCEL, ScriptOutputType.VALUE, new String[] {keys.task(id), keys.delayed()},
@@ -190,7 +180,7 @@ public final class Client implements AutoCloseable {
    * the first one to come.
    */
   public List<TaskEvent> events(String id, String afterId, long blockMillis) {
-    String queue = redis.get(Keys.where(id));
+    String queue = Keys.queueOf(id);
     if (queue == null) throw new DroverException("no task '" + id + "'");
     String key = new Keys(queue).events(id);
     List<io.lettuce.core.StreamMessage<String, String>> msgs = blockMillis > 0
@@ -226,8 +216,10 @@ public final class Client implements AutoCloseable {
     return redis;
   }
 
-  private static String newId() {
-    return "t" + Long.toString(System.currentTimeMillis(), 36) + Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36);
+  /** {@code <queue>.t<time><random>}: unique, roughly time-ordered, and it names its queue. */
+  private static String newId(String queue) {
+    return queue + ".t" + Long.toString(System.currentTimeMillis(), 36)
+        + Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36);
   }
 
   @Override

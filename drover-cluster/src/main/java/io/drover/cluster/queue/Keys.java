@@ -47,7 +47,11 @@ public record Keys(String queue) {
     return prefix() + "idem:" + key;
   }
 
-  public static String where(String taskId) {
-    return "drover:where:" + taskId;
+  /** The queue a task id belongs to: ids are {@code <queue>.<unique>}. Null for anything else. */
+  public static String queueOf(String taskId) {
+    int dot = taskId == null ? -1 : taskId.lastIndexOf('.');
+    if (dot <= 0 || dot == taskId.length() - 1) return null;
+    String queue = taskId.substring(0, dot);
+    return queue.matches("[A-Za-z0-9_.-]{1,64}") ? queue : null;
   }
 }

@@ -10,22 +10,32 @@ import java.util.Map;
 public final class TaskCodec {
   private TaskCodec() {}
 
-  /** The hash fields written at submit (state, attempt and times are set by the script). */
+  /**
+   * The hash fields written at submit (state, attempt and times are set by the script): the spec as one JSON
+   * field, plus the few fields scripts read.
+   */
   public static Map<String, String> fields(String id, TaskSubmission t) {
+    Map<String, Object> spec = new LinkedHashMap<>();
+    spec.put("kind", t.kind());
+    spec.put("command", t.command());
+    spec.put("timeout_ms", t.timeout() == null ? 0 : t.timeout().toMillis());
+    spec.put("backoff_initial_ms", t.backoff().initial().toMillis());
+    spec.put("backoff_max_ms", t.backoff().max().toMillis());
+    spec.put("backoff_factor", t.backoff().factor());
+    spec.put("backoff_jitter", t.backoff().jitter());
+    if (!t.params().isEmpty()) spec.put("params", t.params());
+    if (!t.env().isEmpty()) spec.put("env", t.env());
     Map<String, String> m = new LinkedHashMap<>();
     m.put("id", id);
-    m.put("queue", t.queue());
-    m.put("kind", t.kind());
-    m.put("command", t.command());
     m.put("max_attempts", Integer.toString(t.retries() + 1));
-    m.put("timeout_ms", t.timeout() == null ? "0" : Long.toString(t.timeout().toMillis()));
-    m.put("backoff_initial_ms", Long.toString(t.backoff().initial().toMillis()));
-    m.put("backoff_max_ms", Long.toString(t.backoff().max().toMillis()));
-    m.put("backoff_factor", Double.toString(t.backoff().factor()));
-    m.put("backoff_jitter", Boolean.toString(t.backoff().jitter()));
-    m.put("params", Json.write(t.params()));
-    m.put("env", Json.write(t.env()));
+    m.put("spec", Json.write(spec));
     return m;
+  }
+
+  /** The spec of a task record as a map of JSON values (empty if unreadable). */
+  @SuppressWarnings("unchecked")
+  public static Map<String, Object> spec(Map<String, String> h) {
+    return parse(h.get("spec")) instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
   }
 
   /** Reads a task hash; bad or missing fields read as defaults, never as an exception. */
@@ -35,8 +45,10 @@ public final class TaskCodec {
     Object e = parse(h.get("errors"));
     if (e instanceof List<?> l) l.forEach(x -> errors.add(String.valueOf(x)));
     Object out = parse(h.get("outputs"));
-    return new TaskStatus(h.getOrDefault("id", ""), h.getOrDefault("queue", ""), h.getOrDefault("kind", ""),
-        h.getOrDefault("command", ""), h.getOrDefault("state", "UNKNOWN"), integer(h.get("attempt")),
+    Map<String, Object> spec = spec(h);
+    String id = h.getOrDefault("id", "");
+    return new TaskStatus(id, String.valueOf(Keys.queueOf(id)), String.valueOf(spec.getOrDefault("kind", "")),
+        String.valueOf(spec.getOrDefault("command", "")), h.getOrDefault("state", "UNKNOWN"), integer(h.get("attempt")),
         integer(h.get("failures")), Math.max(1, integer(h.get("max_attempts"))), "1".equals(h.get("dead")),
         h.getOrDefault("worker", ""), h.getOrDefault("message", ""),
         out instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of(), errors,

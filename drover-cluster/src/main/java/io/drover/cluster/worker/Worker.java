@@ -241,7 +241,7 @@ public final class Worker implements AutoCloseable {
     if (v == null) return "no schema version (field v)";
     if (!v.equals("1")) return "schema version " + v + " is newer than this worker understands (1)";
     String id = body.get("id");
-    if (id == null || !id.matches("[A-Za-z0-9_-]{1,64}")) return "missing or bad task id";
+    if (id == null || id.length() > 160 || Keys.queueOf(id) == null) return "missing or bad task id";
     return null;
   }
 
@@ -263,7 +263,8 @@ public final class Worker implements AutoCloseable {
     try {
       TaskSpec spec = spec(h.id, record); // the runner creates the directories it needs
       TaskRequest request = new TaskRequest(h.id, spec, h.token, params(record), Map.of());
-      TaskRunner runner = spec.command() instanceof Command.LuaFunction ? luaRunner(record.get("command")) : shellRunner;
+      TaskRunner runner = spec.command() instanceof Command.LuaFunction
+          ? luaRunner(String.valueOf(TaskCodec.spec(record).get("command"))) : shellRunner;
       String events = keys.events(h.id);
       String attempt = Integer.toString(h.token);
       io.drover.core.engine.SecretMasker m = io.drover.core.engine.SecretMasker.ofMaps(request.params(), spec.env());
@@ -364,37 +365,43 @@ public final class Worker implements AutoCloseable {
   }
 
   private static TaskSpec spec(String id, Map<String, String> r) {
-    String kind = r.getOrDefault("kind", "shell");
+    Map<String, Object> s = TaskCodec.spec(r);
+    String kind = String.valueOf(s.getOrDefault("kind", "shell"));
+    String text = String.valueOf(s.getOrDefault("command", ""));
     Command command = switch (kind) {
       case "lua" -> new Command.LuaFunction("task", 1, "command");
-      case "shell" -> new Command.Shell(r.getOrDefault("command", "false"));
+      case "shell" -> new Command.Shell(text.isEmpty() ? "false" : text);
       default -> {
         @SuppressWarnings("unchecked")
-        Map<String, Object> config = Json.read(r.getOrDefault("command", "{}")) instanceof Map<?, ?> m
+        Map<String, Object> config = Json.read(text.isEmpty() ? "{}" : text) instanceof Map<?, ?> m
             ? (Map<String, Object>) m : Map.of();
         yield new Command.Plugin(kind, config);
       }
     };
-    long timeout = TaskCodec.number(r.get("timeout_ms"));
+    long timeout = number(s.get("timeout_ms"));
     Map<String, String> env = new LinkedHashMap<>();
-    if (Json.read(r.getOrDefault("env", "{}")) instanceof Map<?, ?> m) m.forEach((k, v) -> env.put(String.valueOf(k), String.valueOf(v)));
+    if (s.get("env") instanceof Map<?, ?> m) m.forEach((k, v) -> env.put(String.valueOf(k), String.valueOf(v)));
     return new TaskSpec(new TaskId("task", "main"), "", command, List.of(), Map.of(), env, "", 0, Backoff.DEFAULT,
-        timeout > 0 ? Duration.ofMillis(timeout) : null, null, null, r.get("queue"), Map.of(), null);
+        timeout > 0 ? Duration.ofMillis(timeout) : null, null, null, Keys.queueOf(id), Map.of(), null);
   }
 
   @SuppressWarnings("unchecked")
   private static Map<String, Object> params(Map<String, String> r) {
-    Object p = Json.read(r.getOrDefault("params", "{}"));
-    return p instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+    return TaskCodec.spec(r).get("params") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+  }
+
+  private static long number(Object o) {
+    return o instanceof Number n ? n.longValue() : 0;
   }
 
   private static Backoff backoff(Map<String, String> r) {
     try {
-      long initial = TaskCodec.number(r.get("backoff_initial_ms"));
-      long max = TaskCodec.number(r.get("backoff_max_ms"));
-      double factor = Double.parseDouble(r.getOrDefault("backoff_factor", "2"));
+      Map<String, Object> s = TaskCodec.spec(r);
+      long initial = number(s.get("backoff_initial_ms"));
+      long max = number(s.get("backoff_max_ms"));
+      double factor = s.get("backoff_factor") instanceof Number f ? f.doubleValue() : Backoff.DEFAULT_FACTOR;
       return new Backoff(Duration.ofMillis(initial), Duration.ofMillis(Math.max(initial, max)), factor,
-          !"false".equals(r.get("backoff_jitter")));
+          !Boolean.FALSE.equals(s.get("backoff_jitter")));
     } catch (RuntimeException e) {
       return Backoff.DEFAULT;
     }
