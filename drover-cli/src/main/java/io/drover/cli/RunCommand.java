@@ -92,7 +92,19 @@ final class RunCommand implements Callable<Integer> {
     Signals signals = Signals.install();
     try (LocalDispatcher dispatcher = new LocalDispatcher(runner, base, scratch)) {
       RunHandle handle = Scheduler.start(plan, dispatcher, options);
-      signals.attach(handle);
+      signals.attach(new Signals.Target() {
+        @Override
+        public void stop(String signal) {
+          System.err.println("\ndrover: interrupted (" + signal + "); stopping running tasks...");
+          handle.cancel("interrupted (" + signal + ")");
+        }
+
+        @Override
+        public void stopNow(String signal) {
+          System.err.println("\ndrover: interrupted again; exiting now");
+          Runtime.getRuntime().halt(Main.INTERRUPTED);
+        }
+      });
       result = handle.await();
     } finally {
       reporter.close();

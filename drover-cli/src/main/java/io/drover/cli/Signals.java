@@ -1,19 +1,27 @@
 package io.drover.cli;
 
-import io.drover.core.engine.RunHandle;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Ctrl-C and SIGTERM cancel the run (running process trees are killed, the record says CANCELLED) and the command
- * exits 130 once every task has stopped. A second signal exits at once. Installed before the run starts; a signal
- * that comes before the run exists cancels it as soon as it is attached.
+ * SIGINT (Ctrl-C) and SIGTERM for a long-running command: the first asks its target to stop gracefully, the
+ * second to stop now. Installed before the target exists; a signal that comes earlier reaches it as soon as it
+ * is attached.
  *
  * <p>A signal the process inherited as ignored (SIGINT of a job a non-interactive shell put in the background,
  * like {@code nohup}) stays ignored: the JVM does not take it over.
  */
 final class Signals {
-  private final AtomicReference<RunHandle> run = new AtomicReference<>();
+  /** What a signal stops. */
+  interface Target {
+    /** The first signal: stop gracefully. */
+    void stop(String reason);
+
+    /** A second signal: stop at once. */
+    void stopNow(String reason);
+  }
+
+  private final AtomicReference<Target> target = new AtomicReference<>();
   private final AtomicReference<String> early = new AtomicReference<>();
   private final AtomicInteger count = new AtomicInteger();
 
@@ -23,7 +31,7 @@ final class Signals {
     Signals s = new Signals();
     for (String name : new String[] {"INT", "TERM"}) {
       try {
-        sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> s.received(name));
+        sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> s.received("SIG" + name));
       } catch (IllegalArgumentException | UnsupportedOperationException e) {
         // the signal is not available here (or the JVM uses it); the default behaviour stays
       }
@@ -32,25 +40,20 @@ final class Signals {
   }
 
   private void received(String name) {
-    if (count.incrementAndGet() > 1) {
-      System.err.println("\ndrover: interrupted again; exiting now");
-      Runtime.getRuntime().halt(Main.INTERRUPTED);
+    boolean first = count.incrementAndGet() == 1;
+    Target t = target.get();
+    if (t == null) {
+      early.compareAndSet(null, name);
+      t = target.get(); // attached meanwhile
+      if (t == null) return;
     }
-    System.err.println("\ndrover: interrupted (SIG" + name + "); stopping running tasks...");
-    String reason = "interrupted (SIG" + name + ")";
-    RunHandle h = run.get();
-    if (h != null) {
-      h.cancel(reason);
-    } else {
-      early.set(reason);
-      RunHandle late = run.get(); // attached meanwhile
-      if (late != null) late.cancel(reason);
-    }
+    if (first) t.stop(name);
+    else t.stopNow(name);
   }
 
-  void attach(RunHandle handle) {
-    run.set(handle);
-    String reason = early.get();
-    if (reason != null) handle.cancel(reason);
+  void attach(Target t) {
+    target.set(t);
+    String name = early.get();
+    if (name != null) t.stop(name);
   }
 }

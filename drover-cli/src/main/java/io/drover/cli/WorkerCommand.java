@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -50,23 +49,25 @@ final class WorkerCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new Main.UserException(e.getMessage());
     }
+    Signals signals = Signals.install();
     Worker worker = Worker.start(options);
     var err = spec.commandLine().getErr();
     err.printf("drover worker %s: redis %s, queue %s, concurrency %d, lease %s, version %s%n", worker.id(),
         RedisUrls.masked(redis.url()), queue, concurrency, Durations.format(options.lease()), Version.current());
     err.flush();
-    AtomicInteger signals = new AtomicInteger();
-    for (String name : new String[] {"INT", "TERM"}) {
-      sun.misc.Signal.handle(new sun.misc.Signal(name), s -> {
-        if (signals.incrementAndGet() == 1) {
-          System.err.println("drover worker: stopping (SIG" + name + "): finishing running tasks within " + grace);
-          worker.shutdown();
-        } else {
-          System.err.println("drover worker: stopping now, handing running tasks back");
-          worker.shutdownNow();
-        }
-      });
-    }
+    signals.attach(new Signals.Target() {
+      @Override
+      public void stop(String signal) {
+        System.err.println("drover worker: stopping (" + signal + "): finishing running tasks within " + grace);
+        worker.shutdown();
+      }
+
+      @Override
+      public void stopNow(String signal) {
+        System.err.println("drover worker: stopping now, handing running tasks back");
+        worker.shutdownNow();
+      }
+    });
     while (!worker.awaitTermination(Duration.ofSeconds(1))) {
       // running until a signal stops it
     }
