@@ -34,6 +34,8 @@ final class WorkerCommand implements Callable<Integer> {
 
   @Option(names = "--workdir", description = "Where tasks get their private directories. Default: a temporary directory.") Path workdir;
 
+  @Option(names = "--retention", defaultValue = "24h", description = "How long finished task records (and their events) are kept (default ${DEFAULT-VALUE}).") String retention;
+
   @Option(names = "--ttl", defaultValue = "30s", description = "Liveness of the worker's record: late after one TTL without a heartbeat, dead after two (default ${DEFAULT-VALUE}).") String ttl;
 
   @Option(names = "--tags", split = ",", paramLabel = "K=V", description = "Labels shown in worker list, like gpu=yes,zone=a.") Map<String, String> tags = new java.util.LinkedHashMap<>();
@@ -45,7 +47,8 @@ final class WorkerCommand implements Callable<Integer> {
     WorkerOptions options;
     try {
       options = WorkerOptions.builder(redis.url()).queue(queue).concurrency(concurrency).workerId(workerId)
-          .grace(Durations.parse(grace)).lease(Durations.parse(lease)).workdir(workdir).tags(tags).recordTtl(Durations.parse(ttl)).build();
+          .grace(Durations.parse(grace)).lease(Durations.parse(lease)).workdir(workdir).tags(tags).recordTtl(Durations.parse(ttl))
+          .retention(Durations.parse(retention)).build();
     } catch (IllegalArgumentException e) {
       throw new Main.UserException(e.getMessage());
     }

@@ -55,7 +55,7 @@ class ClusterEndToEndTest {
 
   private Process worker(String name) throws Exception {
     Process p = DroverProcess.builder(dir, "worker", "--redis-url", redis.url(), "--worker-id", name, "--lease", "1s",
-        "--grace", "1s", "--workdir", dir.resolve(name).toString(), "--tags", "zone=test", "--ttl", "2s")
+        "--grace", "1s", "--workdir", dir.resolve(name).toString(), "--tags", "zone=test", "--ttl", "2s", "--retention", "1h")
         .redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile()).start();
     workers.add(p);
     await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(dir.resolve(name + ".log"))
@@ -95,6 +95,10 @@ class ClusterEndToEndTest {
     String lua = submit("--lua", "return true, 'hi', { n = 1 }");
     assertThat(awaitState(sh, "succeeded").get("message").asText()).isEqualTo("hello from the fleet");
     JsonNode l = awaitState(lua, "succeeded");
+    try (var c = io.drover.cluster.queue.Client.connect(redis.url())) {
+      long ttl = c.redis().ttl(new io.drover.cluster.queue.Keys("default").task(lua));
+      assertThat(ttl).isBetween(3500L, 3600L); // --retention 1h
+    }
     assertThat(l.get("outputs").get("n").asInt()).isEqualTo(1);
     var logs = run(dir, "task", "logs", sh, "--follow", "--redis-url", redis.url());
     assertThat(logs.out()).contains("--- running (attempt 1) on w1 ---", "hello from the fleet", "--- succeeded (attempt 1): hello from the fleet ---");
