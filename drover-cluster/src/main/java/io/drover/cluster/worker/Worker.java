@@ -226,7 +226,10 @@ public final class Worker implements AutoCloseable {
       int token = ((Long) r.get(2 * i)).intValue();
       if (token == 0) continue;
       StreamMessage<String, String> m = taken.get(i);
-      Map<String, String> record = TaskCodec.pairs((List<?>) r.get(2 * i + 1), 0);
+      List<?> fields = (List<?>) r.get(2 * i + 1); // spec, failures
+      Map<String, String> record = new LinkedHashMap<>();
+      if (fields.get(0) != null) record.put("spec", String.valueOf(fields.get(0)));
+      if (fields.get(1) != null) record.put("failures", String.valueOf(fields.get(1)));
       Held h = new Held(m.getBody().get("id"), m.getId(), token);
       held.put(h.id, h);
       attempts.execute(() -> runAttempt(h, record));
