@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.drover.cluster.RedisServer;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,28 +13,17 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** drover worker and drover task as processes, against a redis-server of the test's own. */
 class ClusterEndToEndTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static RedisServer redis;
+  @org.junit.jupiter.api.extension.RegisterExtension
+  static final io.drover.cluster.RedisExtension redis = new io.drover.cluster.RedisExtension();
   @TempDir Path dir;
   private final List<Process> workers = new ArrayList<>();
-
-  @BeforeAll
-  static void startRedis() throws Exception {
-    redis = RedisServer.start();
-  }
-
-  @AfterAll
-  static void stopRedis() throws Exception {
-    if (redis != null) redis.close();
-  }
 
   @AfterEach
   void stopWorkers() throws Exception {

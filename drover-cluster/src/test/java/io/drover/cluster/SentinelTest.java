@@ -56,16 +56,10 @@ class SentinelTest {
   }
 
   /** Sentinel needs a moment after it starts before it answers about its master. */
-  private static Client connectWhenReady(String url) throws InterruptedException {
-    RuntimeException last = null;
-    for (int i = 0; i < 100; i++) {
-      try {
-        return Client.connect(url);
-      } catch (RuntimeException e) {
-        last = e;
-        Thread.sleep(100);
-      }
-    }
-    throw last;
+  private static Client connectWhenReady(String url) {
+    Client[] client = new Client[1];
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
+        .until(() -> (client[0] = Client.connect(url)) != null);
+    return client[0];
   }
 }

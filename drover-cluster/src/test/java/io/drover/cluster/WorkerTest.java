@@ -18,29 +18,18 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Workers and the client against a real redis-server started for these tests. */
 class WorkerTest {
-  private static RedisServer redis;
+  @org.junit.jupiter.api.extension.RegisterExtension
+  static final io.drover.cluster.RedisExtension redis = new io.drover.cluster.RedisExtension();
   @TempDir Path dir;
   private Client client;
   private final List<Worker> workers = new ArrayList<>();
-
-  @BeforeAll
-  static void startRedis() throws Exception {
-    redis = RedisServer.start();
-  }
-
-  @AfterAll
-  static void stopRedis() throws Exception {
-    if (redis != null) redis.close();
-  }
 
   @BeforeEach
   void connect() {
