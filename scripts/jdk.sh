@@ -20,8 +20,10 @@ drover_pick_jdk() {
       export JAVA_HOME="$c"
       DROVER_JAVA_MAJOR="$v"
       DROVER_JAVA_OPTS=""
-      # JDK 24+ warns about sun.misc.Unsafe use in protobuf/netty/guava; keep users' terminals clean.
+      # JDK 24+ warns about sun.misc.Unsafe use in protobuf/netty/guava, JDK 22+ about Netty loading its native
+      # transport; keep users' terminals clean (the same flags as io.drover.core.Jvm).
       if [ "$v" -ge 24 ]; then DROVER_JAVA_OPTS="--sun-misc-unsafe-memory-access=allow"; fi
+      if [ "$v" -ge 22 ]; then DROVER_JAVA_OPTS="$DROVER_JAVA_OPTS --enable-native-access=ALL-UNNAMED"; fi
       export DROVER_JAVA_OPTS DROVER_JAVA_MAJOR
       return 0
     fi

@@ -68,12 +68,9 @@ public final class QueueBench {
     List<Process> procs = new ArrayList<>();
     try (Client client = Client.connect(url)) {
       System.out.printf("drover queue bench: %d tasks, %d workers x concurrency %d, queue %s%n", tasks, workers, concurrency, queue);
-      String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-      String cp = System.getProperty("java.class.path");
       for (int w = 0; w < workers; w++) {
-        List<String> cmd = new ArrayList<>(List.of(javaBin));
-        if (Runtime.version().feature() >= 24) cmd.add("--sun-misc-unsafe-memory-access=allow");
-        cmd.addAll(List.of("-cp", cp, QueueBench.class.getName(), "--worker", url, queue, Integer.toString(concurrency), "bw" + w));
+        List<String> cmd = io.drover.core.Jvm.command(List.of(), QueueBench.class.getName(),
+            List.of("--worker", url, queue, Integer.toString(concurrency), "bw" + w));
         procs.add(new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(new File(System.getProperty("java.io.tmpdir"), "drover-bench-worker.log")))
             .redirectInput(new File("/dev/null")).start());
       }

@@ -13,7 +13,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     versionProvider = Main.VersionProvider.class,
     description = "Runs Lua workflows of shell commands and Lua functions: on this machine, on agents, or on a fleet.",
-    subcommands = {RunCommand.class, ValidateCommand.class, PlanCommand.class, RunsCommand.class, WorkerCommand.class, TaskCommand.class,
+    subcommands = {RunCommand.class, ValidateCommand.class, PlanCommand.class, RunsCommand.class, AgentCommand.class, AgentsCommand.class,
+        WorkerCommand.class, TaskCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements java.util.concurrent.Callable<Integer> {
   public static final int OK = 0;

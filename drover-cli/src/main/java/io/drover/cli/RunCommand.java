@@ -1,5 +1,8 @@
 package io.drover.cli;
 
+import io.drover.agent.client.AgentDirectory;
+import io.drover.agent.client.AgentDispatcher;
+import io.drover.agent.sync.Limits;
 import io.drover.core.engine.LocalDispatcher;
 import io.drover.core.engine.RunHandle;
 import io.drover.core.engine.RunIds;
@@ -36,7 +39,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code drover run FILE}: runs a workflow on this machine and exits with its status. */
 @Command(name = "run", description = {
-    "Run a workflow on this machine.",
+    "Run a workflow on this machine; tasks with delegate_to run on agents (drover agent).",
     "Exit codes: 0 all tasks succeeded, 1 a task failed, 2 invalid input, 130 interrupted."})
 final class RunCommand implements Callable<Integer> {
   private static final int SUMMARY_ROWS = 60;
@@ -61,6 +64,9 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--workdir", paramLabel = "DIR", description = "The directory relative task workdirs resolve against. Default: the current directory.")
   Path workdir;
 
+  @Option(names = "--config", paramLabel = "FILE", description = "drover.toml with agents by name. Default: $DROVER_CONFIG, ./drover.toml, or next to the workflow.")
+  Path config;
+
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -69,7 +75,14 @@ final class RunCommand implements Callable<Integer> {
     Map<String, Object> runParams = parseParams(params);
     WorkflowArgs.Loaded loaded = workflow.load();
     Plan plan = loaded.plan();
-    LocalOnly.check(plan);
+    AgentDirectory agents = Config.find(config, workflow.file).agents();
+    AgentDispatcher.check(plan, agents);
+    Limits limits;
+    try {
+      limits = Limits.fromEnvironment();
+    } catch (IllegalArgumentException e) {
+      throw new Main.UserException(e.getMessage());
+    }
 
     Path cwd = Path.of("").toAbsolutePath();
     Path base = workdir == null ? cwd : workdir.toAbsolutePath().normalize();
@@ -90,7 +103,8 @@ final class RunCommand implements Callable<Integer> {
     TaskRunner runner = new TaskRunner(loaded.workflow().lua(), TaskKinds.discover());
     RunResult result;
     Signals signals = Signals.install();
-    try (LocalDispatcher dispatcher = new LocalDispatcher(runner, base, scratch)) {
+    try (AgentDispatcher dispatcher = new AgentDispatcher(new LocalDispatcher(runner, base, scratch), agents,
+        loaded.workflow().lua() == null ? null : loaded.workflow().lua().source(), base, limits)) {
       RunHandle handle = Scheduler.start(plan, dispatcher, options);
       signals.attach(new Signals.Target() {
         @Override

@@ -15,13 +15,7 @@ final class DroverProcess {
   private DroverProcess() {}
 
   static ProcessBuilder builder(Path cwd, String... args) {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    if (Runtime.version().feature() >= 24) cmd.add("--sun-misc-unsafe-memory-access=allow");
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add("io.drover.cli.Main");
-    cmd.addAll(List.of(args));
+    List<String> cmd = io.drover.core.Jvm.command(List.of(), "io.drover.cli.Main", List.of(args));
     return new ProcessBuilder(cmd).directory(cwd.toFile()).redirectInput(new File("/dev/null"));
   }
 

@@ -1,0 +1,58 @@
+package io.drover.agent.client;
+
+import io.drover.core.Suggestions;
+import io.drover.core.model.Delegation;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The agents a master knows: by name (drover.toml {@code [agents]}), plus what applies to agents given by address.
+ * Resolves a task's {@code delegate_to}. Token precedence: the one in {@code delegate_to}, then the agent's entry,
+ * then the default ({@code DROVER_AGENT_TOKEN}).
+ *
+ * @param defaultCa PEM CA for agents given by address (TLS when set), or {@code null}
+ */
+public record AgentDirectory(Map<String, AgentTarget> byName, String defaultToken, Path defaultCa, Path defaultCert,
+    Path defaultKey) {
+  public static final AgentDirectory EMPTY = new AgentDirectory(Map.of(), null, null, null, null);
+
+  public AgentDirectory {
+    byName = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(byName));
+  }
+
+  /** The default token from the environment, the rest as given. */
+  public static AgentDirectory of(Map<String, AgentTarget> byName, Path ca, Path cert, Path key) {
+    return new AgentDirectory(byName, System.getenv("DROVER_AGENT_TOKEN"), ca, cert, key);
+  }
+
+  public List<AgentTarget> resolve(Delegation d) {
+    List<AgentTarget> out = new ArrayList<>();
+    for (String name : d.agentNames()) {
+      AgentTarget t = byName.get(name);
+      if (t == null) {
+        throw new IllegalArgumentException("unknown agent '" + name + "'" + (byName.isEmpty()
+            ? " (no [agents] in drover.toml)" : Suggestions.didYouMean(name, byName.keySet()) + " (known: " + String.join(", ", byName.keySet()) + ")"));
+      }
+      out.add(tokened(t, d.token()));
+    }
+    for (String address : d.addresses()) {
+      AgentTarget named = byName.values().stream().filter(t -> t.address().equals(address)).findFirst().orElse(null);
+      out.add(tokened(named != null ? named : new AgentTarget(address, address, null, defaultCa, defaultCert, defaultKey), d.token()));
+    }
+    return out;
+  }
+
+  private AgentTarget tokened(AgentTarget t, String fromTask) {
+    if (fromTask != null) return t.withToken(fromTask);
+    if (t.token() != null) return t;
+    return t.withToken(defaultToken);
+  }
+
+  /** Every agent known by name, in the file's order. */
+  public Map<String, AgentTarget> all() {
+    return new LinkedHashMap<>(byName);
+  }
+}

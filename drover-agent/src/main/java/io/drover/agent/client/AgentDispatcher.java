@@ -1,0 +1,157 @@
+package io.drover.agent.client;
+
+import io.drover.agent.sync.Limits;
+import io.drover.core.WorkflowException;
+import io.drover.core.engine.AttemptHandle;
+import io.drover.core.engine.Dispatcher;
+import io.drover.core.engine.TaskSink;
+import io.drover.core.model.Delegation;
+import io.drover.core.model.TaskSpec;
+import io.drover.core.model.WorkflowSource;
+import io.drover.core.plan.Plan;
+import io.drover.core.process.Cancellation;
+import io.drover.core.runner.TaskOutcome;
+import io.drover.core.runner.TaskRequest;
+import io.drover.core.runner.TaskRunner;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Sends delegated tasks to agents and everything else to the dispatcher it wraps (normally the local one). A task's
+ * working directory travels to the agent and its changes come back (see {@link RemoteAttempt}); its outputs and
+ * log lines reach the scheduler exactly as a local task's do. Among several agents for one task it picks the one
+ * with the fewest attempts in flight from this run, preferring a different agent on a retry. Thread-safe.
+ */
+public final class AgentDispatcher implements Dispatcher {
+  private final Dispatcher local;
+  private final AgentDirectory directory;
+  private final WorkflowSource source;
+  private final Path baseDir;
+  private final Limits limits;
+  private final Map<AgentTarget, AgentClient> clients = new ConcurrentHashMap<>();
+  private final Map<AgentTarget, AtomicInteger> inFlight = new ConcurrentHashMap<>();
+  private final Map<Path, Workspace> workspaces = new ConcurrentHashMap<>();
+  private final Set<Cancellation> running = ConcurrentHashMap.newKeySet();
+  private final ExecutorService executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("drover-remote-", 0).factory());
+  private final AtomicLong sentBytes = new AtomicLong();
+  private final AtomicLong receivedBytes = new AtomicLong();
+
+  /**
+   * @param local runs tasks that are not delegated
+   * @param source the workflow's Lua, sent with each task (agents run its functions), or {@code null}
+   * @param baseDir what relative task workdirs resolve against, as for the local dispatcher
+   */
+  public AgentDispatcher(Dispatcher local, AgentDirectory directory, WorkflowSource source, Path baseDir, Limits limits) {
+    this.local = local;
+    this.directory = directory;
+    this.source = source;
+    this.baseDir = baseDir.toAbsolutePath().normalize();
+    this.limits = limits;
+  }
+
+  /** Checks before a run starts that every delegated task names agents this master knows. */
+  public static void check(Plan plan, AgentDirectory directory) {
+    for (int i = 0; i < plan.size(); i++) {
+      TaskSpec t = plan.task(i);
+      if (!delegated(t)) continue;
+      try {
+        directory.resolve(t.delegateTo());
+      } catch (IllegalArgumentException e) {
+        throw new WorkflowException(t.location(), "task '" + t.id() + "': " + e.getMessage());
+      }
+    }
+  }
+
+  static boolean delegated(TaskSpec t) {
+    Delegation d = t.delegateTo();
+    return d != null && !d.isLocal();
+  }
+
+  @Override
+  public AttemptHandle dispatch(TaskRequest request, TaskSink sink) {
+    if (!delegated(request.task())) return local.dispatch(request, sink);
+    Cancellation cancel = new Cancellation();
+    running.add(cancel);
+    executor.execute(() -> {
+      TaskOutcome outcome;
+      try {
+        outcome = runRemote(request, sink, cancel);
+      } catch (Throwable t) {
+        outcome = TaskOutcome.failed("internal error: " + t);
+      } finally {
+        running.remove(cancel);
+      }
+      sink.completed(outcome);
+    });
+    return reason -> cancel.cancel(Cancellation.Cause.CANCELLED, reason);
+  }
+
+  private TaskOutcome runRemote(TaskRequest request, TaskSink sink, Cancellation cancel) throws IOException {
+    List<AgentTarget> targets = directory.resolve(request.task().delegateTo());
+    AgentTarget target = pick(targets, request.attempt());
+    Path root = TaskRunner.workdirOf(request.task(), baseDir);
+    Files.createDirectories(root);
+    Workspace ws = workspaces.computeIfAbsent(root.toRealPath(), Workspace::new);
+    AtomicInteger load = inFlight.computeIfAbsent(target, t -> new AtomicInteger());
+    load.incrementAndGet();
+    try {
+      RemoteAttempt attempt = new RemoteAttempt(client(target), request, source, ws, limits, sink::log, cancel);
+      TaskOutcome o = attempt.run();
+      sentBytes.addAndGet(attempt.traffic.sentBytes());
+      receivedBytes.addAndGet(attempt.traffic.receivedBytes());
+      return o;
+    } finally {
+      load.decrementAndGet();
+    }
+  }
+
+  private AgentTarget pick(List<AgentTarget> targets, int attempt) {
+    AgentTarget best = null;
+    int bestLoad = Integer.MAX_VALUE;
+    for (int k = 0; k < targets.size(); k++) {
+      AgentTarget t = targets.get((k + attempt - 1) % targets.size());
+      int load = inFlight.computeIfAbsent(t, x -> new AtomicInteger()).get();
+      if (load < bestLoad) {
+        best = t;
+        bestLoad = load;
+      }
+    }
+    return best;
+  }
+
+  private AgentClient client(AgentTarget t) {
+    return clients.computeIfAbsent(t, AgentClient::new);
+  }
+
+  /** Bytes of file content sent to agents so far. */
+  public long sentBytes() {
+    return sentBytes.get();
+  }
+
+  /** Bytes of file content received from agents so far. */
+  public long receivedBytes() {
+    return receivedBytes.get();
+  }
+
+  @Override
+  public void close() {
+    for (Cancellation c : running) c.cancel(Cancellation.Cause.CANCELLED, "dispatcher closed");
+    executor.shutdown();
+    try {
+      executor.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    clients.values().forEach(AgentClient::close);
+    local.close();
+  }
+}

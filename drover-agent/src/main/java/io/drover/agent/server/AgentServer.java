@@ -1,0 +1,104 @@
+package io.drover.agent.server;
+
+import io.drover.agent.sync.BlobStore;
+import io.drover.core.runner.TaskKinds;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.Server;
+import io.grpc.ServerCredentials;
+import io.grpc.ServerInterceptors;
+import io.grpc.TlsServerCredentials;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * A running agent: the gRPC server with the Agent service (behind the token check when a token is set) and the
+ * standard health service. No connection-age limit, so a long task is never cut; keepalive pings from callers are
+ * allowed every 5 s so a dead peer is noticed.
+ */
+public final class AgentServer implements AutoCloseable {
+  /** Largest message accepted: the protocol keeps every message under 1 MiB. */
+  public static final int MAX_MESSAGE = 2 * 1024 * 1024;
+
+  private final AgentOptions options;
+  private final Server server;
+  private final AgentService service;
+
+  private AgentServer(AgentOptions options, Server server, AgentService service) {
+    this.options = options;
+    this.server = server;
+    this.service = service;
+  }
+
+  /**
+   * Starts serving.
+   *
+   * @param events one line per notable event (a task started, ended, an upload rejected), never a token
+   */
+  public static AgentServer start(AgentOptions options, TaskKinds kinds, Consumer<String> events) throws IOException {
+    BlobStore store = new BlobStore(options.workdir().resolve("cache"), options.cacheBytes());
+    java.nio.file.Files.createDirectories(options.workdir().resolve("tasks"));
+    AgentService service = new AgentService(options, store, kinds, events);
+    ServerCredentials creds = InsecureServerCredentials.create();
+    if (options.tls()) {
+      TlsServerCredentials.Builder b = TlsServerCredentials.newBuilder().keyManager(options.tlsCert().toFile(), options.tlsKey().toFile());
+      if (options.tlsClientCa() != null) {
+        b.trustManager(options.tlsClientCa().toFile()).clientAuth(TlsServerCredentials.ClientAuth.REQUIRE);
+      }
+      creds = b.build();
+    }
+    HealthStatusManager health = new HealthStatusManager();
+    NettyServerBuilder nb = NettyServerBuilder.forAddress(new InetSocketAddress(options.bind(), options.port()), creds)
+        .maxInboundMessageSize(MAX_MESSAGE)
+        .permitKeepAliveTime(5, TimeUnit.SECONDS)
+        .permitKeepAliveWithoutCalls(true)
+        .keepAliveTime(30, TimeUnit.SECONDS)
+        .keepAliveTimeout(10, TimeUnit.SECONDS)
+        .addService(health.getHealthService());
+    nb.addService(options.token() == null ? service.bindService() : ServerInterceptors.intercept(service, new TokenCheck(options.token())));
+    Server server = nb.build().start();
+    AgentServer a = new AgentServer(options, server, service);
+    health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
+    health.setStatus("drover.agent.v1.Agent", HealthCheckResponse.ServingStatus.SERVING);
+    a.healthRef = health;
+    return a;
+  }
+
+  private HealthStatusManager healthRef;
+
+  public int port() {
+    return server.getPort();
+  }
+
+  public AgentOptions options() {
+    return options;
+  }
+
+  public int running() {
+    return service.running();
+  }
+
+  /** Stops taking calls; running tasks go on until {@code grace} ends, then are cancelled. */
+  public void shutdown(long grace, TimeUnit unit) throws InterruptedException {
+    if (healthRef != null) healthRef.enterTerminalState();
+    server.shutdown();
+    if (!server.awaitTermination(grace, unit)) server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+  }
+
+  public void awaitTermination() throws InterruptedException {
+    server.awaitTermination();
+  }
+
+  @Override
+  public void close() {
+    try {
+      shutdown(0, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,251 @@
+package io.drover.agent.server;
+
+import io.drover.agent.sync.BlobReceiver;
+import io.drover.agent.sync.BlobSender;
+import io.drover.agent.sync.BlobStore;
+import io.drover.agent.sync.Changes;
+import io.drover.agent.sync.FileEntry;
+import io.drover.agent.sync.Materializer;
+import io.drover.agent.sync.PathRules;
+import io.drover.agent.sync.Scanner;
+import io.drover.agent.sync.Transfer;
+import io.drover.agent.sync.TransferRejected;
+import io.drover.agent.wire.AgentGrpc;
+import io.drover.agent.wire.Down;
+import io.drover.agent.wire.InfoReply;
+import io.drover.agent.wire.InfoRequest;
+import io.drover.agent.wire.LogLines;
+import io.drover.agent.wire.Pipe;
+import io.drover.agent.wire.RequestCodec;
+import io.drover.agent.wire.Result;
+import io.drover.agent.wire.Start;
+import io.drover.agent.wire.Up;
+import io.drover.core.Version;
+import io.drover.core.lua.Json;
+import io.drover.core.lua.LuaRuntime;
+import io.drover.core.model.WorkflowSource;
+import io.drover.core.process.Cancellation;
+import io.drover.core.runner.TaskContext;
+import io.drover.core.runner.TaskKinds;
+import io.drover.core.runner.TaskOutcome;
+import io.drover.core.runner.TaskRequest;
+import io.drover.core.runner.TaskRunner;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The agent's side of the protocol (see agent.proto): each {@code Run} call is one attempt, handled as a plain
+ * sequence on its own virtual thread, in a fresh private directory that is removed afterwards.
+ */
+final class AgentService extends AgentGrpc.AgentImplBase {
+  private static final Logger LOG = Logger.getLogger(AgentService.class.getName());
+  /** How long the agent waits for the master's next message during a transfer. */
+  private static final long IDLE_SECONDS = 120;
+
+  private final AgentOptions options;
+  private final BlobStore store;
+  private final TaskKinds kinds;
+  private final Semaphore slots;
+  private final AtomicInteger running = new AtomicInteger();
+  private final AtomicLong sequence = new AtomicLong();
+  private final Map<String, LuaRuntime> lua = new LinkedHashMap<>(16, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, LuaRuntime> eldest) {
+      return size() > 16;
+    }
+  };
+  private final Consumer<String> events;
+
+  AgentService(AgentOptions options, BlobStore store, TaskKinds kinds, Consumer<String> events) {
+    this.options = options;
+    this.store = store;
+    this.kinds = kinds;
+    this.slots = new Semaphore(options.maxTasks(), true);
+    this.events = events;
+  }
+
+  int running() {
+    return running.get();
+  }
+
+  @Override
+  public void info(InfoRequest request, StreamObserver<InfoReply> reply) {
+    reply.onNext(InfoReply.newBuilder().setName(options.name()).setVersion(Version.current()).setRunning(running.get())
+        .setMaxTasks(options.maxTasks()).setLoadAverage(loadAverage()).setCpus(Runtime.getRuntime().availableProcessors()).build());
+    reply.onCompleted();
+  }
+
+  private static double loadAverage() {
+    return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+  }
+
+  @Override
+  public StreamObserver<Up> run(StreamObserver<Down> responses) {
+    ServerCallStreamObserver<Down> out = (ServerCallStreamObserver<Down>) responses;
+    out.disableAutoRequest();
+    Pipe<Up, Down> pipe = new Pipe<>();
+    Cancellation cancellation = new Cancellation();
+    out.setOnCancelHandler(() -> cancellation.cancel(Cancellation.Cause.CANCELLED, "the master cancelled the task"));
+    pipe.attach(out, true);
+    Thread.ofVirtual().name("drover-agent-call-", sequence.incrementAndGet()).start(() -> serve(pipe, cancellation));
+    return pipe;
+  }
+
+  private void serve(Pipe<Up, Down> pipe, Cancellation cancellation) {
+    Path dir = null;
+    List<String> pinned = List.of();
+    boolean slot = false;
+    String task = "?";
+    try {
+      Up first = next(pipe);
+      if (first == null || !first.hasStart()) throw Status.INVALID_ARGUMENT.withDescription("the call must begin with Start").asRuntimeException();
+      Start start = first.getStart();
+      checkVersion(start.getClientVersion());
+      TaskRequest request;
+      try {
+        request = RequestCodec.read(start.getRequestJson());
+      } catch (IllegalArgumentException e) {
+        throw Status.INVALID_ARGUMENT.withDescription("bad task request: " + e.getMessage()).asRuntimeException();
+      }
+      task = request.task().id() + " (attempt " + request.attempt() + ")";
+
+      // 1. the workspace listing, checked before anything is written
+      Changes listing = Transfer.receiveEntries(() -> expect(pipe, Up::hasManifest).getManifest(), options.limits().maxFiles());
+      List<FileEntry> manifest = listing.written();
+      if (!listing.deleted().isEmpty()) throw new TransferRejected("an upload cannot delete paths");
+      PathRules.checkAll(manifest, List.of(), options.limits());
+
+      // 2. ask for what the cache lacks, receive it into the cache
+      Map<String, Long> missing = Transfer.missing(manifest, store::has);
+      List<String> all = new ArrayList<>(Transfer.missing(manifest, h -> false).keySet());
+      store.pin(all);
+      pinned = all;
+      Transfer.sendHashes(missing.keySet(), h -> pipe.send(Down.newBuilder().setNeed(h).build()));
+      try (BlobReceiver receiver = new BlobReceiver(store.dir(), missing)) {
+        while (true) {
+          var blobs = expect(pipe, Up::hasBlobs).getBlobs();
+          receiver.accept(blobs);
+          if (blobs.getDone()) break;
+        }
+        if (!receiver.done()) throw new TransferRejected("the upload ended before every content arrived");
+        events.accept("task " + task + ": received " + missing.size() + " of " + all.size() + " contents, " + receiver.bytes() + " bytes");
+      }
+      store.added(missing);
+      store.touch(all);
+
+      // 3. a fresh private directory, filled from the cache
+      dir = Files.createDirectories(options.workdir().resolve("tasks")).resolve(sequence.incrementAndGet() + "-" + Long.toHexString(System.nanoTime()));
+      Path ws = Files.createDirectories(dir.resolve("ws"));
+      Path scratch = Files.createDirectories(dir.resolve("scratch"));
+      List<FileEntry> base = Materializer.write(ws, manifest, store::path);
+      Scanner scanner = new Scanner();
+      base.forEach(scanner::remember);
+
+      // 4. run it, a slot permitting
+      slots.acquire();
+      slot = true;
+      running.incrementAndGet();
+      TaskOutcome outcome;
+      try {
+        LuaRuntime rt = start.getSourceText().isEmpty() ? null : runtime(new WorkflowSource(start.getSourceName(), start.getSourceText()));
+        TaskContext context = new TaskContext(ws, scratch,
+            line -> pipe.send(Down.newBuilder().setLog(LogLines.newBuilder().addLines(line)).build()), cancellation);
+        events.accept("task " + task + ": started");
+        outcome = new TaskRunner(rt, kinds).run(request, context);
+      } finally {
+        running.decrementAndGet();
+      }
+      events.accept("task " + task + ": " + outcome.status());
+      if (cancellation.isCancelled()) return;
+
+      // 5. the result and the changes; then what the master asks for
+      List<FileEntry> after = scanner.scan(ws);
+      Changes changes = Changes.between(base, after);
+      pipe.send(Down.newBuilder().setResult(Result.newBuilder().setStatus(outcome.status().name())
+          .setMessage(outcome.message()).setOutputsJson(Json.write(outcome.outputs()))).build());
+      Transfer.sendEntries(changes.written(), changes.deleted(), e -> pipe.send(Down.newBuilder().setChanges(e).build()));
+      Map<String, Path> offered = new LinkedHashMap<>();
+      Map<String, Long> sizes = new LinkedHashMap<>();
+      for (FileEntry e : changes.written()) {
+        if (e.isFile()) {
+          offered.putIfAbsent(e.hashHex(), ws.resolve(e.path()));
+          sizes.putIfAbsent(e.hashHex(), e.size());
+        }
+      }
+      List<String> asked = Transfer.receiveHashes(() -> expect(pipe, Up::hasNeed).getNeed(), offered.size());
+      BlobSender.send(asked, offered::get, sizes::get, b -> pipe.send(Down.newBuilder().setBlobs(b).build()));
+      if (next(pipe) != null) throw Status.INVALID_ARGUMENT.withDescription("unexpected message after the transfer").asRuntimeException();
+      pipe.complete();
+    } catch (TransferRejected e) {
+      events.accept("task " + task + ": upload rejected: " + e.getMessage());
+      pipe.fail(Status.INVALID_ARGUMENT.withDescription("upload rejected by the agent: " + e.getMessage()));
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() != Status.Code.CANCELLED) events.accept("task " + task + ": " + e.getStatus());
+      cancellation.cancel(Cancellation.Cause.CANCELLED, "the call ended: " + e.getStatus().getCode());
+      pipe.fail(e.getStatus());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      pipe.fail(Status.UNAVAILABLE.withDescription("the agent is stopping"));
+    } catch (IOException | RuntimeException e) {
+      LOG.log(Level.WARNING, "task " + task + " failed on the agent", e);
+      pipe.fail(Status.INTERNAL.withDescription("agent error: " + e));
+    } finally {
+      if (slot) slots.release();
+      store.unpin(pinned);
+      if (dir != null) Materializer.delete(dir);
+      try {
+        store.trim();
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "cannot trim the content cache", e);
+      }
+    }
+  }
+
+  private void checkVersion(String client) {
+    String mine = Version.majorMinor();
+    String theirs = majorMinor(client);
+    if (!mine.equals(theirs)) {
+      throw Status.FAILED_PRECONDITION.withDescription("version mismatch: the master is drover " + client
+          + " and this agent is drover " + Version.current() + " (major.minor must match)").asRuntimeException();
+    }
+  }
+
+  static String majorMinor(String version) {
+    String[] p = version.split("[.-]");
+    return p.length >= 2 ? p[0] + "." + p[1] : version;
+  }
+
+  private synchronized LuaRuntime runtime(WorkflowSource source) {
+    String key = source.name() + "\0" + HexFormat.of().formatHex(io.drover.agent.sync.Scanner.sha256().digest(
+        source.text().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    return lua.computeIfAbsent(key, k -> new LuaRuntime(source));
+  }
+
+  private static Up next(Pipe<Up, Down> pipe) {
+    return pipe.receive(IDLE_SECONDS, TimeUnit.SECONDS);
+  }
+
+  private static Up expect(Pipe<Up, Down> pipe, java.util.function.Predicate<Up> what) {
+    Up m = next(pipe);
+    if (m == null) throw Status.CANCELLED.withDescription("the master closed the call").asRuntimeException();
+    if (!what.test(m)) throw Status.INVALID_ARGUMENT.withDescription("unexpected message " + m.getBodyCase()).asRuntimeException();
+    return m;
+  }
+}

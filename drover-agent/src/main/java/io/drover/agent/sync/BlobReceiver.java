@@ -1,0 +1,101 @@
+package io.drover.agent.sync;
+
+import io.drover.agent.wire.Blobs;
+import io.drover.agent.wire.Piece;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Receives the contents one side asked for, in the order asked, into files named by their hash in a directory.
+ * Each content is written to a temporary file, checked against its expected size and SHA-256, then renamed into
+ * place; a piece of content that was not asked for, more bytes than announced, or a wrong hash rejects the transfer.
+ */
+public final class BlobReceiver implements AutoCloseable {
+  private final Path dir;
+  private final Map<String, Long> expected; // hex -> size, in the order asked
+  private final java.util.Iterator<Map.Entry<String, Long>> order;
+  private Map.Entry<String, Long> current;
+  private Path tmp;
+  private OutputStream out;
+  private MessageDigest md;
+  private long written;
+  private long total;
+  private int completed;
+
+  /** @param wanted hex hash -> size, in the order the other side will send them */
+  public BlobReceiver(Path dir, Map<String, Long> wanted) throws IOException {
+    this.dir = dir;
+    this.expected = new LinkedHashMap<>(wanted);
+    this.order = expected.entrySet().iterator();
+    Files.createDirectories(dir);
+  }
+
+  public boolean done() {
+    return completed == expected.size() && current == null;
+  }
+
+  /** Bytes received so far. */
+  public long bytes() {
+    return total;
+  }
+
+  public void accept(Blobs blobs) throws IOException {
+    for (Piece p : blobs.getPiecesList()) accept(p);
+  }
+
+  private void accept(Piece p) throws IOException {
+    if (current == null) {
+      if (!order.hasNext()) throw new TransferRejected("received content that was not asked for");
+      current = order.next();
+      if (!current.getKey().equals(HexFormat.of().formatHex(p.getHash().toByteArray()))) {
+        throw new TransferRejected("received content out of order or not asked for");
+      }
+      tmp = Files.createTempFile(dir, ".recv-", ".tmp");
+      out = Files.newOutputStream(tmp);
+      md = Scanner.sha256();
+      written = 0;
+    } else if (!p.getHash().isEmpty() && !current.getKey().equals(HexFormat.of().formatHex(p.getHash().toByteArray()))) {
+      throw new TransferRejected("content " + current.getKey() + " was cut short");
+    }
+    int n = p.getData().size();
+    written += n;
+    total += n;
+    if (written > current.getValue()) {
+      throw new TransferRejected("content " + current.getKey().substring(0, 12) + " is longer than announced (" + current.getValue() + " bytes)");
+    }
+    for (var bb : p.getData().asReadOnlyByteBufferList()) {
+      md.update(bb.duplicate());
+    }
+    p.getData().writeTo(out);
+    if (p.getLast()) finish();
+  }
+
+  private void finish() throws IOException {
+    out.close();
+    out = null;
+    byte[] got = md.digest();
+    String hex = current.getKey();
+    if (written != current.getValue() || !Arrays.equals(got, HexFormat.of().parseHex(hex))) {
+      throw new TransferRejected("content " + hex.substring(0, 12) + " arrived damaged (size or SHA-256 differs)");
+    }
+    Files.move(tmp, dir.resolve(hex), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    tmp = null;
+    current = null;
+    completed++;
+  }
+
+  /** Drops a half-received content. */
+  @Override
+  public void close() throws IOException {
+    if (out != null) out.close();
+    if (tmp != null) Files.deleteIfExists(tmp);
+  }
+}

@@ -1,0 +1,31 @@
+package io.drover.agent.sync;
+
+/**
+ * How much one transfer may hold. Checked against the manifest before anything is written and again against the
+ * bytes that actually arrive.
+ *
+ * @param maxFiles entries (files, directories, links) in one transfer
+ * @param maxBytes bytes of file content in one transfer
+ */
+public record Limits(long maxFiles, long maxBytes) {
+  public static final Limits DEFAULT = new Limits(1_000_000, 64L << 30);
+
+  public Limits {
+    if (maxFiles < 1 || maxBytes < 0) throw new IllegalArgumentException("limits must be positive");
+  }
+
+  /** Limits from the environment ({@code DROVER_SYNC_MAX_FILES}, {@code DROVER_SYNC_MAX_BYTES}), else the defaults. */
+  public static Limits fromEnvironment() {
+    return new Limits(number("DROVER_SYNC_MAX_FILES", DEFAULT.maxFiles), number("DROVER_SYNC_MAX_BYTES", DEFAULT.maxBytes));
+  }
+
+  private static long number(String name, long fallback) {
+    String v = System.getenv(name);
+    if (v == null || v.isBlank()) return fallback;
+    try {
+      return Sizes.parse(v);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(name + ": " + e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,122 @@
+package io.drover.agent.sync;
+
+import io.drover.agent.wire.EntryKind;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The rules every received path obeys, checked before anything is written: relative, '/'-separated, no empty,
+ * {@code .} or {@code ..} component, no NUL; links stay inside the root; nothing is written through a link;
+ * only files, directories and links; limits on count and bytes.
+ */
+public final class PathRules {
+  private static final int MAX_PATH = 4096;
+
+  private PathRules() {}
+
+  /** {@code p} relative to {@code root}, '/'-separated. */
+  public static String relative(Path root, Path p) {
+    Path r = root.relativize(p);
+    if (r.getNameCount() == 1) return r.toString();
+    StringBuilder sb = new StringBuilder();
+    for (Path part : r) sb.append(sb.isEmpty() ? "" : "/").append(part);
+    return sb.toString();
+  }
+
+  /** Checks one path as written in a transfer; returns it unchanged. */
+  public static String checkPath(String path) {
+    if (path.isEmpty()) throw new TransferRejected("an entry has an empty path");
+    if (path.length() > MAX_PATH) throw new TransferRejected("a path is longer than " + MAX_PATH + " characters");
+    if (path.indexOf('\0') >= 0) throw new TransferRejected("a path contains a NUL character");
+    if (path.startsWith("/")) throw new TransferRejected("absolute path '" + path + "'");
+    for (String part : path.split("/", -1)) {
+      if (part.isEmpty() || part.equals(".")) throw new TransferRejected("malformed path '" + path + "'");
+      if (part.equals("..")) throw new TransferRejected("path '" + path + "' leaves the root (..)");
+    }
+    if (path.equals(Scanner.OWN_DIR) || path.startsWith(Scanner.OWN_DIR + "/")) {
+      throw new TransferRejected("path '" + path + "' is inside Drover's own directory");
+    }
+    return path;
+  }
+
+  /** Checks a link's target: relative, and inside the root when resolved from the link's directory. */
+  public static void checkLink(String path, String target) {
+    if (target.isEmpty()) throw new TransferRejected("link '" + path + "' has no target");
+    if (target.indexOf('\0') >= 0) throw new TransferRejected("link '" + path + "' has a NUL in its target");
+    if (target.startsWith("/")) throw new TransferRejected("link '" + path + "' points outside the root (" + target + ")");
+    Deque<String> parts = new ArrayDeque<>();
+    String[] dir = path.split("/");
+    for (int i = 0; i < dir.length - 1; i++) parts.addLast(dir[i]);
+    for (String part : target.split("/")) {
+      if (part.isEmpty() || part.equals(".")) continue;
+      if (part.equals("..")) {
+        if (parts.isEmpty()) throw new TransferRejected("link '" + path + "' points outside the root (" + target + ")");
+        parts.removeLast();
+      } else {
+        parts.addLast(part);
+      }
+    }
+  }
+
+  /**
+   * Checks a whole list of entries (and deleted paths) before anything is written: each path, each kind, each
+   * link, no duplicates, nothing below a link of the same transfer, and the limits.
+   */
+  public static void checkAll(List<FileEntry> entries, List<String> deleted, Limits limits) {
+    if (entries.size() + (long) deleted.size() > limits.maxFiles()) {
+      throw new TransferRejected((entries.size() + deleted.size()) + " entries exceed the limit of " + limits.maxFiles());
+    }
+    Set<String> seen = new HashSet<>();
+    Set<String> links = new HashSet<>();
+    long bytes = 0;
+    for (FileEntry e : entries) {
+      checkPath(e.path());
+      if (!seen.add(e.path())) throw new TransferRejected("path '" + e.path() + "' appears twice");
+      switch (e.kind()) {
+        case FILE -> {
+          if (e.size() < 0) throw new TransferRejected("file '" + e.path() + "' has a negative size");
+          if (e.hash().length != 32) throw new TransferRejected("file '" + e.path() + "' has no SHA-256");
+          bytes += e.size();
+          if (bytes > limits.maxBytes()) {
+            throw new TransferRejected("the transfer holds more than " + Sizes.format(limits.maxBytes()) + " (limit)");
+          }
+        }
+        case DIRECTORY -> { }
+        case SYMLINK -> {
+          checkLink(e.path(), e.linkTarget());
+          links.add(e.path());
+        }
+        case HARDLINK -> throw new TransferRejected("'" + e.path() + "' is a hard link");
+        case DEVICE -> throw new TransferRejected("'" + e.path() + "' is a device file");
+        case FIFO -> throw new TransferRejected("'" + e.path() + "' is a FIFO");
+        case SOCKET -> throw new TransferRejected("'" + e.path() + "' is a socket");
+        default -> throw new TransferRejected("'" + e.path() + "' has an unknown kind");
+      }
+    }
+    for (String d : deleted) {
+      checkPath(d);
+      if (!seen.add(d)) throw new TransferRejected("path '" + d + "' is both written and deleted");
+    }
+    if (!links.isEmpty()) {
+      for (FileEntry e : entries) throughLink(e.path(), links);
+      for (String d : deleted) throughLink(d, links);
+    }
+  }
+
+  private static void throughLink(String path, Set<String> links) {
+    for (int i = path.indexOf('/'); i > 0; i = path.indexOf('/', i + 1)) {
+      if (links.contains(path.substring(0, i))) {
+        throw new TransferRejected("'" + path + "' would be written through the link '" + path.substring(0, i) + "'");
+      }
+    }
+  }
+
+  /** The kinds a transfer may carry. */
+  public static boolean allowed(EntryKind k) {
+    return k == EntryKind.FILE || k == EntryKind.DIRECTORY || k == EntryKind.SYMLINK;
+  }
+}

@@ -1,0 +1,158 @@
+package io.drover.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import io.drover.agent.sync.Applier;
+import io.drover.agent.sync.BlobReceiver;
+import io.drover.agent.sync.Changes;
+import io.drover.agent.sync.FileEntry;
+import io.drover.agent.sync.Limits;
+import io.drover.agent.sync.PathRules;
+import io.drover.agent.sync.Scanner;
+import io.drover.agent.sync.TransferRejected;
+import io.drover.agent.wire.Blobs;
+import io.drover.agent.wire.EntryKind;
+import io.drover.agent.wire.Piece;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The crafted transfers every receiving side must refuse as a whole (tar-slip, link escapes, writes through links,
+ * hard links, devices, FIFOs, bombs), checked on the rules both extractors share and on the master's applier.
+ * The agent's side of the same corpus goes over a real gRPC call in {@link AgentServerTest}.
+ */
+class SyncSafetyTest {
+  @TempDir Path tmp;
+
+  static FileEntry file(String path, int mode, String content) {
+    byte[] b = content.getBytes(StandardCharsets.UTF_8);
+    return new FileEntry(path, EntryKind.FILE, mode, b.length, Scanner.sha256().digest(b), "", null);
+  }
+
+  static FileEntry link(String path, String target) {
+    return new FileEntry(path, EntryKind.SYMLINK, 0777, 0, null, target, null);
+  }
+
+  static FileEntry of(String path, EntryKind kind) {
+    return new FileEntry(path, kind, 0644, 0, null, "", null);
+  }
+
+  /** Each case: a listing, and the words the rejection must contain. */
+  static Stream<org.junit.jupiter.params.provider.Arguments> corpus() {
+    return Stream.of(
+        args("tar-slip with ..", List.of(file("../evil.sh", 0644, "x")), "leaves the root"),
+        args("tar-slip deeper", List.of(file("a/../../evil.sh", 0644, "x")), "leaves the root"),
+        args("absolute path", List.of(file("/tmp/evil.sh", 0644, "x")), "absolute path"),
+        args("empty component", List.of(file("a//b", 0644, "x")), "malformed"),
+        args("dot component", List.of(file("./a", 0644, "x")), "malformed"),
+        args("NUL in path", List.of(file("a\0b", 0644, "x")), "NUL"),
+        args("link to an absolute path", List.of(link("etc", "/etc")), "outside the root"),
+        args("link climbing out", List.of(link("sub/up", "../../x")), "outside the root"),
+        args("write through a link", List.of(link("l", "sub"), file("l/x", 0644, "x")), "through the link"),
+        args("hard link", List.of(of("h", EntryKind.HARDLINK)), "hard link"),
+        args("device", List.of(of("dev", EntryKind.DEVICE)), "device"),
+        args("fifo", List.of(of("pipe", EntryKind.FIFO)), "FIFO"),
+        args("socket", List.of(of("sock", EntryKind.SOCKET)), "socket"),
+        args("duplicate path", List.of(file("a", 0644, "x"), file("a", 0644, "y")), "twice"),
+        args("drover's own directory", List.of(file(".drover/runs/x", 0644, "x")), "own directory"),
+        args("a bomb of bytes", List.of(new FileEntry("big", EntryKind.FILE, 0644, 1L << 40, new byte[32], "", null)), "limit"));
+  }
+
+  private static org.junit.jupiter.params.provider.Arguments args(String name, List<FileEntry> entries, String words) {
+    return org.junit.jupiter.params.provider.Arguments.of(name, entries, words);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("corpus")
+  void theRulesRejectTheWholeTransfer(String name, List<FileEntry> entries, String words) {
+    assertThatThrownBy(() -> PathRules.checkAll(entries, List.of(), new Limits(100, 1L << 30)))
+        .isInstanceOf(TransferRejected.class).hasMessageContaining(words);
+  }
+
+  @Test
+  void tooManyFilesIsABomb() {
+    List<FileEntry> many = java.util.stream.IntStream.range(0, 11).mapToObj(i -> file("f" + i, 0644, "")).toList();
+    assertThatThrownBy(() -> PathRules.checkAll(many, List.of(), new Limits(10, 1000))).hasMessageContaining("exceed the limit of 10");
+  }
+
+  @Test
+  void setuidAndSetgidBitsAreNeverKept() {
+    assertThat(file("x", 06755, "x").mode()).isEqualTo(0755);
+  }
+
+  @Test
+  void contentLongerThanAnnouncedOrDamagedIsRejected() throws Exception {
+    FileEntry e = file("a", 0644, "hello");
+    try (BlobReceiver r = new BlobReceiver(tmp.resolve("in"), Map.of(e.hashHex(), 5L))) {
+      assertThatThrownBy(() -> r.accept(blobs(e.hash(), "hello world")))
+          .isInstanceOf(TransferRejected.class).hasMessageContaining("longer than announced");
+    }
+    try (BlobReceiver r = new BlobReceiver(tmp.resolve("in2"), Map.of(e.hashHex(), 5L))) {
+      assertThatThrownBy(() -> r.accept(blobs(e.hash(), "HELLO"))).hasMessageContaining("damaged");
+    }
+    try (BlobReceiver r = new BlobReceiver(tmp.resolve("in3"), Map.of(e.hashHex(), 5L))) {
+      assertThatThrownBy(() -> r.accept(blobs(new byte[32], "hello"))).hasMessageContaining("not asked for");
+    }
+    try (Stream<Path> s = Files.list(tmp.resolve("in"))) {
+      assertThat(s.toList()).as("nothing half-received is left behind").isEmpty();
+    }
+  }
+
+  private static Blobs blobs(byte[] hash, String data) {
+    return Blobs.newBuilder().addPieces(Piece.newBuilder().setHash(ByteString.copyFrom(hash))
+        .setData(ByteString.copyFromUtf8(data)).setLast(true)).build();
+  }
+
+  @Test
+  void theMasterNeverWritesThroughALinkAlreadyInItsWorkspace() throws Exception {
+    Path root = Files.createDirectories(tmp.resolve("ws"));
+    Path outside = Files.createDirectories(tmp.resolve("outside"));
+    Files.createSymbolicLink(root.resolve("out"), outside);
+    List<FileEntry> base = new Scanner().scan(root);
+    Changes c = new Changes(List.of(file("out/evil", 0644, "x")), List.of());
+    PathRules.checkAll(c.written(), c.deleted(), Limits.DEFAULT); // fine on paper...
+    Applier a = new Applier(root, Files.createDirectories(root.resolve(".drover/sync/t")));
+    assertThatThrownBy(() -> a.check(c, Changes.byPath(base), "agent")) // ...but not on this disk
+        .isInstanceOf(TransferRejected.class).hasMessageContaining("through the link 'out'");
+    assertThat(outside).isEmptyDirectory();
+  }
+
+  @Test
+  void aPathChangedOnTheMasterMeanwhileIsAConflictAndNothingIsApplied() throws Exception {
+    Path root = Files.createDirectories(tmp.resolve("ws"));
+    Files.writeString(root.resolve("a.txt"), "one");
+    Files.writeString(root.resolve("b.txt"), "one");
+    List<FileEntry> base = new Scanner().scan(root);
+    Files.writeString(root.resolve("b.txt"), "changed here");
+    Changes c = new Changes(List.of(file("a.txt", 0644, "two"), file("b.txt", 0644, "two")), List.of());
+    Applier a = new Applier(root, Files.createDirectories(root.resolve(".drover/sync/t")));
+    assertThatThrownBy(() -> a.check(c, Changes.byPath(base), "agent x")).hasMessageContaining("workspace conflict: 'b.txt'");
+    assertThat(root.resolve("a.txt")).hasContent("one");
+  }
+
+  @Test
+  void aFailureHalfwayPutsEveryPathBack() throws Exception {
+    Path root = Files.createDirectories(tmp.resolve("ws"));
+    Files.writeString(root.resolve("a.txt"), "old a");
+    Files.writeString(root.resolve("gone.txt"), "old gone");
+    Path staging = Files.createDirectories(root.resolve(".drover/sync/t"));
+    FileEntry newA = file("a.txt", 0600, "new a");
+    Files.writeString(staging.resolve(newA.hashHex()), "new a");
+    // z.txt's content was never staged: applying it fails after a.txt was replaced and gone.txt deleted
+    Changes c = new Changes(List.of(newA, file("z.txt", 0644, "missing")), List.of("gone.txt"));
+    assertThatThrownBy(() -> new Applier(root, staging).apply(c)).isInstanceOf(java.io.IOException.class);
+    assertThat(root.resolve("a.txt")).hasContent("old a");
+    assertThat(root.resolve("gone.txt")).hasContent("old gone");
+    assertThat(root.resolve("z.txt")).doesNotExist();
+  }
+}

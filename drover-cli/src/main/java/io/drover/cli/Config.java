@@ -1,0 +1,131 @@
+package io.drover.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import io.drover.agent.client.AgentDirectory;
+import io.drover.agent.client.AgentTarget;
+import io.drover.core.Suggestions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code drover.toml}: agents by name and the TLS files for agents given by address. Found at {@code --config},
+ * else {@code $DROVER_CONFIG}, else {@code ./drover.toml}, else next to the workflow file; none is fine. Relative
+ * paths in it resolve against its directory. Unknown keys are errors, with a suggestion.
+ *
+ * <pre>
+ * [agents.build-box]
+ * address = "build-box:50051"
+ * token = "..."              # or token_env = "BUILD_BOX_TOKEN"
+ * ca = "certs/ca.pem"        # TLS: the CA the agent's certificate chains to
+ * cert = "certs/me.pem"      # mutual TLS: this side's certificate and key
+ * key = "certs/me.key"
+ *
+ * [agents_tls]               # for agents given by address in delegate_to
+ * ca = "certs/ca.pem"
+ * </pre>
+ */
+final class Config {
+  private static final Set<String> TOP = Set.of("agents", "agents_tls");
+  private static final Set<String> AGENT = Set.of("address", "token", "token_env", "ca", "cert", "key");
+  private static final Set<String> TLS = Set.of("ca", "cert", "key");
+
+  private final Path file;
+  private final JsonNode root;
+
+  private Config(Path file, JsonNode root) {
+    this.file = file;
+    this.root = root;
+  }
+
+  static Config find(Path explicit, Path workflowFile) {
+    Path f = explicit;
+    if (f == null && System.getenv("DROVER_CONFIG") != null && !System.getenv("DROVER_CONFIG").isBlank()) f = Path.of(System.getenv("DROVER_CONFIG"));
+    if (f == null && Files.isRegularFile(Path.of("drover.toml"))) f = Path.of("drover.toml");
+    if (f == null && workflowFile != null) {
+      Path near = workflowFile.toAbsolutePath().getParent().resolve("drover.toml");
+      if (Files.isRegularFile(near)) f = near;
+    }
+    if (f == null) return new Config(null, null);
+    if (!Files.isRegularFile(f)) throw new Main.UserException("config file " + f + " does not exist");
+    try {
+      JsonNode node = new TomlMapper().readTree(f.toFile());
+      Config c = new Config(f, node);
+      c.checkKeys(node, TOP, "");
+      return c;
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      int line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
+      throw new Main.UserException(f + (line > 0 ? ":" + line : "") + ": " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new Main.UserException("cannot read " + f + ": " + e.getMessage());
+    }
+  }
+
+  Path file() {
+    return file;
+  }
+
+  private void checkKeys(JsonNode node, Set<String> allowed, String where) {
+    for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+      String k = it.next();
+      if (!allowed.contains(k)) {
+        throw new Main.UserException(file + ": unknown key '" + k + "'" + (where.isEmpty() ? "" : " in [" + where + "]")
+            + Suggestions.didYouMean(k, allowed));
+      }
+    }
+  }
+
+  /** The agents by name and the defaults for agents by address. */
+  AgentDirectory agents() {
+    Map<String, AgentTarget> named = new LinkedHashMap<>();
+    Path ca = null, cert = null, key = null;
+    if (root != null) {
+      JsonNode agents = root.path("agents");
+      for (Iterator<Map.Entry<String, JsonNode>> it = agents.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        String where = "agents." + e.getKey();
+        JsonNode a = e.getValue();
+        if (!a.isObject()) throw new Main.UserException(file + ": [" + where + "] must be a table with address = \"host:port\"");
+        checkKeys(a, AGENT, where);
+        String address = text(a, "address", where);
+        if (address == null) throw new Main.UserException(file + ": [" + where + "] has no address");
+        String token = text(a, "token", where);
+        String tokenEnv = text(a, "token_env", where);
+        if (token == null && tokenEnv != null) token = System.getenv(tokenEnv);
+        try {
+          named.put(e.getKey(), new AgentTarget(e.getKey(), address, token, path(a, "ca", where), path(a, "cert", where), path(a, "key", where)));
+        } catch (IllegalArgumentException ex) {
+          throw new Main.UserException(file + ": [" + where + "]: " + ex.getMessage());
+        }
+      }
+      JsonNode tls = root.path("agents_tls");
+      if (tls.isObject()) {
+        checkKeys(tls, TLS, "agents_tls");
+        ca = path(tls, "ca", "agents_tls");
+        cert = path(tls, "cert", "agents_tls");
+        key = path(tls, "key", "agents_tls");
+      }
+    }
+    return AgentDirectory.of(named, ca, cert, key);
+  }
+
+  private String text(JsonNode n, String k, String where) {
+    JsonNode v = n.get(k);
+    if (v == null || v.isNull()) return null;
+    if (!v.isTextual()) throw new Main.UserException(file + ": " + k + " in [" + where + "] must be a string");
+    return v.asText();
+  }
+
+  private Path path(JsonNode n, String k, String where) {
+    String t = text(n, k, where);
+    if (t == null) return null;
+    Path p = file.toAbsolutePath().getParent().resolve(t).normalize();
+    if (!Files.isReadable(p)) throw new Main.UserException(file + ": " + k + " in [" + where + "]: cannot read " + p);
+    return p;
+  }
+}
