@@ -42,7 +42,8 @@ final class AgentCommand implements Callable<Integer> {
 
   @Option(names = "--max-files", defaultValue = "1000000", description = "Most entries one upload may hold (default ${DEFAULT-VALUE}).") long maxFiles;
 
-  @Option(names = "--cache", paramLabel = "SIZE", defaultValue = "4g", description = "Content cache capacity, kept across tasks so unchanged files are not sent again (default ${DEFAULT-VALUE}).") String cache;
+  @Option(names = "--keep-workspaces", defaultValue = "4", description = {"Directories of finished tasks kept for the next task of the same master workspace,",
+      "so unchanged files are not sent again (default ${DEFAULT-VALUE}; 0 removes each task's directory when it ends)."}) int keepWorkspaces;
 
   @Option(names = "--grace", defaultValue = "30s", description = "How long running tasks may finish after a stop signal (default ${DEFAULT-VALUE}).") String grace;
 
@@ -55,7 +56,7 @@ final class AgentCommand implements Callable<Integer> {
       String t = token != null ? token : System.getenv("DROVER_AGENT_TOKEN");
       AgentOptions.Builder b = AgentOptions.builder().port(port).bind(bind).token(t).tls(tlsCert, tlsKey, tlsClientCa)
           .workdir(workdir == null ? null : workdir.toAbsolutePath()).name(name)
-          .limits(new Limits(maxFiles, Sizes.parse(maxUpload))).cacheBytes(Sizes.parse(cache));
+          .limits(new Limits(maxFiles, Sizes.parse(maxUpload))).keepWorkspaces(keepWorkspaces);
       if (maxTasks != null) b.maxTasks(maxTasks);
       options = b.build();
     } catch (IllegalArgumentException e) {

@@ -6,7 +6,7 @@ import io.drover.agent.sync.BlobSender;
 import io.drover.agent.sync.Changes;
 import io.drover.agent.sync.FileEntry;
 import io.drover.agent.sync.Limits;
-import io.drover.agent.sync.Materializer;
+import io.drover.agent.sync.Trees;
 import io.drover.agent.sync.PathRules;
 import io.drover.agent.sync.Scanner;
 import io.drover.agent.sync.Transfer;
@@ -83,13 +83,6 @@ final class RemoteAttempt {
       if (c != null) c.cancel(cancel.reason(), null);
     })) {
       if (cancel.isCancelled()) return stopped();
-      List<FileEntry> manifest;
-      workspace.lock.readLock().lock();
-      try {
-        manifest = workspace.scanner.scan(workspace.root);
-      } finally {
-        workspace.lock.readLock().unlock();
-      }
       stub.run(new ClientResponseObserver<Up, Down>() {
         @Override
         public void beforeStart(ClientCallStreamObserver<Up> requests) {
@@ -114,9 +107,18 @@ final class RemoteAttempt {
         }
       });
       if (cancel.isCancelled()) call.get().cancel(cancel.reason(), null);
+      // listed while the call is being set up
+      List<FileEntry> manifest;
+      workspace.lock.readLock().lock();
+      try {
+        manifest = workspace.scanner.scan(workspace.root);
+      } finally {
+        workspace.lock.readLock().unlock();
+      }
 
       // 1. the task and the workspace listing; then the contents the agent lacks
-      Start.Builder start = Start.newBuilder().setClientVersion(Version.current()).setRequestJson(RequestCodec.write(request));
+      Start.Builder start = Start.newBuilder().setClientVersion(Version.current()).setRequestJson(RequestCodec.write(request))
+          .setWorkspaceKey(workspace.key);
       if (source != null) start.setSourceName(source.name()).setSourceText(source.text());
       pipe.send(Up.newBuilder().setStart(start).build());
       Transfer.sendEntries(manifest, List.of(), e -> pipe.send(Up.newBuilder().setManifest(e).build()));
@@ -128,8 +130,12 @@ final class RemoteAttempt {
           sizes.putIfAbsent(e.hashHex(), e.size());
         }
       }
-      List<String> need = Transfer.receiveHashes(() -> expect(pipe, Down::hasNeed).getNeed(), local.size());
-      long sent = BlobSender.send(need, local::get, sizes::get, b -> pipe.send(Up.newBuilder().setBlobs(b).build()));
+      List<String> need = List.of();
+      long sent = 0;
+      if (Transfer.hasFiles(manifest)) {
+        need = Transfer.receiveHashes(() -> expect(pipe, Down::hasNeed).getNeed(), local.size());
+        sent = BlobSender.send(need, local::get, sizes::get, b -> pipe.send(Up.newBuilder().setBlobs(b).build()));
+      }
       traffic = new Traffic(sent, 0, need.size());
 
       // 2. log lines until the result
@@ -148,37 +154,34 @@ final class RemoteAttempt {
       // 3. the changes: checked, contents gathered in a staging directory, then applied all or none
       Changes changes = Transfer.receiveEntries(() -> expect(pipe, Down::hasChanges).getChanges(), limits.maxFiles());
       PathRules.checkAll(changes.written(), changes.deleted(), limits);
-      staging = Files.createDirectories(workspace.root.resolve(Scanner.OWN_DIR).resolve("sync"))
+      Path stage = workspace.root.resolve(Scanner.OWN_DIR).resolve("sync")
           .resolve(Long.toHexString(System.nanoTime()) + "-" + request.task().id().name());
-      Files.createDirectories(staging);
+      staging = changes.isEmpty() ? null : stage;
       Map<String, Long> wanted = Transfer.missing(changes.written(), local::containsKey);
       for (String hex : Transfer.missing(changes.written(), h -> !local.containsKey(h)).keySet()) {
-        Files.copy(local.get(hex), staging.resolve(hex)); // content this side already has: copied, not sent
+        Files.createDirectories(stage);
+        Files.copy(local.get(hex), stage.resolve(hex)); // content this side already has: copied, not sent
       }
-      Transfer.sendHashes(wanted.keySet(), h -> pipe.send(Up.newBuilder().setNeed(h).build()));
-      long received;
-      try (BlobReceiver receiver = new BlobReceiver(staging, wanted)) {
-        while (true) {
-          var blobs = expect(pipe, Down::hasBlobs).getBlobs();
-          receiver.accept(blobs);
-          if (blobs.getDone()) break;
+      long received = 0;
+      if (Transfer.hasFiles(changes.written())) {
+        Transfer.sendHashes(wanted.keySet(), h -> pipe.send(Up.newBuilder().setNeed(h).build()));
+        try (BlobReceiver receiver = new BlobReceiver(stage, wanted)) {
+          received = receiver.receiveAll(() -> expect(pipe, Down::hasBlobs).getBlobs());
         }
-        if (!receiver.done()) throw new TransferRejected("the agent ended the transfer before every content arrived");
-        received = receiver.bytes();
       }
       traffic = new Traffic(sent, received, need.size());
-      workspace.lock.writeLock().lock();
-      try {
-        Applier applier = new Applier(workspace.root, staging);
-        applier.check(changes, Changes.byPath(manifest), client.target().toString());
-        applier.apply(changes);
-      } finally {
-        workspace.lock.writeLock().unlock();
+      if (!changes.isEmpty()) {
+        workspace.lock.writeLock().lock();
+        try {
+          Files.createDirectories(stage); // also where replaced paths wait until the end
+          Applier applier = new Applier(workspace.root, stage);
+          applier.check(changes, Changes.byPath(manifest), client.target().toString());
+          applier.apply(changes);
+        } finally {
+          workspace.lock.writeLock().unlock();
+        }
       }
-      pipe.complete();
-      if (pipe.receive(IDLE_SECONDS, TimeUnit.SECONDS) != null) {
-        throw Status.INTERNAL.withDescription("unexpected message after the transfer").asRuntimeException();
-      }
+      pipe.complete(); // the agent ends the call in turn; nothing is left to wait for
       return outcome(result);
     } catch (TransferRejected e) {
       cancelCall(call, "rejected: " + e.getMessage());
@@ -194,7 +197,7 @@ final class RemoteAttempt {
       if (cancel.isCancelled()) return stopped();
       return TaskOutcome.failed("delegating to agent " + client.target() + " failed: " + e);
     } finally {
-      if (staging != null) Materializer.delete(staging);
+      if (staging != null && Files.exists(staging)) Trees.delete(staging);
     }
   }
 

@@ -13,8 +13,18 @@ final class Workspace {
   final Path root;
   final Scanner scanner = new Scanner();
   final ReadWriteLock lock = new ReentrantReadWriteLock();
+  /** Names this workspace to agents (host and path, hashed), so they can keep its directory between tasks. */
+  final String key;
 
   Workspace(Path root) {
     this.root = root;
+    String host;
+    try {
+      host = java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.io.IOException e) {
+      host = "?";
+    }
+    this.key = java.util.HexFormat.of().formatHex(Scanner.sha256().digest(
+        (host + "\0" + root).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
   }
 }

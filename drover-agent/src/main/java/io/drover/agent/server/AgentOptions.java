@@ -14,13 +14,14 @@ import java.util.Objects;
  * @param tlsCert PEM certificate chain, or {@code null} for plaintext
  * @param tlsKey PEM private key for {@code tlsCert}
  * @param tlsClientCa PEM CA that client certificates must chain to (mutual TLS), or {@code null}
- * @param workdir where tasks' private directories and the content cache live
+ * @param workdir where tasks' private directories live
  * @param maxTasks tasks run at once; more wait for a slot
  * @param limits the most one upload may hold
- * @param cacheBytes the content cache's capacity
+ * @param keepWorkspaces directories of finished tasks kept for the next task of the same master workspace (0: each
+ *     task's directory is removed when it ends)
  */
 public record AgentOptions(String name, String bind, int port, String token, Path tlsCert, Path tlsKey, Path tlsClientCa,
-    Path workdir, int maxTasks, Limits limits, long cacheBytes) {
+    Path workdir, int maxTasks, Limits limits, int keepWorkspaces) {
 
   public static Builder builder() {
     return new Builder();
@@ -46,7 +47,7 @@ public record AgentOptions(String name, String bind, int port, String token, Pat
     private Path workdir;
     private int maxTasks = Runtime.getRuntime().availableProcessors();
     private Limits limits = Limits.DEFAULT;
-    private long cacheBytes = 4L << 30;
+    private int keepWorkspaces = 4;
 
     public Builder name(String v) { name = v; return this; }
     public Builder bind(String v) { bind = v; return this; }
@@ -56,10 +57,11 @@ public record AgentOptions(String name, String bind, int port, String token, Pat
     public Builder workdir(Path v) { workdir = v; return this; }
     public Builder maxTasks(int v) { maxTasks = v; return this; }
     public Builder limits(Limits v) { limits = Objects.requireNonNull(v); return this; }
-    public Builder cacheBytes(long v) { cacheBytes = v; return this; }
+    public Builder keepWorkspaces(int v) { keepWorkspaces = v; return this; }
 
     public AgentOptions build() {
       if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be 0..65535, got " + port);
+      if (keepWorkspaces < 0) throw new IllegalArgumentException("--keep-workspaces must be >= 0, got " + keepWorkspaces);
       if (maxTasks < 1) throw new IllegalArgumentException("--max-tasks must be at least 1, got " + maxTasks);
       if ((tlsCert == null) != (tlsKey == null)) throw new IllegalArgumentException("--tls-cert and --tls-key go together");
       if (tlsClientCa != null && tlsCert == null) throw new IllegalArgumentException("--tls-client-ca needs --tls-cert and --tls-key");
@@ -70,7 +72,7 @@ public record AgentOptions(String name, String bind, int port, String token, Pat
       if (b == null) b = token == null ? "127.0.0.1" : "0.0.0.0";
       AgentOptions o = new AgentOptions(name == null || name.isBlank() ? hostname() : name, b, port, token, tlsCert,
           tlsKey, tlsClientCa, workdir == null ? Path.of(System.getProperty("java.io.tmpdir"), "drover-agent-" + port) : workdir,
-          maxTasks, limits, cacheBytes);
+          maxTasks, limits, keepWorkspaces);
       if (token == null && !o.loopbackOnly()) {
         throw new IllegalArgumentException("refusing to listen on " + b + " without a token: give --token (or DROVER_AGENT_TOKEN), or bind to 127.0.0.1");
       }

@@ -1,6 +1,5 @@
 package io.drover.agent.server;
 
-import io.drover.agent.sync.BlobStore;
 import io.drover.core.runner.TaskKinds;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
@@ -40,9 +39,10 @@ public final class AgentServer implements AutoCloseable {
    * @param events one line per notable event (a task started, ended, an upload rejected), never a token
    */
   public static AgentServer start(AgentOptions options, TaskKinds kinds, Consumer<String> events) throws IOException {
-    BlobStore store = new BlobStore(options.workdir().resolve("cache"), options.cacheBytes());
-    java.nio.file.Files.createDirectories(options.workdir().resolve("tasks"));
-    AgentService service = new AgentService(options, store, kinds, events);
+    java.nio.file.Path tasks = options.workdir().resolve("tasks");
+    io.drover.agent.sync.Trees.delete(tasks); // directories kept by an earlier run of the agent are not trusted
+    java.nio.file.Files.createDirectories(tasks);
+    AgentService service = new AgentService(options, kinds, events);
     ServerCredentials creds = InsecureServerCredentials.create();
     if (options.tls()) {
       TlsServerCredentials.Builder b = TlsServerCredentials.newBuilder().keyManager(options.tlsCert().toFile(), options.tlsKey().toFile());
@@ -87,6 +87,7 @@ public final class AgentServer implements AutoCloseable {
     if (healthRef != null) healthRef.enterTerminalState();
     server.shutdown();
     if (!server.awaitTermination(grace, unit)) server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    service.close();
   }
 
   public void awaitTermination() throws InterruptedException {

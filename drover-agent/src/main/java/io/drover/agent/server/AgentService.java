@@ -2,10 +2,10 @@ package io.drover.agent.server;
 
 import io.drover.agent.sync.BlobReceiver;
 import io.drover.agent.sync.BlobSender;
-import io.drover.agent.sync.BlobStore;
+import io.drover.agent.sync.Applier;
 import io.drover.agent.sync.Changes;
 import io.drover.agent.sync.FileEntry;
-import io.drover.agent.sync.Materializer;
+import io.drover.agent.sync.Trees;
 import io.drover.agent.sync.PathRules;
 import io.drover.agent.sync.Scanner;
 import io.drover.agent.sync.Transfer;
@@ -37,7 +37,7 @@ import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -60,7 +60,6 @@ final class AgentService extends AgentGrpc.AgentImplBase {
   private static final long IDLE_SECONDS = 120;
 
   private final AgentOptions options;
-  private final BlobStore store;
   private final TaskKinds kinds;
   private final Semaphore slots;
   private final AtomicInteger running = new AtomicInteger();
@@ -72,13 +71,18 @@ final class AgentService extends AgentGrpc.AgentImplBase {
     }
   };
   private final Consumer<String> events;
+  private final WorkspacePool pool;
 
-  AgentService(AgentOptions options, BlobStore store, TaskKinds kinds, Consumer<String> events) {
+  AgentService(AgentOptions options, TaskKinds kinds, Consumer<String> events) {
     this.options = options;
-    this.store = store;
     this.kinds = kinds;
     this.slots = new Semaphore(options.maxTasks(), true);
     this.events = events;
+    this.pool = new WorkspacePool(options.keepWorkspaces());
+  }
+
+  void close() {
+    pool.clear();
   }
 
   int running() {
@@ -102,15 +106,18 @@ final class AgentService extends AgentGrpc.AgentImplBase {
     out.disableAutoRequest();
     Pipe<Up, Down> pipe = new Pipe<>();
     Cancellation cancellation = new Cancellation();
-    out.setOnCancelHandler(() -> cancellation.cancel(Cancellation.Cause.CANCELLED, "the master cancelled the task"));
+    java.util.concurrent.atomic.AtomicBoolean callCancelled = new java.util.concurrent.atomic.AtomicBoolean();
+    out.setOnCancelHandler(() -> {
+      callCancelled.set(true);
+      cancellation.cancel(Cancellation.Cause.CANCELLED, "the master cancelled the task");
+    });
     pipe.attach(out, true);
-    Thread.ofVirtual().name("drover-agent-call-", sequence.incrementAndGet()).start(() -> serve(pipe, cancellation));
+    Thread.ofVirtual().name("drover-agent-call-", sequence.incrementAndGet()).start(() -> serve(pipe, cancellation, callCancelled));
     return pipe;
   }
 
-  private void serve(Pipe<Up, Down> pipe, Cancellation cancellation) {
+  private void serve(Pipe<Up, Down> pipe, Cancellation cancellation, java.util.concurrent.atomic.AtomicBoolean callCancelled) {
     Path dir = null;
-    List<String> pinned = List.of();
     boolean slot = false;
     String task = "?";
     try {
@@ -132,31 +139,57 @@ final class AgentService extends AgentGrpc.AgentImplBase {
       if (!listing.deleted().isEmpty()) throw new TransferRejected("an upload cannot delete paths");
       PathRules.checkAll(manifest, List.of(), options.limits());
 
-      // 2. ask for what the cache lacks, receive it into the cache
-      Map<String, Long> missing = Transfer.missing(manifest, store::has);
-      List<String> all = new ArrayList<>(Transfer.missing(manifest, h -> false).keySet());
-      store.pin(all);
-      pinned = all;
-      Transfer.sendHashes(missing.keySet(), h -> pipe.send(Down.newBuilder().setNeed(h).build()));
-      try (BlobReceiver receiver = new BlobReceiver(store.dir(), missing)) {
-        while (true) {
-          var blobs = expect(pipe, Up::hasBlobs).getBlobs();
-          receiver.accept(blobs);
-          if (blobs.getDone()) break;
-        }
-        if (!receiver.done()) throw new TransferRejected("the upload ended before every content arrived");
-        events.accept("task " + task + ": received " + missing.size() + " of " + all.size() + " contents, " + receiver.bytes() + " bytes");
-      }
-      store.added(missing);
-      store.touch(all);
-
-      // 3. a fresh private directory, filled from the cache
-      dir = Files.createDirectories(options.workdir().resolve("tasks")).resolve(sequence.incrementAndGet() + "-" + Long.toHexString(System.nanoTime()));
-      Path ws = Files.createDirectories(dir.resolve("ws"));
-      Path scratch = Files.createDirectories(dir.resolve("scratch"));
-      List<FileEntry> base = Materializer.write(ws, manifest, store::path);
+      // 2. a private directory: one kept from this workspace's last task (its contents need not travel again),
+      // else a fresh one; ask for the rest, receive it into the directory's staging area
+      String key = start.getWorkspaceKey();
+      WorkspacePool.Kept kept = pool.take(key);
       Scanner scanner = new Scanner();
-      base.forEach(scanner::remember);
+      List<FileEntry> current = List.of();
+      if (kept != null) {
+        dir = kept.dir();
+        kept.entries().forEach(scanner::remember);
+        try {
+          current = scanner.scan(dir.resolve("ws")); // stat only, unless something changed since
+        } catch (IOException e) {
+          Trees.delete(dir);
+          kept = null;
+        }
+      }
+      if (kept == null) {
+        dir = Files.createDirectories(options.workdir().resolve("tasks")).resolve(sequence.incrementAndGet() + "-" + Long.toHexString(System.nanoTime()));
+        Files.createDirectories(dir.resolve("ws"));
+      }
+      Map<String, Path> have = new HashMap<>();
+      for (FileEntry e : current) if (e.isFile()) have.putIfAbsent(e.hashHex(), dir.resolve("ws").resolve(e.path()));
+      Map<String, Long> missing = Transfer.missing(manifest, have::containsKey);
+      Path staging = dir.resolve("staging");
+      if (Files.exists(staging)) Trees.delete(staging);
+      if (Transfer.hasFiles(manifest)) {
+        Transfer.sendHashes(missing.keySet(), h -> pipe.send(Down.newBuilder().setNeed(h).build()));
+        try (BlobReceiver receiver = new BlobReceiver(staging, missing)) {
+          long bytes = receiver.receiveAll(() -> expect(pipe, Up::hasBlobs).getBlobs());
+          events.accept("task " + task + ": " + (kept != null ? "kept directory, " : "") + "received " + missing.size()
+              + " contents, " + bytes + " bytes");
+        }
+      }
+
+      // 3. the directory brought to the listing: only what differs is written or removed
+      Path ws = dir.resolve("ws");
+      Changes reset = Changes.between(current, manifest);
+      for (String hex : Transfer.missing(reset.written(), h -> !have.containsKey(h) || missing.containsKey(h)).keySet()) {
+        Files.copy(have.get(hex), staging.resolve(hex)); // content the directory has, needed at another path
+      }
+      if (!reset.isEmpty()) new Applier(ws, staging).apply(reset);
+      if (Files.exists(staging)) Trees.delete(staging);
+      List<FileEntry> base = scanner.stamped(ws, manifest);
+      Path scratch = dir.resolve("scratch");
+      if (!Files.isDirectory(scratch)) {
+        Files.createDirectories(scratch);
+      } else {
+        try (var left = Files.list(scratch)) {
+          for (Path p : left.toList()) Trees.delete(p);
+        }
+      }
 
       // 4. run it, a slot permitting
       slots.acquire();
@@ -173,7 +206,7 @@ final class AgentService extends AgentGrpc.AgentImplBase {
         running.decrementAndGet();
       }
       events.accept("task " + task + ": " + outcome.status());
-      if (cancellation.isCancelled()) return;
+      if (callCancelled.get()) return; // nobody to tell; a timeout, though, is reported like any failure
 
       // 5. the result and the changes; then what the master asks for
       List<FileEntry> after = scanner.scan(ws);
@@ -189,8 +222,14 @@ final class AgentService extends AgentGrpc.AgentImplBase {
           sizes.putIfAbsent(e.hashHex(), e.size());
         }
       }
-      List<String> asked = Transfer.receiveHashes(() -> expect(pipe, Up::hasNeed).getNeed(), offered.size());
-      BlobSender.send(asked, offered::get, sizes::get, b -> pipe.send(Down.newBuilder().setBlobs(b).build()));
+      if (!offered.isEmpty()) {
+        List<String> asked = Transfer.receiveHashes(() -> expect(pipe, Up::hasNeed).getNeed(), offered.size());
+        BlobSender.send(asked, offered::get, sizes::get, b -> pipe.send(Down.newBuilder().setBlobs(b).build()));
+      }
+      // Kept before the master's last word, so its next task finds it. Whatever the master does with the changes,
+      // the next task resets the directory to its own listing first.
+      pool.give(new WorkspacePool.Kept(key, dir, after));
+      dir = null;
       if (next(pipe) != null) throw Status.INVALID_ARGUMENT.withDescription("unexpected message after the transfer").asRuntimeException();
       pipe.complete();
     } catch (TransferRejected e) {
@@ -208,13 +247,7 @@ final class AgentService extends AgentGrpc.AgentImplBase {
       pipe.fail(Status.INTERNAL.withDescription("agent error: " + e));
     } finally {
       if (slot) slots.release();
-      store.unpin(pinned);
-      if (dir != null) Materializer.delete(dir);
-      try {
-        store.trim();
-      } catch (RuntimeException e) {
-        LOG.log(Level.WARNING, "cannot trim the content cache", e);
-      }
+      if (dir != null) Trees.delete(dir);
     }
   }
 

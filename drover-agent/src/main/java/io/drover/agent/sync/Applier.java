@@ -16,6 +16,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Applies a task's changes to the master's workspace: all of them or none. Checked first (the {@link PathRules},
@@ -25,17 +26,31 @@ import java.util.Set;
 public final class Applier {
   private final Path root;
   private final Path staging;
+  private final Function<String, Path> content;
+  private final boolean consume;
   private final Deque<Runnable> undo = new ArrayDeque<>();
   private int aside;
 
   /**
+   * Applies contents received into {@code staging}, moving each into place at its last use.
+   *
    * @param root the workspace
    * @param staging a directory on the same file system holding the new contents, named by hex hash; also where
    *     replaced paths are kept until the end
    */
   public Applier(Path root, Path staging) {
+    this(root, staging, staging::resolve, true);
+  }
+
+  /**
+   * @param content where each content (by hex hash) is read from
+   * @param consume move a content into place at its last use (else always copy: a cache stays whole)
+   */
+  public Applier(Path root, Path staging, Function<String, Path> content, boolean consume) {
     this.root = root;
     this.staging = staging;
+    this.content = content;
+    this.consume = consume;
   }
 
   /**
@@ -101,23 +116,23 @@ public final class Applier {
             dirs.add(e);
           }
           case FILE -> {
-            Path src = staging.resolve(e.hashHex());
-            if (uses.merge(e.hashHex(), -1, Integer::sum) > 0) {
+            Path src = content.apply(e.hashHex());
+            if (!consume || uses.merge(e.hashHex(), -1, Integer::sum) > 0) {
               Files.copy(src, p);
             } else {
               Files.move(src, p, StandardCopyOption.ATOMIC_MOVE);
             }
-            Files.setPosixFilePermissions(p, Materializer.permissions(e.mode()));
+            setMode(p, e.mode());
           }
           case SYMLINK -> Files.createSymbolicLink(p, Path.of(e.linkTarget()));
           default -> throw new TransferRejected("'" + e.path() + "' cannot be written: " + e.kind());
         }
-        undo.push(() -> Materializer.delete(p));
+        undo.push(() -> Trees.delete(p));
       }
       for (int i = dirs.size() - 1; i >= 0; i--) {
         Path p = root.resolve(dirs.get(i).path());
         Set<PosixFilePermission> old = Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS);
-        Files.setPosixFilePermissions(p, Materializer.permissions(dirs.get(i).mode()));
+        Files.setPosixFilePermissions(p, Trees.permissions(dirs.get(i).mode()));
         undo.push(() -> {
           try {
             Files.setPosixFilePermissions(p, old);
@@ -130,6 +145,12 @@ public final class Applier {
       rollback();
       throw e;
     }
+  }
+
+  /** chmod only when needed: on some file systems a metadata write costs far more than a stat. */
+  private static void setMode(Path p, int mode) throws IOException {
+    Set<PosixFilePermission> want = Trees.permissions(mode);
+    if (!Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS).equals(want)) Files.setPosixFilePermissions(p, want);
   }
 
   private void moveAside(Path p) throws IOException {

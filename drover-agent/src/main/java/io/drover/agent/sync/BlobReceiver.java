@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -14,9 +13,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Receives the contents one side asked for, in the order asked, into files named by their hash in a directory.
- * Each content is written to a temporary file, checked against its expected size and SHA-256, then renamed into
- * place; a piece of content that was not asked for, more bytes than announced, or a wrong hash rejects the transfer.
+ * Receives the contents one side asked for, in the order asked, into files named by their hash in a private
+ * staging directory (whoever owns it removes it after use, so a half-written file is never taken for a whole one).
+ * Each content is checked against its expected size and SHA-256; a piece of content that was not asked for, more
+ * bytes than announced, or a wrong hash rejects the transfer.
  */
 public final class BlobReceiver implements AutoCloseable {
   private final Path dir;
@@ -35,7 +35,6 @@ public final class BlobReceiver implements AutoCloseable {
     this.dir = dir;
     this.expected = new LinkedHashMap<>(wanted);
     this.order = expected.entrySet().iterator();
-    Files.createDirectories(dir);
   }
 
   public boolean done() {
@@ -44,6 +43,17 @@ public final class BlobReceiver implements AutoCloseable {
 
   /** Bytes received so far. */
   public long bytes() {
+    return total;
+  }
+
+  /** Reads {@link Blobs} messages until the one marked done; every content asked for must have come. */
+  public long receiveAll(java.util.function.Supplier<Blobs> in) throws IOException {
+    while (true) {
+      Blobs blobs = in.get();
+      accept(blobs);
+      if (blobs.getDone()) break;
+    }
+    if (!done()) throw new TransferRejected("the transfer ended before every content arrived");
     return total;
   }
 
@@ -58,8 +68,9 @@ public final class BlobReceiver implements AutoCloseable {
       if (!current.getKey().equals(HexFormat.of().formatHex(p.getHash().toByteArray()))) {
         throw new TransferRejected("received content out of order or not asked for");
       }
-      tmp = Files.createTempFile(dir, ".recv-", ".tmp");
-      out = Files.newOutputStream(tmp);
+      if (completed == 0) Files.createDirectories(dir); // only when something comes: directories cost here
+      tmp = dir.resolve(current.getKey());
+      out = Files.newOutputStream(tmp, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE);
       md = Scanner.sha256();
       written = 0;
     } else if (!p.getHash().isEmpty() && !current.getKey().equals(HexFormat.of().formatHex(p.getHash().toByteArray()))) {
@@ -86,7 +97,6 @@ public final class BlobReceiver implements AutoCloseable {
     if (written != current.getValue() || !Arrays.equals(got, HexFormat.of().parseHex(hex))) {
       throw new TransferRejected("content " + hex.substring(0, 12) + " arrived damaged (size or SHA-256 differs)");
     }
-    Files.move(tmp, dir.resolve(hex), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     tmp = null;
     current = null;
     completed++;

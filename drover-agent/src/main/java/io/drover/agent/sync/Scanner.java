@@ -39,6 +39,23 @@ public final class Scanner {
     if (e.isFile() && e.stamp() != null) known.put(e.path(), e);
   }
 
+  /**
+   * Entries just written from known contents: each one's stamp read from disk (a stat, no hashing) and remembered.
+   */
+  public List<FileEntry> stamped(Path root, List<FileEntry> entries) throws IOException {
+    List<FileEntry> out = new ArrayList<>(entries.size());
+    for (FileEntry e : entries) {
+      if (!e.isFile()) {
+        out.add(e);
+        continue;
+      }
+      FileEntry s = new FileEntry(e.path(), e.kind(), e.mode(), e.size(), e.hash(), "", stat(root, root.resolve(e.path())).stamp());
+      known.put(s.path(), s);
+      out.add(s);
+    }
+    return out;
+  }
+
   /** Every entry under {@code root}, sorted by path (parents before children). */
   public List<FileEntry> scan(Path root) throws IOException {
     List<Path> paths;

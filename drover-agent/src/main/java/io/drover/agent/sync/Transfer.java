@@ -75,6 +75,12 @@ public final class Transfer {
     }
   }
 
+  /** Whether a listing holds any file: only then do a Hashes / Blobs exchange follow it (both sides know). */
+  public static boolean hasFiles(List<FileEntry> entries) {
+    for (FileEntry e : entries) if (e.isFile()) return true;
+    return false;
+  }
+
   /** The distinct contents of a listing that {@code have} says are missing: hex hash -> size, in listing order. */
   public static Map<String, Long> missing(List<FileEntry> entries, java.util.function.Predicate<String> have) {
     Map<String, Long> m = new LinkedHashMap<>();

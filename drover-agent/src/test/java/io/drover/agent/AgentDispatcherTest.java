@@ -1,0 +1,315 @@
+package io.drover.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.drover.agent.client.AgentDirectory;
+import io.drover.agent.client.AgentDispatcher;
+import io.drover.agent.client.AgentTarget;
+import io.drover.agent.server.AgentOptions;
+import io.drover.agent.server.AgentServer;
+import io.drover.agent.sync.Limits;
+import io.drover.core.dsl.WorkflowLoader;
+import io.drover.core.engine.LocalDispatcher;
+import io.drover.core.engine.RunHandle;
+import io.drover.core.engine.RunListener;
+import io.drover.core.engine.RunOptions;
+import io.drover.core.engine.RunResult;
+import io.drover.core.engine.RunStatus;
+import io.drover.core.engine.Scheduler;
+import io.drover.core.engine.TaskState;
+import io.drover.core.model.TaskId;
+import io.drover.core.model.TaskSpec;
+import io.drover.core.model.WorkflowSource;
+import io.drover.core.plan.Planner;
+import io.drover.core.runner.TaskKinds;
+import io.drover.core.runner.TaskRunner;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Workflows whose tasks run on real agents (gRPC on loopback, in this JVM), through the shared scheduler. */
+class AgentDispatcherTest {
+  @TempDir Path tmp;
+  private final List<AgentServer> agents = new ArrayList<>();
+  private final ConcurrentLinkedQueue<String> logs = new ConcurrentLinkedQueue<>();
+  private AgentDispatcher dispatcher;
+
+  @AfterEach
+  void stop() {
+    if (dispatcher != null) dispatcher.close();
+    agents.forEach(AgentServer::close);
+  }
+
+  private String agent(String name, Consumer<AgentOptions.Builder> options) throws Exception {
+    AgentOptions.Builder b = AgentOptions.builder().port(0).name(name).workdir(tmp.resolve("agent-" + name));
+    options.accept(b);
+    AgentServer s = AgentServer.start(b.build(), TaskKinds.none(), line -> {});
+    agents.add(s);
+    return "127.0.0.1:" + s.port();
+  }
+
+  private String agent(String name) throws Exception {
+    return agent(name, b -> {});
+  }
+
+  private Path ws() throws Exception {
+    return Files.createDirectories(tmp.resolve("ws"));
+  }
+
+  private RunHandle start(String lua, AgentDirectory directory, Limits limits) throws Exception {
+    WorkflowLoader.Loaded wf = WorkflowLoader.load(new WorkflowSource("flow.lua", lua));
+    Path ws = ws();
+    if (dispatcher == null) {
+      dispatcher = new AgentDispatcher(new LocalDispatcher(new TaskRunner(wf.lua(), TaskKinds.none()), ws, tmp.resolve("scratch")),
+          directory, wf.lua().source(), ws, limits);
+    }
+    RunListener listener = new RunListener() {
+      @Override
+      public void onTaskLog(TaskSpec task, int attempt, String line) {
+        logs.add(task.id() + " | " + line);
+      }
+    };
+    var plan = Planner.plan(wf.workflow());
+    AgentDispatcher.check(plan, directory);
+    return Scheduler.start(plan, dispatcher, RunOptions.builder().concurrency(4).listener(listener).build());
+  }
+
+  private RunResult run(String lua, AgentDirectory directory) throws Exception {
+    RunResult r = start(lua, directory, Limits.DEFAULT).await(Duration.ofSeconds(90));
+    assertThat(r).as("the run ended").isNotNull();
+    return r;
+  }
+
+  private RunResult run(String lua) throws Exception {
+    return run(lua, AgentDirectory.EMPTY);
+  }
+
+  private static TaskId id(String s) {
+    return TaskId.parse(s);
+  }
+
+  @Test
+  void groupAndTaskDelegationByAddressAndByNameWithOutputsBothWays() throws Exception {
+    String a = agent("alpha");
+    String b = agent("beta");
+    AgentDirectory dir = new AgentDirectory(Map.of("beta", new AgentTarget("beta", b, null, null, null, null)), null, null, null, null);
+    Files.writeString(ws().resolve("input.txt"), "from the master\n");
+    RunResult r = run("""
+        TaskDefinitions = {
+          prep = { tasks = { { name = "local_one", command = "echo v=7 >> \\"$DROVER_OUTPUT\\"" } } },
+          builds = {
+            delegate_to = { address = "%s" },
+            tasks = {
+              { name = "compile", depends_on = "prep.local_one",
+                command = "mkdir -p out && cat input.txt > out/app && echo \\"v$DROVER_DEP_PREP_LOCAL_ONE_V\\" >> out/app && chmod 750 out/app && echo bin=out/app >> \\"$DROVER_OUTPUT\\" && echo compiled" },
+              { name = "probe", delegate_to = "beta", depends_on = "compile",
+                command = function(params, deps)
+                  log.info("probing " .. deps.compile.bin)
+                  local text = fs.read(deps.compile.bin)
+                  fs.write("probe.txt", "seen: " .. text)
+                  return true, "ok", { size = #text, env_task = env.get("DROVER_TASK") }
+                end },
+              { name = "local_step", delegate_to = false, depends_on = "probe", command = "cat probe.txt out/app > both.txt" },
+            },
+          },
+        }
+        """.formatted(a), dir);
+    assertThat(r.status()).isEqualTo(RunStatus.SUCCEEDED);
+    Path ws = ws();
+    assertThat(ws.resolve("out/app")).hasContent("from the master\nv7");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(ws.resolve("out/app")))).isEqualTo("rwxr-x---");
+    assertThat(ws.resolve("both.txt")).hasContent("seen: from the master\nv7\nfrom the master\nv7");
+    assertThat(r.task(id("builds.probe")).outputs()).containsEntry("size", 19).containsEntry("env_task", "builds.probe");
+    assertThat(r.task(id("builds.compile")).message()).isEqualTo("compiled");
+    assertThat(logs).contains("builds.probe | [info] probing out/app", "builds.compile | compiled");
+  }
+
+  @Test
+  void aWorkspaceOfTenThousandFilesMakesTheRoundTripAndASecondRunSendsOnlyWhatChanged() throws Exception {
+    String a = agent("alpha");
+    Path ws = ws();
+    byte[] big = new byte[200_000];
+    new java.util.Random(7).nextBytes(big);
+    for (int i = 0; i < 10_000; i++) {
+      Path f = ws.resolve("src/d" + (i % 100) + "/f" + i + ".txt");
+      Files.createDirectories(f.getParent());
+      Files.writeString(f, "file " + i + "\n");
+    }
+    Files.write(ws.resolve("src/big.bin"), big);
+    Files.writeString(ws.resolve("src/run.sh"), "#!/bin/sh\n");
+    String flow = """
+        TaskDefinitions = { g = { delegate_to = "%s", tasks = { { name = "edit", command = [[
+          set -e
+          echo edited >> src/d1/f1.txt
+          rm src/d2/f2.txt
+          rm -r src/d3
+          chmod 755 src/run.sh
+          mkdir -p gen/deep && for i in 1 2 3 4 5; do echo $i > gen/deep/n$i; done
+          ln -s ../src/big.bin gen/big-link
+          echo "$(find src -type f | wc -l) files"
+        ]] } } } }""".formatted(a);
+    RunResult r1 = run(flow);
+    assertThat(r1.status()).as(r1.task(id("g.edit")).message()).isEqualTo(RunStatus.SUCCEEDED);
+    assertThat(r1.task(id("g.edit")).message()).isEqualTo("9901 files");
+    long firstSent = dispatcher.sentBytes();
+    assertThat(firstSent).isGreaterThan(200_000 + 10_000 * 7);
+    assertThat(ws.resolve("src/d1/f1.txt")).hasContent("file 1\nedited");
+    assertThat(ws.resolve("src/d2/f2.txt")).doesNotExist();
+    assertThat(ws.resolve("src/d3")).doesNotExist();
+    assertThat(Files.isExecutable(ws.resolve("src/run.sh"))).isTrue();
+    assertThat(ws.resolve("gen/deep/n5")).hasContent("5");
+    assertThat(Files.readSymbolicLink(ws.resolve("gen/big-link"))).isEqualTo(Path.of("../src/big.bin"));
+    try (Stream<Path> s = Files.walk(ws.resolve("src"))) {
+      assertThat(s.filter(Files::isRegularFile).count()).isEqualTo(10_000 - 1 - 100 + 2);
+    }
+
+    // second run: only the one file changed here travels (the rest is in the agent's cache)
+    Files.writeString(ws.resolve("src/d5/f5.txt"), "changed on the master\n");
+    RunResult r2 = run("""
+        TaskDefinitions = { g = { delegate_to = "%s", tasks = { { name = "check", command = "cat src/d5/f5.txt" } } } }""".formatted(a));
+    assertThat(r2.task(id("g.check")).message()).isEqualTo("changed on the master");
+    long secondSent = dispatcher.sentBytes() - firstSent;
+    assertThat(secondSent).isEqualTo("changed on the master\n".length());
+  }
+
+  @Test
+  void aTaskThatCreatesAnEscapingLinkOrAFifoHasItsChangesRejectedAndTheWorkspaceUntouched() throws Exception {
+    String a = agent("alpha");
+    Path ws = ws();
+    Files.writeString(ws.resolve("keep.txt"), "as it was");
+    RunResult r = run("""
+        TaskDefinitions = { g = { delegate_to = "%s", tasks = {
+          { name = "escape", command = "echo new > keep.txt; echo x > new.txt; ln -s /etc etc-link" },
+          { name = "fifo", command = "mkfifo pipe" },
+        } } }""".formatted(a));
+    assertThat(r.task(id("g.escape")).state()).isEqualTo(TaskState.FAILED);
+    assertThat(r.task(id("g.escape")).message()).contains("rejected: link 'etc-link' points outside the root (/etc)");
+    assertThat(r.task(id("g.fifo")).message()).contains("rejected: 'pipe' is a FIFO");
+    assertThat(ws.resolve("keep.txt")).hasContent("as it was");
+    assertThat(ws.resolve("new.txt")).doesNotExist();
+    assertThat(ws.resolve("etc-link")).doesNotExist();
+  }
+
+  @Test
+  void aResultOverTheMastersLimitIsABombAndIsRejected() throws Exception {
+    String a = agent("alpha");
+    RunResult r = start("""
+        TaskDefinitions = { g = { delegate_to = "%s", tasks = { { name = "bomb", command = "head -c 3000000 /dev/zero > big.bin" } } } }"""
+        .formatted(a), AgentDirectory.EMPTY, new Limits(1000, 1_000_000)).await(Duration.ofSeconds(60));
+    assertThat(r.task(id("g.bomb")).message()).contains("rejected: the transfer holds more than 976.6 KiB (limit)");
+    assertThat(ws().resolve("big.bin")).doesNotExist();
+  }
+
+  @Test
+  void cancellingFromTheMasterKillsTheRemoteProcessTree() throws Exception {
+    String a = agent("alpha");
+    Path pidFile = tmp.resolve("child.pid");
+    RunHandle h = start("""
+        TaskDefinitions = { g = { delegate_to = "%s", tasks = { { name = "long", command = "sleep 300 & echo $! > %s; wait" } } } }"""
+        .formatted(a, pidFile), AgentDirectory.EMPTY, Limits.DEFAULT);
+    await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(pidFile) && !Files.readString(pidFile).isBlank());
+    long pid = Long.parseLong(Files.readString(pidFile).strip());
+    h.cancel("test");
+    RunResult r = h.await(Duration.ofSeconds(30));
+    assertThat(r.task(id("g.long")).state()).isEqualTo(TaskState.CANCELLED);
+    await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
+  }
+
+  @Test
+  void theTimeoutKillsTheRemoteTreeAndTheAttemptIsRetried() throws Exception {
+    String a = agent("alpha");
+    Path pidFile = tmp.resolve("child.pid");
+    RunResult r = run("""
+        TaskDefinitions = { g = { delegate_to = "%s", tasks = { { name = "slow", retries = 1, backoff = "10ms", timeout = "1s",
+          command = "sleep 300 & echo $! >> %s; wait" } } } }""".formatted(a, pidFile));
+    assertThat(r.task(id("g.slow")).state()).isEqualTo(TaskState.FAILED);
+    assertThat(r.task(id("g.slow")).attempts()).isEqualTo(2);
+    assertThat(r.task(id("g.slow")).message()).isEqualTo("timed out after 1s");
+    for (String line : Files.readAllLines(pidFile, StandardCharsets.UTF_8)) {
+      long pid = Long.parseLong(line.strip());
+      await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
+    }
+  }
+
+  @Test
+  void anUnreachableAgentFailsTheAttemptNamingItAndAnotherListedAgentTakesTheRetry() throws Exception {
+    String good = agent("good");
+    int deadPort;
+    try (var s = new java.net.ServerSocket(0)) {
+      deadPort = s.getLocalPort();
+    }
+    RunResult r = run("""
+        TaskDefinitions = { g = { tasks = { { name = "t", retries = 1, backoff = "10ms",
+          delegate_to = { address = { "127.0.0.1:%d", "%s" } }, command = "echo done" } } } }""".formatted(deadPort, good));
+    assertThat(r.task(id("g.t")).state()).isEqualTo(TaskState.SUCCEEDED);
+    assertThat(r.task(id("g.t")).attempts()).isEqualTo(2);
+  }
+
+  @Test
+  void tlsAndMutualTlsWithCertificatesMadeHere() throws Exception {
+    TestCerts certs = new TestCerts(Files.createDirectories(tmp.resolve("certs")), "test-ca");
+    Path[] server = certs.issue("agent");
+    Path[] clientCert = certs.issue("master");
+    String tls = agent("tls", b -> b.token("tok").bind("127.0.0.1").tls(server[0], server[1], null));
+    String mtls = agent("mtls", b -> b.token("tok").bind("127.0.0.1").tls(server[0], server[1], certs.caCert));
+    AgentDirectory dir = new AgentDirectory(Map.of(
+        "tls", new AgentTarget("tls", tls, "tok", certs.caCert, null, null),
+        "mtls", new AgentTarget("mtls", mtls, "tok", certs.caCert, clientCert[0], clientCert[1]),
+        "mtls-nocert", new AgentTarget("mtls-nocert", mtls, "tok", certs.caCert, null, null),
+        "plain-to-tls", new AgentTarget("plain-to-tls", tls, "tok", null, null, null)), null, null, null, null);
+    RunResult r = run("""
+        TaskDefinitions = { g = { tasks = {
+          { name = "a", delegate_to = "tls", command = "echo over tls" },
+          { name = "b", delegate_to = "mtls", command = "echo over mtls" },
+          { name = "c", delegate_to = "mtls-nocert", command = "echo never" },
+          { name = "d", delegate_to = "plain-to-tls", command = "echo never" },
+        } } }""", dir);
+    assertThat(r.task(id("g.a")).message()).isEqualTo("over tls");
+    assertThat(r.task(id("g.b")).message()).isEqualTo("over mtls");
+    assertThat(r.task(id("g.c")).state()).isEqualTo(TaskState.FAILED);
+    assertThat(r.task(id("g.c")).message()).startsWith("agent mtls-nocert (" + mtls + ")");
+    assertThat(r.task(id("g.d")).state()).isEqualTo(TaskState.FAILED);
+  }
+
+  @Test
+  void aMissingOrWrongTokenFailsTheTaskWithAClearError() throws Exception {
+    String a = agent("locked", b -> b.token("right-token").bind("127.0.0.1"));
+    RunResult r = run("""
+        TaskDefinitions = { g = { tasks = {
+          { name = "none", delegate_to = "%s", command = "true" },
+          { name = "wrong", delegate_to = { address = "%s", token = "wrong-token" }, command = "true" },
+          { name = "right", delegate_to = { address = "%s", token = "right-token" }, command = "echo in" },
+        } } }""".formatted(a, a, a));
+    assertThat(r.task(id("g.none")).message()).isEqualTo("agent " + a + " refused the call: this agent needs a token and none was given"
+        + " (set token in delegate_to, in drover.toml [agents], or DROVER_AGENT_TOKEN)");
+    assertThat(r.task(id("g.wrong")).message()).isEqualTo("agent " + a + " refused the call: wrong token for this agent");
+    assertThat(r.task(id("g.right")).message()).isEqualTo("in");
+    assertThat(String.join("\n", logs)).doesNotContain("right-token").doesNotContain("wrong-token");
+  }
+
+  @Test
+  void concurrentTasksOnOneAgentNeverShareADirectory() throws Exception {
+    String a = agent("alpha", b -> b.maxTasks(4));
+    RunResult r = run("""
+        TaskDefinitions = { g = { delegate_to = "%s", tasks = {
+          { name = "a", command = "test ! -e marker && touch marker && sleep 0.5 && rm marker && pwd" },
+          { name = "b", command = "test ! -e marker && touch marker && sleep 0.5 && rm marker && pwd" },
+          { name = "c", command = "test ! -e marker && touch marker && sleep 0.5 && rm marker && pwd" },
+        } } }""".formatted(a));
+    assertThat(r.status()).isEqualTo(RunStatus.SUCCEEDED);
+    assertThat(r.tasks()).allSatisfy(t -> assertThat(t.message()).contains("/tasks/"));
+    assertThat(r.tasks().stream().map(t -> t.message()).distinct().count()).isEqualTo(3);
+  }
+}
