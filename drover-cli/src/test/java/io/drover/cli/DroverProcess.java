@@ -20,7 +20,14 @@ final class DroverProcess {
   }
 
   static Result run(Path cwd, String... args) throws IOException, InterruptedException {
-    Process p = builder(cwd, args).start();
+    return run(cwd, java.util.Map.of(), args);
+  }
+
+  /** Runs drover with extra environment variables. */
+  static Result run(Path cwd, java.util.Map<String, String> env, String... args) throws IOException, InterruptedException {
+    ProcessBuilder b = builder(cwd, args);
+    b.environment().putAll(env);
+    Process p = b.start();
     var err = new java.io.ByteArrayOutputStream();
     Thread t = Thread.ofVirtual().start(() -> {
       try {

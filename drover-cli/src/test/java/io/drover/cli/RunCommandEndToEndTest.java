@@ -181,13 +181,4 @@ class RunCommandEndToEndTest {
     assertThat(c.exit()).isEqualTo(2);
     assertThat(c.err()).isEqualTo("drover: cycle.lua:2: dependency cycle: build.a -> build.b -> build.a (each depends on the next)\n");
   }
-
-  @Test
-  void refusesToRunDelegatedTasksLocallyButValidatesThem() throws Exception {
-    Path f = write("flow.lua", "TaskDefinitions = { g = { delegate_to = { address = 'box:50051' }, tasks = {\n  { name = 'a', command = 'true' } } } }");
-    assertThat(run(dir, "validate", "flow.lua").exit()).isZero();
-    var r = run(dir, "run", "flow.lua");
-    assertThat(r.exit()).isEqualTo(2);
-    assertThat(r.err()).startsWith("drover: flow.lua:2: task 'g.a' is delegated to box:50051, but this drover runs tasks on this machine only");
-  }
 }

@@ -99,9 +99,11 @@ public final class Pipe<I, O> implements StreamObserver<I> {
     lock.lock();
     try {
       while (!out.isReady()) {
-        if (terminal != null || inbound.stream().anyMatch(x -> x instanceof Throwable)) {
-          throw Status.CANCELLED.withDescription("the stream ended").asRuntimeException();
+        Object end = terminal != null ? terminal : inbound.stream().filter(x -> x instanceof Throwable).findFirst().orElse(null);
+        if (end instanceof Throwable t) {
+          throw t instanceof StatusRuntimeException s ? s : Status.fromThrowable(t).asRuntimeException();
         }
+        if (end != null) throw Status.CANCELLED.withDescription("the peer ended the stream").asRuntimeException();
         ready.await(200, TimeUnit.MILLISECONDS);
       }
       out.onNext(message);

@@ -1,0 +1,167 @@
+package io.drover.cli;
+
+import static io.drover.cli.DroverProcess.run;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** drover agent and drover run with delegate_to, all as processes on loopback. */
+class AgentEndToEndTest {
+  private static final String TOKEN = "e2e-token-42";
+  @TempDir Path dir;
+  private final List<Process> agents = new ArrayList<>();
+  private final List<Long> leftovers = new ArrayList<>();
+
+  @AfterEach
+  void stop() throws Exception {
+    for (Process p : agents) p.destroy();
+    for (Process p : agents) if (!p.waitFor(20, TimeUnit.SECONDS)) p.destroyForcibly().waitFor();
+    for (long pid : leftovers) ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+  }
+
+  /** Starts an agent on a free port with the token; returns its address. */
+  private String agent(String name, String... extra) throws Exception {
+    List<String> args = new ArrayList<>(List.of("agent", "-p", "0", "--bind", "127.0.0.1", "--token", TOKEN, "--name", name,
+        "--workdir", dir.resolve("agent-" + name).toString(), "--grace", "1s"));
+    args.addAll(List.of(extra));
+    Path log = dir.resolve(name + ".log");
+    Process p = DroverProcess.builder(dir, args.toArray(new String[0])).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    agents.add(p);
+    Pattern listening = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
+    String[] port = new String[1];
+    await().atMost(Duration.ofSeconds(30)).until(() -> {
+      Matcher m = listening.matcher(Files.exists(log) ? Files.readString(log) : "");
+      return m.find() && (port[0] = m.group(1)) != null;
+    });
+    return "127.0.0.1:" + port[0];
+  }
+
+  private Path write(String name, String text) throws Exception {
+    Path f = dir.resolve(name);
+    Files.createDirectories(f.getParent());
+    Files.writeString(f, text);
+    return f;
+  }
+
+  @Test
+  void tasksRunOnAgentsByNameAndByAddressAndTheWorkspaceComesBack() throws Exception {
+    String alpha = agent("alpha");
+    String beta = agent("beta");
+    write("drover.toml", """
+        [agents.alpha]
+        address = "%s"
+        token_env = "ALPHA_TOKEN"
+        """.formatted(alpha));
+    write("src/input.txt", "42\n");
+    write("flow.lua", """
+        TaskDefinitions = {
+          builds = {
+            delegate_to = "alpha",
+            tasks = {
+              { name = "compile", command = "mkdir -p out && expr $(cat src/input.txt) + 1 > out/answer && echo answer=$(cat out/answer) >> \\"$DROVER_OUTPUT\\"" },
+              { name = "probe", depends_on = "compile", delegate_to = { address = "%s" },
+                command = function(params, deps) return true, "got " .. deps.compile.answer .. " and " .. fs.read("out/answer") end },
+              { name = "local_step", delegate_to = false, depends_on = "probe", command = "cat out/answer" },
+            },
+          },
+        }
+        """.formatted(beta));
+    var r = run(dir, Map.of("ALPHA_TOKEN", TOKEN, "DROVER_AGENT_TOKEN", TOKEN), "run", "flow.lua");
+    assertThat(r.exit()).as(r.out() + r.err()).isZero();
+    assertThat(r.out()).contains("builds.probe", "got 43 and 43");
+    assertThat(dir.resolve("out/answer")).hasContent("43");
+    assertThat(Files.readString(dir.resolve("alpha.log"))).contains("builds.compile (attempt 1): SUCCEEDED").doesNotContain(TOKEN);
+    assertThat(Files.readString(dir.resolve("beta.log"))).contains("builds.probe (attempt 1): SUCCEEDED");
+
+    var list = run(dir, Map.of("ALPHA_TOKEN", TOKEN, "DROVER_AGENT_TOKEN", TOKEN), "agents", "--address", beta);
+    assertThat(list.exit()).as(list.err()).isZero();
+    assertThat(list.out()).containsPattern("alpha +" + Pattern.quote(alpha) + " +yes +0\\.1\\.0")
+        .containsPattern(Pattern.quote(beta) + " +" + Pattern.quote(beta) + " +yes");
+
+    var noToken = run(dir, Map.of(), "agents");
+    assertThat(noToken.exit()).isEqualTo(1);
+    assertThat(noToken.out()).contains("refused the call: this agent needs a token and none was given");
+  }
+
+  @Test
+  void anAgentKilledMidTaskIsReportedAndTheRetryRunsOnAnotherAgent() throws Exception {
+    String alpha = agent("alpha");
+    String beta = agent("beta");
+    Path pids = dir.resolve("pids.txt");
+    write("flow.lua", """
+        TaskDefinitions = { g = { tasks = {
+          { name = "work", retries = 1, backoff = "100ms", delegate_to = { address = { "%s", "%s" } },
+            command = "echo $$ >> %s; if [ \\"$DROVER_ATTEMPT\\" = 1 ]; then sleep 120; fi; echo done on attempt $DROVER_ATTEMPT" },
+        } } }""".formatted(alpha, beta, pids));
+    ProcessBuilder b = DroverProcess.builder(dir, "run", "flow.lua");
+    b.environment().put("DROVER_AGENT_TOKEN", TOKEN);
+    Process master = b.redirectErrorStream(true).redirectOutput(dir.resolve("master.log").toFile()).start();
+    try {
+      await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(pids) && !Files.readString(pids).isBlank());
+      leftovers.add(Long.parseLong(Files.readAllLines(pids).get(0).strip()));
+      Process victim = agents.get(0); // alpha takes the first attempt
+      new ProcessBuilder("kill", "-9", Long.toString(victim.pid())).start().waitFor();
+      long killedAt = System.nanoTime();
+      assertThat(master.waitFor(60, TimeUnit.SECONDS)).as("the master finished").isTrue();
+      String out = Files.readString(dir.resolve("master.log"));
+      assertThat(master.exitValue()).as(out).isZero();
+      assertThat(out).contains("done on attempt 2");
+      assertThat(Duration.ofNanos(System.nanoTime() - killedAt)).isLessThan(Duration.ofSeconds(30));
+      assertThat(Files.readString(dir.resolve("beta.log"))).contains("g.work (attempt 2): SUCCEEDED");
+    } finally {
+      master.destroyForcibly();
+    }
+  }
+
+  @Test
+  void badAgentSetupsGetOneClearLine() throws Exception {
+    write("flow.lua", "TaskDefinitions = { g = { tasks = {\n  { name = 'a', delegate_to = 'gamma', command = 'true' } } } }");
+    var unknown = run(dir, "run", "flow.lua");
+    assertThat(unknown.exit()).isEqualTo(2);
+    assertThat(unknown.err()).isEqualTo("drover: flow.lua:2: task 'g.a': unknown agent 'gamma' (no [agents] in drover.toml)\n");
+
+    write("drover.toml", "[agents.gama]\nadress = \"x:1\"\n");
+    var typo = run(dir, "run", "flow.lua");
+    assertThat(typo.exit()).isEqualTo(2);
+    assertThat(typo.err()).startsWith("drover: drover.toml: unknown key 'adress' in [agents.gama]; did you mean 'address'");
+
+    var open = run(dir, "agent", "--bind", "0.0.0.0", "-p", "0");
+    assertThat(open.exit()).isEqualTo(2);
+    assertThat(open.err()).isEqualTo("drover: refusing to listen on 0.0.0.0 without a token: give --token (or DROVER_AGENT_TOKEN), or bind to 127.0.0.1\n");
+
+    int free;
+    try (var s = new java.net.ServerSocket(0)) {
+      free = s.getLocalPort();
+    }
+    Files.delete(dir.resolve("drover.toml"));
+    write("flow.lua", "TaskDefinitions = { g = { tasks = {\n  { name = 'a', delegate_to = '127.0.0.1:" + free + "', command = 'true' } } } }");
+    var down = run(dir, "run", "flow.lua");
+    assertThat(down.exit()).isEqualTo(1);
+    assertThat(down.out()).contains("agent 127.0.0.1:" + free + " is unreachable");
+  }
+
+  @Test
+  @Tag("slow")
+  void aTaskLongerThanAMinuteIsNotCutByTheConnection() throws Exception {
+    String alpha = agent("alpha");
+    write("flow.lua", """
+        TaskDefinitions = { g = { tasks = { { name = "long", delegate_to = "%s", command = "sleep 75; echo still here > proof.txt; echo ok" } } } }"""
+        .formatted(alpha));
+    var r = run(dir, Map.of("DROVER_AGENT_TOKEN", TOKEN), "run", "flow.lua");
+    assertThat(r.exit()).as(r.out() + r.err()).isZero();
+    assertThat(dir.resolve("proof.txt")).hasContent("still here");
+  }
+}
