@@ -181,7 +181,7 @@ final class AgentService extends AgentGrpc.AgentImplBase {
       }
       if (!reset.isEmpty()) new Applier(ws, staging).apply(reset);
       if (Files.exists(staging)) Trees.delete(staging);
-      List<FileEntry> base = scanner.stamped(ws, manifest);
+      List<FileEntry> base = scanner.stamped(ws, manifest, Changes.byPath(current));
       Path scratch = dir.resolve("scratch");
       if (!Files.isDirectory(scratch)) {
         Files.createDirectories(scratch);

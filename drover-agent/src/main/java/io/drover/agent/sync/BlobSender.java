@@ -19,8 +19,10 @@ import java.util.function.Function;
  * when it was listed, so a file changed meanwhile fails the transfer instead of sending a mismatch.
  */
 public final class BlobSender {
-  /** Data per message: well under gRPC's 4 MiB default and the protocol's 1 MiB rule. */
+  /** Bytes per message, data and per-piece overhead together: under the protocol's 1 MiB rule. */
   public static final int MESSAGE_BYTES = 960 * 1024;
+  /** What a piece costs besides its data: the hash, the flags, the framing. */
+  private static final int PIECE_OVERHEAD = 48;
 
   /** Where a message goes; blocks while the stream is not ready. */
   @FunctionalInterface
@@ -49,12 +51,12 @@ public final class BlobSender {
       long left = expected;
       try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
         do {
-          int room = MESSAGE_BYTES - inMsg;
-          if (room == 0) {
+          int room = MESSAGE_BYTES - inMsg - PIECE_OVERHEAD;
+          if (room <= 0) {
             out.send(msg.build());
             msg = Blobs.newBuilder();
             inMsg = 0;
-            room = MESSAGE_BYTES;
+            room = MESSAGE_BYTES - PIECE_OVERHEAD;
           }
           int want = (int) Math.min(room, left);
           byte[] chunk = new byte[want]; // owned by the message from here on: wrapped, not copied
@@ -64,7 +66,7 @@ public final class BlobSender {
           msg.addPieces(Piece.newBuilder().setHash(hash)
               .setData(UnsafeByteOperations.unsafeWrap(chunk))
               .setLast(left == 0));
-          inMsg += got;
+          inMsg += got + PIECE_OVERHEAD;
           sent += got;
         } while (left > 0);
         if (in.read() >= 0) throw new IOException(file + " changed while it was being sent (longer than listed)");

@@ -16,8 +16,11 @@ import java.util.Objects;
  * @param linkTarget a symbolic link's target as written, empty for anything else
  */
 public record FileEntry(String path, EntryKind kind, int mode, long size, byte[] hash, String linkTarget, Stamp stamp) {
-  /** What changes when a file is written or its mode is changed, as read by {@code stat}. */
-  public record Stamp(long size, long mtimeNanos, long ctimeNanos, long inode) {}
+  /**
+   * What changes when a file is written or replaced, as read by {@code stat}: size, modification time (ns) and
+   * the file's identity (device and inode). A mode change is seen through the entry's mode itself.
+   */
+  public record Stamp(long size, long mtimeNanos, Object fileKey) {}
 
   public FileEntry {
     Objects.requireNonNull(path, "path");

@@ -3,11 +3,11 @@ package io.drover.agent.sync;
 import io.drover.agent.wire.EntryKind;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -20,7 +20,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * Lists a workspace: every directory, file and link under a root, without following links, files hashed with
@@ -40,11 +39,17 @@ public final class Scanner {
   }
 
   /**
-   * Entries just written from known contents: each one's stamp read from disk (a stat, no hashing) and remembered.
+   * Entries just written from known contents: each one's stamp read from disk (a stat, no hashing) and remembered;
+   * those in {@code unchanged} (a listing taken before the writes) as they were.
    */
-  public List<FileEntry> stamped(Path root, List<FileEntry> entries) throws IOException {
+  public List<FileEntry> stamped(Path root, List<FileEntry> entries, Map<String, FileEntry> unchanged) throws IOException {
     List<FileEntry> out = new ArrayList<>(entries.size());
     for (FileEntry e : entries) {
+      FileEntry same = unchanged.get(e.path());
+      if (same != null && same.sameAs(e)) { // on disk already, stamp known: no stat
+        out.add(same);
+        continue;
+      }
       if (!e.isFile()) {
         out.add(e);
         continue;
@@ -56,26 +61,34 @@ public final class Scanner {
     return out;
   }
 
-  /** Every entry under {@code root}, sorted by path (parents before children). */
+  /** Every entry under {@code root}, sorted by path (parents before children). One stat per path. */
   public List<FileEntry> scan(Path root) throws IOException {
-    List<Path> paths;
-    try (Stream<Path> walk = Files.walk(root)) { // does not follow links
-      paths = walk.filter(p -> !p.equals(root) && !isOwn(root, p)).toList();
-    } catch (UncheckedIOException e) {
-      throw e.getCause();
-    }
-    List<FileEntry> out = new ArrayList<>(paths.size());
+    List<FileEntry> out = new ArrayList<>();
     List<Integer> toHash = new ArrayList<>();
-    for (Path p : paths) {
-      FileEntry e = stat(root, p);
-      FileEntry prior = e.isFile() ? known.get(e.path()) : null;
-      if (prior != null && e.stamp().equals(prior.stamp())) {
-        e = new FileEntry(e.path(), e.kind(), e.mode(), e.size(), prior.hash(), "", e.stamp());
-      } else if (e.isFile()) {
-        toHash.add(out.size());
-      }
-      out.add(e);
-    }
+    Files.walkFileTree(root, java.util.EnumSet.noneOf(java.nio.file.FileVisitOption.class), Integer.MAX_VALUE,
+        new java.nio.file.SimpleFileVisitor<>() {
+          @Override
+          public java.nio.file.FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+            if (dir.equals(root)) return java.nio.file.FileVisitResult.CONTINUE;
+            if (isOwn(root, dir)) return java.nio.file.FileVisitResult.SKIP_SUBTREE;
+            out.add(entry(root, dir, attrs));
+            return java.nio.file.FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public java.nio.file.FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+            if (isOwn(root, file)) return java.nio.file.FileVisitResult.CONTINUE;
+            FileEntry e = entry(root, file, attrs);
+            FileEntry prior = e.isFile() ? known.get(e.path()) : null;
+            if (prior != null && e.stamp().equals(prior.stamp())) {
+              e = new FileEntry(e.path(), e.kind(), e.mode(), e.size(), prior.hash(), "", e.stamp());
+            } else if (e.isFile()) {
+              toHash.add(out.size());
+            }
+            out.add(e);
+            return java.nio.file.FileVisitResult.CONTINUE;
+          }
+        });
     hashAll(root, out, toHash);
     out.sort(Comparator.comparing(FileEntry::path));
     return out;
@@ -87,26 +100,27 @@ public final class Scanner {
 
   /** An entry for one path, without its hash. */
   public static FileEntry stat(Path root, Path p) throws IOException {
-    Map<String, Object> a = Files.readAttributes(p, "unix:mode,size,lastModifiedTime,ctime,ino", LinkOption.NOFOLLOW_LINKS);
-    int mode = (Integer) a.get("mode");
-    EntryKind kind = switch (mode & S_IFMT) {
-      case 0100000 -> EntryKind.FILE;
-      case 0040000 -> EntryKind.DIRECTORY;
-      case 0120000 -> EntryKind.SYMLINK;
+    return entry(root, p, Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS));
+  }
+
+  private static FileEntry entry(Path root, Path p, BasicFileAttributes a) throws IOException {
+    if (!(a instanceof PosixFileAttributes)) a = Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    PosixFileAttributes px = (PosixFileAttributes) a;
+    EntryKind kind;
+    if (a.isRegularFile()) kind = EntryKind.FILE;
+    else if (a.isDirectory()) kind = EntryKind.DIRECTORY;
+    else if (a.isSymbolicLink()) kind = EntryKind.SYMLINK;
+    else kind = switch ((Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS) & S_IFMT) {
       case 0010000 -> EntryKind.FIFO;
       case 0140000 -> EntryKind.SOCKET;
       default -> EntryKind.DEVICE;
     };
-    long size = kind == EntryKind.FILE ? (Long) a.get("size") : 0;
+    int mode = 0;
+    for (var perm : px.permissions()) mode |= 1 << (8 - perm.ordinal());
+    long size = kind == EntryKind.FILE ? a.size() : 0;
     String target = kind == EntryKind.SYMLINK ? Files.readSymbolicLink(p).toString() : "";
-    String rel = PathRules.relative(root, p);
-    FileEntry.Stamp stamp = new FileEntry.Stamp(size, nanos((FileTime) a.get("lastModifiedTime")),
-        nanos((FileTime) a.get("ctime")), ((Number) a.get("ino")).longValue());
-    return new FileEntry(rel, kind, mode, size, null, target, stamp);
-  }
-
-  private static long nanos(FileTime t) {
-    return t.to(TimeUnit.NANOSECONDS);
+    FileEntry.Stamp stamp = new FileEntry.Stamp(size, a.lastModifiedTime().to(TimeUnit.NANOSECONDS), a.fileKey());
+    return new FileEntry(PathRules.relative(root, p), kind, mode, size, null, target, stamp);
   }
 
   private void hashAll(Path root, List<FileEntry> entries, List<Integer> indexes) throws IOException {
