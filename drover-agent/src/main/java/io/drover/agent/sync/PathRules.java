@@ -1,7 +1,6 @@
 package io.drover.agent.sync;
 
 import io.drover.agent.wire.EntryKind;
-import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashSet;
@@ -17,15 +16,6 @@ public final class PathRules {
   private static final int MAX_PATH = 4096;
 
   private PathRules() {}
-
-  /** {@code p} relative to {@code root}, '/'-separated. */
-  public static String relative(Path root, Path p) {
-    Path r = root.relativize(p);
-    if (r.getNameCount() == 1) return r.toString();
-    StringBuilder sb = new StringBuilder();
-    for (Path part : r) sb.append(sb.isEmpty() ? "" : "/").append(part);
-    return sb.toString();
-  }
 
   /** Checks one path as written in a transfer; returns it unchanged. */
   public static String checkPath(String path) {

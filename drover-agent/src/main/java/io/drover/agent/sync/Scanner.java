@@ -17,7 +17,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
@@ -31,6 +30,8 @@ public final class Scanner {
   public static final String OWN_DIR = ".drover";
 
   private static final int S_IFMT = 0170000;
+  /** Listing and hashing threads, shared by every scanner of the process: as many as cores, idle ones exit. */
+  private static final ExecutorService POOL = pool();
   private final Map<String, FileEntry> known = new ConcurrentHashMap<>();
 
   /** Remembers an entry whose hash is known (a file just written from known content). */
@@ -61,37 +62,67 @@ public final class Scanner {
     return out;
   }
 
-  /** Every entry under {@code root}, sorted by path (parents before children). One stat per path. */
+  /**
+   * Every entry under {@code root}, sorted by path (parents before children). One stat per path; the top-level
+   * subtrees are listed in parallel, and only files whose stamp changed are read and hashed.
+   */
   public List<FileEntry> scan(Path root) throws IOException {
+    String prefix = root.toString() + "/";
+    List<Path> tops = new ArrayList<>();
     List<FileEntry> out = new ArrayList<>();
+    try (var children = Files.newDirectoryStream(root)) {
+      for (Path c : children) if (!c.getFileName().toString().equals(OWN_DIR)) tops.add(c);
+    }
+    List<Future<List<FileEntry>>> parts = new ArrayList<>(tops.size());
+    for (Path top : tops) parts.add(POOL.submit(() -> walk(top, prefix)));
+    for (Future<List<FileEntry>> f : parts) out.addAll(await(f));
     List<Integer> toHash = new ArrayList<>();
-    Files.walkFileTree(root, java.util.EnumSet.noneOf(java.nio.file.FileVisitOption.class), Integer.MAX_VALUE,
+    for (int i = 0; i < out.size(); i++) {
+      FileEntry e = out.get(i);
+      if (!e.isFile()) continue;
+      FileEntry prior = known.get(e.path());
+      if (prior != null && e.stamp().equals(prior.stamp())) {
+        out.set(i, new FileEntry(e.path(), e.kind(), e.mode(), e.size(), prior.hash(), "", e.stamp()));
+      } else {
+        toHash.add(i);
+      }
+    }
+    hashAll(root, out, toHash);
+    out.sort(Comparator.comparing(FileEntry::path));
+    return out;
+  }
+
+  /** One subtree (or a single path) without following links. */
+  private static List<FileEntry> walk(Path top, String prefix) throws IOException {
+    List<FileEntry> out = new ArrayList<>();
+    Files.walkFileTree(top, java.util.EnumSet.noneOf(java.nio.file.FileVisitOption.class), Integer.MAX_VALUE,
         new java.nio.file.SimpleFileVisitor<>() {
           @Override
           public java.nio.file.FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
-            if (dir.equals(root)) return java.nio.file.FileVisitResult.CONTINUE;
-            if (isOwn(root, dir)) return java.nio.file.FileVisitResult.SKIP_SUBTREE;
-            out.add(entry(root, dir, attrs));
+            out.add(entry(prefix, dir, attrs));
             return java.nio.file.FileVisitResult.CONTINUE;
           }
 
           @Override
           public java.nio.file.FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-            if (isOwn(root, file)) return java.nio.file.FileVisitResult.CONTINUE;
-            FileEntry e = entry(root, file, attrs);
-            FileEntry prior = e.isFile() ? known.get(e.path()) : null;
-            if (prior != null && e.stamp().equals(prior.stamp())) {
-              e = new FileEntry(e.path(), e.kind(), e.mode(), e.size(), prior.hash(), "", e.stamp());
-            } else if (e.isFile()) {
-              toHash.add(out.size());
-            }
-            out.add(e);
+            out.add(entry(prefix, file, attrs));
             return java.nio.file.FileVisitResult.CONTINUE;
           }
         });
-    hashAll(root, out, toHash);
-    out.sort(Comparator.comparing(FileEntry::path));
     return out;
+  }
+
+  private static <T> T await(Future<T> f) throws IOException {
+    try {
+      return f.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof IOException io) throw io;
+      if (e.getCause() instanceof java.io.UncheckedIOException u) throw u.getCause();
+      throw new IOException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while listing", e);
+    }
   }
 
   private static boolean isOwn(Path root, Path p) {
@@ -100,10 +131,10 @@ public final class Scanner {
 
   /** An entry for one path, without its hash. */
   public static FileEntry stat(Path root, Path p) throws IOException {
-    return entry(root, p, Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS));
+    return entry(root.toString() + "/", p, Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS));
   }
 
-  private static FileEntry entry(Path root, Path p, BasicFileAttributes a) throws IOException {
+  private static FileEntry entry(String prefix, Path p, BasicFileAttributes a) throws IOException {
     if (!(a instanceof PosixFileAttributes)) a = Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
     PosixFileAttributes px = (PosixFileAttributes) a;
     EntryKind kind;
@@ -120,30 +151,22 @@ public final class Scanner {
     long size = kind == EntryKind.FILE ? a.size() : 0;
     String target = kind == EntryKind.SYMLINK ? Files.readSymbolicLink(p).toString() : "";
     FileEntry.Stamp stamp = new FileEntry.Stamp(size, a.lastModifiedTime().to(TimeUnit.NANOSECONDS), a.fileKey());
-    return new FileEntry(PathRules.relative(root, p), kind, mode, size, null, target, stamp);
+    String abs = p.toString();
+    String rel = abs.startsWith(prefix) ? abs.substring(prefix.length()) : abs;
+    return new FileEntry(rel, kind, mode, size, null, target, stamp);
   }
 
   private void hashAll(Path root, List<FileEntry> entries, List<Integer> indexes) throws IOException {
-    if (indexes.isEmpty()) return;
-    int threads = Math.min(indexes.size(), Math.max(1, Runtime.getRuntime().availableProcessors()));
-    if (threads == 1 || indexes.size() < 4) {
+    if (indexes.size() < 4) {
       for (int i : indexes) entries.set(i, hashed(root, entries.get(i)));
       return;
     }
-    try (ExecutorService pool = Executors.newFixedThreadPool(threads, Thread.ofPlatform().daemon().name("drover-hash-", 0).factory())) {
-      List<Future<FileEntry>> futures = new ArrayList<>(indexes.size());
-      for (int i : indexes) {
-        FileEntry e = entries.get(i);
-        futures.add(pool.submit(() -> hashed(root, e)));
-      }
-      for (int k = 0; k < indexes.size(); k++) entries.set(indexes.get(k), futures.get(k).get());
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof IOException io) throw io;
-      throw new IOException(e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while hashing", e);
+    List<Future<FileEntry>> futures = new ArrayList<>(indexes.size());
+    for (int i : indexes) {
+      FileEntry e = entries.get(i);
+      futures.add(POOL.submit(() -> hashed(root, e)));
     }
+    for (int k = 0; k < indexes.size(); k++) entries.set(indexes.get(k), await(futures.get(k)));
   }
 
   private FileEntry hashed(Path root, FileEntry e) throws IOException {
@@ -151,6 +174,14 @@ public final class Scanner {
     FileEntry h = new FileEntry(e.path(), e.kind(), e.mode(), e.size(), hash, "", e.stamp());
     known.put(h.path(), h);
     return h;
+  }
+
+  private static ExecutorService pool() {
+    int n = Math.max(1, Runtime.getRuntime().availableProcessors());
+    java.util.concurrent.ThreadPoolExecutor p = new java.util.concurrent.ThreadPoolExecutor(n, n, 30, TimeUnit.SECONDS,
+        new java.util.concurrent.LinkedBlockingQueue<>(), Thread.ofPlatform().daemon().name("drover-scan-", 0).factory());
+    p.allowCoreThreadTimeOut(true);
+    return p;
   }
 
   public static byte[] hash(Path file) throws IOException {
