@@ -6,9 +6,8 @@ import static org.awaitility.Awaitility.await;
 import io.drover.agent.client.AgentDirectory;
 import io.drover.agent.client.AgentDispatcher;
 import io.drover.agent.client.AgentTarget;
-import io.drover.agent.server.AgentOptions;
-import io.drover.agent.server.AgentServer;
 import io.drover.agent.sync.Limits;
+import io.drover.core.Jvm;
 import io.drover.core.dsl.WorkflowLoader;
 import io.drover.core.engine.LocalDispatcher;
 import io.drover.core.engine.RunHandle;
@@ -33,35 +32,48 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Workflows whose tasks run on real agents (gRPC on loopback, in this JVM), through the shared scheduler. */
+/** Workflows whose tasks run on agent processes (gRPC on loopback), through the shared scheduler. */
 class AgentDispatcherTest {
   @TempDir Path tmp;
-  private final List<AgentServer> agents = new ArrayList<>();
+  private final List<Process> agents = new ArrayList<>();
   private final ConcurrentLinkedQueue<String> logs = new ConcurrentLinkedQueue<>();
   private AgentDispatcher dispatcher;
 
   @AfterEach
   void stop() {
     if (dispatcher != null) dispatcher.close();
-    agents.forEach(AgentServer::close);
+    for (Process p : agents) p.destroy();
+    for (Process p : agents) {
+      try {
+        if (!p.waitFor(15, java.util.concurrent.TimeUnit.SECONDS)) p.destroyForcibly().waitFor();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
-  private String agent(String name, Consumer<AgentOptions.Builder> options) throws Exception {
-    AgentOptions.Builder b = AgentOptions.builder().port(0).name(name).workdir(tmp.resolve("agent-" + name));
-    options.accept(b);
-    AgentServer s = AgentServer.start(b.build(), TaskKinds.none(), line -> {});
-    agents.add(s);
-    return "127.0.0.1:" + s.port();
+  /** Starts an agent process; returns its address. Options: token, TLS files (or null), max tasks. */
+  private String agent(String name, String token, Path[] tls, int maxTasks) throws Exception {
+    Path workdir = tmp.resolve("agent-" + name);
+    List<String> args = new ArrayList<>(List.of(name, workdir.toString(), Integer.toString(maxTasks), token == null ? "-" : token));
+    if (tls == null) args.addAll(List.of("-", "-", "-"));
+    else args.addAll(List.of(tls[0].toString(), tls[1].toString(), tls.length > 2 && tls[2] != null ? tls[2].toString() : "-"));
+    Process p = new ProcessBuilder(Jvm.command(List.of("-Xmx256m"), AgentProcessMain.class.getName(), args))
+        .redirectErrorStream(true).redirectOutput(tmp.resolve(name + ".log").toFile()).start();
+    agents.add(p);
+    Path port = workdir.resolve("port");
+    await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(port) || !p.isAlive());
+    assertThat(p.isAlive()).as("agent " + name + " started").isTrue();
+    return "127.0.0.1:" + Files.readString(port).strip();
   }
 
   private String agent(String name) throws Exception {
-    return agent(name, b -> {});
+    return agent(name, null, null, 2);
   }
 
   private Path ws() throws Exception {
@@ -262,8 +274,8 @@ class AgentDispatcherTest {
     TestCerts certs = new TestCerts(Files.createDirectories(tmp.resolve("certs")), "test-ca");
     Path[] server = certs.issue("agent");
     Path[] clientCert = certs.issue("master");
-    String tls = agent("tls", b -> b.token("tok").bind("127.0.0.1").tls(server[0], server[1], null));
-    String mtls = agent("mtls", b -> b.token("tok").bind("127.0.0.1").tls(server[0], server[1], certs.caCert));
+    String tls = agent("tls", "tok", new Path[] {server[0], server[1]}, 2);
+    String mtls = agent("mtls", "tok", new Path[] {server[0], server[1], certs.caCert}, 2);
     AgentDirectory dir = new AgentDirectory(Map.of(
         "tls", new AgentTarget("tls", tls, "tok", certs.caCert, null, null),
         "mtls", new AgentTarget("mtls", mtls, "tok", certs.caCert, clientCert[0], clientCert[1]),
@@ -285,7 +297,7 @@ class AgentDispatcherTest {
 
   @Test
   void aMissingOrWrongTokenFailsTheTaskWithAClearError() throws Exception {
-    String a = agent("locked", b -> b.token("right-token").bind("127.0.0.1"));
+    String a = agent("locked", "right-token", null, 2);
     RunResult r = run("""
         TaskDefinitions = { g = { tasks = {
           { name = "none", delegate_to = "%s", command = "true" },
@@ -301,7 +313,7 @@ class AgentDispatcherTest {
 
   @Test
   void concurrentTasksOnOneAgentNeverShareADirectory() throws Exception {
-    String a = agent("alpha", b -> b.maxTasks(4));
+    String a = agent("alpha", null, null, 4);
     RunResult r = run("""
         TaskDefinitions = { g = { delegate_to = "%s", tasks = {
           { name = "a", command = "test ! -e marker && touch marker && sleep 0.5 && rm marker && pwd" },
