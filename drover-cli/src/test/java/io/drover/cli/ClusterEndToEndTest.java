@@ -77,6 +77,35 @@ class ClusterEndToEndTest {
   }
 
   @Test
+  void aWorkerAndTheTaskCommandsWorkAgainstARedisCluster() throws Exception {
+    try (var cluster = io.drover.cluster.RedisClusterServers.start()) {
+      String url = cluster.url();
+      Process p = DroverProcess.builder(dir, "worker", "--redis-url", url, "--worker-id", "cw", "--queue", "builds")
+          .redirectErrorStream(true).redirectOutput(dir.resolve("cw.log").toFile()).start();
+      workers.add(p);
+      await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(dir.resolve("cw.log"))
+          && Files.readString(dir.resolve("cw.log")).contains("drover worker cw"));
+      var submitted = run(dir, "task", "submit", "--redis-url", url, "--queue", "builds", "--", "echo", "from-the-cluster");
+      assertThat(submitted.exit()).as(submitted.err()).isZero();
+      String id = submitted.out().strip();
+      JsonNode[] last = new JsonNode[1];
+      try {
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+          var r = run(dir, "task", "status", id, "--redis-url", url, "--json");
+          return r.exit() == 0 && (last[0] = JSON.readTree(r.out())).get("state").asText().equals("succeeded");
+        });
+      } catch (org.awaitility.core.ConditionTimeoutException e) {
+        throw new AssertionError("last status " + last[0] + "; worker log:\n" + Files.readString(dir.resolve("cw.log")), e);
+      }
+      assertThat(last[0].get("message").asText()).isEqualTo("from-the-cluster");
+      var list = run(dir, "worker", "list", "--redis-url", url);
+      assertThat(list.out()).contains("cw");
+      p.destroy();
+      assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    }
+  }
+
+  @Test
   void submitsRunsAndReportsTasksThroughTheCommandLine() throws Exception {
     worker("w1");
     String sh = submit("--", "echo", "hello", "from", "the", "fleet");

@@ -139,6 +139,8 @@ class WorkerTest {
   void connectsWithAPasswordAndNeverPrintsIt() throws Exception {
     assertThat(io.drover.cluster.queue.RedisUrls.masked("redis://user:s3cr3t@host:6379/0")).isEqualTo("redis://user:***@host:6379/0");
     assertThat(io.drover.cluster.queue.RedisUrls.masked("rediss://:s3cr3t@host")).isEqualTo("rediss://:***@host");
+    assertThat(io.drover.cluster.queue.RedisUrls.masked("redis-cluster://app:s3cr3t@h1:7000,h2:7001"))
+        .isEqualTo("redis-cluster://app:***@h1:7000,h2:7001");
     try (RedisServer secured = RedisServer.start(false, "--requirepass", "s3cr3t")) {
       String url = "redis://:s3cr3t@127.0.0.1:" + secured.port();
       try (Client c = Client.connect(url)) {

@@ -2,10 +2,8 @@ package io.drover.cluster.queue;
 
 import io.drover.core.DroverException;
 import io.lettuce.core.Range;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,35 +19,27 @@ public final class Client implements AutoCloseable {
   /** How long finished task records are kept by default. */
   public static final Duration DEFAULT_RETENTION = Duration.ofHours(24);
 
-  private final RedisClient redisClient;
-  private final StatefulRedisConnection<String, String> connection;
-  private final RedisCommands<String, String> redis;
+  private final RedisLink link;
+  private final RedisClusterCommands<String, String> redis;
   private final Duration retention;
 
-  private Client(RedisClient redisClient, Duration retention) {
-    this.redisClient = redisClient;
-    this.connection = redisClient.connect();
-    this.redis = connection.sync();
+  private Client(RedisLink link, Duration retention) {
+    this.link = link;
+    this.redis = link.sync();
     this.retention = retention;
   }
 
-  /** Connects to {@code redis://...} (fails fast when Redis cannot be reached). */
+  /** Connects to a Redis URL (see {@link RedisLink}; fails fast when Redis cannot be reached). */
   public static Client connect(String redisUrl) {
     return connect(redisUrl, DEFAULT_RETENTION);
   }
 
   public static Client connect(String redisUrl, Duration retention) {
-    RedisClient c = RedisClient.create(redisUrl);
-    try {
-      return new Client(c, retention);
-    } catch (RuntimeException e) {
-      c.shutdown();
-      throw new DroverException("cannot reach Redis at " + RedisUrls.masked(redisUrl) + ": " + e.getMessage(), e, true);
-    }
+    return new Client(RedisLink.connect(redisUrl), retention);
   }
 
   /** Ensures the queue's stream and consumer group exist. Idempotent. */
-  public static void ensureGroup(RedisCommands<String, String> redis, Keys keys) {
+  public static void ensureGroup(RedisClusterCommands<String, String> redis, Keys keys) {
     try {
       redis.xgroupCreate(io.lettuce.core.XReadArgs.StreamOffset.from(keys.stream(), "0-0"), Keys.GROUP,
           io.lettuce.core.XGroupCreateArgs.Builder.mkstream());
@@ -69,13 +59,12 @@ public final class Client implements AutoCloseable {
    */
   public List<String> submitAll(List<TaskSubmission> tasks) {
     List<String> ids = new ArrayList<>(tasks.size());
-    var async = connection.async();
+    var async = link.async();
     for (int from = 0; from < tasks.size(); from += PIPELINE) {
       List<TaskSubmission> batch = tasks.subList(from, Math.min(tasks.size(), from + PIPELINE));
       for (TaskSubmission t : batch) ensureGroupOnce(new Keys(t.queue()));
       List<io.lettuce.core.RedisFuture<List<Object>>> futures = new ArrayList<>(batch.size());
-      connection.setAutoFlushCommands(false);
-      try {
+      link.pipelined(() -> {
         for (TaskSubmission t : batch) {
           Keys keys = new Keys(t.queue());
           String id = newId(t.queue());
@@ -85,14 +74,13 @@ public final class Client implements AutoCloseable {
             args.add(k);
             args.add(v);
           });
-          String idem = t.idempotencyKey() == null ? "" : keys.idempotency(t.idempotencyKey());
+          // without a key, the slot of a key of the same queue stands in (a script's keys share one slot)
+          String idem = t.idempotencyKey() == null ? keys.stream() : keys.idempotency(t.idempotencyKey());
+          args.add(3, t.idempotencyKey() == null ? "0" : "1");
           futures.add(async.evalsha(Scripts.SUBMIT.sha(), ScriptOutputType.MULTI,
               new String[] {keys.task(id), keys.stream(), idem, keys.index()}, args.toArray(new String[0])));
         }
-      } finally {
-        connection.flushCommands();
-        connection.setAutoFlushCommands(true);
-      }
+      });
       for (var f : futures) ids.add(String.valueOf(await(f).get(1)));
     }
     return ids;
@@ -104,7 +92,7 @@ public final class Client implements AutoCloseable {
   private void ensureGroupOnce(Keys keys) {
     if (ensured.add(keys.queue())) {
       ensureGroup(redis, keys);
-      redis.scriptLoad(Scripts.SUBMIT.text()); // pipelined calls go by SHA only
+      link.loadScript(Scripts.SUBMIT); // pipelined calls go by SHA only
     }
   }
 
@@ -192,10 +180,10 @@ public final class Client implements AutoCloseable {
     return out;
   }
 
-  private StatefulRedisConnection<String, String> blocking;
+  private RedisLink blocking;
 
-  private synchronized RedisCommands<String, String> blockingEvents() {
-    if (blocking == null) blocking = redisClient.connect();
+  private synchronized RedisClusterCommands<String, String> blockingEvents() {
+    if (blocking == null) blocking = link.another();
     return blocking.sync();
   }
 
@@ -212,7 +200,7 @@ public final class Client implements AutoCloseable {
     return s;
   }
 
-  public RedisCommands<String, String> redis() {
+  public RedisClusterCommands<String, String> redis() {
     return redis;
   }
 
@@ -227,7 +215,6 @@ public final class Client implements AutoCloseable {
     synchronized (this) {
       if (blocking != null) blocking.close();
     }
-    connection.close();
-    redisClient.shutdown();
+    link.close();
   }
 }

@@ -5,7 +5,7 @@ public final class RedisUrls {
   private RedisUrls() {}
 
   public static String masked(String url) {
-    return url == null ? "" : url.replaceAll("(rediss?(?:-sentinel)?://[^:/@]*:)[^@]*@", "$1***@")
-        .replaceAll("(rediss?(?:-sentinel)?://)([^:/@]+)@", "$1***@");
+    return url == null ? "" : url.replaceAll("(rediss?(?:-sentinel|-cluster)?://[^:/@]*:)[^@]*@", "$1***@")
+        .replaceAll("(rediss?(?:-sentinel|-cluster)?://)([^:/@]+)@", "$1***@");
   }
 }

@@ -2,7 +2,7 @@ package io.drover.cluster.queue;
 
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -45,11 +45,11 @@ public final class Scripts {
   }
 
   /** Runs a script; if Redis does not know it (after a restart), loads it and runs it again. */
-  public static <T> T run(RedisCommands<String, String> redis, Script s, ScriptOutputType type, String[] keys, String... args) {
+  public static <T> T run(RedisClusterCommands<String, String> redis, Script s, ScriptOutputType type, String[] keys, String... args) {
     try {
       return redis.evalsha(s.sha(), type, keys, args);
     } catch (RedisNoScriptException e) {
-      redis.scriptLoad(s.text());
+      redis.scriptLoad(s.text()); // on a cluster, this goes to the node that just answered: the key's node
       return redis.evalsha(s.sha(), type, keys, args);
     }
   }

@@ -20,13 +20,12 @@ import io.drover.core.runner.TaskOutcome;
 import io.drover.core.runner.TaskRequest;
 import io.drover.core.runner.TaskRunner;
 import io.lettuce.core.Consumer;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XAutoClaimArgs;
 import io.lettuce.core.XReadArgs;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import io.drover.cluster.queue.RedisLink;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,10 +61,9 @@ import java.util.stream.Stream;
 public final class Worker implements AutoCloseable {
   private final WorkerOptions options;
   private final Keys keys;
-  private final RedisClient client;
-  private final StatefulRedisConnection<String, String> mainConnection;
-  private final StatefulRedisConnection<String, String> blockingConnection;
-  private final RedisCommands<String, String> redis;
+  private final RedisLink mainConnection;
+  private final RedisLink blockingConnection;
+  private final RedisClusterCommands<String, String> redis;
   private final Semaphore slots;
   private final Map<String, Held> held = new ConcurrentHashMap<>();
   private final ExecutorService attempts = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("drover-attempt-", 0).factory());
@@ -111,12 +109,11 @@ public final class Worker implements AutoCloseable {
   private Worker(WorkerOptions options) {
     this.options = options;
     this.keys = new Keys(options.queue());
-    this.client = RedisClient.create(options.redisUrl());
+    this.mainConnection = RedisLink.connect(options.redisUrl());
     try {
-      this.mainConnection = client.connect();
-      this.blockingConnection = client.connect();
+      this.blockingConnection = mainConnection.another();
     } catch (RuntimeException e) {
-      client.shutdown();
+      mainConnection.close();
       throw new DroverException("cannot reach Redis at " + RedisUrls.masked(options.redisUrl()) + ": " + e.getMessage(), e, true);
     }
     this.redis = mainConnection.sync();
@@ -161,7 +158,7 @@ public final class Worker implements AutoCloseable {
 
   private void claimLoop() {
     Consumer<String> me = Consumer.from(Keys.GROUP, options.workerId());
-    RedisCommands<String, String> blocking = blockingConnection.sync();
+    RedisClusterCommands<String, String> blocking = blockingConnection.sync();
     long nextReclaim = 0;
     while (claiming) {
       int permits = 0;
@@ -572,7 +569,6 @@ public final class Worker implements AutoCloseable {
     } catch (RuntimeException ignored) {
       // closing anyway
     }
-    client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
   }
 
   // ---- helpers ----

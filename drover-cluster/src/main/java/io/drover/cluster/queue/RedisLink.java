@@ -1,0 +1,141 @@
+package io.drover.cluster.queue;
+
+import io.drover.core.DroverException;
+import io.lettuce.core.AbstractRedisClient;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A connection to Redis, whichever way it is deployed: {@code redis://} and {@code rediss://} (one server, TLS,
+ * user and password), {@code redis-sentinel://} (through Sentinel), and Redis Cluster as
+ * {@code redis-cluster://[user:password@]host:port[,host:port...]} ({@code rediss-cluster://} for TLS). Everything
+ * Drover sends works on all of them: keys touched together share a hash tag, so a script never spans slots.
+ * Not thread-safe for pipelining ({@link #pipelined}); the commands themselves are.
+ */
+public final class RedisLink implements AutoCloseable {
+  private final AbstractRedisClient client;
+  private final StatefulConnection<String, String> connection;
+  private final RedisClusterCommands<String, String> sync;
+  private final RedisClusterAsyncCommands<String, String> async;
+  private final String url;
+
+  private RedisLink(String url, AbstractRedisClient client, StatefulConnection<String, String> connection,
+      RedisClusterCommands<String, String> sync, RedisClusterAsyncCommands<String, String> async) {
+    this.url = url;
+    this.client = client;
+    this.connection = connection;
+    this.sync = sync;
+    this.async = async;
+  }
+
+  /** Connects (fails fast, with the password masked, when Redis cannot be reached). */
+  public static RedisLink connect(String url) {
+    AbstractRedisClient client = null;
+    try {
+      if (isCluster(url)) {
+        RedisClusterClient c = RedisClusterClient.create(clusterUris(url));
+        client = c;
+        return open(url, c);
+      }
+      RedisClient c = RedisClient.create(url);
+      client = c;
+      return open(url, c);
+    } catch (RuntimeException e) {
+      if (client != null) client.shutdown();
+      throw new DroverException("cannot reach Redis at " + RedisUrls.masked(url) + ": " + e.getMessage(), e, true);
+    }
+  }
+
+  private static RedisLink open(String url, RedisClusterClient c) {
+    StatefulRedisClusterConnection<String, String> conn = c.connect();
+    return new RedisLink(url, c, conn, conn.sync(), conn.async());
+  }
+
+  private static RedisLink open(String url, RedisClient c) {
+    var conn = c.connect();
+    return new RedisLink(url, c, conn, conn.sync(), conn.async());
+  }
+
+  /** A second connection through the same client (for blocking reads that must not hold up the first). */
+  public RedisLink another() {
+    if (client instanceof RedisClusterClient c) {
+      StatefulRedisClusterConnection<String, String> conn = c.connect();
+      return new RedisLink(url, null, conn, conn.sync(), conn.async());
+    }
+    var conn = ((RedisClient) client).connect();
+    return new RedisLink(url, null, conn, conn.sync(), conn.async());
+  }
+
+  public static boolean isCluster(String url) {
+    return url.startsWith("redis-cluster://") || url.startsWith("rediss-cluster://");
+  }
+
+  /** {@code redis-cluster://u:p@h1:1,h2:2} -> one URI per seed node, each with the same credentials and TLS. */
+  static List<RedisURI> clusterUris(String url) {
+    boolean tls = url.startsWith("rediss-cluster://");
+    String rest = url.substring(url.indexOf("://") + 3);
+    String auth = "";
+    int at = rest.lastIndexOf('@');
+    if (at >= 0) {
+      auth = rest.substring(0, at + 1);
+      rest = rest.substring(at + 1);
+    }
+    String path = "";
+    int slash = rest.indexOf('/');
+    if (slash >= 0) {
+      path = rest.substring(slash);
+      rest = rest.substring(0, slash);
+    }
+    List<RedisURI> out = new ArrayList<>();
+    for (String hostPort : rest.split(",")) {
+      if (hostPort.isBlank()) continue;
+      out.add(RedisURI.create((tls ? "rediss://" : "redis://") + auth + hostPort.strip() + path));
+    }
+    if (out.isEmpty()) throw new IllegalArgumentException("a redis-cluster:// URL needs at least one host:port");
+    return out;
+  }
+
+  public RedisClusterCommands<String, String> sync() {
+    return sync;
+  }
+
+  public RedisClusterAsyncCommands<String, String> async() {
+    return async;
+  }
+
+  /** Runs {@code batch} with commands buffered and sent together at its end. */
+  public void pipelined(Runnable batch) {
+    connection.setAutoFlushCommands(false);
+    try {
+      batch.run();
+    } finally {
+      connection.flushCommands();
+      connection.setAutoFlushCommands(true);
+    }
+  }
+
+  /** Loads a script where it will run: the server, or every master of a cluster (EVALSHA goes by key slot). */
+  public void loadScript(Scripts.Script s) {
+    if (connection instanceof StatefulRedisClusterConnection<String, String> c) {
+      for (RedisClusterNode n : c.getPartitions()) {
+        if (n.is(RedisClusterNode.NodeFlag.UPSTREAM)) c.getConnection(n.getNodeId()).sync().scriptLoad(s.text());
+      }
+    } else {
+      sync.scriptLoad(s.text());
+    }
+  }
+
+  @Override
+  public void close() {
+    connection.close();
+    if (client != null) client.shutdown();
+  }
+}
