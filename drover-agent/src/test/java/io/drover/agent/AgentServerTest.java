@@ -14,7 +14,7 @@ import io.drover.agent.wire.Down;
 import io.drover.agent.wire.Entries;
 import io.drover.agent.wire.EntryKind;
 import io.drover.agent.wire.Pipe;
-import io.drover.agent.wire.RequestCodec;
+import io.drover.core.runner.RequestCodec;
 import io.drover.agent.wire.Start;
 import io.drover.agent.wire.Up;
 import io.drover.core.Version;

@@ -3,6 +3,11 @@ package io.drover.cli;
 import io.drover.agent.client.AgentDirectory;
 import io.drover.agent.client.AgentDispatcher;
 import io.drover.agent.sync.Limits;
+import io.drover.cluster.queue.Client;
+import io.drover.cluster.queue.Keys;
+import io.drover.cluster.queue.RedisUrls;
+import io.drover.cluster.run.ClusterDispatcher;
+import io.drover.core.engine.Dispatcher;
 import io.drover.core.engine.LocalDispatcher;
 import io.drover.core.engine.RunHandle;
 import io.drover.core.engine.RunIds;
@@ -39,7 +44,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code drover run FILE}: runs a workflow on this machine and exits with its status. */
 @Command(name = "run", description = {
-    "Run a workflow on this machine; tasks with delegate_to run on agents (drover agent).",
+    "Run a workflow on this machine, or with --redis-url on the fleet's workers; tasks with delegate_to run on agents.",
     "Exit codes: 0 all tasks succeeded, 1 a task failed, 2 invalid input, 130 interrupted."})
 final class RunCommand implements Callable<Integer> {
   private static final int SUMMARY_ROWS = 60;
@@ -66,6 +71,13 @@ final class RunCommand implements Callable<Integer> {
 
   @Option(names = "--config", paramLabel = "FILE", description = "drover.toml with agents by name. Default: $DROVER_CONFIG, ./drover.toml, or next to the workflow.")
   Path config;
+
+  @Option(names = "--redis-url", paramLabel = "URL", description = {"Run the tasks on the fleet: workers of this Redis (drover worker --queue Q).",
+      "Tasks with delegate_to still go to their agents."})
+  String redisUrl;
+
+  @Option(names = "--queue", paramLabel = "Q", defaultValue = "default", description = "With --redis-url: the queue of tasks that name none (default ${DEFAULT-VALUE}).")
+  String queue;
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -103,8 +115,22 @@ final class RunCommand implements Callable<Integer> {
     TaskRunner runner = new TaskRunner(loaded.workflow().lua(), TaskKinds.discover());
     RunResult result;
     Signals signals = Signals.install();
-    try (AgentDispatcher dispatcher = new AgentDispatcher(new LocalDispatcher(runner, base, scratch), agents,
-        loaded.workflow().lua() == null ? null : loaded.workflow().lua().source(), base, limits)) {
+    var source = loaded.workflow().lua() == null ? null : loaded.workflow().lua().source();
+    Client fleet = null;
+    Dispatcher inner;
+    if (redisUrl != null) {
+      try {
+        new Keys(queue); // checks the name
+      } catch (IllegalArgumentException e) {
+        throw new Main.UserException("--queue: " + e.getMessage());
+      }
+      fleet = Client.connect(redisUrl);
+      inner = new ClusterDispatcher(fleet, source, queue);
+      progressOut.println("on the fleet at " + RedisUrls.masked(redisUrl) + ", queue " + queue);
+    } else {
+      inner = new LocalDispatcher(runner, base, scratch);
+    }
+    try (Client ignored = fleet; AgentDispatcher dispatcher = new AgentDispatcher(inner, agents, source, base, limits)) {
       RunHandle handle = Scheduler.start(plan, dispatcher, options);
       signals.attach(new Signals.Target() {
         @Override

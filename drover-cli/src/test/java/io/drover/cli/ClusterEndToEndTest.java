@@ -77,6 +77,22 @@ class ClusterEndToEndTest {
   }
 
   @Test
+  void droverRunWithARedisUrlRunsTheWorkflowOnTheWorkers() throws Exception {
+    worker("w1");
+    Files.writeString(dir.resolve("flow.lua"), """
+        TaskDefinitions = { g = { tasks = {
+          { name = "a", command = "echo v=7 >> \\"$DROVER_OUTPUT\\"; echo on $DROVER_TASK" },
+          { name = "b", depends_on = "a", command = function(params, deps) return true, "b ok", { x = deps.a.v * 6 } end },
+          { name = "c", depends_on = "b", command = "echo \\"got $DROVER_DEP_B_X\\"" },
+        } } }""");
+    var r = run(dir, "run", "flow.lua", "--redis-url", redis.url());
+    assertThat(r.exit()).as(r.out() + r.err()).isZero();
+    assertThat(r.out()).contains("on the fleet at " + redis.url() + ", queue default").containsPattern("g\\.c +succeeded +1 .* got 42");
+    var listed = run(dir, "task", "list", "--redis-url", redis.url());
+    assertThat(listed.out()).contains("succeeded");
+  }
+
+  @Test
   void aWorkerAndTheTaskCommandsWorkAgainstARedisCluster() throws Exception {
     try (var cluster = io.drover.cluster.RedisClusterServers.start()) {
       String url = cluster.url();

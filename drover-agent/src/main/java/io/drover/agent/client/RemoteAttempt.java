@@ -13,7 +13,7 @@ import io.drover.agent.sync.Transfer;
 import io.drover.agent.sync.TransferRejected;
 import io.drover.agent.wire.Down;
 import io.drover.agent.wire.Pipe;
-import io.drover.agent.wire.RequestCodec;
+import io.drover.core.runner.RequestCodec;
 import io.drover.agent.wire.Result;
 import io.drover.agent.wire.Start;
 import io.drover.agent.wire.Up;

@@ -16,7 +16,7 @@ import io.drover.agent.wire.InfoReply;
 import io.drover.agent.wire.InfoRequest;
 import io.drover.agent.wire.LogLines;
 import io.drover.agent.wire.Pipe;
-import io.drover.agent.wire.RequestCodec;
+import io.drover.core.runner.RequestCodec;
 import io.drover.agent.wire.Result;
 import io.drover.agent.wire.Start;
 import io.drover.agent.wire.Up;

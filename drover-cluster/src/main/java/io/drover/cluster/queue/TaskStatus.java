@@ -18,6 +18,6 @@ public record TaskStatus(String id, String queue, String kind, String command, S
     List<String> errors, long submittedMicros, long startedMicros, long finishedMicros) {
 
   public boolean isFinished() {
-    return state.equals("SUCCEEDED") || state.equals("FAILED") || state.equals("CANCELLED");
+    return state.equals("SUCCEEDED") || state.equals("FAILED") || state.equals("CANCELLED") || state.equals("SKIPPED");
   }
 }

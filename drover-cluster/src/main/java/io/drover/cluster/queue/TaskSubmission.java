@@ -37,9 +37,26 @@ public record TaskSubmission(String kind, String command, String queue, int retr
     return new TaskSubmission("lua", body, DEFAULT_QUEUE, 0, null, Backoff.DEFAULT, Map.of(), Map.of(), null);
   }
 
+  /**
+   * One attempt of a workflow task, sent by a run on the fleet: the workflow's source (the worker runs its Lua
+   * functions) and the attempt as {@link io.drover.core.runner.RequestCodec} JSON. Retries stay with the run's
+   * scheduler, so the queue gives it one attempt.
+   */
+  public static TaskSubmission workflow(io.drover.core.model.WorkflowSource source, io.drover.core.runner.TaskRequest request) {
+    Map<String, Object> config = new LinkedHashMap<>();
+    config.put("source_name", source == null ? "" : source.name());
+    config.put("source_text", source == null ? "" : source.text());
+    config.put("request", io.drover.core.runner.RequestCodec.write(request));
+    return new TaskSubmission(WORKFLOW_KIND, io.drover.core.lua.Json.write(config), DEFAULT_QUEUE, 0, null, Backoff.DEFAULT,
+        Map.of(), Map.of(), null);
+  }
+
+  /** The built-in kind of {@link #workflow} tasks. */
+  public static final String WORKFLOW_KIND = "workflow";
+
   /** A task of a kind registered with the workers ({@link io.drover.core.runner.TaskKind}), with its configuration. */
   public static TaskSubmission kind(String name, Map<String, ?> config) {
-    if (name.equals("shell") || name.equals("lua")) throw new IllegalArgumentException("use shell(...) or lua(...) for " + name);
+    if (name.equals("shell") || name.equals("lua") || name.equals(WORKFLOW_KIND)) throw new IllegalArgumentException("use shell(...) or lua(...) for " + name);
     return new TaskSubmission(name, io.drover.core.lua.Json.write(config), DEFAULT_QUEUE, 0, null, Backoff.DEFAULT, Map.of(), Map.of(), null);
   }
 

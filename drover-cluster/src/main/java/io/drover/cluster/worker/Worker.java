@@ -5,6 +5,7 @@ import io.drover.cluster.queue.Keys;
 import io.drover.cluster.queue.RedisUrls;
 import io.drover.cluster.queue.Scripts;
 import io.drover.cluster.queue.TaskCodec;
+import io.drover.cluster.queue.TaskSubmission;
 import io.drover.core.DroverException;
 import io.drover.core.Version;
 import io.drover.core.lua.Json;
@@ -17,6 +18,7 @@ import io.drover.core.model.WorkflowSource;
 import io.drover.core.process.Cancellation;
 import io.drover.core.runner.TaskContext;
 import io.drover.core.runner.TaskOutcome;
+import io.drover.core.runner.RequestCodec;
 import io.drover.core.runner.TaskRequest;
 import io.drover.core.runner.TaskRunner;
 import io.lettuce.core.Consumer;
@@ -257,14 +259,26 @@ public final class Worker implements AutoCloseable {
 
   // ---- running ----
 
+  @SuppressWarnings("unchecked")
   private void runAttempt(Held h, Map<String, String> record) {
     TaskOutcome outcome;
     Path dir = options.workdir().resolve(h.id + "-" + h.token);
     try {
-      TaskSpec spec = spec(h.id, record); // the runner creates the directories it needs
-      TaskRequest request = new TaskRequest(h.id, spec, h.token, params(record), Map.of());
-      TaskRunner runner = spec.command() instanceof Command.LuaFunction
-          ? luaRunner(String.valueOf(TaskCodec.spec(record).get("command"))) : shellRunner;
+      Map<String, Object> s = TaskCodec.spec(record);
+      TaskRequest request;
+      TaskRunner runner;
+      if (TaskSubmission.WORKFLOW_KIND.equals(s.get("kind"))) { // a task of a workflow run on the fleet
+        Map<String, Object> config = Json.read(String.valueOf(s.get("command"))) instanceof Map<?, ?> m
+            ? (Map<String, Object>) m : Map.of();
+        request = RequestCodec.read(String.valueOf(config.get("request")));
+        String text = String.valueOf(config.getOrDefault("source_text", ""));
+        runner = text.isEmpty() ? shellRunner : new TaskRunner(runtime(String.valueOf(config.get("source_name")), text), options.kinds());
+      } else {
+        TaskSpec spec = spec(h.id, record); // the runner creates the directories it needs
+        request = new TaskRequest(h.id, spec, h.token, params(record), Map.of());
+        runner = spec.command() instanceof Command.LuaFunction ? luaRunner(String.valueOf(s.get("command"))) : shellRunner;
+      }
+      TaskSpec spec = request.task();
       String events = keys.events(h.id);
       String attempt = Integer.toString(h.token);
       io.drover.core.engine.SecretMasker m = io.drover.core.engine.SecretMasker.ofMaps(request.params(), spec.env());
@@ -335,7 +349,7 @@ public final class Worker implements AutoCloseable {
         continue;
       }
       TaskOutcome o = d.outcome();
-      String status = o.status() == TaskOutcome.Status.SKIPPED ? "SUCCEEDED" : o.status().name();
+      String status = o.status().name(); // SKIPPED: run_if was false
       scriptKeys.add(keys.task(d.held().id));
       args.addAll(List.of(Integer.toString(d.held().token), d.held().entry, status, o.message(), Json.write(o.outputs()),
           Long.toString(d.retryDueMillis())));
@@ -409,11 +423,17 @@ public final class Worker implements AutoCloseable {
 
   /** A Lua task is the body of a function; it runs through the same runner as workflow functions. */
   private TaskRunner luaRunner(String body) {
-    // A small cache of interpreters per distinct body; emptied (never inside compute) when it grows large.
-    if (luaSources.size() > 256 && !luaSources.containsKey(body)) luaSources.clear();
-    LuaRuntime rt = luaSources.computeIfAbsent(body, b -> new LuaRuntime(new WorkflowSource("task.lua",
-        "TaskDefinitions = { task = { tasks = { { name = 'main', command = function(params, deps) " + b + "\nend } } } }")));
-    return new TaskRunner(rt, options.kinds());
+    return new TaskRunner(runtime("task.lua",
+        "TaskDefinitions = { task = { tasks = { { name = 'main', command = function(params, deps) " + body + "\nend } } } }"),
+        options.kinds());
+  }
+
+  /** Interpreters per distinct source, so a workflow file is evaluated once per concurrent task, not per task. */
+  private LuaRuntime runtime(String name, String text) {
+    String key = name + "\0" + text;
+    // A small cache; emptied (never inside compute) when it grows large.
+    if (luaSources.size() > 256 && !luaSources.containsKey(key)) luaSources.clear();
+    return luaSources.computeIfAbsent(key, k -> new LuaRuntime(new WorkflowSource(name, text)));
   }
 
   // ---- heartbeat ----

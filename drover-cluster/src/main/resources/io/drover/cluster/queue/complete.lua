@@ -1,7 +1,7 @@
 -- Records attempts' outcomes, each only from the holder of the task's current lease (fencing token = attempt).
 -- KEYS[1] stream, KEYS[2] delayed zset, KEYS[3] dead-letter zset, KEYS[4..] task hashes
 -- ARGV[1] now (microseconds), ARGV[2] retention s, then per task 5 values:
---   token, entry id, status (SUCCEEDED|FAILED|CANCELLED), message, outputs json, retry due ms  (6 values)
+--   token, entry id, status (SUCCEEDED|FAILED|CANCELLED|SKIPPED), message, outputs json, retry due ms  (6 values)
 -- Returns per task 1 (recorded) or 0 (refused: someone else holds the task now).
 local out = {}
 local now, retention = ARGV[1], tonumber(ARGV[2])

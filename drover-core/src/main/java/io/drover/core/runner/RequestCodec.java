@@ -1,10 +1,9 @@
-package io.drover.agent.wire;
+package io.drover.core.runner;
 
 import io.drover.core.lua.Json;
 import io.drover.core.model.Command;
 import io.drover.core.model.TaskId;
 import io.drover.core.model.TaskSpec;
-import io.drover.core.runner.TaskRequest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,8 +11,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A task attempt as JSON, for {@code Start.request_json}: what the agent needs to run it (the command, run_if,
- * dependencies, environment, timeout, parameters and dependency outputs), nothing about where the master keeps it.
+ * A task attempt as JSON: what another process needs to run it with a {@link TaskRunner} (the command, run_if,
+ * dependencies, environment, timeout, parameters and dependency outputs), nothing about where the run keeps it.
+ * Agents receive it in {@code Start.request_json}; workers in a {@code workflow} task's configuration.
  */
 public final class RequestCodec {
   private RequestCodec() {}

@@ -1,0 +1,141 @@
+package io.drover.cluster.run;
+
+import io.drover.cluster.queue.Client;
+import io.drover.cluster.queue.TaskStatus;
+import io.drover.cluster.queue.TaskSubmission;
+import io.drover.core.engine.AttemptHandle;
+import io.drover.core.engine.Dispatcher;
+import io.drover.core.engine.TaskSink;
+import io.drover.core.model.WorkflowSource;
+import io.drover.core.runner.TaskOutcome;
+import io.drover.core.runner.TaskRequest;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.LockSupport;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Runs a workflow's attempts on the fleet: each one becomes a {@code workflow} task on its queue (the task's
+ * {@code queue}, else this run's), carrying the workflow source so workers can run its Lua functions. One watcher
+ * thread follows every attempt in flight through its event stream (one XREAD per queue per round): log lines go to
+ * the sink as they come, and the final state brings the outcome. Retries stay with the run's scheduler, so the
+ * queue gives each attempt one try. Thread-safe.
+ *
+ * <p>Tasks run in the worker's private directory: a workflow whose tasks hand files to each other through a
+ * shared directory needs agents or one machine, not the fleet.
+ */
+public final class ClusterDispatcher implements Dispatcher {
+  private static final Logger LOG = Logger.getLogger(ClusterDispatcher.class.getName());
+
+  private final Client client;
+  private final WorkflowSource source;
+  private final String defaultQueue;
+  private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
+  private final Thread watcher;
+  private volatile boolean closed;
+
+  private static final class InFlight {
+    final TaskSink sink;
+    String after = "0";
+
+    InFlight(TaskSink sink) {
+      this.sink = sink;
+    }
+  }
+
+  public ClusterDispatcher(Client client, WorkflowSource source, String defaultQueue) {
+    this.client = client;
+    this.source = source;
+    this.defaultQueue = defaultQueue;
+    this.watcher = Thread.ofPlatform().daemon().name("drover-cluster-watch").start(this::watch);
+  }
+
+  @Override
+  public AttemptHandle dispatch(TaskRequest request, TaskSink sink) {
+    String queue = request.task().queue() == null ? defaultQueue : request.task().queue();
+    String id;
+    try {
+      id = client.submit(TaskSubmission.workflow(source, request).withQueue(queue));
+    } catch (RuntimeException e) {
+      sink.completed(TaskOutcome.failed("could not put the task on queue '" + queue + "': " + e.getMessage()));
+      return reason -> {};
+    }
+    inFlight.put(id, new InFlight(sink));
+    LockSupport.unpark(watcher);
+    return reason -> {
+      try {
+        client.cancel(id);
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "could not cancel " + id, e);
+      }
+    };
+  }
+
+  private void watch() {
+    long idle = 1;
+    while (!closed) {
+      boolean progress = false;
+      try {
+        if (!inFlight.isEmpty()) {
+          Map<String, String> after = new HashMap<>();
+          inFlight.forEach((id, f) -> after.put(id, f.after));
+          for (Map.Entry<String, List<Client.TaskEvent>> e : client.events(after).entrySet()) {
+            InFlight f = inFlight.get(e.getKey());
+            if (f == null) continue;
+            progress = true;
+            for (Client.TaskEvent ev : e.getValue()) {
+              f.after = ev.streamId();
+              if ("log".equals(ev.fields().get("type"))) f.sink.log(ev.fields().getOrDefault("line", ""));
+              if (ev.isFinal()) {
+                finish(e.getKey(), f);
+                break;
+              }
+            }
+          }
+        }
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "following tasks on the fleet failed; trying again", e);
+        idle = 200;
+      }
+      idle = progress ? 1 : Math.min(idle * 2, 20);
+      LockSupport.parkNanos(idle * 1_000_000);
+    }
+  }
+
+  private void finish(String id, InFlight f) {
+    inFlight.remove(id);
+    TaskStatus s = client.status(id).orElse(null);
+    if (s == null) {
+      f.sink.completed(TaskOutcome.failed("the task record of " + id + " is gone"));
+      return;
+    }
+    f.sink.completed(switch (s.state()) {
+      case "SUCCEEDED" -> TaskOutcome.succeeded(s.message(), s.outputs());
+      case "CANCELLED" -> TaskOutcome.cancelled(s.message());
+      case "SKIPPED" -> TaskOutcome.skipped(s.message());
+      default -> TaskOutcome.failed(s.message().isEmpty() ? "failed on worker " + s.worker() : s.message());
+    });
+  }
+
+  /** Stops following; attempts still in flight are cancelled on the fleet. */
+  @Override
+  public void close() {
+    closed = true;
+    for (String id : inFlight.keySet()) {
+      try {
+        client.cancel(id);
+      } catch (RuntimeException ignored) {
+        // best effort
+      }
+    }
+    LockSupport.unpark(watcher);
+    try {
+      watcher.join(2000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
