@@ -118,6 +118,7 @@ public final class QueueBench {
           tasks, secs, rate, (double) calls / tasks, redisCpuUs);
       System.out.printf(Locale.ROOT, "submit-to-start at low load (%d tasks one at a time): p50 %.3f ms, p99 %.3f ms%n",
           latencyTasks, lat[lat.length / 2] / 1000.0, lat[(int) Math.floor(lat.length * 0.99)] / 1000.0);
+      printTopCommands(client, tasks);
       System.out.println(Json.write(r));
     } finally {
       for (Process p : procs) p.destroy();
@@ -169,6 +170,31 @@ public final class QueueBench {
       if (line.startsWith("used_cpu_sys:") || line.startsWith("used_cpu_user:")) sum += Double.parseDouble(line.substring(line.indexOf(':') + 1).trim());
     }
     return sum;
+  }
+
+  /** Where Redis spent its time over the run (INFO commandstats, which counts commands inside scripts too). */
+  private static void printTopCommands(Client c, int tasks) {
+    record Stat(String name, long calls, long usec) {}
+    List<Stat> stats = new ArrayList<>();
+    for (String line : c.redis().info("commandstats").split("\\r?\\n")) {
+      if (!line.startsWith("cmdstat_")) continue;
+      String name = line.substring(8, line.indexOf(':'));
+      long calls = field(line, "calls="), usec = field(line, "usec=");
+      stats.add(new Stat(name, calls, usec));
+    }
+    stats.sort(java.util.Comparator.comparingLong(Stat::usec).reversed());
+    System.out.println("Redis time by command (whole bench, per throughput task):");
+    for (Stat st : stats.subList(0, Math.min(10, stats.size()))) {
+      System.out.printf(Locale.ROOT, "  %-14s %8.2f calls/task %8.2f us/task %7.2f us/call%n", st.name(), (double) st.calls() / tasks,
+          (double) st.usec() / tasks, st.calls() == 0 ? 0.0 : (double) st.usec() / st.calls());
+    }
+  }
+
+  private static long field(String line, String key) {
+    int i = line.indexOf(key);
+    if (i < 0) return 0;
+    int end = line.indexOf(',', i);
+    return Long.parseLong(line.substring(i + key.length(), end < 0 ? line.length() : end));
   }
 
   private static long commandCalls(Client c) {
