@@ -31,7 +31,9 @@ import java.util.Set;
  * </pre>
  */
 final class Config {
-  private static final Set<String> TOP = Set.of("agents", "agents_tls");
+  private static final Set<String> TOP = Set.of("agents", "agents_tls", "nodes", "bus");
+  private static final Set<String> NODES = Set.of("mode");
+  private static final Set<String> BUS = Set.of("redis_url");
   private static final Set<String> AGENT = Set.of("address", "token", "token_env", "ca", "cert", "key");
   private static final Set<String> TLS = Set.of("ca", "cert", "key");
 
@@ -78,6 +80,24 @@ final class Config {
             + Suggestions.didYouMean(k, allowed));
       }
     }
+  }
+
+  /** {@code [nodes] mode}: "single" or "distributed", or null when the file does not say. */
+  String mode() {
+    if (root == null || !root.path("nodes").isObject()) return null;
+    checkKeys(root.path("nodes"), NODES, "nodes");
+    String m = text(root.path("nodes"), "mode", "nodes");
+    if (m != null && !m.equals("single") && !m.equals("distributed")) {
+      throw new Main.UserException(file + ": mode in [nodes] must be \"single\" or \"distributed\", not \"" + m + "\"");
+    }
+    return m;
+  }
+
+  /** {@code [bus] redis_url}, or null. */
+  String redisUrl() {
+    if (root == null || !root.path("bus").isObject()) return null;
+    checkKeys(root.path("bus"), BUS, "bus");
+    return text(root.path("bus"), "redis_url", "bus");
   }
 
   /** The agents by name and the defaults for agents by address. */

@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     versionProvider = Main.VersionProvider.class,
     description = "Runs Lua workflows of shell commands and Lua functions: on this machine, on agents, or on a fleet.",
-    subcommands = {RunCommand.class, ValidateCommand.class, PlanCommand.class, RunsCommand.class, AgentCommand.class, AgentsCommand.class,
+    subcommands = {RunCommand.class, ValidateCommand.class, PlanCommand.class, RunsCommand.class, AgentCommand.class, AgentsCommand.class, DoctorCommand.class,
         WorkerCommand.class, TaskCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements java.util.concurrent.Callable<Integer> {

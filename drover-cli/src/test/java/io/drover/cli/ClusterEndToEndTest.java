@@ -77,6 +77,32 @@ class ClusterEndToEndTest {
   }
 
   @Test
+  void doctorChecksRedisAndWorkersAndFailsWhenRedisIsDown() throws Exception {
+    var single = run(dir, "doctor");
+    assertThat(single.exit()).isZero();
+    assertThat(single.out()).contains("single: tasks run on this machine").contains("no cluster checks are needed");
+
+    worker("w1");
+    var up = run(dir, "doctor", "--redis-url", redis.url());
+    assertThat(up.exit()).as(up.out() + up.err()).isZero();
+    assertThat(up.out()).containsPattern("ok +redis version +7\\.")
+        .containsPattern("warn +persistence +AOF is off")
+        .containsPattern("ok +workers +1 alive, 0 late, 0 dead")
+        .contains("doctor: all checks passed (with warnings)");
+
+    int free;
+    try (var s = new java.net.ServerSocket(0)) {
+      free = s.getLocalPort();
+    }
+    var down = run(dir, "doctor", "--redis-url", "redis://127.0.0.1:" + free, "--json");
+    assertThat(down.exit()).isEqualTo(1);
+    JsonNode j = JSON.readTree(down.out());
+    assertThat(j.get("ok").asBoolean()).isFalse();
+    assertThat(j.get("checks").get(1).get("level").asText()).isEqualTo("FAIL");
+    assertThat(j.get("checks").get(1).get("detail").asText()).startsWith("cannot reach Redis at redis://127.0.0.1:" + free);
+  }
+
+  @Test
   void droverRunWithARedisUrlRunsTheWorkflowOnTheWorkers() throws Exception {
     worker("w1");
     Files.writeString(dir.resolve("flow.lua"), """

@@ -1,0 +1,177 @@
+package io.drover.cli;
+
+import io.drover.cluster.queue.Client;
+import io.drover.cluster.queue.RedisUrls;
+import io.drover.core.Version;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code drover doctor}: what this setup needs, checked. In single mode nothing outside this machine is needed; in
+ * distributed mode: Redis reachable and recent enough, persistence that keeps tasks, authentication, live
+ * workers, clocks. Exit code 1 when a check fails (warnings do not fail).
+ */
+@Command(name = "doctor", description = {"Check the setup: in distributed mode Redis (reachable, >= 6.2, persistence, auth),",
+    "workers alive and clock skew. Exit code 1 when a check fails."})
+final class DoctorCommand implements Callable<Integer> {
+  @Option(names = "--redis-url", paramLabel = "URL", description = "The fleet's Redis. Default: $DROVER_REDIS_URL, else [bus] redis_url in drover.toml; none means single mode.")
+  String redisUrl;
+
+  @Option(names = "--config", paramLabel = "FILE", description = "drover.toml. Default: $DROVER_CONFIG or ./drover.toml.")
+  Path config;
+
+  @Option(names = "--json", description = "One JSON object with every check.")
+  boolean json;
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  private record Check(String name, String level, String detail) {}
+
+  private final List<Check> checks = new ArrayList<>();
+
+  private void add(String name, String level, String detail) {
+    checks.add(new Check(name, level, detail));
+  }
+
+  @Override
+  public Integer call() {
+    Config cfg = Config.find(config, null);
+    String url = redisUrl;
+    if (url == null && System.getenv("DROVER_REDIS_URL") != null && !System.getenv("DROVER_REDIS_URL").isBlank()) url = System.getenv("DROVER_REDIS_URL");
+    if (url == null) url = cfg.redisUrl();
+    String mode = cfg.mode() != null ? cfg.mode() : url != null ? "distributed" : "single";
+    if (mode.equals("distributed") && url == null) {
+      add("redis", "FAIL", "distributed mode needs a Redis URL: --redis-url, $DROVER_REDIS_URL or [bus] redis_url");
+    } else if (mode.equals("single")) {
+      add("mode", "ok", "single: tasks run on this machine (and on agents named in delegate_to); no cluster checks are needed");
+    } else {
+      distributed(url);
+    }
+    return report(mode, url);
+  }
+
+  private void distributed(String url) {
+    add("mode", "ok", "distributed: Redis at " + RedisUrls.masked(url));
+    Client client;
+    try {
+      client = Client.connect(url, Client.DEFAULT_RETENTION);
+    } catch (RuntimeException e) {
+      add("redis", "FAIL", e.getMessage());
+      return;
+    }
+    try (client) {
+      var r = client.redis();
+      Map<String, String> server = info(r.info("server"));
+      String version = server.getOrDefault("redis_version", "?");
+      add("redis", "ok", "reachable, version " + version);
+      add("redis version", atLeast(version, 6, 2) ? "ok" : "FAIL",
+          atLeast(version, 6, 2) ? version + " >= 6.2" : version + " is older than 6.2 (XAUTOCLAIM and GETEX are needed)");
+      try {
+        String aof = r.configGet("appendonly").getOrDefault("appendonly", "?");
+        add("persistence", aof.equals("yes") ? "ok" : "warn", aof.equals("yes") ? "AOF on"
+            : "AOF is off: a Redis restart loses queued and running tasks (appendonly yes, appendfsync everysec or always)");
+        String policy = r.configGet("maxmemory-policy").getOrDefault("maxmemory-policy", "?");
+        add("eviction", policy.equals("noeviction") ? "ok" : "warn", policy.equals("noeviction") ? "maxmemory-policy noeviction"
+            : "maxmemory-policy " + policy + " may evict task records and streams under memory pressure; use noeviction");
+      } catch (RuntimeException e) {
+        add("persistence", "warn", "cannot read the server's configuration (CONFIG GET refused): check AOF and maxmemory-policy by hand");
+      }
+      boolean auth = url.matches("^[a-z-]+://[^/@]*:[^@/]+@.*") || url.matches("^[a-z-]+://[^/@:]+@.*");
+      add("auth", auth ? "ok" : "warn", auth ? "the URL carries credentials"
+          : "the URL has no password: anyone who reaches this Redis can run commands on the workers; set requirepass or ACL users");
+      String agentToken = System.getenv("DROVER_AGENT_TOKEN");
+      add("token", agentToken != null && !agentToken.isBlank() ? "ok" : "warn", agentToken != null && !agentToken.isBlank()
+          ? "DROVER_AGENT_TOKEN is set" : "DROVER_AGENT_TOKEN is not set: agents must listen on loopback or get a token from drover.toml");
+      Instant redisNow = redisTime(r.time());
+      long skewMs = Math.abs(Duration.between(redisNow, Instant.now()).toMillis());
+      add("clock", skewMs <= 500 ? "ok" : skewMs <= 5000 ? "warn" : "FAIL", "this machine and Redis differ by " + skewMs + " ms");
+      workers(r, redisNow);
+    }
+  }
+
+  private void workers(io.lettuce.core.cluster.api.sync.RedisClusterCommands<String, String> r, Instant redisNow) {
+    int alive = 0, late = 0, dead = 0;
+    List<String> skewed = new ArrayList<>();
+    for (String id : r.smembers("drover:workers")) {
+      Map<String, String> h = r.hgetall("drover:worker:" + id);
+      if (h.isEmpty()) continue;
+      String state = WorkerCommand.liveness(h);
+      switch (state) {
+        case "dead" -> dead++;
+        case "late" -> late++;
+        default -> alive++;
+      }
+      try {
+        long ahead = Duration.between(redisNow, Instant.parse(h.get("last_heartbeat"))).toMillis();
+        if (ahead > 1000) skewed.add(id + " (" + ahead + " ms ahead)");
+      } catch (RuntimeException ignored) {
+        // no heartbeat time
+      }
+      String v = h.getOrDefault("version", "");
+      if (!v.isEmpty() && !majorMinor(v).equals(majorMinor(Version.current()))) {
+        add("worker " + id, "warn", "runs drover " + v + ", this is " + Version.current() + " (major.minor differ)");
+      }
+    }
+    add("workers", alive > 0 ? "ok" : "warn", alive + " alive, " + late + " late, " + dead + " dead"
+        + (alive == 0 ? ": queued tasks wait until a worker runs (drover worker --redis-url ...)" : ""));
+    add("worker clocks", skewed.isEmpty() ? "ok" : "warn", skewed.isEmpty() ? "no worker clock ahead of Redis by more than 1 s"
+        : "clocks ahead of Redis: " + String.join(", ", skewed));
+  }
+
+  private static String majorMinor(String v) {
+    String[] p = v.split("[.-]");
+    return p.length >= 2 ? p[0] + "." + p[1] : v;
+  }
+
+  private static Instant redisTime(List<String> time) {
+    return Instant.ofEpochSecond(Long.parseLong(time.get(0)), Long.parseLong(time.get(1)) * 1000);
+  }
+
+  static boolean atLeast(String version, int major, int minor) {
+    try {
+      String[] p = version.split("\\.");
+      int ma = Integer.parseInt(p[0]), mi = Integer.parseInt(p[1]);
+      return ma > major || (ma == major && mi >= minor);
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  private static Map<String, String> info(String text) {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (String line : text.split("\r?\n")) {
+      int c = line.indexOf(':');
+      if (c > 0 && !line.startsWith("#")) m.put(line.substring(0, c), line.substring(c + 1).strip());
+    }
+    return m;
+  }
+
+  private int report(String mode, String url) {
+    boolean failed = checks.stream().anyMatch(c -> c.level().equals("FAIL"));
+    var out = spec.commandLine().getOut();
+    if (json) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("mode", mode);
+      if (url != null) m.put("redis_url", RedisUrls.masked(url));
+      m.put("ok", !failed);
+      List<Map<String, String>> list = new ArrayList<>();
+      for (Check c : checks) list.add(Map.of("check", c.name(), "level", c.level(), "detail", c.detail()));
+      m.put("checks", list);
+      out.println(io.drover.core.record.RunJson.write(m, false));
+    } else {
+      for (Check c : checks) out.printf("%-5s %-14s %s%n", c.level(), c.name(), c.detail());
+      out.println(failed ? "doctor: a check failed" : "doctor: all checks passed" + (checks.stream().anyMatch(c -> c.level().equals("warn")) ? " (with warnings)" : ""));
+    }
+    out.flush();
+    return failed ? Main.TASK_FAILED : Main.OK;
+  }
+}
