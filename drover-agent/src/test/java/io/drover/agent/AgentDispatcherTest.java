@@ -94,7 +94,7 @@ class AgentDispatcherTest {
       }
     };
     var plan = Planner.plan(wf.workflow());
-    AgentDispatcher.check(plan, directory);
+    AgentDispatcher.check(plan, directory, null);
     return Scheduler.start(plan, dispatcher, RunOptions.builder().concurrency(4).listener(listener).build());
   }
 
@@ -143,7 +143,7 @@ class AgentDispatcherTest {
     assertThat(ws.resolve("out/app")).hasContent("from the master\nv7");
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(ws.resolve("out/app")))).isEqualTo("rwxr-x---");
     assertThat(ws.resolve("both.txt")).hasContent("seen: from the master\nv7\nfrom the master\nv7");
-    assertThat(r.task(id("builds.probe")).outputs()).containsEntry("size", 19).containsEntry("env_task", "builds.probe");
+    assertThat(r.task(id("builds.probe")).outputs()).containsEntry("size", 19L).containsEntry("env_task", "builds.probe");
     assertThat(r.task(id("builds.compile")).message()).isEqualTo("compiled");
     assertThat(logs).contains("builds.probe | [info] probing out/app", "builds.compile | compiled");
   }

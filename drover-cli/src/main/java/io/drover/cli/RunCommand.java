@@ -8,6 +8,7 @@ import io.drover.cluster.queue.Keys;
 import io.drover.cluster.queue.RedisUrls;
 import io.drover.cluster.run.ClusterDispatcher;
 import io.drover.core.engine.Dispatcher;
+import io.drover.core.model.Delegation;
 import io.drover.core.engine.LocalDispatcher;
 import io.drover.core.engine.RunHandle;
 import io.drover.core.engine.RunIds;
@@ -72,6 +73,9 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--config", paramLabel = "FILE", description = "drover.toml with agents by name. Default: $DROVER_CONFIG, ./drover.toml, or next to the workflow.")
   Path config;
 
+  @Option(names = "--agent", paramLabel = "NAME|HOST:PORT", description = "Run every task without delegate_to on this agent (repeatable: the least busy one).")
+  List<String> agentTargets = new ArrayList<>();
+
   @Option(names = "--redis-url", paramLabel = "URL", description = {"Run the tasks on the fleet: workers of this Redis (drover worker --queue Q).",
       "Tasks with delegate_to still go to their agents."})
   String redisUrl;
@@ -88,7 +92,14 @@ final class RunCommand implements Callable<Integer> {
     WorkflowArgs.Loaded loaded = workflow.load();
     Plan plan = loaded.plan();
     AgentDirectory agents = Config.find(config, workflow.file).agents();
-    AgentDispatcher.check(plan, agents);
+    Delegation byDefault = null;
+    if (!agentTargets.isEmpty()) {
+      List<String> addresses = new ArrayList<>();
+      List<String> names = new ArrayList<>();
+      for (String a : agentTargets) (a.contains(":") ? addresses : names).add(a);
+      byDefault = new Delegation(addresses, names, null);
+    }
+    AgentDispatcher.check(plan, agents, byDefault);
     Limits limits;
     try {
       limits = Limits.fromEnvironment();
@@ -130,7 +141,7 @@ final class RunCommand implements Callable<Integer> {
     } else {
       inner = new LocalDispatcher(runner, base, scratch);
     }
-    try (Client ignored = fleet; AgentDispatcher dispatcher = new AgentDispatcher(inner, agents, source, base, limits)) {
+    try (Client ignored = fleet; AgentDispatcher dispatcher = new AgentDispatcher(inner, agents, source, base, limits, byDefault)) {
       RunHandle handle = Scheduler.start(plan, dispatcher, options);
       signals.attach(new Signals.Target() {
         @Override

@@ -89,7 +89,7 @@ class ClusterDispatcherTest {
         } } }""".formatted(counter, counter)).await(Duration.ofSeconds(60));
     assertThat(r).isNotNull();
     assertThat(r.task(id("g.c")).message()).isEqualTo("got 42");
-    assertThat(r.task(id("g.b")).outputs()).containsEntry("x", 42);
+    assertThat(r.task(id("g.b")).outputs()).containsEntry("x", 42L);
     assertThat(r.task(id("g.flaky")).state()).isEqualTo(TaskState.SUCCEEDED);
     assertThat(r.task(id("g.flaky")).attempts()).isEqualTo(2);
     assertThat(r.task(id("g.never")).state()).isEqualTo(TaskState.SKIPPED);

@@ -37,6 +37,7 @@ public final class AgentDispatcher implements Dispatcher {
   private final WorkflowSource source;
   private final Path baseDir;
   private final Limits limits;
+  private final Delegation byDefault;
   private final Map<AgentTarget, AgentClient> clients = new ConcurrentHashMap<>();
   private final Map<AgentTarget, AtomicInteger> inFlight = new ConcurrentHashMap<>();
   private final Map<Path, Workspace> workspaces = new ConcurrentHashMap<>();
@@ -51,6 +52,16 @@ public final class AgentDispatcher implements Dispatcher {
    * @param baseDir what relative task workdirs resolve against, as for the local dispatcher
    */
   public AgentDispatcher(Dispatcher local, AgentDirectory directory, WorkflowSource source, Path baseDir, Limits limits) {
+    this(local, directory, source, baseDir, limits, null);
+  }
+
+  /**
+   * @param byDefault where tasks without {@code delegate_to} go ({@code drover run --agent}), or {@code null} to
+   *     run them with {@code local}; {@code delegate_to = false} always stays local
+   */
+  public AgentDispatcher(Dispatcher local, AgentDirectory directory, WorkflowSource source, Path baseDir, Limits limits,
+      Delegation byDefault) {
+    this.byDefault = byDefault;
     this.local = local;
     this.directory = directory;
     this.source = source;
@@ -59,32 +70,35 @@ public final class AgentDispatcher implements Dispatcher {
   }
 
   /** Checks before a run starts that every delegated task names agents this master knows. */
-  public static void check(Plan plan, AgentDirectory directory) {
+  public static void check(Plan plan, AgentDirectory directory, Delegation byDefault) {
     for (int i = 0; i < plan.size(); i++) {
       TaskSpec t = plan.task(i);
-      if (!delegated(t)) continue;
+      Delegation d = where(t, byDefault);
+      if (d == null) continue;
       try {
-        directory.resolve(t.delegateTo());
+        directory.resolve(d);
       } catch (IllegalArgumentException e) {
         throw new WorkflowException(t.location(), "task '" + t.id() + "': " + e.getMessage());
       }
     }
   }
 
-  static boolean delegated(TaskSpec t) {
-    Delegation d = t.delegateTo();
-    return d != null && !d.isLocal();
+  /** Where a task goes: its own {@code delegate_to}, else the default; null for here. */
+  private static Delegation where(TaskSpec t, Delegation byDefault) {
+    Delegation d = t.delegateTo() != null ? t.delegateTo() : byDefault;
+    return d == null || d.isLocal() ? null : d;
   }
 
   @Override
   public AttemptHandle dispatch(TaskRequest request, TaskSink sink) {
-    if (!delegated(request.task())) return local.dispatch(request, sink);
+    Delegation to = where(request.task(), byDefault);
+    if (to == null) return local.dispatch(request, sink);
     Cancellation cancel = new Cancellation();
     running.add(cancel);
     executor.execute(() -> {
       TaskOutcome outcome;
       try {
-        outcome = runRemote(request, sink, cancel);
+        outcome = runRemote(request, to, sink, cancel);
       } catch (Throwable t) {
         outcome = TaskOutcome.failed("internal error: " + t);
       } finally {
@@ -95,8 +109,8 @@ public final class AgentDispatcher implements Dispatcher {
     return reason -> cancel.cancel(Cancellation.Cause.CANCELLED, reason);
   }
 
-  private TaskOutcome runRemote(TaskRequest request, TaskSink sink, Cancellation cancel) throws IOException {
-    List<AgentTarget> targets = directory.resolve(request.task().delegateTo());
+  private TaskOutcome runRemote(TaskRequest request, Delegation to, TaskSink sink, Cancellation cancel) throws IOException {
+    List<AgentTarget> targets = directory.resolve(to);
     AgentTarget target = pick(targets, request.attempt());
     Path root = TaskRunner.workdirOf(request.task(), baseDir);
     Files.createDirectories(root);

@@ -40,6 +40,8 @@ public final class ClusterDispatcher implements Dispatcher {
   private static final class InFlight {
     final TaskSink sink;
     String after = "0";
+    /** Why this run cancelled it (the run's words, e.g. --fail-fast), or null. */
+    volatile String cancelReason;
 
     InFlight(TaskSink sink) {
       this.sink = sink;
@@ -63,9 +65,11 @@ public final class ClusterDispatcher implements Dispatcher {
       sink.completed(TaskOutcome.failed("could not put the task on queue '" + queue + "': " + e.getMessage()));
       return reason -> {};
     }
-    inFlight.put(id, new InFlight(sink));
+    InFlight f = new InFlight(sink);
+    inFlight.put(id, f);
     LockSupport.unpark(watcher);
     return reason -> {
+      f.cancelReason = reason;
       try {
         client.cancel(id);
       } catch (RuntimeException e) {
@@ -114,7 +118,7 @@ public final class ClusterDispatcher implements Dispatcher {
     }
     f.sink.completed(switch (s.state()) {
       case "SUCCEEDED" -> TaskOutcome.succeeded(s.message(), s.outputs());
-      case "CANCELLED" -> TaskOutcome.cancelled(s.message());
+      case "CANCELLED" -> TaskOutcome.cancelled(f.cancelReason != null ? f.cancelReason : s.message());
       case "SKIPPED" -> TaskOutcome.skipped(s.message());
       default -> TaskOutcome.failed(s.message().isEmpty() ? "failed on worker " + s.worker() : s.message());
     });

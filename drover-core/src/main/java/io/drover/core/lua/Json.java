@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 /** The one JSON mapper for values that cross from Lua: outputs, params, the {@code json} module. */
 public final class Json {
-  private static final ObjectMapper MAPPER = new ObjectMapper();
+  /** Whole numbers read as Long, as LuaConvert makes them: outputs look the same whichever process made them. */
+  private static final ObjectMapper MAPPER = new ObjectMapper()
+      .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_LONG_FOR_INTS);
 
   private Json() {}
 

@@ -32,6 +32,30 @@ public abstract class DispatcherContract {
   /** A dispatcher that runs the workflow's tasks with relative workdirs resolved against {@code baseDir}. */
   protected abstract Dispatcher newDispatcher(WorkflowLoader.Loaded workflow, Path baseDir) throws Exception;
 
+  /**
+   * Whether what a task writes in its working directory is in {@code baseDir} when it ends (locally and on
+   * agents, which send changes back; not on workers, whose directories are their own).
+   */
+  protected boolean filesComeBack() {
+    return true;
+  }
+
+  /**
+   * Whether tasks running at the same time see each other's files while they run, and the run's own paths
+   * (only in process: agents give each task a private copy).
+   */
+  protected boolean sharesDirectoryWhileRunning() {
+    return true;
+  }
+
+  private void needsFilesBack() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(filesComeBack(), "this dispatcher does not bring files back");
+  }
+
+  private void needsSharedDirectory() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(sharesDirectoryWhileRunning(), "tasks of this dispatcher run in private directories");
+  }
+
   @AfterEach
   void closeDispatcher() {
     if (dispatcher != null) dispatcher.close();
@@ -70,6 +94,7 @@ public abstract class DispatcherContract {
 
   @Test
   void runsIndependentTasksAtTheSameTime() throws Exception {
+    needsSharedDirectory();
     // Each task waits for the other's file: both succeed only if they run at once.
     String wait = "touch %s; i=0; while [ ! -f %s ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; [ -f %s ]";
     RunResult r = run("TaskDefinitions = { g = { tasks = {"
@@ -80,6 +105,7 @@ public abstract class DispatcherContract {
 
   @Test
   void neverRunsMoreTasksThanTheConcurrencyAllows() throws Exception {
+    needsSharedDirectory();
     // mkdir is atomic: a second task inside the section at the same time fails.
     String critical = "mkdir lock || exit 1; sleep 0.05; rmdir lock";
     StringBuilder lua = new StringBuilder("TaskDefinitions = { g = { tasks = {");
@@ -90,6 +116,7 @@ public abstract class DispatcherContract {
 
   @Test
   void runsDependenciesBeforeDependents() throws Exception {
+    needsFilesBack();
     RunResult r = run("""
         TaskDefinitions = { g = { tasks = {
           { name = 'c', depends_on = { 'a', 'b' }, command = 'cat a b > c' },
@@ -102,6 +129,7 @@ public abstract class DispatcherContract {
 
   @Test
   void retriesExactlyAsManyTimesAsConfiguredThenFails() throws Exception {
+    needsFilesBack();
     RunResult r = run("""
         TaskDefinitions = { g = { tasks = {
           { name = 'flaky', retries = 3, backoff = '10ms', command = 'echo try >> attempts.txt; exit 3' },
@@ -134,6 +162,7 @@ public abstract class DispatcherContract {
 
   @Test
   void timeoutKillsTheWholeProcessTree() throws Exception {
+    needsFilesBack();
     RunResult r = run("""
         TaskDefinitions = { g = { tasks = {
           { name = 'slow', timeout = '500ms', command = 'sleep 300 & echo $! > child.pid; sleep 300' },
@@ -147,6 +176,7 @@ public abstract class DispatcherContract {
 
   @Test
   void timeoutAlsoKillsGrandchildrenThatStartedTheirOwnSession() throws Exception {
+    needsFilesBack();
     RunResult r = run("""
         TaskDefinitions = { g = { tasks = {
           { name = 'slow', timeout = '500ms', command = 'setsid sleep 300 & echo $! > child.pid; sleep 300' },
@@ -158,6 +188,7 @@ public abstract class DispatcherContract {
 
   @Test
   void backgroundChildrenLeftByAFinishedTaskAreStoppedAndDoNotHoldItOpen() throws Exception {
+    needsFilesBack();
     long start = System.nanoTime();
     RunResult r = run("""
         TaskDefinitions = { g = { tasks = {
@@ -183,6 +214,7 @@ public abstract class DispatcherContract {
 
   @Test
   void cancelKillsRunningTreesAndQueuedTasksNeverStart() throws Exception {
+    needsSharedDirectory();
     RunHandle h = start("""
         TaskDefinitions = { g = { tasks = {
           { name = 'long', command = 'sleep 300 & echo $! > child.pid; wait' },
@@ -202,6 +234,7 @@ public abstract class DispatcherContract {
 
   @Test
   void aFailedTaskSkipsItsDependentsWhileIndependentBranchesFinish() throws Exception {
+    needsFilesBack();
     RunResult r = run("""
         TaskDefinitions = { g = { tasks = {
           { name = 'bad', command = 'exit 1' },
@@ -233,6 +266,7 @@ public abstract class DispatcherContract {
 
   @Test
   void outputsFlowBetweenShellAndLuaTasksInBothDirections() throws Exception {
+    needsFilesBack();
     RunResult r = run("""
         TaskDefinitions = {
           a = { tasks = {
@@ -258,6 +292,7 @@ public abstract class DispatcherContract {
 
   @Test
   void parametersAndOutputsReachCommandsAsDataNeverAsCode() throws Exception {
+    needsFilesBack();
     String payload1 = "$(touch pwned1); rm -rf nothing";
     String payload2 = "'; touch pwned2; echo '";
     String payload3 = "`touch pwned3`\"; touch pwned4; \"";
@@ -286,6 +321,7 @@ public abstract class DispatcherContract {
 
   @Test
   void runIfFalseSkipsTheTaskAndItsDependents() throws Exception {
+    needsFilesBack();
     RunResult r = run("""
         TaskDefinitions = { g = { tasks = {
           { name = 'lua_no', run_if = function(params) return params.go == 'yes' end, command = 'touch lua_no.ran' },
@@ -319,6 +355,7 @@ public abstract class DispatcherContract {
 
   @Test
   void aLuaTaskGetsItsWorkingDirectoryWhenItFirstNeedsIt() throws Exception {
+    needsSharedDirectory();
     RunResult r = run("""
         TaskDefinitions = { g = { tasks = {
           { name = 'writes', workdir = 'w/one', command = function() fs.write('f.txt', 'x'); return true end },
