@@ -197,6 +197,24 @@ class AgentDispatcherTest {
   }
 
   @Test
+  void aKeptDirectoryIsResetToTheNewListingEvenWhenNothingHasToTravel() throws Exception {
+    String a = agent("alpha");
+    RunResult r1 = run("""
+        TaskDefinitions = { g = { delegate_to = "%s", tasks = { { name = "make", command = "echo x > a.txt; mkdir -p d; echo y > d/b.txt" } } } }"""
+        .formatted(a));
+    assertThat(r1.status()).isEqualTo(RunStatus.SUCCEEDED);
+    Path ws = ws();
+    Files.delete(ws.resolve("a.txt"));
+    Files.delete(ws.resolve("d/b.txt"));
+    Files.delete(ws.resolve("d"));
+    RunResult r2 = run("""
+        TaskDefinitions = { g = { delegate_to = "%s", tasks = { { name = "check", command = "test ! -e a.txt && test ! -e d && echo clean" } } } }"""
+        .formatted(a));
+    assertThat(r2.task(id("g.check")).message()).isEqualTo("clean");
+    assertThat(dispatcher.sentBytes()).isZero(); // nothing had content to send, in either run
+  }
+
+  @Test
   void aTaskThatCreatesAnEscapingLinkOrAFifoHasItsChangesRejectedAndTheWorkspaceUntouched() throws Exception {
     String a = agent("alpha");
     Path ws = ws();

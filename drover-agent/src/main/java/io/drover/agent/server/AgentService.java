@@ -179,7 +179,10 @@ final class AgentService extends AgentGrpc.AgentImplBase {
       for (String hex : Transfer.missing(reset.written(), h -> !have.containsKey(h) || missing.containsKey(h)).keySet()) {
         Files.copy(have.get(hex), staging.resolve(hex)); // content the directory has, needed at another path
       }
-      if (!reset.isEmpty()) new Applier(ws, staging).apply(reset);
+      if (!reset.isEmpty()) {
+        Files.createDirectories(staging); // also where replaced paths wait until the end
+        new Applier(ws, staging).apply(reset);
+      }
       if (Files.exists(staging)) Trees.delete(staging);
       List<FileEntry> base = scanner.stamped(ws, manifest, Changes.byPath(current));
       Path scratch = dir.resolve("scratch");
