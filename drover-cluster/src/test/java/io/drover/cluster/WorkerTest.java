@@ -77,7 +77,7 @@ class WorkerTest {
     TaskStatus l = finished(lua);
     assertThat(l.state()).isEqualTo("SUCCEEDED");
     assertThat(l.message()).isEqualTo("hi lua");
-    assertThat(l.outputs()).isEqualTo(Map.of("n", 1));
+    assertThat(l.outputs()).isEqualTo(Map.of("n", 1L));
   }
 
   @Test
@@ -130,7 +130,7 @@ class WorkerTest {
     String a = client.submit(TaskSubmission.kind("greet", Map.of("who", "java")));
     String b = client.submit(TaskSubmission.kind("unknown-kind", Map.of()));
     assertThat(finished(a).message()).isEqualTo("hello java");
-    assertThat(client.status(a).orElseThrow().outputs()).isEqualTo(Map.of("len", 5));
+    assertThat(client.status(a).orElseThrow().outputs()).isEqualTo(Map.of("len", 5L));
     assertThat(finished(b).message()).isEqualTo("unknown task kind 'unknown-kind' (known: greet)");
     assertThat(done).contains(a + ":SUCCEEDED:true", b + ":FAILED:true");
   }
