@@ -127,6 +127,39 @@ class AgentEndToEndTest {
   }
 
   @Test
+  void mutualTlsWithCertificatesNamedInDroverToml() throws Exception {
+    var certs = new io.drover.agent.TestCerts(Files.createDirectories(dir.resolve("certs")), "e2e-ca");
+    Path[] server = certs.issue("agent");
+    Path[] master = certs.issue("master");
+    String secure = agent("secure", "--tls-cert", server[0].toString(), "--tls-key", server[1].toString(),
+        "--tls-client-ca", certs.caCert.toString());
+    assertThat(Files.readString(dir.resolve("secure.log"))).contains("TLS on (mutual), auth on (token)");
+    write("drover.toml", """
+        [agents.secure]
+        address = "%s"
+        token = "%s"
+        ca = "certs/e2e-ca.pem"
+        cert = "certs/master.pem"
+        key = "certs/master.key"
+
+        [agents.no-cert]
+        address = "%s"
+        token = "%s"
+        ca = "certs/e2e-ca.pem"
+        """.formatted(secure, TOKEN, secure, TOKEN));
+    write("flow.lua", """
+        TaskDefinitions = { g = { tasks = {
+          { name = "a", delegate_to = "secure", command = "echo over mutual tls" },
+          { name = "b", delegate_to = "no-cert", command = "echo never" },
+        } } }""");
+    var r = run(dir, "run", "flow.lua");
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.out()).contains("over mutual tls").containsPattern("g\\.b +failed +1 .*agent no-cert \\(" + Pattern.quote(secure) + "\\)");
+    var list = run(dir, "agents");
+    assertThat(list.out()).containsPattern("secure +" + Pattern.quote(secure) + " +yes").containsPattern("no-cert +" + Pattern.quote(secure) + " +no");
+  }
+
+  @Test
   void badAgentSetupsGetOneClearLine() throws Exception {
     write("flow.lua", "TaskDefinitions = { g = { tasks = {\n  { name = 'a', delegate_to = 'gamma', command = 'true' } } } }");
     var unknown = run(dir, "run", "flow.lua");
