@@ -5,6 +5,7 @@ import io.drover.agent.sync.BlobSender;
 import io.drover.agent.sync.Applier;
 import io.drover.agent.sync.Changes;
 import io.drover.agent.sync.FileEntry;
+import io.drover.agent.sync.FreshTree;
 import io.drover.agent.sync.Trees;
 import io.drover.agent.sync.PathRules;
 import io.drover.agent.sync.Scanner;
@@ -164,9 +165,14 @@ final class AgentService extends AgentGrpc.AgentImplBase {
       Map<String, Long> missing = Transfer.missing(manifest, have::containsKey);
       Path staging = dir.resolve("staging");
       if (Files.exists(staging)) Trees.delete(staging);
+      Path ws = dir.resolve("ws");
+      // a fresh directory is written in place as contents arrive; a kept one is reset from a staging area
+      FreshTree fresh = kept == null ? new FreshTree(ws, manifest) : null;
+      if (fresh != null) fresh.prepare();
       if (Transfer.hasFiles(manifest)) {
         Transfer.sendHashes(missing.keySet(), h -> pipe.send(Down.newBuilder().setNeed(h).build()));
-        try (BlobReceiver receiver = new BlobReceiver(staging, missing)) {
+        try (BlobReceiver receiver = fresh != null ? new BlobReceiver(ws, fresh::destination, missing)
+            : new BlobReceiver(staging, missing)) {
           long bytes = receiver.receiveAll(() -> expect(pipe, Up::hasBlobs).getBlobs());
           events.accept("task " + task + ": " + (kept != null ? "kept directory, " : "") + "received " + missing.size()
               + " contents, " + bytes + " bytes");
@@ -174,16 +180,19 @@ final class AgentService extends AgentGrpc.AgentImplBase {
       }
 
       // 3. the directory brought to the listing: only what differs is written or removed
-      Path ws = dir.resolve("ws");
-      Changes reset = Changes.between(current, manifest);
-      for (String hex : Transfer.missing(reset.written(), h -> !have.containsKey(h) || missing.containsKey(h)).keySet()) {
-        Files.copy(have.get(hex), staging.resolve(hex)); // content the directory has, needed at another path
+      if (fresh != null) {
+        fresh.finish();
+      } else {
+        Changes reset = Changes.between(current, manifest);
+        if (!reset.isEmpty()) {
+          Files.createDirectories(staging); // also where replaced paths wait until the end
+          for (String hex : Transfer.missing(reset.written(), h -> !have.containsKey(h) || missing.containsKey(h)).keySet()) {
+            Files.copy(have.get(hex), staging.resolve(hex)); // content the directory has, needed at another path
+          }
+          new Applier(ws, staging).apply(reset);
+        }
+        if (Files.exists(staging)) Trees.delete(staging);
       }
-      if (!reset.isEmpty()) {
-        Files.createDirectories(staging); // also where replaced paths wait until the end
-        new Applier(ws, staging).apply(reset);
-      }
-      if (Files.exists(staging)) Trees.delete(staging);
       List<FileEntry> base = scanner.stamped(ws, manifest, Changes.byPath(current));
       Path scratch = dir.resolve("scratch");
       if (!Files.isDirectory(scratch)) {

@@ -122,7 +122,7 @@ public final class Applier {
             } else {
               Files.move(src, p, StandardCopyOption.ATOMIC_MOVE);
             }
-            setMode(p, e.mode());
+            FreshTree.setMode(p, e.mode());
           }
           case SYMLINK -> Files.createSymbolicLink(p, Path.of(e.linkTarget()));
           default -> throw new TransferRejected("'" + e.path() + "' cannot be written: " + e.kind());
@@ -145,12 +145,6 @@ public final class Applier {
       rollback();
       throw e;
     }
-  }
-
-  /** chmod only when needed: on some file systems a metadata write costs far more than a stat. */
-  private static void setMode(Path p, int mode) throws IOException {
-    Set<PosixFilePermission> want = Trees.permissions(mode);
-    if (!Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS).equals(want)) Files.setPosixFilePermissions(p, want);
   }
 
   private void moveAside(Path p) throws IOException {

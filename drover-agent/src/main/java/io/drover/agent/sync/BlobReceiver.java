@@ -20,6 +20,7 @@ import java.util.Map;
  */
 public final class BlobReceiver implements AutoCloseable {
   private final Path dir;
+  private final java.util.function.Function<String, Path> destination;
   private final Map<String, Long> expected; // hex -> size, in the order asked
   private final java.util.Iterator<Map.Entry<String, Long>> order;
   private Map.Entry<String, Long> current;
@@ -32,7 +33,16 @@ public final class BlobReceiver implements AutoCloseable {
 
   /** @param wanted hex hash -> size, in the order the other side will send them */
   public BlobReceiver(Path dir, Map<String, Long> wanted) throws IOException {
+    this(dir, dir::resolve, wanted);
+  }
+
+  /**
+   * @param dir made when the first content comes
+   * @param destination where each content (by hex hash) is written; a new file, never an existing one
+   */
+  public BlobReceiver(Path dir, java.util.function.Function<String, Path> destination, Map<String, Long> wanted) {
     this.dir = dir;
+    this.destination = destination;
     this.expected = new LinkedHashMap<>(wanted);
     this.order = expected.entrySet().iterator();
   }
@@ -69,7 +79,7 @@ public final class BlobReceiver implements AutoCloseable {
         throw new TransferRejected("received content out of order or not asked for");
       }
       if (completed == 0) Files.createDirectories(dir); // only when something comes: directories cost here
-      tmp = dir.resolve(current.getKey());
+      tmp = destination.apply(current.getKey());
       out = Files.newOutputStream(tmp, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE);
       md = Scanner.sha256();
       written = 0;
