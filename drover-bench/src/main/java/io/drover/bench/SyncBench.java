@@ -129,7 +129,9 @@ public final class SyncBench {
 
   private static void agent(int port, Path workdir) throws Exception {
     AgentServer s = AgentServer.start(AgentOptions.builder().port(port).workdir(workdir).maxTasks(2).build(), TaskKinds.none(), l -> {});
-    Files.writeString(workdir.resolve("port"), Integer.toString(s.port()));
+    Path tmp = workdir.resolve("port.tmp");
+    Files.writeString(tmp, Integer.toString(s.port()));
+    Files.move(tmp, workdir.resolve("port"), java.nio.file.StandardCopyOption.ATOMIC_MOVE); // never read half-written
     s.awaitTermination();
   }
 

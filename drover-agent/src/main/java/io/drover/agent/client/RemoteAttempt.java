@@ -107,7 +107,12 @@ final class RemoteAttempt {
         }
       });
       if (cancel.isCancelled()) call.get().cancel(cancel.reason(), null);
-      // listed while the call is being set up
+      // 1. the task first, so the agent lists a directory it kept for this workspace while this side lists the
+      // workspace; then the listing; then the contents the agent lacks
+      Start.Builder start = Start.newBuilder().setClientVersion(Version.current()).setRequestJson(RequestCodec.write(request))
+          .setWorkspaceKey(workspace.key);
+      if (source != null) start.setSourceName(source.name()).setSourceText(source.text());
+      pipe.send(Up.newBuilder().setStart(start).build());
       List<FileEntry> manifest;
       workspace.lock.readLock().lock();
       try {
@@ -115,12 +120,6 @@ final class RemoteAttempt {
       } finally {
         workspace.lock.readLock().unlock();
       }
-
-      // 1. the task and the workspace listing; then the contents the agent lacks
-      Start.Builder start = Start.newBuilder().setClientVersion(Version.current()).setRequestJson(RequestCodec.write(request))
-          .setWorkspaceKey(workspace.key);
-      if (source != null) start.setSourceName(source.name()).setSourceText(source.text());
-      pipe.send(Up.newBuilder().setStart(start).build());
       Transfer.sendEntries(manifest, List.of(), e -> pipe.send(Up.newBuilder().setManifest(e).build()));
       Map<String, Path> local = new HashMap<>();
       Map<String, Long> sizes = new HashMap<>();

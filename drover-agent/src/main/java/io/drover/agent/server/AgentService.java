@@ -134,26 +134,42 @@ final class AgentService extends AgentGrpc.AgentImplBase {
       }
       task = request.task().id() + " (attempt " + request.attempt() + ")";
 
-      // 1. the workspace listing, checked before anything is written
+      // 1. a kept directory of this workspace, listed (in the background) while the master's listing comes
+      String key = start.getWorkspaceKey();
+      WorkspacePool.Kept kept = pool.take(key);
+      Scanner scanner = new Scanner();
+      java.util.concurrent.CompletableFuture<List<FileEntry>> keptListing = null;
+      if (kept != null) {
+        dir = kept.dir();
+        kept.entries().forEach(scanner::remember);
+        Path keptWs = dir.resolve("ws");
+        keptListing = new java.util.concurrent.CompletableFuture<>();
+        var f = keptListing;
+        Scanner keptScanner = scanner;
+        Thread.ofVirtual().start(() -> {
+          try {
+            f.complete(keptScanner.scan(keptWs)); // stat only, unless something changed since
+          } catch (Throwable t) {
+            f.completeExceptionally(t);
+          }
+        });
+      }
+
+      // 2. the workspace listing, checked before anything is written
       Changes listing = Transfer.receiveEntries(() -> expect(pipe, Up::hasManifest).getManifest(), options.limits().maxFiles());
       List<FileEntry> manifest = listing.written();
       if (!listing.deleted().isEmpty()) throw new TransferRejected("an upload cannot delete paths");
       PathRules.checkAll(manifest, List.of(), options.limits());
 
-      // 2. a private directory: one kept from this workspace's last task (its contents need not travel again),
-      // else a fresh one; ask for the rest, receive it into the directory's staging area
-      String key = start.getWorkspaceKey();
-      WorkspacePool.Kept kept = pool.take(key);
-      Scanner scanner = new Scanner();
+      // 3. the kept directory (its contents need not travel again), else a fresh one; ask for the rest
       List<FileEntry> current = List.of();
       if (kept != null) {
-        dir = kept.dir();
-        kept.entries().forEach(scanner::remember);
         try {
-          current = scanner.scan(dir.resolve("ws")); // stat only, unless something changed since
-        } catch (IOException e) {
+          current = keptListing.join();
+        } catch (java.util.concurrent.CompletionException e) {
           Trees.delete(dir);
           kept = null;
+          scanner = new Scanner();
         }
       }
       if (kept == null) {
@@ -179,7 +195,7 @@ final class AgentService extends AgentGrpc.AgentImplBase {
         }
       }
 
-      // 3. the directory brought to the listing: only what differs is written or removed
+      // 4. the directory brought to the listing: only what differs is written or removed
       if (fresh != null) {
         fresh.finish();
       } else {
@@ -203,7 +219,7 @@ final class AgentService extends AgentGrpc.AgentImplBase {
         }
       }
 
-      // 4. run it, a slot permitting
+      // 5. run it, a slot permitting
       slots.acquire();
       slot = true;
       running.incrementAndGet();
@@ -220,7 +236,7 @@ final class AgentService extends AgentGrpc.AgentImplBase {
       events.accept("task " + task + ": " + outcome.status());
       if (callCancelled.get()) return; // nobody to tell; a timeout, though, is reported like any failure
 
-      // 5. the result and the changes; then what the master asks for
+      // 6. the result and the changes; then what the master asks for
       List<FileEntry> after = scanner.scan(ws);
       Changes changes = Changes.between(base, after);
       pipe.send(Down.newBuilder().setResult(Result.newBuilder().setStatus(outcome.status().name())
