@@ -57,8 +57,12 @@ public final class Client implements AutoCloseable {
    * Puts many tasks on their queues, pipelined (a few round trips per thousand tasks). Returns their ids in
    * order.
    */
-  public List<String> submitAll(List<TaskSubmission> tasks) {
+  public synchronized List<String> submitAll(List<TaskSubmission> tasks) {
     List<String> ids = new ArrayList<>(tasks.size());
+    // Pipelining turns auto-flush off for the whole connection: on the shared one, a command another thread
+    // sent meanwhile could sit unflushed until its timeout. Batches get a connection of their own.
+    if (pipeline == null) pipeline = link.another();
+    RedisLink link = pipeline;
     var async = link.async();
     for (int from = 0; from < tasks.size(); from += PIPELINE) {
       List<TaskSubmission> batch = tasks.subList(from, Math.min(tasks.size(), from + PIPELINE));
@@ -210,6 +214,7 @@ public final class Client implements AutoCloseable {
   }
 
   private RedisLink blocking;
+  private RedisLink pipeline;
 
   private synchronized RedisClusterCommands<String, String> blockingEvents() {
     if (blocking == null) blocking = link.another();
@@ -243,6 +248,7 @@ public final class Client implements AutoCloseable {
   public void close() {
     synchronized (this) {
       if (blocking != null) blocking.close();
+      if (pipeline != null) pipeline.close();
     }
     link.close();
   }

@@ -18,7 +18,8 @@ import java.util.List;
  * user and password), {@code redis-sentinel://} (through Sentinel), and Redis Cluster as
  * {@code redis-cluster://[user:password@]host:port[,host:port...]} ({@code rediss-cluster://} for TLS). Everything
  * Drover sends works on all of them: keys touched together share a hash tag, so a script never spans slots.
- * Not thread-safe for pipelining ({@link #pipelined}); the commands themselves are.
+ * The commands are thread-safe; {@link #pipelined} is not: it turns auto-flush off for the whole connection, so
+ * pipeline on a connection of its own ({@link #another()}).
  */
 public final class RedisLink implements AutoCloseable {
   private final AbstractRedisClient client;
