@@ -114,7 +114,7 @@ public final class AgentDispatcher implements Dispatcher {
     AgentTarget target = pick(targets, request.attempt());
     Path root = TaskRunner.workdirOf(request.task(), baseDir);
     Files.createDirectories(root);
-    Workspace ws = workspaces.computeIfAbsent(root.toRealPath(), Workspace::new);
+    Workspace ws = workspaces.computeIfAbsent(root.toRealPath(), r -> new Workspace(r, baseDir));
     AtomicInteger load = inFlight.computeIfAbsent(target, t -> new AtomicInteger());
     load.incrementAndGet();
     try {
@@ -166,6 +166,7 @@ public final class AgentDispatcher implements Dispatcher {
       Thread.currentThread().interrupt();
     }
     clients.values().forEach(AgentClient::close);
+    workspaces.values().forEach(w -> w.scanner.save(w.index)); // the next run hashes only what changed
     local.close();
   }
 }

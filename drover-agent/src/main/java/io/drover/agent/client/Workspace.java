@@ -16,7 +16,10 @@ final class Workspace {
   /** Names this workspace to agents (host and path, hashed), so they can keep its directory between tasks. */
   final String key;
 
-  Workspace(Path root) {
+  /** Where the hashes of this workspace's files are kept between runs (under the run's base directory). */
+  final Path index;
+
+  Workspace(Path root, Path baseDir) {
     this.root = root;
     String host;
     try {
@@ -26,5 +29,7 @@ final class Workspace {
     }
     this.key = java.util.HexFormat.of().formatHex(Scanner.sha256().digest(
         (host + "\0" + root).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    this.index = baseDir.resolve(Scanner.OWN_DIR).resolve("sync-index").resolve(key.substring(0, 32));
+    scanner.load(index);
   }
 }

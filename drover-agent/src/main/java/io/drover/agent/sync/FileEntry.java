@@ -20,7 +20,7 @@ public record FileEntry(String path, EntryKind kind, int mode, long size, byte[]
    * What changes when a file is written or replaced, as read by {@code stat}: size, modification time (ns) and
    * the file's identity (device and inode). A mode change is seen through the entry's mode itself.
    */
-  public record Stamp(long size, long mtimeNanos, Object fileKey) {}
+  public record Stamp(long size, long mtimeNanos, String fileKey) {}
 
   public FileEntry {
     Objects.requireNonNull(path, "path");

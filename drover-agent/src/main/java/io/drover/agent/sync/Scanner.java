@@ -34,6 +34,50 @@ public final class Scanner {
   private static final ExecutorService POOL = pool();
   private final Map<String, FileEntry> known = new ConcurrentHashMap<>();
 
+  /**
+   * Writes what this scanner remembers (path, stamp, hash of each file) to {@code file}, so a later process listing
+   * the same tree hashes only what changed since. Best effort: an index that cannot be written is just not there.
+   */
+  public void save(Path file) {
+    try {
+      Files.createDirectories(file.getParent());
+      Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+      try (var out = new java.io.DataOutputStream(new java.io.BufferedOutputStream(Files.newOutputStream(tmp)))) {
+        out.writeInt(INDEX_VERSION);
+        out.writeInt(known.size());
+        for (FileEntry e : known.values()) {
+          out.writeUTF(e.path());
+          out.writeLong(e.stamp().size());
+          out.writeLong(e.stamp().mtimeNanos());
+          out.writeUTF(e.stamp().fileKey());
+          out.write(e.hash());
+        }
+      }
+      Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException | RuntimeException e) {
+      // only an optimisation
+    }
+  }
+
+  /** Remembers what {@link #save} wrote; a missing, old or damaged index is ignored. */
+  public void load(Path file) {
+    if (!Files.isRegularFile(file)) return;
+    try (var in = new java.io.DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(file)))) {
+      if (in.readInt() != INDEX_VERSION) return;
+      int n = in.readInt();
+      for (int i = 0; i < n; i++) {
+        String path = in.readUTF();
+        FileEntry.Stamp stamp = new FileEntry.Stamp(in.readLong(), in.readLong(), in.readUTF());
+        byte[] hash = in.readNBytes(32);
+        known.put(path, new FileEntry(path, EntryKind.FILE, 0, stamp.size(), hash, "", stamp));
+      }
+    } catch (IOException | RuntimeException e) {
+      known.clear();
+    }
+  }
+
+  private static final int INDEX_VERSION = 1;
+
   /** Remembers an entry whose hash is known (a file just written from known content). */
   public void remember(FileEntry e) {
     if (e.isFile() && e.stamp() != null) known.put(e.path(), e);
@@ -150,7 +194,8 @@ public final class Scanner {
     for (var perm : px.permissions()) mode |= 1 << (8 - perm.ordinal());
     long size = kind == EntryKind.FILE ? a.size() : 0;
     String target = kind == EntryKind.SYMLINK ? Files.readSymbolicLink(p).toString() : "";
-    FileEntry.Stamp stamp = new FileEntry.Stamp(size, a.lastModifiedTime().to(TimeUnit.NANOSECONDS), a.fileKey());
+    FileEntry.Stamp stamp = new FileEntry.Stamp(size, a.lastModifiedTime().to(TimeUnit.NANOSECONDS),
+        String.valueOf(a.fileKey()));
     String abs = p.toString();
     String rel = abs.startsWith(prefix) ? abs.substring(prefix.length()) : abs;
     return new FileEntry(rel, kind, mode, size, null, target, stamp);
@@ -169,7 +214,15 @@ public final class Scanner {
     for (int k = 0; k < indexes.size(); k++) entries.set(indexes.get(k), await(futures.get(k)));
   }
 
+  private final java.util.concurrent.atomic.AtomicLong hashed = new java.util.concurrent.atomic.AtomicLong();
+
+  /** Files this scanner has read and hashed so far (the ones it could not vouch for by their stamp). */
+  public long hashedFiles() {
+    return hashed.get();
+  }
+
   private FileEntry hashed(Path root, FileEntry e) throws IOException {
+    hashed.incrementAndGet();
     byte[] hash = hash(root.resolve(e.path()));
     FileEntry h = new FileEntry(e.path(), e.kind(), e.mode(), e.size(), hash, "", e.stamp());
     known.put(h.path(), h);
