@@ -200,7 +200,7 @@ class AgentDispatcherTest {
   void aKeptDirectoryIsResetToTheNewListingEvenWhenNothingHasToTravel() throws Exception {
     String a = agent("alpha");
     RunResult r1 = run("""
-        TaskDefinitions = { g = { delegate_to = "%s", tasks = { { name = "make", command = "echo x > a.txt; mkdir -p d; echo y > d/b.txt" } } } }"""
+        TaskDefinitions = { g = { delegate_to = "%s", tasks = { { name = "make", command = "echo x > a.txt; mkdir -p d .drover; echo y > d/b.txt; echo z > .drover/left" } } } }"""
         .formatted(a));
     assertThat(r1.status()).isEqualTo(RunStatus.SUCCEEDED);
     Path ws = ws();
@@ -208,7 +208,7 @@ class AgentDispatcherTest {
     Files.delete(ws.resolve("d/b.txt"));
     Files.delete(ws.resolve("d"));
     RunResult r2 = run("""
-        TaskDefinitions = { g = { delegate_to = "%s", tasks = { { name = "check", command = "test ! -e a.txt && test ! -e d && echo clean" } } } }"""
+        TaskDefinitions = { g = { delegate_to = "%s", tasks = { { name = "check", command = "test ! -e a.txt && test ! -e d && test ! -e .drover/left && echo clean" } } } }"""
         .formatted(a));
     assertThat(r2.task(id("g.check")).message()).isEqualTo("clean");
     assertThat(dispatcher.sentBytes()).isZero(); // nothing had content to send, in either run

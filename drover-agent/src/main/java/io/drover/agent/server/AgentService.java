@@ -143,6 +143,8 @@ final class AgentService extends AgentGrpc.AgentImplBase {
         dir = kept.dir();
         kept.entries().forEach(scanner::remember);
         Path keptWs = dir.resolve("ws");
+        // listings leave out .drover/ at the root, so a reset would not remove what a task left there
+        if (Files.exists(keptWs.resolve(Scanner.OWN_DIR), java.nio.file.LinkOption.NOFOLLOW_LINKS)) Trees.delete(keptWs.resolve(Scanner.OWN_DIR));
         keptListing = new java.util.concurrent.CompletableFuture<>();
         var f = keptListing;
         Scanner keptScanner = scanner;
