@@ -24,8 +24,6 @@ import io.drover.core.model.TaskSpec;
 import io.drover.core.runner.TaskKinds;
 import io.drover.core.runner.TaskRequest;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -61,17 +59,7 @@ class AgentServerTest {
   /** Sends Start with this version and this listing, returns the agent's answer: the first message or the error. */
   private Object craftedUpload(AgentClient c, String version, List<FileEntry> listing) {
     Pipe<Down, Up> pipe = new Pipe<>();
-    c.stub().run(new ClientResponseObserver<Up, Down>() {
-      @Override
-      public void beforeStart(ClientCallStreamObserver<Up> r) {
-        r.disableAutoRequestWithInitial(1);
-        pipe.attach(r, false);
-      }
-
-      @Override public void onNext(Down v) { pipe.onNext(v); }
-      @Override public void onError(Throwable t) { pipe.onError(t); }
-      @Override public void onCompleted() { pipe.onCompleted(); }
-    });
+    c.stub().run(pipe);
     TaskRequest req = new TaskRequest("r1", TaskSpec.of(TaskId.parse("g.t"), new Command.Shell("true"), List.of()), 1, Map.of(), Map.of());
     pipe.send(Up.newBuilder().setStart(Start.newBuilder().setClientVersion(version).setRequestJson(RequestCodec.write(req))).build());
     Transfer.sendEntries(listing, List.of(), (Entries e) -> pipe.send(Up.newBuilder().setManifest(e).build()));

@@ -5,6 +5,7 @@ import io.drover.core.WorkflowException;
 import io.drover.core.engine.AttemptHandle;
 import io.drover.core.engine.Dispatcher;
 import io.drover.core.engine.TaskSink;
+import io.drover.core.engine.VirtualAttempts;
 import io.drover.core.model.Delegation;
 import io.drover.core.model.TaskSpec;
 import io.drover.core.model.WorkflowSource;
@@ -18,10 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -41,8 +39,7 @@ public final class AgentDispatcher implements Dispatcher {
   private final Map<AgentTarget, AgentClient> clients = new ConcurrentHashMap<>();
   private final Map<AgentTarget, AtomicInteger> inFlight = new ConcurrentHashMap<>();
   private final Map<Path, Workspace> workspaces = new ConcurrentHashMap<>();
-  private final Set<Cancellation> running = ConcurrentHashMap.newKeySet();
-  private final ExecutorService executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("drover-remote-", 0).factory());
+  private final VirtualAttempts attempts = new VirtualAttempts("drover-remote-");
   private final AtomicLong sentBytes = new AtomicLong();
   private final AtomicLong receivedBytes = new AtomicLong();
 
@@ -93,20 +90,7 @@ public final class AgentDispatcher implements Dispatcher {
   public AttemptHandle dispatch(TaskRequest request, TaskSink sink) {
     Delegation to = where(request.task(), byDefault);
     if (to == null) return local.dispatch(request, sink);
-    Cancellation cancel = new Cancellation();
-    running.add(cancel);
-    executor.execute(() -> {
-      TaskOutcome outcome;
-      try {
-        outcome = runRemote(request, to, sink, cancel);
-      } catch (Throwable t) {
-        outcome = TaskOutcome.failed("internal error: " + t);
-      } finally {
-        running.remove(cancel);
-      }
-      sink.completed(outcome);
-    });
-    return reason -> cancel.cancel(Cancellation.Cause.CANCELLED, reason);
+    return attempts.start(sink, cancel -> runRemote(request, to, sink, cancel));
   }
 
   private TaskOutcome runRemote(TaskRequest request, Delegation to, TaskSink sink, Cancellation cancel) throws IOException {
@@ -158,13 +142,7 @@ public final class AgentDispatcher implements Dispatcher {
 
   @Override
   public void close() {
-    for (Cancellation c : running) c.cancel(Cancellation.Cause.CANCELLED, "dispatcher closed");
-    executor.shutdown();
-    try {
-      executor.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    attempts.close();
     clients.values().forEach(AgentClient::close);
     workspaces.values().forEach(w -> w.scanner.save(w.index)); // the next run hashes only what changed
     local.close();

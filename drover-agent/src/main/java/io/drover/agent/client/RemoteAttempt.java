@@ -27,8 +27,6 @@ import io.drover.core.runner.TaskOutcome;
 import io.drover.core.runner.TaskRequest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,40 +71,19 @@ final class RemoteAttempt {
 
   TaskOutcome run() {
     Pipe<Down, Up> pipe = new Pipe<>();
-    AtomicReference<ClientCallStreamObserver<Up>> call = new AtomicReference<>();
+    AtomicReference<Pipe<Down, Up>> call = new AtomicReference<>(); // set once the call exists
     Duration timeout = request.task().timeout();
     var stub = client.stub();
     if (timeout != null) stub = stub.withDeadlineAfter(timeout.plus(TRANSFER_ALLOWANCE).toMillis(), TimeUnit.MILLISECONDS);
     Path staging = null;
     try (Cancellation.Registration ignored = cancel.onCancel(() -> {
-      ClientCallStreamObserver<Up> c = call.get();
-      if (c != null) c.cancel(cancel.reason(), null);
+      Pipe<Down, Up> c = call.get();
+      if (c != null) c.cancel(cancel.reason());
     })) {
       if (cancel.isCancelled()) return stopped();
-      stub.run(new ClientResponseObserver<Up, Down>() {
-        @Override
-        public void beforeStart(ClientCallStreamObserver<Up> requests) {
-          call.set(requests);
-          requests.disableAutoRequestWithInitial(1);
-          pipe.attach(requests, false);
-        }
-
-        @Override
-        public void onNext(Down value) {
-          pipe.onNext(value);
-        }
-
-        @Override
-        public void onError(Throwable t) {
-          pipe.onError(t);
-        }
-
-        @Override
-        public void onCompleted() {
-          pipe.onCompleted();
-        }
-      });
-      if (cancel.isCancelled()) call.get().cancel(cancel.reason(), null);
+      stub.run(pipe);
+      call.set(pipe);
+      if (cancel.isCancelled()) pipe.cancel(cancel.reason());
       // 1. the task first, so the agent lists a directory it kept for this workspace while this side lists the
       // workspace; then the listing; then the contents the agent lacks
       Start.Builder start = Start.newBuilder().setClientVersion(Version.current()).setRequestJson(RequestCodec.write(request))
@@ -204,9 +181,9 @@ final class RemoteAttempt {
     return cancel.cause() == Cancellation.Cause.TIMED_OUT ? TaskOutcome.failed(cancel.reason()) : TaskOutcome.cancelled(cancel.reason());
   }
 
-  private static void cancelCall(AtomicReference<ClientCallStreamObserver<Up>> call, String why) {
-    ClientCallStreamObserver<Up> c = call.get();
-    if (c != null) c.cancel(why, null);
+  private static void cancelCall(AtomicReference<Pipe<Down, Up>> call, String why) {
+    Pipe<Down, Up> c = call.get();
+    if (c != null) c.cancel(why);
   }
 
   @SuppressWarnings("unchecked")

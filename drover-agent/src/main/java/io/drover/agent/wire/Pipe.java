@@ -19,7 +19,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * @param <I> messages received
  * @param <O> messages sent
  */
-public final class Pipe<I, O> implements StreamObserver<I> {
+public final class Pipe<I, O> implements StreamObserver<I>, io.grpc.stub.ClientResponseObserver<O, I> {
   private static final Object COMPLETED = new Object();
 
   private final BlockingQueue<Object> inbound = new LinkedBlockingQueue<>();
@@ -27,6 +27,18 @@ public final class Pipe<I, O> implements StreamObserver<I> {
   private final Condition ready = lock.newCondition();
   private volatile CallStreamObserver<O> out;
   private volatile Object terminal;
+
+  /** The client's side: pass the pipe itself as the response observer of a bidi call. */
+  @Override
+  public void beforeStart(io.grpc.stub.ClientCallStreamObserver<O> requests) {
+    requests.disableAutoRequestWithInitial(1);
+    attach(requests, false);
+  }
+
+  /** Cancels the call (client side); the peer sees CANCELLED. */
+  public void cancel(String why) {
+    if (out instanceof io.grpc.stub.ClientCallStreamObserver<O> c) c.cancel(why, null);
+  }
 
   /** Connects the outgoing side; call before the first {@link #send}. Turns off automatic inbound flow control. */
   public void attach(CallStreamObserver<O> outgoing, boolean requestFirst) {
