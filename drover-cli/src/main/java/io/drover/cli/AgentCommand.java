@@ -32,7 +32,7 @@ final class AgentCommand implements Callable<Integer> {
 
   @Option(names = "--tls-client-ca", paramLabel = "PEM", description = "Require client certificates from this CA (mutual TLS).") Path tlsClientCa;
 
-  @Option(names = "--workdir", paramLabel = "DIR", description = "Tasks' private directories and the content cache. Default: a directory under the system's temp dir.") Path workdir;
+  @Option(names = "--workdir", paramLabel = "DIR", description = "Tasks' private directories (and those kept for the next task). Default: a directory under the system's temp dir.") Path workdir;
 
   @Option(names = "--max-tasks", description = "Tasks at once; more wait (default: the number of cores).") Integer maxTasks;
 
