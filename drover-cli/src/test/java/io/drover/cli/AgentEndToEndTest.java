@@ -91,6 +91,17 @@ class AgentEndToEndTest {
     assertThat(list.out()).containsPattern("alpha +" + Pattern.quote(alpha) + " +yes +0\\.1\\.0")
         .containsPattern(Pattern.quote(beta) + " +" + Pattern.quote(beta) + " +yes");
 
+    // --agent: every task without delegate_to goes to that agent; delegate_to = false stays here
+    write("all.lua", """
+        TaskDefinitions = { g = { tasks = {
+          { name = "there", command = "echo remote > where.txt; echo on the agent" },
+          { name = "here", delegate_to = false, depends_on = "there", command = "cat where.txt" },
+        } } }""");
+    var everything = run(dir, Map.of("ALPHA_TOKEN", TOKEN), "run", "all.lua", "--agent", "alpha");
+    assertThat(everything.exit()).as(everything.out() + everything.err()).isZero();
+    assertThat(everything.out()).containsPattern("g\\.here +succeeded +1 .* remote");
+    assertThat(Files.readString(dir.resolve("alpha.log"))).contains("g.there (attempt 1): SUCCEEDED").doesNotContain("g.here");
+
     var noToken = run(dir, Map.of(), "agents");
     assertThat(noToken.exit()).isEqualTo(1);
     assertThat(noToken.out()).contains("refused the call: this agent needs a token and none was given");
