@@ -51,18 +51,24 @@ final class AgentsCommand implements Callable<Integer> {
       row.put("name", t.name());
       row.put("address", t.address());
       try (AgentClient c = new AgentClient(t)) {
-        InfoReply r = c.info(5, TimeUnit.SECONDS);
-        row.put("reachable", true);
-        row.put("agent_name", r.getName());
-        row.put("version", r.getVersion());
-        row.put("running", r.getRunning());
-        row.put("max_tasks", r.getMaxTasks());
-        row.put("load_average", r.getLoadAverage());
-        row.put("cpus", r.getCpus());
-      } catch (StatusRuntimeException | IllegalArgumentException | java.io.UncheckedIOException e) {
+        try {
+          InfoReply r = c.info(5, TimeUnit.SECONDS);
+          row.put("reachable", true);
+          row.put("agent_name", r.getName());
+          row.put("version", r.getVersion());
+          row.put("running", r.getRunning());
+          row.put("max_tasks", r.getMaxTasks());
+          row.put("load_average", r.getLoadAverage());
+          row.put("cpus", r.getCpus());
+        } catch (StatusRuntimeException e) {
+          allUp = false;
+          row.put("reachable", false);
+          row.put("error", c.describe(e));
+        }
+      } catch (IllegalArgumentException | java.io.UncheckedIOException e) { // bad address or TLS files
         allUp = false;
         row.put("reachable", false);
-        row.put("error", e instanceof StatusRuntimeException s ? new AgentClient(t).describe(s) : e.getMessage());
+        row.put("error", e.getMessage());
       }
       rows.add(row);
     }

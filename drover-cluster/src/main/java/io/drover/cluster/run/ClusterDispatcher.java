@@ -35,10 +35,13 @@ public final class ClusterDispatcher implements Dispatcher {
   private final String defaultQueue;
   private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
   private final Thread watcher;
+  private final java.util.concurrent.ExecutorService submitter =
+      java.util.concurrent.Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("drover-cluster-submit-", 0).factory());
   private volatile boolean closed;
 
   private static final class InFlight {
     final TaskSink sink;
+    volatile String id;
     String after = "0";
     /** Why this run cancelled it (the run's words, e.g. --fail-fast), or null. */
     volatile String cancelReason;
@@ -55,33 +58,47 @@ public final class ClusterDispatcher implements Dispatcher {
     this.watcher = Thread.ofPlatform().daemon().name("drover-cluster-watch").start(this::watch);
   }
 
+  /**
+   * Returns at once: the submit (a Redis round trip) happens on a virtual thread, not on the scheduler's. A cancel
+   * that comes before the task is on its queue is applied as soon as it is.
+   */
   @Override
   public AttemptHandle dispatch(TaskRequest request, TaskSink sink) {
     String queue = request.task().queue() == null ? defaultQueue : request.task().queue();
-    String id;
-    try {
-      id = client.submit(TaskSubmission.workflow(source, request).withQueue(queue));
-    } catch (RuntimeException e) {
-      sink.completed(TaskOutcome.failed("could not put the task on queue '" + queue + "': " + e.getMessage()));
-      return reason -> {};
-    }
     InFlight f = new InFlight(sink);
-    inFlight.put(id, f);
-    LockSupport.unpark(watcher);
+    submitter.execute(() -> {
+      String id;
+      try {
+        id = client.submit(TaskSubmission.workflow(source, request).withQueue(queue));
+      } catch (RuntimeException e) {
+        sink.completed(TaskOutcome.failed("could not put the task on queue '" + queue + "': " + e.getMessage()));
+        return;
+      }
+      f.id = id;
+      inFlight.put(id, f);
+      LockSupport.unpark(watcher);
+      if (f.cancelReason != null) cancel(id); // cancelled while it was being submitted
+    });
     return reason -> {
       f.cancelReason = reason;
-      try {
-        client.cancel(id);
-      } catch (RuntimeException e) {
-        LOG.log(Level.WARNING, "could not cancel " + id, e);
-      }
+      String id = f.id;
+      if (id != null) cancel(id); // else the submitter cancels it once it has an id
     };
+  }
+
+  private void cancel(String id) {
+    try {
+      client.cancel(id);
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "could not cancel " + id, e);
+    }
   }
 
   private void watch() {
     long idle = 1;
     while (!closed) {
       boolean progress = false;
+      boolean failed = false;
       try {
         if (!inFlight.isEmpty()) {
           Map<String, String> after = new HashMap<>();
@@ -102,9 +119,9 @@ public final class ClusterDispatcher implements Dispatcher {
         }
       } catch (RuntimeException e) {
         LOG.log(Level.WARNING, "following tasks on the fleet failed; trying again", e);
-        idle = 200;
+        failed = true;
       }
-      idle = progress ? 1 : Math.min(idle * 2, 20);
+      idle = failed ? 200 : progress ? 1 : Math.min(idle * 2, 20);
       LockSupport.parkNanos(idle * 1_000_000);
     }
   }
@@ -128,13 +145,13 @@ public final class ClusterDispatcher implements Dispatcher {
   @Override
   public void close() {
     closed = true;
-    for (String id : inFlight.keySet()) {
-      try {
-        client.cancel(id);
-      } catch (RuntimeException ignored) {
-        // best effort
-      }
+    submitter.shutdown();
+    try {
+      submitter.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
+    for (String id : inFlight.keySet()) cancel(id);
     LockSupport.unpark(watcher);
     try {
       watcher.join(2000);
