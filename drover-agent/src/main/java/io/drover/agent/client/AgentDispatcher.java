@@ -41,7 +41,6 @@ public final class AgentDispatcher implements Dispatcher {
   private final Map<Path, Workspace> workspaces = new ConcurrentHashMap<>();
   private final VirtualAttempts attempts = new VirtualAttempts("drover-remote-");
   private final AtomicLong sentBytes = new AtomicLong();
-  private final AtomicLong receivedBytes = new AtomicLong();
 
   /**
    * @param local runs tasks that are not delegated
@@ -104,8 +103,7 @@ public final class AgentDispatcher implements Dispatcher {
     try {
       RemoteAttempt attempt = new RemoteAttempt(client(target), request, source, ws, limits, sink::log, cancel);
       TaskOutcome o = attempt.run();
-      sentBytes.addAndGet(attempt.traffic.sentBytes());
-      receivedBytes.addAndGet(attempt.traffic.receivedBytes());
+      sentBytes.addAndGet(attempt.sentBytes);
       return o;
     } finally {
       load.decrementAndGet();
@@ -135,10 +133,6 @@ public final class AgentDispatcher implements Dispatcher {
     return sentBytes.get();
   }
 
-  /** Bytes of file content received from agents so far. */
-  public long receivedBytes() {
-    return receivedBytes.get();
-  }
 
   @Override
   public void close() {

@@ -46,8 +46,7 @@ final class RemoteAttempt {
   static final Duration TRANSFER_ALLOWANCE = Duration.ofMinutes(5);
   private static final long IDLE_SECONDS = 120;
 
-  /** Bytes of content sent up and received back, for tests and benchmarks. */
-  record Traffic(long sentBytes, long receivedBytes, int sentContents) {}
+  /** Bytes of file content sent to the agent, for tests and benchmarks. */
 
   private final AgentClient client;
   private final TaskRequest request;
@@ -56,7 +55,7 @@ final class RemoteAttempt {
   private final Limits limits;
   private final TaskLog log;
   private final Cancellation cancel;
-  volatile Traffic traffic = new Traffic(0, 0, 0);
+  volatile long sentBytes;
 
   RemoteAttempt(AgentClient client, TaskRequest request, WorkflowSource source, Workspace workspace, Limits limits,
       TaskLog log, Cancellation cancel) {
@@ -112,7 +111,7 @@ final class RemoteAttempt {
         need = Transfer.receiveHashes(() -> expect(pipe, Down::hasNeed).getNeed(), local.size());
         sent = BlobSender.send(need, local::get, sizes::get, b -> pipe.send(Up.newBuilder().setBlobs(b).build()));
       }
-      traffic = new Traffic(sent, 0, need.size());
+      sentBytes = sent;
 
       // 2. log lines until the result
       Result result;
@@ -138,14 +137,12 @@ final class RemoteAttempt {
         Files.createDirectories(stage);
         Files.copy(local.get(hex), stage.resolve(hex)); // content this side already has: copied, not sent
       }
-      long received = 0;
       if (Transfer.hasFiles(changes.written())) {
         Transfer.sendHashes(wanted.keySet(), h -> pipe.send(Up.newBuilder().setNeed(h).build()));
         try (BlobReceiver receiver = new BlobReceiver(stage, wanted)) {
-          received = receiver.receiveAll(() -> expect(pipe, Down::hasBlobs).getBlobs());
+          receiver.receiveAll(() -> expect(pipe, Down::hasBlobs).getBlobs());
         }
       }
-      traffic = new Traffic(sent, received, need.size());
       if (!changes.isEmpty()) {
         workspace.lock.writeLock().lock();
         try {

@@ -74,14 +74,6 @@ public final class AgentServer implements AutoCloseable {
     return server.getPort();
   }
 
-  public AgentOptions options() {
-    return options;
-  }
-
-  public int running() {
-    return service.running();
-  }
-
   /** Stops taking calls; running tasks go on until {@code grace} ends, then are cancelled. */
   public void shutdown(long grace, TimeUnit unit) throws InterruptedException {
     if (healthRef != null) healthRef.enterTerminalState();

@@ -86,10 +86,6 @@ final class AgentService extends AgentGrpc.AgentImplBase {
     pool.clear();
   }
 
-  int running() {
-    return running.get();
-  }
-
   @Override
   public void info(InfoRequest request, StreamObserver<InfoReply> reply) {
     reply.onNext(InfoReply.newBuilder().setName(options.name()).setVersion(Version.current()).setRunning(running.get())

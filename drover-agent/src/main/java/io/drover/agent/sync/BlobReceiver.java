@@ -51,11 +51,6 @@ public final class BlobReceiver implements AutoCloseable {
     return completed == expected.size() && current == null;
   }
 
-  /** Bytes received so far. */
-  public long bytes() {
-    return total;
-  }
-
   /** Reads {@link Blobs} messages until the one marked done; every content asked for must have come. */
   public long receiveAll(java.util.function.Supplier<Blobs> in) throws IOException {
     while (true) {

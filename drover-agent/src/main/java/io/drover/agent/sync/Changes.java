@@ -37,9 +37,4 @@ public record Changes(List<FileEntry> written, List<String> deleted) {
     return written.isEmpty() && deleted.isEmpty();
   }
 
-  public long bytes() {
-    long n = 0;
-    for (FileEntry e : written) n += e.size();
-    return n;
-  }
 }

@@ -1,6 +1,5 @@
 package io.drover.agent.sync;
 
-import io.drover.agent.wire.EntryKind;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashSet;
@@ -105,8 +104,4 @@ public final class PathRules {
     }
   }
 
-  /** The kinds a transfer may carry. */
-  public static boolean allowed(EntryKind k) {
-    return k == EntryKind.FILE || k == EntryKind.DIRECTORY || k == EntryKind.SYMLINK;
-  }
 }
