@@ -34,8 +34,7 @@ class AgentContractTest extends DispatcherContract {
         List.of("contract", agentDir.toString(), "4", "-", "-", "-", "-")))
         .redirectErrorStream(true).redirectOutput(agentDir.resolve("agent.log").toFile()).start();
     Path port = agentDir.resolve("port");
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!Files.exists(port) && System.nanoTime() < deadline && agent.isAlive()) Thread.sleep(50);
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> Files.exists(port) || !agent.isAlive());
     address = "127.0.0.1:" + Files.readString(port).strip();
   }
 

@@ -8,6 +8,7 @@ import io.drover.agent.client.AgentDispatcher;
 import io.drover.agent.client.AgentTarget;
 import io.drover.agent.sync.Limits;
 import io.drover.core.Jvm;
+import io.drover.core.TestProcesses;
 import io.drover.core.dsl.WorkflowLoader;
 import io.drover.core.engine.LocalDispatcher;
 import io.drover.core.engine.RunHandle;
@@ -249,12 +250,11 @@ class AgentDispatcherTest {
     RunHandle h = start("""
         TaskDefinitions = { g = { delegate_to = "%s", tasks = { { name = "long", command = "sleep 300 & echo $! > %s; wait" } } } }"""
         .formatted(a, pidFile), AgentDirectory.EMPTY, Limits.DEFAULT);
-    await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(pidFile) && !Files.readString(pidFile).isBlank());
-    long pid = Long.parseLong(Files.readString(pidFile).strip());
+    long pid = TestProcesses.awaitPid(pidFile);
     h.cancel("test");
     RunResult r = h.await(Duration.ofSeconds(30));
     assertThat(r.task(id("g.long")).state()).isEqualTo(TaskState.CANCELLED);
-    await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
+    TestProcesses.awaitGone(pid);
   }
 
   @Test
@@ -267,10 +267,7 @@ class AgentDispatcherTest {
     assertThat(r.task(id("g.slow")).state()).isEqualTo(TaskState.FAILED);
     assertThat(r.task(id("g.slow")).attempts()).isEqualTo(2);
     assertThat(r.task(id("g.slow")).message()).isEqualTo("timed out after 1s");
-    for (String line : Files.readAllLines(pidFile, StandardCharsets.UTF_8)) {
-      long pid = Long.parseLong(line.strip());
-      await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
-    }
+    for (String line : Files.readAllLines(pidFile, StandardCharsets.UTF_8)) TestProcesses.awaitGone(Long.parseLong(line.strip()));
   }
 
   @Test

@@ -42,7 +42,11 @@ class ClusterEndToEndTest {
   }
 
   private Process worker(String name) throws Exception {
-    Process p = DroverProcess.builder(dir, "worker", "--redis-url", redis.url(), "--worker-id", name, "--lease", "1s",
+    return worker(redis.url(), name);
+  }
+
+  private Process worker(String url, String name) throws Exception {
+    Process p = DroverProcess.builder(dir, "worker", "--redis-url", url, "--worker-id", name, "--lease", "1s",
         "--grace", "1s", "--workdir", dir.resolve(name).toString(), "--tags", "zone=test", "--ttl", "2s", "--retention", "1h")
         .redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile()).start();
     workers.add(p);
@@ -52,7 +56,11 @@ class ClusterEndToEndTest {
   }
 
   private String submit(String... command) throws Exception {
-    List<String> args = new ArrayList<>(List.of("task", "submit", "--redis-url", redis.url()));
+    return submitTo(redis.url(), command);
+  }
+
+  private String submitTo(String url, String... command) throws Exception {
+    List<String> args = new ArrayList<>(List.of("task", "submit", "--redis-url", url));
     args.addAll(List.of(command));
     var r = run(dir, args.toArray(new String[0]));
     assertThat(r.exit()).as(r.err()).isZero();
@@ -60,15 +68,23 @@ class ClusterEndToEndTest {
   }
 
   private JsonNode status(String id) throws Exception {
-    var r = run(dir, "task", "status", id, "--redis-url", redis.url(), "--json");
+    return status(redis.url(), id);
+  }
+
+  private JsonNode status(String url, String id) throws Exception {
+    var r = run(dir, "task", "status", id, "--redis-url", url, "--json");
     assertThat(r.exit()).as(r.err()).isZero();
     return JSON.readTree(r.out());
   }
 
   private JsonNode awaitState(String id, String state) {
+    return awaitState(redis.url(), id, state);
+  }
+
+  private JsonNode awaitState(String url, String id, String state) {
     JsonNode[] last = new JsonNode[1];
     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
-        .until(() -> (last[0] = status(id)).get("state").asText().equals(state));
+        .until(() -> (last[0] = status(url, id)).get("state").asText().equals(state));
     return last[0];
   }
 
@@ -122,24 +138,9 @@ class ClusterEndToEndTest {
   void aWorkerAndTheTaskCommandsWorkAgainstARedisCluster() throws Exception {
     try (var cluster = io.drover.cluster.RedisClusterServers.start()) {
       String url = cluster.url();
-      Process p = DroverProcess.builder(dir, "worker", "--redis-url", url, "--worker-id", "cw", "--queue", "builds")
-          .redirectErrorStream(true).redirectOutput(dir.resolve("cw.log").toFile()).start();
-      workers.add(p);
-      await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(dir.resolve("cw.log"))
-          && Files.readString(dir.resolve("cw.log")).contains("drover worker cw"));
-      var submitted = run(dir, "task", "submit", "--redis-url", url, "--queue", "builds", "--", "echo", "from-the-cluster");
-      assertThat(submitted.exit()).as(submitted.err()).isZero();
-      String id = submitted.out().strip();
-      JsonNode[] last = new JsonNode[1];
-      try {
-        await().atMost(Duration.ofSeconds(30)).until(() -> {
-          var r = run(dir, "task", "status", id, "--redis-url", url, "--json");
-          return r.exit() == 0 && (last[0] = JSON.readTree(r.out())).get("state").asText().equals("succeeded");
-        });
-      } catch (org.awaitility.core.ConditionTimeoutException e) {
-        throw new AssertionError("last status " + last[0] + "; worker log:\n" + Files.readString(dir.resolve("cw.log")), e);
-      }
-      assertThat(last[0].get("message").asText()).isEqualTo("from-the-cluster");
+      Process p = worker(url, "cw");
+      String id = submitTo(url, "--", "echo", "from-the-cluster");
+      assertThat(awaitState(url, id, "succeeded").get("message").asText()).isEqualTo("from-the-cluster");
       var list = run(dir, "worker", "list", "--redis-url", url);
       assertThat(list.out()).contains("cw");
       p.destroy();

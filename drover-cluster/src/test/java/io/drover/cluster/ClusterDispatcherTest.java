@@ -1,12 +1,12 @@
 package io.drover.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.drover.cluster.queue.Client;
 import io.drover.cluster.run.ClusterDispatcher;
 import io.drover.cluster.worker.Worker;
 import io.drover.cluster.worker.WorkerOptions;
+import io.drover.core.TestProcesses;
 import io.drover.core.dsl.WorkflowLoader;
 import io.drover.core.engine.RunHandle;
 import io.drover.core.engine.RunListener;
@@ -19,7 +19,6 @@ import io.drover.core.model.TaskId;
 import io.drover.core.model.TaskSpec;
 import io.drover.core.model.WorkflowSource;
 import io.drover.core.plan.Planner;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -104,11 +103,10 @@ class ClusterDispatcherTest {
     Path pid = dir.resolve("pid");
     RunHandle h = start("""
         TaskDefinitions = { g = { tasks = { { name = "long", command = "sleep 300 & echo $! > %s; wait" } } } }""".formatted(pid));
-    await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(pid) && !Files.readString(pid).isBlank());
-    long child = Long.parseLong(Files.readString(pid).strip());
+    long child = TestProcesses.awaitPid(pid);
     h.cancel("test");
     RunResult r = h.await(Duration.ofSeconds(30));
     assertThat(r.task(id("g.long")).state()).isEqualTo(TaskState.CANCELLED);
-    await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(child).map(p -> !p.isAlive()).orElse(true));
+    TestProcesses.awaitGone(child);
   }
 }

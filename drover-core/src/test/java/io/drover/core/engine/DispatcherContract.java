@@ -89,7 +89,7 @@ public abstract class DispatcherContract {
   }
 
   private static boolean alive(long pid) {
-    return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    return io.drover.core.TestProcesses.alive(pid);
   }
 
   @Test
