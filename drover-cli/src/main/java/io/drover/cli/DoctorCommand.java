@@ -63,7 +63,7 @@ final class DoctorCommand implements Callable<Integer> {
     add("mode", "ok", "distributed: Redis at " + RedisUrls.masked(url));
     Client client;
     try {
-      client = Client.connect(url, Client.DEFAULT_RETENTION);
+      client = Client.connect(url);
     } catch (RuntimeException e) {
       add("redis", "FAIL", e.getMessage());
       return;
