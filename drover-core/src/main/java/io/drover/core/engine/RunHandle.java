@@ -13,6 +13,13 @@ public interface RunHandle {
    */
   void cancel(String reason);
 
+  /**
+   * Stops scheduling this run here without touching the attempts in flight, because another scheduler takes it
+   * over (see {@link RunOptions.Builder#resume}). Listeners hear nothing more; {@link #result()} completes
+   * exceptionally with a {@link java.util.concurrent.CancellationException}.
+   */
+  void detach();
+
   /** Completes when every task has ended. */
   CompletableFuture<RunResult> result();
 

@@ -2,6 +2,7 @@ package io.drover.core.engine;
 
 import io.drover.core.model.TaskSpec;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Observes a run. State changes arrive on the scheduler's thread, in order, and must return quickly; log lines
@@ -15,6 +16,9 @@ public interface RunListener {
   default void onTaskStateChanged(TaskSpec task, TaskState from, TaskState to, int attempt, String message) {}
 
   default void onTaskLog(TaskSpec task, int attempt, String line) {}
+
+  /** The outputs of an attempt that succeeded, on the scheduler's thread just before its SUCCEEDED change. */
+  default void onTaskOutputs(TaskSpec task, int attempt, Map<String, Object> outputs) {}
 
   default void onRunFinished(RunResult result) {}
 
@@ -37,6 +41,11 @@ public interface RunListener {
       @Override
       public void onTaskLog(TaskSpec task, int attempt, String line) {
         for (RunListener l : ls) l.onTaskLog(task, attempt, line);
+      }
+
+      @Override
+      public void onTaskOutputs(TaskSpec task, int attempt, Map<String, Object> outputs) {
+        for (RunListener l : ls) l.onTaskOutputs(task, attempt, outputs);
       }
 
       @Override

@@ -29,6 +29,7 @@ final class RunLoop implements RunHandle, Runnable {
   private static final byte READY = (byte) TaskState.READY.ordinal();
   private static final byte RUNNING = (byte) TaskState.RUNNING.ordinal();
   private static final byte RETRYING = (byte) TaskState.RETRYING.ordinal();
+  private static final byte SUCCEEDED = (byte) TaskState.SUCCEEDED.ordinal();
 
   private final Plan plan;
   private final Dispatcher dispatcher;
@@ -128,11 +129,17 @@ final class RunLoop implements RunHandle, Runnable {
     startedAt = Instant.now();
     try {
       safely(() -> listener.onRunStarted(runId, n));
+      if (!options.resume().isEmpty()) restore();
       for (int i = 0; i < n; i++) {
-        waitingOn[i] = plan.dependenciesOf(i).length;
+        if (state[i] != PENDING) continue;
+        for (int d : plan.dependenciesOf(i)) if (state[d] != SUCCEEDED) waitingOn[i]++;
         if (waitingOn[i] == 0) makeReady(i);
       }
       loop();
+      if (detached) {
+        result.completeExceptionally(new java.util.concurrent.CancellationException("run " + runId + " detached"));
+        return;
+      }
       RunResult r = buildResult();
       safely(() -> listener.onRunFinished(r));
       result.complete(r);
@@ -142,15 +149,59 @@ final class RunLoop implements RunHandle, Runnable {
     }
   }
 
+  /**
+   * Puts back where an earlier scheduler left the run (see {@link RunOptions.Builder#resume}). Its record may lag
+   * behind what happened: a task it had dispatched may still show PENDING (dispatching it again finds the same
+   * attempt) and dependents of a task that did not succeed may not show SKIPPED yet (they are skipped here).
+   */
+  private void restore() {
+    long now = System.nanoTime();
+    for (Map.Entry<TaskId, TaskResult> e : options.resume().entrySet()) {
+      int i = plan.indexOf(e.getKey());
+      if (i < 0) continue; // not in this plan
+      TaskResult t = e.getValue();
+      if (t.durationMillis() > 0 || t.attempts() > 0) startNanos[i] = now - t.durationMillis() * 1_000_000;
+      if (!t.message().isEmpty()) messages[i] = t.message();
+      switch (t.state()) {
+        case SUCCEEDED, FAILED, CANCELLED, SKIPPED -> {
+          state[i] = (byte) t.state().ordinal();
+          attempts[i] = t.attempts();
+          endNanos[i] = now;
+          if (!t.outputs().isEmpty()) outputs[i] = t.outputs();
+          finished++;
+          if (t.state() == TaskState.FAILED) failed++;
+          if (t.state() == TaskState.CANCELLED) cancelledAlone++;
+        }
+        case RUNNING -> attempts[i] = Math.max(0, t.attempts() - 1); // dispatched again as the same attempt
+        case RETRYING -> attempts[i] = t.attempts();
+        default -> { }
+      }
+    }
+    for (int i = 0; i < n; i++) {
+      TaskState s = STATES[state[i]];
+      if (s == TaskState.FAILED) skipDependents(i, "failed");
+      else if (s == TaskState.SKIPPED) skipDependents(i, "was skipped");
+      else if (s == TaskState.CANCELLED) skipDependents(i, "was cancelled");
+    }
+  }
+
+  @Override
+  public void detach() {
+    post(DETACH);
+  }
+
+  private static final Object DETACH = new Object();
+  private boolean detached;
+
   private void loop() {
-    while (finished < n) {
+    while (finished < n && !detached) {
       Object e;
       while ((e = local.poll()) != null || (e = inbox.poll()) != null) {
         handle(e);
       }
       if (!retries.isEmpty()) fireDueRetries();
       dispatchReady();
-      if (!local.isEmpty() || finished >= n) continue;
+      if (!local.isEmpty() || finished >= n || detached) continue;
       if (running > 0 && spinForWork()) continue;
       long parkNanos = retries.isEmpty() ? 0 : Math.max(1, retries.peek().dueNanos() - System.nanoTime());
       sleeping = true;
@@ -177,15 +228,18 @@ final class RunLoop implements RunHandle, Runnable {
   private static final int SPIN_TRIES = 1 << 11;
 
   private void handle(Object e) {
+    if (detached) return;
     if (e instanceof AttemptSink s) {
       completed(s);
     } else if (e instanceof Cancel c) {
       cancelAll(c.reason(), true);
+    } else if (e == DETACH) {
+      detached = true;
     }
   }
 
   private void dispatchReady() {
-    while (running < options.concurrency() && readySize > 0 && !cancelling) {
+    while (running < options.concurrency() && readySize > 0 && !cancelling && !detached) {
       int i = ready[readyHead];
       readyHead = readyHead + 1 == ready.length ? 0 : readyHead + 1;
       readySize--;
@@ -224,7 +278,10 @@ final class RunLoop implements RunHandle, Runnable {
     switch (o.status()) {
       case SUCCEEDED -> {
         endNanos[i] = System.nanoTime();
-        if (!o.outputs().isEmpty()) outputs[i] = o.outputs();
+        if (!o.outputs().isEmpty()) {
+          outputs[i] = o.outputs();
+          safely(() -> listener.onTaskOutputs(s.spec, s.attempt, o.outputs()));
+        }
         move(i, TaskState.SUCCEEDED, message);
         for (int d : plan.dependentsOf(i)) {
           if (--waitingOn[d] == 0 && state[d] == PENDING) makeReady(d);

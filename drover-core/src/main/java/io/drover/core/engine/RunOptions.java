@@ -1,5 +1,7 @@
 package io.drover.core.engine;
 
+import io.drover.core.model.TaskId;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -14,10 +16,12 @@ import java.util.random.RandomGenerator;
  * @param params run parameters ({@code --param k=v}); they override a task's own {@code params}
  * @param listener observes the run
  * @param random jitter source for retry backoff
+ * @param resume where an earlier scheduler of this run left each task (empty for a new run); see
+ *     {@link Builder#resume}
  */
 public record RunOptions(
     String runId, int concurrency, boolean failFast, Map<String, Object> params, RunListener listener,
-    RandomGenerator random) {
+    RandomGenerator random, Map<TaskId, TaskResult> resume) {
 
   public static final int DEFAULT_CONCURRENCY = Runtime.getRuntime().availableProcessors();
 
@@ -27,7 +31,7 @@ public record RunOptions(
 
   public Builder toBuilder() {
     return new Builder().runId(runId).concurrency(concurrency).failFast(failFast).params(params).listener(listener)
-        .random(random);
+        .random(random).resume(resume);
   }
 
   /** Builds {@link RunOptions}; not thread-safe. */
@@ -38,6 +42,7 @@ public record RunOptions(
     private Map<String, Object> params = new LinkedHashMap<>();
     private RunListener listener = RunListener.NOOP;
     private RandomGenerator random;
+    private Map<TaskId, TaskResult> resume = Map.of();
 
     public Builder runId(String runId) {
       this.runId = runId;
@@ -74,6 +79,17 @@ public record RunOptions(
       return this;
     }
 
+    /**
+     * Takes a run over from an earlier scheduler (one that stopped, e.g. a controller that lost its lease): tasks
+     * that ended keep their state and outputs and never run again; a task RUNNING attempt {@code n} is dispatched as
+     * attempt {@code n} again, which a dispatcher with idempotent submits (the fleet's) turns into following the
+     * attempt already in flight; a RETRYING task goes on with its next attempt. Tasks not named start PENDING.
+     */
+    public Builder resume(Map<TaskId, TaskResult> resume) {
+      this.resume = Map.copyOf(resume);
+      return this;
+    }
+
     public RunOptions build() {
       if (concurrency < 1) {
         throw new IllegalArgumentException("concurrency must be at least 1, got " + concurrency);
@@ -81,7 +97,7 @@ public record RunOptions(
       Objects.requireNonNull(listener, "listener");
       return new RunOptions(runId == null ? RunIds.next() : runId, concurrency, failFast,
           java.util.Collections.unmodifiableMap(new LinkedHashMap<>(params)), listener,
-          random == null ? RandomGenerator.getDefault() : random);
+          random == null ? RandomGenerator.getDefault() : random, resume);
     }
   }
 }

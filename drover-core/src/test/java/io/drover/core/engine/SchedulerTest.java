@@ -59,4 +59,61 @@ class SchedulerTest {
     assertThat(r.task(new TaskId("g", "a")).message()).isEqualTo("could not start: no agent reachable");
     assertThat(r.task(new TaskId("g", "b")).state()).isEqualTo(TaskState.FAILED);
   }
+
+  @Test
+  void aResumedRunNeverRerunsWhatEndedAndDispatchesInFlightAttemptsAgainUnderTheSameNumber() {
+    TaskId a = new TaskId("g", "a");
+    TaskId b = new TaskId("g", "b");
+    TaskId c = new TaskId("g", "c");
+    TaskId d = new TaskId("g", "d");
+    TaskId e = new TaskId("g", "e");
+    Workflow wf = Workflow.ofTasks(WorkflowSource.none("test"), List.of(TaskSpec.of(a, NOOP, List.of()),
+        TaskSpec.of(b, NOOP, List.of(a)), TaskSpec.of(c, NOOP, List.of(b)), TaskSpec.of(d, NOOP, List.of()),
+        TaskSpec.of(e, NOOP, List.of(d))));
+    List<String> dispatched = new ArrayList<>();
+    List<Map<TaskId, Map<String, Object>>> seen = new ArrayList<>();
+    Map<TaskId, TaskResult> before = Map.of(
+        a, new TaskResult(a, TaskState.SUCCEEDED, 1, 5, "", Map.of("x", 1L)),
+        b, new TaskResult(b, TaskState.RUNNING, 2, 0, "", Map.of()),
+        // e still shows PENDING: the earlier scheduler stopped before it wrote the skip down
+        d, new TaskResult(d, TaskState.FAILED, 1, 3, "exit 1", Map.of()));
+    RunResult r = Scheduler.run(Planner.plan(wf), (req, sink) -> {
+      synchronized (dispatched) {
+        dispatched.add(req.task().id() + "#" + req.attempt());
+        seen.add(req.dependencyOutputs());
+      }
+      sink.completed(TaskOutcome.OK);
+      return reason -> {};
+    }, RunOptions.builder().concurrency(2).resume(before).build());
+    assertThat(dispatched).containsExactly("g.b#2", "g.c#1");
+    assertThat(seen.get(0)).isEqualTo(Map.of(a, Map.of("x", 1L)));
+    assertThat(r.task(a).state()).isEqualTo(TaskState.SUCCEEDED);
+    assertThat(r.task(a).outputs()).isEqualTo(Map.of("x", 1L));
+    assertThat(r.task(b).attempts()).isEqualTo(2);
+    assertThat(r.task(d).message()).isEqualTo("exit 1");
+    assertThat(r.task(e).state()).isEqualTo(TaskState.SKIPPED);
+    assertThat(r.status()).isEqualTo(RunStatus.FAILED);
+  }
+
+  @Test
+  void aDetachedRunStopsSchedulingAndCancelsNothing() throws Exception {
+    TaskId a = new TaskId("g", "a");
+    TaskId b = new TaskId("g", "b");
+    Workflow wf = Workflow.ofTasks(WorkflowSource.none("test"), List.of(TaskSpec.of(a, NOOP, List.of()),
+        TaskSpec.of(b, NOOP, List.of(a))));
+    List<String> events = java.util.Collections.synchronizedList(new ArrayList<>());
+    java.util.concurrent.CompletableFuture<TaskSink> first = new java.util.concurrent.CompletableFuture<>();
+    RunHandle h = Scheduler.start(Planner.plan(wf), (req, sink) -> {
+      events.add("dispatch " + req.task().id());
+      first.complete(sink);
+      return reason -> events.add("cancel " + reason);
+    }, RunOptions.builder().build());
+    TaskSink sink = first.get(5, java.util.concurrent.TimeUnit.SECONDS);
+    h.detach();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> h.result().get(5, java.util.concurrent.TimeUnit.SECONDS))
+        .isInstanceOf(java.util.concurrent.CancellationException.class);
+    sink.completed(TaskOutcome.OK);
+    Thread.sleep(50);
+    assertThat(events).containsExactly("dispatch g.a");
+  }
 }
