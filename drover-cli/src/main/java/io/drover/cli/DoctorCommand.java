@@ -101,10 +101,9 @@ final class DoctorCommand implements Callable<Integer> {
   private void workers(io.lettuce.core.cluster.api.sync.RedisClusterCommands<String, String> r, Instant redisNow) {
     int alive = 0, late = 0, dead = 0;
     List<String> skewed = new ArrayList<>();
-    for (String id : r.smembers("drover:workers")) {
-      Map<String, String> h = r.hgetall("drover:worker:" + id);
-      if (h.isEmpty()) continue;
-      String state = WorkerCommand.liveness(h);
+    for (Map<String, String> h : new io.drover.cluster.worker.WorkerRecords(r).list()) {
+      String id = h.get("id");
+      String state = io.drover.cluster.worker.WorkerRecords.liveness(h);
       switch (state) {
         case "dead" -> dead++;
         case "late" -> late++;
@@ -117,7 +116,7 @@ final class DoctorCommand implements Callable<Integer> {
         // no heartbeat time
       }
       String v = h.getOrDefault("version", "");
-      if (!v.isEmpty() && !majorMinor(v).equals(majorMinor(Version.current()))) {
+      if (!v.isEmpty() && !io.drover.cluster.worker.WorkerRecords.compatible(v)) {
         add("worker " + id, "warn", "runs drover " + v + ", this is " + Version.current() + " (major.minor differ)");
       }
     }
@@ -125,11 +124,6 @@ final class DoctorCommand implements Callable<Integer> {
         + (alive == 0 ? ": queued tasks wait until a worker runs (drover worker --redis-url ...)" : ""));
     add("worker clocks", skewed.isEmpty() ? "ok" : "warn", skewed.isEmpty() ? "no worker clock ahead of Redis by more than 1 s"
         : "clocks ahead of Redis: " + String.join(", ", skewed));
-  }
-
-  private static String majorMinor(String v) {
-    String[] p = v.split("[.-]");
-    return p.length >= 2 ? p[0] + "." + p[1] : v;
   }
 
   private static Instant redisTime(List<String> time) {

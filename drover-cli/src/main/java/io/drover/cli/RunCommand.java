@@ -6,6 +6,7 @@ import io.drover.agent.sync.Limits;
 import io.drover.cluster.queue.Client;
 import io.drover.cluster.queue.Keys;
 import io.drover.cluster.queue.RedisUrls;
+import io.drover.cluster.controller.RunRecords;
 import io.drover.cluster.run.ClusterDispatcher;
 import io.drover.core.engine.Dispatcher;
 import io.drover.core.model.Delegation;
@@ -55,8 +56,8 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = {"-p", "--param"}, paramLabel = "KEY=VALUE", description = "A run parameter (params.KEY in Lua, $DROVER_PARAM_KEY in shell). Repeatable.")
   List<String> params = new ArrayList<>();
 
-  @Option(names = {"-c", "--concurrency"}, paramLabel = "N", description = "Tasks running at once. Default: the number of cores (${DEFAULT-VALUE}).")
-  int concurrency = RunOptions.DEFAULT_CONCURRENCY;
+  @Option(names = {"-c", "--concurrency"}, paramLabel = "N", description = "Tasks running at once. Default: the number of cores here; 256 for a run on the controllers.")
+  Integer concurrency;
 
   @Option(names = "--fail-fast", description = "Cancel everything else as soon as a task has failed for good.")
   boolean failFast;
@@ -87,7 +88,7 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (concurrency < 1) throw new Main.UserException("--concurrency must be at least 1, got " + concurrency);
+    if (concurrency != null && concurrency < 1) throw new Main.UserException("--concurrency must be at least 1, got " + concurrency);
     Map<String, Object> runParams = parseParams(params);
     WorkflowArgs.Loaded loaded = workflow.load();
     Plan plan = loaded.plan();
@@ -121,7 +122,7 @@ final class RunCommand implements Callable<Integer> {
     Map<String, Object> shownParams = masked(runParams);
     RunRecorder recorder = new RunRecorder(store, workflow.file.toString(), shownParams);
 
-    RunOptions options = RunOptions.builder().runId(runId).concurrency(concurrency).failFast(failFast)
+    RunOptions options = RunOptions.builder().runId(runId).concurrency(concurrency == null ? RunOptions.DEFAULT_CONCURRENCY : concurrency).failFast(failFast)
         .params(runParams).listener(RunListener.of(List.of(recorder, reporter))).build();
     TaskRunner runner = new TaskRunner(loaded.workflow().lua(), TaskKinds.discover());
     RunResult result;
@@ -136,8 +137,17 @@ final class RunCommand implements Callable<Integer> {
         throw new Main.UserException("--queue: " + e.getMessage());
       }
       fleet = Client.connect(redisUrl);
+      if (FleetRuns.controllerLeads(fleet.redis()) && !AgentDispatcher.delegatesAny(plan, byDefault)) {
+        try (Client c = fleet) {
+          return onControllers(c, loaded, runParams, shownParams, reporter, recorder, out, progressOut, store, cwd, signals);
+        } finally {
+          reporter.close();
+        }
+      }
       inner = new ClusterDispatcher(fleet, source, queue);
-      progressOut.println("on the fleet at " + RedisUrls.masked(redisUrl) + ", queue " + queue);
+      progressOut.println("on the fleet at " + RedisUrls.masked(redisUrl) + ", queue " + queue
+          + (AgentDispatcher.delegatesAny(plan, byDefault) ? " (tasks with delegate_to keep this process as their scheduler)"
+              : " (no controller leads on this Redis: this process schedules the run)"));
     } else {
       inner = new LocalDispatcher(runner, base, scratch);
     }
@@ -169,6 +179,51 @@ final class RunCommand implements Callable<Integer> {
     out.flush();
     return result.status().exitCode();
   }
+
+  /**
+   * Hands the run to the controllers and follows it: the leader plans and dispatches it, and a standby resumes it if
+   * the leader dies, so this process may go away (Ctrl-C asks the controllers to cancel the run).
+   */
+  private int onControllers(Client fleet, WorkflowArgs.Loaded loaded, Map<String, Object> runParams,
+      Map<String, Object> shownParams, ConsoleReporter reporter, RunRecorder recorder, PrintWriter out,
+      PrintWriter progressOut, RunStore store, Path cwd, Signals signals) {
+    var source = loaded.workflow().lua() == null ? null : loaded.workflow().lua().source();
+    if (source == null) throw new Main.UserException("a run on the controllers needs a workflow file");
+    RunRecords records = new RunRecords(fleet.redis());
+    String runId = records.submit(new RunRecords.Submission(source, workflow.groups, workflow.tasks, runParams, queue,
+        concurrency == null ? FLEET_CONCURRENCY : concurrency, failFast));
+    progressOut.println("run " + runId + " submitted to the controllers at " + RedisUrls.masked(redisUrl) + ", queue " + queue
+        + " (drover runs status " + runId + ")");
+    progressOut.flush();
+    signals.attach(new Signals.Target() {
+      @Override
+      public void stop(String signal) {
+        System.err.println("\ndrover: interrupted (" + signal + "); asking the controllers to cancel run " + runId);
+        records.requestCancel(runId, "interrupted (" + signal + ")");
+      }
+
+      @Override
+      public void stopNow(String signal) {
+        System.err.println("\ndrover: interrupted again; exiting now (the run goes on: drover runs cancel " + runId + ")");
+        Runtime.getRuntime().halt(Main.INTERRUPTED);
+      }
+    });
+    RunResult result;
+    try (var reader = io.drover.cluster.queue.RedisLink.connect(redisUrl)) {
+      result = FleetRuns.follow(reader.sync(), runId, loaded.plan(), RunListener.of(List.of(recorder, reporter)));
+    }
+    reporter.close();
+    if (json) {
+      out.println(RunJson.write(RunJson.toMap(result, workflow.file.toString(), shownParams), false));
+    } else {
+      printSummary(out, result, store.dirOf(runId), cwd);
+    }
+    out.flush();
+    return result.status().exitCode();
+  }
+
+  /** Attempts in flight at once for a run on the controllers, unless --concurrency says otherwise. */
+  static final int FLEET_CONCURRENCY = 256;
 
   static Map<String, Object> parseParams(List<String> raw) {
     Map<String, Object> m = new LinkedHashMap<>();

@@ -19,8 +19,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code drover runs list} and {@code drover runs show ID}: the runs recorded under {@code .drover/runs}. */
-@Command(name = "runs", description = "Runs recorded in this directory (.drover/runs).",
-    subcommands = {RunsCommand.ListRuns.class, RunsCommand.ShowRun.class})
+@Command(name = "runs", description = {"Runs recorded in this directory (.drover/runs), and with --redis-url the runs on the controllers.",
+    "  drover runs list [--redis-url URL] | show ID | status ID | cancel ID"},
+    subcommands = {RunsCommand.ListRuns.class, RunsCommand.ShowRun.class, RunsCommand.RunStatusCommand.class, RunsCommand.CancelRun.class})
 final class RunsCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -34,9 +35,11 @@ final class RunsCommand implements Callable<Integer> {
     return RunStore.in(Path.of("").toAbsolutePath());
   }
 
-  @Command(name = "list", description = "List recorded runs, newest first.")
+  @Command(name = "list", description = "List recorded runs, newest first; with --redis-url (or $DROVER_REDIS_URL) the runs on the controllers.")
   static final class ListRuns implements Callable<Integer> {
     @Option(names = "--json", description = "One JSON array on stdout.") boolean json;
+
+    @picocli.CommandLine.Mixin RedisOption redis;
 
     @Option(names = {"-n", "--limit"}, defaultValue = "20", description = "At most this many (default ${DEFAULT-VALUE}).") int limit;
 
@@ -44,8 +47,9 @@ final class RunsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      RunStore store = store();
       PrintWriter out = spec.commandLine().getOut();
+      if (redis.url != null || System.getenv("DROVER_REDIS_URL") != null) return fleet(out);
+      RunStore store = store();
       List<String> ids = store.list();
       List<Map<String, Object>> records = new ArrayList<>();
       for (String id : ids.subList(0, Math.min(limit, ids.size()))) store.read(id).ifPresent(records::add);
@@ -65,6 +69,91 @@ final class RunsCommand implements Callable<Integer> {
       }
       out.print(Format.table(List.of("RUN", "STATUS", "STARTED", "DURATION", "TASKS", "WORKFLOW"), rows));
       return Main.OK;
+    }
+
+    private int fleet(PrintWriter out) {
+      try (var c = io.drover.cluster.queue.Client.connect(redis.url())) {
+        var runs = new io.drover.cluster.controller.RunRecords(c.redis()).list(limit);
+        if (json) {
+          List<Map<String, String>> rows = new ArrayList<>();
+          for (var v : runs) rows.add(v.fields());
+          out.println(RunJson.write(rows, false));
+          return Main.OK;
+        }
+        List<List<String>> rows = new ArrayList<>();
+        for (var v : runs) {
+          Map<String, String> f = v.fields();
+          rows.add(List.of(f.getOrDefault("id", ""), f.getOrDefault("state", "").toLowerCase(java.util.Locale.ROOT),
+              f.getOrDefault("submitted_at", "").replace('T', ' ').replaceAll("\\.\\d+Z$", "Z"), f.getOrDefault("task_count", ""),
+              f.getOrDefault("queue", ""), f.getOrDefault("controller", ""), f.getOrDefault("workflow", "")));
+        }
+        if (rows.isEmpty()) out.println("no runs on the controllers at " + io.drover.cluster.queue.RedisUrls.masked(redis.url()));
+        else out.print(Format.table(List.of("RUN", "STATE", "SUBMITTED", "TASKS", "QUEUE", "CONTROLLER", "WORKFLOW"), rows));
+        return Main.OK;
+      }
+    }
+  }
+
+  @Command(name = "status", description = "One run on the controllers: its state and every task's (drover submit / run --redis-url).")
+  static final class RunStatusCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "ID", description = "The run id.") String id;
+
+    @Option(names = "--json", description = "One JSON object.") boolean json;
+
+    @picocli.CommandLine.Mixin RedisOption redis;
+
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      try (var c = io.drover.cluster.queue.Client.connect(redis.url())) {
+        var v = new io.drover.cluster.controller.RunRecords(c.redis()).get(id)
+            .orElseThrow(() -> new Main.UserException("no run '" + id + "' on the controllers at " + io.drover.cluster.queue.RedisUrls.masked(redis.url())));
+        printRun(spec.commandLine().getOut(), v, json);
+        return Main.OK;
+      }
+    }
+  }
+
+  /** A run on the controllers, as {@code runs status} and {@code node} show it. */
+  static void printRun(PrintWriter out, io.drover.cluster.controller.RunRecords.RunView v, boolean json) {
+    if (json) {
+      out.println(RunJson.write(io.drover.cluster.controller.RunRecords.toMap(v), false));
+      return;
+    }
+    Map<String, String> f = v.fields();
+    out.println("run " + v.id() + ": " + v.state().toLowerCase(java.util.Locale.ROOT) + " (" + f.getOrDefault("workflow", "")
+        + ", queue " + f.getOrDefault("queue", "") + ", submitted " + f.getOrDefault("submitted_at", "")
+        + (f.containsKey("controller") ? ", controller " + f.get("controller") + " epoch " + f.getOrDefault("epoch", "") : "") + ")");
+    if (f.containsKey("message")) out.println(f.get("message"));
+    List<List<String>> rows = new ArrayList<>();
+    for (var t : v.tasks().values()) {
+      rows.add(List.of(t.id().toString(), t.state().label(), Integer.toString(t.attempts()),
+          t.attempts() == 0 ? "-" : Format.seconds(t.durationMillis()), Format.clip(t.message(), 80)));
+    }
+    if (!rows.isEmpty()) {
+      out.println();
+      out.print(Format.table(List.of("TASK", "STATUS", "ATTEMPTS", "DURATION", "MESSAGE"), rows));
+    }
+  }
+
+  @Command(name = "cancel", description = "Cancel a run on the controllers: queued tasks never start, running ones are killed.")
+  static final class CancelRun implements Callable<Integer> {
+    @Parameters(paramLabel = "ID", description = "The run id.") String id;
+
+    @picocli.CommandLine.Mixin RedisOption redis;
+
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      try (var c = io.drover.cluster.queue.Client.connect(redis.url())) {
+        if (!new io.drover.cluster.controller.RunRecords(c.redis()).requestCancel(id, "cancelled by drover runs cancel")) {
+          throw new Main.UserException("no active run '" + id + "' on the controllers (ended or unknown)");
+        }
+        spec.commandLine().getOut().println("cancel of run " + id + " requested; the leading controller stops its tasks");
+        return Main.OK;
+      }
     }
   }
 

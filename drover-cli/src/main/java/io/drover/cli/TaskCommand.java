@@ -31,22 +31,6 @@ final class TaskCommand implements Callable<Integer> {
     return Main.OK;
   }
 
-  static Map<String, Object> json(TaskStatus s) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("id", s.id());
-    m.put("queue", s.queue());
-    m.put("kind", s.kind());
-    m.put("state", s.state().toLowerCase(java.util.Locale.ROOT));
-    m.put("attempt", s.attempt());
-    m.put("failures", s.failures());
-    m.put("max_attempts", s.maxAttempts());
-    m.put("dead", s.dead());
-    m.put("worker", s.worker());
-    m.put("message", s.message());
-    m.put("outputs", s.outputs());
-    m.put("errors", s.errors());
-    return m;
-  }
 
   @Command(name = "submit", description = "Put a task on a queue and print its id: a shell command after --, or --lua CODE, or --from FILE.jsonl.")
   static final class Submit implements Callable<Integer> {
@@ -145,7 +129,7 @@ final class TaskCommand implements Callable<Integer> {
         TaskStatus s = c.status(id).orElseThrow(() -> new Main.UserException("no task '" + id + "' (unknown or expired)"));
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-          out.println(RunJson.write(json(s), false));
+          out.println(RunJson.write(s.toMap(), false));
         } else {
           out.printf("%s: %s (attempt %d, %d of %d failed%s)%n", s.id(), s.state().toLowerCase(java.util.Locale.ROOT),
               s.attempt(), s.failures(), s.maxAttempts(), s.dead() ? ", dead" : "");
@@ -178,7 +162,7 @@ final class TaskCommand implements Callable<Integer> {
         List<TaskStatus> tasks = c.list(queue, status, limit);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-          out.println(RunJson.write(tasks.stream().map(TaskCommand::json).toList(), false));
+          out.println(RunJson.write(tasks.stream().map(TaskStatus::toMap).toList(), false));
           return Main.OK;
         }
         List<List<String>> rows = new ArrayList<>();

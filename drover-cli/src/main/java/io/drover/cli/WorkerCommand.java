@@ -3,6 +3,7 @@ package io.drover.cli;
 import io.drover.cluster.queue.RedisUrls;
 import io.drover.cluster.worker.Worker;
 import io.drover.cluster.worker.WorkerOptions;
+import io.drover.cluster.worker.WorkerRecords;
 import io.drover.core.Version;
 import io.drover.core.model.Durations;
 import java.nio.file.Path;
@@ -77,18 +78,24 @@ final class WorkerCommand implements Callable<Integer> {
     return Main.OK;
   }
 
-  /** The recorded status while heartbeats come on time; {@code late} after one TTL without one, {@code dead} after two. */
-  static String liveness(Map<String, String> h) {
-    try {
-      long age = Duration.between(java.time.Instant.parse(h.get("last_heartbeat")), java.time.Instant.now()).toMillis();
-      long ttl = Long.parseLong(h.getOrDefault("ttl_ms", "30000"));
-      return age > 2 * ttl ? "dead" : age > ttl ? "late" : h.getOrDefault("status", "running");
-    } catch (RuntimeException e) {
-      return "unknown";
+  /** The table (or JSON array) of {@code drover worker list} and {@code drover node workers}. */
+  static void printWorkers(java.io.PrintWriter out, List<Map<String, String>> rows, boolean json) {
+    if (json) {
+      out.println(io.drover.core.record.RunJson.write(rows, false));
+      return;
     }
+    List<List<String>> cells = new ArrayList<>();
+    for (Map<String, String> h : rows) {
+      cells.add(List.of(h.getOrDefault("id", ""), h.getOrDefault("status", ""), h.getOrDefault("queue", ""),
+          h.getOrDefault("concurrency", ""), h.getOrDefault("processed", ""), h.getOrDefault("failed", ""),
+          h.getOrDefault("last_heartbeat", ""), h.getOrDefault("version", ""), h.getOrDefault("tags", ""),
+          h.getOrDefault("running", "")));
+    }
+    out.print(Format.table(List.of("WORKER", "STATUS", "QUEUE", "CONCURRENCY", "PROCESSED", "FAILED", "LAST HEARTBEAT",
+        "VERSION", "TAGS", "RUNNING"), cells));
   }
 
-  @Command(name = "list", description = "Workers and their state: running, stopping, late (no heartbeat for one TTL) or dead (two).")
+  @Command(name = "list", description = "Workers and their state: running, draining, stopping, incompatible (another major.minor), late (no heartbeat for one TTL) or dead (two).")
   static final class ListWorkers implements Callable<Integer> {
     @Mixin RedisOption redis;
 
@@ -99,30 +106,7 @@ final class WorkerCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       try (var client = io.drover.cluster.queue.Client.connect(redis.url())) {
-        var r = client.redis();
-        List<Map<String, String>> rows = new ArrayList<>();
-        for (String id : r.smembers("drover:workers")) {
-          Map<String, String> h = r.hgetall("drover:worker:" + id);
-          if (h.isEmpty()) {
-            r.srem("drover:workers", id); // its record expired: gone for longer than its TTL
-            continue;
-          }
-          h.put("status", liveness(h));
-          rows.add(h);
-        }
-        rows.sort(java.util.Comparator.comparing(m -> m.getOrDefault("id", "")));
-        var out = spec.commandLine().getOut();
-        if (json) {
-          out.println(io.drover.core.record.RunJson.write(rows, false));
-          return Main.OK;
-        }
-        List<List<String>> cells = new ArrayList<>();
-        for (Map<String, String> h : rows) {
-          cells.add(List.of(h.getOrDefault("id", ""), h.getOrDefault("status", ""), h.getOrDefault("queue", ""),
-              h.getOrDefault("concurrency", ""), h.getOrDefault("processed", ""), h.getOrDefault("failed", ""),
-              h.getOrDefault("last_heartbeat", ""), h.getOrDefault("tags", ""), h.getOrDefault("running", "")));
-        }
-        out.print(Format.table(List.of("WORKER", "STATUS", "QUEUE", "CONCURRENCY", "PROCESSED", "FAILED", "LAST HEARTBEAT", "TAGS", "RUNNING"), cells));
+        printWorkers(spec.commandLine().getOut(), new WorkerRecords(client.redis()).list(), json);
         return Main.OK;
       }
     }

@@ -15,7 +15,12 @@ final class DroverProcess {
   private DroverProcess() {}
 
   static ProcessBuilder builder(Path cwd, String... args) {
-    List<String> cmd = io.drover.core.Jvm.command(List.of(), "io.drover.cli.Main", List.of(args));
+    return builder(cwd, List.of(), args);
+  }
+
+  /** With JVM options, e.g. {@code -Ddrover.version=9.9.0} for a process that acts as another release. */
+  static ProcessBuilder builder(Path cwd, List<String> jvmOptions, String... args) {
+    List<String> cmd = io.drover.core.Jvm.command(jvmOptions, "io.drover.cli.Main", List.of(args));
     return new ProcessBuilder(cmd).directory(cwd.toFile()).redirectInput(new File("/dev/null"));
   }
 

@@ -11,6 +11,9 @@ public final class Version {
   private Version() {}
 
   private static String load() {
+    // Set only to act as another release, e.g. to test how mixed versions on one fleet keep apart.
+    String forced = System.getProperty("drover.version");
+    if (forced != null && !forced.isBlank()) return forced;
     try (InputStream in = Version.class.getResourceAsStream("version.properties")) {
       Properties p = new Properties();
       if (in != null) p.load(in);

@@ -79,6 +79,12 @@ public final class AgentDispatcher implements Dispatcher {
     }
   }
 
+  /** Whether any task of the plan goes to an agent. */
+  public static boolean delegatesAny(Plan plan, Delegation byDefault) {
+    for (int i = 0; i < plan.size(); i++) if (where(plan.task(i), byDefault) != null) return true;
+    return false;
+  }
+
   /** Where a task goes: its own {@code delegate_to}, else the default; null for here. */
   private static Delegation where(TaskSpec t, Delegation byDefault) {
     Delegation d = t.delegateTo() != null ? t.delegateTo() : byDefault;

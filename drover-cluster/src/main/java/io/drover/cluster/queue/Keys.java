@@ -14,8 +14,12 @@ public record Keys(String queue) {
     return "drover:{" + queue + "}:";
   }
 
+  /**
+   * The queue's stream, one per major.minor release: workers of another release never receive a task whose spec
+   * they may not read, and their records show them as incompatible.
+   */
   public String stream() {
-    return prefix() + "stream";
+    return prefix() + "stream:v" + io.drover.core.Version.majorMinor();
   }
 
   public String taskPrefix() {

@@ -24,7 +24,12 @@ public final class Scripts {
   private Scripts() {}
 
   private static Script load(String name) {
-    try (InputStream in = Scripts.class.getResourceAsStream(name + ".lua")) {
+    return load(Scripts.class, name);
+  }
+
+  /** A script kept as {@code name.lua} next to {@code anchor} on the class path. */
+  public static Script load(Class<?> anchor, String name) {
+    try (InputStream in = anchor.getResourceAsStream(name + ".lua")) {
       if (in == null) throw new IllegalStateException("missing script " + name + ".lua");
       String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
       return new Script(name, text, sha1(text));

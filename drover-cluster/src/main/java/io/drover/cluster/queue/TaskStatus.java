@@ -17,6 +17,24 @@ public record TaskStatus(String id, String queue, String kind, String command, S
     int failures, int maxAttempts, boolean dead, String worker, String message, Map<String, Object> outputs,
     List<String> errors, long submittedMicros, long startedMicros, long finishedMicros) {
 
+  /** As {@code drover task status --json} and the controller's {@code /tasks/ID} show it. */
+  public Map<String, Object> toMap() {
+    Map<String, Object> m = new java.util.LinkedHashMap<>();
+    m.put("id", id);
+    m.put("queue", queue);
+    m.put("kind", kind);
+    m.put("state", state.toLowerCase(java.util.Locale.ROOT));
+    m.put("attempt", attempt);
+    m.put("failures", failures);
+    m.put("max_attempts", maxAttempts);
+    m.put("dead", dead);
+    m.put("worker", worker);
+    m.put("message", message);
+    m.put("outputs", outputs);
+    m.put("errors", errors);
+    return m;
+  }
+
   public boolean isFinished() {
     return state.equals("SUCCEEDED") || state.equals("FAILED") || state.equals("CANCELLED") || state.equals("SKIPPED");
   }

@@ -69,7 +69,8 @@ public final class ClusterDispatcher implements Dispatcher {
     submitter.execute(() -> {
       String id;
       try {
-        id = client.submit(TaskSubmission.workflow(source, request).withQueue(queue));
+        id = client.submit(TaskSubmission.workflow(source, request).withQueue(queue)
+            .withIdempotencyKey(attemptKey(request)));
       } catch (RuntimeException e) {
         sink.completed(TaskOutcome.failed("could not put the task on queue '" + queue + "': " + e.getMessage()));
         return;
@@ -84,6 +85,15 @@ public final class ClusterDispatcher implements Dispatcher {
       String id = f.id;
       if (id != null) cancel(id); // else the submitter cancels it once it has an id
     };
+  }
+
+  /**
+   * The idempotency key of an attempt: the same run, task and attempt number always name one queue task, so a
+   * scheduler that takes a run over and dispatches an attempt again follows the one already in flight (or already
+   * ended) instead of starting a second.
+   */
+  public static String attemptKey(TaskRequest request) {
+    return "run:" + request.runId() + ":" + request.task().id() + ":" + request.attempt();
   }
 
   private void cancel(String id) {
@@ -144,6 +154,18 @@ public final class ClusterDispatcher implements Dispatcher {
   /** Stops following; attempts still in flight are cancelled on the fleet. */
   @Override
   public void close() {
+    stop(true);
+  }
+
+  /**
+   * Stops following and leaves the attempts in flight to run on, for the scheduler that takes the run over; their
+   * sinks hear nothing more.
+   */
+  public void detach() {
+    stop(false);
+  }
+
+  private void stop(boolean cancelInFlight) {
     closed = true;
     submitter.shutdown();
     try {
@@ -151,7 +173,7 @@ public final class ClusterDispatcher implements Dispatcher {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    for (String id : inFlight.keySet()) cancel(id);
+    if (cancelInFlight) for (String id : inFlight.keySet()) cancel(id);
     LockSupport.unpark(watcher);
     try {
       watcher.join(2000);

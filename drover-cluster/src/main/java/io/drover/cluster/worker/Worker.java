@@ -78,6 +78,8 @@ public final class Worker implements AutoCloseable {
   private final AtomicLong failed = new AtomicLong();
   private final Instant startedAt = Instant.now();
   private volatile boolean claiming = true;
+  /** Set by an operator through the worker's record (drover node drain): no new claims, running tasks go on. */
+  private volatile boolean draining;
   private Thread claimer;
 
   private final java.util.concurrent.LinkedBlockingQueue<Done> done = new java.util.concurrent.LinkedBlockingQueue<>();
@@ -165,6 +167,10 @@ public final class Worker implements AutoCloseable {
     while (claiming) {
       int permits = 0;
       try {
+        if (draining) {
+          Thread.sleep(100);
+          continue;
+        }
         if (!slots.tryAcquire(200, TimeUnit.MILLISECONDS)) continue;
         permits = 1 + slots.drainPermits();
         // Under load slots come back one by one; gather some for up to a millisecond, so that one read and one
@@ -443,7 +449,10 @@ public final class Worker implements AutoCloseable {
       renewLeases();
       Scripts.run(redis, Scripts.PROMOTE, ScriptOutputType.INTEGER, new String[] {keys.delayed(), keys.stream()},
           Long.toString(System.currentTimeMillis()), "500", keys.taskPrefix());
-      writeRecord(stopping.get() ? "stopping" : "running");
+      boolean drain = "1".equals(redis.hget(WorkerRecords.key(options.workerId()), WorkerRecords.DRAIN_FIELD));
+      if (drain != draining) log(drain ? "draining: no new tasks; " + held.size() + " running go on" : "resumed: claiming again");
+      draining = drain;
+      writeRecord(stopping.get() ? "stopping" : draining ? "draining" : "running");
       // Records expire after the retention; their index entries go with them.
       long horizon = System.currentTimeMillis() - options.retention().toMillis();
       redis.zremrangebyscore(keys.index(), io.lettuce.core.Range.create(0, horizon));
@@ -496,7 +505,7 @@ public final class Worker implements AutoCloseable {
   }
 
   private void writeRecord(String status) {
-    String key = "drover:worker:" + options.workerId();
+    String key = WorkerRecords.key(options.workerId());
     Map<String, String> r = new LinkedHashMap<>();
     r.put("id", options.workerId());
     r.put("status", status);
@@ -514,7 +523,7 @@ public final class Worker implements AutoCloseable {
     redis.hset(key, r);
     // Kept well past its TTL, so a worker that vanished is listed as dead for a while before it is forgotten.
     redis.pexpire(key, 10 * options.recordTtl().toMillis());
-    redis.sadd("drover:workers", options.workerId());
+    redis.sadd(WorkerRecords.SET, options.workerId());
   }
 
   // ---- stopping ----
@@ -547,8 +556,8 @@ public final class Worker implements AutoCloseable {
         heartbeat.shutdownNow();
         attempts.shutdown();
         try {
-          redis.del("drover:worker:" + options.workerId());
-          redis.srem("drover:workers", options.workerId());
+          redis.del(WorkerRecords.key(options.workerId()));
+          redis.srem(WorkerRecords.SET, options.workerId());
         } catch (RuntimeException e) {
           // Redis gone: the record expires by itself
         }

@@ -1,0 +1,64 @@
+package io.drover.cli;
+
+import io.drover.cluster.controller.Controller;
+import io.drover.cluster.controller.ControllerOptions;
+import io.drover.cluster.queue.RedisUrls;
+import io.drover.core.Version;
+import io.drover.core.model.Durations;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code drover controller}: plans and follows runs on the fleet; one of several leads, the others stand by. */
+@Command(name = "controller", description = {"Run workflows on the fleet: plan runs, dispatch their tasks to the queue, snapshot them in Redis.",
+    "Start two or three: one leads (a lease with a fencing epoch), the others take over when it stops. SIGTERM/Ctrl-C hands the lease over at once."})
+final class ControllerCommand implements Callable<Integer> {
+  @Mixin RedisOption redis;
+
+  @Option(names = {"-p", "--port"}, defaultValue = "7700", description = "Port of the HTTP API (default ${DEFAULT-VALUE}; 0: any free one).") int port;
+
+  @Option(names = "--bind", defaultValue = "127.0.0.1", description = "Address of the HTTP API (default ${DEFAULT-VALUE}; any other needs a token).") String bind;
+
+  @Option(names = "--token", description = "What the HTTP API demands (Authorization: Bearer). Default: $DROVER_TOKEN.") String token;
+
+  @Option(names = "--id", description = "This controller's id. Default: ctl-host-pid.") String id;
+
+  @Option(names = "--lease", defaultValue = "2s", description = "Leader lease: a standby takes over this long after the leader stopped renewing (default ${DEFAULT-VALUE}).") String lease;
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    String t = token != null ? token : System.getenv("DROVER_TOKEN");
+    ControllerOptions options;
+    try {
+      options = ControllerOptions.builder(redis.url()).controllerId(id).lease(Durations.parse(lease)).bind(bind).port(port)
+          .token(t).build();
+    } catch (IllegalArgumentException e) {
+      throw new Main.UserException(e.getMessage());
+    }
+    Signals signals = Signals.install();
+    Controller controller = Controller.start(options);
+    var err = spec.commandLine().getErr();
+    err.printf("drover controller %s: redis %s, http://%s:%d (%s), lease %s, version %s%n", controller.id(),
+        RedisUrls.masked(redis.url()), bind, controller.httpPort(), options.token() == null ? "no token: loopback only" : "token required",
+        Durations.format(options.lease()), Version.current());
+    err.flush();
+    signals.attach(new Signals.Target() {
+      @Override
+      public void stop(String signal) {
+        System.err.println("drover controller: stopping (" + signal + "); handing the lease over");
+        Thread.ofPlatform().start(controller::close);
+      }
+
+      @Override
+      public void stopNow(String signal) {
+        Runtime.getRuntime().halt(Main.INTERRUPTED);
+      }
+    });
+    controller.awaitStop();
+    return Main.OK;
+  }
+}

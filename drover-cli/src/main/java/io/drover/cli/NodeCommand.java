@@ -1,0 +1,279 @@
+package io.drover.cli;
+
+import io.drover.core.DroverException;
+import io.drover.core.lua.Json;
+import io.drover.core.record.RunJson;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code drover node ...}: the fleet as a controller's HTTP API shows it. */
+@Command(name = "node", description = {"The fleet through a controller's HTTP API (drover controller):",
+    "  drover node status | workers | drain WORKER | resume WORKER | logs [--run ID] [--follow]"},
+    subcommands = {NodeCommand.Status.class, NodeCommand.Workers.class, NodeCommand.Drain.class, NodeCommand.Resume.class,
+        NodeCommand.Logs.class})
+final class NodeCommand implements Callable<Integer> {
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+    return Main.OK;
+  }
+
+  /** Where the controller is and what it demands. */
+  static final class Api {
+    @Option(names = "--controller-url", paramLabel = "URL", description = "Default: $DROVER_CONTROLLER_URL, else http://127.0.0.1:7700.")
+    String url;
+
+    @Option(names = "--token", description = "Default: $DROVER_TOKEN.")
+    String token;
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    String base() {
+      String u = url != null ? url : System.getenv("DROVER_CONTROLLER_URL");
+      if (u == null || u.isBlank()) u = "http://127.0.0.1:7700";
+      return u.replaceAll("/+$", "");
+    }
+
+    HttpRequest.Builder request(String path) {
+      HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base() + path));
+      String t = token != null ? token : System.getenv("DROVER_TOKEN");
+      if (t != null && !t.isBlank()) b.header("Authorization", "Bearer " + t);
+      return b;
+    }
+
+    Object get(String path) {
+      return call(request(path).timeout(Duration.ofSeconds(30)).GET().build());
+    }
+
+    Object post(String path) {
+      return call(request(path).timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.noBody()).build());
+    }
+
+    private Object call(HttpRequest req) {
+      HttpResponse<String> r;
+      try {
+        r = http.send(req, HttpResponse.BodyHandlers.ofString());
+      } catch (IOException e) {
+        throw new DroverException("cannot reach the controller at " + base() + ": " + (e.getMessage() == null ? e : e.getMessage()));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new DroverException("interrupted");
+      }
+      check(r.statusCode(), r.body());
+      return Json.read(r.body());
+    }
+
+    void check(int code, String body) {
+      if (code == 401) throw new DroverException("the controller at " + base() + " refused the token (--token or $DROVER_TOKEN)");
+      if (code >= 400) {
+        Object err = body == null || body.isBlank() ? null : Json.read(body);
+        String msg = err instanceof Map<?, ?> m && m.get("error") != null ? String.valueOf(m.get("error")) : "HTTP " + code;
+        throw code == 404 ? new Main.UserException(msg) : new DroverException(msg);
+      }
+    }
+
+    InputStream stream(String path) {
+      try {
+        HttpResponse<InputStream> r = http.send(request(path).header("Accept", "text/event-stream").GET().build(),
+            HttpResponse.BodyHandlers.ofInputStream());
+        if (r.statusCode() != 200) {
+          String body;
+          try (InputStream in = r.body()) {
+            body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+          }
+          check(r.statusCode(), body);
+        }
+        return r.body();
+      } catch (IOException e) {
+        throw new DroverException("cannot reach the controller at " + base() + ": " + e.getMessage());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new DroverException("interrupted");
+      }
+    }
+  }
+
+  @Command(name = "status", description = "Leader, controllers, workers, queue depths, active runs and alerts firing.")
+  static final class Status implements Callable<Integer> {
+    @Mixin Api api;
+
+    @Option(names = "--json", description = "One JSON object.") boolean json;
+
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public Integer call() {
+      Map<String, Object> s = (Map<String, Object>) api.get("/status");
+      PrintWriter out = spec.commandLine().getOut();
+      if (json) {
+        out.println(RunJson.write(s, false));
+        return Main.OK;
+      }
+      Map<String, Object> leader = (Map<String, Object>) s.getOrDefault("leader", Map.of());
+      out.println("leader: " + (leader.isEmpty() ? "none (no controller holds the lease)" : leader.get("id") + " (epoch " + leader.get("epoch") + ")"));
+      List<List<String>> rows = new ArrayList<>();
+      for (Map<String, Object> c : (List<Map<String, Object>>) s.getOrDefault("controllers", List.of())) {
+        rows.add(List.of(str(c.get("id")), str(c.get("role")), str(c.get("epoch")), str(c.get("http")), str(c.get("version")),
+            str(c.get("runs")), str(c.get("last_heartbeat"))));
+      }
+      out.print(Format.table(List.of("CONTROLLER", "ROLE", "EPOCH", "HTTP", "VERSION", "RUNS", "LAST HEARTBEAT"), rows));
+      Map<String, Object> workers = (Map<String, Object>) s.getOrDefault("workers", Map.of());
+      out.println("workers: " + (workers.isEmpty() ? "none" : join(workers)));
+      Map<String, Object> queues = (Map<String, Object>) s.getOrDefault("queues", Map.of());
+      List<String> qs = new ArrayList<>();
+      queues.forEach((q, v) -> qs.add(q + " " + ((Map<String, Object>) v).get("depth") + " waiting"));
+      out.println("queues: " + String.join(", ", qs));
+      out.println("active runs: " + s.get("active_runs"));
+      List<Map<String, Object>> alerts = (List<Map<String, Object>>) s.getOrDefault("alerts", List.of());
+      if (alerts.isEmpty()) out.println("alerts: none");
+      for (Map<String, Object> a : alerts) out.println("alert " + a.get("severity") + ": " + a.get("message"));
+      return alerts.stream().anyMatch(a -> "critical".equals(a.get("severity"))) ? Main.TASK_FAILED : Main.OK;
+    }
+  }
+
+  private static String join(Map<String, Object> m) {
+    List<String> parts = new ArrayList<>();
+    m.forEach((k, v) -> parts.add(v + " " + k));
+    return String.join(", ", parts);
+  }
+
+  private static String str(Object o) {
+    return o == null ? "" : o.toString();
+  }
+
+  @Command(name = "workers", description = "Every worker: running, draining, stopping, incompatible, late or dead.")
+  static final class Workers implements Callable<Integer> {
+    @Mixin Api api;
+
+    @Option(names = "--json", description = "One JSON array.") boolean json;
+
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public Integer call() {
+      List<Map<String, String>> rows = new ArrayList<>();
+      for (Object o : (List<Object>) api.get("/workers")) {
+        Map<String, String> m = new java.util.LinkedHashMap<>();
+        ((Map<String, Object>) o).forEach((k, v) -> m.put(k, str(v)));
+        rows.add(m);
+      }
+      WorkerCommand.printWorkers(spec.commandLine().getOut(), rows, json);
+      return Main.OK;
+    }
+  }
+
+  @Command(name = "drain", description = "A worker stops claiming tasks, finishes what it runs, shows DRAINING and keeps heartbeating.")
+  static final class Drain implements Callable<Integer> {
+    @Mixin Api api;
+
+    @Parameters(paramLabel = "WORKER") String worker;
+
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      api.post("/workers/" + worker + "/drain");
+      spec.commandLine().getOut().println("worker " + worker + " drains: no new tasks from its next heartbeat on");
+      return Main.OK;
+    }
+  }
+
+  @Command(name = "resume", description = "A drained worker claims tasks again.")
+  static final class Resume implements Callable<Integer> {
+    @Mixin Api api;
+
+    @Parameters(paramLabel = "WORKER") String worker;
+
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      api.post("/workers/" + worker + "/resume");
+      spec.commandLine().getOut().println("worker " + worker + " claims tasks again from its next heartbeat on");
+      return Main.OK;
+    }
+  }
+
+  @Command(name = "logs", description = "Task state changes and log lines of every run (or one): the recent ones, or with --follow as they come.")
+  static final class Logs implements Callable<Integer> {
+    @Mixin Api api;
+
+    @Option(names = "--run", paramLabel = "ID", description = "Only this run.") String run;
+
+    @Option(names = {"-f", "--follow"}, description = "Keep streaming until interrupted.") boolean follow;
+
+    @Option(names = "--json", description = "One JSON object a line.") boolean json;
+
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public Integer call() throws IOException {
+      PrintWriter out = spec.commandLine().getOut();
+      String path = "/events?after=0" + (run == null ? "" : "&run=" + java.net.URLEncoder.encode(run, StandardCharsets.UTF_8));
+      try (InputStream in = api.stream(path);
+           BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+        long quietSince = System.nanoTime();
+        String line;
+        // Without --follow: what is there now; the stream goes quiet once it has sent the backlog.
+        while ((line = readLine(r, follow, quietSince)) != null) {
+          if (!line.startsWith("data: ")) continue;
+          quietSince = System.nanoTime();
+          Map<String, Object> e = (Map<String, Object>) Json.read(line.substring(6));
+          if (json) out.println(RunJson.write(e, false));
+          else out.println(format(e));
+          out.flush();
+        }
+      }
+      return Main.OK;
+    }
+
+    private static String readLine(BufferedReader r, boolean follow, long quietSince) throws IOException {
+      if (follow) return r.readLine();
+      while (!r.ready()) {
+        if (System.nanoTime() - quietSince > 1_000_000_000L) return null;
+        try {
+          Thread.sleep(20);
+        } catch (InterruptedException e) {
+          return null;
+        }
+      }
+      return r.readLine();
+    }
+
+    private static String format(Map<String, Object> e) {
+      String run = str(e.get("run"));
+      String prefix = run.isEmpty() ? "" : run + " ";
+      return switch (str(e.get("type"))) {
+        case "log" -> prefix + str(e.get("task")) + " | " + str(e.get("line"));
+        case "state" -> prefix + str(e.get("task")) + " " + str(e.get("from")).toLowerCase(java.util.Locale.ROOT) + " -> "
+            + str(e.get("to")).toLowerCase(java.util.Locale.ROOT) + (str(e.get("attempt")).equals("1") || str(e.get("attempt")).equals("0") ? "" : " (attempt " + e.get("attempt") + ")")
+            + (str(e.get("message")).isEmpty() ? "" : ": " + e.get("message"));
+        case "run" -> prefix + "run " + str(e.get("state")).toLowerCase(java.util.Locale.ROOT);
+        default -> prefix + str(e.get("message"));
+      };
+    }
+  }
+}

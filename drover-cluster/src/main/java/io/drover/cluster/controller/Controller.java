@@ -1,0 +1,465 @@
+package io.drover.cluster.controller;
+
+import io.drover.cluster.queue.Client;
+import io.drover.cluster.queue.Keys;
+import io.drover.cluster.queue.RedisLink;
+import io.drover.cluster.queue.Scripts;
+import io.drover.cluster.run.ClusterDispatcher;
+import io.drover.cluster.worker.WorkerRecords;
+import io.drover.core.DroverException;
+import io.drover.core.Version;
+import io.drover.core.dsl.WorkflowLoader;
+import io.drover.core.engine.RunHandle;
+import io.drover.core.engine.RunOptions;
+import io.drover.core.engine.Scheduler;
+import io.drover.core.lua.Json;
+import io.drover.core.model.WorkflowSource;
+import io.drover.core.plan.Plan;
+import io.drover.core.plan.Planner;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A controller: one of several processes that run whole workflows on the fleet. One of them leads, holding a lease
+ * in Redis with a fencing epoch that only grows; the others stand by and take over when the leader stops renewing.
+ * The leader plans every active run (the shared planner and scheduler), dispatches ready tasks to the queue as
+ * {@link ClusterDispatcher} does, and snapshots each run in Redis ({@link RunJournal}); every snapshot write is
+ * fenced by the run's epoch, so a leader that lost its lease (paused, cut off) cannot change a run another leader
+ * took over. A new leader claims every active run with its epoch and resumes it from the snapshot: what ended does
+ * not run again, and attempts in flight are found again through their idempotency keys, never dispatched twice.
+ *
+ * <p>Every controller serves the HTTP API ({@link ControllerApi}). Thread-safe; {@link #close()} hands the lease
+ * over at once.
+ */
+public final class Controller implements AutoCloseable {
+  private static final Scripts.Script LEASE = Scripts.load(Controller.class, "lease");
+  private static final Scripts.Script RENEW = Scripts.load(Controller.class, "renew");
+  private static final Scripts.Script CLAIM = Scripts.load(Controller.class, "claim_run");
+
+  private final ControllerOptions options;
+  private final RedisLink link;
+  private final RedisClusterCommands<String, String> redis;
+  private final Client client;
+  private final RunRecords runs;
+  private final WorkerRecords workers;
+  private final ControllerMetrics metrics = new ControllerMetrics();
+  private final Map<String, LocalRun> local = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService flusher;
+  private final Instant startedAt = Instant.now();
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private final Thread loop;
+  private ControllerApi api;
+
+  private volatile boolean running = true;
+  private volatile long epoch; // 0 while standing by
+  private volatile long leaseValidUntilNanos;
+  private volatile List<ControllerMetrics.Alert> alerts = List.of();
+  private volatile Map<String, Object> lastStatus = Map.of();
+
+  private record LocalRun(RunHandle handle, ClusterDispatcher dispatcher, RunJournal journal, String[] cancelSent) {}
+
+  private Controller(ControllerOptions options) {
+    this.options = options;
+    this.link = RedisLink.connect(options.redisUrl());
+    this.redis = link.sync();
+    this.client = Client.connect(options.redisUrl());
+    this.runs = new RunRecords(redis);
+    this.workers = new WorkerRecords(redis);
+    this.flusher = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("drover-controller-flush").factory());
+    this.loop = Thread.ofPlatform().name("drover-controller").unstarted(this::loop);
+  }
+
+  /** Connects, starts the HTTP API and joins the election. Fails fast when Redis or the port cannot be had. */
+  public static Controller start(ControllerOptions options) {
+    Controller c = new Controller(options);
+    try {
+      c.api = ControllerApi.start(c, options.bind(), options.port(), options.token());
+    } catch (RuntimeException e) {
+      c.client.close();
+      c.link.close();
+      throw e;
+    }
+    c.flusher.scheduleWithFixedDelay(c::flushAll, 50, 50, TimeUnit.MILLISECONDS);
+    c.flusher.execute(Controller::warmUp);
+    c.loop.start();
+    return c;
+  }
+
+  public String id() {
+    return options.controllerId();
+  }
+
+  public boolean isLeader() {
+    return epoch > 0 && System.nanoTime() < leaseValidUntilNanos;
+  }
+
+  public long epoch() {
+    return epoch;
+  }
+
+  public int httpPort() {
+    return api.port();
+  }
+
+  RunRecords runs() {
+    return runs;
+  }
+
+  WorkerRecords workers() {
+    return workers;
+  }
+
+  Client client() {
+    return client;
+  }
+
+  RedisClusterCommands<String, String> redis() {
+    return redis;
+  }
+
+  ControllerMetrics metrics() {
+    return metrics;
+  }
+
+  // ---- the loop: lease, runs, status ----
+
+  private void loop() {
+    long leaseEvery = Math.max(100, Math.min(250, options.lease().toMillis() / 4));
+    long nextLease = 0;
+    long nextRecord = 0;
+    long nextAlerts = 0;
+    while (running) {
+      long now = System.nanoTime();
+      try {
+        if (now >= nextLease) {
+          lease();
+          nextLease = now + TimeUnit.MILLISECONDS.toNanos(leaseEvery);
+        }
+        if (isLeader()) syncRuns();
+        if (now >= nextRecord) {
+          writeRecord();
+          nextRecord = now + TimeUnit.SECONDS.toNanos(1);
+        }
+        if (isLeader() && now >= nextAlerts) {
+          alerts = metrics.evaluate(this::log);
+          nextAlerts = now + TimeUnit.SECONDS.toNanos(5);
+        }
+      } catch (RuntimeException e) {
+        log("Redis call failed, trying again: " + e.getMessage());
+        if (epoch > 0 && System.nanoTime() >= leaseValidUntilNanos) stepDown("the lease ran out while Redis could not be reached");
+        sleep(200);
+      }
+      sleep(Math.min(leaseEvery, 100));
+    }
+  }
+
+  private void lease() {
+    if (epoch > 0 && System.nanoTime() >= leaseValidUntilNanos) {
+      stepDown("the lease ran out before it was renewed (was this process paused?)");
+    }
+    long asked = System.nanoTime();
+    String lease = Long.toString(options.lease().toMillis());
+    if (epoch > 0) {
+      long ok = Scripts.run(redis, RENEW, ScriptOutputType.INTEGER, new String[] {RunRecords.LEASE},
+          options.controllerId() + " " + epoch, lease, "0");
+      if (ok == 1) leaseValidUntilNanos = asked + options.lease().toNanos();
+      else stepDown("another controller holds the lease now");
+      return;
+    }
+    long e = Scripts.run(redis, LEASE, ScriptOutputType.INTEGER, new String[] {RunRecords.LEASE, RunRecords.EPOCH},
+        options.controllerId(), lease);
+    if (e > 0) {
+      leaseValidUntilNanos = asked + options.lease().toNanos();
+      epoch = e;
+      log("leading with epoch " + e);
+    }
+  }
+
+  private void stepDown(String why) {
+    if (epoch == 0) return;
+    log("no longer leading (epoch " + epoch + "): " + why + "; " + local.size() + " runs left to the leader");
+    epoch = 0;
+    for (LocalRun r : local.values()) {
+      r.handle().detach();
+      r.dispatcher().detach();
+    }
+    local.clear();
+  }
+
+  /** Starts every active run this leader does not run yet; passes cancel requests on; forgets runs that ended. */
+  private void syncRuns() {
+    local.entrySet().removeIf(e -> {
+      if (!e.getValue().journal().ended()) return false;
+      e.getValue().dispatcher().close();
+      return true;
+    });
+    Set<String> active = redis.smembers(RunRecords.ACTIVE);
+    for (String id : active) {
+      if (!isLeader()) return;
+      LocalRun r = local.get(id);
+      if (r == null) {
+        take(id);
+      } else {
+        String cancel = redis.hget(RunRecords.run(id), "cancel");
+        if (cancel != null && r.cancelSent()[0] == null) {
+          r.cancelSent()[0] = cancel;
+          r.handle().cancel(cancel);
+        }
+      }
+    }
+  }
+
+  private void take(String id) {
+    long mine = epoch;
+    long claimed = Scripts.run(redis, CLAIM, ScriptOutputType.INTEGER, new String[] {RunRecords.run(id)},
+        Long.toString(mine), options.controllerId(), Instant.now().toString());
+    if (claimed == -1) {
+      redis.srem(RunRecords.ACTIVE, id);
+      return;
+    }
+    if (claimed == 0) {
+      stepDown("run " + id + " belongs to a newer epoch");
+      return;
+    }
+    Map<String, String> h = redis.hgetall(RunRecords.run(id));
+    if (RunRecords.ENDED.contains(h.get("state"))) {
+      redis.srem(RunRecords.ACTIVE, id);
+      return;
+    }
+    RunRecords.RunView before = RunRecords.view(h);
+    boolean resumed = !"SUBMITTED".equals(h.get("state"));
+    RunJournal journal = new RunJournal(id, mine, link, metrics, resumed, held -> {
+      if (held > mine) stepDown("run " + id + " belongs to epoch " + held);
+    });
+    Plan plan;
+    WorkflowSource source = new WorkflowSource(h.getOrDefault("workflow", "workflow.lua"), h.getOrDefault("source_text", ""));
+    RunOptions runOptions;
+    try {
+      var loaded = WorkflowLoader.load(source);
+      plan = Planner.plan(loaded.workflow(), strings(h.get("groups")), strings(h.get("tasks")));
+      runOptions = RunOptions.builder().runId(id).concurrency(Integer.parseInt(h.getOrDefault("concurrency", "256")))
+          .failFast("1".equals(h.get("fail_fast"))).params(params(h.get("params"))).listener(journal)
+          .resume(before.tasks()).build();
+    } catch (DroverException | IllegalArgumentException e) {
+      journal.failBeforeStart(e.getMessage());
+      log("run " + id + " cannot start: " + e.getMessage());
+      return;
+    }
+    ClusterDispatcher dispatcher = new ClusterDispatcher(client, source, h.getOrDefault("queue", "default"));
+    String[] cancelSent = new String[1];
+    RunHandle handle = Scheduler.start(plan, dispatcher, runOptions);
+    local.put(id, new LocalRun(handle, dispatcher, journal, cancelSent));
+    journal.note(resumed ? "controller " + options.controllerId() + " (epoch " + mine + ") resumed the run: "
+        + before.counts() : "controller " + options.controllerId() + " (epoch " + mine + ") started the run");
+    log((resumed ? "resumed" : "started") + " run " + id + " (" + plan.size() + " tasks)");
+  }
+
+  /** Loads the Lua runtime and the planner once, so a standby that takes over plans its first run at full speed. */
+  private static void warmUp() {
+    try {
+      Planner.plan(WorkflowLoader.load(new WorkflowSource("warm-up.lua",
+          "TaskDefinitions = { w = { tasks = { { name = 't', command = function() return true end } } } }")).workflow());
+    } catch (RuntimeException ignored) {
+      // only a warm-up
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<String> strings(String json) {
+    if (json == null || json.isBlank()) return List.of();
+    Object o = Json.read(json);
+    List<String> out = new ArrayList<>();
+    if (o instanceof List<?> l) for (Object x : l) out.add(String.valueOf(x));
+    return out;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> params(String json) {
+    if (json == null || json.isBlank()) return Map.of();
+    Object o = Json.read(json);
+    return o instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+  }
+
+  private void flushAll() {
+    if (!isLeader()) return;
+    for (LocalRun r : local.values()) {
+      try {
+        r.journal().flush();
+      } catch (RuntimeException e) {
+        log("snapshot of run " + r.journal().runId() + " failed: " + e.getMessage());
+      }
+    }
+  }
+
+  // ---- what others see ----
+
+  private void writeRecord() {
+    Map<String, String> r = new LinkedHashMap<>();
+    r.put("id", options.controllerId());
+    r.put("role", isLeader() ? "leader" : "standby");
+    r.put("epoch", Long.toString(epoch));
+    r.put("http", options.bind() + ":" + httpPort());
+    r.put("version", Version.current());
+    r.put("started_at", startedAt.toString());
+    r.put("last_heartbeat", Instant.now().toString());
+    r.put("runs", Integer.toString(local.size()));
+    String key = RunRecords.controller(options.controllerId());
+    redis.hset(key, r);
+    redis.pexpire(key, 30_000);
+    redis.sadd(RunRecords.CONTROLLERS, options.controllerId());
+    if (isLeader()) refreshGauges();
+  }
+
+  private void refreshGauges() {
+    List<Map<String, String>> ws = workers.list();
+    metrics.workersAlive(ws.stream().filter(w -> "running".equals(w.get("status")) || "draining".equals(w.get("status"))).count());
+    Set<String> queues = new LinkedHashSet<>();
+    queues.add("default");
+    for (Map<String, String> w : ws) queues.add(w.getOrDefault("queue", "default"));
+    for (String q : queues) metrics.queueDepth(q, depth(q));
+  }
+
+  /** Tasks on a queue's stream that no worker holds yet. */
+  long depth(String queue) {
+    Keys keys = new Keys(queue);
+    long len = redis.xlen(keys.stream());
+    if (len == 0) return 0;
+    try {
+      return Math.max(0, len - redis.xpending(keys.stream(), Keys.GROUP).getCount());
+    } catch (RuntimeException e) {
+      return len; // no group yet: nothing claimed
+    }
+  }
+
+  /** What {@code /status} and {@code drover node status} show. */
+  Map<String, Object> status() {
+    Map<String, Object> s = new LinkedHashMap<>();
+    Map<String, Object> me = new LinkedHashMap<>();
+    me.put("id", options.controllerId());
+    me.put("role", isLeader() ? "leader" : "standby");
+    me.put("epoch", epoch);
+    me.put("version", Version.current());
+    me.put("started_at", startedAt.toString());
+    s.put("controller", me);
+    String lease = redis.get(RunRecords.LEASE);
+    if (lease != null && lease.lastIndexOf(' ') > 0) {
+      s.put("leader", Map.of("id", lease.substring(0, lease.lastIndexOf(' ')), "epoch", Long.parseLong(lease.substring(lease.lastIndexOf(' ') + 1))));
+    } else {
+      s.put("leader", Map.of());
+    }
+    List<Map<String, String>> controllers = new ArrayList<>();
+    for (String id : redis.smembers(RunRecords.CONTROLLERS)) {
+      Map<String, String> h = redis.hgetall(RunRecords.controller(id));
+      if (h.isEmpty()) redis.srem(RunRecords.CONTROLLERS, id);
+      else controllers.add(h);
+    }
+    controllers.sort(java.util.Comparator.comparing(m -> m.getOrDefault("id", "")));
+    s.put("controllers", controllers);
+    Map<String, Integer> byStatus = new LinkedHashMap<>();
+    Set<String> queues = new LinkedHashSet<>();
+    queues.add("default");
+    for (Map<String, String> w : workers.list()) {
+      byStatus.merge(w.get("status"), 1, Integer::sum);
+      queues.add(w.getOrDefault("queue", "default"));
+    }
+    s.put("workers", byStatus);
+    Map<String, Object> qs = new LinkedHashMap<>();
+    for (String q : queues) qs.put(q, Map.of("depth", depth(q)));
+    s.put("queues", qs);
+    s.put("active_runs", redis.scard(RunRecords.ACTIVE));
+    List<Map<String, String>> as = new ArrayList<>();
+    for (ControllerMetrics.Alert a : alerts) as.add(Map.of("rule", a.rule(), "severity", a.severity(), "message", a.message()));
+    s.put("alerts", as);
+    s.put("alerts_from", isLeader() ? "this controller" : "the leader evaluates alerts; this one stands by");
+    return s;
+  }
+
+  // ---- stopping ----
+
+  /**
+   * Stops: a leader writes its snapshots, leaves its runs running on the fleet (the next leader resumes them) and
+   * gives the lease up, so a standby takes over at once.
+   */
+  @Override
+  public void close() {
+    if (!running) return;
+    running = false;
+    loop.interrupt();
+    try {
+      loop.join(5000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    flusher.shutdown();
+    try {
+      flusher.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    long was = epoch;
+    if (was > 0) {
+      flushAllNow();
+      for (LocalRun r : local.values()) {
+        r.handle().detach();
+        r.dispatcher().detach();
+      }
+      local.clear();
+      try {
+        Scripts.run(redis, RENEW, ScriptOutputType.INTEGER, new String[] {RunRecords.LEASE}, options.controllerId() + " " + was, "1", "1");
+        log("gave the lease up (epoch " + was + ")");
+      } catch (RuntimeException e) {
+        // it runs out by itself
+      }
+      epoch = 0;
+    }
+    try {
+      redis.del(RunRecords.controller(options.controllerId()));
+      redis.srem(RunRecords.CONTROLLERS, options.controllerId());
+    } catch (RuntimeException ignored) {
+      // expires by itself
+    }
+    if (api != null) api.stop();
+    client.close();
+    link.close();
+    stopped.countDown();
+  }
+
+  private void flushAllNow() {
+    for (LocalRun r : local.values()) {
+      try {
+        r.journal().flush();
+      } catch (RuntimeException ignored) {
+        // the next leader dispatches what the snapshot lacks again; idempotency keys find it
+      }
+    }
+  }
+
+  public void awaitStop() throws InterruptedException {
+    stopped.await();
+  }
+
+  void log(String message) {
+    System.err.println(Instant.now() + " controller " + options.controllerId() + ": " + message);
+  }
+
+  private void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      if (!running) return;
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,225 @@
+package io.drover.cluster.controller;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.drover.core.DroverException;
+import io.drover.core.engine.SecretMasker;
+import io.drover.core.engine.TaskResult;
+import io.drover.core.lua.Json;
+import io.drover.core.model.TaskId;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+
+/**
+ * The controller's HTTP API (JSON; {@code /events} is server-sent events, {@code /metrics} Prometheus text).
+ * {@code /health} is open; everything else demands {@code Authorization: Bearer TOKEN} when the controller has a
+ * token (compared in constant time, never logged). Without a token the controller binds to loopback only.
+ *
+ * <pre>
+ * GET  /health                       GET /status            GET /workers
+ * POST /workers/ID/drain             POST /workers/ID/resume
+ * GET  /runs[?limit=N]               GET /runs/ID           POST /runs/ID/cancel
+ * GET  /tasks/ID                     GET /events[?run=ID][&amp;after=EVENT-ID] (or Last-Event-ID)
+ * GET  /metrics
+ * </pre>
+ */
+final class ControllerApi {
+  private final Controller controller;
+  private final HttpServer server;
+  private final byte[] token;
+
+  private ControllerApi(Controller controller, HttpServer server, String token) {
+    this.controller = controller;
+    this.server = server;
+    this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
+  }
+
+  static ControllerApi start(Controller controller, String bind, int port, String token) {
+    HttpServer server;
+    try {
+      server = HttpServer.create(new InetSocketAddress(bind, port), 64);
+    } catch (BindException e) {
+      throw new DroverException("cannot listen on " + bind + ":" + port + ": " + e.getMessage() + " (is another controller on this port? use --port)");
+    } catch (IOException e) {
+      throw new DroverException("cannot listen on " + bind + ":" + port + ": " + e.getMessage());
+    }
+    ControllerApi api = new ControllerApi(controller, server, token);
+    server.createContext("/", api::handle);
+    server.setExecutor(Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("drover-http-", 0).factory()));
+    server.start();
+    return api;
+  }
+
+  int port() {
+    return server.getAddress().getPort();
+  }
+
+  void stop() {
+    server.stop(0);
+  }
+
+  private void handle(HttpExchange ex) throws IOException {
+    try (ex) {
+      String path = ex.getRequestURI().getPath();
+      String method = ex.getRequestMethod();
+      if (path.equals("/health")) {
+        send(ex, 200, Map.of("status", "ok", "id", controller.id(), "role", controller.isLeader() ? "leader" : "standby"));
+        return;
+      }
+      if (!authorized(ex)) {
+        send(ex, 401, Map.of("error", "missing or wrong token (Authorization: Bearer ...)"));
+        return;
+      }
+      String[] p = path.replaceAll("/+$", "").split("/");
+      Map<String, String> q = query(ex.getRequestURI().getRawQuery());
+      switch (p.length > 1 ? p[1] : "") {
+        case "status" -> send(ex, 200, controller.status());
+        case "metrics" -> sendText(ex, 200, "text/plain; version=0.0.4; charset=utf-8", controller.metrics().scrape());
+        case "workers" -> workers(ex, method, p);
+        case "runs" -> runs(ex, method, p, q);
+        case "tasks" -> {
+          if (p.length != 3) {
+            send(ex, 404, Map.of("error", "use /tasks/ID"));
+            return;
+          }
+          var s = controller.client().status(p[2]);
+          if (s.isEmpty()) send(ex, 404, Map.of("error", "no task '" + p[2] + "' (unknown or expired)"));
+          else send(ex, 200, s.get().toMap());
+        }
+        case "events" -> events(ex, q);
+        default -> send(ex, 404, Map.of("error", "no such path " + path));
+      }
+    } catch (RuntimeException e) {
+      try {
+        send(ex, 500, Map.of("error", String.valueOf(e.getMessage())));
+      } catch (IOException | RuntimeException ignored) {
+        // the client went away
+      }
+    }
+  }
+
+  private boolean authorized(HttpExchange ex) {
+    if (token == null) return true;
+    String h = ex.getRequestHeaders().getFirst("Authorization");
+    if (h == null || !h.startsWith("Bearer ")) return false;
+    return MessageDigest.isEqual(token, h.substring(7).strip().getBytes(StandardCharsets.UTF_8));
+  }
+
+  private void workers(HttpExchange ex, String method, String[] p) throws IOException {
+    if (p.length == 2) {
+      send(ex, 200, controller.workers().list());
+      return;
+    }
+    if (p.length == 4 && method.equals("POST") && (p[3].equals("drain") || p[3].equals("resume"))) {
+      boolean drain = p[3].equals("drain");
+      if (!controller.workers().drain(p[2], drain)) {
+        send(ex, 404, Map.of("error", "no live worker '" + p[2] + "' (drover node workers lists them)"));
+        return;
+      }
+      controller.log((drain ? "draining" : "resuming") + " worker " + p[2] + " on request");
+      send(ex, 200, Map.of("worker", p[2], "drain", drain));
+      return;
+    }
+    send(ex, 404, Map.of("error", "use GET /workers, POST /workers/ID/drain or POST /workers/ID/resume"));
+  }
+
+  private void runs(HttpExchange ex, String method, String[] p, Map<String, String> q) throws IOException {
+    RunRecords runs = controller.runs();
+    if (p.length == 2) {
+      int limit = q.containsKey("limit") ? Integer.parseInt(q.get("limit")) : 50;
+      List<Map<String, String>> out = new ArrayList<>();
+      for (RunRecords.RunView v : runs.list(limit)) out.add(v.fields());
+      send(ex, 200, out);
+      return;
+    }
+    String id = p[2];
+    if (p.length == 4 && p[3].equals("cancel") && method.equals("POST")) {
+      if (runs.requestCancel(id, "cancelled by request")) send(ex, 202, Map.of("run", id, "cancel", "requested"));
+      else send(ex, 404, Map.of("error", "no active run '" + id + "'"));
+      return;
+    }
+    var v = runs.get(id);
+    if (p.length != 3 || v.isEmpty()) {
+      send(ex, 404, Map.of("error", "no run '" + id + "'"));
+      return;
+    }
+    send(ex, 200, RunRecords.toMap(v.get()));
+  }
+
+  /** Server-sent events: every run's (or one run's) state changes and log lines, from an event id on. */
+  private void events(HttpExchange ex, Map<String, String> q) throws IOException {
+    String run = q.get("run");
+    String after = q.getOrDefault("after", ex.getRequestHeaders().getFirst("Last-Event-ID"));
+    if (after == null || after.isBlank()) after = q.containsKey("replay") ? "0" : "$";
+    RunRecords runs = controller.runs();
+    if ("$".equals(after)) { // from now on: start after the newest event
+      var newest = controller.redis().xrevrange(run == null ? RunRecords.EVENTS : RunRecords.events(run),
+          io.lettuce.core.Range.unbounded(), io.lettuce.core.Limit.create(0, 1));
+      after = newest.isEmpty() ? "0" : newest.get(0).getId();
+    }
+    ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
+    ex.getResponseHeaders().set("Cache-Control", "no-cache");
+    ex.sendResponseHeaders(200, 0);
+    OutputStream out = ex.getResponseBody();
+    out.write(": drover events\n\n".getBytes(StandardCharsets.UTF_8));
+    out.flush();
+    long idle = 0;
+    while (true) {
+      List<RunRecords.Event> batch = run == null ? runs.allEvents(after, 0) : runs.events(run, after, 0);
+      StringBuilder sb = new StringBuilder();
+      for (RunRecords.Event e : batch) {
+        after = e.id();
+        sb.append("id: ").append(e.id()).append('\n').append("event: ").append(e.type()).append('\n')
+            .append("data: ").append(Json.write(e.fields())).append("\n\n");
+      }
+      if (!batch.isEmpty()) idle = 0;
+      else if ((idle += 100) >= 15_000) {
+        sb.append(": keep-alive\n\n");
+        idle = 0;
+      }
+      if (!sb.isEmpty()) {
+        out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
+        out.flush(); // fails once the client has gone, which ends this stream
+      }
+      if (batch.isEmpty()) {
+        try {
+          Thread.sleep(100);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    }
+  }
+
+  private static Map<String, String> query(String raw) {
+    Map<String, String> m = new LinkedHashMap<>();
+    if (raw == null || raw.isEmpty()) return m;
+    for (String kv : raw.split("&")) {
+      int eq = kv.indexOf('=');
+      String k = URLDecoder.decode(eq < 0 ? kv : kv.substring(0, eq), StandardCharsets.UTF_8);
+      m.put(k, eq < 0 ? "" : URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8));
+    }
+    return m;
+  }
+
+  private static void send(HttpExchange ex, int code, Object body) throws IOException {
+    sendText(ex, code, "application/json; charset=utf-8", Json.write(body) + "\n");
+  }
+
+  private static void sendText(HttpExchange ex, int code, String type, String body) throws IOException {
+    byte[] b = body.getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().set("Content-Type", type);
+    ex.sendResponseHeaders(code, b.length);
+    ex.getResponseBody().write(b);
+  }
+}

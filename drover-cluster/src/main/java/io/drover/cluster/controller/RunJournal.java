@@ -1,0 +1,244 @@
+package io.drover.cluster.controller;
+
+import io.drover.cluster.queue.RedisLink;
+import io.drover.cluster.queue.Scripts;
+import io.drover.core.engine.RunListener;
+import io.drover.core.engine.RunResult;
+import io.drover.core.engine.TaskState;
+import io.drover.core.model.TaskId;
+import io.drover.core.model.TaskSpec;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.XAddArgs;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongConsumer;
+
+/**
+ * The leader's snapshot of one run: listens to the run's scheduler and writes each task's state, attempt and
+ * outputs to the run's record, and every change and log line to its event stream. Writes are gathered and flushed
+ * a few times a second (and at once when the run ends), each flush one fenced script call: a journal whose epoch no
+ * longer holds the run writes nothing and reports the epoch that does. A snapshot that lags behind the run loses
+ * nothing: the leader that resumes the run dispatches the lagging attempts again, and their idempotency keys lead
+ * it to the attempts already on the queue. Thread-safe.
+ */
+final class RunJournal implements RunListener {
+  private static final Scripts.Script WRITE = Scripts.load(RunJournal.class, "write_run");
+  /** Values per script call; Redis's Lua unpacks at most a few thousand. */
+  private static final int CHUNK = 2000;
+
+  private final String runId;
+  private final long epoch;
+  private final RedisLink link;
+  private final LongConsumer onFenced;
+  private final ControllerMetrics metrics;
+
+  private final Object lock = new Object();
+  private Map<String, String> fields = new LinkedHashMap<>();
+  private List<String[]> events = new ArrayList<>();
+  private volatile boolean fenced;
+  private volatile boolean ended;
+
+  // Owned by the scheduler's thread.
+  private final Map<TaskId, Map<String, Object>> outputs = new HashMap<>();
+  private final Map<TaskId, Long> started = new HashMap<>();
+  private final Map<TaskId, Long> readyAt = new HashMap<>();
+
+  private final boolean resumed;
+
+  /** {@code resumed}: another leader ran this run before; {@code onFenced} hears the epoch that holds it now. */
+  RunJournal(String runId, long epoch, RedisLink link, ControllerMetrics metrics, boolean resumed, LongConsumer onFenced) {
+    this.runId = runId;
+    this.resumed = resumed;
+    this.epoch = epoch;
+    this.link = link;
+    this.metrics = metrics;
+    this.onFenced = onFenced;
+  }
+
+  String runId() {
+    return runId;
+  }
+
+  boolean ended() {
+    return ended;
+  }
+
+  @Override
+  public void onRunStarted(String id, int taskCount) {
+    synchronized (lock) {
+      fields.put("state", "RUNNING");
+      fields.put("task_count", Integer.toString(taskCount));
+      fields.put(resumed ? "resumed_at" : "started_at", Instant.now().toString());
+      events.add(new String[] {"type", "run", "state", "RUNNING", "epoch", Long.toString(epoch), "at", Instant.now().toString()});
+    }
+  }
+
+  /** A line for the run's events from the controller itself (who started or resumed it). */
+  void note(String message) {
+    synchronized (lock) {
+      events.add(new String[] {"type", "controller", "epoch", Long.toString(epoch), "message", message});
+    }
+  }
+
+  /** The run cannot be planned here (its source no longer loads): it ends FAILED with the reason. */
+  void failBeforeStart(String message) {
+    synchronized (lock) {
+      fields.put("state", "FAILED");
+      fields.put("message", message);
+      fields.put("finished_at", Instant.now().toString());
+      events.add(new String[] {"type", "run", "state", "FAILED", "message", message, "at", Instant.now().toString()});
+    }
+    end();
+  }
+
+  @Override
+  public void onTaskOutputs(TaskSpec task, int attempt, Map<String, Object> out) {
+    outputs.put(task.id(), out);
+  }
+
+  @Override
+  public void onTaskStateChanged(TaskSpec task, TaskState from, TaskState to, int attempt, String message) {
+    long now = System.currentTimeMillis();
+    TaskId id = task.id();
+    if (to == TaskState.READY) readyAt.put(id, now);
+    if (to == TaskState.RUNNING) {
+      started.putIfAbsent(id, now);
+      Long ready = readyAt.remove(id);
+      if (ready != null) metrics.waited(now - ready);
+      metrics.dispatched(attempt > 1);
+    }
+    long ms = 0;
+    if (to.isTerminal()) {
+      Long s = started.remove(id);
+      if (s != null) ms = Math.max(1, now - s);
+      metrics.ended(to, ms);
+    }
+    Map<String, Object> o = to == TaskState.SUCCEEDED ? outputs.getOrDefault(id, Map.of()) : Map.of();
+    String snapshot = RunRecords.taskJson(to, attempt, message, ms, o);
+    synchronized (lock) {
+      fields.put("t:" + id, snapshot);
+      events.add(new String[] {"type", "state", "task", id.toString(), "from", from.name(), "to", to.name(),
+          "attempt", Integer.toString(attempt), "message", message});
+    }
+  }
+
+  @Override
+  public void onTaskLog(TaskSpec task, int attempt, String line) {
+    synchronized (lock) {
+      events.add(new String[] {"type", "log", "task", task.id().toString(), "attempt", Integer.toString(attempt),
+          "line", line});
+    }
+  }
+
+  @Override
+  public void onRunFinished(RunResult result) {
+    synchronized (lock) {
+      fields.put("state", result.status().name());
+      fields.put("finished_at", Instant.now().toString());
+      events.add(new String[] {"type", "run", "state", result.status().name(), "at", Instant.now().toString()});
+    }
+    metrics.runEnded(result.status().name());
+    end();
+  }
+
+  /** Writes the end down and takes the run off the active set (the next leader drops it if this fails). */
+  private void end() {
+    if (flush()) {
+      try {
+        link.sync().srem(RunRecords.ACTIVE, runId);
+      } catch (RuntimeException e) {
+        // the next leader finds the run ended in its record and drops it from the active set
+      }
+    }
+    ended = true;
+  }
+
+  /**
+   * Writes what gathered since the last flush. Returns true when everything is written; false when Redis failed
+   * (kept for the next flush) or the run belongs to a newer epoch (dropped; {@code onFenced} hears of it).
+   */
+  boolean flush() {
+    synchronized (flushing) { // one flush at a time, so an older batch never lands after a newer one
+      return flushNow();
+    }
+  }
+
+  private final Object flushing = new Object();
+
+  private boolean flushNow() {
+    if (fenced) return false;
+    Map<String, String> f;
+    List<String[]> e;
+    synchronized (lock) {
+      if (fields.isEmpty() && events.isEmpty()) return true;
+      f = fields;
+      e = events;
+      fields = new LinkedHashMap<>();
+      events = new ArrayList<>();
+    }
+    try {
+      List<Map.Entry<String, String>> pending = new ArrayList<>(f.entrySet());
+      int fi = 0;
+      int ei = 0;
+      while (fi < pending.size() || ei < e.size()) {
+        List<String> args = new ArrayList<>(List.of(Long.toString(epoch), Long.toString(RunRecords.RUN_EVENTS_CAP), "0"));
+        int n = 0;
+        while (fi < pending.size() && args.size() < CHUNK) {
+          args.add(pending.get(fi).getKey());
+          args.add(pending.get(fi).getValue());
+          fi++;
+          n += 2;
+        }
+        args.set(2, Integer.toString(n));
+        int firstEvent = ei;
+        while (ei < e.size() && args.size() < CHUNK) {
+          String[] ev = e.get(ei++);
+          args.add(Integer.toString(ev.length));
+          args.addAll(List.of(ev));
+        }
+        List<Object> r = Scripts.run(link.sync(), WRITE, ScriptOutputType.MULTI,
+            new String[] {RunRecords.run(runId), RunRecords.events(runId)}, args.toArray(new String[0]));
+        if (((Long) r.get(0)) == 0) {
+          fenced = true;
+          onFenced.accept((Long) r.get(1));
+          return false;
+        }
+        copyToClusterEvents(e.subList(firstEvent, ei));
+      }
+      return true;
+    } catch (RuntimeException ex) {
+      synchronized (lock) { // put back, under what came meanwhile
+        f.putAll(fields);
+        fields = new LinkedHashMap<>(f);
+        e.addAll(events);
+        events = e;
+      }
+      return false;
+    }
+  }
+
+  /** The cluster-wide stream gets every event too, tagged with the run (best effort: the run's own is the record). */
+  private void copyToClusterEvents(List<String[]> written) {
+    if (written.isEmpty()) return;
+    var async = link.async();
+    List<io.lettuce.core.RedisFuture<String>> futures = new ArrayList<>(written.size());
+    XAddArgs cap = XAddArgs.Builder.maxlen(RunRecords.EVENTS_CAP).approximateTrimming();
+    for (String[] ev : written) {
+      Map<String, String> body = new LinkedHashMap<>();
+      body.put("run", runId);
+      for (int i = 0; i + 1 < ev.length; i += 2) body.put(ev[i], ev[i + 1]);
+      futures.add(async.xadd(RunRecords.EVENTS, cap, body));
+    }
+    for (var fu : futures) {
+      try {
+        fu.get(10, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (Exception ignored) {
+        // best effort
+      }
+    }
+  }
+}

@@ -1,0 +1,252 @@
+package io.drover.cluster.controller;
+
+import io.drover.cluster.queue.Keys;
+import io.drover.core.engine.RunIds;
+import io.drover.core.engine.SecretMasker;
+import io.drover.core.engine.TaskResult;
+import io.drover.core.engine.TaskState;
+import io.drover.core.lua.Json;
+import io.drover.core.model.TaskId;
+import io.drover.core.model.WorkflowSource;
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.XAddArgs;
+import io.lettuce.core.XReadArgs;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Runs on the fleet as Redis keeps them: what a client submits, what the leading controller snapshots as the run
+ * goes (each task's state, attempt and outputs), and each run's event stream. One record per run,
+ * {@code drover:run:{ID}}, with its events in {@code drover:run:{ID}:events} (the same slot, so a fenced write
+ * covers both); {@code drover:runs} indexes every run by submit time and {@code drover:runs:active} holds those
+ * not ended. Thread-safe.
+ */
+public final class RunRecords {
+  /** Runs by submit time (ms). */
+  public static final String INDEX = "drover:runs";
+  /** Runs not ended: what a new leader takes over. */
+  public static final String ACTIVE = "drover:runs:active";
+  /** The leader lease and the fencing epoch; one slot. */
+  public static final String LEASE = "drover:{controller}:lease";
+  public static final String EPOCH = "drover:{controller}:epoch";
+  public static final String CONTROLLERS = "drover:controllers";
+  /** Every run's state changes and log lines, for {@code /events} and {@code drover node logs}. */
+  public static final String EVENTS = "drover:events";
+  static final long EVENTS_CAP = 20_000;
+  static final long RUN_EVENTS_CAP = 200_000;
+
+  /** Run states as the record shows them. */
+  public static final List<String> ENDED = List.of("SUCCEEDED", "FAILED", "CANCELLED");
+
+  private final RedisClusterCommands<String, String> redis;
+
+  public RunRecords(RedisClusterCommands<String, String> redis) {
+    this.redis = redis;
+  }
+
+  public static String run(String id) {
+    return "drover:run:{" + id + "}";
+  }
+
+  public static String events(String id) {
+    return run(id) + ":events";
+  }
+
+  public static String controller(String id) {
+    return "drover:controller:" + id;
+  }
+
+  /**
+   * A run to submit: the workflow's source travels with it, so any controller can plan it and any worker can run
+   * its Lua functions.
+   */
+  public record Submission(WorkflowSource source, List<String> groups, List<String> tasks, Map<String, Object> params,
+      String queue, int concurrency, boolean failFast) {
+    public Submission {
+      new Keys(queue); // checks the name
+      if (concurrency < 1) throw new IllegalArgumentException("concurrency must be at least 1, got " + concurrency);
+      groups = List.copyOf(groups);
+      tasks = List.copyOf(tasks);
+      params = Map.copyOf(params);
+    }
+  }
+
+  /** Writes a run for the controllers to pick up; returns its id. */
+  public String submit(Submission s) {
+    String id = RunIds.next();
+    Map<String, String> r = new LinkedHashMap<>();
+    r.put("id", id);
+    r.put("workflow", s.source().name());
+    r.put("source_text", s.source().text());
+    r.put("groups", Json.write(s.groups()));
+    r.put("tasks", Json.write(s.tasks()));
+    r.put("params", Json.write(s.params()));
+    r.put("queue", s.queue());
+    r.put("concurrency", Integer.toString(s.concurrency()));
+    r.put("fail_fast", s.failFast() ? "1" : "0");
+    r.put("state", "SUBMITTED");
+    r.put("epoch", "0");
+    r.put("submitted_at", Instant.now().toString());
+    redis.hset(run(id), r);
+    redis.xadd(events(id), XAddArgs.Builder.maxlen(RUN_EVENTS_CAP).approximateTrimming(),
+        Map.of("type", "run", "state", "SUBMITTED", "at", Instant.now().toString()));
+    redis.zadd(INDEX, System.currentTimeMillis(), id);
+    redis.sadd(ACTIVE, id);
+    return id;
+  }
+
+  /** Asks the leader to cancel a run. False when the run is unknown or has ended. */
+  public boolean requestCancel(String id, String reason) {
+    Map<String, String> h = redis.hgetall(run(id));
+    if (h.isEmpty() || ENDED.contains(h.get("state"))) return false;
+    redis.hset(run(id), "cancel", reason);
+    return true;
+  }
+
+  /** One run as recorded, without its source. */
+  public record RunView(Map<String, String> fields, Map<TaskId, TaskResult> tasks) {
+    public String id() {
+      return fields.getOrDefault("id", "");
+    }
+
+    public String state() {
+      return fields.getOrDefault("state", "");
+    }
+
+    public boolean ended() {
+      return ENDED.contains(state());
+    }
+
+    /** How many tasks are in each state, as far as the snapshot has them. */
+    public Map<TaskState, Integer> counts() {
+      Map<TaskState, Integer> c = new LinkedHashMap<>();
+      for (TaskResult t : tasks.values()) c.merge(t.state(), 1, Integer::sum);
+      return c;
+    }
+  }
+
+  /** A run as the API shows it: its fields (secret parameters masked) and its tasks. */
+  public static Map<String, Object> toMap(RunView v) {
+    Map<String, Object> m = new LinkedHashMap<>(v.fields());
+    Object params = m.containsKey("params") ? Json.read((String) m.get("params")) : Map.of();
+    if (params instanceof Map<?, ?> ps) {
+      Map<String, Object> masked = new LinkedHashMap<>();
+      ps.forEach((k, val) -> masked.put(String.valueOf(k), SecretMasker.SECRET_KEY.matcher(String.valueOf(k)).matches() ? SecretMasker.MASK : val));
+      m.put("params", masked);
+    }
+    for (String f : List.of("groups", "tasks")) if (m.get(f) instanceof String s) m.put(f, Json.read(s));
+    List<Map<String, Object>> tasks = new ArrayList<>();
+    for (Map.Entry<TaskId, TaskResult> e : v.tasks().entrySet()) {
+      TaskResult t = e.getValue();
+      Map<String, Object> tm = new LinkedHashMap<>();
+      tm.put("id", e.getKey().toString());
+      tm.put("state", t.state().name());
+      tm.put("attempts", t.attempts());
+      tm.put("duration_ms", t.durationMillis());
+      tm.put("message", t.message());
+      tm.put("outputs", t.outputs());
+      tasks.add(tm);
+    }
+    m.put("task_states", tasks);
+    return m;
+  }
+
+  public Optional<RunView> get(String id) {
+    if (!RunIds.isValid(id)) return Optional.empty();
+    Map<String, String> h = redis.hgetall(run(id));
+    return h.isEmpty() ? Optional.empty() : Optional.of(view(h));
+  }
+
+  /** The source of a run, as submitted. */
+  public Optional<WorkflowSource> source(String id) {
+    List<io.lettuce.core.KeyValue<String, String>> v = redis.hmget(run(id), "workflow", "source_text");
+    if (!v.get(1).hasValue()) return Optional.empty();
+    return Optional.of(new WorkflowSource(v.get(0).getValueOrElse("workflow.lua"), v.get(1).getValue()));
+  }
+
+  static RunView view(Map<String, String> h) {
+    Map<String, String> fields = new LinkedHashMap<>();
+    Map<TaskId, TaskResult> tasks = new LinkedHashMap<>();
+    h.forEach((k, v) -> {
+      if (k.startsWith("t:")) {
+        TaskId id = TaskId.parse(k.substring(2));
+        tasks.put(id, task(id, v));
+      } else if (!k.equals("source_text")) {
+        fields.put(k, v);
+      }
+    });
+    return new RunView(fields, tasks);
+  }
+
+  /** A task's snapshot: {@code {"s": state, "a": attempt, "m": message, "ms": duration, "o": outputs}}. */
+  static String taskJson(TaskState state, int attempt, String message, long millis, Map<String, Object> outputs) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("s", state.name());
+    m.put("a", attempt);
+    if (!message.isEmpty()) m.put("m", message);
+    if (millis > 0) m.put("ms", millis);
+    if (!outputs.isEmpty()) m.put("o", outputs);
+    return Json.write(m);
+  }
+
+  @SuppressWarnings("unchecked")
+  static TaskResult task(TaskId id, String json) {
+    Map<String, Object> m = (Map<String, Object>) Json.read(json);
+    Object o = m.get("o");
+    return new TaskResult(id, TaskState.valueOf(String.valueOf(m.get("s"))), ((Number) m.getOrDefault("a", 0L)).intValue(),
+        ((Number) m.getOrDefault("ms", 0L)).longValue(), String.valueOf(m.getOrDefault("m", "")),
+        o instanceof Map<?, ?> map ? (Map<String, Object>) map : Map.of());
+  }
+
+  /** The newest runs first, without their tasks. */
+  public List<RunView> list(int limit) {
+    List<RunView> out = new ArrayList<>();
+    for (String id : redis.zrevrangebyscore(INDEX, Range.unbounded(), Limit.create(0, limit))) {
+      List<io.lettuce.core.KeyValue<String, String>> v = redis.hmget(run(id), SUMMARY);
+      Map<String, String> f = new LinkedHashMap<>();
+      for (int i = 0; i < SUMMARY.length; i++) if (v.get(i).hasValue()) f.put(SUMMARY[i], v.get(i).getValue());
+      if (f.isEmpty()) {
+        redis.zrem(INDEX, id); // expired
+        continue;
+      }
+      out.add(new RunView(f, Map.of()));
+    }
+    return out;
+  }
+
+  private static final String[] SUMMARY = {"id", "workflow", "state", "queue", "submitted_at", "started_at",
+      "finished_at", "controller", "epoch", "task_count", "message"};
+
+  /** One event of a run's stream. */
+  public record Event(String id, Map<String, String> fields) {
+    public String type() {
+      return fields.getOrDefault("type", "");
+    }
+  }
+
+  /** Events after {@code after} ("0" for all), waiting up to {@code blockMillis} for the first. */
+  public List<Event> events(String runId, String after, long blockMillis) {
+    return read(events(runId), after, blockMillis);
+  }
+
+  /** Every run's events (see {@link #EVENTS}). */
+  public List<Event> allEvents(String after, long blockMillis) {
+    return read(EVENTS, after, blockMillis);
+  }
+
+  private List<Event> read(String key, String after, long blockMillis) {
+    XReadArgs args = XReadArgs.Builder.count(1000);
+    if (blockMillis > 0) args.block(blockMillis);
+    List<StreamMessage<String, String>> msgs = redis.xread(args, XReadArgs.StreamOffset.from(key, after));
+    List<Event> out = new ArrayList<>(msgs == null ? 0 : msgs.size());
+    if (msgs != null) for (StreamMessage<String, String> m : msgs) out.add(new Event(m.getId(), m.getBody()));
+    return out;
+  }
+}
