@@ -159,7 +159,7 @@ public final class QueueBench {
     while (true) {
       Thread.sleep(20);
       TaskStatus s = c.status(last).orElseThrow();
-      if (s.isFinished() && c.redis().xlen("drover:{" + queue + "}:stream") == 0) break;
+      if (s.isFinished() && c.redis().xlen(new io.drover.cluster.queue.Keys(queue).stream()) == 0) break;
     }
   }
 

@@ -95,7 +95,32 @@ final class DoctorCommand implements Callable<Integer> {
       long skewMs = Math.abs(Duration.between(redisNow, Instant.now()).toMillis());
       add("clock", skewMs <= 500 ? "ok" : skewMs <= 5000 ? "warn" : "FAIL", "this machine and Redis differ by " + skewMs + " ms");
       workers(r, redisNow);
+      controllers(r, redisNow);
     }
+  }
+
+  private void controllers(io.lettuce.core.cluster.api.sync.RedisClusterCommands<String, String> r, Instant redisNow) {
+    String token = System.getenv("DROVER_TOKEN");
+    add("controller token", token != null && !token.isBlank() ? "ok" : "warn", token != null && !token.isBlank()
+        ? "DROVER_TOKEN is set" : "DROVER_TOKEN is not set: controllers serve their HTTP API on loopback only");
+    List<String> alive = new ArrayList<>();
+    List<String> skewed = new ArrayList<>();
+    for (String id : r.smembers(io.drover.cluster.controller.RunRecords.CONTROLLERS)) {
+      Map<String, String> h = r.hgetall(io.drover.cluster.controller.RunRecords.controller(id));
+      if (h.isEmpty()) continue;
+      try {
+        long age = Duration.between(Instant.parse(h.get("last_heartbeat")), redisNow).toMillis();
+        if (age < 5000) alive.add(id + " (" + h.getOrDefault("role", "?") + ")");
+        if (age < -1000) skewed.add(id + " (" + -age + " ms ahead)");
+      } catch (RuntimeException ignored) {
+        // no heartbeat time
+      }
+    }
+    String lease = r.get(io.drover.cluster.controller.RunRecords.LEASE);
+    add("controllers", alive.isEmpty() ? "warn" : "ok", alive.isEmpty()
+        ? "no controller is alive: drover run --redis-url schedules runs itself, drover submit waits (drover controller --redis-url ...)"
+        : alive.size() + " alive: " + String.join(", ", alive) + (lease == null ? "; none leads yet" : "; leader " + lease.substring(0, lease.lastIndexOf(' '))));
+    if (!skewed.isEmpty()) add("controller clocks", "warn", "clocks ahead of Redis: " + String.join(", ", skewed));
   }
 
   private void workers(io.lettuce.core.cluster.api.sync.RedisClusterCommands<String, String> r, Instant redisNow) {

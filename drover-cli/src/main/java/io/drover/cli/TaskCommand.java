@@ -46,7 +46,9 @@ final class TaskCommand implements Callable<Integer> {
 
     @Option(names = "--idempotency-key", paramLabel = "KEY", description = "Submitting the same key again returns the first task.") String idempotencyKey;
 
-    @Option(names = "--from", paramLabel = "FILE", description = "One JSON object a line: command or lua, retries, timeout, queue, idempotency_key.") java.nio.file.Path from;
+    @Option(names = "--tags", split = ",", paramLabel = "K=V", description = "Only workers with all these tags take the task, like gpu=yes.") Map<String, String> tags = new java.util.LinkedHashMap<>();
+
+    @Option(names = "--from", paramLabel = "FILE", description = "One JSON object a line: command or lua, retries, timeout, queue, idempotency_key, tags (an object).") java.nio.file.Path from;
 
     @Parameters(paramLabel = "COMMAND", arity = "0..*", description = "The shell command (after --).") List<String> command = new ArrayList<>();
 
@@ -64,9 +66,9 @@ final class TaskCommand implements Callable<Integer> {
             subs.add(fromJson(line, from + ":" + n));
           }
         } else if (lua != null) {
-          subs.add(options(TaskSubmission.lua(lua), retries, timeout, queue, idempotencyKey));
+          subs.add(options(TaskSubmission.lua(lua), retries, timeout, queue, idempotencyKey).withTags(tags));
         } else if (!command.isEmpty()) {
-          subs.add(options(TaskSubmission.shell(String.join(" ", command)), retries, timeout, queue, idempotencyKey));
+          subs.add(options(TaskSubmission.shell(String.join(" ", command)), retries, timeout, queue, idempotencyKey).withTags(tags));
         } else {
           throw new Main.UserException("nothing to submit: give a command after --, --lua CODE or --from FILE");
         }
@@ -85,6 +87,14 @@ final class TaskCommand implements Callable<Integer> {
       return timeout == null ? t : t.withTimeout(Durations.parse(timeout));
     }
 
+    private static Map<String, String> tagsOf(Object o, String where) {
+      if (o == null) return Map.of();
+      if (!(o instanceof Map<?, ?> m)) throw new IllegalArgumentException(where + ": \"tags\" must be an object like {\"gpu\": \"yes\"}");
+      Map<String, String> t = new java.util.LinkedHashMap<>();
+      m.forEach((k, v) -> t.put(String.valueOf(k), String.valueOf(v)));
+      return t;
+    }
+
     private static TaskSubmission fromJson(String line, String where) {
       Object o;
       try {
@@ -94,7 +104,7 @@ final class TaskCommand implements Callable<Integer> {
       }
       if (!(o instanceof Map<?, ?> m)) throw new IllegalArgumentException(where + ": expected a JSON object");
       for (Object k : m.keySet()) {
-        if (!List.of("command", "lua", "retries", "timeout", "queue", "idempotency_key").contains(String.valueOf(k))) {
+        if (!List.of("command", "lua", "retries", "timeout", "queue", "idempotency_key", "tags").contains(String.valueOf(k))) {
           throw new IllegalArgumentException(where + ": unknown field '" + k + "'");
         }
       }
@@ -106,7 +116,7 @@ final class TaskCommand implements Callable<Integer> {
       try {
         return options(base, r, m.get("timeout") == null ? null : String.valueOf(m.get("timeout")),
             m.get("queue") == null ? "default" : String.valueOf(m.get("queue")),
-            m.get("idempotency_key") == null ? null : String.valueOf(m.get("idempotency_key")));
+            m.get("idempotency_key") == null ? null : String.valueOf(m.get("idempotency_key"))).withTags(tagsOf(m.get("tags"), where));
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(where + ": " + e.getMessage());
       }

@@ -86,8 +86,14 @@ class ControllerEndToEndTest {
   }
 
   private void worker(String name, String... jvm) throws Exception {
-    start(name, List.of(jvm), "worker", "--redis-url", redis.url(), "--worker-id", name, "--concurrency", "4", "--lease", "1s",
-        "--grace", "1s", "--workdir", dir.resolve(name).toString(), "--ttl", "2s");
+    worker(name, List.of(jvm));
+  }
+
+  private void worker(String name, List<String> jvm, String... extra) throws Exception {
+    List<String> args = new ArrayList<>(List.of("worker", "--redis-url", redis.url(), "--worker-id", name, "--concurrency", "4",
+        "--lease", "1s", "--grace", "1s", "--workdir", dir.resolve(name).toString(), "--ttl", "2s"));
+    args.addAll(List.of(extra));
+    start(name, jvm, args.toArray(new String[0]));
     await().atMost(Duration.ofSeconds(30)).until(() -> log(name).contains("drover worker " + name));
   }
 
@@ -287,6 +293,9 @@ class ControllerEndToEndTest {
     }
     var status = run(dir, env, "node", "status");
     assertThat(status.out()).contains("leader: ctl-a (epoch 1)").contains("1 draining").contains("1 running");
+    var doctor = run(dir, env, "doctor", "--redis-url", redis.url());
+    assertThat(doctor.out()).containsPattern("ok +controllers +1 alive: ctl-a \\(leader\\); leader ctl-a")
+        .containsPattern("ok +controller token +DROVER_TOKEN is set");
     var resume = run(dir, env, "node", "resume", "w1");
     assertThat(resume.exit()).as(resume.err()).isZero();
     await().atMost(Duration.ofSeconds(10)).until(() -> {
@@ -314,6 +323,30 @@ class ControllerEndToEndTest {
         assertThat(w.get("processed").asInt()).isEqualTo(20);
       }
     }
+  }
+
+  @Test
+  void aTaggedTaskOfAWorkflowRunsOnlyOnAWorkerWithItsTags() throws Exception {
+    controller("ctl-a");
+    awaitLeader();
+    worker("w-gpu", List.of(), "--tags", "gpu=yes");
+    worker("w1");
+    Files.writeString(dir.resolve("tags.lua"), """
+        local tasks = {}
+        for i = 1, 6 do
+          tasks[#tasks + 1] = { name = "gpu" .. i, tags = { gpu = "yes" }, command = 'basename "$(dirname "$PWD")"' }
+          tasks[#tasks + 1] = { name = "any" .. i, command = 'sleep 0.2; basename "$(dirname "$PWD")"' }
+        end
+        TaskDefinitions = { t = { tasks = tasks } }
+        """);
+    var r = run(dir, "run", "tags.lua", "--redis-url", redis.url(), "--json");
+    assertThat(r.exit()).as(r.out() + r.err()).isZero();
+    java.util.Set<String> untaggedRanOn = new java.util.HashSet<>();
+    for (var e : byTask(JSON.readTree(r.out())).entrySet()) {
+      if (e.getKey().startsWith("t.gpu")) assertThat(e.getValue().get("message").asText()).as(e.getKey()).isEqualTo("w-gpu");
+      else untaggedRanOn.add(e.getValue().get("message").asText());
+    }
+    assertThat(untaggedRanOn).contains("w1");
   }
 
   @Test

@@ -57,6 +57,39 @@ class WorkerTest {
     return s;
   }
 
+  private Worker tagged(String id, int concurrency, Map<String, String> tags) {
+    Worker w = Worker.start(WorkerOptions.builder(redis.url()).workerId(id).concurrency(concurrency).lease(Duration.ofSeconds(2))
+        .grace(Duration.ofSeconds(5)).workdir(dir.resolve(id)).tags(tags).build());
+    workers.add(w);
+    return w;
+  }
+
+  @Test
+  void aTaggedTaskGoesOnlyToWorkersWithAllItsTagsAndUntaggedOnesGoAnywhere() throws Exception {
+    tagged("plain", 2, Map.of());
+    tagged("gpu", 1, Map.of("gpu", "yes"));
+    tagged("gpu-a", 3, Map.of("gpu", "yes", "zone", "a"));
+    List<String> gpu = new ArrayList<>();
+    List<String> gpuZoneA = new ArrayList<>();
+    List<String> any = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      gpu.add(client.submit(TaskSubmission.shell("sleep 0.05").withTags(Map.of("gpu", "yes"))));
+      gpuZoneA.add(client.submit(TaskSubmission.shell("sleep 0.05").withTags(Map.of("zone", "a", "gpu", "yes"))));
+      any.add(client.submit(TaskSubmission.shell("sleep 0.05")));
+    }
+    String nobody = client.submit(TaskSubmission.shell("true").withTags(Map.of("gpu", "no")));
+    java.util.Set<String> ranAny = new java.util.HashSet<>();
+    for (String id : gpu) assertThat(finished(id).worker()).isIn("gpu", "gpu-a");
+    for (String id : gpuZoneA) assertThat(finished(id).worker()).isEqualTo("gpu-a");
+    for (String id : any) ranAny.add(finished(id).worker());
+    assertThat(ranAny).contains("plain"); // the plain worker takes its share; tagged workers may help
+    Thread.sleep(300);
+    assertThat(client.status(nobody).orElseThrow().state()).isEqualTo("PENDING"); // no worker has gpu=no
+    assertThat(client.redis().smembers(new Keys("default").taggedStreams()))
+        .containsExactlyInAnyOrder(new Keys("default").stream(Map.of("gpu", "yes")),
+            new Keys("default").stream(Map.of("gpu", "yes", "zone", "a")), new Keys("default").stream(Map.of("gpu", "no")));
+  }
+
   @Test
   void aSubmittedTaskIsRecordedPendingAtOnce() {
     String id = client.submit(TaskSubmission.shell("true"));

@@ -331,16 +331,22 @@ public final class Controller implements AutoCloseable {
     for (String q : queues) metrics.queueDepth(q, depth(q));
   }
 
-  /** Tasks on a queue's stream that no worker holds yet. */
+  /** Tasks on a queue's streams (the plain one and the tagged ones) that no worker holds yet. */
   long depth(String queue) {
     Keys keys = new Keys(queue);
-    long len = redis.xlen(keys.stream());
-    if (len == 0) return 0;
-    try {
-      return Math.max(0, len - redis.xpending(keys.stream(), Keys.GROUP).getCount());
-    } catch (RuntimeException e) {
-      return len; // no group yet: nothing claimed
+    long total = 0;
+    List<String> streams = new ArrayList<>(List.of(keys.stream()));
+    streams.addAll(redis.smembers(keys.taggedStreams()));
+    for (String stream : streams) {
+      long len = redis.xlen(stream);
+      if (len == 0) continue;
+      try {
+        total += Math.max(0, len - redis.xpending(stream, Keys.GROUP).getCount());
+      } catch (RuntimeException e) {
+        total += len; // no group yet: nothing claimed
+      }
     }
+    return total;
   }
 
   /** What {@code /status} and {@code drover node status} show. */

@@ -40,8 +40,13 @@ public final class Client implements AutoCloseable {
 
   /** Ensures the queue's stream and consumer group exist. Idempotent. */
   public static void ensureGroup(RedisClusterCommands<String, String> redis, Keys keys) {
+    ensureGroup(redis, keys.stream());
+  }
+
+  /** Ensures a stream of a queue (see {@link Keys#stream(Map)}) and its consumer group exist. Idempotent. */
+  public static void ensureGroup(RedisClusterCommands<String, String> redis, String stream) {
     try {
-      redis.xgroupCreate(io.lettuce.core.XReadArgs.StreamOffset.from(keys.stream(), "0-0"), Keys.GROUP,
+      redis.xgroupCreate(io.lettuce.core.XReadArgs.StreamOffset.from(stream, "0-0"), Keys.GROUP,
           io.lettuce.core.XGroupCreateArgs.Builder.mkstream());
     } catch (io.lettuce.core.RedisBusyException e) {
       // exists already
@@ -66,7 +71,7 @@ public final class Client implements AutoCloseable {
     var async = link.async();
     for (int from = 0; from < tasks.size(); from += PIPELINE) {
       List<TaskSubmission> batch = tasks.subList(from, Math.min(tasks.size(), from + PIPELINE));
-      for (TaskSubmission t : batch) ensureGroupOnce(new Keys(t.queue()));
+      for (TaskSubmission t : batch) ensureGroupOnce(new Keys(t.queue()).stream(t.tags()));
       List<io.lettuce.core.RedisFuture<List<Object>>> futures = new ArrayList<>(batch.size());
       link.pipelined(() -> {
         for (TaskSubmission t : batch) {
@@ -81,8 +86,10 @@ public final class Client implements AutoCloseable {
           // without a key, the slot of a key of the same queue stands in (a script's keys share one slot)
           String idem = t.idempotencyKey() == null ? keys.stream() : keys.idempotency(t.idempotencyKey());
           args.add(3, t.idempotencyKey() == null ? "0" : "1");
-          futures.add(async.evalsha(Scripts.SUBMIT.sha(), ScriptOutputType.MULTI,
-              new String[] {keys.task(id), keys.stream(), idem, keys.index()}, args.toArray(new String[0])));
+          String stream = keys.stream(t.tags());
+          String[] scriptKeys = t.tags().isEmpty() ? new String[] {keys.task(id), stream, idem, keys.index()}
+              : new String[] {keys.task(id), stream, idem, keys.index(), keys.taggedStreams()};
+          futures.add(async.evalsha(Scripts.SUBMIT.sha(), ScriptOutputType.MULTI, scriptKeys, args.toArray(new String[0])));
         }
       });
       for (var f : futures) ids.add(String.valueOf(await(f).get(1)));
@@ -93,9 +100,9 @@ public final class Client implements AutoCloseable {
   private static final int PIPELINE = 1000;
   private final java.util.Set<String> ensured = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-  private void ensureGroupOnce(Keys keys) {
-    if (ensured.add(keys.queue())) {
-      ensureGroup(redis, keys);
+  private void ensureGroupOnce(String stream) {
+    if (ensured.add(stream)) {
+      ensureGroup(redis, stream);
       link.loadScript(Scripts.SUBMIT); // pipelined calls go by SHA only
     }
   }

@@ -1,5 +1,10 @@
 package io.drover.cluster.queue;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
 /** The key names of one queue. Immutable. */
 public record Keys(String queue) {
   public static final String GROUP = "workers";
@@ -20,6 +25,55 @@ public record Keys(String queue) {
    */
   public String stream() {
     return prefix() + "stream:v" + io.drover.core.Version.majorMinor();
+  }
+
+  /**
+   * The stream of tasks that need workers with these tags (the plain {@link #stream()} when there are none): the
+   * tags in name order, {@code drover:{q}:stream:v0.1:gpu=yes,zone=a}. A worker reads the streams of every subset
+   * of its own tags ({@link #streamsFor}), so a task reaches only workers that have all of its tags.
+   */
+  public String stream(Map<String, String> tags) {
+    if (tags.isEmpty()) return stream();
+    StringBuilder sb = new StringBuilder(stream()).append(':');
+    boolean first = true;
+    for (Map.Entry<String, String> e : new TreeMap<>(tags).entrySet()) {
+      if (!first) sb.append(',');
+      sb.append(e.getKey()).append('=').append(e.getValue());
+      first = false;
+    }
+    return sb.toString();
+  }
+
+  /** Most tags a worker may have: it reads 2^n streams. */
+  public static final int MAX_WORKER_TAGS = 5;
+
+  /** The streams a worker with these tags reads: the plain one first, then one per non-empty subset of its tags. */
+  public List<String> streamsFor(Map<String, String> workerTags) {
+    if (workerTags.size() > MAX_WORKER_TAGS) {
+      throw new IllegalArgumentException("a worker may have at most " + MAX_WORKER_TAGS + " tags, got " + workerTags.size());
+    }
+    List<Map.Entry<String, String>> tags = new ArrayList<>(new TreeMap<>(workerTags).entrySet());
+    List<String> out = new ArrayList<>();
+    for (int mask = 0; mask < 1 << tags.size(); mask++) {
+      Map<String, String> subset = new TreeMap<>();
+      for (int i = 0; i < tags.size(); i++) if ((mask & 1 << i) != 0) subset.put(tags.get(i).getKey(), tags.get(i).getValue());
+      out.add(stream(subset));
+    }
+    return out;
+  }
+
+  /** The tagged streams tasks were ever put on (the plain stream is not listed). */
+  public String taggedStreams() {
+    return prefix() + "streams";
+  }
+
+  /** Tag names and values: letters, digits, '_', '.', '-'. */
+  public static void checkTags(Map<String, String> tags) {
+    tags.forEach((k, v) -> {
+      if (k == null || v == null || !k.matches("[A-Za-z0-9_.-]{1,64}") || !v.matches("[A-Za-z0-9_.-]{1,64}")) {
+        throw new IllegalArgumentException("bad tag '" + k + "=" + v + "': use letters, digits, '_', '.' and '-'");
+      }
+    });
   }
 
   public String taskPrefix() {

@@ -63,6 +63,9 @@ import java.util.stream.Stream;
 public final class Worker implements AutoCloseable {
   private final WorkerOptions options;
   private final Keys keys;
+  /** The streams this worker reads: the queue's plain one, and those of every subset of its tags. */
+  private final List<String> streams;
+  private int nextStream;
   private final RedisLink mainConnection;
   private final RedisLink blockingConnection;
   private final RedisClusterCommands<String, String> redis;
@@ -113,6 +116,7 @@ public final class Worker implements AutoCloseable {
   private Worker(WorkerOptions options) {
     this.options = options;
     this.keys = new Keys(options.queue());
+    this.streams = keys.streamsFor(options.tags());
     this.mainConnection = RedisLink.connect(options.redisUrl());
     try {
       this.blockingConnection = mainConnection.another();
@@ -131,7 +135,7 @@ public final class Worker implements AutoCloseable {
     Worker w = new Worker(options);
     try {
       w.redis.ping();
-      Client.ensureGroup(w.redis, w.keys);
+      for (String stream : w.streams) Client.ensureGroup(w.redis, stream);
       Files.createDirectories(options.workdir());
     } catch (IOException | RuntimeException e) {
       w.closeConnections();
@@ -186,9 +190,7 @@ public final class Worker implements AutoCloseable {
           permits -= reclaim(permits);
           if (permits == 0) continue;
         }
-        List<StreamMessage<String, String>> msgs = blocking.xreadgroup(me,
-            XReadArgs.Builder.count(permits).block(500), XReadArgs.StreamOffset.lastConsumed(keys.stream()));
-        permits -= startAttempts(msgs);
+        permits -= read(blocking, me, permits);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
@@ -204,11 +206,45 @@ public final class Worker implements AutoCloseable {
   }
 
   /**
-   * Takes delivered entries in one script call; returns how many attempts started (each holds a slot until it
-   * ends). Malformed entries are set aside first.
+   * Reads at most {@code permits} new entries and starts them; returns how many started. One stream: one blocking
+   * read. Several (a worker with tags): one blocking read over all of them when each can get a share of the free
+   * slots, else the streams one after another without blocking, so no read ever returns more than there is room
+   * for.
    */
+  private int read(RedisClusterCommands<String, String> blocking, Consumer<String> me, int permits) throws InterruptedException {
+    int n = streams.size();
+    if (n == 1 || permits >= n) {
+      @SuppressWarnings("unchecked")
+      XReadArgs.StreamOffset<String>[] offsets = new XReadArgs.StreamOffset[n];
+      for (int i = 0; i < n; i++) offsets[i] = XReadArgs.StreamOffset.lastConsumed(streams.get(i));
+      return startAttempts(blocking.xreadgroup(me, XReadArgs.Builder.count(permits / n).block(500), offsets));
+    }
+    int started = 0;
+    for (int i = 0; i < n && started < permits; i++) {
+      String stream = streams.get(nextStream++ % n);
+      started += startAttempts(blocking.xreadgroup(me, XReadArgs.Builder.count(permits - started),
+          XReadArgs.StreamOffset.lastConsumed(stream)));
+    }
+    if (started == 0) Thread.sleep(10);
+    return started;
+  }
+
+  /** Starts delivered entries, one claim script call per stream; returns how many attempts started. */
   private int startAttempts(List<StreamMessage<String, String>> messages) {
-    List<String> scriptKeys = new ArrayList<>(List.of(keys.stream(), keys.dead()));
+    if (messages.isEmpty()) return 0;
+    Map<String, List<StreamMessage<String, String>>> byStream = new LinkedHashMap<>();
+    for (StreamMessage<String, String> m : messages) byStream.computeIfAbsent(m.getStream(), k -> new ArrayList<>()).add(m);
+    int started = 0;
+    for (Map.Entry<String, List<StreamMessage<String, String>>> e : byStream.entrySet()) started += startAttempts(e.getKey(), e.getValue());
+    return started;
+  }
+
+  /**
+   * Takes delivered entries of one stream in one script call; returns how many attempts started (each holds a
+   * slot until it ends). Malformed entries are set aside first.
+   */
+  private int startAttempts(String stream, List<StreamMessage<String, String>> messages) {
+    List<String> scriptKeys = new ArrayList<>(List.of(stream, keys.dead()));
     List<String> args = new ArrayList<>(List.of(options.workerId(), Long.toString(TaskCodec.nowMicros()),
         Integer.toString(options.maxRedeliveries())));
     List<StreamMessage<String, String>> taken = new ArrayList<>();
@@ -216,7 +252,7 @@ public final class Worker implements AutoCloseable {
       Map<String, String> body = m.getBody() == null ? Map.of() : m.getBody();
       String problem = check(body);
       if (problem != null) {
-        setAside(m.getId(), body, problem);
+        setAside(stream, m.getId(), body, problem);
         continue;
       }
       taken.add(m);
@@ -253,14 +289,14 @@ public final class Worker implements AutoCloseable {
     return null;
   }
 
-  private void setAside(String entry, Map<String, String> body, String reason) {
+  private void setAside(String stream, String entry, Map<String, String> body, String reason) {
     log("set aside stream entry " + entry + ": " + reason);
     Map<String, String> copy = new LinkedHashMap<>(body);
     copy.put("_reason", reason);
     copy.put("_entry", entry);
-    redis.xadd(keys.stream() + ":rejected", io.lettuce.core.XAddArgs.Builder.maxlen(10_000).approximateTrimming(), copy);
-    redis.xack(keys.stream(), Keys.GROUP, entry);
-    redis.xdel(keys.stream(), entry);
+    redis.xadd(stream + ":rejected", io.lettuce.core.XAddArgs.Builder.maxlen(10_000).approximateTrimming(), copy);
+    redis.xack(stream, Keys.GROUP, entry);
+    redis.xdel(stream, entry);
   }
 
   // ---- running ----
@@ -491,13 +527,18 @@ public final class Worker implements AutoCloseable {
    * the claimer, which holds the free slots. Returns how many attempts started.
    */
   private int reclaim(int free) {
-    var claimed = redis.xautoclaim(keys.stream(), XAutoClaimArgs.Builder
-        .xautoclaim(Consumer.from(Keys.GROUP, options.workerId()), options.lease(), "0-0").count(free));
-    List<StreamMessage<String, String>> live = new ArrayList<>();
-    for (StreamMessage<String, String> m : claimed.getMessages()) {
-      if (m.getBody() != null && !m.getBody().isEmpty()) live.add(m); // deleted entries come back empty
+    int started = 0;
+    for (String stream : streams) {
+      if (started >= free) break;
+      var claimed = redis.xautoclaim(stream, XAutoClaimArgs.Builder
+          .xautoclaim(Consumer.from(Keys.GROUP, options.workerId()), options.lease(), "0-0").count(free - started));
+      List<StreamMessage<String, String>> live = new ArrayList<>();
+      for (StreamMessage<String, String> m : claimed.getMessages()) {
+        if (m.getBody() != null && !m.getBody().isEmpty()) live.add(m); // deleted entries come back empty
+      }
+      if (!live.isEmpty()) started += startAttempts(stream, live);
     }
-    return live.isEmpty() ? 0 : startAttempts(live);
+    return started;
   }
 
   private long beatMillis() {

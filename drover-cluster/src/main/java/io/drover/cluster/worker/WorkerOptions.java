@@ -64,7 +64,8 @@ public record WorkerOptions(String redisUrl, String queue, int concurrency, Stri
       if (concurrency < 1) throw new IllegalArgumentException("concurrency must be at least 1, got " + concurrency);
       if (lease.toMillis() < 300) throw new IllegalArgumentException("lease must be at least 300ms, got " + lease);
       if (grace.isNegative()) throw new IllegalArgumentException("grace must not be negative");
-      new io.drover.cluster.queue.Keys(queue);
+      io.drover.cluster.queue.Keys.checkTags(tags);
+      new io.drover.cluster.queue.Keys(queue).streamsFor(tags); // at most MAX_WORKER_TAGS
       String id = workerId != null ? workerId : defaultId();
       if (!id.matches("[A-Za-z0-9_.:-]{1,128}")) throw new IllegalArgumentException("bad worker id '" + id + "'");
       Path dir = workdir != null ? workdir : Path.of(System.getProperty("java.io.tmpdir"), "drover-worker-" + id);

@@ -1,5 +1,6 @@
 -- Records attempts' outcomes, each only from the holder of the task's current lease (fencing token = attempt).
--- KEYS[1] stream, KEYS[2] delayed zset, KEYS[3] dead-letter zset, KEYS[4..] task hashes
+-- KEYS[1] the queue's plain stream (for records without their own 'stream'), KEYS[2] delayed zset,
+-- KEYS[3] dead-letter zset, KEYS[4..] task hashes
 -- ARGV[1] now (microseconds), ARGV[2] retention s, then per task 5 values:
 --   token, entry id, status (SUCCEEDED|FAILED|CANCELLED|SKIPPED), message, outputs json, retry due ms  (6 values)
 -- Returns per task 1 (recorded) or 0 (refused: someone else holds the task now).
@@ -9,12 +10,13 @@ for i = 4, #KEYS do
   local key = KEYS[i]
   local a = 3 + (i - 4) * 6
   local token, entry, status, message, outputs, due = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5]
-  local f = redis.call('HMGET', key, 'attempt', 'state', 'id', 'max_attempts', 'cancel')
+  local f = redis.call('HMGET', key, 'attempt', 'state', 'id', 'max_attempts', 'cancel', 'stream')
   local attempt = f[1]
   if attempt ~= token or f[2] ~= 'RUNNING' then
     out[#out + 1] = 0
   else
-    redis.call('XACK', KEYS[1], 'workers', entry); redis.call('XDEL', KEYS[1], entry)
+    local stream = f[6] or KEYS[1]
+    redis.call('XACK', stream, 'workers', entry); redis.call('XDEL', stream, entry)
     local id = f[3]
     local final = status
     local expire = true

@@ -1,0 +1,222 @@
+package io.drover.bench;
+
+import io.drover.cluster.controller.Controller;
+import io.drover.cluster.controller.ControllerOptions;
+import io.drover.cluster.controller.RunRecords;
+import io.drover.cluster.queue.Client;
+import io.drover.cluster.queue.Keys;
+import io.drover.cluster.queue.TaskSubmission;
+import io.drover.cluster.worker.Worker;
+import io.drover.cluster.worker.WorkerOptions;
+import io.drover.core.lua.Json;
+import io.drover.core.model.WorkflowSource;
+import java.io.File;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Controllers on the fleet, end to end: a DAG of no-op tasks (groups of one root, a fan-out of leaves and a join)
+ * run by a controller on worker processes, against the same number of tasks put on the queue without a DAG; then
+ * failover: kill -9 of the leading controller while a run has tasks in flight, to the first dispatch by the new
+ * leader, several times. Controllers and workers are processes of their own; Redis is the test's own unless
+ * {@code --redis-url} names one. Prints the figures and a final JSON line.
+ *
+ * <pre>bench/controller.sh [--groups 100] [--width 100] [--workers 2] [--concurrency 50] [--failovers 10]</pre>
+ */
+public final class ControllerBench {
+  private ControllerBench() {}
+
+  public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("--worker")) {
+      Worker w = Worker.start(WorkerOptions.builder(args[1]).concurrency(Integer.parseInt(args[2])).workerId(args[3])
+          .grace(Duration.ofSeconds(1)).build());
+      w.awaitTermination(Duration.ofDays(1));
+      return;
+    }
+    if (args.length > 0 && args[0].equals("--controller")) {
+      Controller c = Controller.start(ControllerOptions.builder(args[1]).controllerId(args[2]).port(0).build());
+      c.awaitStop();
+      return;
+    }
+    String url = null;
+    int groups = 100;
+    int width = 100;
+    int workers = 2;
+    int concurrency = 50;
+    int failovers = 10;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--redis-url" -> url = args[++i];
+        case "--groups" -> groups = Integer.parseInt(args[++i]);
+        case "--width" -> width = Integer.parseInt(args[++i]);
+        case "--workers" -> workers = Integer.parseInt(args[++i]);
+        case "--concurrency" -> concurrency = Integer.parseInt(args[++i]);
+        case "--failovers" -> failovers = Integer.parseInt(args[++i]);
+        default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+      }
+    }
+    Process ownRedis = null;
+    if (url == null) {
+      int port;
+      try (ServerSocket ss = new ServerSocket(0)) {
+        port = ss.getLocalPort();
+      }
+      Path dir = Files.createTempDirectory("drover-bench-redis");
+      ownRedis = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "",
+          "--appendonly", "no", "--dir", dir.toString()).redirectErrorStream(true).redirectOutput(dir.resolve("log").toFile()).start();
+      url = "redis://127.0.0.1:" + port;
+      Thread.sleep(300);
+    }
+    List<Process> procs = new ArrayList<>();
+    Map<String, Process> controllers = new LinkedHashMap<>();
+    try (Client client = Client.connect(url)) {
+      int tasks = groups * width;
+      System.out.printf("drover controller bench: %d x %d = %d tasks, %d workers x concurrency %d%n", groups, width, tasks, workers, concurrency);
+      for (int w = 0; w < workers; w++) procs.add(child(List.of("--worker", url, Integer.toString(concurrency), "bw" + w)));
+      for (String id : List.of("ctl-1", "ctl-2")) controllers.put(id, child(List.of("--controller", url, id)));
+      while (client.redis().scard("drover:workers") < workers || client.redis().exists(RunRecords.LEASE) == 0) Thread.sleep(50);
+      RunRecords runs = new RunRecords(client.redis());
+
+      // warm-up: JIT of controller and workers
+      runDag(client, runs, dag(10, 10), 1000);
+      drainQueue(client, 2000);
+
+      long t0 = System.nanoTime();
+      runDag(client, runs, dag(groups, width), 1000);
+      double dagS = (System.nanoTime() - t0) / 1e9;
+      long q0 = System.nanoTime();
+      drainQueue(client, tasks);
+      double queueS = (System.nanoTime() - q0) / 1e9;
+      double overheadUs = (dagS - queueS) * 1e6 / tasks;
+      System.out.printf(Locale.ROOT, "DAG of %,d no-op tasks on the controllers: %.2f s (%,.0f tasks/s)%n", tasks, dagS, tasks / dagS);
+      System.out.printf(Locale.ROOT, "the same %,d tasks on the queue alone:     %.2f s (%,.0f tasks/s)%n", tasks, queueS, tasks / queueS);
+      System.out.printf(Locale.ROOT, "dispatch overhead of the DAG: %.1f us per task%n", overheadUs);
+
+      long[] takeover = new long[failovers];
+      for (int i = 0; i < failovers; i++) {
+        takeover[i] = failover(client, runs, controllers, url);
+        System.out.printf(Locale.ROOT, "failover %d: kill -9 of the leader to the first dispatch by the next one: %d ms%n", i + 1, takeover[i]);
+      }
+      long[] sorted = takeover.clone();
+      Arrays.sort(sorted);
+      Map<String, Object> r = new LinkedHashMap<>();
+      r.put("tasks", tasks);
+      r.put("workers", workers);
+      r.put("concurrency", concurrency);
+      r.put("dag_s", round(dagS));
+      r.put("dag_tasks_per_s", Math.round(tasks / dagS));
+      r.put("queue_s", round(queueS));
+      r.put("queue_tasks_per_s", Math.round(tasks / queueS));
+      r.put("dag_overhead_us_per_task", round(overheadUs));
+      if (failovers > 0) {
+        r.put("failover_ms_median", sorted[sorted.length / 2]);
+        r.put("failover_ms_max", sorted[sorted.length - 1]);
+        r.put("failover_ms_all", Arrays.toString(takeover));
+      }
+      System.out.println(Json.write(r));
+    } finally {
+      for (Process p : controllers.values()) p.destroy();
+      for (Process p : procs) p.destroy();
+      for (Process p : procs) if (!p.waitFor(30, TimeUnit.SECONDS)) p.destroyForcibly();
+      if (ownRedis != null) ownRedis.destroy();
+    }
+  }
+
+  private static Process child(List<String> args) throws Exception {
+    List<String> cmd = io.drover.core.Jvm.command(List.of(), ControllerBench.class.getName(), args);
+    return new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(new File(System.getProperty("java.io.tmpdir"), "drover-bench-controller.log")))
+        .redirectInput(new File("/dev/null")).start();
+  }
+
+  /** Groups of one root, {@code width - 2} leaves depending on it and a join depending on the leaves. */
+  static WorkflowSource dag(int groups, int width) {
+    StringBuilder sb = new StringBuilder("local noop = function() return true end\nTaskDefinitions = {}\n");
+    sb.append("for g = 1, ").append(groups).append(" do\n")
+        .append("  local tasks = { { name = 'root', command = noop } }\n")
+        .append("  local leaves = {}\n")
+        .append("  for i = 1, ").append(width - 2).append(" do\n")
+        .append("    tasks[#tasks + 1] = { name = 'leaf' .. i, depends_on = 'root', command = noop }\n")
+        .append("    leaves[#leaves + 1] = 'leaf' .. i\n")
+        .append("  end\n")
+        .append("  tasks[#tasks + 1] = { name = 'join', depends_on = leaves, command = noop }\n")
+        .append("  TaskDefinitions['g' .. g] = { tasks = tasks }\n")
+        .append("end\n");
+    return new WorkflowSource("bench-dag.lua", sb.toString());
+  }
+
+  private static void runDag(Client client, RunRecords runs, WorkflowSource source, int concurrency) throws InterruptedException {
+    String id = runs.submit(new RunRecords.Submission(source, List.of(), List.of(), Map.of(), "default", concurrency, false));
+    while (true) {
+      String state = client.redis().hget(RunRecords.run(id), "state");
+      if (RunRecords.ENDED.contains(state)) {
+        if (!state.equals("SUCCEEDED")) throw new IllegalStateException("the bench run " + id + " ended " + state);
+        return;
+      }
+      Thread.sleep(10);
+    }
+  }
+
+  private static void drainQueue(Client client, int tasks) throws InterruptedException {
+    TaskSubmission noop = TaskSubmission.lua("return true");
+    List<String> ids = new ArrayList<>(tasks);
+    for (int from = 0; from < tasks; from += 5000) {
+      ids.addAll(client.submitAll(java.util.Collections.nCopies(Math.min(5000, tasks - from), noop)));
+    }
+    String last = ids.get(ids.size() - 1);
+    String stream = new Keys("default").stream();
+    while (true) {
+      Thread.sleep(10);
+      var s = client.status(last).orElseThrow();
+      if (s.isFinished() && client.redis().xlen(stream) == 0) return;
+    }
+  }
+
+  /**
+   * Starts a run of sleeping tasks, kills the leader once they run, and measures to the first task dispatched
+   * (a RUNNING change in the run's events) after the kill; then cancels the run and restarts the killed controller.
+   */
+  private static long failover(Client client, RunRecords runs, Map<String, Process> controllers, String url) throws Exception {
+    WorkflowSource sleepy = new WorkflowSource("sleepy.lua", """
+        local tasks = {}
+        for i = 1, 8 do tasks[#tasks + 1] = { name = 's' .. i, command = 'sleep 60' } end
+        TaskDefinitions = { sleepy = { tasks = tasks } }
+        """);
+    String id = runs.submit(new RunRecords.Submission(sleepy, List.of(), List.of(), Map.of(), "default", 100, false));
+    while (runs.get(id).map(v -> v.counts().getOrDefault(io.drover.core.engine.TaskState.RUNNING, 0)).orElse(0) < 8) Thread.sleep(20);
+    String lease = client.redis().get(RunRecords.LEASE);
+    String leader = lease.substring(0, lease.lastIndexOf(' '));
+    long killedAt = System.currentTimeMillis();
+    controllers.get(leader).destroyForcibly().waitFor();
+    long firstDispatch;
+    outer:
+    while (true) {
+      for (RunRecords.Event e : runs.events(id, "0", 0)) {
+        long at = Long.parseLong(e.id().substring(0, e.id().indexOf('-')));
+        if (at >= killedAt && e.type().equals("state") && "RUNNING".equals(e.fields().get("to"))) {
+          firstDispatch = at;
+          break outer;
+        }
+      }
+      Thread.sleep(5);
+    }
+    runs.requestCancel(id, "bench");
+    while (!runs.get(id).orElseThrow().ended()) Thread.sleep(20);
+    controllers.put(leader, child(List.of("--controller", url, leader)));
+    while (client.redis().exists(RunRecords.controller(leader)) == 0) Thread.sleep(20);
+    return firstDispatch - killedAt;
+  }
+
+  private static double round(double d) {
+    return Math.round(d * 1000) / 1000.0;
+  }
+}
