@@ -115,10 +115,13 @@ public final class ProcessTree {
       }
       return out;
     }
+    // The pid counter wrapped since the root started (the last pid is below it): a child may have any pid, so
+    // every process is examined (the tag keeps strangers out).
+    long above = last >= 0 && last < minPid ? 0 : minPid;
     try (DirectoryStream<Path> pids = Files.newDirectoryStream(PROC, p -> isNumber(p.getFileName().toString()))) {
       for (Path p : pids) {
         long pid = Long.parseLong(p.getFileName().toString());
-        if (pid != self && pid > minPid) probe(pid, needle, out);
+        if (pid != self && pid > above) probe(pid, needle, out);
       }
     } catch (IOException e) {
       // no /proc after all: descendants only
