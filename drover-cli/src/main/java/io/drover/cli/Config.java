@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -28,11 +29,25 @@ import java.util.Set;
  *
  * [agents_tls]               # for agents given by address in delegate_to
  * ca = "certs/ca.pem"
+ *
+ * [nodes]                    # what drover node start starts, and drover doctor checks
+ * mode = "distributed"       # or "single"
+ * role = "hybrid"            # "controller", "worker" or "hybrid"
+ * token_env = "DROVER_TOKEN" # or token = "..."
+ * [bus]
+ * redis_url = "redis://redis:6379"
+ * [controller]               # id, port, bind, lease
+ * port = 7700
+ * [worker]                   # id, concurrency, queue, tags, lease, grace, workdir
+ * concurrency = 8
+ * tags = { gpu = "yes" }
  * </pre>
  */
 final class Config {
-  private static final Set<String> TOP = Set.of("agents", "agents_tls", "nodes", "bus");
-  private static final Set<String> NODES = Set.of("mode");
+  private static final Set<String> TOP = Set.of("agents", "agents_tls", "nodes", "bus", "controller", "worker");
+  private static final Set<String> NODES = Set.of("mode", "role", "token", "token_env");
+  private static final Set<String> CONTROLLER = Set.of("id", "port", "bind", "lease");
+  private static final Set<String> WORKER = Set.of("id", "concurrency", "queue", "tags", "lease", "grace", "workdir");
   private static final Set<String> BUS = Set.of("redis_url");
   private static final Set<String> AGENT = Set.of("address", "token", "token_env", "ca", "cert", "key");
   private static final Set<String> TLS = Set.of("ca", "cert", "key");
@@ -91,6 +106,52 @@ final class Config {
       throw new Main.UserException(file + ": mode in [nodes] must be \"single\" or \"distributed\", not \"" + m + "\"");
     }
     return m;
+  }
+
+  /** {@code [nodes] role}: "controller", "worker" or "hybrid" (both in one process), or null. */
+  String role() {
+    if (root == null || !root.path("nodes").isObject()) return null;
+    checkKeys(root.path("nodes"), NODES, "nodes");
+    String r = text(root.path("nodes"), "role", "nodes");
+    if (r != null && !List.of("controller", "worker", "hybrid").contains(r)) {
+      throw new Main.UserException(file + ": role in [nodes] must be \"controller\", \"worker\" or \"hybrid\", not \"" + r + "\"");
+    }
+    return r;
+  }
+
+  /** {@code [nodes] token} (or the variable {@code token_env} names): what the controllers' API demands. */
+  String nodeToken() {
+    if (root == null || !root.path("nodes").isObject()) return null;
+    String t = text(root.path("nodes"), "token", "nodes");
+    String env = text(root.path("nodes"), "token_env", "nodes");
+    return t != null ? t : env != null ? System.getenv(env) : null;
+  }
+
+  /** A string of {@code [controller]} or {@code [worker]}, or null. */
+  String setting(String table, String key) {
+    JsonNode t = section(table);
+    if (t == null) return null;
+    JsonNode v = t.get(key);
+    if (v == null || v.isNull()) return null;
+    if (v.isNumber()) return v.asText();
+    if (!v.isTextual()) throw new Main.UserException(file + ": " + key + " in [" + table + "] must be a string or a number");
+    return v.asText();
+  }
+
+  /** {@code [worker] tags = { k = "v" }}. */
+  Map<String, String> workerTags() {
+    JsonNode t = section("worker");
+    if (t == null || t.get("tags") == null) return Map.of();
+    if (!t.get("tags").isObject()) throw new Main.UserException(file + ": tags in [worker] must be a table like { gpu = \"yes\" }");
+    Map<String, String> m = new LinkedHashMap<>();
+    t.get("tags").fields().forEachRemaining(e -> m.put(e.getKey(), e.getValue().asText()));
+    return m;
+  }
+
+  private JsonNode section(String table) {
+    if (root == null || !root.path(table).isObject()) return null;
+    checkKeys(root.path(table), table.equals("controller") ? CONTROLLER : WORKER, table);
+    return root.path(table);
   }
 
   /** {@code [bus] redis_url}, or null. */

@@ -26,8 +26,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code drover node ...}: the fleet as a controller's HTTP API shows it. */
 @Command(name = "node", description = {"The fleet through a controller's HTTP API (drover controller):",
-    "  drover node status | workers | drain WORKER | resume WORKER | logs [--run ID] [--follow]"},
-    subcommands = {NodeCommand.Status.class, NodeCommand.Workers.class, NodeCommand.Drain.class, NodeCommand.Resume.class,
+    "  drover node start | status | workers | drain WORKER | resume WORKER | logs [--run ID] [--follow]"},
+    subcommands = {NodeCommand.Start.class, NodeCommand.Status.class, NodeCommand.Workers.class, NodeCommand.Drain.class, NodeCommand.Resume.class,
         NodeCommand.Logs.class})
 final class NodeCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -110,6 +110,109 @@ final class NodeCommand implements Callable<Integer> {
         Thread.currentThread().interrupt();
         throw new DroverException("interrupted");
       }
+    }
+  }
+
+  /**
+   * What drover.toml's {@code [nodes] role} says to run, in this process. Flags override environment variables,
+   * which override the file.
+   */
+  @Command(name = "start", description = {"Start what drover.toml says: [nodes] role = controller, worker or hybrid (both in this process).",
+      "Flags override environment variables ($DROVER_ROLE, $DROVER_REDIS_URL, $DROVER_TOKEN, $DROVER_QUEUE, $DROVER_CONCURRENCY), which override the file."})
+  static final class Start implements Callable<Integer> {
+    @Option(names = "--config", paramLabel = "FILE", description = "drover.toml. Default: $DROVER_CONFIG or ./drover.toml.") java.nio.file.Path config;
+
+    @Option(names = "--role", description = "controller, worker or hybrid.") String role;
+
+    @Option(names = "--redis-url", paramLabel = "URL") String redisUrl;
+
+    @Option(names = "--token", description = "What the controller's API demands.") String token;
+
+    @Option(names = "--port", description = "The controller's HTTP port.") Integer port;
+
+    @Option(names = "--queue", description = "The worker's queue.") String queue;
+
+    @Option(names = {"-c", "--concurrency"}, description = "The worker's tasks at once.") Integer concurrency;
+
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+      Config cfg = Config.find(config, null);
+      if ("single".equals(cfg.mode())) {
+        throw new Main.UserException((cfg.file() == null ? "" : cfg.file() + ": ") + "[nodes] mode is \"single\": there is nothing to start (drover run runs workflows here); set mode = \"distributed\"");
+      }
+      String r = pick(role, "DROVER_ROLE", cfg.role());
+      if (r == null) throw new Main.UserException("no role: set [nodes] role in drover.toml, $DROVER_ROLE or --role (controller, worker or hybrid)");
+      if (!List.of("controller", "worker", "hybrid").contains(r)) throw new Main.UserException("role must be controller, worker or hybrid, not '" + r + "'");
+      String url = pick(redisUrl, "DROVER_REDIS_URL", cfg.redisUrl());
+      if (url == null) throw new Main.UserException("no Redis: set [bus] redis_url in drover.toml, $DROVER_REDIS_URL or --redis-url");
+      io.drover.cluster.controller.Controller controller = null;
+      io.drover.cluster.worker.Worker worker = null;
+      var err = spec.commandLine().getErr();
+      try {
+        if (!r.equals("worker")) {
+          String p = port != null ? port.toString() : cfg.setting("controller", "port");
+          var o = io.drover.cluster.controller.ControllerOptions.builder(url).controllerId(cfg.setting("controller", "id"))
+              .token(pick(token, "DROVER_TOKEN", cfg.nodeToken())).port(p == null ? 7700 : Integer.parseInt(p));
+          String bind = cfg.setting("controller", "bind");
+          if (bind != null) o.bind(bind);
+          String lease = cfg.setting("controller", "lease");
+          if (lease != null) o.lease(io.drover.core.model.Durations.parse(lease));
+          controller = io.drover.cluster.controller.Controller.start(o.build());
+          err.printf("drover node: controller %s on http://%s:%d%n", controller.id(), o.build().bind(), controller.httpPort());
+        }
+        if (!r.equals("controller")) {
+          String c = concurrency != null ? concurrency.toString() : pick(null, "DROVER_CONCURRENCY", cfg.setting("worker", "concurrency"));
+          var o = io.drover.cluster.worker.WorkerOptions.builder(url).workerId(cfg.setting("worker", "id"))
+              .queue(pick(queue, "DROVER_QUEUE", cfg.setting("worker", "queue") == null ? "default" : cfg.setting("worker", "queue")))
+              .concurrency(c == null ? 1 : Integer.parseInt(c)).tags(cfg.workerTags());
+          String lease = cfg.setting("worker", "lease");
+          if (lease != null) o.lease(io.drover.core.model.Durations.parse(lease));
+          String grace = cfg.setting("worker", "grace");
+          if (grace != null) o.grace(io.drover.core.model.Durations.parse(grace));
+          String workdir = cfg.setting("worker", "workdir");
+          if (workdir != null) o.workdir(java.nio.file.Path.of(workdir));
+          var options = o.build();
+          worker = io.drover.cluster.worker.Worker.start(options);
+          err.printf("drover node: worker %s, queue %s, concurrency %d%n", worker.id(), options.queue(), options.concurrency());
+        }
+      } catch (IllegalArgumentException e) {
+        if (controller != null) controller.close();
+        throw new Main.UserException(e.getMessage());
+      }
+      err.printf("drover node %s: redis %s, version %s%n", r, io.drover.cluster.queue.RedisUrls.masked(url), io.drover.core.Version.current());
+      err.flush();
+      var ctl = controller;
+      var wrk = worker;
+      Signals signals = Signals.install();
+      signals.attach(new Signals.Target() {
+        @Override
+        public void stop(String signal) {
+          System.err.println("drover node: stopping (" + signal + ")");
+          Thread.ofPlatform().start(() -> {
+            if (wrk != null) wrk.shutdown();
+            if (ctl != null) ctl.close();
+          });
+        }
+
+        @Override
+        public void stopNow(String signal) {
+          if (wrk != null) wrk.shutdownNow();
+          Runtime.getRuntime().halt(Main.INTERRUPTED);
+        }
+      });
+      if (wrk != null) while (!wrk.awaitTermination(Duration.ofSeconds(1))) { /* until stopped */ }
+      if (ctl != null) ctl.awaitStop();
+      return Main.OK;
+    }
+
+    /** The flag, else the environment variable, else the file's value. */
+    private static String pick(String flag, String env, String file) {
+      if (flag != null && !flag.isBlank()) return flag;
+      String e = env == null ? null : System.getenv(env);
+      if (e != null && !e.isBlank()) return e;
+      return file;
     }
   }
 

@@ -58,8 +58,14 @@ class ControllerEndToEndTest {
   }
 
   private Process start(String name, List<String> jvm, String... args) throws Exception {
-    Process p = DroverProcess.builder(dir, jvm, args).redirectErrorStream(true)
-        .redirectOutput(dir.resolve(name + ".log").toFile()).start();
+    return start(name, jvm, Map.of(), args);
+  }
+
+  private Process start(String name, List<String> jvm, Map<String, String> env, String... args) throws Exception {
+    ProcessBuilder b = DroverProcess.builder(dir, jvm, args).redirectErrorStream(true)
+        .redirectOutput(dir.resolve(name + ".log").toFile());
+    b.environment().putAll(env);
+    Process p = b.start();
     started.put(name, p);
     return p;
   }
@@ -347,6 +353,40 @@ class ControllerEndToEndTest {
       else untaggedRanOn.add(e.getValue().get("message").asText());
     }
     assertThat(untaggedRanOn).contains("w1");
+  }
+
+  @Test
+  void nodeStartRunsWhatDroverTomlSaysWithTheEnvironmentOverridingTheFile() throws Exception {
+    Files.writeString(dir.resolve("drover.toml"), """
+        [nodes]
+        mode = "distributed"
+        role = "worker"
+        [bus]
+        redis_url = "%s"
+        [controller]
+        port = 0
+        id = "ctl-node"
+        [worker]
+        id = "w-node"
+        concurrency = 3
+        tags = { zone = "a" }
+        """.formatted(redis.url()));
+    start("node", List.of(), Map.of("DROVER_ROLE", "hybrid"), "node", "start");
+    await().atMost(Duration.ofSeconds(30)).until(() -> log("node").contains("drover node hybrid: redis " + redis.url()));
+    assertThat(log("node")).contains("drover node: controller ctl-node").contains("drover node: worker w-node, queue default, concurrency 3");
+    var r = run(dir, "run", DroverProcess.example("fleet.lua").toString(), "--redis-url", redis.url());
+    assertThat(r.exit()).as(r.out() + r.err()).isZero();
+    assertThat(r.err() + r.out()).contains("submitted to the controllers");
+    assertThat(workers().get(0).get("tags").asText()).isEqualTo("zone=a");
+    await().atMost(Duration.ofSeconds(30)).until(() -> processed() == 20); // the record is written at each heartbeat
+    signal(started.get("node"), "TERM");
+    assertThat(started.get("node").waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(log("node")).contains("gave the lease up (epoch 1)");
+
+    Files.writeString(dir.resolve("drover.toml"), "[nodes]\nmode = \"single\"\n");
+    var single = run(dir, "node", "start");
+    assertThat(single.exit()).isEqualTo(2);
+    assertThat(single.err()).contains("drover.toml: [nodes] mode is \"single\": there is nothing to start");
   }
 
   @Test
