@@ -195,7 +195,6 @@ class ControllerEndToEndTest {
     }
     assertThat(there.get("fleet.sum").get("outputs").get("total").asInt()).isEqualTo(188);
     await().atMost(Duration.ofSeconds(10)).until(() -> processed() == 20);
-    assertThat(workers()).allSatisfy(w -> assertThat(w.get("processed").asInt()).isPositive()); // both took part
 
     var listed = run(dir, "runs", "list", "--redis-url", redis.url());
     assertThat(listed.out()).containsPattern("succeeded +[0-9-]+ [0-9:]+Z +20 +default +ctl-");

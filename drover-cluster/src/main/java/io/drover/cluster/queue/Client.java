@@ -71,7 +71,10 @@ public final class Client implements AutoCloseable {
     var async = link.async();
     for (int from = 0; from < tasks.size(); from += PIPELINE) {
       List<TaskSubmission> batch = tasks.subList(from, Math.min(tasks.size(), from + PIPELINE));
-      for (TaskSubmission t : batch) ensureGroupOnce(new Keys(t.queue()).stream(t.tags()));
+      for (TaskSubmission t : batch) {
+        Keys k = new Keys(t.queue());
+        ensureGroupOnce(t.worker() == null ? k.stream(t.tags()) : k.workerStream(t.worker()));
+      }
       List<io.lettuce.core.RedisFuture<List<Object>>> futures = new ArrayList<>(batch.size());
       link.pipelined(() -> {
         for (TaskSubmission t : batch) {
@@ -86,8 +89,13 @@ public final class Client implements AutoCloseable {
           // without a key, the slot of a key of the same queue stands in (a script's keys share one slot)
           String idem = t.idempotencyKey() == null ? keys.stream() : keys.idempotency(t.idempotencyKey());
           args.add(3, t.idempotencyKey() == null ? "0" : "1");
-          String stream = keys.stream(t.tags());
-          String[] scriptKeys = t.tags().isEmpty() ? new String[] {keys.task(id), stream, idem, keys.index()}
+          String home = keys.stream(t.tags());
+          String stream = t.worker() == null ? home : keys.workerStream(t.worker());
+          if (t.worker() != null) {
+            args.add("home");
+            args.add(home);
+          }
+          String[] scriptKeys = stream.equals(keys.stream()) ? new String[] {keys.task(id), stream, idem, keys.index()}
               : new String[] {keys.task(id), stream, idem, keys.index(), keys.taggedStreams()};
           futures.add(async.evalsha(Scripts.SUBMIT.sha(), ScriptOutputType.MULTI, scriptKeys, args.toArray(new String[0])));
         }

@@ -44,6 +44,17 @@ public record Keys(String queue) {
     return sb.toString();
   }
 
+  /** A worker's own stream: tasks sent to it for affinity. It reads this one first. */
+  public String workerStream(String workerId) {
+    return stream() + ":@" + workerId;
+  }
+
+  /** The worker a stream of {@link #workerStream} belongs to, or null for any other stream. */
+  public String workerOf(String stream) {
+    String prefix = stream() + ":@";
+    return stream.startsWith(prefix) ? stream.substring(prefix.length()) : null;
+  }
+
   /** Most tags a worker may have: it reads 2^n streams. */
   public static final int MAX_WORKER_TAGS = 5;
 
@@ -62,7 +73,7 @@ public record Keys(String queue) {
     return out;
   }
 
-  /** The tagged streams tasks were ever put on (the plain stream is not listed). */
+  /** The tagged and worker streams tasks were ever put on (the plain stream is not listed). */
   public String taggedStreams() {
     return prefix() + "streams";
   }

@@ -20,6 +20,8 @@ public final class Scripts {
   public static final Script PROMOTE = load("promote");
   public static final Script CANCEL = load("cancel");
   public static final Script HANDBACK = load("handback");
+  public static final Script RESCUE = load("rescue");
+  public static final Script RELEASE = load("release");
 
   private Scripts() {}
 

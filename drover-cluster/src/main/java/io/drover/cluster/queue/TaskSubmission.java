@@ -15,7 +15,8 @@ import java.util.Objects;
  *     or a task kind's configuration as JSON
  */
 public record TaskSubmission(String kind, String command, String queue, int retries, Duration timeout,
-    Backoff backoff, Map<String, Object> params, Map<String, String> env, String idempotencyKey, Map<String, String> tags) {
+    Backoff backoff, Map<String, Object> params, Map<String, String> env, String idempotencyKey, Map<String, String> tags,
+    String worker) {
   public static final String DEFAULT_QUEUE = "default";
 
   public TaskSubmission {
@@ -29,14 +30,15 @@ public record TaskSubmission(String kind, String command, String queue, int retr
     env = Map.copyOf(env);
     tags = tags == null ? Map.of() : Map.copyOf(tags);
     Keys.checkTags(tags);
+    if (worker != null && !worker.matches("[A-Za-z0-9_.:-]{1,128}")) throw new IllegalArgumentException("bad worker id '" + worker + "'");
   }
 
   public static TaskSubmission shell(String command) {
-    return new TaskSubmission("shell", command, DEFAULT_QUEUE, 0, null, Backoff.DEFAULT, Map.of(), Map.of(), null, Map.of());
+    return new TaskSubmission("shell", command, DEFAULT_QUEUE, 0, null, Backoff.DEFAULT, Map.of(), Map.of(), null, Map.of(), null);
   }
 
   public static TaskSubmission lua(String body) {
-    return new TaskSubmission("lua", body, DEFAULT_QUEUE, 0, null, Backoff.DEFAULT, Map.of(), Map.of(), null, Map.of());
+    return new TaskSubmission("lua", body, DEFAULT_QUEUE, 0, null, Backoff.DEFAULT, Map.of(), Map.of(), null, Map.of(), null);
   }
 
   /**
@@ -50,7 +52,7 @@ public record TaskSubmission(String kind, String command, String queue, int retr
     config.put("source_text", source == null ? "" : source.text());
     config.put("request", io.drover.core.runner.RequestCodec.write(request));
     return new TaskSubmission(WORKFLOW_KIND, io.drover.core.lua.Json.write(config), DEFAULT_QUEUE, 0, null, Backoff.DEFAULT,
-        Map.of(), Map.of(), null, request.task().tags());
+        Map.of(), Map.of(), null, request.task().tags(), null);
   }
 
   /** The built-in kind of {@link #workflow} tasks. */
@@ -59,39 +61,47 @@ public record TaskSubmission(String kind, String command, String queue, int retr
   /** A task of a kind registered with the workers ({@link io.drover.core.runner.TaskKind}), with its configuration. */
   public static TaskSubmission kind(String name, Map<String, ?> config) {
     if (name.equals("shell") || name.equals("lua") || name.equals(WORKFLOW_KIND)) throw new IllegalArgumentException("use shell(...) or lua(...) for " + name);
-    return new TaskSubmission(name, io.drover.core.lua.Json.write(config), DEFAULT_QUEUE, 0, null, Backoff.DEFAULT, Map.of(), Map.of(), null, Map.of());
+    return new TaskSubmission(name, io.drover.core.lua.Json.write(config), DEFAULT_QUEUE, 0, null, Backoff.DEFAULT, Map.of(), Map.of(), null, Map.of(), null);
   }
 
   public TaskSubmission withQueue(String q) {
-    return new TaskSubmission(kind, command, q, retries, timeout, backoff, params, env, idempotencyKey, tags);
+    return new TaskSubmission(kind, command, q, retries, timeout, backoff, params, env, idempotencyKey, tags, worker);
   }
 
   public TaskSubmission withRetries(int n) {
-    return new TaskSubmission(kind, command, queue, n, timeout, backoff, params, env, idempotencyKey, tags);
+    return new TaskSubmission(kind, command, queue, n, timeout, backoff, params, env, idempotencyKey, tags, worker);
   }
 
   public TaskSubmission withTimeout(Duration d) {
-    return new TaskSubmission(kind, command, queue, retries, d, backoff, params, env, idempotencyKey, tags);
+    return new TaskSubmission(kind, command, queue, retries, d, backoff, params, env, idempotencyKey, tags, worker);
   }
 
   public TaskSubmission withBackoff(Backoff b) {
-    return new TaskSubmission(kind, command, queue, retries, timeout, b, params, env, idempotencyKey, tags);
+    return new TaskSubmission(kind, command, queue, retries, timeout, b, params, env, idempotencyKey, tags, worker);
   }
 
   public TaskSubmission withParams(Map<String, ?> p) {
-    return new TaskSubmission(kind, command, queue, retries, timeout, backoff, new LinkedHashMap<>(p), env, idempotencyKey, tags);
+    return new TaskSubmission(kind, command, queue, retries, timeout, backoff, new LinkedHashMap<>(p), env, idempotencyKey, tags, worker);
   }
 
   public TaskSubmission withEnv(Map<String, String> e) {
-    return new TaskSubmission(kind, command, queue, retries, timeout, backoff, params, e, idempotencyKey, tags);
+    return new TaskSubmission(kind, command, queue, retries, timeout, backoff, params, e, idempotencyKey, tags, worker);
   }
 
   /** Only workers with every one of these tags take the task (each tag: a name and a value). */
   public TaskSubmission withTags(Map<String, String> t) {
-    return new TaskSubmission(kind, command, queue, retries, timeout, backoff, params, env, idempotencyKey, t);
+    return new TaskSubmission(kind, command, queue, retries, timeout, backoff, params, env, idempotencyKey, t, worker);
+  }
+
+  /**
+   * Puts the task on this worker's own stream (affinity: it ran the task's dependencies), null for the shared one.
+   * If that worker stops or dies before taking it, the leading controller moves it to the shared stream.
+   */
+  public TaskSubmission withWorker(String workerId) {
+    return new TaskSubmission(kind, command, queue, retries, timeout, backoff, params, env, idempotencyKey, tags, workerId);
   }
 
   public TaskSubmission withIdempotencyKey(String key) {
-    return new TaskSubmission(kind, command, queue, retries, timeout, backoff, params, env, key, tags);
+    return new TaskSubmission(kind, command, queue, retries, timeout, backoff, params, env, key, tags, worker);
   }
 }

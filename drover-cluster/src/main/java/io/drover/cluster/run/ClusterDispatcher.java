@@ -22,7 +22,8 @@ import java.util.logging.Logger;
  * {@code queue}, else this run's), carrying the workflow source so workers can run its Lua functions. One watcher
  * thread follows every attempt in flight through its event stream (one XREAD per queue per round): log lines go to
  * the sink as they come, and the final state brings the outcome. Retries stay with the run's scheduler, so the
- * queue gives each attempt one try. Thread-safe.
+ * queue gives each attempt one try. A task goes to the worker that ran its dependencies when that one has room
+ * ({@link Affinity}), else to the queue's shared stream. Thread-safe.
  *
  * <p>Tasks run in the worker's private directory: a workflow whose tasks hand files to each other through a
  * shared directory needs agents or one machine, not the fleet.
@@ -35,6 +36,7 @@ public final class ClusterDispatcher implements Dispatcher {
   private final String defaultQueue;
   private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
   private final Thread watcher;
+  private final Affinity affinity;
   private final java.util.concurrent.ExecutorService submitter =
       java.util.concurrent.Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("drover-cluster-submit-", 0).factory());
   private volatile boolean closed;
@@ -45,9 +47,13 @@ public final class ClusterDispatcher implements Dispatcher {
     String after = "0";
     /** Why this run cancelled it (the run's words, e.g. --fail-fast), or null. */
     volatile String cancelReason;
+    final io.drover.core.model.TaskId task;
+    /** The worker it was sent to for affinity, or null. */
+    volatile String sentTo;
 
-    InFlight(TaskSink sink) {
+    InFlight(TaskSink sink, io.drover.core.model.TaskId task) {
       this.sink = sink;
+      this.task = task;
     }
   }
 
@@ -55,6 +61,7 @@ public final class ClusterDispatcher implements Dispatcher {
     this.client = client;
     this.source = source;
     this.defaultQueue = defaultQueue;
+    this.affinity = new Affinity(client.redis());
     this.watcher = Thread.ofPlatform().daemon().name("drover-cluster-watch").start(this::watch);
   }
 
@@ -65,12 +72,15 @@ public final class ClusterDispatcher implements Dispatcher {
   @Override
   public AttemptHandle dispatch(TaskRequest request, TaskSink sink) {
     String queue = request.task().queue() == null ? defaultQueue : request.task().queue();
-    InFlight f = new InFlight(sink);
+    InFlight f = new InFlight(sink, request.task().id());
     submitter.execute(() -> {
       String id;
       try {
+        String to = affinity.pick(request.task(), queue);
         id = client.submit(TaskSubmission.workflow(source, request).withQueue(queue)
-            .withIdempotencyKey(attemptKey(request)));
+            .withIdempotencyKey(attemptKey(request)).withWorker(to));
+        affinity.sentTo(to);
+        f.sentTo = to;
       } catch (RuntimeException e) {
         sink.completed(TaskOutcome.failed("could not put the task on queue '" + queue + "': " + e.getMessage()));
         return;
@@ -106,10 +116,15 @@ public final class ClusterDispatcher implements Dispatcher {
 
   private void watch() {
     long idle = 1;
+    long nextRescue = System.nanoTime();
     while (!closed) {
       boolean progress = false;
       boolean failed = false;
       try {
+        if (System.nanoTime() >= nextRescue) {
+          nextRescue = System.nanoTime() + 1_000_000_000L;
+          affinity.rescue();
+        }
         if (!inFlight.isEmpty()) {
           Map<String, String> after = new HashMap<>();
           inFlight.forEach((id, f) -> after.put(id, f.after));
@@ -139,6 +154,7 @@ public final class ClusterDispatcher implements Dispatcher {
   private void finish(String id, InFlight f) {
     inFlight.remove(id);
     TaskStatus s = client.status(id).orElse(null);
+    affinity.ended(f.task, s == null ? null : s.worker(), f.sentTo);
     if (s == null) {
       f.sink.completed(TaskOutcome.failed("the task record of " + id + " is gone"));
       return;

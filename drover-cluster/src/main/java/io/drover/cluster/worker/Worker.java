@@ -63,7 +63,10 @@ import java.util.stream.Stream;
 public final class Worker implements AutoCloseable {
   private final WorkerOptions options;
   private final Keys keys;
-  /** The streams this worker reads: the queue's plain one, and those of every subset of its tags. */
+  /**
+   * The streams this worker reads: its own (tasks sent to it for affinity), the queue's plain one, and those of
+   * every subset of its tags.
+   */
   private final List<String> streams;
   private int nextStream;
   private final RedisLink mainConnection;
@@ -116,7 +119,9 @@ public final class Worker implements AutoCloseable {
   private Worker(WorkerOptions options) {
     this.options = options;
     this.keys = new Keys(options.queue());
-    this.streams = keys.streamsFor(options.tags());
+    List<String> all = new ArrayList<>(List.of(keys.workerStream(options.workerId()))); // its own first
+    all.addAll(keys.streamsFor(options.tags()));
+    this.streams = List.copyOf(all);
     this.mainConnection = RedisLink.connect(options.redisUrl());
     try {
       this.blockingConnection = mainConnection.another();
@@ -206,27 +211,36 @@ public final class Worker implements AutoCloseable {
   }
 
   /**
-   * Reads at most {@code permits} new entries and starts them; returns how many started. One stream: one blocking
-   * read. Several (a worker with tags): one blocking read over all of them when each can get a share of the free
-   * slots, else the streams one after another without blocking, so no read ever returns more than there is room
-   * for.
+   * Reads at most {@code permits} new entries and starts them; returns how many started. When every stream can get
+   * a share of the free slots: one blocking read over all of them. Else this worker's own stream first (tasks sent
+   * to it for affinity), without blocking; then, if nothing was there, one blocking read (100 ms) over the shared
+   * streams when each can get a share, or the shared streams in turn without blocking. No read brings more entries
+   * than there are free slots.
    */
   private int read(RedisClusterCommands<String, String> blocking, Consumer<String> me, int permits) throws InterruptedException {
     int n = streams.size();
-    if (n == 1 || permits >= n) {
-      @SuppressWarnings("unchecked")
-      XReadArgs.StreamOffset<String>[] offsets = new XReadArgs.StreamOffset[n];
-      for (int i = 0; i < n; i++) offsets[i] = XReadArgs.StreamOffset.lastConsumed(streams.get(i));
-      return startAttempts(blocking.xreadgroup(me, XReadArgs.Builder.count(permits / n).block(500), offsets));
+    if (permits >= n) return startAttempts(blocking.xreadgroup(me, XReadArgs.Builder.count(permits / n).block(500), offsets(streams)));
+    int started = startAttempts(blocking.xreadgroup(me, XReadArgs.Builder.count(permits),
+        XReadArgs.StreamOffset.lastConsumed(streams.get(0))));
+    if (started > 0) return started;
+    List<String> shared = streams.subList(1, n);
+    if (permits >= shared.size()) {
+      return startAttempts(blocking.xreadgroup(me, XReadArgs.Builder.count(permits / shared.size()).block(100), offsets(shared)));
     }
-    int started = 0;
-    for (int i = 0; i < n && started < permits; i++) {
-      String stream = streams.get(nextStream++ % n);
+    for (int i = 0; i < shared.size() && started < permits; i++) {
+      String stream = shared.get(nextStream++ % shared.size());
       started += startAttempts(blocking.xreadgroup(me, XReadArgs.Builder.count(permits - started),
           XReadArgs.StreamOffset.lastConsumed(stream)));
     }
     if (started == 0) Thread.sleep(10);
     return started;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static XReadArgs.StreamOffset<String>[] offsets(List<String> streams) {
+    XReadArgs.StreamOffset<String>[] offsets = new XReadArgs.StreamOffset[streams.size()];
+    for (int i = 0; i < offsets.length; i++) offsets[i] = XReadArgs.StreamOffset.lastConsumed(streams.get(i));
+    return offsets;
   }
 
   /** Starts delivered entries, one claim script call per stream; returns how many attempts started. */
@@ -244,6 +258,11 @@ public final class Worker implements AutoCloseable {
    * slot until it ends). Malformed entries are set aside first.
    */
   private int startAttempts(String stream, List<StreamMessage<String, String>> messages) {
+    if (draining || !claiming) { // the read was waiting when the worker began to drain or stop: give them back
+      String[] ids = messages.stream().map(StreamMessage::getId).toArray(String[]::new);
+      Scripts.run(redis, Scripts.RELEASE, ScriptOutputType.INTEGER, new String[] {stream}, ids);
+      return 0;
+    }
     List<String> scriptKeys = new ArrayList<>(List.of(stream, keys.dead()));
     List<String> args = new ArrayList<>(List.of(options.workerId(), Long.toString(TaskCodec.nowMicros()),
         Integer.toString(options.maxRedeliveries())));

@@ -6,6 +6,8 @@ if redis.call('HGET', KEYS[1], 'attempt') ~= ARGV[1] or redis.call('HGET', KEYS[
 end
 local stream = redis.call('HGET', KEYS[1], 'stream') or KEYS[2]
 redis.call('XACK', stream, 'workers', ARGV[2]); redis.call('XDEL', stream, ARGV[2])
-redis.call('HSET', KEYS[1], 'state', 'PENDING', 'worker', '')
-redis.call('XADD', stream, '*', 'v', '1', 'id', redis.call('HGET', KEYS[1], 'id'))
+-- a task sent to this worker for affinity goes back to every worker
+local home = redis.call('HGET', KEYS[1], 'home') or stream
+redis.call('HSET', KEYS[1], 'state', 'PENDING', 'worker', '', 'stream', home)
+redis.call('XADD', home, '*', 'v', '1', 'id', redis.call('HGET', KEYS[1], 'id'))
 return 1

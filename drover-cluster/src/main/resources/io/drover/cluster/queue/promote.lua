@@ -7,7 +7,10 @@ for _, id in ipairs(ids) do
   local key = ARGV[3] .. id
   if redis.call('HGET', key, 'state') == 'RETRYING' then
     redis.call('HSET', key, 'state', 'PENDING')
-    redis.call('XADD', redis.call('HGET', key, 'stream') or KEYS[2], '*', 'v', '1', 'id', id)
+    -- back on its home stream (a task sent to one worker for affinity goes back to all of them)
+    local home = redis.call('HGET', key, 'home') or redis.call('HGET', key, 'stream') or KEYS[2]
+    redis.call('HSET', key, 'stream', home)
+    redis.call('XADD', home, '*', 'v', '1', 'id', id)
   end
 end
 return #ids

@@ -1,0 +1,128 @@
+package io.drover.cluster.run;
+
+import io.drover.cluster.queue.Keys;
+import io.drover.cluster.queue.Scripts;
+import io.drover.cluster.worker.WorkerRecords;
+import io.drover.core.model.TaskId;
+import io.drover.core.model.TaskSpec;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Where a run's tasks should go: to the worker that ran most of the task's dependencies, when that worker is
+ * running, may take the task (queue, version, tags) and has room; else to the queue's shared stream, where the
+ * least busy worker takes it first (workers pull as they have free slots). Also moves tasks sent to a worker
+ * that no longer takes them (it drains, stops or died) back to their shared stream ({@link #rescue}).
+ * Thread-safe.
+ */
+final class Affinity {
+  private static final Logger LOG = Logger.getLogger(Affinity.class.getName());
+  private static final long REFRESH_NANOS = 500_000_000L;
+
+  private final RedisClusterCommands<String, String> redis;
+  private final Map<TaskId, String> ranOn = new ConcurrentHashMap<>();
+  private final Map<String, AtomicInteger> sent = new ConcurrentHashMap<>();
+  private final Set<String> queues = ConcurrentHashMap.newKeySet();
+  private volatile Map<String, Map<String, String>> workers = Map.of();
+  private volatile long refreshedAt;
+
+  Affinity(RedisClusterCommands<String, String> redis) {
+    this.redis = redis;
+  }
+
+  /** The worker to send this task to, or null for the shared stream. */
+  String pick(TaskSpec task, String queue) {
+    queues.add(queue);
+    if (task.dependsOn().isEmpty()) return null;
+    Map<String, Integer> votes = new LinkedHashMap<>();
+    for (TaskId d : task.dependsOn()) {
+      String w = ranOn.get(d);
+      if (w != null) votes.merge(w, 1, Integer::sum);
+    }
+    if (votes.isEmpty()) return null;
+    Map<String, Map<String, String>> now = workers();
+    return votes.entrySet().stream().sorted((a, b) -> b.getValue() - a.getValue()).map(Map.Entry::getKey)
+        .filter(w -> fits(now.get(w), task, queue)).findFirst().orElse(null);
+  }
+
+  private boolean fits(Map<String, String> w, TaskSpec task, String queue) {
+    if (w == null || !"running".equals(w.get("status")) || !queue.equals(w.get("queue"))) return false;
+    Map<String, String> tags = new HashMap<>();
+    for (String kv : w.getOrDefault("tags", "").split(",")) {
+      int eq = kv.indexOf('=');
+      if (eq > 0) tags.put(kv.substring(0, eq), kv.substring(eq + 1));
+    }
+    for (Map.Entry<String, String> t : task.tags().entrySet()) if (!t.getValue().equals(tags.get(t.getKey()))) return false;
+    int concurrency = Integer.parseInt(w.getOrDefault("concurrency", "1"));
+    String running = w.getOrDefault("running", "");
+    int busy = Math.max(running.isEmpty() ? 0 : running.split(",").length, sent(w.get("id")).get());
+    return busy < concurrency;
+  }
+
+  private AtomicInteger sent(String worker) {
+    return sent.computeIfAbsent(worker, k -> new AtomicInteger());
+  }
+
+  void sentTo(String worker) {
+    if (worker != null) sent(worker).incrementAndGet();
+  }
+
+  /** A task ended: it ran on {@code worker} (null if unknown); {@code sentTo} is where this run had sent it. */
+  void ended(TaskId task, String worker, String sentTo) {
+    if (worker != null && !worker.isEmpty()) ranOn.put(task, worker);
+    if (sentTo != null) sent(sentTo).decrementAndGet();
+  }
+
+  private Map<String, Map<String, String>> workers() {
+    long now = System.nanoTime();
+    if (now - refreshedAt > REFRESH_NANOS) {
+      Map<String, Map<String, String>> m = new HashMap<>();
+      try {
+        for (Map<String, String> w : new WorkerRecords(redis).list()) m.put(w.get("id"), w);
+        workers = m;
+      } catch (RuntimeException e) {
+        LOG.log(Level.FINE, "cannot read the worker records", e);
+      }
+      refreshedAt = now;
+    }
+    return workers;
+  }
+
+  /**
+   * Moves tasks waiting on the streams of workers that no longer take them to their shared streams: all of them
+   * when the worker is dead or gone (its record expired), those it was never delivered when it drains, stops or is
+   * late. Returns how many moved.
+   */
+  int rescue() {
+    int moved = 0;
+    Map<String, Map<String, String>> now = workers();
+    for (String queue : queues) {
+      Keys keys = new Keys(queue);
+      for (String stream : redis.smembers(keys.taggedStreams())) {
+        String worker = keys.workerOf(stream);
+        if (worker == null) continue;
+        Map<String, String> w = now.get(worker);
+        String status = w == null ? "gone" : w.get("status");
+        if ("running".equals(status)) continue;
+        boolean gone = w == null || "dead".equals(status);
+        long n = Scripts.run(redis, Scripts.RESCUE, ScriptOutputType.INTEGER, new String[] {stream},
+            gone ? "all" : "waiting", keys.taskPrefix());
+        if (n > 0) LOG.info("moved " + n + " tasks of worker " + worker + " (" + status + ") back to the shared stream");
+        moved += (int) n;
+        if (gone && redis.xlen(stream) == 0) {
+          redis.srem(keys.taggedStreams(), stream);
+          redis.del(stream);
+        }
+      }
+    }
+    return moved;
+  }
+}
