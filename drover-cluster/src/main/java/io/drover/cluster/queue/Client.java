@@ -62,12 +62,89 @@ public final class Client implements AutoCloseable {
    * Puts many tasks on their queues, pipelined (a few round trips per thousand tasks). Returns their ids in
    * order.
    */
-  public synchronized List<String> submitAll(List<TaskSubmission> tasks) {
+  public List<String> submitAll(List<TaskSubmission> tasks) {
     List<String> ids = new ArrayList<>(tasks.size());
+    for (Submitted s : submit(tasks, null)) ids.add(s.id());
+    return ids;
+  }
+
+  /** A submitted task: its id, and whether this submit created it (false: its idempotency key named it already). */
+  public record Submitted(String id, boolean created) {}
+
+  /**
+   * Puts tasks on their queues for a follower: each task's end (and its log lines) also goes to the follower's
+   * stream on the task's queue ({@link Keys#notify}), which {@link #followed} reads. A task that existed already
+   * (same idempotency key) is handed over to this follower; if it ended before, it is not announced again:
+   * read its status.
+   */
+  public List<Submitted> submitFollowed(List<TaskSubmission> tasks, String follower) {
+    List<Submitted> out = submit(tasks, follower);
+    for (Submitted s : out) {
+      if (s.created()) continue;
+      Keys keys = new Keys(Keys.queueOf(s.id()));
+      redis.hset(keys.task(s.id()), "notify", keys.notify(follower));
+    }
+    return out;
+  }
+
+  /** The statuses of many tasks, pipelined; unknown (or expired) ones are left out. */
+  public Map<String, TaskStatus> statuses(java.util.Collection<String> ids) {
+    Map<String, io.lettuce.core.RedisFuture<Map<String, String>>> futures = new java.util.LinkedHashMap<>();
+    RedisLink link = pipelineLink();
+    var async = link.async();
+    synchronized (this) { // the pipeline connection is this client's; submits use it too
+      link.pipelined(() -> {
+        for (String id : ids) {
+          String queue = Keys.queueOf(id);
+          if (queue != null) futures.put(id, async.hgetall(new Keys(queue).task(id)));
+        }
+      });
+    }
+    Map<String, TaskStatus> out = new java.util.LinkedHashMap<>();
+    futures.forEach((id, f) -> {
+      Map<String, String> h = await(f);
+      if (!h.isEmpty()) out.put(id, TaskCodec.status(h));
+    });
+    return out;
+  }
+
+  /** One entry of a follower's stream: a task ended ({@code end}) or printed a line ({@code log}). */
+  public record Followed(String streamId, String type, String id, String line) {}
+
+  /**
+   * What happened to a follower's tasks on one queue after {@code after} ("0-0" for all), waiting up to
+   * {@code blockMillis} (on a connection of its own) when nothing is there yet.
+   */
+  public List<Followed> followed(String queue, String follower, String after, long blockMillis) {
+    String key = new Keys(queue).notify(follower);
+    var args = io.lettuce.core.XReadArgs.Builder.count(5000);
+    List<io.lettuce.core.StreamMessage<String, String>> msgs = blockMillis > 0
+        ? blockingEvents().xread(args.block(blockMillis), io.lettuce.core.XReadArgs.StreamOffset.from(key, after))
+        : redis.xread(args, io.lettuce.core.XReadArgs.StreamOffset.from(key, after));
+    List<Followed> out = new ArrayList<>(msgs == null ? 0 : msgs.size());
+    if (msgs != null) {
+      for (var m : msgs) {
+        Map<String, String> b = m.getBody();
+        out.add(new Followed(m.getId(), b.getOrDefault("type", ""), b.getOrDefault("id", ""), b.getOrDefault("line", "")));
+      }
+    }
+    return out;
+  }
+
+  /** Keeps a follower's streams for another hour, or drops them ({@code ttl} zero) when it is done. */
+  public void keepFollowing(java.util.Collection<String> queues, String follower, Duration ttl) {
+    for (String q : queues) {
+      String key = new Keys(q).notify(follower);
+      if (ttl.isZero()) redis.del(key);
+      else redis.expire(key, ttl.toSeconds());
+    }
+  }
+
+  private synchronized List<Submitted> submit(List<TaskSubmission> tasks, String follower) {
+    List<Submitted> out = new ArrayList<>(tasks.size());
     // Pipelining turns auto-flush off for the whole connection: on the shared one, a command another thread
     // sent meanwhile could sit unflushed until its timeout. Batches get a connection of their own.
-    if (pipeline == null) pipeline = link.another();
-    RedisLink link = pipeline;
+    RedisLink link = pipelineLink();
     var async = link.async();
     for (int from = 0; from < tasks.size(); from += PIPELINE) {
       List<TaskSubmission> batch = tasks.subList(from, Math.min(tasks.size(), from + PIPELINE));
@@ -86,6 +163,10 @@ public final class Client implements AutoCloseable {
             args.add(k);
             args.add(v);
           });
+          if (follower != null) {
+            args.add("notify");
+            args.add(keys.notify(follower));
+          }
           // without a key, the slot of a key of the same queue stands in (a script's keys share one slot)
           String idem = t.idempotencyKey() == null ? keys.stream() : keys.idempotency(t.idempotencyKey());
           args.add(3, t.idempotencyKey() == null ? "0" : "1");
@@ -100,9 +181,17 @@ public final class Client implements AutoCloseable {
           futures.add(async.evalsha(Scripts.SUBMIT.sha(), ScriptOutputType.MULTI, scriptKeys, args.toArray(new String[0])));
         }
       });
-      for (var f : futures) ids.add(String.valueOf(await(f).get(1)));
+      for (var f : futures) {
+        List<Object> r = await(f);
+        out.add(new Submitted(String.valueOf(r.get(1)), ((Long) r.get(0)) == 1));
+      }
     }
-    return ids;
+    return out;
+  }
+
+  private synchronized RedisLink pipelineLink() {
+    if (pipeline == null) pipeline = link.another();
+    return pipeline;
   }
 
   private static final int PIPELINE = 1000;

@@ -112,6 +112,11 @@ public record Keys(String queue) {
     return prefix() + "tasks";
   }
 
+  /** A follower's stream on this queue: the ends (and log lines) of the tasks it submitted and follows. */
+  public String notify(String follower) {
+    return prefix() + "notify:" + follower;
+  }
+
   public String idempotency(String key) {
     return prefix() + "idem:" + key;
   }

@@ -6,54 +6,76 @@ import io.drover.cluster.queue.TaskSubmission;
 import io.drover.core.engine.AttemptHandle;
 import io.drover.core.engine.Dispatcher;
 import io.drover.core.engine.TaskSink;
+import io.drover.core.model.TaskId;
 import io.drover.core.model.WorkflowSource;
 import io.drover.core.runner.TaskOutcome;
 import io.drover.core.runner.TaskRequest;
-import java.util.HashMap;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * Runs a workflow's attempts on the fleet: each one becomes a {@code workflow} task on its queue (the task's
- * {@code queue}, else this run's), carrying the workflow source so workers can run its Lua functions. One watcher
- * thread follows every attempt in flight through its event stream (one XREAD per queue per round): log lines go to
- * the sink as they come, and the final state brings the outcome. Retries stay with the run's scheduler, so the
- * queue gives each attempt one try. A task goes to the worker that ran its dependencies when that one has room
- * ({@link Affinity}), else to the queue's shared stream. Thread-safe.
+ * {@code queue}, else this run's), carrying the workflow source so workers can run its Lua functions. Attempts
+ * are submitted in pipelined batches by one submitter thread, each under the idempotency key of its run, task and
+ * attempt ({@link #attemptKey}). This dispatcher is the tasks' follower: their ends and log lines come to one
+ * stream of its own per queue ({@link Client#submitFollowed}), which one watcher thread reads; it then fetches the
+ * ended tasks' records in one pipelined batch. Every few seconds it also checks every task in flight, so nothing
+ * is missed. Retries stay with the run's scheduler, so the queue gives each attempt one try. A task goes to the
+ * worker that ran its dependencies when that one has room ({@link Affinity}), else to the queue's shared stream.
+ * Thread-safe.
  *
  * <p>Tasks run in the worker's private directory: a workflow whose tasks hand files to each other through a
  * shared directory needs agents or one machine, not the fleet.
  */
 public final class ClusterDispatcher implements Dispatcher {
   private static final Logger LOG = Logger.getLogger(ClusterDispatcher.class.getName());
+  private static final int BATCH = 500;
+  private static final long CHECK_ALL_NANOS = TimeUnit.SECONDS.toNanos(5);
+  private static final Duration KEEP = Duration.ofHours(1);
 
   private final Client client;
   private final WorkflowSource source;
   private final String defaultQueue;
+  private final String follower = "f" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
   private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
-  private final Thread watcher;
+  private final Set<String> queues = ConcurrentHashMap.newKeySet();
+  private final Map<String, String> after = new ConcurrentHashMap<>();
+  /** Tasks to look at now: found already on the queue when submitted (a run taken over), or cancelled early. */
+  private final Set<String> checkNow = ConcurrentHashMap.newKeySet();
+  private final Map<String, Long> early = new ConcurrentHashMap<>();
+  private final LinkedBlockingQueue<InFlight> toSubmit = new LinkedBlockingQueue<>();
   private final Affinity affinity;
-  private final java.util.concurrent.ExecutorService submitter =
-      java.util.concurrent.Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("drover-cluster-submit-", 0).factory());
+  private final Thread submitter;
+  private final Thread watcher;
   private volatile boolean closed;
 
   private static final class InFlight {
+    final TaskRequest request;
     final TaskSink sink;
+    final String queue;
+    final TaskId task;
     volatile String id;
-    String after = "0";
     /** Why this run cancelled it (the run's words, e.g. --fail-fast), or null. */
     volatile String cancelReason;
-    final io.drover.core.model.TaskId task;
     /** The worker it was sent to for affinity, or null. */
     volatile String sentTo;
 
-    InFlight(TaskSink sink, io.drover.core.model.TaskId task) {
+    InFlight(TaskRequest request, TaskSink sink, String queue) {
+      this.request = request;
       this.sink = sink;
-      this.task = task;
+      this.queue = queue;
+      this.task = request.task().id();
     }
   }
 
@@ -62,34 +84,18 @@ public final class ClusterDispatcher implements Dispatcher {
     this.source = source;
     this.defaultQueue = defaultQueue;
     this.affinity = new Affinity(client.redis());
+    this.submitter = Thread.ofPlatform().daemon().name("drover-cluster-submit").start(this::submitLoop);
     this.watcher = Thread.ofPlatform().daemon().name("drover-cluster-watch").start(this::watch);
   }
 
   /**
-   * Returns at once: the submit (a Redis round trip) happens on a virtual thread, not on the scheduler's. A cancel
-   * that comes before the task is on its queue is applied as soon as it is.
+   * Returns at once: the submit (a Redis round trip, shared with other attempts ready at the same time) happens
+   * on the submitter thread. A cancel that comes before the task is on its queue is applied as soon as it is.
    */
   @Override
   public AttemptHandle dispatch(TaskRequest request, TaskSink sink) {
-    String queue = request.task().queue() == null ? defaultQueue : request.task().queue();
-    InFlight f = new InFlight(sink, request.task().id());
-    submitter.execute(() -> {
-      String id;
-      try {
-        String to = affinity.pick(request.task(), queue);
-        id = client.submit(TaskSubmission.workflow(source, request).withQueue(queue)
-            .withIdempotencyKey(attemptKey(request)).withWorker(to));
-        affinity.sentTo(to);
-        f.sentTo = to;
-      } catch (RuntimeException e) {
-        sink.completed(TaskOutcome.failed("could not put the task on queue '" + queue + "': " + e.getMessage()));
-        return;
-      }
-      f.id = id;
-      inFlight.put(id, f);
-      LockSupport.unpark(watcher);
-      if (f.cancelReason != null) cancel(id); // cancelled while it was being submitted
-    });
+    InFlight f = new InFlight(request, sink, request.task().queue() == null ? defaultQueue : request.task().queue());
+    toSubmit.add(f);
     return reason -> {
       f.cancelReason = reason;
       String id = f.id;
@@ -106,6 +112,53 @@ public final class ClusterDispatcher implements Dispatcher {
     return "run:" + request.runId() + ":" + request.task().id() + ":" + request.attempt();
   }
 
+  private void submitLoop() {
+    List<InFlight> batch = new ArrayList<>();
+    while (!closed) {
+      try {
+        InFlight first = toSubmit.poll(200, TimeUnit.MILLISECONDS);
+        if (first == null) continue;
+        batch.add(first);
+        toSubmit.drainTo(batch, BATCH - 1);
+        submit(batch);
+      } catch (InterruptedException e) {
+        return;
+      } finally {
+        batch.clear();
+      }
+    }
+  }
+
+  private void submit(List<InFlight> batch) {
+    List<TaskSubmission> subs = new ArrayList<>(batch.size());
+    for (InFlight f : batch) {
+      String to = affinity.pick(f.request.task(), f.queue);
+      f.sentTo = to;
+      subs.add(TaskSubmission.workflow(source, f.request).withQueue(f.queue).withIdempotencyKey(attemptKey(f.request)).withWorker(to));
+    }
+    List<Client.Submitted> ids;
+    try {
+      ids = client.submitFollowed(subs, follower);
+    } catch (RuntimeException e) {
+      for (InFlight f : batch) {
+        f.sink.completed(TaskOutcome.failed("could not put the task on queue '" + f.queue + "': " + e.getMessage()));
+      }
+      return;
+    }
+    for (int i = 0; i < batch.size(); i++) {
+      InFlight f = batch.get(i);
+      Client.Submitted s = ids.get(i);
+      if (s.created()) affinity.sentTo(f.sentTo);
+      else f.sentTo = null;
+      f.id = s.id();
+      queues.add(f.queue);
+      inFlight.put(s.id(), f);
+      if (!s.created()) checkNow.add(s.id()); // it may have ended already: its end will not be announced again
+      if (f.cancelReason != null) cancel(s.id()); // cancelled while it was being submitted
+    }
+    LockSupport.unpark(watcher);
+  }
+
   private void cancel(String id) {
     try {
       client.cancel(id);
@@ -117,43 +170,66 @@ public final class ClusterDispatcher implements Dispatcher {
   private void watch() {
     long idle = 1;
     long nextRescue = System.nanoTime();
+    long nextCheckAll = System.nanoTime() + CHECK_ALL_NANOS;
+    long nextKeep = System.nanoTime();
     while (!closed) {
       boolean progress = false;
       boolean failed = false;
       try {
-        if (System.nanoTime() >= nextRescue) {
-          nextRescue = System.nanoTime() + 1_000_000_000L;
+        long now = System.nanoTime();
+        if (now >= nextRescue) {
+          nextRescue = now + 1_000_000_000L;
           affinity.rescue();
         }
-        if (!inFlight.isEmpty()) {
-          Map<String, String> after = new HashMap<>();
-          inFlight.forEach((id, f) -> after.put(id, f.after));
-          for (Map.Entry<String, List<Client.TaskEvent>> e : client.events(after).entrySet()) {
-            InFlight f = inFlight.get(e.getKey());
-            if (f == null) continue;
+        if (now >= nextKeep && !queues.isEmpty()) {
+          nextKeep = now + TimeUnit.MINUTES.toNanos(10);
+          client.keepFollowing(queues, follower, KEEP);
+        }
+        Set<String> ended = new LinkedHashSet<>(checkNow);
+        checkNow.removeAll(ended);
+        // an end heard before the submitter registered its task (a task that ended at once)
+        early.entrySet().removeIf(e -> {
+          if (inFlight.containsKey(e.getKey())) return ended.add(e.getKey());
+          return now - e.getValue() > TimeUnit.SECONDS.toNanos(30);
+        });
+        for (String q : queues) {
+          for (Client.Followed e : client.followed(q, follower, after.getOrDefault(q, "0-0"), 0)) {
+            after.put(q, e.streamId());
             progress = true;
-            for (Client.TaskEvent ev : e.getValue()) {
-              f.after = ev.streamId();
-              if ("log".equals(ev.fields().get("type"))) f.sink.log(ev.fields().getOrDefault("line", ""));
-              if (ev.isFinal()) {
-                finish(e.getKey(), f);
-                break;
-              }
+            InFlight f = inFlight.get(e.id());
+            if (e.type().equals("log")) {
+              if (f != null) f.sink.log(e.line());
+            } else if (f != null) {
+              ended.add(e.id());
+            } else {
+              early.put(e.id(), now);
             }
+          }
+        }
+        if (now >= nextCheckAll) { // the safety net: a task whose end this follower did not hear of
+          nextCheckAll = now + CHECK_ALL_NANOS;
+          ended.addAll(inFlight.keySet());
+        }
+        if (!ended.isEmpty()) {
+          Map<String, TaskStatus> statuses = client.statuses(ended);
+          for (String id : ended) {
+            InFlight f = inFlight.get(id);
+            if (f == null) continue;
+            TaskStatus s = statuses.get(id);
+            if (s == null || s.isFinished()) finish(id, f, s);
           }
         }
       } catch (RuntimeException e) {
         LOG.log(Level.WARNING, "following tasks on the fleet failed; trying again", e);
         failed = true;
       }
-      idle = failed ? 200 : progress ? 1 : Math.min(idle * 2, 20);
+      idle = failed ? 200 : progress ? 1 : Math.min(idle * 2, 10);
       LockSupport.parkNanos(idle * 1_000_000);
     }
   }
 
-  private void finish(String id, InFlight f) {
-    inFlight.remove(id);
-    TaskStatus s = client.status(id).orElse(null);
+  private void finish(String id, InFlight f, TaskStatus s) {
+    if (inFlight.remove(id) == null) return;
     affinity.ended(f.task, s == null ? null : s.worker(), f.sentTo);
     if (s == null) {
       f.sink.completed(TaskOutcome.failed("the task record of " + id + " is gone"));
@@ -182,10 +258,11 @@ public final class ClusterDispatcher implements Dispatcher {
   }
 
   private void stop(boolean cancelInFlight) {
+    if (closed) return;
     closed = true;
-    submitter.shutdown();
+    submitter.interrupt();
     try {
-      submitter.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+      submitter.join(10_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -195,6 +272,13 @@ public final class ClusterDispatcher implements Dispatcher {
       watcher.join(2000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    if (cancelInFlight) {
+      try {
+        client.keepFollowing(queues, follower, Duration.ZERO);
+      } catch (RuntimeException e) {
+        // they expire
+      }
     }
   }
 }

@@ -290,6 +290,7 @@ public final class Worker implements AutoCloseable {
       Map<String, String> record = new LinkedHashMap<>();
       if (fields.get(0) != null) record.put("spec", String.valueOf(fields.get(0)));
       if (fields.get(1) != null) record.put("failures", String.valueOf(fields.get(1)));
+      if (fields.size() > 2 && fields.get(2) != null) record.put("notify", String.valueOf(fields.get(2)));
       Held h = new Held(m.getBody().get("id"), m.getId(), token);
       held.put(h.id, h);
       attempts.execute(() -> runAttempt(h, record));
@@ -344,9 +345,16 @@ public final class Worker implements AutoCloseable {
       String attempt = Integer.toString(h.token);
       io.drover.core.engine.SecretMasker m = io.drover.core.engine.SecretMasker.ofMaps(request.params(), spec.env());
       var async = mainConnection.async(); // log lines go out without waiting for replies
-      outcome = runner.run(request, new TaskContext(dir, dir.resolve(".drover"), line -> async.xadd(events,
-          io.lettuce.core.XAddArgs.Builder.maxlen(1000).approximateTrimming(),
-          Map.of("type", "log", "attempt", attempt, "line", m.mask(line))), h.cancellation));
+      String notify = record.get("notify"); // a follower (a run's dispatcher) gets log lines on its own stream
+      outcome = runner.run(request, new TaskContext(dir, dir.resolve(".drover"), line -> {
+        String masked = m.mask(line);
+        async.xadd(events, io.lettuce.core.XAddArgs.Builder.maxlen(1000).approximateTrimming(),
+            Map.of("type", "log", "attempt", attempt, "line", masked));
+        if (notify != null) {
+          async.xadd(notify, io.lettuce.core.XAddArgs.Builder.maxlen(100_000).approximateTrimming(),
+              Map.of("type", "log", "id", h.id, "line", masked));
+        }
+      }, h.cancellation));
       outcome = new TaskOutcome(outcome.status(), m.mask(outcome.message()), outcome.outputs());
     } catch (Exception e) {
       outcome = TaskOutcome.failed("the worker could not run it: " + e.getMessage());

@@ -8,6 +8,8 @@ if state == 'PENDING' or state == 'RETRYING' then
   local ev = string.gsub(KEYS[1], ':task:', ':events:', 1)
   redis.call('XADD', ev, 'MAXLEN', '~', 1000, '*', 'type', 'state', 'state', 'CANCELLED', 'message', 'cancelled before it ran')
   redis.call('EXPIRE', ev, tonumber(ARGV[2]))
+  local notify = redis.call('HGET', KEYS[1], 'notify')
+  if notify then redis.call('XADD', notify, 'MAXLEN', '~', 100000, '*', 'type', 'end', 'id', redis.call('HGET', KEYS[1], 'id')) end
   return 'CANCELLED'
 end
 if state == 'RUNNING' then

@@ -1,7 +1,7 @@
 -- Takes delivered stream entries for a worker, all at once. For each, the attempt it returns is the lease's
 -- fencing token. KEYS[1] stream, KEYS[2] dead-letter zset, KEYS[3..n] task hashes, one per entry
 -- ARGV[1] worker id, ARGV[2] now (microseconds), ARGV[3] max deliveries beyond max attempts, ARGV[4..] entry ids
--- Returns, per entry, two values: the token and {spec, failures}, or 0 and why it was not taken.
+-- Returns, per entry, two values: the token and {spec, failures, notify}, or 0 and why it was not taken.
 local out = {}
 for i = 3, #KEYS do
   local key, entry = KEYS[i], ARGV[i + 1]
@@ -21,13 +21,15 @@ for i = 3, #KEYS do
         'message', 'dead-lettered after ' .. attempt .. ' deliveries without an outcome (poison task?)')
       redis.call('ZADD', KEYS[2], math.floor(tonumber(ARGV[2]) / 1000), f[4])
       redis.call('XACK', KEYS[1], 'workers', entry); redis.call('XDEL', KEYS[1], entry)
+      local notify = redis.call('HGET', key, 'notify')
+      if notify then redis.call('XADD', notify, 'MAXLEN', '~', 100000, '*', 'type', 'end', 'id', f[4]) end
       out[#out + 1] = 0; out[#out + 1] = 'poison'
     else
       redis.call('HSET', key, 'state', 'RUNNING', 'worker', ARGV[1], 'entry', entry, 'started_us', ARGV[2])
       -- the task's event stream shares the queue's hash tag (same slot)
       redis.call('XADD', string.gsub(key, ':task:', ':events:', 1), 'MAXLEN', '~', 1000, '*',
         'type', 'state', 'state', 'RUNNING', 'attempt', attempt, 'worker', ARGV[1])
-      out[#out + 1] = attempt; out[#out + 1] = redis.call('HMGET', key, 'spec', 'failures')
+      out[#out + 1] = attempt; out[#out + 1] = redis.call('HMGET', key, 'spec', 'failures', 'notify')
     end
   end
 end

@@ -39,6 +39,11 @@ for i = 4, #KEYS do
     end
     local ev = string.gsub(key, ':task:', ':events:', 1)
     redis.call('XADD', ev, 'MAXLEN', '~', 1000, '*', 'type', 'state', 'state', final, 'attempt', attempt, 'message', message)
+    local notify = redis.call('HGET', key, 'notify')
+    if notify and final ~= 'RETRYING' then
+      -- the follower of the task (a run's dispatcher) hears of its end on one stream for all its tasks
+      redis.call('XADD', notify, 'MAXLEN', '~', 100000, '*', 'type', 'end', 'id', id)
+    end
     if expire then
       redis.call('EXPIRE', key, retention)
       redis.call('EXPIRE', ev, retention)
