@@ -389,6 +389,27 @@ class ControllerEndToEndTest {
   }
 
   @Test
+  void theLeaderRaisesAlertsWhenNoWorkerLivesAndTheQueueFillsAndClearsThem() throws Exception {
+    int port = controller("ctl-a");
+    awaitLeader();
+    Map<String, String> env = Map.of("DROVER_CONTROLLER_URL", "http://127.0.0.1:" + port);
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i < 150; i++) lines.add("{\"command\": \"true\"}");
+    Files.write(dir.resolve("many.jsonl"), lines);
+    var s = run(dir, "task", "submit", "--redis-url", redis.url(), "--from", "many.jsonl");
+    assertThat(s.exit()).as(s.err()).isZero();
+    await().atMost(Duration.ofSeconds(20)).until(() -> run(dir, env, "node", "status").out().contains("queue default holds 150 tasks (> 100)"));
+    var status = run(dir, env, "node", "status");
+    assertThat(status.out()).contains("alert critical: no live worker").contains("alert warning: queue default holds 150 tasks (> 100)");
+    assertThat(status.exit()).isEqualTo(1); // a critical alert fires
+    assertThat(log("ctl-a")).contains("alert critical: no live worker");
+    worker("w1");
+    await().atMost(Duration.ofSeconds(30)).until(() -> run(dir, env, "node", "status").out().contains("alerts: none"));
+    assertThat(run(dir, env, "node", "status").exit()).isZero();
+    assertThat(log("ctl-a")).contains("alert cleared: no_workers").contains("alert cleared: queue_depth");
+  }
+
+  @Test
   void submitPrintsTheRunIdAndCancelStopsTheRun() throws Exception {
     controller("ctl-a");
     awaitLeader();
