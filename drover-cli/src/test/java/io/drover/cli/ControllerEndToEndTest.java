@@ -224,6 +224,8 @@ class ControllerEndToEndTest {
     assertThat(runner.exitValue()).as(Files.readString(dir.resolve("run.err"))).isZero();
     JsonNode result = JSON.readTree(dir.resolve("run.json").toFile());
     assertThat(byTask(result).get("fleet.sum").get("outputs").get("total").asInt()).isEqualTo(188);
+    // a task that ran across the takeover keeps its whole duration (it sleeps 2 s)
+    assertThat(byTask(result).get("fleet.square_1").get("duration_ms").asLong()).isGreaterThanOrEqualTo(1900);
     String second = first.equals("ctl-a") ? "ctl-b" : "ctl-a";
     assertThat(log(second)).contains("resumed run " + id);
     assertThat(runStatus(id).get("epoch").asInt()).isEqualTo(2);

@@ -240,9 +240,14 @@ public final class Controller implements AutoCloseable {
     }
     RunRecords.RunView before = RunRecords.view(h);
     boolean resumed = !"SUBMITTED".equals(h.get("state"));
+    Map<io.drover.core.model.TaskId, Long> startedBefore = new java.util.HashMap<>();
+    long nowMs = System.currentTimeMillis();
+    before.tasks().forEach((t, r) -> {
+      if (!r.state().isTerminal() && r.durationMillis() > 0) startedBefore.put(t, nowMs - r.durationMillis());
+    });
     RunJournal journal = new RunJournal(id, mine, link, metrics, resumed, held -> {
       if (held > mine) stepDown("run " + id + " belongs to epoch " + held);
-    });
+    }, startedBefore);
     Plan plan;
     WorkflowSource source = new WorkflowSource(h.getOrDefault("workflow", "workflow.lua"), h.getOrDefault("source_text", ""));
     RunOptions runOptions;

@@ -50,7 +50,9 @@ final class RunJournal implements RunListener {
   private final boolean resumed;
 
   /** {@code resumed}: another leader ran this run before; {@code onFenced} hears the epoch that holds it now. */
-  RunJournal(String runId, long epoch, RedisLink link, ControllerMetrics metrics, boolean resumed, LongConsumer onFenced) {
+  RunJournal(String runId, long epoch, RedisLink link, ControllerMetrics metrics, boolean resumed, LongConsumer onFenced,
+      Map<TaskId, Long> startedBefore) {
+    this.started.putAll(startedBefore);
     this.runId = runId;
     this.resumed = resumed;
     this.epoch = epoch;
@@ -118,7 +120,8 @@ final class RunJournal implements RunListener {
       metrics.ended(to, ms);
     }
     Map<String, Object> o = to == TaskState.SUCCEEDED ? outputs.getOrDefault(id, Map.of()) : Map.of();
-    String snapshot = RunRecords.taskJson(to, attempt, message, ms, o);
+    Long since = started.get(id);
+    String snapshot = RunRecords.taskJson(to, attempt, message, ms, o, to.isTerminal() || since == null ? 0 : since);
     synchronized (lock) {
       fields.put("t:" + id, snapshot);
       events.add(new String[] {"type", "state", "task", id.toString(), "from", from.name(), "to", to.name(),

@@ -185,13 +185,18 @@ public final class RunRecords {
     return new RunView(fields, tasks);
   }
 
-  /** A task's snapshot: {@code {"s": state, "a": attempt, "m": message, "ms": duration, "o": outputs}}. */
-  static String taskJson(TaskState state, int attempt, String message, long millis, Map<String, Object> outputs) {
+  /**
+   * A task's snapshot: {@code {"s": state, "a": attempt, "m": message, "ms": duration, "o": outputs, "st": start}},
+   * the start (epoch ms of its first attempt) while it has not ended, so a leader that resumes the run keeps
+   * counting its duration from there.
+   */
+  static String taskJson(TaskState state, int attempt, String message, long millis, Map<String, Object> outputs, long startedAt) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("s", state.name());
     m.put("a", attempt);
     if (!message.isEmpty()) m.put("m", message);
     if (millis > 0) m.put("ms", millis);
+    if (startedAt > 0) m.put("st", startedAt);
     if (!outputs.isEmpty()) m.put("o", outputs);
     return Json.write(m);
   }
@@ -200,8 +205,10 @@ public final class RunRecords {
   static TaskResult task(TaskId id, String json) {
     Map<String, Object> m = (Map<String, Object>) Json.read(json);
     Object o = m.get("o");
+    long ms = ((Number) m.getOrDefault("ms", 0L)).longValue();
+    if (m.get("st") instanceof Number st) ms = Math.max(0, System.currentTimeMillis() - st.longValue()); // still going
     return new TaskResult(id, TaskState.valueOf(String.valueOf(m.get("s"))), ((Number) m.getOrDefault("a", 0L)).intValue(),
-        ((Number) m.getOrDefault("ms", 0L)).longValue(), String.valueOf(m.getOrDefault("m", "")),
+        ms, String.valueOf(m.getOrDefault("m", "")),
         o instanceof Map<?, ?> map ? (Map<String, Object>) map : Map.of());
   }
 

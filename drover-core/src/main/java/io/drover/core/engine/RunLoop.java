@@ -257,7 +257,7 @@ final class RunLoop implements RunHandle, Runnable {
   private void dispatch(int i) {
     TaskSpec spec = plan.task(i);
     int attempt = ++attempts[i];
-    if (attempt == 1) startNanos[i] = System.nanoTime();
+    if (startNanos[i] == 0) startNanos[i] = System.nanoTime(); // kept when a resumed run dispatches again
     move(i, TaskState.RUNNING, null);
     running++;
     AttemptSink sink = new AttemptSink(this, i, attempt, spec);
