@@ -213,6 +213,7 @@ final class RunCommand implements Callable<Integer> {
       result = FleetRuns.follow(reader.sync(), runId, loaded.plan(), RunListener.of(List.of(recorder, reporter)));
     }
     reporter.close();
+    records.get(runId).map(v -> v.fields().get("message")).ifPresent(m -> progressOut.println("run " + runId + ": " + m));
     if (json) {
       out.println(RunJson.write(RunJson.toMap(result, workflow.file.toString(), shownParams), false));
     } else {
