@@ -262,7 +262,9 @@ public final class Controller implements AutoCloseable {
       log("run " + id + " cannot start: " + e.getMessage());
       return;
     }
-    ClusterDispatcher dispatcher = new ClusterDispatcher(client, source, h.getOrDefault("queue", "default"));
+    // queue writes are fenced like the snapshot: none once this controller's lease may have run out
+    ClusterDispatcher dispatcher = new ClusterDispatcher(client, source, h.getOrDefault("queue", "default"),
+        () -> isLeader() && epoch == mine);
     String[] cancelSent = new String[1];
     RunHandle handle = Scheduler.start(plan, dispatcher, runOptions);
     local.put(id, new LocalRun(handle, dispatcher, journal, cancelSent));

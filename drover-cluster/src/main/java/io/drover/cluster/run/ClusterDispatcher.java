@@ -54,11 +54,13 @@ public final class ClusterDispatcher implements Dispatcher {
   /** Tasks to look at now: found already on the queue when submitted (a run taken over), or cancelled early. */
   private final Set<String> checkNow = ConcurrentHashMap.newKeySet();
   private final Map<String, Long> early = new ConcurrentHashMap<>();
+  private final Set<String> cancelLater = ConcurrentHashMap.newKeySet();
   private final LinkedBlockingQueue<InFlight> toSubmit = new LinkedBlockingQueue<>();
   private final Affinity affinity;
   private final Thread submitter;
   private final Thread watcher;
   private volatile boolean closed;
+  private final java.util.function.BooleanSupplier mayWrite;
 
   private static final class InFlight {
     final TaskRequest request;
@@ -80,6 +82,15 @@ public final class ClusterDispatcher implements Dispatcher {
   }
 
   public ClusterDispatcher(Client client, WorkflowSource source, String defaultQueue) {
+    this(client, source, defaultQueue, () -> true);
+  }
+
+  /**
+   * With a fence: while {@code mayWrite} is false (a controller whose lease ran out), nothing is put on the queue
+   * or cancelled there; the scheduler that takes the run over does it.
+   */
+  public ClusterDispatcher(Client client, WorkflowSource source, String defaultQueue, java.util.function.BooleanSupplier mayWrite) {
+    this.mayWrite = mayWrite;
     this.client = client;
     this.source = source;
     this.defaultQueue = defaultQueue;
@@ -120,6 +131,11 @@ public final class ClusterDispatcher implements Dispatcher {
         if (first == null) continue;
         batch.add(first);
         toSubmit.drainTo(batch, BATCH - 1);
+        if (!mayWrite.getAsBoolean()) { // fenced off for now: wait (a takeover detaches this dispatcher)
+          toSubmit.addAll(batch);
+          Thread.sleep(50);
+          continue;
+        }
         submit(batch);
       } catch (InterruptedException e) {
         return;
@@ -160,6 +176,10 @@ public final class ClusterDispatcher implements Dispatcher {
   }
 
   private void cancel(String id) {
+    if (!mayWrite.getAsBoolean()) { // fenced off for now: the watcher tries again
+      cancelLater.add(id);
+      return;
+    }
     try {
       client.cancel(id);
     } catch (RuntimeException e) {
@@ -184,6 +204,12 @@ public final class ClusterDispatcher implements Dispatcher {
         if (now >= nextKeep && !queues.isEmpty()) {
           nextKeep = now + TimeUnit.MINUTES.toNanos(10);
           client.keepFollowing(queues, follower, KEEP);
+        }
+        if (!cancelLater.isEmpty() && mayWrite.getAsBoolean()) {
+          for (String id : List.copyOf(cancelLater)) {
+            cancelLater.remove(id);
+            cancel(id);
+          }
         }
         Set<String> ended = new LinkedHashSet<>(checkNow);
         checkNow.removeAll(ended);
