@@ -202,6 +202,30 @@ class ControllerEndToEndTest {
     var logs = run(dir, "node", "logs", "--run", id, "--controller-url", "http://127.0.0.1:" + controllerPort("ctl-a"));
     assertThat(logs.exit()).as(logs.err()).isZero();
     assertThat(logs.out()).contains("fleet.sum running -> succeeded: total 188").contains("run succeeded");
+
+    // /events: server-sent events with ids; Last-Event-ID replays from there on
+    String base = "http://127.0.0.1:" + controllerPort("ctl-a") + "/events?run=" + id;
+    List<String> ids = sseIds(HttpRequest.newBuilder(URI.create(base + "&after=0")).build(), 5);
+    assertThat(ids).hasSize(5).isSortedAccordingTo(java.util.Comparator.comparing((String x) -> Long.parseLong(x.split("-")[0]))
+        .thenComparing(x -> Long.parseLong(x.split("-")[1])));
+    List<String> replayed = sseIds(HttpRequest.newBuilder(URI.create(base)).header("Last-Event-ID", ids.get(2)).build(), 2);
+    assertThat(replayed).containsExactly(ids.get(3), ids.get(4));
+  }
+
+  /** The ids of the first {@code n} server-sent events of a request, then the stream is dropped. */
+  private static List<String> sseIds(HttpRequest request, int n) throws Exception {
+    List<String> ids = new ArrayList<>();
+    HttpResponse<java.util.stream.Stream<String>> r = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofLines());
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
+    try (var lines = r.body()) {
+      var it = lines.iterator();
+      while (ids.size() < n && it.hasNext()) {
+        String line = it.next();
+        if (line.startsWith("id: ")) ids.add(line.substring(4));
+      }
+    }
+    return ids;
   }
 
   private int controllerPort(String name) throws Exception {
