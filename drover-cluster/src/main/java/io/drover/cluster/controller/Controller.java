@@ -60,6 +60,7 @@ public final class Controller implements AutoCloseable {
   private final Instant startedAt = Instant.now();
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final Thread loop;
+  private final Thread leaseThread;
   private ControllerApi api;
 
   private volatile boolean running = true;
@@ -79,6 +80,7 @@ public final class Controller implements AutoCloseable {
     this.workers = new WorkerRecords(redis);
     this.flusher = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("drover-controller-flush").factory());
     this.loop = Thread.ofPlatform().name("drover-controller").unstarted(this::loop);
+    this.leaseThread = Thread.ofPlatform().daemon().name("drover-controller-lease").unstarted(this::leaseLoop);
   }
 
   /** Connects, starts the HTTP API and joins the election. Fails fast when Redis or the port cannot be had. */
@@ -93,6 +95,7 @@ public final class Controller implements AutoCloseable {
     }
     c.flusher.scheduleWithFixedDelay(c::flushAll, 50, 50, TimeUnit.MILLISECONDS);
     c.flusher.execute(Controller::warmUp);
+    c.leaseThread.start();
     c.loop.start();
     return c;
   }
@@ -135,18 +138,16 @@ public final class Controller implements AutoCloseable {
 
   // ---- the loop: lease, runs, status ----
 
+  /**
+   * Runs, record and alerts, every 100 ms. The lease has a thread of its own ({@link #leaseLoop}), so planning a
+   * large run or a slow Redis reply here never delays a renewal.
+   */
   private void loop() {
-    long leaseEvery = Math.max(100, Math.min(250, options.lease().toMillis() / 4));
-    long nextLease = 0;
     long nextRecord = 0;
     long nextAlerts = 0;
     while (running) {
       long now = System.nanoTime();
       try {
-        if (now >= nextLease) {
-          lease();
-          nextLease = now + TimeUnit.MILLISECONDS.toNanos(leaseEvery);
-        }
         if (isLeader()) syncRuns();
         if (now >= nextRecord) {
           writeRecord();
@@ -158,10 +159,22 @@ public final class Controller implements AutoCloseable {
         }
       } catch (RuntimeException e) {
         log("Redis call failed, trying again: " + e.getMessage());
-        if (epoch > 0 && System.nanoTime() >= leaseValidUntilNanos) stepDown("the lease ran out while Redis could not be reached");
         sleep(200);
       }
-      sleep(Math.min(leaseEvery, 100));
+      sleep(100);
+    }
+  }
+
+  /** Takes, keeps or loses the lease: every quarter of it, at most every 250 ms. */
+  private void leaseLoop() {
+    long every = Math.max(100, Math.min(250, options.lease().toMillis() / 4));
+    while (running) {
+      try {
+        lease();
+      } catch (RuntimeException e) {
+        if (epoch > 0 && System.nanoTime() >= leaseValidUntilNanos) stepDown("the lease ran out while Redis could not be reached");
+      }
+      sleep(every);
     }
   }
 
@@ -188,21 +201,29 @@ public final class Controller implements AutoCloseable {
   }
 
   private void stepDown(String why) {
-    if (epoch == 0) return;
-    log("no longer leading (epoch " + epoch + "): " + why + "; " + local.size() + " runs left to the leader");
-    epoch = 0;
-    for (LocalRun r : local.values()) {
-      r.handle().detach();
-      r.dispatcher().detach();
+    synchronized (runsLock) {
+      if (epoch == 0) return;
+      log("no longer leading (epoch " + epoch + "): " + why + "; " + local.size() + " runs left to the leader");
+      epoch = 0;
+      for (LocalRun r : local.values()) detach(r);
+      local.clear();
     }
-    local.clear();
   }
+
+  /** Stops scheduling a run here without touching its attempts; off the calling thread (it joins threads). */
+  private static void detach(LocalRun r) {
+    r.handle().detach();
+    Thread.ofVirtual().start(r.dispatcher()::detach);
+  }
+
+  /** Guards {@link #local} against a step-down on the lease thread while a run is being taken. */
+  private final Object runsLock = new Object();
 
   /** Starts every active run this leader does not run yet; passes cancel requests on; forgets runs that ended. */
   private void syncRuns() {
     local.entrySet().removeIf(e -> {
       if (!e.getValue().journal().ended()) return false;
-      e.getValue().dispatcher().close();
+      Thread.ofVirtual().start(e.getValue().dispatcher()::close); // it joins its threads: not on this one
       return true;
     });
     Set<String> active = redis.smembers(RunRecords.ACTIVE);
@@ -223,6 +244,7 @@ public final class Controller implements AutoCloseable {
 
   private void take(String id) {
     long mine = epoch;
+    if (mine == 0) return; // stepped down a moment ago
     long claimed = Scripts.run(redis, CLAIM, ScriptOutputType.INTEGER, new String[] {RunRecords.run(id)},
         Long.toString(mine), options.controllerId(), Instant.now().toString());
     if (claimed == -1) {
@@ -267,7 +289,13 @@ public final class Controller implements AutoCloseable {
         () -> isLeader() && epoch == mine);
     String[] cancelSent = new String[1];
     RunHandle handle = Scheduler.start(plan, dispatcher, runOptions);
-    local.put(id, new LocalRun(handle, dispatcher, journal, cancelSent));
+    synchronized (runsLock) {
+      if (epoch != mine) { // stepped down meanwhile: the next leader takes the run
+        detach(new LocalRun(handle, dispatcher, journal, cancelSent));
+        return;
+      }
+      local.put(id, new LocalRun(handle, dispatcher, journal, cancelSent));
+    }
     journal.note(resumed ? "controller " + options.controllerId() + " (epoch " + mine + ") resumed the run: "
         + before.counts() : "controller " + options.controllerId() + " (epoch " + mine + ") started the run");
     log((resumed ? "resumed" : "started") + " run " + id + " (" + plan.size() + " tasks)");
@@ -410,7 +438,9 @@ public final class Controller implements AutoCloseable {
     if (!running) return;
     running = false;
     loop.interrupt();
+    leaseThread.interrupt();
     try {
+      leaseThread.join(5000);
       loop.join(5000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
