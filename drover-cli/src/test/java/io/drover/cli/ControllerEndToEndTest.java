@@ -210,6 +210,14 @@ class ControllerEndToEndTest {
         .thenComparing(x -> Long.parseLong(x.split("-")[1])));
     List<String> replayed = sseIds(HttpRequest.newBuilder(URI.create(base)).header("Last-Event-ID", ids.get(2)).build(), 2);
     assertThat(replayed).containsExactly(ids.get(3), ids.get(4));
+    // every run's events: several to a stream entry, each with an id of its own
+    String all = "http://127.0.0.1:" + controllerPort("ctl-a") + "/events";
+    List<String> allIds = sseIds(HttpRequest.newBuilder(URI.create(all + "?after=0")).build(), 40);
+    assertThat(allIds).doesNotHaveDuplicates().allMatch(x -> x.matches("\\d+-\\d+/\\d+"));
+    assertThat(sseIds(HttpRequest.newBuilder(URI.create(all)).header("Last-Event-ID", allIds.get(20)).build(), 3))
+        .containsExactly(allIds.get(21), allIds.get(22), allIds.get(23));
+    var everything = run(dir, "node", "logs", "--controller-url", "http://127.0.0.1:" + controllerPort("ctl-a"));
+    assertThat(everything.out()).contains(id + " fleet.sum running -> succeeded: total 188");
   }
 
   /** The ids of the first {@code n} server-sent events of a request, then the stream is dropped. */

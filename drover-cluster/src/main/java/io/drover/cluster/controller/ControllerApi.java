@@ -172,7 +172,7 @@ final class ControllerApi {
     out.flush();
     long idle = 0;
     while (true) {
-      List<RunRecords.Event> batch = run == null ? runs.allEvents(after, 0) : runs.events(run, after, 0);
+      List<RunRecords.Event> batch = run == null ? runs.allEvents(after) : runs.events(run, after, 0);
       StringBuilder sb = new StringBuilder();
       for (RunRecords.Event e : batch) {
         after = e.id();

@@ -243,9 +243,35 @@ public final class RunRecords {
     return read(events(runId), after, blockMillis);
   }
 
-  /** Every run's events (see {@link #EVENTS}). */
-  public List<Event> allEvents(String after, long blockMillis) {
-    return read(EVENTS, after, blockMillis);
+  /**
+   * Every run's events (see {@link #EVENTS}) after {@code after}: "0" for all, else an event id as returned,
+   * {@code ENTRY/INDEX} (the stream entry holds the events of one flush; the index counts within it).
+   */
+  @SuppressWarnings("unchecked")
+  public List<Event> allEvents(String after) {
+    String from = "-";
+    String entry = null;
+    int index = -1;
+    int slash = after.indexOf('/');
+    if (slash > 0) {
+      entry = after.substring(0, slash);
+      index = Integer.parseInt(after.substring(slash + 1));
+      from = entry;
+    } else if (!after.equals("0") && !after.equals("0-0")) {
+      from = "(" + after; // a whole entry: from the next one on
+    }
+    List<Event> out = new ArrayList<>();
+    for (StreamMessage<String, String> m : redis.xrange(EVENTS, Range.create(from, "+"), Limit.create(0, 100))) {
+      Object events = Json.read(m.getBody().getOrDefault("events", "[]"));
+      if (!(events instanceof List<?> list)) continue;
+      for (int i = 0; i < list.size(); i++) {
+        if (m.getId().equals(entry) && i <= index) continue;
+        Map<String, String> f = new LinkedHashMap<>();
+        ((Map<String, Object>) list.get(i)).forEach((k, v) -> f.put(k, String.valueOf(v)));
+        out.add(new Event(m.getId() + "/" + i, f));
+      }
+    }
+    return out;
   }
 
   private List<Event> read(String key, String after, long blockMillis) {
