@@ -11,9 +11,6 @@ import io.drover.cluster.worker.WorkerOptions;
 import io.drover.core.lua.Json;
 import io.drover.core.model.WorkflowSource;
 import java.io.File;
-import java.net.ServerSocket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -64,17 +61,10 @@ public final class ControllerBench {
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
-    Process ownRedis = null;
+    BenchRedis ownRedis = null;
     if (url == null) {
-      int port;
-      try (ServerSocket ss = new ServerSocket(0)) {
-        port = ss.getLocalPort();
-      }
-      Path dir = Files.createTempDirectory("drover-bench-redis");
-      ownRedis = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "",
-          "--appendonly", "no", "--dir", dir.toString()).redirectErrorStream(true).redirectOutput(dir.resolve("log").toFile()).start();
-      url = "redis://127.0.0.1:" + port;
-      Thread.sleep(300);
+      ownRedis = BenchRedis.start();
+      url = ownRedis.url();
     }
     List<Process> procs = new ArrayList<>();
     Map<String, Process> controllers = new LinkedHashMap<>();
@@ -127,7 +117,7 @@ public final class ControllerBench {
       for (Process p : controllers.values()) p.destroy();
       for (Process p : procs) p.destroy();
       for (Process p : procs) if (!p.waitFor(30, TimeUnit.SECONDS)) p.destroyForcibly();
-      if (ownRedis != null) ownRedis.destroy();
+      if (ownRedis != null) ownRedis.close();
     }
   }
 

@@ -7,9 +7,6 @@ import io.drover.cluster.worker.Worker;
 import io.drover.cluster.worker.WorkerOptions;
 import io.drover.core.lua.Json;
 import java.io.File;
-import java.net.ServerSocket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -52,17 +49,10 @@ public final class QueueBench {
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
-    Process ownRedis = null;
+    BenchRedis ownRedis = null;
     if (url == null) {
-      int port;
-      try (ServerSocket ss = new ServerSocket(0)) {
-        port = ss.getLocalPort();
-      }
-      Path dir = Files.createTempDirectory("drover-bench-redis");
-      ownRedis = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "",
-          "--appendonly", "no", "--dir", dir.toString()).redirectErrorStream(true).redirectOutput(dir.resolve("log").toFile()).start();
-      url = "redis://127.0.0.1:" + port;
-      Thread.sleep(300);
+      ownRedis = BenchRedis.start();
+      url = ownRedis.url();
     }
     String queue = "bench-" + Long.toHexString(System.nanoTime());
     List<Process> procs = new ArrayList<>();
@@ -123,7 +113,7 @@ public final class QueueBench {
     } finally {
       for (Process p : procs) p.destroy();
       for (Process p : procs) if (!p.waitFor(30, TimeUnit.SECONDS)) p.destroyForcibly();
-      if (ownRedis != null) ownRedis.destroy();
+      if (ownRedis != null) ownRedis.close();
     }
   }
 

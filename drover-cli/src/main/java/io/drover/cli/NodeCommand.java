@@ -297,9 +297,7 @@ final class NodeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      api.post("/workers/" + worker + "/drain");
-      spec.commandLine().getOut().println("worker " + worker + " drains: no new tasks from its next heartbeat on");
-      return Main.OK;
+      return drain(api, spec, worker, true);
     }
   }
 
@@ -313,10 +311,15 @@ final class NodeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      api.post("/workers/" + worker + "/resume");
-      spec.commandLine().getOut().println("worker " + worker + " claims tasks again from its next heartbeat on");
-      return Main.OK;
+      return drain(api, spec, worker, false);
     }
+  }
+
+  private static int drain(Api api, picocli.CommandLine.Model.CommandSpec spec, String worker, boolean drain) {
+    api.post("/workers/" + worker + (drain ? "/drain" : "/resume"));
+    spec.commandLine().getOut().println("worker " + worker + (drain ? " drains: no new tasks" : " claims tasks again")
+        + " from its next heartbeat on");
+    return Main.OK;
   }
 
   @Command(name = "logs", description = "Task state changes and log lines of every run (or one): the recent ones, or with --follow as they come.")
