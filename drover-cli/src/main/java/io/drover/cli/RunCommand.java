@@ -171,13 +171,7 @@ final class RunCommand implements Callable<Integer> {
       reporter.close();
       deleteQuietly(scratch);
     }
-    if (json) {
-      out.println(RunJson.write(RunJson.toMap(result, workflow.file.toString(), shownParams), false));
-    } else {
-      printSummary(out, result, store.dirOf(runId), cwd);
-    }
-    out.flush();
-    return result.status().exitCode();
+    return report(out, result, shownParams, store, cwd);
   }
 
   /**
@@ -214,10 +208,15 @@ final class RunCommand implements Callable<Integer> {
     }
     reporter.close();
     records.get(runId).map(v -> v.fields().get("message")).ifPresent(m -> progressOut.println("run " + runId + ": " + m));
+    return report(out, result, shownParams, store, cwd);
+  }
+
+  /** The run's result on stdout (JSON or the summary table); returns its exit code. Both kinds of run end here. */
+  private int report(PrintWriter out, RunResult result, Map<String, Object> shownParams, RunStore store, Path cwd) {
     if (json) {
       out.println(RunJson.write(RunJson.toMap(result, workflow.file.toString(), shownParams), false));
     } else {
-      printSummary(out, result, store.dirOf(runId), cwd);
+      printSummary(out, result, store.dirOf(result.runId()), cwd);
     }
     out.flush();
     return result.status().exitCode();
