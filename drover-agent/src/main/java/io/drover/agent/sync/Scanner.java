@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -85,12 +84,14 @@ public final class Scanner {
 
   /**
    * Entries just written from known contents: each one's stamp read from disk (a stat, no hashing) and remembered;
-   * those in {@code unchanged} (a listing taken before the writes) as they were.
+   * those the same as in {@code before} (a listing taken before the writes) as they were. Both lists sorted by path.
    */
-  public List<FileEntry> stamped(Path root, List<FileEntry> entries, Map<String, FileEntry> unchanged) throws IOException {
+  public List<FileEntry> stamped(Path root, List<FileEntry> entries, List<FileEntry> before) throws IOException {
     List<FileEntry> out = new ArrayList<>(entries.size());
+    int i = 0;
     for (FileEntry e : entries) {
-      FileEntry same = unchanged.get(e.path());
+      while (i < before.size() && before.get(i).path().compareTo(e.path()) < 0) i++;
+      FileEntry same = i < before.size() && before.get(i).path().equals(e.path()) ? before.get(i) : null;
       if (same != null && same.sameAs(e)) { // on disk already, stamp known: no stat
         out.add(same);
         continue;
@@ -117,9 +118,12 @@ public final class Scanner {
     try (var children = Files.newDirectoryStream(root)) {
       for (Path c : children) if (!c.getFileName().toString().equals(OWN_DIR)) tops.add(c);
     }
+    tops.sort(null);
     List<Future<List<FileEntry>>> parts = new ArrayList<>(tops.size());
     for (Path top : tops) parts.add(POOL.submit(() -> walk(top, prefix)));
     for (Future<List<FileEntry>> f : parts) out.addAll(await(f));
+    // each part comes sorted (on its thread) and the parts in name order, so this mostly merges sorted runs
+    out.sort(BY_PATH);
     List<Integer> toHash = new ArrayList<>();
     for (int i = 0; i < out.size(); i++) {
       FileEntry e = out.get(i);
@@ -132,29 +136,30 @@ public final class Scanner {
       }
     }
     hashAll(root, out, toHash);
-    out.sort(Comparator.comparing(FileEntry::path));
     return out;
   }
 
-  /** One subtree (or a single path) without following links. */
+  /**
+   * One subtree (or a single path) without following links, sorted by path. Walked by hand rather than with
+   * {@code Files.walkFileTree}, whose attributes are not POSIX ones: reading the mode would stat every path twice.
+   */
   private static List<FileEntry> walk(Path top, String prefix) throws IOException {
     List<FileEntry> out = new ArrayList<>();
-    Files.walkFileTree(top, java.util.EnumSet.noneOf(java.nio.file.FileVisitOption.class), Integer.MAX_VALUE,
-        new java.nio.file.SimpleFileVisitor<>() {
-          @Override
-          public java.nio.file.FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
-            out.add(entry(prefix, dir, attrs));
-            return java.nio.file.FileVisitResult.CONTINUE;
-          }
-
-          @Override
-          public java.nio.file.FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-            out.add(entry(prefix, file, attrs));
-            return java.nio.file.FileVisitResult.CONTINUE;
-          }
-        });
+    walk(top, Files.readAttributes(top, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS), prefix, out);
+    out.sort(BY_PATH);
     return out;
   }
+
+  private static void walk(Path p, PosixFileAttributes a, String prefix, List<FileEntry> out) throws IOException {
+    out.add(entry(prefix, p, a));
+    if (!a.isDirectory()) return;
+    try (var children = Files.newDirectoryStream(p)) {
+      for (Path c : children) walk(c, Files.readAttributes(c, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS), prefix, out);
+    }
+  }
+
+  /** The order of every listing. */
+  static final Comparator<FileEntry> BY_PATH = Comparator.comparing(FileEntry::path);
 
   private static <T> T await(Future<T> f) throws IOException {
     try {
@@ -178,9 +183,8 @@ public final class Scanner {
     return entry(root.toString() + "/", p, Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS));
   }
 
-  private static FileEntry entry(String prefix, Path p, BasicFileAttributes a) throws IOException {
-    if (!(a instanceof PosixFileAttributes)) a = Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-    PosixFileAttributes px = (PosixFileAttributes) a;
+  private static FileEntry entry(String prefix, Path p, PosixFileAttributes a) throws IOException {
+    PosixFileAttributes px = a;
     EntryKind kind;
     if (a.isRegularFile()) kind = EntryKind.FILE;
     else if (a.isDirectory()) kind = EntryKind.DIRECTORY;
