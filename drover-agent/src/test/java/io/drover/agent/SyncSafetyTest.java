@@ -64,6 +64,7 @@ class SyncSafetyTest {
         args("fifo", List.of(of("pipe", EntryKind.FIFO)), "FIFO"),
         args("socket", List.of(of("sock", EntryKind.SOCKET)), "socket"),
         args("duplicate path", List.of(file("a", 0644, "x"), file("a", 0644, "y")), "twice"),
+        args("out of path order", List.of(file("b", 0644, "x"), file("a", 0644, "y")), "out of order"),
         args("drover's own directory", List.of(file(".drover/runs/x", 0644, "x")), "own directory"),
         args("a bomb of bytes", List.of(new FileEntry("big", EntryKind.FILE, 0644, 1L << 40, new byte[32], "", null)), "limit"));
   }
@@ -94,14 +95,17 @@ class SyncSafetyTest {
   void contentLongerThanAnnouncedOrDamagedIsRejected() throws Exception {
     FileEntry e = file("a", 0644, "hello");
     try (BlobReceiver r = new BlobReceiver(tmp.resolve("in"), Map.of(e.hashHex(), 5L))) {
-      assertThatThrownBy(() -> r.accept(blobs(e.hash(), "hello world")))
+      assertThatThrownBy(() -> r.receiveAll(() -> blobs(e.hash(), "hello world")))
           .isInstanceOf(TransferRejected.class).hasMessageContaining("longer than announced");
     }
     try (BlobReceiver r = new BlobReceiver(tmp.resolve("in2"), Map.of(e.hashHex(), 5L))) {
-      assertThatThrownBy(() -> r.accept(blobs(e.hash(), "HELLO"))).hasMessageContaining("damaged");
+      assertThatThrownBy(() -> r.receiveAll(() -> blobs(e.hash(), "HELLO"))).hasMessageContaining("damaged");
+    }
+    try (Stream<Path> s = Files.list(tmp.resolve("in2"))) {
+      assertThat(s.toList()).as("nothing is written for a damaged content").isEmpty();
     }
     try (BlobReceiver r = new BlobReceiver(tmp.resolve("in3"), Map.of(e.hashHex(), 5L))) {
-      assertThatThrownBy(() -> r.accept(blobs(new byte[32], "hello"))).hasMessageContaining("not asked for");
+      assertThatThrownBy(() -> r.receiveAll(() -> blobs(new byte[32], "hello"))).hasMessageContaining("not asked for");
     }
     try (Stream<Path> s = Files.list(tmp.resolve("in"))) {
       assertThat(s.toList()).as("nothing half-received is left behind").isEmpty();
@@ -110,7 +114,7 @@ class SyncSafetyTest {
 
   private static Blobs blobs(byte[] hash, String data) {
     return Blobs.newBuilder().addPieces(Piece.newBuilder().setHash(ByteString.copyFrom(hash))
-        .setData(ByteString.copyFromUtf8(data)).setLast(true)).build();
+        .setData(ByteString.copyFromUtf8(data)).setLast(true)).setDone(true).build();
   }
 
   @Test

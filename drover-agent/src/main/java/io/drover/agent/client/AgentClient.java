@@ -49,6 +49,7 @@ public final class AgentClient implements AutoCloseable {
         .keepAliveTime(20, TimeUnit.SECONDS)
         .keepAliveTimeout(10, TimeUnit.SECONDS)
         .maxInboundMessageSize(AgentServer.MAX_MESSAGE)
+        .flowControlWindow(AgentServer.FLOW_WINDOW)
         .intercept(new TokenInterceptor(target.token()))
         .build();
   }

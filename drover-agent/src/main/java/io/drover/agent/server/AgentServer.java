@@ -22,6 +22,9 @@ import java.util.function.Consumer;
 public final class AgentServer implements AutoCloseable {
   /** Largest message accepted: the protocol keeps every message under 1 MiB. */
   public static final int MAX_MESSAGE = 2 * 1024 * 1024;
+  /** HTTP/2 flow-control window per stream: room for several content messages in flight, so reading on one side
+   * and writing on the other overlap instead of taking turns (the default 1 MiB holds one). */
+  public static final int FLOW_WINDOW = 16 * 1024 * 1024;
 
   private final AgentOptions options;
   private final Server server;
@@ -54,6 +57,7 @@ public final class AgentServer implements AutoCloseable {
     HealthStatusManager health = new HealthStatusManager();
     NettyServerBuilder nb = NettyServerBuilder.forAddress(new InetSocketAddress(options.bind(), options.port()), creds)
         .maxInboundMessageSize(MAX_MESSAGE)
+        .flowControlWindow(FLOW_WINDOW)
         .permitKeepAliveTime(5, TimeUnit.SECONDS)
         .permitKeepAliveWithoutCalls(true)
         .keepAliveTime(30, TimeUnit.SECONDS)
