@@ -177,6 +177,8 @@ class AgentDispatcherTest {
     assertThat(r1.status()).as(r1.task(id("g.edit")).message()).isEqualTo(RunStatus.SUCCEEDED);
     assertThat(r1.task(id("g.edit")).message()).isEqualTo("9901 files");
     long firstSent = dispatcher.sentBytes();
+    long firstEntries = dispatcher.sentEntries();
+    assertThat(firstEntries).isGreaterThan(10_000); // the first upload is a full listing
     assertThat(firstSent).isGreaterThan(200_000 + 10_000 * 7);
     assertThat(ws.resolve("src/d1/f1.txt")).hasContent("file 1\nedited");
     assertThat(ws.resolve("src/d2/f2.txt")).doesNotExist();
@@ -195,6 +197,24 @@ class AgentDispatcherTest {
     assertThat(r2.task(id("g.check")).message()).isEqualTo("changed on the master");
     long secondSent = dispatcher.sentBytes() - firstSent;
     assertThat(secondSent).isEqualTo("changed on the master\n".length());
+    // and the listing went as a delta on the one the agent kept (the first task's changes included): one entry
+    assertThat(dispatcher.sentEntries() - firstEntries).isEqualTo(1);
+
+    // third run: the agent's kept directory was changed behind its back; the task still sees the master's files
+    Path kept;
+    try (Stream<Path> dirs = Files.list(tmp.resolve("agent-" + "alpha").resolve("tasks"))) {
+      kept = dirs.findFirst().orElseThrow().resolve("ws");
+    }
+    Files.writeString(kept.resolve("src/d6/f6.txt"), "tampered\n");
+    Files.delete(kept.resolve("src/d7/f7.txt"));
+    Files.writeString(kept.resolve("src/stray.txt"), "stray\n");
+    long entriesBefore = dispatcher.sentEntries();
+    long sentBefore = dispatcher.sentBytes();
+    RunResult r3 = run("""
+        TaskDefinitions = { g = { delegate_to = "%s", tasks = { { name = "check", command = "test ! -e src/stray.txt && echo $(cat src/d6/f6.txt src/d7/f7.txt)" } } } }""".formatted(a));
+    assertThat(r3.task(id("g.check")).message()).as(r3.task(id("g.check")).message()).isEqualTo("file 6 file 7");
+    assertThat(dispatcher.sentEntries() - entriesBefore).isZero(); // nothing changed on the master: an empty delta
+    assertThat(dispatcher.sentBytes() - sentBefore).isEqualTo("file 6\nfile 7\n".length()); // asked for, by the agent
   }
 
   @Test

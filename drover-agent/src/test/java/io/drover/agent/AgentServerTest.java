@@ -58,13 +58,19 @@ class AgentServerTest {
 
   /** Sends Start with this version and this listing, returns the agent's answer: the first message or the error. */
   private Object craftedUpload(AgentClient c, String version, List<FileEntry> listing) {
+    return craftedUpload(c, version, listing, false);
+  }
+
+  private Object craftedUpload(AgentClient c, String version, List<FileEntry> listing, boolean asDelta) {
     Pipe<Down, Up> pipe = new Pipe<>();
     c.stub().run(pipe);
     TaskRequest req = new TaskRequest("r1", TaskSpec.of(TaskId.parse("g.t"), new Command.Shell("true"), List.of()), 1, Map.of(), Map.of());
     pipe.send(Up.newBuilder().setStart(Start.newBuilder().setClientVersion(version).setRequestJson(RequestCodec.write(req))).build());
-    Transfer.sendEntries(listing, List.of(), (Entries e) -> pipe.send(Up.newBuilder().setManifest(e).build()));
+    Transfer.sendEntries(listing, List.of(), (Entries e) -> pipe.send(Up.newBuilder().setManifest(e.toBuilder().setDelta(asDelta)).build()));
     try {
-      return pipe.receive(30, TimeUnit.SECONDS);
+      Down first = pipe.receive(30, TimeUnit.SECONDS);
+      // the agent says at once whether it keeps a base listing (it cannot: none was named); then its verdict
+      return first != null && first.hasReady() ? pipe.receive(30, TimeUnit.SECONDS) : first;
     } catch (StatusRuntimeException e) {
       return e;
     }
@@ -85,6 +91,16 @@ class AgentServerTest {
       assertThat(s.toList()).as("no task directory was made").isEmpty();
     }
     assertThat(tmp.resolve("evil.sh")).doesNotExist();
+  }
+
+  @Test
+  void aListingSentAsADeltaOnABaseTheAgentDoesNotKeepIsRejected() throws Exception {
+    start(null, Limits.DEFAULT);
+    try (AgentClient c = client(null)) {
+      Object answer = craftedUpload(c, Version.current(), List.of(SyncSafetyTest.file("a", 0644, "x")), true);
+      assertThat(((StatusRuntimeException) answer).getStatus().getDescription()).startsWith("upload rejected by the agent")
+          .contains("as a delta where the agent asked otherwise");
+    }
   }
 
   @Test

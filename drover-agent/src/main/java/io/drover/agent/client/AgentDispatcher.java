@@ -41,6 +41,7 @@ public final class AgentDispatcher implements Dispatcher {
   private final Map<Path, Workspace> workspaces = new ConcurrentHashMap<>();
   private final VirtualAttempts attempts = new VirtualAttempts("drover-remote-");
   private final AtomicLong sentBytes = new AtomicLong();
+  private final AtomicLong sentEntries = new AtomicLong();
 
   /**
    * @param local runs tasks that are not delegated
@@ -110,6 +111,7 @@ public final class AgentDispatcher implements Dispatcher {
       RemoteAttempt attempt = new RemoteAttempt(client(target), request, source, ws, limits, sink::log, cancel);
       TaskOutcome o = attempt.run();
       sentBytes.addAndGet(attempt.sentBytes);
+      sentEntries.addAndGet(attempt.sentEntries);
       return o;
     } finally {
       load.decrementAndGet();
@@ -137,6 +139,11 @@ public final class AgentDispatcher implements Dispatcher {
   /** Bytes of file content sent to agents so far. */
   public long sentBytes() {
     return sentBytes.get();
+  }
+
+  /** Listing entries sent to agents so far (an upload sent as a delta counts only what it holds), for tests. */
+  public long sentEntries() {
+    return sentEntries.get();
   }
 
 

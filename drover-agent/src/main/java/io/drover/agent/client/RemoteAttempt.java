@@ -32,6 +32,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -56,6 +57,8 @@ final class RemoteAttempt {
   private final TaskLog log;
   private final Cancellation cancel;
   volatile long sentBytes;
+  /** Listing entries sent (a delta counts only what it holds), for tests. */
+  volatile long sentEntries;
 
   RemoteAttempt(AgentClient client, TaskRequest request, WorkflowSource source, Workspace workspace, Limits limits,
       TaskLog log, Cancellation cancel) {
@@ -84,9 +87,12 @@ final class RemoteAttempt {
       call.set(pipe);
       if (cancel.isCancelled()) pipe.cancel(cancel.reason());
       // 1. the task first, so the agent lists a directory it kept for this workspace while this side lists the
-      // workspace; then the listing; then the contents the agent lacks
+      // workspace; then the listing (in full, or as a delta on the listing the agent keeps, followed at once by the
+      // contents that base lacks); then whatever contents the agent asks for
+      String agent = client.target().toString();
+      Workspace.Base base = workspace.base(agent);
       Start.Builder start = Start.newBuilder().setClientVersion(Version.current()).setRequestJson(RequestCodec.write(request))
-          .setWorkspaceKey(workspace.key);
+          .setWorkspaceKey(workspace.key).setBaseListing(base == null ? "" : base.id());
       if (source != null) start.setSourceName(source.name()).setSourceText(source.text());
       pipe.send(Up.newBuilder().setStart(start).build());
       List<FileEntry> manifest;
@@ -96,46 +102,59 @@ final class RemoteAttempt {
       } finally {
         workspace.lock.readLock().unlock();
       }
-      Transfer.sendEntries(manifest, List.of(), e -> pipe.send(Up.newBuilder().setManifest(e).build()));
-      Map<String, Path> local = new HashMap<>();
-      Map<String, Long> sizes = new HashMap<>();
-      for (FileEntry e : manifest) {
-        if (e.isFile()) {
-          local.putIfAbsent(e.hashHex(), workspace.root.resolve(e.path()));
-          sizes.putIfAbsent(e.hashHex(), e.size());
-        }
-      }
-      List<String> need = List.of();
+      Contents local = new Contents(workspace.root, manifest);
       long sent = 0;
-      if (Transfer.hasFiles(manifest)) {
-        need = Transfer.receiveHashes(() -> expect(pipe, Down::hasNeed).getNeed(), local.size());
-        sent = BlobSender.send(need, local::get, sizes::get, b -> pipe.send(Up.newBuilder().setBlobs(b).build()));
+      boolean delta = expect(pipe, Down::hasReady).getReady().getHasBase() && base != null;
+      if (delta) {
+        Changes diff = Changes.between(base.entries(), manifest);
+        Transfer.sendEntries(diff.written(), diff.deleted(), e -> pipe.send(Up.newBuilder().setManifest(e.toBuilder().setDelta(true)).build()));
+        sentEntries += diff.written().size() + diff.deleted().size();
+        var held = base.contents();
+        Map<String, Long> pushed = Transfer.missing(diff.written(), h -> held.contains(java.nio.ByteBuffer.wrap(HexFormat.of().parseHex(h))));
+        if (!pushed.isEmpty()) {
+          Contents changed = new Contents(workspace.root, diff.written());
+          sent += BlobSender.send(List.copyOf(pushed.keySet()), changed::path, changed::size, b -> pipe.send(Up.newBuilder().setBlobs(b).build()));
+        }
+      } else {
+        Transfer.sendEntries(manifest, List.of(), e -> pipe.send(Up.newBuilder().setManifest(e).build()));
+        sentEntries += manifest.size();
       }
-      sentBytes = sent;
 
-      // 2. log lines until the result
+      // 2. contents the agent asks for, log lines, until the result
       Result result;
       while (true) {
         // no idle limit while the task runs: keepalive notices a dead agent, the deadline a stuck one
-        Down m = expect(pipe, d -> d.hasLog() || d.hasResult(), Long.MAX_VALUE / 4);
-        if (m.hasLog()) {
+        Down m = expect(pipe, d -> d.hasNeed() || d.hasLog() || d.hasResult(), Long.MAX_VALUE / 4);
+        if (m.hasNeed()) {
+          boolean[] first = {true};
+          List<String> need = Transfer.receiveHashes(() -> {
+            if (first[0]) {
+              first[0] = false;
+              return m.getNeed();
+            }
+            return expect(pipe, Down::hasNeed).getNeed();
+          }, local.count());
+          sent += BlobSender.send(need, local::path, local::size, b -> pipe.send(Up.newBuilder().setBlobs(b).build()));
+        } else if (m.hasLog()) {
           m.getLog().getLinesList().forEach(log::line);
         } else {
           result = m.getResult();
           break;
         }
       }
+      sentBytes = sent;
 
       // 3. the changes: checked, contents gathered in a staging directory, then applied all or none
       Changes changes = Transfer.receiveEntries(() -> expect(pipe, Down::hasChanges).getChanges(), limits.maxFiles());
       PathRules.checkAll(changes.written(), changes.deleted(), limits);
+      workspace.agentKeeps(agent, result.getListingId(), changes.applyTo(manifest));
       Path stage = workspace.root.resolve(Scanner.OWN_DIR).resolve("sync")
           .resolve(Long.toHexString(System.nanoTime()) + "-" + request.task().id().name());
       staging = changes.isEmpty() ? null : stage;
-      Map<String, Long> wanted = Transfer.missing(changes.written(), local::containsKey);
-      for (String hex : Transfer.missing(changes.written(), h -> !local.containsKey(h)).keySet()) {
+      Map<String, Long> wanted = Transfer.missing(changes.written(), local::has);
+      for (String hex : Transfer.missing(changes.written(), h -> !local.has(h)).keySet()) {
         Files.createDirectories(stage);
-        Files.copy(local.get(hex), stage.resolve(hex)); // content this side already has: copied, not sent
+        Files.copy(local.path(hex), stage.resolve(hex)); // content this side already has: copied, not sent
       }
       if (Transfer.hasFiles(changes.written())) {
         Transfer.sendHashes(wanted.keySet(), h -> pipe.send(Up.newBuilder().setNeed(h).build()));
@@ -154,6 +173,7 @@ final class RemoteAttempt {
           workspace.lock.writeLock().unlock();
         }
       }
+
       pipe.complete(); // the agent ends the call in turn; nothing is left to wait for
       return outcome(result);
     } catch (TransferRejected e) {
@@ -205,5 +225,43 @@ final class RemoteAttempt {
     if (m == null) throw Status.UNAVAILABLE.withDescription("the agent closed the call early").asRuntimeException();
     if (!what.test(m)) throw Status.INTERNAL.withDescription("unexpected message " + m.getBodyCase() + " from the agent").asRuntimeException();
     return m;
+  }
+
+  /** The contents of a listing by hash: where each is read from and its size, indexed on first use. */
+  private static final class Contents {
+    private final Path root;
+    private final List<FileEntry> entries;
+    private Map<String, FileEntry> byHash;
+
+    Contents(Path root, List<FileEntry> entries) {
+      this.root = root;
+      this.entries = entries;
+    }
+
+    private Map<String, FileEntry> index() {
+      if (byHash == null) {
+        byHash = new HashMap<>();
+        for (FileEntry e : entries) if (e.isFile()) byHash.putIfAbsent(e.hashHex(), e);
+      }
+      return byHash;
+    }
+
+    boolean has(String hex) {
+      return index().containsKey(hex);
+    }
+
+    Path path(String hex) {
+      FileEntry e = index().get(hex);
+      return e == null ? null : root.resolve(e.path());
+    }
+
+    Long size(String hex) {
+      FileEntry e = index().get(hex);
+      return e == null ? null : e.size();
+    }
+
+    int count() {
+      return index().size();
+    }
   }
 }

@@ -1,5 +1,6 @@
 package io.drover.agent.client;
 
+import io.drover.agent.sync.FileEntry;
 import io.drover.agent.sync.Scanner;
 import java.nio.file.Path;
 import java.util.concurrent.locks.ReadWriteLock;
@@ -18,6 +19,32 @@ final class Workspace {
 
   /** Where the hashes of this workspace's files are kept between runs (under the run's base directory). */
   final Path index;
+
+  /**
+   * The listing an agent reported keeping for this workspace after its last task here (the upload with the task's
+   * changes), by agent address: the base the next upload to that agent is sent as a delta on top of.
+   */
+  private final java.util.Map<String, Base> bases = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** A listing an agent keeps, named by the agent. */
+  record Base(String id, java.util.List<FileEntry> entries) {
+    /** The contents the listing holds, as SHA-256 hashes. */
+    java.util.Set<java.nio.ByteBuffer> contents() {
+      java.util.Set<java.nio.ByteBuffer> h = new java.util.HashSet<>();
+      for (FileEntry e : entries) if (e.isFile()) h.add(java.nio.ByteBuffer.wrap(e.hash()));
+      return h;
+    }
+  }
+
+  Base base(String agent) {
+    return bases.get(agent);
+  }
+
+  /** Remembers what an agent now keeps; an empty id means it keeps nothing. */
+  void agentKeeps(String agent, String id, java.util.List<FileEntry> entries) {
+    if (id.isEmpty()) bases.remove(agent);
+    else bases.put(agent, new Base(id, entries));
+  }
 
   Workspace(Path root, Path baseDir) {
     this.root = root;

@@ -13,10 +13,12 @@ import io.drover.agent.sync.Transfer;
 import io.drover.agent.sync.TransferRejected;
 import io.drover.agent.wire.AgentGrpc;
 import io.drover.agent.wire.Down;
+import io.drover.agent.wire.Entries;
 import io.drover.agent.wire.InfoReply;
 import io.drover.agent.wire.InfoRequest;
 import io.drover.agent.wire.LogLines;
 import io.drover.agent.wire.Pipe;
+import io.drover.agent.wire.Ready;
 import io.drover.core.runner.RequestCodec;
 import io.drover.agent.wire.Result;
 import io.drover.agent.wire.Start;
@@ -130,9 +132,12 @@ final class AgentService extends AgentGrpc.AgentImplBase {
       }
       task = request.task().id() + " (attempt " + request.attempt() + ")";
 
-      // 1. a kept directory of this workspace, listed (in the background) while the master's listing comes
+      // 1. a kept directory of this workspace, listed (in the background) while the master lists its workspace;
+      // when it holds the listing the master names as its base, the upload comes as a delta on top of it
       String key = start.getWorkspaceKey();
-      WorkspacePool.Kept kept = pool.take(key);
+      WorkspacePool.Kept kept = pool.take(key, start.getBaseListing());
+      boolean delta = kept != null && !start.getBaseListing().isEmpty() && kept.id().equals(start.getBaseListing());
+      pipe.send(Down.newBuilder().setReady(Ready.newBuilder().setHasBase(delta)).build());
       Scanner scanner = new Scanner();
       java.util.concurrent.CompletableFuture<List<FileEntry>> keptListing = null;
       if (kept != null) {
@@ -153,11 +158,34 @@ final class AgentService extends AgentGrpc.AgentImplBase {
         });
       }
 
-      // 2. the workspace listing, checked before anything is written
-      Changes listing = Transfer.receiveEntries(() -> expect(pipe, Up::hasManifest).getManifest(), options.limits().maxFiles());
-      List<FileEntry> manifest = listing.written();
-      if (!listing.deleted().isEmpty()) throw new TransferRejected("an upload cannot delete paths");
+      // 2. the workspace listing, checked before anything is written; after a delta, the contents its base lacks
+      Changes listing = Transfer.receiveEntries(() -> {
+        Entries part = expect(pipe, Up::hasManifest).getManifest();
+        if (part.getDelta() != delta) throw new TransferRejected("the listing came " + (delta ? "in full" : "as a delta") + " where the agent asked otherwise");
+        return part;
+      }, options.limits().maxFiles());
+      List<FileEntry> manifest;
+      Map<String, Long> pushed = Map.of();
+      if (delta) {
+        manifest = listing.applyTo(kept.entries());
+        if (manifest.size() > options.limits().maxFiles()) {
+          throw new TransferRejected("the listing holds more than " + options.limits().maxFiles() + " entries (limit)");
+        }
+        java.util.Set<java.nio.ByteBuffer> base = new java.util.HashSet<>();
+        for (FileEntry e : kept.entries()) if (e.isFile()) base.add(java.nio.ByteBuffer.wrap(e.hash()));
+        pushed = Transfer.missing(listing.written(), h -> base.contains(java.nio.ByteBuffer.wrap(HexFormat.of().parseHex(h))));
+      } else {
+        if (!listing.deleted().isEmpty()) throw new TransferRejected("an upload cannot delete paths");
+        manifest = listing.written();
+      }
       PathRules.checkAll(manifest, List.of(), options.limits());
+      Path staging = dir == null ? null : dir.resolve("staging");
+      if (staging != null && Files.exists(staging)) Trees.delete(staging);
+      if (!pushed.isEmpty()) {
+        try (BlobReceiver receiver = new BlobReceiver(staging, pushed)) {
+          receiver.receiveAll(() -> expect(pipe, Up::hasBlobs).getBlobs());
+        }
+      }
 
       // 3. the kept directory (its contents need not travel again), else a fresh one; ask for the rest
       List<FileEntry> current = List.of();
@@ -165,25 +193,38 @@ final class AgentService extends AgentGrpc.AgentImplBase {
         try {
           current = keptListing.join();
         } catch (java.util.concurrent.CompletionException e) {
-          Trees.delete(dir);
+          Trees.delete(dir); // with whatever was pushed into it: asked for again below
           kept = null;
+          pushed = Map.of();
           scanner = new Scanner();
         }
       }
       if (kept == null) {
         dir = Files.createDirectories(options.workdir().resolve("tasks")).resolve(sequence.incrementAndGet() + "-" + Long.toHexString(System.nanoTime()));
         Files.createDirectories(dir.resolve("ws"));
+        staging = dir.resolve("staging");
       }
-      Map<String, Path> have = new HashMap<>();
-      for (FileEntry e : current) if (e.isFile()) have.putIfAbsent(e.hashHex(), dir.resolve("ws").resolve(e.path()));
-      Map<String, Long> missing = Transfer.missing(manifest, have::containsKey);
-      Path staging = dir.resolve("staging");
-      if (Files.exists(staging)) Trees.delete(staging);
+
       Path ws = dir.resolve("ws");
+      // only what differs from the directory is written: its contents come pushed, from the directory itself (at
+      // another path), or asked for
+      Changes reset = Changes.between(current, manifest);
+      Map<String, Long> arrived = pushed;
+      Map<String, Path> have = new HashMap<>(); // content -> a path holding it, made only when asked
+      List<FileEntry> on = current;
+      boolean[] listed = {false};
+      Map<String, Long> missing = Transfer.missing(reset.written(), h -> {
+        if (arrived.containsKey(h)) return true;
+        if (!listed[0]) {
+          for (FileEntry e : on) if (e.isFile()) have.putIfAbsent(e.hashHex(), ws.resolve(e.path()));
+          listed[0] = true;
+        }
+        return have.containsKey(h);
+      });
       // a fresh directory is written in place as contents arrive; a kept one is reset from a staging area
       FreshTree fresh = kept == null ? new FreshTree(ws, manifest) : null;
       if (fresh != null) fresh.prepare();
-      if (Transfer.hasFiles(manifest)) {
+      if (!missing.isEmpty()) {
         Transfer.sendHashes(missing.keySet(), h -> pipe.send(Down.newBuilder().setNeed(h).build()));
         try (BlobReceiver receiver = fresh != null ? new BlobReceiver(ws, fresh::destination, missing)
             : new BlobReceiver(staging, missing)) {
@@ -193,22 +234,22 @@ final class AgentService extends AgentGrpc.AgentImplBase {
         }
       }
 
-      // 4. the directory brought to the listing: only what differs is written or removed
+      // 4. the directory brought to the listing
       if (fresh != null) {
         fresh.finish();
       } else {
-        Changes reset = Changes.between(current, manifest);
         if (!reset.isEmpty()) {
           Files.createDirectories(staging); // also where replaced paths wait until the end
-          for (String hex : Transfer.missing(reset.written(), h -> !have.containsKey(h) || missing.containsKey(h)).keySet()) {
+          for (String hex : Transfer.missing(reset.written(),
+              h -> arrived.containsKey(h) || missing.containsKey(h)).keySet()) {
             Files.copy(have.get(hex), staging.resolve(hex)); // content the directory has, needed at another path
           }
           new Applier(ws, staging).apply(reset);
         }
         if (Files.exists(staging)) Trees.delete(staging);
       }
-      List<FileEntry> base = scanner.stamped(ws, manifest, Changes.byPath(current));
-      Path scratch = dir.resolve("scratch");
+      List<FileEntry> base = scanner.stamped(ws, manifest, current);
+Path scratch = dir.resolve("scratch");
       if (!Files.isDirectory(scratch)) {
         Files.createDirectories(scratch);
       } else {
@@ -231,14 +272,15 @@ final class AgentService extends AgentGrpc.AgentImplBase {
       } finally {
         running.decrementAndGet();
       }
-      events.accept("task " + task + ": " + outcome.status());
+events.accept("task " + task + ": " + outcome.status());
       if (callCancelled.get()) return; // nobody to tell; a timeout, though, is reported like any failure
 
       // 6. the result and the changes; then what the master asks for
       List<FileEntry> after = scanner.scan(ws);
       Changes changes = Changes.between(base, after);
+      String listingId = pool.keeps() && !key.isEmpty() ? java.util.UUID.randomUUID().toString() : "";
       pipe.send(Down.newBuilder().setResult(Result.newBuilder().setStatus(outcome.status().name())
-          .setMessage(outcome.message()).setOutputsJson(Json.write(outcome.outputs()))).build());
+          .setMessage(outcome.message()).setOutputsJson(Json.write(outcome.outputs())).setListingId(listingId)).build());
       Transfer.sendEntries(changes.written(), changes.deleted(), e -> pipe.send(Down.newBuilder().setChanges(e).build()));
       Map<String, Path> offered = new LinkedHashMap<>();
       Map<String, Long> sizes = new LinkedHashMap<>();
@@ -254,7 +296,7 @@ final class AgentService extends AgentGrpc.AgentImplBase {
       }
       // Kept before the master's last word, so its next task finds it. Whatever the master does with the changes,
       // the next task resets the directory to its own listing first.
-      pool.give(new WorkspacePool.Kept(key, dir, after));
+pool.give(new WorkspacePool.Kept(key, listingId, dir, after));
       dir = null;
       if (next(pipe) != null) throw Status.INVALID_ARGUMENT.withDescription("unexpected message after the transfer").asRuntimeException();
       pipe.complete();

@@ -15,8 +15,11 @@ import java.util.Map;
  * least recently returned directories are removed first. Thread-safe.
  */
 final class WorkspacePool {
-  /** A kept directory and its entries as last listed (with on-disk stamps). */
-  record Kept(String key, Path dir, List<FileEntry> entries) {}
+  /**
+   * A kept directory and its entries as last listed (with on-disk stamps); {@code id} names that listing to the
+   * master, which may send its next upload as a delta on top of it.
+   */
+  record Kept(String key, String id, Path dir, List<FileEntry> entries) {}
 
   private final int capacity;
   private final LinkedHashMap<Long, Kept> kept = new LinkedHashMap<>();
@@ -26,19 +29,28 @@ final class WorkspacePool {
     this.capacity = capacity;
   }
 
-  /** A kept directory for this workspace, now owned by the caller, or null. */
-  synchronized Kept take(String key) {
+  /**
+   * A kept directory for this workspace, now owned by the caller, or null: the one whose listing is {@code id} if
+   * kept, else the most recently returned one.
+   */
+  synchronized Kept take(String key, String id) {
     if (key.isEmpty()) return null;
     Kept found = null;
     Long at = null;
     for (Map.Entry<Long, Kept> e : kept.entrySet()) {
-      if (e.getValue().key().equals(key)) {
-        found = e.getValue();
+      Kept k = e.getValue();
+      if (k.key().equals(key) && (found == null || !found.id().equals(id))) {
+        found = k;
         at = e.getKey();
       }
     }
     if (at != null) kept.remove(at);
     return found;
+  }
+
+  /** Whether directories are kept at all. */
+  boolean keeps() {
+    return capacity > 0;
   }
 
   /** Keeps a directory for later, or removes it when keeping is off. */

@@ -1,5 +1,6 @@
 package io.drover.agent.sync;
 
+import io.drover.agent.wire.EntryKind;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashSet;
@@ -53,18 +54,22 @@ public final class PathRules {
 
   /**
    * Checks a whole list of entries (and deleted paths) before anything is written: each path, each kind, each
-   * link, no duplicates, nothing below a link of the same transfer, and the limits.
+   * link, no duplicates, path order, nothing below a link of the same transfer, and the limits.
    */
   public static void checkAll(List<FileEntry> entries, List<String> deleted, Limits limits) {
     if (entries.size() + (long) deleted.size() > limits.maxFiles()) {
       throw new TransferRejected((entries.size() + deleted.size()) + " entries exceed the limit of " + limits.maxFiles());
     }
-    Set<String> seen = new HashSet<>();
     Set<String> links = new HashSet<>();
     long bytes = 0;
+    String previous = null;
     for (FileEntry e : entries) {
       checkPath(e.path());
-      if (!seen.add(e.path())) throw new TransferRejected("path '" + e.path() + "' appears twice");
+      // in path order, as both sides compare listings in one pass each; so a path given twice comes twice in a row
+      int order = previous == null ? -1 : previous.compareTo(e.path());
+      if (order == 0) throw new TransferRejected("path '" + e.path() + "' appears twice");
+      if (order > 0) throw new TransferRejected("path '" + e.path() + "' is out of order (listings are sorted by path)");
+      previous = e.path();
       switch (e.kind()) {
         case FILE -> {
           if (e.size() < 0) throw new TransferRejected("file '" + e.path() + "' has a negative size");
@@ -86,9 +91,12 @@ public final class PathRules {
         default -> throw new TransferRejected("'" + e.path() + "' has an unknown kind");
       }
     }
+    Set<String> seen = new HashSet<>();
     for (String d : deleted) {
       checkPath(d);
-      if (!seen.add(d)) throw new TransferRejected("path '" + d + "' is both written and deleted");
+      if (!seen.add(d) || java.util.Collections.binarySearch(entries, new FileEntry(d, EntryKind.DIRECTORY, 0, 0, null, "", null), Scanner.BY_PATH) >= 0) {
+        throw new TransferRejected("path '" + d + "' is both written and deleted");
+      }
     }
     if (!links.isEmpty()) {
       for (FileEntry e : entries) throughLink(e.path(), links);
