@@ -64,28 +64,47 @@ public final class SyncBench {
 
       double[] tar = new double[repeats];
       double[] first = new double[repeats];
+      double[] vsTar = new double[repeats];
       double[] second = new double[repeats];
+      double[] vsFirst = new double[repeats];
+      double[] later = new double[repeats];
       for (int r = 0; r < repeats; r++) {
-        tar[r] = tar(tree, root.resolve("tar-" + r));
+        // tar just before and just after the first sync: this machine's disk speed drifts from minute to minute,
+        // so each first sync is compared with the mean of the two tar runs around it
+        double tarBefore = tar(tree, root.resolve("tar-" + r + "a"));
         Path agentDir = root.resolve("agent-" + r);
         Process agent = startAgent(agentDir);
+        double[] follow = new double[LATER];
         try {
           int port = awaitPort(agentDir);
-          // a cold master too: a new dispatcher, nothing hashed yet
+          // a cold master too: a new dispatcher, nothing hashed yet (its index file from an earlier repeat removed)
+          new ProcessBuilder("rm", "-rf", tree.resolve(".drover").toString()).inheritIO().start().waitFor();
           try (AgentDispatcher d = dispatcher(tree)) {
             long t0 = System.nanoTime();
             check(call(d, port, new Command.Shell("true")));
             first[r] = ms(t0);
+            tar[r] = (tarBefore + tar(tree, root.resolve("tar-" + r + "b"))) / 2;
             Files.writeString(tree.resolve("d0/f0.bin"), "changed " + r);
             t0 = System.nanoTime();
             check(call(d, port, new Command.Shell("true")));
             second[r] = ms(t0);
+            // and the syncs after that, each after changing one file: what an agent serving a workspace does
+            for (int i = 0; i < LATER; i++) {
+              Files.writeString(tree.resolve("d" + (i % 100) + "/f" + (i % 100) + ".bin"), "changed " + r + " " + i);
+              t0 = System.nanoTime();
+              check(call(d, port, new Command.Shell("true")));
+              follow[i] = ms(t0);
+            }
           }
         } finally {
           agent.destroy();
           agent.waitFor(10, TimeUnit.SECONDS);
         }
-        System.out.printf(Locale.ROOT, "  repeat %d: tar pipe %.0f ms, first sync %.0f ms, second sync %.1f ms%n", r + 1, tar[r], first[r], second[r]);
+        vsTar[r] = tar[r] / first[r];
+        vsFirst[r] = second[r] / first[r];
+        later[r] = median(follow);
+        System.out.printf(Locale.ROOT, "  repeat %d: tar pipe %.0f ms, first sync %.0f ms (%.0f%% of tar's speed), second sync %.1f ms (%.1f%% of the first), next %d syncs median %.1f ms%n",
+            r + 1, tar[r], first[r], 100 * vsTar[r], second[r], 100 * vsFirst[r], LATER, later[r]);
       }
 
       // round trips with an empty workspace
@@ -111,17 +130,18 @@ public final class SyncBench {
         agent.destroy();
         agent.waitFor(10, TimeUnit.SECONDS);
       }
-      double tarMed = median(tar), firstMed = median(first), secondMed = median(second);
+      double tarMed = median(tar), firstMed = median(first), secondMed = median(second), laterMed = median(later);
       double mbs = (bytes / (double) (1 << 20));
-      System.out.printf(Locale.ROOT, "first sync: median %.0f ms (%.0f MiB/s); tar c | tar x: median %.0f ms (%.0f MiB/s); ratio %.0f%% of tar%n",
-          firstMed, mbs / (firstMed / 1000), tarMed, mbs / (tarMed / 1000), 100 * tarMed / firstMed);
-      System.out.printf(Locale.ROOT, "second sync after one change: median %.1f ms = %.1f%% of the first%n", secondMed, 100 * secondMed / firstMed);
+      System.out.printf(Locale.ROOT, "first sync: median %.0f ms (%.0f MiB/s); tar c | tar x: median %.0f ms (%.0f MiB/s); median of the repeats' ratios %.0f%% of tar's speed%n",
+          firstMed, mbs / (firstMed / 1000), tarMed, mbs / (tarMed / 1000), 100 * median(vsTar));
+      System.out.printf(Locale.ROOT, "second sync after one change: median %.1f ms; median of the repeats' ratios %.1f%% of the first; later syncs median %.1f ms (%.1f%% of the first)%n",
+          secondMed, 100 * median(vsFirst), laterMed, 100 * laterMed / firstMed);
       System.out.printf(Locale.ROOT, "no-op round trip over %d calls: Lua p50 %.2f ms p99 %.2f ms; shell 'true' p50 %.2f ms p99 %.2f ms%n",
           calls, pct(lua, 50), pct(lua, 99), pct(shell, 50), pct(shell, 99));
       System.out.printf(Locale.ROOT, "{\"files\":%d,\"mib\":%d,\"first_sync_ms\":%.0f,\"tar_pipe_ms\":%.0f,\"first_vs_tar\":%.2f,"
-          + "\"second_sync_ms\":%.1f,\"second_vs_first\":%.3f,\"noop_lua_p50_ms\":%.2f,\"noop_lua_p99_ms\":%.2f,"
-          + "\"noop_shell_p50_ms\":%.2f,\"noop_shell_p99_ms\":%.2f}%n", files, bytes >> 20, firstMed, tarMed, tarMed / firstMed,
-          secondMed, secondMed / firstMed, pct(lua, 50), pct(lua, 99), pct(shell, 50), pct(shell, 99));
+          + "\"second_sync_ms\":%.1f,\"second_vs_first\":%.3f,\"later_sync_ms\":%.1f,\"noop_lua_p50_ms\":%.2f,\"noop_lua_p99_ms\":%.2f,"
+          + "\"noop_shell_p50_ms\":%.2f,\"noop_shell_p99_ms\":%.2f}%n", files, bytes >> 20, firstMed, tarMed, median(vsTar),
+          secondMed, median(vsFirst), laterMed, pct(lua, 50), pct(lua, 99), pct(shell, 50), pct(shell, 99));
     } finally {
       new ProcessBuilder("rm", "-rf", root.toString()).inheritIO().start().waitFor();
     }
@@ -194,6 +214,9 @@ public final class SyncBench {
     new ProcessBuilder("rm", "-rf", dest.toString()).inheritIO().start().waitFor();
     return ms;
   }
+
+  /** Syncs timed after the second one, each after changing one file. */
+  private static final int LATER = 10;
 
   private static double ms(long t0) {
     return (System.nanoTime() - t0) / 1e6;
