@@ -218,6 +218,23 @@ class AgentDispatcherTest {
   }
 
   @Test
+  void theNextRunRemembersTheListingTheAgentKeepsAndSendsOnlyADelta() throws Exception {
+    String a = agent("alpha");
+    Path ws = ws();
+    for (int i = 0; i < 200; i++) Files.writeString(Files.createDirectories(ws.resolve("d" + (i % 10))).resolve("f" + i), "file " + i + "\n");
+    String flow = """
+        TaskDefinitions = { g = { delegate_to = "%s", tasks = { { name = "t", command = "cat d3/f3; echo made > out.txt" } } } }""".formatted(a);
+    assertThat(run(flow).task(id("g.t")).message()).isEqualTo("file 3");
+    assertThat(dispatcher.sentEntries()).isGreaterThan(200);
+    dispatcher.close(); // the end of this run: a new dispatcher is a new `drover run`
+    dispatcher = null;
+    Files.writeString(ws.resolve("d3/f3"), "edited\n");
+    assertThat(run(flow).task(id("g.t")).message()).isEqualTo("edited");
+    assertThat(dispatcher.sentEntries()).as("one edited file on top of what the agent kept, out.txt included").isEqualTo(1);
+    assertThat(dispatcher.sentBytes()).isEqualTo("edited\n".length());
+  }
+
+  @Test
   void aKeptDirectoryIsResetToTheNewListingEvenWhenNothingHasToTravel() throws Exception {
     String a = agent("alpha");
     RunResult r1 = run("""

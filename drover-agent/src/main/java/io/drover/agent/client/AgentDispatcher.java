@@ -151,7 +151,7 @@ public final class AgentDispatcher implements Dispatcher {
   public void close() {
     attempts.close();
     clients.values().forEach(AgentClient::close);
-    workspaces.values().forEach(w -> w.scanner.save(w.index)); // the next run hashes only what changed
+    workspaces.values().forEach(Workspace::save); // the next run hashes only what changed, and sends deltas
     local.close();
   }
 }

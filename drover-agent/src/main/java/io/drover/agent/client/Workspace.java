@@ -58,5 +58,70 @@ final class Workspace {
         (host + "\0" + root).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     this.index = baseDir.resolve(Scanner.OWN_DIR).resolve("sync-index").resolve(key.substring(0, 32));
     scanner.load(index);
+    loadBases();
+  }
+
+  /**
+   * Writes the hashes of this workspace's files and the listings agents keep of it next to each other, so the next
+   * run hashes only what changed and sends its first upload to an agent as a delta too. Best effort.
+   */
+  void save() {
+    scanner.save(index);
+    Path file = agentsFile();
+    try {
+      Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+      try (var out = new java.io.DataOutputStream(new java.io.BufferedOutputStream(java.nio.file.Files.newOutputStream(tmp)))) {
+        out.writeInt(BASES_VERSION);
+        out.writeInt(bases.size());
+        for (var b : bases.entrySet()) {
+          out.writeUTF(b.getKey());
+          out.writeUTF(b.getValue().id());
+          out.writeInt(b.getValue().entries().size());
+          for (FileEntry e : b.getValue().entries()) {
+            out.writeUTF(e.path());
+            out.writeInt(e.kind().getNumber());
+            out.writeInt(e.mode());
+            out.writeLong(e.size());
+            out.writeByte(e.hash().length);
+            out.write(e.hash());
+            out.writeUTF(e.linkTarget());
+          }
+        }
+      }
+      java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } catch (java.io.IOException | RuntimeException e) {
+      // only an optimisation: the next upload is a full listing
+    }
+  }
+
+  private static final int BASES_VERSION = 1;
+
+  private Path agentsFile() {
+    return index.resolveSibling(index.getFileName() + ".agents");
+  }
+
+  private void loadBases() {
+    Path file = agentsFile();
+    if (!java.nio.file.Files.isRegularFile(file)) return;
+    try (var in = new java.io.DataInputStream(new java.io.BufferedInputStream(java.nio.file.Files.newInputStream(file)))) {
+      if (in.readInt() != BASES_VERSION) return;
+      for (int n = in.readInt(); n > 0; n--) {
+        String agent = in.readUTF();
+        String id = in.readUTF();
+        int count = in.readInt();
+        java.util.List<FileEntry> entries = new java.util.ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+          String path = in.readUTF();
+          var kind = io.drover.agent.wire.EntryKind.forNumber(in.readInt());
+          int mode = in.readInt();
+          long size = in.readLong();
+          byte[] hash = in.readNBytes(in.readUnsignedByte());
+          entries.add(new FileEntry(path, kind, mode, size, hash, in.readUTF(), null));
+        }
+        bases.put(agent, new Base(id, entries));
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      bases.clear();
+    }
   }
 }
