@@ -99,7 +99,7 @@ class SyncSafetyTest {
           .isInstanceOf(TransferRejected.class).hasMessageContaining("longer than announced");
     }
     try (BlobReceiver r = new BlobReceiver(tmp.resolve("in2"), Map.of(e.hashHex(), 5L))) {
-      assertThatThrownBy(() -> r.receiveAll(() -> blobs(e.hash(), "HELLO"))).hasMessageContaining("damaged");
+      assertThatThrownBy(() -> r.receiveAll(() -> blobs(e.hash(), "HELLO"))).isInstanceOf(TransferRejected.class).hasMessageContaining("damaged");
     }
     try (Stream<Path> s = Files.list(tmp.resolve("in2"))) {
       assertThat(s.toList()).as("nothing is written for a damaged content").isEmpty();

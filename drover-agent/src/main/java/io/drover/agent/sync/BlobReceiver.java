@@ -81,21 +81,24 @@ public final class BlobReceiver implements AutoCloseable {
     return total;
   }
 
-  /** Waits for every queued write; the first failure is thrown when {@code rethrow}. */
+  /** Waits for every queued write; the first failure (a damaged content, say) is thrown as it was when {@code rethrow}. */
   private void awaitWriters(boolean rethrow) throws IOException {
-    IOException failure = null;
+    Throwable failure = null;
     for (Future<?> f : pending) {
       try {
         f.get();
       } catch (ExecutionException e) {
-        if (failure == null) failure = e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        if (failure == null) failure = e.getCause();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         if (failure == null) failure = new java.io.InterruptedIOException("interrupted while writing contents");
       }
     }
     pending.clear();
-    if (failure != null && rethrow) throw failure;
+    if (failure == null || !rethrow) return;
+    if (failure instanceof IOException io) throw io;
+    if (failure instanceof RuntimeException re) throw re;
+    throw new IOException(failure);
   }
 
   /** Checks and writes one whole content on a writer thread. */
