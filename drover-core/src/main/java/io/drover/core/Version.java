@@ -7,6 +7,8 @@ import java.util.Properties;
 /** Drover's version, from the build. */
 public final class Version {
   private static final String VERSION = load();
+  /** Asked on every submit (it names the queue's stream): computed once. */
+  private static final String MAJOR_MINOR = majorMinorOf(VERSION);
 
   private Version() {}
 
@@ -29,7 +31,11 @@ public final class Version {
 
   /** {@code major.minor}: peers of different major.minor refuse each other. */
   public static String majorMinor() {
-    String[] p = VERSION.split("[.-]");
-    return p.length >= 2 ? p[0] + "." + p[1] : VERSION;
+    return MAJOR_MINOR;
+  }
+
+  private static String majorMinorOf(String version) {
+    String[] p = version.split("[.-]");
+    return p.length >= 2 ? p[0] + "." + p[1] : version;
   }
 }

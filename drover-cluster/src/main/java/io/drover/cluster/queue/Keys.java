@@ -9,8 +9,26 @@ import java.util.TreeMap;
 public record Keys(String queue) {
   public static final String GROUP = "workers";
 
+  /**
+   * Queue names, tag names and values, task kinds: letters, digits, '_', '.', '-'. Compiled once: names are checked
+   * on every submit and claim, and {@code String.matches} compiles its pattern each time.
+   */
+  private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+  /** Worker ids: a name that may also hold ':'. */
+  private static final java.util.regex.Pattern WORKER_ID = java.util.regex.Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
+
+  /** Whether {@code s} is a valid queue name, tag name or value, or task kind. */
+  public static boolean isName(String s) {
+    return s != null && NAME.matcher(s).matches();
+  }
+
+  /** Whether {@code s} is a valid worker id. */
+  public static boolean isWorkerId(String s) {
+    return s != null && WORKER_ID.matcher(s).matches();
+  }
+
   public Keys {
-    if (queue == null || !queue.matches("[A-Za-z0-9_.-]{1,64}")) {
+    if (!isName(queue)) {
       throw new IllegalArgumentException("bad queue name '" + queue + "': use letters, digits, '_', '.' and '-'");
     }
   }
@@ -81,7 +99,7 @@ public record Keys(String queue) {
   /** Tag names and values: letters, digits, '_', '.', '-'. */
   public static void checkTags(Map<String, String> tags) {
     tags.forEach((k, v) -> {
-      if (k == null || v == null || !k.matches("[A-Za-z0-9_.-]{1,64}") || !v.matches("[A-Za-z0-9_.-]{1,64}")) {
+      if (!isName(k) || !isName(v)) {
         throw new IllegalArgumentException("bad tag '" + k + "=" + v + "': use letters, digits, '_', '.' and '-'");
       }
     });
@@ -126,6 +144,6 @@ public record Keys(String queue) {
     int dot = taskId == null ? -1 : taskId.lastIndexOf('.');
     if (dot <= 0 || dot == taskId.length() - 1) return null;
     String queue = taskId.substring(0, dot);
-    return queue.matches("[A-Za-z0-9_.-]{1,64}") ? queue : null;
+    return isName(queue) ? queue : null;
   }
 }

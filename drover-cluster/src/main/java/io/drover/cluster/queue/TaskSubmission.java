@@ -21,7 +21,7 @@ public record TaskSubmission(String kind, String command, String queue, int retr
 
   public TaskSubmission {
     Objects.requireNonNull(command, "command");
-    if (kind == null || !kind.matches("[A-Za-z0-9_.-]{1,64}")) throw new IllegalArgumentException("bad task kind '" + kind + "'");
+    if (!Keys.isName(kind)) throw new IllegalArgumentException("bad task kind '" + kind + "'");
     if (command.isBlank()) throw new IllegalArgumentException("the command is empty");
     if (retries < 0 || retries > 1000) throw new IllegalArgumentException("retries must be 0..1000, got " + retries);
     new Keys(queue); // validates the name
@@ -30,7 +30,7 @@ public record TaskSubmission(String kind, String command, String queue, int retr
     env = Map.copyOf(env);
     tags = tags == null ? Map.of() : Map.copyOf(tags);
     Keys.checkTags(tags);
-    if (worker != null && !worker.matches("[A-Za-z0-9_.:-]{1,128}")) throw new IllegalArgumentException("bad worker id '" + worker + "'");
+    if (worker != null && !Keys.isWorkerId(worker)) throw new IllegalArgumentException("bad worker id '" + worker + "'");
   }
 
   public static TaskSubmission shell(String command) {

@@ -67,7 +67,7 @@ public record WorkerOptions(String redisUrl, String queue, int concurrency, Stri
       io.drover.cluster.queue.Keys.checkTags(tags);
       new io.drover.cluster.queue.Keys(queue).streamsFor(tags); // at most MAX_WORKER_TAGS
       String id = workerId != null ? workerId : defaultId();
-      if (!id.matches("[A-Za-z0-9_.:-]{1,128}")) throw new IllegalArgumentException("bad worker id '" + id + "'");
+      if (!io.drover.cluster.queue.Keys.isWorkerId(id)) throw new IllegalArgumentException("bad worker id '" + id + "'");
       Path dir = workdir != null ? workdir : Path.of(System.getProperty("java.io.tmpdir"), "drover-worker-" + id);
       return new WorkerOptions(redisUrl, queue, concurrency, id, lease, grace, maxRedeliveries, dir, retention, kinds, onTaskDone,
           tags, recordTtl);
