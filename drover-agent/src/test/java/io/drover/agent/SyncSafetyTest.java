@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.ByteString;
 import io.drover.agent.sync.Applier;
 import io.drover.agent.sync.BlobReceiver;
+import io.drover.agent.sync.BlobSender;
 import io.drover.agent.sync.Changes;
 import io.drover.agent.sync.FileEntry;
 import io.drover.agent.sync.Limits;
@@ -110,6 +111,42 @@ class SyncSafetyTest {
     try (Stream<Path> s = Files.list(tmp.resolve("in"))) {
       assertThat(s.toList()).as("nothing half-received is left behind").isEmpty();
     }
+  }
+
+  @Test
+  void contentsGoInTheOrderAskedWholeAndAFileChangedSinceItWasListedFailsTheSend() throws Exception {
+    // small files (read ahead by reader threads) and one over a message (read as it goes), through a receiver
+    Path src = Files.createDirectories(tmp.resolve("src"));
+    Map<String, Path> files = new java.util.LinkedHashMap<>();
+    Map<String, Long> sizes = new java.util.LinkedHashMap<>();
+    java.util.Random rnd = new java.util.Random(3);
+    for (int i = 0; i < 300; i++) {
+      byte[] b = new byte[i == 150 ? 3 * BlobSender.MESSAGE_BYTES + 17 : rnd.nextInt(5000)];
+      rnd.nextBytes(b);
+      Path f = Files.write(src.resolve("f" + i), b);
+      String hex = java.util.HexFormat.of().formatHex(Scanner.sha256().digest(b));
+      files.put(hex, f);
+      sizes.put(hex, (long) b.length);
+    }
+    List<Blobs> sent = new java.util.ArrayList<>();
+    long bytes = BlobSender.send(List.copyOf(files.keySet()), files::get, sizes::get, sent::add);
+    assertThat(bytes).isEqualTo(sizes.values().stream().mapToLong(Long::longValue).sum());
+    assertThat(sent).allSatisfy(m -> assertThat(m.getSerializedSize()).isLessThan(1 << 20));
+    java.util.Iterator<Blobs> it = sent.iterator();
+    try (BlobReceiver r = new BlobReceiver(tmp.resolve("dst"), sizes)) {
+      assertThat(r.receiveAll(it::next)).isEqualTo(bytes);
+    }
+    for (var e : files.entrySet()) assertThat(tmp.resolve("dst").resolve(e.getKey())).hasSameBinaryContentAs(e.getValue());
+
+    // a file that grew or shrank after it was listed: the send fails, naming it
+    String small = files.keySet().iterator().next();
+    Files.write(files.get(small), new byte[(int) (long) sizes.get(small) + 1]);
+    assertThatThrownBy(() -> BlobSender.send(List.of(small), files::get, sizes::get, m -> {}))
+        .isInstanceOf(java.io.IOException.class).hasMessageContaining("changed while it was being sent (longer than listed)");
+    String big = List.copyOf(files.keySet()).get(150);
+    Files.write(files.get(big), new byte[10]);
+    assertThatThrownBy(() -> BlobSender.send(List.of(big), files::get, sizes::get, m -> {}))
+        .isInstanceOf(java.io.IOException.class).hasMessageContaining("changed while it was being sent (shorter than listed)");
   }
 
   private static Blobs blobs(byte[] hash, String data) {
