@@ -120,21 +120,12 @@ public final class Scanner {
     }
     tops.sort(null);
     List<Future<List<FileEntry>>> parts = new ArrayList<>(tops.size());
-    for (Path top : tops) parts.add(POOL.submit(() -> walk(top, prefix)));
+    for (Path top : tops) parts.add(POOL.submit(() -> walk(top, prefix, known)));
     for (Future<List<FileEntry>> f : parts) out.addAll(await(f));
     // each part comes sorted (on its thread) and the parts in name order, so this mostly merges sorted runs
     out.sort(BY_PATH);
     List<Integer> toHash = new ArrayList<>();
-    for (int i = 0; i < out.size(); i++) {
-      FileEntry e = out.get(i);
-      if (!e.isFile()) continue;
-      FileEntry prior = known.get(e.path());
-      if (prior != null && e.stamp().equals(prior.stamp())) {
-        out.set(i, new FileEntry(e.path(), e.kind(), e.mode(), e.size(), prior.hash(), "", e.stamp()));
-      } else {
-        toHash.add(i);
-      }
-    }
+    for (int i = 0; i < out.size(); i++) if (out.get(i).isFile() && out.get(i).hash().length == 0) toHash.add(i);
     hashAll(root, out, toHash);
     return out;
   }
@@ -143,18 +134,25 @@ public final class Scanner {
    * One subtree (or a single path) without following links, sorted by path. Walked by hand rather than with
    * {@code Files.walkFileTree}, whose attributes are not POSIX ones: reading the mode would stat every path twice.
    */
-  private static List<FileEntry> walk(Path top, String prefix) throws IOException {
+  private static List<FileEntry> walk(Path top, String prefix, Map<String, FileEntry> known) throws IOException {
     List<FileEntry> out = new ArrayList<>();
-    walk(top, Files.readAttributes(top, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS), prefix, out);
+    walk(top, Files.readAttributes(top, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS), prefix, known, out);
     out.sort(BY_PATH);
     return out;
   }
 
-  private static void walk(Path p, PosixFileAttributes a, String prefix, List<FileEntry> out) throws IOException {
-    out.add(entry(prefix, p, a));
+  /** Files whose stamp is the one remembered get their remembered hash here; the others are hashed afterwards. */
+  private static void walk(Path p, PosixFileAttributes a, String prefix, Map<String, FileEntry> known, List<FileEntry> out)
+      throws IOException {
+    FileEntry e = entry(prefix, p, a);
+    if (e.isFile()) {
+      FileEntry prior = known.get(e.path());
+      if (prior != null && e.stamp().equals(prior.stamp())) e = new FileEntry(e.path(), e.kind(), e.mode(), e.size(), prior.hash(), "", e.stamp());
+    }
+    out.add(e);
     if (!a.isDirectory()) return;
     try (var children = Files.newDirectoryStream(p)) {
-      for (Path c : children) walk(c, Files.readAttributes(c, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS), prefix, out);
+      for (Path c : children) walk(c, Files.readAttributes(c, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS), prefix, known, out);
     }
   }
 
