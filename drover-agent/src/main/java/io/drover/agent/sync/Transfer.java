@@ -75,7 +75,7 @@ public final class Transfer {
     }
   }
 
-  /** Whether a listing holds any file: only then do a Hashes / Blobs exchange follow it (both sides know). */
+  /** Whether a listing holds any file: only then does a Hashes / Blobs exchange follow a task's changes (both sides know). */
   public static boolean hasFiles(List<FileEntry> entries) {
     for (FileEntry e : entries) if (e.isFile()) return true;
     return false;
