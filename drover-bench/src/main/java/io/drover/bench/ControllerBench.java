@@ -167,7 +167,7 @@ public final class ControllerBench {
     while (true) {
       Thread.sleep(10);
       var s = client.status(last).orElseThrow();
-      if (s.isFinished() && client.redis().xlen(stream) == 0) return;
+      if (s.isFinished() && Client.backlog(client.redis(), stream).isEmpty()) return;
     }
   }
 

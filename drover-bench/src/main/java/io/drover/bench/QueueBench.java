@@ -39,6 +39,7 @@ public final class QueueBench {
     int workers = 2;
     int concurrency = 50;
     int latencyTasks = 1000;
+    int warmup = 100_000;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--redis-url" -> url = args[++i];
@@ -46,6 +47,7 @@ public final class QueueBench {
         case "--workers" -> workers = Integer.parseInt(args[++i]);
         case "--concurrency" -> concurrency = Integer.parseInt(args[++i]);
         case "--latency-tasks" -> latencyTasks = Integer.parseInt(args[++i]);
+        case "--warmup" -> warmup = Integer.parseInt(args[++i]);
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
@@ -68,10 +70,16 @@ public final class QueueBench {
       TaskSubmission noop = TaskSubmission.lua("return true").withQueue(queue);
 
       // warm-up: JIT and interpreter pools of the workers
-      drain(client, queue, client.submitAll(java.util.Collections.nCopies(Math.min(5000, tasks), noop)));
+      List<String> warm = new ArrayList<>(warmup);
+      for (int from = 0; from < warmup; from += 5000) {
+        warm.addAll(client.submitAll(java.util.Collections.nCopies(Math.min(5000, warmup - from), noop)));
+      }
+      if (!warm.isEmpty()) drain(client, queue, warm);
 
-      long callsBefore = commandCalls(client);
+      Map<String, long[]> statsBefore = commandStats(client);
       double cpuBefore = redisCpuSeconds(client);
+      long benchCpuBefore = cpuMicros(ProcessHandle.current().pid());
+      long workersCpuBefore = procs.stream().mapToLong(p -> cpuMicros(p.pid())).sum();
       long t0 = System.nanoTime();
       List<String> ids = new ArrayList<>(tasks);
       for (int from = 0; from < tasks; from += 5000) {
@@ -80,8 +88,11 @@ public final class QueueBench {
       long submitted = System.nanoTime();
       drain(client, queue, ids);
       long t1 = System.nanoTime();
-      long calls = commandCalls(client) - callsBefore;
+      Map<String, long[]> statsAfter = commandStats(client);
+      long calls = commandCalls(statsAfter) - commandCalls(statsBefore);
       double redisCpuUs = (redisCpuSeconds(client) - cpuBefore) * 1e6 / tasks;
+      double benchCpuUs = (double) (cpuMicros(ProcessHandle.current().pid()) - benchCpuBefore) / tasks;
+      double workersCpuUs = (double) (procs.stream().mapToLong(p -> cpuMicros(p.pid())).sum() - workersCpuBefore) / tasks;
       double secs = (t1 - t0) / 1e9;
       double rate = tasks / secs;
 
@@ -102,13 +113,17 @@ public final class QueueBench {
       r.put("total_s", round(secs));
       r.put("redis_commands_per_task", round((double) calls / tasks));
       r.put("redis_cpu_us_per_task", round(redisCpuUs));
+      r.put("submitter_cpu_us_per_task", round(benchCpuUs));
+      r.put("workers_cpu_us_per_task", round(workersCpuUs));
       r.put("submit_to_start_p50_ms", round(lat[lat.length / 2] / 1000.0));
       r.put("submit_to_start_p99_ms", round(lat[(int) Math.floor(lat.length * 0.99)] / 1000.0));
       System.out.printf(Locale.ROOT, "throughput: %,d tasks in %.2f s = %,.0f tasks/s; %.2f Redis commands and %.1f us of Redis CPU per task%n",
           tasks, secs, rate, (double) calls / tasks, redisCpuUs);
+      System.out.printf(Locale.ROOT, "CPU per task: submitter (this JVM) %.1f us, workers %.1f us, Redis %.1f us%n",
+          benchCpuUs, workersCpuUs, redisCpuUs);
       System.out.printf(Locale.ROOT, "submit-to-start at low load (%d tasks one at a time): p50 %.3f ms, p99 %.3f ms%n",
           latencyTasks, lat[lat.length / 2] / 1000.0, lat[(int) Math.floor(lat.length * 0.99)] / 1000.0);
-      printTopCommands(client, tasks);
+      printTopCommands(statsBefore, statsAfter, tasks);
       System.out.println(Json.write(r));
     } finally {
       for (Process p : procs) p.destroy();
@@ -149,7 +164,19 @@ public final class QueueBench {
     while (true) {
       Thread.sleep(20);
       TaskStatus s = c.status(last).orElseThrow();
-      if (s.isFinished() && c.redis().xlen(new io.drover.cluster.queue.Keys(queue).stream()) == 0) break;
+      if (s.isFinished() && Client.backlog(c.redis(), new io.drover.cluster.queue.Keys(queue).stream()).isEmpty()) break;
+    }
+  }
+
+  /** User and system CPU time of a process so far, in microseconds (Linux /proc; 0 elsewhere). */
+  private static long cpuMicros(long pid) {
+    try {
+      String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14 and 15)
+      return ticks * 1_000_000 / 100; // USER_HZ is 100 on Linux
+    } catch (java.io.IOException | RuntimeException e) {
+      return 0;
     }
   }
 
@@ -162,18 +189,30 @@ public final class QueueBench {
     return sum;
   }
 
-  /** Where Redis spent its time over the run (INFO commandstats, which counts commands inside scripts too). */
-  private static void printTopCommands(Client c, int tasks) {
-    record Stat(String name, long calls, long usec) {}
-    List<Stat> stats = new ArrayList<>();
+  /** Calls and microseconds per command so far (INFO commandstats, which counts commands inside scripts too). */
+  private static Map<String, long[]> commandStats(Client c) {
+    Map<String, long[]> out = new LinkedHashMap<>();
     for (String line : c.redis().info("commandstats").split("\\r?\\n")) {
       if (!line.startsWith("cmdstat_")) continue;
-      String name = line.substring(8, line.indexOf(':'));
-      long calls = field(line, "calls="), usec = field(line, "usec=");
-      stats.add(new Stat(name, calls, usec));
+      out.put(line.substring(8, line.indexOf(':')), new long[] {field(line, "calls="), field(line, "usec=")});
     }
+    return out;
+  }
+
+  private static long commandCalls(Map<String, long[]> stats) {
+    return stats.values().stream().mapToLong(v -> v[0]).sum();
+  }
+
+  /** Where Redis spent its time during the throughput run. */
+  private static void printTopCommands(Map<String, long[]> before, Map<String, long[]> after, int tasks) {
+    record Stat(String name, long calls, long usec) {}
+    List<Stat> stats = new ArrayList<>();
+    after.forEach((name, v) -> {
+      long[] b = before.getOrDefault(name, new long[2]);
+      stats.add(new Stat(name, v[0] - b[0], v[1] - b[1]));
+    });
     stats.sort(java.util.Comparator.comparingLong(Stat::usec).reversed());
-    System.out.println("Redis time by command (whole bench, per throughput task):");
+    System.out.println("Redis time by command during the throughput run, per task:");
     for (Stat st : stats.subList(0, Math.min(10, stats.size()))) {
       System.out.printf(Locale.ROOT, "  %-14s %8.2f calls/task %8.2f us/task %7.2f us/call%n", st.name(), (double) st.calls() / tasks,
           (double) st.usec() / tasks, st.calls() == 0 ? 0.0 : (double) st.usec() / st.calls());
@@ -185,17 +224,5 @@ public final class QueueBench {
     if (i < 0) return 0;
     int end = line.indexOf(',', i);
     return Long.parseLong(line.substring(i + key.length(), end < 0 ? line.length() : end));
-  }
-
-  private static long commandCalls(Client c) {
-    long sum = 0;
-    for (String line : c.redis().info("commandstats").split("\r?\n")) {
-      int i = line.indexOf("calls=");
-      if (line.startsWith("cmdstat_") && i > 0) {
-        int end = line.indexOf(',', i);
-        sum += Long.parseLong(line.substring(i + 6, end));
-      }
-    }
-    return sum;
   }
 }

@@ -186,6 +186,11 @@ final class TaskCommand implements Callable<Integer> {
     }
   }
 
+  private static String stateLine(String state, String attempt, String worker, String message) {
+    return "--- " + state.toLowerCase(java.util.Locale.ROOT) + (attempt == null ? "" : " (attempt " + attempt + ")")
+        + (worker == null ? "" : " on " + worker) + (message.isEmpty() ? "" : ": " + message) + " ---";
+  }
+
   @Command(name = "logs", description = "A task's log lines and state changes; with --follow, until it has finished.")
   static final class Logs implements Callable<Integer> {
     @Mixin RedisOption redis;
@@ -202,6 +207,7 @@ final class TaskCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         String after = "0";
         boolean done = false;
+        if (follow) c.follow(id); // state events are written only for tasks someone follows (or that log)
         while (true) {
           List<Client.TaskEvent> events = c.events(id, after, follow && !done ? 1000 : 0);
           for (Client.TaskEvent e : events) {
@@ -209,13 +215,18 @@ final class TaskCommand implements Callable<Integer> {
             Map<String, String> f = e.fields();
             if ("log".equals(f.get("type"))) {
               out.println(f.getOrDefault("line", ""));
-            } else {
-              String msg = f.getOrDefault("message", "");
-              out.println("--- " + f.getOrDefault("state", "").toLowerCase(java.util.Locale.ROOT)
-                  + (f.containsKey("attempt") ? " (attempt " + f.get("attempt") + ")" : "")
-                  + (f.containsKey("worker") ? " on " + f.get("worker") : "") + (msg.isEmpty() ? "" : ": " + msg) + " ---");
+            } else if ("state".equals(f.get("type"))) {
+              out.println(stateLine(f.getOrDefault("state", ""), f.get("attempt"), f.get("worker"), f.getOrDefault("message", "")));
             }
             done |= e.isFinal();
+          }
+          if (!done && events.isEmpty()) {
+            // a quiet task that ended before anyone followed it has no end event: its record has the end
+            TaskStatus s = c.status(id).orElse(null);
+            if (s != null && s.isFinished()) {
+              out.println(stateLine(s.state(), Integer.toString(s.attempt()), null, s.message()));
+              done = true;
+            }
           }
           out.flush();
           if (!follow || done) {

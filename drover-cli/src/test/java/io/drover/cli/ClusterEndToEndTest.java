@@ -162,6 +162,8 @@ class ClusterEndToEndTest {
     assertThat(l.get("outputs").get("n").asInt()).isEqualTo(1);
     var logs = run(dir, "task", "logs", sh, "--follow", "--redis-url", redis.url());
     assertThat(logs.out()).contains("--- running (attempt 1) on w1 ---", "hello from the fleet", "--- succeeded (attempt 1): hello from the fleet ---");
+    var quiet = run(dir, "task", "logs", lua, "--redis-url", redis.url()); // it printed nothing: no events
+    assertThat(quiet.out()).isEqualTo("--- succeeded (attempt 1): hi ---\n");
     var list = run(dir, "task", "list", "--redis-url", redis.url());
     assertThat(list.out()).contains(sh, lua, "succeeded");
     var workersList = run(dir, "worker", "list", "--redis-url", redis.url());

@@ -139,6 +139,49 @@ class WorkerTest {
   }
 
   @Test
+  void aQuietTaskWritesNoEventsUnlessSomeoneFollowsIt() throws Exception {
+    worker(1, Duration.ofSeconds(5));
+    Keys keys = new Keys("default");
+    String quiet = client.submit(TaskSubmission.lua("return true, 'done'"));
+    assertThat(finished(quiet).message()).isEqualTo("done");
+    assertThat(client.redis().exists(keys.events(quiet))).isZero();
+
+    String followed = client.submit(TaskSubmission.shell("sleep 0.3").withRetries(1)
+        .withBackoff(new Backoff(Duration.ofMillis(10), Duration.ofMillis(10), 1, false)));
+    client.follow(followed);
+    finished(followed);
+    List<String> seen = new ArrayList<>();
+    for (Client.TaskEvent e : client.events(followed, "0", 0)) {
+      seen.add(e.fields().get("type") + ":" + e.fields().getOrDefault("state", ""));
+    }
+    assertThat(seen).containsExactly("follow:", "state:SUCCEEDED");
+    assertThat(client.redis().ttl(keys.events(followed))).isPositive();
+  }
+
+  @Test
+  void streamsAreTrimmedOfFinishedEntriesButNeverOfPendingOrUndeliveredOnes() {
+    Keys keys = new Keys("default");
+    var r = client.redis();
+    Client.ensureGroup(r, keys);
+    List<String> entries = new ArrayList<>();
+    for (int i = 0; i < 1000; i++) entries.add(r.xadd(keys.stream(), Map.of("v", "1", "id", "default.t" + i)));
+    var me = io.lettuce.core.Consumer.from(Keys.GROUP, "w");
+    r.xreadgroup(me, io.lettuce.core.XReadArgs.Builder.count(600), io.lettuce.core.XReadArgs.StreamOffset.lastConsumed(keys.stream()));
+    for (int i = 0; i < 600; i++) if (i != 250) r.xack(keys.stream(), Keys.GROUP, entries.get(i)); // 250 still runs
+    long trimmed = Scripts.run(r, Scripts.TRIM, ScriptOutputType.INTEGER, new String[] {keys.stream()});
+    assertThat(trimmed).isPositive();
+    assertThat(r.xlen(keys.stream())).isEqualTo(1000 - trimmed);
+    assertThat(r.xrange(keys.stream(), io.lettuce.core.Range.create(entries.get(250), entries.get(250)))).hasSize(1);
+    assertThat(r.xrange(keys.stream(), io.lettuce.core.Range.create(entries.get(600), "+"))).hasSize(400);
+    assertThat(Client.backlog(r, keys.stream())).isEqualTo(new Client.Backlog(400, 1));
+
+    for (int i = 600; i < 1000; i++) r.xack(keys.stream(), Keys.GROUP, entries.get(i)); // acknowledged, never delivered
+    r.xack(keys.stream(), Keys.GROUP, entries.get(250));
+    Scripts.run(r, Scripts.TRIM, ScriptOutputType.INTEGER, new String[] {keys.stream()});
+    assertThat(r.xrange(keys.stream(), io.lettuce.core.Range.create(entries.get(600), "+"))).hasSize(400); // not delivered yet
+  }
+
+  @Test
   void runsTaskKindsRegisteredInJavaAndReportsEachOutcomeToTheCallback() throws Exception {
     List<String> done = new java.util.concurrent.CopyOnWriteArrayList<>();
     io.drover.core.runner.TaskKind greet = new io.drover.core.runner.TaskKind() {

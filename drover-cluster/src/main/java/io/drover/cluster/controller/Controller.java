@@ -372,15 +372,7 @@ public final class Controller implements AutoCloseable {
     long total = 0;
     List<String> streams = new ArrayList<>(List.of(keys.stream()));
     streams.addAll(redis.smembers(keys.taggedStreams()));
-    for (String stream : streams) {
-      long len = redis.xlen(stream);
-      if (len == 0) continue;
-      try {
-        total += Math.max(0, len - redis.xpending(stream, Keys.GROUP).getCount());
-      } catch (RuntimeException e) {
-        total += len; // no group yet: nothing claimed
-      }
-    }
+    for (String stream : streams) total += Client.backlog(redis, stream).waiting();
     return total;
   }
 

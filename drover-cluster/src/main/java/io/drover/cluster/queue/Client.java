@@ -53,6 +53,39 @@ public final class Client implements AutoCloseable {
     }
   }
 
+  /**
+   * Of one stream of a queue: how many entries no worker was delivered yet, and how many are delivered and not
+   * acknowledged (running). Acknowledged entries stay in a stream until the workers trim it, so its length says
+   * neither.
+   */
+  public static Backlog backlog(RedisClusterCommands<String, String> redis, String stream) {
+    List<Object> groups;
+    try {
+      groups = redis.xinfoGroups(stream);
+    } catch (io.lettuce.core.RedisException e) {
+      return new Backlog(0, 0); // no such stream yet
+    }
+    for (Object g : groups) {
+      Map<String, String> f = TaskCodec.pairs((List<?>) g, 0);
+      if (!Keys.GROUP.equals(f.get("name"))) continue;
+      long pending = TaskCodec.number(f.get("pending"));
+      String lag = f.get("lag");
+      if (lag != null && !lag.equals("null")) return new Backlog(TaskCodec.number(lag), pending);
+      // the lag is unknown after deletions in the middle of the stream: count what comes after the last delivery
+      String last = f.getOrDefault("last-delivered-id", "0-0");
+      long after = redis.xrange(stream, Range.from(Range.Boundary.excluding(last), Range.Boundary.unbounded())).size();
+      return new Backlog(after, pending);
+    }
+    return new Backlog(redis.xlen(stream), 0); // no group yet: nothing delivered
+  }
+
+  /** See {@link #backlog}. */
+  public record Backlog(long waiting, long running) {
+    public boolean isEmpty() {
+      return waiting == 0 && running == 0;
+    }
+  }
+
   /** Puts a task on its queue; with an idempotency key, a second submit returns the first task's id. */
   public String submit(TaskSubmission t) {
     return submitAll(List.of(t)).get(0);
@@ -140,6 +173,11 @@ public final class Client implements AutoCloseable {
     }
   }
 
+  /**
+   * One submit script call per run of up to {@link #PER_CALL} consecutive tasks of the same queue (a script's keys
+   * share one slot: the queue's hash tag), {@link #PIPELINE} tasks per round trip. Each task is written whole or
+   * not at all: its record, its index entry and its stream entry go in one script.
+   */
   private synchronized List<Submitted> submit(List<TaskSubmission> tasks, String follower) {
     List<Submitted> out = new ArrayList<>(tasks.size());
     // Pipelining turns auto-flush off for the whole connection: on the shared one, a command another thread
@@ -152,38 +190,39 @@ public final class Client implements AutoCloseable {
         Keys k = new Keys(t.queue());
         ensureGroupOnce(t.worker() == null ? k.stream(t.tags()) : k.workerStream(t.worker()));
       }
-      List<io.lettuce.core.RedisFuture<List<Object>>> futures = new ArrayList<>(batch.size());
+      String now = Long.toString(TaskCodec.nowMicros());
+      List<io.lettuce.core.RedisFuture<List<Object>>> futures = new ArrayList<>();
       link.pipelined(() -> {
-        for (TaskSubmission t : batch) {
-          Keys keys = new Keys(t.queue());
-          String id = newId(t.queue());
-          List<String> args = new ArrayList<>(List.of(id, Long.toString(TaskCodec.nowMicros()),
-              Long.toString(retention.toSeconds())));
-          TaskCodec.fields(id, t).forEach((k, v) -> {
-            args.add(k);
-            args.add(v);
-          });
-          if (follower != null) {
-            args.add("notify");
-            args.add(keys.notify(follower));
+        for (int i = 0; i < batch.size(); ) {
+          String queue = batch.get(i).queue();
+          Keys keys = new Keys(queue);
+          List<String> scriptKeys = new ArrayList<>(List.of(keys.index(), keys.taggedStreams()));
+          List<String> args = new ArrayList<>(List.of(now, Long.toString(retention.toSeconds())));
+          for (int n = 0; n < PER_CALL && i < batch.size() && batch.get(i).queue().equals(queue); n++, i++) {
+            TaskSubmission t = batch.get(i);
+            String id = newId(queue);
+            String home = keys.stream(t.tags());
+            String stream = t.worker() == null ? home : keys.workerStream(t.worker());
+            // without a key, the slot of a key of the same queue stands in
+            scriptKeys.addAll(List.of(keys.task(id), stream,
+                t.idempotencyKey() == null ? keys.stream() : keys.idempotency(t.idempotencyKey())));
+            Map<String, String> fields = TaskCodec.fields(id, t);
+            if (follower != null) fields.put("notify", keys.notify(follower));
+            if (t.worker() != null) fields.put("home", home);
+            args.addAll(List.of(id, t.idempotencyKey() == null ? "0" : "1", stream.equals(keys.stream()) ? "0" : "1",
+                Integer.toString(2 * fields.size())));
+            fields.forEach((k, v) -> {
+              args.add(k);
+              args.add(v);
+            });
           }
-          // without a key, the slot of a key of the same queue stands in (a script's keys share one slot)
-          String idem = t.idempotencyKey() == null ? keys.stream() : keys.idempotency(t.idempotencyKey());
-          args.add(3, t.idempotencyKey() == null ? "0" : "1");
-          String home = keys.stream(t.tags());
-          String stream = t.worker() == null ? home : keys.workerStream(t.worker());
-          if (t.worker() != null) {
-            args.add("home");
-            args.add(home);
-          }
-          String[] scriptKeys = stream.equals(keys.stream()) ? new String[] {keys.task(id), stream, idem, keys.index()}
-              : new String[] {keys.task(id), stream, idem, keys.index(), keys.taggedStreams()};
-          futures.add(async.evalsha(Scripts.SUBMIT.sha(), ScriptOutputType.MULTI, scriptKeys, args.toArray(new String[0])));
+          futures.add(async.evalsha(Scripts.SUBMIT.sha(), ScriptOutputType.MULTI, scriptKeys.toArray(new String[0]),
+              args.toArray(new String[0])));
         }
       });
       for (var f : futures) {
         List<Object> r = await(f);
-        out.add(new Submitted(String.valueOf(r.get(1)), ((Long) r.get(0)) == 1));
+        for (int j = 0; j + 1 < r.size(); j += 2) out.add(new Submitted(String.valueOf(r.get(j + 1)), ((Long) r.get(j)) == 1));
       }
     }
     return out;
@@ -195,6 +234,8 @@ public final class Client implements AutoCloseable {
   }
 
   private static final int PIPELINE = 1000;
+  /** Tasks per submit script call: long enough to spread a call's cost, short enough not to stall Redis. */
+  private static final int PER_CALL = 100;
   private final java.util.Set<String> ensured = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private void ensureGroupOnce(String stream) {
@@ -270,6 +311,18 @@ public final class Client implements AutoCloseable {
       return "state".equals(fields.get("type"))
           && ("SUCCEEDED".equals(s) || "FAILED".equals(s) || "CANCELLED".equals(s) || "SKIPPED".equals(s));
     }
+  }
+
+  /**
+   * Asks for a task's state events from now on. They are written only while its event stream exists (a task that
+   * logs has one), so that tasks nobody watches cost no events; this puts a {@code follow} entry there.
+   */
+  public void follow(String id) {
+    String queue = Keys.queueOf(id);
+    if (queue == null) throw new DroverException("no task '" + id + "'");
+    String key = new Keys(queue).events(id);
+    redis.xadd(key, io.lettuce.core.XAddArgs.Builder.maxlen(1000).approximateTrimming(), Map.of("type", "follow"));
+    redis.expire(key, retention.toSeconds());
   }
 
   /**

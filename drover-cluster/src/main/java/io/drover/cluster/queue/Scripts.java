@@ -22,6 +22,7 @@ public final class Scripts {
   public static final Script HANDBACK = load("handback");
   public static final Script RESCUE = load("rescue");
   public static final Script RELEASE = load("release");
+  public static final Script TRIM = load("trim");
 
   private Scripts() {}
 

@@ -108,6 +108,8 @@ public final class Worker implements AutoCloseable {
     final Cancellation cancellation = new Cancellation();
     volatile boolean lost;
     volatile boolean handBack;
+    /** Whether this attempt's RUNNING event is in the task's event stream: it goes there with the first log line. */
+    boolean runningEventWritten;
 
     Held(String id, String entry, int token) {
       this.id = id;
@@ -286,11 +288,11 @@ public final class Worker implements AutoCloseable {
       int token = ((Long) r.get(2 * i)).intValue();
       if (token == 0) continue;
       StreamMessage<String, String> m = taken.get(i);
-      List<?> fields = (List<?>) r.get(2 * i + 1); // spec, failures
+      List<?> fields = (List<?>) r.get(2 * i + 1); // spec, failures, notify
       Map<String, String> record = new LinkedHashMap<>();
       if (fields.get(0) != null) record.put("spec", String.valueOf(fields.get(0)));
       if (fields.get(1) != null) record.put("failures", String.valueOf(fields.get(1)));
-      if (fields.size() > 2 && fields.get(2) != null) record.put("notify", String.valueOf(fields.get(2)));
+      if (fields.get(2) != null) record.put("notify", String.valueOf(fields.get(2)));
       Held h = new Held(m.getBody().get("id"), m.getId(), token);
       held.put(h.id, h);
       attempts.execute(() -> runAttempt(h, record));
@@ -325,8 +327,8 @@ public final class Worker implements AutoCloseable {
   private void runAttempt(Held h, Map<String, String> record) {
     TaskOutcome outcome;
     Path dir = options.workdir().resolve(h.id + "-" + h.token);
+    Map<String, Object> s = TaskCodec.spec(record); // parsed once (JSON): it was parsed four times per task
     try {
-      Map<String, Object> s = TaskCodec.spec(record);
       TaskRequest request;
       TaskRunner runner;
       if (TaskSubmission.WORKFLOW_KIND.equals(s.get("kind"))) { // a task of a workflow run on the fleet
@@ -336,8 +338,8 @@ public final class Worker implements AutoCloseable {
         String text = String.valueOf(config.getOrDefault("source_text", ""));
         runner = text.isEmpty() ? shellRunner : new TaskRunner(runtime(String.valueOf(config.get("source_name")), text), options.kinds());
       } else {
-        TaskSpec spec = spec(h.id, record); // the runner creates the directories it needs
-        request = new TaskRequest(h.id, spec, h.token, params(record), Map.of());
+        TaskSpec spec = spec(h.id, s); // the runner creates the directories it needs
+        request = new TaskRequest(h.id, spec, h.token, params(s), Map.of());
         runner = spec.command() instanceof Command.LuaFunction ? luaRunner(String.valueOf(s.get("command"))) : shellRunner;
       }
       TaskSpec spec = request.task();
@@ -348,8 +350,15 @@ public final class Worker implements AutoCloseable {
       String notify = record.get("notify"); // a follower (a run's dispatcher) gets log lines on its own stream
       outcome = runner.run(request, new TaskContext(dir, dir.resolve(".drover"), line -> {
         String masked = m.mask(line);
-        async.xadd(events, io.lettuce.core.XAddArgs.Builder.maxlen(1000).approximateTrimming(),
-            Map.of("type", "log", "attempt", attempt, "line", masked));
+        synchronized (h) { // stdout and stderr: one line at a time, the RUNNING event before the first
+          if (!h.runningEventWritten) {
+            h.runningEventWritten = true;
+            async.xadd(events, io.lettuce.core.XAddArgs.Builder.maxlen(1000).approximateTrimming(),
+                Map.of("type", "state", "state", "RUNNING", "attempt", attempt, "worker", options.workerId()));
+          }
+          async.xadd(events, io.lettuce.core.XAddArgs.Builder.maxlen(1000).approximateTrimming(),
+              Map.of("type", "log", "attempt", attempt, "line", masked));
+        }
         if (notify != null) {
           async.xadd(notify, io.lettuce.core.XAddArgs.Builder.maxlen(100_000).approximateTrimming(),
               Map.of("type", "log", "id", h.id, "line", masked));
@@ -373,7 +382,7 @@ public final class Worker implements AutoCloseable {
       return;
     }
     int failures = TaskCodec.integer(record.get("failures"));
-    long due = System.currentTimeMillis() + backoff(record).delayBefore(failures + 2, java.util.concurrent.ThreadLocalRandom.current()).toMillis();
+    long due = System.currentTimeMillis() + backoff(s).delayBefore(failures + 2, java.util.concurrent.ThreadLocalRandom.current()).toMillis();
     done.add(new Done(h, outcome, due)); // the slot and the lease stay with the task until it is recorded
   }
 
@@ -447,8 +456,7 @@ public final class Worker implements AutoCloseable {
     }
   }
 
-  private static TaskSpec spec(String id, Map<String, String> r) {
-    Map<String, Object> s = TaskCodec.spec(r);
+  private static TaskSpec spec(String id, Map<String, Object> s) {
     String kind = String.valueOf(s.getOrDefault("kind", "shell"));
     String text = String.valueOf(s.getOrDefault("command", ""));
     Command command = switch (kind) {
@@ -469,17 +477,16 @@ public final class Worker implements AutoCloseable {
   }
 
   @SuppressWarnings("unchecked")
-  private static Map<String, Object> params(Map<String, String> r) {
-    return TaskCodec.spec(r).get("params") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+  private static Map<String, Object> params(Map<String, Object> s) {
+    return s.get("params") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
   }
 
   private static long number(Object o) {
     return o instanceof Number n ? n.longValue() : 0;
   }
 
-  private static Backoff backoff(Map<String, String> r) {
+  private static Backoff backoff(Map<String, Object> s) {
     try {
-      Map<String, Object> s = TaskCodec.spec(r);
       long initial = number(s.get("backoff_initial_ms"));
       long max = number(s.get("backoff_max_ms"));
       double factor = s.get("backoff_factor") instanceof Number f ? f.doubleValue() : Backoff.DEFAULT_FACTOR;
@@ -510,6 +517,8 @@ public final class Worker implements AutoCloseable {
   private void beat() {
     try {
       renewLeases();
+      // acknowledged entries stay in the streams until this trim (one XTRIM of whole nodes, not an XDEL per task)
+      for (String stream : streams) Scripts.run(redis, Scripts.TRIM, ScriptOutputType.INTEGER, new String[] {stream});
       Scripts.run(redis, Scripts.PROMOTE, ScriptOutputType.INTEGER, new String[] {keys.delayed(), keys.stream()},
           Long.toString(System.currentTimeMillis()), "500", keys.taskPrefix());
       boolean drain = "1".equals(redis.hget(WorkerRecords.key(options.workerId()), WorkerRecords.DRAIN_FIELD));

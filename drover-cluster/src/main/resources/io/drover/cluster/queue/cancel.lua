@@ -6,8 +6,10 @@ if state == 'PENDING' or state == 'RETRYING' then
   redis.call('ZREM', KEYS[2], redis.call('HGET', KEYS[1], 'id'))
   redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
   local ev = string.gsub(KEYS[1], ':task:', ':events:', 1)
-  redis.call('XADD', ev, 'MAXLEN', '~', 1000, '*', 'type', 'state', 'state', 'CANCELLED', 'message', 'cancelled before it ran')
-  redis.call('EXPIRE', ev, tonumber(ARGV[2]))
+  if redis.call('EXISTS', ev) == 1 then -- someone follows it
+    redis.call('XADD', ev, 'MAXLEN', '~', 1000, '*', 'type', 'state', 'state', 'CANCELLED', 'message', 'cancelled before it ran')
+    redis.call('EXPIRE', ev, tonumber(ARGV[2]))
+  end
   local notify = redis.call('HGET', KEYS[1], 'notify')
   if notify then redis.call('XADD', notify, 'MAXLEN', '~', 100000, '*', 'type', 'end', 'id', redis.call('HGET', KEYS[1], 'id')) end
   return 'CANCELLED'

@@ -2,34 +2,32 @@
 -- fencing token. KEYS[1] stream, KEYS[2] dead-letter zset, KEYS[3..n] task hashes, one per entry
 -- ARGV[1] worker id, ARGV[2] now (microseconds), ARGV[3] max deliveries beyond max attempts, ARGV[4..] entry ids
 -- Returns, per entry, two values: the token and {spec, failures, notify}, or 0 and why it was not taken.
+-- No event is written here: an attempt's RUNNING event goes to the task's event stream with its first log line
+-- (written by the worker), so a task that prints nothing costs no events.
 local out = {}
 for i = 3, #KEYS do
   local key, entry = KEYS[i], ARGV[i + 1]
-  local f = redis.call('HMGET', key, 'state', 'failures', 'max_attempts', 'id')
+  local f = redis.call('HMGET', key, 'state', 'failures', 'max_attempts', 'id', 'spec', 'notify', 'attempt')
   local state = f[1]
   if state ~= 'PENDING' and state ~= 'RUNNING' then
-    -- unknown, cancelled, finished, or waiting for a retry: this entry is stale
-    redis.call('XACK', KEYS[1], 'workers', entry); redis.call('XDEL', KEYS[1], entry)
+    -- unknown, cancelled, finished, or waiting for a retry: this entry is stale (the stream is trimmed later)
+    redis.call('XACK', KEYS[1], 'workers', entry)
     out[#out + 1] = 0; out[#out + 1] = state or 'missing'
   else
-    local attempt = redis.call('HINCRBY', key, 'attempt', 1)
+    local attempt = tonumber(f[7] or '0') + 1
     local failures = tonumber(f[2] or '0')
     local max = tonumber(f[3] or '1')
     if attempt - failures > max + tonumber(ARGV[3]) then
       -- delivered again and again without an outcome: it crashes its workers
-      redis.call('HSET', key, 'state', 'FAILED', 'dead', '1', 'finished_us', ARGV[2],
+      redis.call('HSET', key, 'state', 'FAILED', 'dead', '1', 'finished_us', ARGV[2], 'attempt', attempt,
         'message', 'dead-lettered after ' .. attempt .. ' deliveries without an outcome (poison task?)')
       redis.call('ZADD', KEYS[2], math.floor(tonumber(ARGV[2]) / 1000), f[4])
-      redis.call('XACK', KEYS[1], 'workers', entry); redis.call('XDEL', KEYS[1], entry)
-      local notify = redis.call('HGET', key, 'notify')
-      if notify then redis.call('XADD', notify, 'MAXLEN', '~', 100000, '*', 'type', 'end', 'id', f[4]) end
+      redis.call('XACK', KEYS[1], 'workers', entry)
+      if f[6] then redis.call('XADD', f[6], 'MAXLEN', '~', 100000, '*', 'type', 'end', 'id', f[4]) end
       out[#out + 1] = 0; out[#out + 1] = 'poison'
     else
-      redis.call('HSET', key, 'state', 'RUNNING', 'worker', ARGV[1], 'entry', entry, 'started_us', ARGV[2])
-      -- the task's event stream shares the queue's hash tag (same slot)
-      redis.call('XADD', string.gsub(key, ':task:', ':events:', 1), 'MAXLEN', '~', 1000, '*',
-        'type', 'state', 'state', 'RUNNING', 'attempt', attempt, 'worker', ARGV[1])
-      out[#out + 1] = attempt; out[#out + 1] = redis.call('HMGET', key, 'spec', 'failures', 'notify')
+      redis.call('HSET', key, 'state', 'RUNNING', 'attempt', attempt, 'worker', ARGV[1], 'entry', entry, 'started_us', ARGV[2])
+      out[#out + 1] = attempt; out[#out + 1] = {f[5] or false, f[2] or false, f[6] or false}
     end
   end
 end

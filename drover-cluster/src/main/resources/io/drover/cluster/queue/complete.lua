@@ -1,22 +1,23 @@
 -- Records attempts' outcomes, each only from the holder of the task's current lease (fencing token = attempt).
 -- KEYS[1] the queue's plain stream (for records without their own 'stream'), KEYS[2] delayed zset,
 -- KEYS[3] dead-letter zset, KEYS[4..] task hashes
--- ARGV[1] now (microseconds), ARGV[2] retention s, then per task 5 values:
---   token, entry id, status (SUCCEEDED|FAILED|CANCELLED|SKIPPED), message, outputs json, retry due ms  (6 values)
+-- ARGV[1] now (microseconds), ARGV[2] retention s, then per task 6 values:
+--   token, entry id, status (SUCCEEDED|FAILED|CANCELLED|SKIPPED), message, outputs json, retry due ms
 -- Returns per task 1 (recorded) or 0 (refused: someone else holds the task now).
+-- An acknowledged entry stays in its stream until the workers' heartbeat trims the stream (trim.lua): one XTRIM
+-- of whole nodes costs less than an XDEL per task.
 local out = {}
 local now, retention = ARGV[1], tonumber(ARGV[2])
 for i = 4, #KEYS do
   local key = KEYS[i]
   local a = 3 + (i - 4) * 6
   local token, entry, status, message, outputs, due = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5]
-  local f = redis.call('HMGET', key, 'attempt', 'state', 'id', 'max_attempts', 'cancel', 'stream')
+  local f = redis.call('HMGET', key, 'attempt', 'state', 'id', 'max_attempts', 'cancel', 'stream', 'notify')
   local attempt = f[1]
   if attempt ~= token or f[2] ~= 'RUNNING' then
     out[#out + 1] = 0
   else
-    local stream = f[6] or KEYS[1]
-    redis.call('XACK', stream, 'workers', entry); redis.call('XDEL', stream, entry)
+    redis.call('XACK', f[6] or KEYS[1], 'workers', entry)
     local id = f[3]
     local final = status
     local expire = true
@@ -37,16 +38,19 @@ for i = 4, #KEYS do
     else
       redis.call('HSET', key, 'state', status, 'message', message, 'outputs', outputs, 'finished_us', now)
     end
+    -- state events only while the task's event stream exists (someone follows it, or it has logged)
     local ev = string.gsub(key, ':task:', ':events:', 1)
-    redis.call('XADD', ev, 'MAXLEN', '~', 1000, '*', 'type', 'state', 'state', final, 'attempt', attempt, 'message', message)
-    local notify = redis.call('HGET', key, 'notify')
-    if notify and final ~= 'RETRYING' then
+    local followed = redis.call('EXISTS', ev) == 1
+    if followed then
+      redis.call('XADD', ev, 'MAXLEN', '~', 1000, '*', 'type', 'state', 'state', final, 'attempt', attempt, 'message', message)
+    end
+    if f[7] and final ~= 'RETRYING' then
       -- the follower of the task (a run's dispatcher) hears of its end on one stream for all its tasks
-      redis.call('XADD', notify, 'MAXLEN', '~', 100000, '*', 'type', 'end', 'id', id)
+      redis.call('XADD', f[7], 'MAXLEN', '~', 100000, '*', 'type', 'end', 'id', id)
     end
     if expire then
       redis.call('EXPIRE', key, retention)
-      redis.call('EXPIRE', ev, retention)
+      if followed then redis.call('EXPIRE', ev, retention) end
     end
     out[#out + 1] = 1
   end

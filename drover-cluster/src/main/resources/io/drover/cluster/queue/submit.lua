@@ -1,17 +1,27 @@
--- KEYS[1] task hash, KEYS[2] the stream it goes on (the queue's plain stream, or the one of its tags),
--- KEYS[3] idempotency key (any key of the queue when ARGV[4] is '0'), KEYS[4] task index (zset),
--- KEYS[5] (tagged tasks only) the set of the queue's tagged streams
--- ARGV[1] task id, ARGV[2] now (microseconds), ARGV[3] idempotency ttl s, ARGV[4] '1' with an idempotency key,
--- then field/value pairs of the task
-if ARGV[4] == '1' then
-  local existing = redis.call('GET', KEYS[3])
-  if existing then return {0, existing} end
-  redis.call('SET', KEYS[3], ARGV[1], 'EX', tonumber(ARGV[3]))
+-- Puts tasks on their queue, many per call (all keys of one queue share its hash tag).
+-- KEYS[1] task index (zset), KEYS[2] the queue's set of tagged streams, then three keys per task: its hash, the
+-- stream it goes on, its idempotency key (any key of the queue when it has none)
+-- ARGV[1] now (microseconds), ARGV[2] idempotency ttl s, then per task: id, '1' with an idempotency key else '0',
+-- '1' when its stream is not the queue's plain one else '0', the number n of field/value strings, then those n
+-- Returns per task two values: 1 and its id (created), or 0 and the id of the task its key named already.
+local out = {}
+local now, ttl = ARGV[1], tonumber(ARGV[2])
+local score = math.floor(tonumber(now) / 1000)
+local a = 3
+for k = 3, #KEYS, 3 do
+  local key, stream, idem = KEYS[k], KEYS[k + 1], KEYS[k + 2]
+  local id, keyed, tagged, n = ARGV[a], ARGV[a + 1], ARGV[a + 2], tonumber(ARGV[a + 3])
+  local existing = keyed == '1' and redis.call('GET', idem)
+  if existing then
+    out[#out + 1] = 0; out[#out + 1] = existing
+  else
+    if keyed == '1' then redis.call('SET', idem, id, 'EX', ttl) end
+    redis.call('HSET', key, 'state', 'PENDING', 'submitted_us', now, 'stream', stream, unpack(ARGV, a + 4, a + 3 + n))
+    redis.call('ZADD', KEYS[1], score, id)
+    if tagged == '1' then redis.call('SADD', KEYS[2], stream) end
+    redis.call('XADD', stream, '*', 'v', '1', 'id', id)
+    out[#out + 1] = 1; out[#out + 1] = id
+  end
+  a = a + 4 + n
 end
-local fields = {'state', 'PENDING', 'attempt', 0, 'failures', 0, 'submitted_us', ARGV[2], 'stream', KEYS[2]}
-for i = 5, #ARGV do fields[#fields + 1] = ARGV[i] end
-redis.call('HSET', KEYS[1], unpack(fields))
-redis.call('ZADD', KEYS[4], math.floor(tonumber(ARGV[2]) / 1000), ARGV[1])
-if KEYS[5] then redis.call('SADD', KEYS[5], KEYS[2]) end
-redis.call('XADD', KEYS[2], '*', 'v', '1', 'id', ARGV[1])
-return {1, ARGV[1]}
+return out
