@@ -25,7 +25,9 @@ import java.util.concurrent.TimeUnit;
  * --tasks N         tasks for the throughput run (default 100000)
  * --workers N       worker processes (default 2)
  * --concurrency N   tasks at once per worker (default 50)
- * --latency-tasks N tasks submitted one at a time for latency (default 1000)
+ * --latency-tasks N tasks submitted one at a time for latency (default 3000)
+ * --warmup N        tasks drained before the throughput run, unmeasured (default 100000)
+ * --latency-warmup N tasks submitted one at a time before the latency run, unmeasured (default 5000)
  * </pre>
  */
 public final class QueueBench {
@@ -38,8 +40,9 @@ public final class QueueBench {
     int tasks = 100_000;
     int workers = 2;
     int concurrency = 50;
-    int latencyTasks = 1000;
+    int latencyTasks = 3000;
     int warmup = 100_000;
+    int latencyWarmup = 5000;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--redis-url" -> url = args[++i];
@@ -48,6 +51,7 @@ public final class QueueBench {
         case "--concurrency" -> concurrency = Integer.parseInt(args[++i]);
         case "--latency-tasks" -> latencyTasks = Integer.parseInt(args[++i]);
         case "--warmup" -> warmup = Integer.parseInt(args[++i]);
+        case "--latency-warmup" -> latencyWarmup = Integer.parseInt(args[++i]);
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
@@ -96,11 +100,15 @@ public final class QueueBench {
       double secs = (t1 - t0) / 1e9;
       double rate = tasks / secs;
 
-      // low load: one task at a time
+      // low load: one task at a time, after as many unmeasured ones to compile that path (blocking reads, claims
+      // of one task): measured cold, the JIT compiler threads competing for the two cores made p99 4 ms, not 0.6
+      // Each task is followed on a stream of this bench's (a blocking read, as a run's dispatcher does), not
+      // polled: polling every millisecond took CPU from the workers and showed in the tail.
+      Follower follower = new Follower(client, queue);
+      for (int i = 0; i < latencyWarmup; i++) follower.runOne(noop);
       long[] lat = new long[latencyTasks];
       for (int i = 0; i < latencyTasks; i++) {
-        String id = client.submit(noop);
-        TaskStatus s = client.await(id, Duration.ofSeconds(30));
+        TaskStatus s = follower.runOne(noop);
         lat[i] = s.startedMicros() - s.submittedMicros();
       }
       Arrays.sort(lat);
@@ -117,6 +125,8 @@ public final class QueueBench {
       r.put("workers_cpu_us_per_task", round(workersCpuUs));
       r.put("submit_to_start_p50_ms", round(lat[lat.length / 2] / 1000.0));
       r.put("submit_to_start_p99_ms", round(lat[(int) Math.floor(lat.length * 0.99)] / 1000.0));
+      r.put("submit_to_start_p90_ms", round(lat[(int) Math.floor(lat.length * 0.90)] / 1000.0));
+      r.put("submit_to_start_max_ms", round(lat[lat.length - 1] / 1000.0));
       System.out.printf(Locale.ROOT, "throughput: %,d tasks in %.2f s = %,.0f tasks/s; %.2f Redis commands and %.1f us of Redis CPU per task%n",
           tasks, secs, rate, (double) calls / tasks, redisCpuUs);
       System.out.printf(Locale.ROOT, "CPU per task: submitter (this JVM) %.1f us, workers %.1f us, Redis %.1f us%n",
@@ -129,6 +139,29 @@ public final class QueueBench {
       for (Process p : procs) p.destroy();
       for (Process p : procs) if (!p.waitFor(30, TimeUnit.SECONDS)) p.destroyForcibly();
       if (ownRedis != null) ownRedis.close();
+    }
+  }
+
+  /** Submits one task at a time and waits for its end on a follower stream. */
+  private static final class Follower {
+    private final Client client;
+    private final String queue;
+    private final String name = "bench-latency";
+    private String after = "0-0";
+
+    Follower(Client client, String queue) {
+      this.client = client;
+      this.queue = queue;
+    }
+
+    TaskStatus runOne(TaskSubmission task) {
+      String id = client.submitFollowed(List.of(task), name).get(0).id();
+      while (true) {
+        for (Client.Followed f : client.followed(queue, name, after, 30_000)) {
+          after = f.streamId();
+          if (f.type().equals("end") && f.id().equals(id)) return client.status(id).orElseThrow();
+        }
+      }
     }
   }
 

@@ -382,7 +382,7 @@ public final class Client implements AutoCloseable {
   public TaskStatus await(String id, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     TaskStatus s = status(id).orElseThrow(() -> new DroverException("no task '" + id + "'"));
-    long sleep = 5;
+    long sleep = 1; // a no-op task ends within a millisecond or two; long ones are asked about every 200 ms
     while (!s.isFinished() && System.nanoTime() < deadline) {
       Thread.sleep(sleep);
       sleep = Math.min(200, sleep * 2);
