@@ -314,15 +314,14 @@ public final class Client implements AutoCloseable {
   }
 
   /**
-   * Asks for a task's state events from now on. They are written only while its event stream exists (a task that
-   * logs has one), so that tasks nobody watches cost no events; this puts a {@code follow} entry there.
+   * Asks for a task's state events from now on. They are written only for tasks someone follows, and with the
+   * first log line of an attempt, so that tasks nobody watches cost no events. Returns false for an unknown task.
    */
-  public void follow(String id) {
+  public boolean follow(String id) {
     String queue = Keys.queueOf(id);
     if (queue == null) throw new DroverException("no task '" + id + "'");
-    String key = new Keys(queue).events(id);
-    redis.xadd(key, io.lettuce.core.XAddArgs.Builder.maxlen(1000).approximateTrimming(), Map.of("type", "follow"));
-    redis.expire(key, retention.toSeconds());
+    Long r = Scripts.run(redis, Scripts.FOLLOW, ScriptOutputType.INTEGER, new String[] {new Keys(queue).task(id)});
+    return r == 1;
   }
 
   /**

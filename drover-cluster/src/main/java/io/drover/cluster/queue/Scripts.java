@@ -23,6 +23,7 @@ public final class Scripts {
   public static final Script RESCUE = load("rescue");
   public static final Script RELEASE = load("release");
   public static final Script TRIM = load("trim");
+  public static final Script FOLLOW = load("follow");
 
   private Scripts() {}
 

@@ -110,7 +110,10 @@ public final class Worker implements AutoCloseable {
     final Cancellation cancellation = new Cancellation();
     volatile boolean lost;
     volatile boolean handBack;
-    /** Whether this attempt's RUNNING event is in the task's event stream: it goes there with the first log line. */
+    /**
+     * Whether this attempt's RUNNING event is in the task's event stream: the claim writes it for a followed task,
+     * the worker with the first log line otherwise. Then the outcome goes there too.
+     */
     boolean runningEventWritten;
 
     Held(String id, String entry, int token) {
@@ -314,12 +317,13 @@ public final class Worker implements AutoCloseable {
       int token = ((Long) r.get(2 * i)).intValue();
       if (token == 0) continue;
       StreamMessage<String, String> m = taken.get(i);
-      List<?> fields = (List<?>) r.get(2 * i + 1); // spec, failures, notify
+      List<?> fields = (List<?>) r.get(2 * i + 1); // spec, failures, notify, followed
       Map<String, String> record = new LinkedHashMap<>();
       if (fields.get(0) != null) record.put("spec", String.valueOf(fields.get(0)));
       if (fields.get(1) != null) record.put("failures", String.valueOf(fields.get(1)));
       if (fields.get(2) != null) record.put("notify", String.valueOf(fields.get(2)));
       Held h = new Held(m.getBody().get("id"), m.getId(), token);
+      h.runningEventWritten = "1".equals(fields.get(3)); // followed: the claim wrote it
       held.put(h.id, h);
       attempts.execute(() -> runAttempt(h, record));
       started++;
@@ -455,8 +459,12 @@ public final class Worker implements AutoCloseable {
       TaskOutcome o = d.outcome();
       String status = o.status().name(); // SKIPPED: run_if was false
       scriptKeys.add(keys.task(d.held().id));
+      boolean evented;
+      synchronized (d.held()) {
+        evented = d.held().runningEventWritten;
+      }
       args.addAll(List.of(Integer.toString(d.held().token), d.held().entry, status, o.message(), Json.write(o.outputs()),
-          Long.toString(d.retryDueMillis())));
+          Long.toString(d.retryDueMillis()), evented ? "1" : "0"));
       sent.add(d);
     }
     if (sent.isEmpty()) return;

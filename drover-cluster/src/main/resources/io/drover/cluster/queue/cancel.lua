@@ -6,7 +6,7 @@ if state == 'PENDING' or state == 'RETRYING' then
   redis.call('ZREM', KEYS[2], redis.call('HGET', KEYS[1], 'id'))
   redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
   local ev = string.gsub(KEYS[1], ':task:', ':events:', 1)
-  if redis.call('EXISTS', ev) == 1 then -- someone follows it
+  if redis.call('HGET', KEYS[1], 'followed') == '1' then
     redis.call('XADD', ev, 'MAXLEN', '~', 1000, '*', 'type', 'state', 'state', 'CANCELLED', 'message', 'cancelled before it ran')
     redis.call('EXPIRE', ev, tonumber(ARGV[2]))
   end

@@ -1,23 +1,27 @@
 -- Records attempts' outcomes, each only from the holder of the task's current lease (fencing token = attempt).
 -- KEYS[1] the queue's plain stream (for records without their own 'stream'), KEYS[2] delayed zset,
 -- KEYS[3] dead-letter zset, KEYS[4..] task hashes
--- ARGV[1] now (microseconds), ARGV[2] retention s, then per task 6 values:
---   token, entry id, status (SUCCEEDED|FAILED|CANCELLED|SKIPPED), message, outputs json, retry due ms
+-- ARGV[1] now (microseconds), ARGV[2] retention s, then per task 7 values:
+--   token, entry id, status (SUCCEEDED|FAILED|CANCELLED|SKIPPED), message, outputs json, retry due ms,
+--   '1' when the attempt wrote to the task's event stream (it logged) else '0'
 -- Returns per task 1 (recorded) or 0 (refused: someone else holds the task now).
--- An acknowledged entry stays in its stream until the workers' heartbeat trims the stream (trim.lua): one XTRIM
--- of whole nodes costs less than an XDEL per task.
+-- Entries are acknowledged in one XACK per stream at the end. An acknowledged entry stays in its stream until the
+-- workers' heartbeat trims the stream (trim.lua): one XTRIM of whole nodes costs less than an XDEL per task.
 local out = {}
+local acks = {} -- stream -> entries
 local now, retention = ARGV[1], tonumber(ARGV[2])
 for i = 4, #KEYS do
   local key = KEYS[i]
-  local a = 3 + (i - 4) * 6
+  local a = 3 + (i - 4) * 7
   local token, entry, status, message, outputs, due = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5]
-  local f = redis.call('HMGET', key, 'attempt', 'state', 'id', 'max_attempts', 'cancel', 'stream', 'notify')
+  local f = redis.call('HMGET', key, 'attempt', 'state', 'id', 'max_attempts', 'cancel', 'stream', 'notify', 'followed')
   local attempt = f[1]
   if attempt ~= token or f[2] ~= 'RUNNING' then
     out[#out + 1] = 0
   else
-    redis.call('XACK', f[6] or KEYS[1], 'workers', entry)
+    local stream = f[6] or KEYS[1]
+    if not acks[stream] then acks[stream] = {} end
+    table.insert(acks[stream], entry)
     local id = f[3]
     local final = status
     local expire = true
@@ -38,9 +42,9 @@ for i = 4, #KEYS do
     else
       redis.call('HSET', key, 'state', status, 'message', message, 'outputs', outputs, 'finished_us', now)
     end
-    -- state events only while the task's event stream exists (someone follows it, or it has logged)
-    local ev = string.gsub(key, ':task:', ':events:', 1)
-    local followed = redis.call('EXISTS', ev) == 1
+    -- state events only for a task someone follows or that has logged (its event stream exists then)
+    local followed = f[8] == '1' or ARGV[a + 6] == '1'
+    local ev = followed and string.gsub(key, ':task:', ':events:', 1)
     if followed then
       redis.call('XADD', ev, 'MAXLEN', '~', 1000, '*', 'type', 'state', 'state', final, 'attempt', attempt, 'message', message)
     end
@@ -55,4 +59,5 @@ for i = 4, #KEYS do
     out[#out + 1] = 1
   end
 end
+for stream, entries in pairs(acks) do redis.call('XACK', stream, 'workers', unpack(entries)) end
 return out

@@ -8,6 +8,7 @@ local out = {}
 local now, ttl = ARGV[1], tonumber(ARGV[2])
 local score = math.floor(tonumber(now) / 1000)
 local a = 3
+local index = {} -- one ZADD for all of them
 for k = 3, #KEYS, 3 do
   local key, stream, idem = KEYS[k], KEYS[k + 1], KEYS[k + 2]
   local id, keyed, tagged, n = ARGV[a], ARGV[a + 1], ARGV[a + 2], tonumber(ARGV[a + 3])
@@ -17,11 +18,12 @@ for k = 3, #KEYS, 3 do
   else
     if keyed == '1' then redis.call('SET', idem, id, 'EX', ttl) end
     redis.call('HSET', key, 'state', 'PENDING', 'submitted_us', now, 'stream', stream, unpack(ARGV, a + 4, a + 3 + n))
-    redis.call('ZADD', KEYS[1], score, id)
+    index[#index + 1] = score; index[#index + 1] = id
     if tagged == '1' then redis.call('SADD', KEYS[2], stream) end
     redis.call('XADD', stream, '*', 'v', '1', 'id', id)
     out[#out + 1] = 1; out[#out + 1] = id
   end
   a = a + 4 + n
 end
+if #index > 0 then redis.call('ZADD', KEYS[1], unpack(index)) end
 return out
