@@ -184,6 +184,9 @@ public final class Client implements AutoCloseable {
     // sent meanwhile could sit unflushed until its timeout. Batches get a connection of their own.
     RedisLink link = pipelineLink();
     var async = link.async();
+    // Up to IN_FLIGHT batches are sent before the oldest one's replies are read: the next batch is built while
+    // Redis runs the last one.
+    java.util.ArrayDeque<List<io.lettuce.core.RedisFuture<List<Object>>>> inFlight = new java.util.ArrayDeque<>();
     for (int from = 0; from < tasks.size(); from += PIPELINE) {
       List<TaskSubmission> batch = tasks.subList(from, Math.min(tasks.size(), from + PIPELINE));
       for (TaskSubmission t : batch) {
@@ -220,12 +223,18 @@ public final class Client implements AutoCloseable {
               args.toArray(new String[0])));
         }
       });
-      for (var f : futures) {
-        List<Object> r = await(f);
-        for (int j = 0; j + 1 < r.size(); j += 2) out.add(new Submitted(String.valueOf(r.get(j + 1)), ((Long) r.get(j)) == 1));
-      }
+      inFlight.add(futures);
+      if (inFlight.size() >= IN_FLIGHT) collect(inFlight.poll(), out);
     }
+    while (!inFlight.isEmpty()) collect(inFlight.poll(), out);
     return out;
+  }
+
+  private static void collect(List<io.lettuce.core.RedisFuture<List<Object>>> futures, List<Submitted> out) {
+    for (var f : futures) {
+      List<Object> r = await(f);
+      for (int j = 0; j + 1 < r.size(); j += 2) out.add(new Submitted(String.valueOf(r.get(j + 1)), ((Long) r.get(j)) == 1));
+    }
   }
 
   private synchronized RedisLink pipelineLink() {
@@ -234,6 +243,8 @@ public final class Client implements AutoCloseable {
   }
 
   private static final int PIPELINE = 1000;
+  /** Batches of {@link #PIPELINE} sent and not yet answered, at most. */
+  private static final int IN_FLIGHT = 4;
   /** Tasks per submit script call: long enough to spread a call's cost, short enough not to stall Redis. */
   private static final int PER_CALL = 100;
   private final java.util.Set<String> ensured = java.util.concurrent.ConcurrentHashMap.newKeySet();

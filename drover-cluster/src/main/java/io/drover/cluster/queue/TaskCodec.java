@@ -1,6 +1,8 @@
 package io.drover.cluster.queue;
 
 import io.drover.core.lua.Json;
+import io.drover.core.model.Backoff;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,24 +14,40 @@ public final class TaskCodec {
 
   /**
    * The hash fields written at submit (state, attempt and times are set by the script): the spec as one JSON
-   * field, plus the few fields scripts read.
+   * field, plus the few fields scripts read. Defaults are left out (no timeout, the default backoff, one attempt):
+   * every process that handles the task writes, sends or parses less.
    */
   public static Map<String, String> fields(String id, TaskSubmission t) {
     Map<String, Object> spec = new LinkedHashMap<>();
     spec.put("kind", t.kind());
     spec.put("command", t.command());
-    spec.put("timeout_ms", t.timeout() == null ? 0 : t.timeout().toMillis());
-    spec.put("backoff_initial_ms", t.backoff().initial().toMillis());
-    spec.put("backoff_max_ms", t.backoff().max().toMillis());
-    spec.put("backoff_factor", t.backoff().factor());
-    spec.put("backoff_jitter", t.backoff().jitter());
+    if (t.timeout() != null) spec.put("timeout_ms", t.timeout().toMillis());
+    if (!t.backoff().equals(Backoff.DEFAULT)) {
+      spec.put("backoff_initial_ms", t.backoff().initial().toMillis());
+      spec.put("backoff_max_ms", t.backoff().max().toMillis());
+      spec.put("backoff_factor", t.backoff().factor());
+      spec.put("backoff_jitter", t.backoff().jitter());
+    }
     if (!t.params().isEmpty()) spec.put("params", t.params());
     if (!t.env().isEmpty()) spec.put("env", t.env());
     Map<String, String> m = new LinkedHashMap<>();
     m.put("id", id);
-    m.put("max_attempts", Integer.toString(t.retries() + 1));
+    if (t.retries() > 0) m.put("max_attempts", Integer.toString(t.retries() + 1)); // the scripts read none as 1
     m.put("spec", Json.write(spec));
     return m;
+  }
+
+  /** The retry backoff of a spec ({@link #spec}); the default when it has none or it is unreadable. */
+  public static Backoff backoff(Map<String, Object> spec) {
+    if (!(spec.get("backoff_initial_ms") instanceof Number initial)) return Backoff.DEFAULT;
+    try {
+      long max = spec.get("backoff_max_ms") instanceof Number n ? n.longValue() : initial.longValue();
+      double factor = spec.get("backoff_factor") instanceof Number f ? f.doubleValue() : Backoff.DEFAULT_FACTOR;
+      return new Backoff(Duration.ofMillis(initial.longValue()), Duration.ofMillis(Math.max(initial.longValue(), max)),
+          factor, !Boolean.FALSE.equals(spec.get("backoff_jitter")));
+    } catch (RuntimeException e) {
+      return Backoff.DEFAULT;
+    }
   }
 
   /** The spec of a task record as a map of JSON values (empty if unreadable). */

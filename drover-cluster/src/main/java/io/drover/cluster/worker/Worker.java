@@ -412,7 +412,7 @@ public final class Worker implements AutoCloseable {
       return;
     }
     int failures = TaskCodec.integer(record.get("failures"));
-    long due = System.currentTimeMillis() + backoff(s).delayBefore(failures + 2, java.util.concurrent.ThreadLocalRandom.current()).toMillis();
+    long due = System.currentTimeMillis() + TaskCodec.backoff(s).delayBefore(failures + 2, java.util.concurrent.ThreadLocalRandom.current()).toMillis();
     done.add(new Done(h, outcome, due)); // the slot and the lease stay with the task until it is recorded
   }
 
@@ -517,18 +517,6 @@ public final class Worker implements AutoCloseable {
 
   private static long number(Object o) {
     return o instanceof Number n ? n.longValue() : 0;
-  }
-
-  private static Backoff backoff(Map<String, Object> s) {
-    try {
-      long initial = number(s.get("backoff_initial_ms"));
-      long max = number(s.get("backoff_max_ms"));
-      double factor = s.get("backoff_factor") instanceof Number f ? f.doubleValue() : Backoff.DEFAULT_FACTOR;
-      return new Backoff(Duration.ofMillis(initial), Duration.ofMillis(Math.max(initial, max)), factor,
-          !Boolean.FALSE.equals(s.get("backoff_jitter")));
-    } catch (RuntimeException e) {
-      return Backoff.DEFAULT;
-    }
   }
 
   /** A Lua task is the body of a function; it runs through the same runner as workflow functions. */
