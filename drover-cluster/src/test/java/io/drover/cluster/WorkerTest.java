@@ -332,13 +332,14 @@ class WorkerTest {
     Keys keys = new Keys("default");
     String id = client.submit(TaskSubmission.shell("kill -9 $PPID"));
     var r = client.redis();
-    List<Long> tokens = new ArrayList<>();
+    String entry = r.xrange(keys.stream(), io.lettuce.core.Range.create("-", "+")).get(0).getId();
+    List<Object> tokens = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       List<Object> out = Scripts.run(r, Scripts.CLAIM, ScriptOutputType.MULTI,
-          new String[] {keys.stream(), keys.dead(), keys.task(id)}, "crashy", "1", "3", "0-" + (i + 1));
-      tokens.add((Long) out.get(0));
+          new String[] {keys.dead(), keys.stream()}, "crashy", "1", "3", keys.taskPrefix(), "given", entry);
+      tokens.add(out.isEmpty() ? "not taken" : ((List<?>) out.get(0)).get(4));
     }
-    assertThat(tokens).containsExactly(1L, 2L, 3L, 4L, 0L);
+    assertThat(tokens).containsExactly(1L, 2L, 3L, 4L, "not taken");
     TaskStatus s = client.status(id).orElseThrow();
     assertThat(s.state()).isEqualTo("FAILED");
     assertThat(s.dead()).isTrue();

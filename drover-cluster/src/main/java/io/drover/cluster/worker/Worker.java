@@ -69,8 +69,6 @@ public final class Worker implements AutoCloseable {
    */
   private final List<String> streams;
   private int nextStream;
-  /** How many entries a read under load asks of this worker's own stream: doubles while they all come. Claimer only. */
-  private int ownShare = 1;
   private final RedisLink mainConnection;
   private final RedisLink blockingConnection;
   private final RedisClusterCommands<String, String> redis;
@@ -218,53 +216,31 @@ public final class Worker implements AutoCloseable {
   }
 
   /**
-   * Reads at most {@code permits} new entries and starts them; returns how many started. When every stream can get
-   * a share of the free slots: one blocking read over all of them. Else this worker's own stream first (tasks sent
-   * to it for affinity), without blocking; then, if nothing was there, one blocking read (100 ms) over the shared
-   * streams when each can get a share, or the shared streams in turn without blocking. No read brings more entries
-   * than there are free slots.
+   * Reads at most {@code permits} new entries and starts them; returns how many started. One script call reads and
+   * claims them ({@code claim} in mode {@code read}: this worker's own stream first, then the shared ones, each
+   * asked for what the ones before left), so under load a batch costs one round trip. Only when nothing was there
+   * does it block: one XREADGROUP over every stream (COUNT free/n each, 500 ms), then a claim of what came. No read
+   * brings more entries than there are free slots.
    */
   private int read(RedisClusterCommands<String, String> blocking, Consumer<String> me, int permits) throws InterruptedException {
+    if (draining || !claiming) return 0;
+    Claimed c = claim(readOrder(), "read", List.of(Integer.toString(permits)));
+    if (c.returned() > 0) return c.started();
     int n = streams.size();
-    int own = Math.min(ownShare, permits / 2);
-    int each = own == 0 ? 0 : (permits - own) / (n - 1);
-    if (each > 0) {
-      // Under load: this worker's own stream gets a small share that grows while it fills it, the shared ones the
-      // rest, in one round trip without blocking. (One read over all streams would split the slots evenly, and
-      // the own stream is mostly empty: claims would come in half the size.)
-      var async = blockingConnection.async();
-      var ownRead = async.xreadgroup(me, XReadArgs.Builder.count(own), XReadArgs.StreamOffset.lastConsumed(streams.get(0)));
-      var sharedRead = async.xreadgroup(me, XReadArgs.Builder.count(each), offsets(streams.subList(1, n)));
-      List<StreamMessage<String, String>> ownGot = awaitRead(ownRead), sharedGot = awaitRead(sharedRead);
-      ownShare = ownGot.size() >= own ? Math.min(own * 2, options.concurrency()) : Math.max(1, ownGot.size());
-      if (!ownGot.isEmpty() || !sharedGot.isEmpty()) return startAttempts(ownGot) + startAttempts(sharedGot);
-    }
     if (permits >= n) return startAttempts(blocking.xreadgroup(me, XReadArgs.Builder.count(permits / n).block(500), offsets(streams)));
-    int started = startAttempts(blocking.xreadgroup(me, XReadArgs.Builder.count(permits),
-        XReadArgs.StreamOffset.lastConsumed(streams.get(0))));
-    if (started > 0) return started;
-    List<String> shared = streams.subList(1, n);
-    if (permits >= shared.size()) {
-      return startAttempts(blocking.xreadgroup(me, XReadArgs.Builder.count(permits / shared.size()).block(100), offsets(shared)));
-    }
-    for (int i = 0; i < shared.size() && started < permits; i++) {
-      String stream = shared.get(nextStream++ % shared.size());
-      started += startAttempts(blocking.xreadgroup(me, XReadArgs.Builder.count(permits - started),
-          XReadArgs.StreamOffset.lastConsumed(stream)));
-    }
-    if (started == 0) Thread.sleep(10);
-    return started;
+    Thread.sleep(10); // more streams than free slots (a worker with many tags): look again soon
+    return 0;
   }
 
-  private static List<StreamMessage<String, String>> awaitRead(io.lettuce.core.RedisFuture<List<StreamMessage<String, String>>> f)
-      throws InterruptedException {
-    try {
-      return f.get(60, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-    } catch (java.util.concurrent.TimeoutException e) {
-      throw new io.lettuce.core.RedisCommandTimeoutException("read timed out");
-    }
+  /** This worker's own stream, then the shared ones starting one further each time (fair among tagged streams). */
+  private List<String> readOrder() {
+    int n = streams.size();
+    if (n == 2) return streams;
+    List<String> order = new ArrayList<>(n);
+    order.add(streams.get(0));
+    int from = nextStream++ % (n - 1);
+    for (int i = 0; i < n - 1; i++) order.add(streams.get(1 + (from + i) % (n - 1)));
+    return order;
   }
 
   @SuppressWarnings("unchecked")
@@ -285,70 +261,55 @@ public final class Worker implements AutoCloseable {
   }
 
   /**
-   * Takes delivered entries of one stream in one script call; returns how many attempts started (each holds a
-   * slot until it ends). Malformed entries are set aside first.
+   * Claims entries of one stream this worker was delivered (a blocking read, or a reclaim) in one script call;
+   * returns how many attempts started (each holds a slot until it ends).
    */
   private int startAttempts(String stream, List<StreamMessage<String, String>> messages) {
+    List<String> ids = messages.stream().map(StreamMessage::getId).toList();
     if (draining || !claiming) { // the read was waiting when the worker began to drain or stop: give them back
-      String[] ids = messages.stream().map(StreamMessage::getId).toArray(String[]::new);
-      Scripts.run(redis, Scripts.RELEASE, ScriptOutputType.INTEGER, new String[] {stream}, ids);
+      Scripts.run(redis, Scripts.RELEASE, ScriptOutputType.INTEGER, new String[] {stream}, ids.toArray(new String[0]));
       return 0;
     }
-    List<String> scriptKeys = new ArrayList<>(List.of(stream, keys.dead()));
+    return claim(List.of(stream), "given", ids).started();
+  }
+
+  /** What one claim call did: entries it returned (taken or set aside), and attempts started. */
+  private record Claimed(int returned, int started) {}
+
+  /**
+   * Runs the claim script ({@code read}: new entries of {@code streamKeys}; {@code given}: the entries named in
+   * {@code more}, of the one stream) and starts an attempt for each task it took. Entries that are not tasks were
+   * set aside by the script; they are logged here.
+   */
+  private Claimed claim(List<String> streamKeys, String mode, List<String> more) {
+    List<String> scriptKeys = new ArrayList<>(streamKeys.size() + 1);
+    scriptKeys.add(keys.dead());
+    scriptKeys.addAll(streamKeys);
     List<String> args = new ArrayList<>(List.of(options.workerId(), Long.toString(TaskCodec.nowMicros()),
-        Integer.toString(options.maxRedeliveries())));
-    List<StreamMessage<String, String>> taken = new ArrayList<>();
-    for (StreamMessage<String, String> m : messages) {
-      Map<String, String> body = m.getBody() == null ? Map.of() : m.getBody();
-      String problem = check(body);
-      if (problem != null) {
-        setAside(stream, m.getId(), body, problem);
-        continue;
-      }
-      taken.add(m);
-      scriptKeys.add(keys.task(body.get("id")));
-      args.add(m.getId());
-    }
-    if (taken.isEmpty()) return 0;
+        Integer.toString(options.maxRedeliveries()), keys.taskPrefix(), mode));
+    args.addAll(more);
     List<Object> r = Scripts.run(redis, Scripts.CLAIM, ScriptOutputType.MULTI, scriptKeys.toArray(new String[0]),
         args.toArray(new String[0]));
     int started = 0;
-    for (int i = 0; i < taken.size(); i++) {
-      int token = ((Long) r.get(2 * i)).intValue();
-      if (token == 0) continue;
-      StreamMessage<String, String> m = taken.get(i);
-      List<?> fields = (List<?>) r.get(2 * i + 1); // spec, failures, notify, followed
-      Map<String, String> record = new LinkedHashMap<>();
-      if (fields.get(0) != null) record.put("spec", String.valueOf(fields.get(0)));
-      if (fields.get(1) != null) record.put("failures", String.valueOf(fields.get(1)));
-      if (fields.get(2) != null) record.put("notify", String.valueOf(fields.get(2)));
-      Held h = new Held(m.getBody().get("id"), m.getId(), token);
-      h.runningEventWritten = "1".equals(fields.get(3)); // followed: the claim wrote it
+    for (Object o : r) {
+      List<?> t = (List<?>) o;
+      String stream = streamKeys.get(((Long) t.get(1)).intValue() - 1);
+      String entry = String.valueOf(t.get(2));
+      if ((Long) t.get(0) == 2) {
+        log("set aside stream entry " + entry + " of " + stream + ": " + t.get(3));
+        continue;
+      }
+      Map<String, String> record = new LinkedHashMap<>(); // the parts of the task record an attempt needs
+      if (t.get(5) != null) record.put("spec", String.valueOf(t.get(5)));
+      if (t.get(6) != null) record.put("failures", String.valueOf(t.get(6)));
+      if (t.get(7) != null) record.put("notify", String.valueOf(t.get(7)));
+      Held h = new Held(String.valueOf(t.get(3)), entry, ((Long) t.get(4)).intValue());
+      h.runningEventWritten = "1".equals(t.get(8)); // followed: the claim wrote it
       held.put(h.id, h);
       attempts.execute(() -> runAttempt(h, record));
       started++;
     }
-    return started;
-  }
-
-  /** Why an entry cannot be a task, or null. Bad entries never reach a runner. */
-  private static String check(Map<String, String> body) {
-    String v = body.get("v");
-    if (v == null) return "no schema version (field v)";
-    if (!v.equals("1")) return "schema version " + v + " is newer than this worker understands (1)";
-    String id = body.get("id");
-    if (id == null || id.length() > 160 || Keys.queueOf(id) == null) return "missing or bad task id";
-    return null;
-  }
-
-  private void setAside(String stream, String entry, Map<String, String> body, String reason) {
-    log("set aside stream entry " + entry + ": " + reason);
-    Map<String, String> copy = new LinkedHashMap<>(body);
-    copy.put("_reason", reason);
-    copy.put("_entry", entry);
-    redis.xadd(stream + ":rejected", io.lettuce.core.XAddArgs.Builder.maxlen(10_000).approximateTrimming(), copy);
-    redis.xack(stream, Keys.GROUP, entry);
-    redis.xdel(stream, entry);
+    return new Claimed(r.size(), started);
   }
 
   // ---- running ----
