@@ -5,8 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 /** The one JSON mapper for values that cross from Lua: outputs, params, the {@code json} module. */
 public final class Json {
-  /** Whole numbers read as Long, as LuaConvert makes them: outputs look the same whichever process made them. */
-  private static final ObjectMapper MAPPER = new ObjectMapper()
+  /**
+   * Whole numbers read as Long, as LuaConvert makes them: outputs look the same whichever process made them.
+   * Buffers are recycled through one shared pool, not per thread: tasks run on virtual threads, each used once,
+   * so a per-thread pool allocated fresh buffers for every task's JSON.
+   */
+  private static final ObjectMapper MAPPER = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+      .recyclerPool(com.fasterxml.jackson.core.util.JsonRecyclerPools.sharedConcurrentDequePool()).build())
       .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_LONG_FOR_INTS);
 
   private Json() {}
