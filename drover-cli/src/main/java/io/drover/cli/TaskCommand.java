@@ -207,7 +207,10 @@ final class TaskCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         String after = "0";
         boolean done = false;
-        if (follow) c.follow(id); // state events are written only for tasks someone follows (or that log)
+        // state events are written only for tasks someone follows (or that log)
+        if (follow ? !c.follow(id) : c.status(id).isEmpty()) {
+          if (c.events(id, "0", 0).isEmpty()) throw new Main.UserException("no task '" + id + "' (unknown or expired)");
+        }
         while (true) {
           List<Client.TaskEvent> events = c.events(id, after, follow && !done ? 1000 : 0);
           for (Client.TaskEvent e : events) {

@@ -164,6 +164,9 @@ class ClusterEndToEndTest {
     assertThat(logs.out()).contains("--- running (attempt 1) on w1 ---", "hello from the fleet", "--- succeeded (attempt 1): hello from the fleet ---");
     var quiet = run(dir, "task", "logs", lua, "--redis-url", redis.url()); // it printed nothing: no events
     assertThat(quiet.out()).isEqualTo("--- succeeded (attempt 1): hi ---\n");
+    var unknown = run(dir, "task", "logs", "default.tnosuchtask", "--follow", "--redis-url", redis.url());
+    assertThat(unknown.exit()).isNotZero();
+    assertThat(unknown.err()).contains("no task 'default.tnosuchtask' (unknown or expired)");
     var list = run(dir, "task", "list", "--redis-url", redis.url());
     assertThat(list.out()).contains(sh, lua, "succeeded");
     var workersList = run(dir, "worker", "list", "--redis-url", redis.url());
