@@ -25,9 +25,9 @@ import java.util.concurrent.TimeUnit;
  * --tasks N         tasks for the throughput run (default 100000)
  * --workers N       worker processes (default 2)
  * --concurrency N   tasks at once per worker (default 50)
- * --latency-tasks N tasks submitted one at a time for latency (default 3000)
+ * --latency-tasks N tasks submitted one at a time for latency (default 5000)
  * --warmup N        tasks drained before the throughput run, unmeasured (default 100000)
- * --latency-warmup N tasks submitted one at a time before the latency run, unmeasured (default 5000)
+ * --latency-warmup N tasks submitted one at a time before the latency run, unmeasured (default 15000)
  * </pre>
  */
 public final class QueueBench {
@@ -40,9 +40,9 @@ public final class QueueBench {
     int tasks = 100_000;
     int workers = 2;
     int concurrency = 50;
-    int latencyTasks = 3000;
+    int latencyTasks = 5000;
     int warmup = 100_000;
-    int latencyWarmup = 5000;
+    int latencyWarmup = 15_000;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--redis-url" -> url = args[++i];
@@ -100,10 +100,10 @@ public final class QueueBench {
       double secs = (t1 - t0) / 1e9;
       double rate = tasks / secs;
 
-      // low load: one task at a time, after as many unmeasured ones to compile that path (blocking reads, claims
-      // of one task): measured cold, the JIT compiler threads competing for the two cores made p99 4 ms, not 0.6
-      // Each task is followed on a stream of this bench's (a blocking read, as a run's dispatcher does), not
-      // polled: polling every millisecond took CPU from the workers and showed in the tail.
+      // Low load: one task at a time, after unmeasured ones that let the JIT settle on this path (blocking reads,
+      // claims of one task): the compiler threads of four JVMs competing for two cores were the p99 (3 ms after
+      // 5,000 warm-up tasks, 0.4 ms after 15,000). Each task is followed on a stream of this bench's (a blocking
+      // read, as a run's dispatcher does), not polled: polling took CPU from the workers and showed in the tail.
       Follower follower = new Follower(client, queue);
       for (int i = 0; i < latencyWarmup; i++) follower.runOne(noop);
       long[] lat = new long[latencyTasks];
