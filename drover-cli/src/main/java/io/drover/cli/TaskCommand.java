@@ -50,7 +50,9 @@ final class TaskCommand implements Callable<Integer> {
 
     @Option(names = "--from", paramLabel = "FILE", description = "One JSON object a line: command or lua, retries, timeout, queue, idempotency_key, tags (an object).") java.nio.file.Path from;
 
-    @Parameters(paramLabel = "COMMAND", arity = "0..*", description = "The shell command (after --).") List<String> command = new ArrayList<>();
+    @Parameters(paramLabel = "COMMAND", arity = "0..*", description = "After --: one argument is a shell command line "
+        + "('make && make test'); several are a command and its arguments, each passed as given (sh -c 'echo a; echo b').")
+    List<String> command = new ArrayList<>();
 
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -68,7 +70,7 @@ final class TaskCommand implements Callable<Integer> {
         } else if (lua != null) {
           subs.add(options(TaskSubmission.lua(lua), retries, timeout, queue, idempotencyKey).withTags(tags));
         } else if (!command.isEmpty()) {
-          subs.add(options(TaskSubmission.shell(String.join(" ", command)), retries, timeout, queue, idempotencyKey).withTags(tags));
+          subs.add(options(TaskSubmission.shell(commandLine(command)), retries, timeout, queue, idempotencyKey).withTags(tags));
         } else {
           throw new Main.UserException("nothing to submit: give a command after --, --lua CODE or --from FILE");
         }
@@ -184,6 +186,20 @@ final class TaskCommand implements Callable<Integer> {
         return Main.OK;
       }
     }
+  }
+
+  /**
+   * The shell command line a task runs: one argument is taken as a command line as it is; several are a command
+   * and its arguments, each quoted for the shell where it needs it, so they reach the command as they were typed.
+   */
+  static String commandLine(List<String> args) {
+    if (args.size() == 1) return args.get(0);
+    StringBuilder sb = new StringBuilder();
+    for (String a : args) {
+      if (sb.length() > 0) sb.append(' ');
+      sb.append(!a.isEmpty() && a.matches("[A-Za-z0-9_@%+=:,./-]+") ? a : "'" + a.replace("'", "'\\''") + "'");
+    }
+    return sb.toString();
   }
 
   private static String stateLine(String state, String attempt, String worker, String message) {

@@ -153,8 +153,10 @@ class ClusterEndToEndTest {
     worker("w1");
     String sh = submit("--", "echo", "hello", "from", "the", "fleet");
     String lua = submit("--lua", "return true, 'hi', { n = 1 }");
+    String quoted = submit("--", "sh", "-c", "echo \"it's\"  as typed; true");
     assertThat(awaitState(sh, "succeeded").get("message").asText()).isEqualTo("hello from the fleet");
     JsonNode l = awaitState(lua, "succeeded");
+    assertThat(awaitState(quoted, "succeeded").get("message").asText()).isEqualTo("it's as typed");
     try (var c = io.drover.cluster.queue.Client.connect(redis.url())) {
       long ttl = c.redis().ttl(new io.drover.cluster.queue.Keys("default").task(lua));
       assertThat(ttl).isBetween(3500L, 3600L); // --retention 1h
