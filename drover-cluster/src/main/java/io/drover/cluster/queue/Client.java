@@ -72,12 +72,16 @@ public final class Client implements AutoCloseable {
       String lag = f.get("lag");
       if (lag != null && !lag.equals("null")) return new Backlog(TaskCodec.number(lag), pending);
       // the lag is unknown after deletions in the middle of the stream: count what comes after the last delivery
+      // (at most BACKLOG_COUNT_LIMIT: this is for a gauge and a drain check, not worth reading a huge stream)
       String last = f.getOrDefault("last-delivered-id", "0-0");
-      long after = redis.xrange(stream, Range.from(Range.Boundary.excluding(last), Range.Boundary.unbounded())).size();
+      long after = redis.xrange(stream, Range.from(Range.Boundary.excluding(last), Range.Boundary.unbounded()),
+          io.lettuce.core.Limit.create(0, BACKLOG_COUNT_LIMIT)).size();
       return new Backlog(after, pending);
     }
     return new Backlog(redis.xlen(stream), 0); // no group yet: nothing delivered
   }
+
+  private static final int BACKLOG_COUNT_LIMIT = 100_000;
 
   /** See {@link #backlog}. */
   public record Backlog(long waiting, long running) {
