@@ -356,34 +356,6 @@ public final class Client implements AutoCloseable {
     return out;
   }
 
-  /**
-   * The events of many tasks at once, each after its own stream id: one XREAD per queue (a queue's event streams
-   * share its hash tag, so this holds on a cluster too). Tasks without new events are left out.
-   */
-  public Map<String, List<TaskEvent>> events(Map<String, String> afterById) {
-    Map<String, Map<String, String>> byQueue = new java.util.LinkedHashMap<>();
-    afterById.forEach((id, after) -> {
-      String q = Keys.queueOf(id);
-      if (q != null) byQueue.computeIfAbsent(q, k -> new java.util.LinkedHashMap<>()).put(id, after);
-    });
-    Map<String, List<TaskEvent>> out = new java.util.LinkedHashMap<>();
-    byQueue.forEach((q, ids) -> {
-      Keys keys = new Keys(q);
-      Map<String, String> idOfKey = new java.util.HashMap<>();
-      List<io.lettuce.core.XReadArgs.StreamOffset<String>> offsets = new ArrayList<>();
-      ids.forEach((id, after) -> {
-        idOfKey.put(keys.events(id), id);
-        offsets.add(io.lettuce.core.XReadArgs.StreamOffset.from(keys.events(id), after));
-      });
-      @SuppressWarnings("unchecked")
-      io.lettuce.core.XReadArgs.StreamOffset<String>[] array = offsets.toArray(new io.lettuce.core.XReadArgs.StreamOffset[0]);
-      for (var m : redis.xread(io.lettuce.core.XReadArgs.Builder.count(1000), array)) {
-        out.computeIfAbsent(idOfKey.get(m.getStream()), k -> new ArrayList<>()).add(new TaskEvent(m.getId(), m.getBody()));
-      }
-    });
-    return out;
-  }
-
   private RedisLink blocking;
   private RedisLink pipeline;
 
