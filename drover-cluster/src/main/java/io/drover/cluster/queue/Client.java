@@ -223,7 +223,7 @@ public final class Client implements AutoCloseable {
               args.add(v);
             });
           }
-          futures.add(async.evalsha(Scripts.SUBMIT.sha(), ScriptOutputType.MULTI, scriptKeys.toArray(new String[0]),
+          futures.add(Scripts.runAsync(async, Scripts.SUBMIT, ScriptOutputType.MULTI, scriptKeys.toArray(new String[0]),
               args.toArray(new String[0])));
         }
       });

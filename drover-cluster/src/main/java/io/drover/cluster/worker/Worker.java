@@ -319,6 +319,8 @@ public final class Worker implements AutoCloseable {
     TaskOutcome outcome;
     Path dir = options.workdir().resolve(h.id + "-" + h.token);
     Map<String, Object> s = TaskCodec.spec(record); // parsed once (JSON): it was parsed four times per task
+    // set by the runner when the attempt made or used its directory: only then is there one to remove
+    java.util.concurrent.atomic.AtomicBoolean dirUsed = new java.util.concurrent.atomic.AtomicBoolean();
     try {
       TaskRequest request;
       TaskRunner runner;
@@ -354,12 +356,12 @@ public final class Worker implements AutoCloseable {
           async.xadd(notify, io.lettuce.core.XAddArgs.Builder.maxlen(100_000).approximateTrimming(),
               Map.of("type", "log", "id", h.id, "line", masked));
         }
-      }, h.cancellation));
+      }, h.cancellation, dirUsed));
       outcome = new TaskOutcome(outcome.status(), m.mask(outcome.message()), outcome.outputs());
     } catch (Exception e) {
       outcome = TaskOutcome.failed("the worker could not run it: " + e.getMessage());
     } finally {
-      deleteQuietly(dir);
+      if (dirUsed.get()) deleteQuietly(dir);
     }
     if (h.handBack) {
       try {

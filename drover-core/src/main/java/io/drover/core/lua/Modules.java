@@ -176,6 +176,7 @@ final class Modules {
 
   /** The task's working directory, created on first use. */
   static Path workdir(TaskScope s) throws IOException {
+    s.workdirUsed().set(true);
     Path root = s.workdir().toAbsolutePath().normalize();
     if (!Files.isDirectory(root)) Files.createDirectories(root);
     return root;

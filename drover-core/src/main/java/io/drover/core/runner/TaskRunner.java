@@ -103,6 +103,7 @@ public final class TaskRunner {
     // Directories only where something needs them: a shell command (or plugin) before it starts; a Lua function
     // when it first uses fs or exec. Creating them costs more than running a small function.
     if (!(task.command() instanceof Command.LuaFunction) || task.runIf() instanceof Command.Shell) {
+      context.directoriesUsed().set(true);
       if (!Files.isDirectory(workdir)) Files.createDirectories(workdir);
       if (!Files.isDirectory(context.scratchDir())) Files.createDirectories(context.scratchDir());
     }
@@ -232,7 +233,7 @@ public final class TaskRunner {
     Cancellation cancel = context.cancellation();
     try (Cancellation.Registration ignored = cancel.onCancel(in::requestStop)) {
       LuaFunction fn = in.function(ref);
-      TaskScope scope = new TaskScope(context.log(), workdir, env, cancel);
+      TaskScope scope = new TaskScope(context.log(), workdir, env, cancel, context.directoriesUsed());
       return in.call(fn, scope, LuaValue.varargsOf(paramsTable(request), depsTable(request)));
     } finally {
       rt.release(in);
