@@ -114,6 +114,24 @@ class WorkerTest {
   }
 
   @Test
+  void everyAttemptsDirectoryIsGoneOnceItsOutcomeIsRecorded() throws Exception {
+    worker(2, Duration.ofSeconds(5));
+    Path root = dir.resolve("w0");
+    String sh = client.submit(TaskSubmission.shell("echo kept > file.txt; pwd"));
+    // a Lua function makes its directory only when it uses fs (or exec); the worker removes it then too
+    String usesFs = client.submit(TaskSubmission.lua("fs.write('a/b.txt', 'x'); return true, fs.read('a/b.txt')"));
+    String quiet = client.submit(TaskSubmission.lua("return true, 'no files'"));
+    TaskStatus s = finished(sh);
+    assertThat(s.state()).isEqualTo("SUCCEEDED");
+    assertThat(s.message()).startsWith(root.toString()); // it ran in a directory of its own under the workdir
+    assertThat(finished(usesFs).message()).isEqualTo("x");
+    assertThat(finished(quiet).message()).isEqualTo("no files");
+    try (var left = Files.list(root)) {
+      assertThat(left.toList()).isEmpty();
+    }
+  }
+
+  @Test
   void aLuaTaskThatDoesNotCompileFailsWithTheLineAndTheWorkerGoesOn() throws Exception {
     worker(1, Duration.ofSeconds(5));
     String bad = client.submit(TaskSubmission.lua("return true,"));
