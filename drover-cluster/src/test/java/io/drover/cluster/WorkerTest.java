@@ -329,34 +329,52 @@ class WorkerTest {
 
   @Test
   void anOutcomeWithAStaleAttemptIsRefused() throws Exception {
-    // A paused worker that wakes up after its task was reclaimed holds attempt 1 while the task is at attempt 2.
+    // A paused worker ("zombie") wakes up after its task was taken over by another worker ("other").
     Keys keys = new Keys("default");
     String id = client.submit(TaskSubmission.shell("true"));
     var r = client.redis();
-    r.hset(keys.task(id), Map.of("state", "RUNNING", "attempt", "2"));
-    List<Long> stale = Scripts.run(r, Scripts.COMPLETE, ScriptOutputType.MULTI,
-        new String[] {keys.stream(), keys.delayed(), keys.dead(), keys.task(id)},
-        "1", "60", "1", "0-1", "SUCCEEDED", "late", "{}", "1", "0");
-    assertThat(stale).containsExactly(0L);
+    var first = r.xreadgroup(io.lettuce.core.Consumer.from(Keys.GROUP, "zombie"),
+        io.lettuce.core.XReadArgs.StreamOffset.lastConsumed(keys.stream()));
+    String entry = first.get(0).getId();
+    assertThat(client.status(id).orElseThrow().worker()).isEqualTo("zombie");
+    r.xclaim(keys.stream(), io.lettuce.core.Consumer.from(Keys.GROUP, "other"), 0, entry); // the take-over: delivery 2
+    TaskStatus running = client.status(id).orElseThrow();
+    assertThat(running.state()).isEqualTo("RUNNING");
+    assertThat(running.worker()).isEqualTo("other");
+    assertThat(running.attempt()).isEqualTo(2);
+    assertThat(complete(keys, id, "zombie", entry, 1, "late")).containsExactly(0L);
+    assertThat(complete(keys, id, "other", entry, 1, "stale token")).containsExactly(0L);
     assertThat(client.status(id).orElseThrow().state()).isEqualTo("RUNNING");
-    List<Long> current = Scripts.run(r, Scripts.COMPLETE, ScriptOutputType.MULTI,
-        new String[] {keys.stream(), keys.delayed(), keys.dead(), keys.task(id)},
-        "1", "60", "2", "0-1", "SUCCEEDED", "on time", "{}", "1", "0");
-    assertThat(current).containsExactly(1L);
+    assertThat(complete(keys, id, "other", entry, 2, "on time")).containsExactly(1L);
+    TaskStatus s = client.status(id).orElseThrow();
+    assertThat(s.state()).isEqualTo("SUCCEEDED");
+    assertThat(s.message()).isEqualTo("on time");
+    assertThat(s.worker()).isEqualTo("other");
+    assertThat(s.attempt()).isEqualTo(2);
+    assertThat(complete(keys, id, "other", entry, 2, "twice")).containsExactly(0L); // acknowledged: no second outcome
     assertThat(client.status(id).orElseThrow().message()).isEqualTo("on time");
+  }
+
+  private List<Long> complete(Keys keys, String id, String worker, String entry, long token, String message) {
+    return Scripts.run(client.redis(), Scripts.COMPLETE, ScriptOutputType.MULTI,
+        new String[] {keys.delayed(), keys.dead(), keys.task(id)}, "1", "60", worker, keys.taskPrefix(),
+        keys.stream(), entry, Long.toString(token), Long.toString(token), "1", "SUCCEEDED", message, "{}", "1", "0", "");
   }
 
   @Test
   void aTaskDeliveredAgainAndAgainWithoutAnOutcomeIsDeadLettered() {
-    // Each claim below stands for a worker that took the task and crashed before reporting.
+    // Each delivery below stands for a worker that took the task and crashed before reporting; the next one
+    // reclaims the entry (XCLAIM, as XAUTOCLAIM does once the lease lapsed), which counts one more delivery.
     Keys keys = new Keys("default");
     String id = client.submit(TaskSubmission.shell("kill -9 $PPID"));
     var r = client.redis();
-    String entry = r.xrange(keys.stream(), io.lettuce.core.Range.create("-", "+")).get(0).getId();
+    var crashy = io.lettuce.core.Consumer.from(Keys.GROUP, "crashy");
+    String entry = r.xreadgroup(crashy, io.lettuce.core.XReadArgs.StreamOffset.lastConsumed(keys.stream())).get(0).getId();
     List<Object> tokens = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
+      if (i > 0) r.xclaim(keys.stream(), crashy, 0, entry);
       List<Object> out = Scripts.run(r, Scripts.CLAIM, ScriptOutputType.MULTI,
-          new String[] {keys.dead(), keys.stream()}, "crashy", "1", "3", keys.taskPrefix(), "given", entry);
+          new String[] {keys.dead(), keys.following(), keys.stream()}, "crashy", "1", "3", keys.taskPrefix(), "given", entry);
       tokens.add(out.isEmpty() ? "not taken" : ((List<?>) out.get(0)).get(4));
     }
     assertThat(tokens).containsExactly(1L, 2L, 3L, 4L, "not taken");
@@ -364,6 +382,7 @@ class WorkerTest {
     assertThat(s.state()).isEqualTo("FAILED");
     assertThat(s.dead()).isTrue();
     assertThat(s.message()).isEqualTo("dead-lettered after 5 deliveries without an outcome (poison task?)");
+    assertThat(r.xpending(keys.stream(), Keys.GROUP).getCount()).isZero(); // acknowledged
   }
 
   @Test

@@ -140,7 +140,7 @@ public final class Client implements AutoCloseable {
     Map<String, TaskStatus> out = new java.util.LinkedHashMap<>();
     futures.forEach((id, f) -> {
       Map<String, String> h = await(f);
-      if (!h.isEmpty()) out.put(id, TaskCodec.status(h));
+      if (!h.isEmpty()) out.put(id, status(h));
     });
     return out;
   }
@@ -280,7 +280,28 @@ public final class Client implements AutoCloseable {
     String queue = Keys.queueOf(id);
     if (queue == null) return Optional.empty();
     Map<String, String> h = redis.hgetall(new Keys(queue).task(id));
-    return h.isEmpty() ? Optional.empty() : Optional.of(TaskCodec.status(h));
+    return h.isEmpty() ? Optional.empty() : Optional.of(status(h));
+  }
+
+  /**
+   * A record as a status. A task's record is not written when an attempt starts: a PENDING task whose entry is
+   * pending in its stream's group runs, on the worker that holds the entry, in the attempt after its last recorded
+   * one plus the entry's deliveries.
+   */
+  private TaskStatus status(Map<String, String> h) {
+    String entry = h.get("entry");
+    String stream = h.get("stream");
+    if ("PENDING".equals(h.get("state")) && entry != null && stream != null) {
+      List<io.lettuce.core.models.stream.PendingMessage> p = redis.xpending(stream, Keys.GROUP, Range.create(entry, entry), io.lettuce.core.Limit.from(1));
+      if (!p.isEmpty()) {
+        Map<String, String> running = new java.util.HashMap<>(h);
+        running.put("state", "RUNNING");
+        running.put("worker", p.get(0).getConsumer());
+        running.put("attempt", Long.toString(TaskCodec.integer(h.get("attempt")) + p.get(0).getRedeliveryCount()));
+        return TaskCodec.status(running);
+      }
+    }
+    return TaskCodec.status(h);
   }
 
   /**
@@ -300,7 +321,7 @@ public final class Client implements AutoCloseable {
         redis.zrem(keys.index(), id); // expired record: drop it from the index too
         continue;
       }
-      TaskStatus s = TaskCodec.status(h);
+      TaskStatus s = status(h);
       if (state == null || "dead".equalsIgnoreCase(state) || s.state().equalsIgnoreCase(state)) out.add(s);
       if (out.size() >= limit) break;
     }
@@ -315,7 +336,7 @@ public final class Client implements AutoCloseable {
     String queue = Keys.queueOf(id);
     if (queue == null) throw new DroverException("no task '" + id + "'");
     Keys keys = new Keys(queue);
-    return Scripts.run(redis, Scripts.CANCEL, ScriptOutputType.VALUE, new String[] {keys.task(id), keys.delayed()},
+    return Scripts.run(redis, Scripts.CANCEL, ScriptOutputType.VALUE, new String[] {keys.task(id), keys.delayed(), keys.following()},
         Long.toString(TaskCodec.nowMicros()), Long.toString(retention.toSeconds()));
   }
 
@@ -335,7 +356,8 @@ public final class Client implements AutoCloseable {
   public boolean follow(String id) {
     String queue = Keys.queueOf(id);
     if (queue == null) throw new DroverException("no task '" + id + "'");
-    Long r = Scripts.run(redis, Scripts.FOLLOW, ScriptOutputType.INTEGER, new String[] {new Keys(queue).task(id)});
+    Keys keys = new Keys(queue);
+    Long r = Scripts.run(redis, Scripts.FOLLOW, ScriptOutputType.INTEGER, new String[] {keys.task(id), keys.following()});
     return r == 1;
   }
 

@@ -125,6 +125,11 @@ public record Keys(String queue) {
     return prefix() + "events:" + id;
   }
 
+  /** Tasks someone asked to follow while they were queued: the claim writes their RUNNING event. */
+  public String following() {
+    return prefix() + "following";
+  }
+
   public String delayed() {
     return prefix() + "delayed";
   }

@@ -28,10 +28,10 @@ public final class Scripts {
   public static final Script CLAIM = load("claim");
   public static final Script COMPLETE = load("complete");
   public static final Script RENEW = load("renew");
-  public static final Script PROMOTE = load("promote");
+  public static final Script PROMOTE = withLib("promote");
   public static final Script CANCEL = load("cancel");
-  public static final Script HANDBACK = load("handback");
-  public static final Script RESCUE = load("rescue");
+  public static final Script HANDBACK = withLib("handback");
+  public static final Script RESCUE = withLib("rescue");
   public static final Script RELEASE = load("release");
   public static final Script TRIM = load("trim");
   public static final Script FOLLOW = load("follow");
@@ -40,6 +40,13 @@ public final class Scripts {
 
   private static Script load(String name) {
     return load(Scripts.class, name);
+  }
+
+  /** A script that puts tasks back on streams: {@code lib.lua} (its {@code requeue}) goes in front of it. */
+  private static Script withLib(String name) {
+    Script s = load(name);
+    String text = load("lib").text() + s.text();
+    return new Script(name, text, sha1(text));
   }
 
   /** A script kept as {@code name.lua} next to {@code anchor} on the class path. */

@@ -103,8 +103,15 @@ public final class Worker implements AutoCloseable {
   /** A task this worker runs now. */
   private static final class Held {
     final String id;
+    final String stream;
     final String entry;
-    final int token;
+    /** The entry's delivery count when this attempt started: the lease's fencing token. */
+    final long token;
+    /** The attempt's number (attempts made before its entry, plus the token). */
+    final int attempt;
+    final long startedUs = TaskCodec.nowMicros();
+    /** The stream of the task's follower (a run's dispatcher), which hears of its end; empty for none. */
+    final String notify;
     final Cancellation cancellation = new Cancellation();
     volatile boolean lost;
     volatile boolean handBack;
@@ -114,10 +121,13 @@ public final class Worker implements AutoCloseable {
      */
     boolean runningEventWritten;
 
-    Held(String id, String entry, int token) {
+    Held(String id, String stream, String entry, long token, int attempt, String notify) {
       this.id = id;
+      this.notify = notify;
+      this.stream = stream;
       this.entry = entry;
       this.token = token;
+      this.attempt = attempt;
     }
   }
 
@@ -267,7 +277,9 @@ public final class Worker implements AutoCloseable {
   private int startAttempts(String stream, List<StreamMessage<String, String>> messages) {
     List<String> ids = messages.stream().map(StreamMessage::getId).toList();
     if (draining || !claiming) { // the read was waiting when the worker began to drain or stop: give them back
-      Scripts.run(redis, Scripts.RELEASE, ScriptOutputType.INTEGER, new String[] {stream}, ids.toArray(new String[0]));
+      List<String> args = new ArrayList<>(List.of(keys.taskPrefix()));
+      args.addAll(ids);
+      Scripts.run(redis, Scripts.RELEASE, ScriptOutputType.INTEGER, new String[] {stream}, args.toArray(new String[0]));
       return 0;
     }
     return claim(List.of(stream), "given", ids).started();
@@ -282,8 +294,9 @@ public final class Worker implements AutoCloseable {
    * set aside by the script; they are logged here.
    */
   private Claimed claim(List<String> streamKeys, String mode, List<String> more) {
-    List<String> scriptKeys = new ArrayList<>(streamKeys.size() + 1);
+    List<String> scriptKeys = new ArrayList<>(streamKeys.size() + 2);
     scriptKeys.add(keys.dead());
+    scriptKeys.add(keys.following());
     scriptKeys.addAll(streamKeys);
     List<String> args = new ArrayList<>(List.of(options.workerId(), Long.toString(TaskCodec.nowMicros()),
         Integer.toString(options.maxRedeliveries()), keys.taskPrefix(), mode));
@@ -303,7 +316,8 @@ public final class Worker implements AutoCloseable {
       if (t.get(5) != null) record.put("spec", String.valueOf(t.get(5)));
       if (t.get(6) != null) record.put("failures", String.valueOf(t.get(6)));
       if (t.get(7) != null) record.put("notify", String.valueOf(t.get(7)));
-      Held h = new Held(String.valueOf(t.get(3)), entry, ((Long) t.get(4)).intValue());
+      Held h = new Held(String.valueOf(t.get(3)), stream, entry, (Long) t.get(4), ((Long) t.get(9)).intValue(),
+          t.get(7) == null ? "" : String.valueOf(t.get(7)));
       h.runningEventWritten = "1".equals(t.get(8)); // followed: the claim wrote it
       held.put(h.id, h);
       attempts.execute(() -> runAttempt(h, record));
@@ -317,7 +331,7 @@ public final class Worker implements AutoCloseable {
   @SuppressWarnings("unchecked")
   private void runAttempt(Held h, Map<String, String> record) {
     TaskOutcome outcome;
-    Path dir = options.workdir().resolve(h.id + "-" + h.token);
+    Path dir = options.workdir().resolve(h.id + "-" + h.attempt);
     Map<String, Object> s = TaskCodec.spec(record); // parsed once (JSON): it was parsed four times per task
     // set by the runner when the attempt made or used its directory: only then is there one to remove
     java.util.concurrent.atomic.AtomicBoolean dirUsed = new java.util.concurrent.atomic.AtomicBoolean();
@@ -332,12 +346,12 @@ public final class Worker implements AutoCloseable {
         runner = text.isEmpty() ? shellRunner : new TaskRunner(runtime(String.valueOf(config.get("source_name")), text), options.kinds());
       } else {
         TaskSpec spec = spec(h.id, s); // the runner creates the directories it needs
-        request = new TaskRequest(h.id, spec, h.token, params(s), Map.of());
+        request = new TaskRequest(h.id, spec, h.attempt, params(s), Map.of());
         runner = spec.command() instanceof Command.LuaFunction ? luaRunner(String.valueOf(s.get("command"))) : shellRunner;
       }
       TaskSpec spec = request.task();
       String events = keys.events(h.id);
-      String attempt = Integer.toString(h.token);
+      String attempt = Integer.toString(h.attempt);
       io.drover.core.engine.SecretMasker m = io.drover.core.engine.SecretMasker.ofMaps(request.params(), spec.env());
       var async = mainConnection.async(); // log lines go out without waiting for replies
       String notify = record.get("notify"); // a follower (a run's dispatcher) gets log lines on its own stream
@@ -365,8 +379,8 @@ public final class Worker implements AutoCloseable {
     }
     if (h.handBack) {
       try {
-        Scripts.run(redis, Scripts.HANDBACK, ScriptOutputType.INTEGER, new String[] {keys.task(h.id), keys.stream()},
-            Integer.toString(h.token), h.entry);
+        Scripts.run(redis, Scripts.HANDBACK, ScriptOutputType.INTEGER, new String[] {keys.task(h.id)},
+            options.workerId(), Long.toString(h.token), h.entry, h.stream, Integer.toString(h.attempt));
       } catch (RuntimeException e) {
         log("could not hand " + h.id + " back (its lease will lapse): " + e.getMessage());
       } finally {
@@ -410,9 +424,9 @@ public final class Worker implements AutoCloseable {
   }
 
   private void record(List<Done> batch) {
-    List<String> scriptKeys = new ArrayList<>(List.of(keys.stream(), keys.delayed(), keys.dead()));
+    List<String> scriptKeys = new ArrayList<>(List.of(keys.delayed(), keys.dead()));
     List<String> args = new ArrayList<>(List.of(Long.toString(TaskCodec.nowMicros()),
-        Long.toString(options.retention().toSeconds())));
+        Long.toString(options.retention().toSeconds()), options.workerId(), keys.taskPrefix()));
     List<Done> sent = new ArrayList<>();
     for (Done d : batch) {
       if (d.held().lost) {
@@ -426,8 +440,9 @@ public final class Worker implements AutoCloseable {
       synchronized (d.held()) {
         evented = d.held().runningEventWritten;
       }
-      args.addAll(List.of(Integer.toString(d.held().token), d.held().entry, status, o.message(), Json.write(o.outputs()),
-          Long.toString(d.retryDueMillis()), evented ? "1" : "0"));
+      Held h = d.held();
+      args.addAll(List.of(h.stream, h.entry, Long.toString(h.token), Integer.toString(h.attempt), Long.toString(h.startedUs),
+          status, o.message(), Json.write(o.outputs()), Long.toString(d.retryDueMillis()), evented ? "1" : "0", h.notify));
       sent.add(d);
     }
     if (sent.isEmpty()) return;
@@ -443,9 +458,9 @@ public final class Worker implements AutoCloseable {
         processed.incrementAndGet();
         if (d.outcome().status() == TaskOutcome.Status.FAILED) failed.incrementAndGet();
       } else {
-        log("outcome of " + h.id + " attempt " + h.token + " refused: another worker holds the task now");
+        log("outcome of " + h.id + " attempt " + h.attempt + " refused: another worker holds the task now");
       }
-      options.onTaskDone().onTaskDone(h.id, h.token, d.outcome(), accepted);
+      options.onTaskDone().onTaskDone(h.id, h.attempt, d.outcome(), accepted);
     } catch (RuntimeException e) {
       log("onTaskDone failed for " + h.id + ": " + e);
     } finally {
@@ -526,8 +541,9 @@ public final class Worker implements AutoCloseable {
     args.add(options.workerId());
     for (Held h : now) {
       args.add(keys.task(h.id));
-      args.add(Integer.toString(h.token));
+      args.add(Long.toString(h.token));
       args.add(h.entry);
+      args.add(h.stream);
     }
     List<Long> codes = Scripts.run(redis, Scripts.RENEW, ScriptOutputType.MULTI, new String[] {keys.stream()},
         args.toArray(new String[0]));

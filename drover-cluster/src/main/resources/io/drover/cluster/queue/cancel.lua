@@ -1,17 +1,25 @@
--- KEYS[1] task hash, KEYS[2] delayed zset; ARGV[1] now ms, ARGV[2] retention s
-local state = redis.call('HGET', KEYS[1], 'state')
+-- KEYS[1] task hash, KEYS[2] delayed zset, KEYS[3] the queue's set of tasks followed before they started;
+-- ARGV[1] now us, ARGV[2] retention s
+-- A queued task's entry is deleted, so no worker ever gets it; one a worker holds already (its entry is pending in
+-- the group) is asked to stop: its worker kills it at its next heartbeat.
+local h = redis.call('HMGET', KEYS[1], 'state', 'stream', 'entry', 'id', 'followed', 'notify')
+local state = h[1]
 if not state then return 'missing' end
+if state == 'PENDING' and h[3] and #redis.call('XPENDING', h[2], 'workers', h[3], h[3], 1) > 0 then
+  state = 'RUNNING'
+end
 if state == 'PENDING' or state == 'RETRYING' then
+  if state == 'PENDING' and h[3] then redis.call('XDEL', h[2], h[3]) end
   redis.call('HSET', KEYS[1], 'state', 'CANCELLED', 'cancel', '1', 'message', 'cancelled before it ran', 'finished_us', ARGV[1])
-  redis.call('ZREM', KEYS[2], redis.call('HGET', KEYS[1], 'id'))
+  redis.call('ZREM', KEYS[2], h[4])
+  redis.call('SREM', KEYS[3], h[4])
   redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
   local ev = string.gsub(KEYS[1], ':task:', ':events:', 1)
-  if redis.call('HGET', KEYS[1], 'followed') == '1' then
+  if h[5] == '1' then
     redis.call('XADD', ev, 'MAXLEN', '~', 1000, '*', 'type', 'state', 'state', 'CANCELLED', 'message', 'cancelled before it ran')
     redis.call('EXPIRE', ev, tonumber(ARGV[2]))
   end
-  local notify = redis.call('HGET', KEYS[1], 'notify')
-  if notify then redis.call('XADD', notify, 'MAXLEN', '~', 100000, '*', 'type', 'end', 'id', redis.call('HGET', KEYS[1], 'id')) end
+  if h[6] then redis.call('XADD', h[6], 'MAXLEN', '~', 100000, '*', 'type', 'end', 'id', h[4]) end
   return 'CANCELLED'
 end
 if state == 'RUNNING' then

@@ -1,21 +1,25 @@
--- Claims stream entries for a worker, many per call. In mode 'read' it reads new entries itself, without blocking
--- (the worker blocks in XREADGROUP only after this found nothing), so one round trip reads and claims; in mode
--- 'given' it claims entries the worker was delivered otherwise (a blocking read, or XAUTOCLAIM after a lease
--- lapsed). For each task taken, the attempt it returns is the lease's fencing token.
--- KEYS[1] dead-letter zset, KEYS[2..] streams: for 'read' the streams to read in order (the worker's own first),
--- each asked for what the ones before left of the count; for 'given' the one stream the entries are on
+-- Claims stream entries for a worker, many per call. A task's record is not touched when an attempt starts: the
+-- entry carries what the attempt needs, and the consumer group's pending-entries list says that it runs, on which
+-- worker, and how often the entry was delivered. That delivery count is the attempt's fencing token: a reclaim
+-- (XAUTOCLAIM) raises it, so an outcome or a lease renewal from the worker that held it before is refused.
+-- In mode 'read' it reads new entries itself, without blocking (the worker blocks in XREADGROUP only after this found
+-- nothing), so one round trip reads and claims; in mode 'given' it claims entries the worker was delivered
+-- otherwise (a blocking read, or XAUTOCLAIM after a lease lapsed), checking each against the task's record.
+-- KEYS[1] dead-letter zset, KEYS[2] the queue's set of tasks followed before they started, KEYS[3..] streams: for
+-- 'read' the streams to read in order (the worker's own first), each asked for what the ones before left of the
+-- count; for 'given' the one stream the entries are on
 -- ARGV[1] worker id, ARGV[2] now (microseconds), ARGV[3] max deliveries beyond max attempts, ARGV[4] key prefix of
 -- task hashes, ARGV[5] 'read' or 'given', then for 'read' ARGV[6] how many at most, for 'given' ARGV[6..] entry ids
--- Returns a list of {1, stream (KEYS index - 1), entry, task id, token, spec, failures, notify, followed} for each
--- task taken and {2, stream, entry, reason} for each entry set aside (not a task: it is moved to the stream's
--- ':rejected' stream). Entries of tasks not waiting to run (cancelled, finished, waiting for a retry) and of poison
--- tasks (dead-lettered here) are acknowledged and not returned.
--- State events go to a task's event stream only when someone follows it ('followed', set by the follow script) or
--- once an attempt logs: the RUNNING event is written here for a followed task, else by the worker with the first
--- log line. A task that prints nothing and that nobody follows costs no events.
+-- Returns a list of {1, stream (KEYS index - 2), entry, task id, token, spec, failures, notify, followed, attempt}
+-- for each task taken and {2, stream, entry, reason} for each entry set aside (not a task: it is moved to the
+-- stream's ':rejected' stream). In mode 'given', entries of tasks not waiting to run (cancelled, finished, put back
+-- on a stream as another entry) and of poison tasks (dead-lettered here) are acknowledged and not returned.
+-- State events go to a task's event stream only when someone follows it or once an attempt logs: the RUNNING event
+-- is written here for a followed task, else by the worker with the first log line.
 local me, now, extra, prefix = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local out = {}
 local acks = {} -- stream -> entries acknowledged without running: one XACK per stream at the end
+local following = redis.call('SCARD', KEYS[2]) > 0 -- nobody follows a queued task: no look-up per task
 
 local function ack(stream, entry)
   if not acks[stream] then acks[stream] = {} end
@@ -26,68 +30,93 @@ end
 local function problem(f)
   local v = f['v']
   if not v then return 'no schema version (field v)' end
-  if v ~= '1' then return 'schema version ' .. v .. ' is newer than this worker understands (1)' end
+  if v ~= '2' then return 'schema version ' .. v .. ' is not the one this worker understands (2)' end
   local id = f['id']
   local queue = id and #id <= 160 and string.match(id, '^([%w_%.%-]+)%.[^%.]+$')
   if not queue or #queue > 64 then return 'missing or bad task id' end
+  if not f['spec'] then return 'no spec' end
   return nil
 end
 
-local function take(stream, index, entry, flat)
+local function setAside(stream, index, entry, flat, why)
+  local copy = {unpack(flat)}
+  copy[#copy + 1] = '_reason'; copy[#copy + 1] = why
+  copy[#copy + 1] = '_entry'; copy[#copy + 1] = entry
+  redis.call('XADD', stream .. ':rejected', 'MAXLEN', '~', 10000, '*', unpack(copy))
+  redis.call('XACK', stream, 'workers', entry); redis.call('XDEL', stream, entry)
+  out[#out + 1] = {2, index, entry, why}
+end
+
+local function fields(flat)
   local f = {}
   for i = 1, #flat, 2 do f[flat[i]] = flat[i + 1] end
-  local why = problem(f)
-  if why then
-    local copy = {unpack(flat)}
-    copy[#copy + 1] = '_reason'; copy[#copy + 1] = why
-    copy[#copy + 1] = '_entry'; copy[#copy + 1] = entry
-    redis.call('XADD', stream .. ':rejected', 'MAXLEN', '~', 10000, '*', unpack(copy))
-    redis.call('XACK', stream, 'workers', entry); redis.call('XDEL', stream, entry)
-    out[#out + 1] = {2, index, entry, why}
-    return
-  end
+  return f
+end
+
+local function start(index, entry, f, token, followed)
   local id = f['id']
-  local key = prefix .. id
-  local h = redis.call('HMGET', key, 'state', 'failures', 'max_attempts', 'spec', 'notify', 'attempt', 'followed')
-  if h[1] ~= 'PENDING' and h[1] ~= 'RUNNING' then
-    ack(stream, entry) -- unknown, cancelled, finished, or waiting for a retry: a stale entry (trimmed later)
-    return
-  end
-  local attempt = tonumber(h[6] or '0') + 1
-  if attempt - tonumber(h[2] or '0') > tonumber(h[3] or '1') + extra then
-    -- delivered again and again without an outcome: it crashes its workers
-    redis.call('HSET', key, 'state', 'FAILED', 'dead', '1', 'finished_us', now, 'attempt', attempt,
-      'message', 'dead-lettered after ' .. attempt .. ' deliveries without an outcome (poison task?)')
-    redis.call('ZADD', KEYS[1], math.floor(tonumber(now) / 1000), id)
-    ack(stream, entry)
-    if h[5] then redis.call('XADD', h[5], 'MAXLEN', '~', 100000, '*', 'type', 'end', 'id', id) end
-    return
-  end
-  redis.call('HSET', key, 'state', 'RUNNING', 'attempt', attempt, 'worker', me, 'entry', entry, 'started_us', now)
-  if h[7] == '1' then -- the task's event stream shares the queue's hash tag (same slot)
-    redis.call('XADD', string.gsub(key, ':task:', ':events:', 1), 'MAXLEN', '~', 1000, '*',
+  if not followed and following and redis.call('SREM', KEYS[2], id) == 1 then followed = true end
+  local attempt = tonumber(f['attempts'] or '0') + token
+  if followed then -- the task's event stream shares the queue's hash tag (same slot)
+    redis.call('XADD', prefix:gsub(':task:$', ':events:') .. id, 'MAXLEN', '~', 1000, '*',
       'type', 'state', 'state', 'RUNNING', 'attempt', attempt, 'worker', me)
   end
-  out[#out + 1] = {1, index, entry, id, attempt, h[4] or false, h[2] or false, h[5] or false, h[7] or false}
+  out[#out + 1] = {1, index, entry, id, token, f['spec'], f['failures'] or false, f['notify'] or false,
+    followed and '1' or false, attempt}
 end
 
 if ARGV[5] == 'read' then
   local left = tonumber(ARGV[6])
-  for k = 2, #KEYS do
+  for k = 3, #KEYS do
     if left <= 0 then break end
     -- pcall: a stream whose group is gone (a worker stream removed meanwhile) must not fail the others
     local r = redis.pcall('XREADGROUP', 'GROUP', 'workers', me, 'COUNT', left, 'STREAMS', KEYS[k], '>')
     if type(r) == 'table' and not r.err then
       for _, s in ipairs(r) do
-        for _, e in ipairs(s[2]) do take(KEYS[k], k - 1, e[1], e[2]) end
+        for _, e in ipairs(s[2]) do
+          local f = fields(e[2])
+          local why = problem(f)
+          if why then setAside(KEYS[k], k - 2, e[1], e[2], why) else start(k - 2, e[1], f, 1, f['followed'] == '1') end
+        end
         left = left - #s[2]
       end
     end
   end
 else
+  local stream = KEYS[3]
   for i = 6, #ARGV do
-    local e = redis.call('XRANGE', KEYS[2], ARGV[i], ARGV[i])
-    if #e > 0 then take(KEYS[2], 1, e[1][1], e[1][2]) else ack(KEYS[2], ARGV[i]) end -- deleted meanwhile
+    local entry = ARGV[i]
+    local e = redis.call('XRANGE', stream, entry, entry)
+    local p = redis.call('XPENDING', stream, 'workers', entry, entry, 1)
+    if #p == 0 or p[1][2] ~= me then
+      -- not (any more) this worker's: another worker took it meanwhile, or it was acknowledged
+    elseif #e == 0 then
+      ack(stream, entry) -- deleted meanwhile
+    else
+      local f = fields(e[1][2])
+      local why = problem(f)
+      if why then
+        setAside(stream, 1, entry, e[1][2], why)
+      else
+        local id = f['id']
+        local key = prefix .. id
+        local h = redis.call('HMGET', key, 'state', 'entry', 'failures', 'max_attempts', 'followed', 'notify')
+        local token = p[1][4]
+        local attempt = tonumber(f['attempts'] or '0') + token
+        if (h[1] ~= 'PENDING' and h[1] ~= 'RUNNING') or (h[2] and h[2] ~= entry) then
+          ack(stream, entry) -- unknown, cancelled, finished, waiting for a retry, or queued again as another entry
+        elseif attempt - tonumber(h[3] or '0') > tonumber(h[4] or '1') + extra then
+          -- delivered again and again without an outcome: it crashes its workers
+          redis.call('HSET', key, 'state', 'FAILED', 'dead', '1', 'finished_us', now, 'attempt', attempt,
+            'message', 'dead-lettered after ' .. attempt .. ' deliveries without an outcome (poison task?)')
+          redis.call('ZADD', KEYS[1], math.floor(tonumber(now) / 1000), id)
+          ack(stream, entry)
+          if h[6] then redis.call('XADD', h[6], 'MAXLEN', '~', 100000, '*', 'type', 'end', 'id', id) end
+        else
+          start(1, entry, f, token, h[5] == '1')
+        end
+      end
+    end
   end
 end
 for stream, entries in pairs(acks) do redis.call('XACK', stream, 'workers', unpack(entries)) end

@@ -5,12 +5,10 @@ local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, to
 for _, id in ipairs(ids) do
   redis.call('ZREM', KEYS[1], id)
   local key = ARGV[3] .. id
-  if redis.call('HGET', key, 'state') == 'RETRYING' then
-    redis.call('HSET', key, 'state', 'PENDING')
+  local h = redis.call('HMGET', key, 'state', 'home', 'stream', 'attempt')
+  if h[1] == 'RETRYING' then
     -- back on its home stream (a task sent to one worker for affinity goes back to all of them)
-    local home = redis.call('HGET', key, 'home') or redis.call('HGET', key, 'stream') or KEYS[2]
-    redis.call('HSET', key, 'stream', home)
-    redis.call('XADD', home, '*', 'v', '1', 'id', id)
+    requeue(key, h[2] or h[3] or KEYS[2], h[4] or '0')
   end
 end
 return #ids

@@ -1,13 +1,15 @@
--- A worker's heartbeat for the tasks it runs: resets each entry's idle time (its lease) if the worker still
--- holds the current attempt, and reports which of them were asked to cancel or were lost.
--- KEYS[1] the queue's plain stream (for records without their own 'stream'); ARGV[1] worker id, then triples:
--- task hash key, token, entry id
+-- A worker's heartbeat for the tasks it runs: resets each entry's idle time (its lease) if the worker still holds
+-- it with the same delivery count (the attempt's token), and reports which of them were asked to cancel or were lost.
+-- KEYS[1] the queue's plain stream (routing only); ARGV[1] worker id, then per task: its hash key, token, entry id,
+-- stream
 -- Returns one code per task: 1 held, 2 held and cancel requested, 0 lost (someone else holds it now)
 local out = {}
-for i = 2, #ARGV, 3 do
-  local key, token, entry = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-  if redis.call('HGET', key, 'attempt') == token and redis.call('HGET', key, 'state') == 'RUNNING' then
-    redis.call('XCLAIM', redis.call('HGET', key, 'stream') or KEYS[1], 'workers', ARGV[1], 0, entry, 'JUSTID')
+local me = ARGV[1]
+for i = 2, #ARGV, 4 do
+  local key, token, entry, stream = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], ARGV[i + 3]
+  local p = redis.call('XPENDING', stream, 'workers', entry, entry, 1)
+  if #p > 0 and p[1][2] == me and p[1][4] == token then
+    redis.call('XCLAIM', stream, 'workers', me, 0, entry, 'JUSTID') -- JUSTID: the delivery count stays
     out[#out + 1] = (redis.call('HGET', key, 'cancel') == '1') and 2 or 1
   else
     out[#out + 1] = 0

@@ -3,6 +3,8 @@
 -- stream it goes on, its idempotency key (any key of the queue when it has none)
 -- ARGV[1] now (microseconds), ARGV[2] idempotency ttl s, then per task: id, '1' with an idempotency key else '0',
 -- '1' when its stream is not the queue's plain one else '0', the number n of field/value strings, then those n
+-- (id, spec, and max_attempts, notify, home when they apply): they go into both the stream entry (what a worker
+-- needs to run it, so that starting it reads no record) and the task's record, which also names its entry.
 -- Returns per task two values: 1 and its id (created), or 0 and the id of the task its key named already.
 local out = {}
 local now, ttl = ARGV[1], tonumber(ARGV[2])
@@ -17,10 +19,11 @@ for k = 3, #KEYS, 3 do
     out[#out + 1] = 0; out[#out + 1] = existing
   else
     if keyed == '1' then redis.call('SET', idem, id, 'EX', ttl) end
-    redis.call('HSET', key, 'state', 'PENDING', 'submitted_us', now, 'stream', stream, unpack(ARGV, a + 4, a + 3 + n))
+    local entry = redis.call('XADD', stream, '*', 'v', '2', unpack(ARGV, a + 4, a + 3 + n))
+    redis.call('HSET', key, 'state', 'PENDING', 'submitted_us', now, 'stream', stream, 'entry', entry,
+      unpack(ARGV, a + 4, a + 3 + n))
     index[#index + 1] = score; index[#index + 1] = id
     if tagged == '1' then redis.call('SADD', KEYS[2], stream) end
-    redis.call('XADD', stream, '*', 'v', '1', 'id', id)
     out[#out + 1] = 1; out[#out + 1] = id
   end
   a = a + 4 + n
