@@ -173,6 +173,25 @@ class WorkerTest {
     for (Client.TaskEvent e : client.events(followed, "0", 0)) seen.add(e.fields().get("state") + "#" + e.fields().get("attempt"));
     assertThat(seen).containsExactly("RUNNING#1", "SUCCEEDED#1");
     assertThat(client.redis().ttl(keys.events(followed))).isPositive();
+    assertThat(client.redis().exists(keys.following())).isZero(); // taken out of the set once it started
+  }
+
+  @Test
+  void aRunningTaskShowsItsWorkerAndAttemptAndFollowingItThenWritesItsRunningEvent() throws Exception {
+    Keys keys = new Keys("default");
+    Worker w = worker(1, Duration.ofSeconds(5));
+    String id = client.submit(TaskSubmission.shell("sleep 1"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> client.status(id).orElseThrow().state().equals("RUNNING"));
+    TaskStatus s = client.status(id).orElseThrow();
+    assertThat(s.worker()).isEqualTo(w.id());
+    assertThat(s.attempt()).isEqualTo(1);
+    assertThat(client.list("default", "RUNNING", 10)).extracting(TaskStatus::id).containsExactly(id);
+    assertThat(client.follow(id)).isTrue();
+    assertThat(client.redis().exists(keys.following())).isZero(); // it runs: no need for the claim to look
+    assertThat(client.events(id, "0", 0)).extracting(e -> e.fields().get("state") + "#" + e.fields().get("worker"))
+        .containsExactly("RUNNING#" + w.id());
+    assertThat(finished(id).state()).isEqualTo("SUCCEEDED");
+    assertThat(client.list("default", "RUNNING", 10)).isEmpty();
   }
 
   @Test
@@ -357,7 +376,7 @@ class WorkerTest {
 
   private List<Long> complete(Keys keys, String id, String worker, String entry, long token, String message) {
     return Scripts.run(client.redis(), Scripts.COMPLETE, ScriptOutputType.MULTI,
-        new String[] {keys.delayed(), keys.dead(), keys.task(id)}, "1", "60", worker, keys.taskPrefix(),
+        new String[] {keys.delayed(), keys.dead(), keys.following(), keys.task(id)}, "1", "60", worker, keys.taskPrefix(),
         keys.stream(), entry, Long.toString(token), Long.toString(token), "1", "SUCCEEDED", message, "{}", "1", "0", "");
   }
 
@@ -374,8 +393,8 @@ class WorkerTest {
     for (int i = 0; i < 5; i++) {
       if (i > 0) r.xclaim(keys.stream(), crashy, 0, entry);
       List<Object> out = Scripts.run(r, Scripts.CLAIM, ScriptOutputType.MULTI,
-          new String[] {keys.dead(), keys.following(), keys.stream()}, "crashy", "1", "3", keys.taskPrefix(), "given", entry);
-      tokens.add(out.isEmpty() ? "not taken" : ((List<?>) out.get(0)).get(4));
+          new String[] {keys.dead(), keys.following(), keys.stream()}, "crashy", "1", "3", keys.taskPrefix(), entry);
+      tokens.add(out.isEmpty() ? "not taken" : ((List<?>) out.get(0)).get(3));
     }
     assertThat(tokens).containsExactly(1L, 2L, 3L, 4L, "not taken");
     TaskStatus s = client.status(id).orElseThrow();

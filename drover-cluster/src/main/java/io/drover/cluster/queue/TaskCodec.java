@@ -56,6 +56,19 @@ public final class TaskCodec {
     return parse(h.get("spec")) instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
   }
 
+  /** The version of the stream entry schema: {@code v}, id, spec, and max_attempts, notify, followed, failures, attempts. */
+  public static final String ENTRY_VERSION = "2";
+
+  /**
+   * Whether a stream entry is surely a task a worker can start: this schema version, a task id, a spec. (The claim
+   * script decides about the others, and sets aside those that are not.)
+   */
+  public static boolean isEntry(Map<String, String> f) {
+    String id = f.get("id");
+    return ENTRY_VERSION.equals(f.get("v")) && f.get("spec") != null && id != null && id.length() <= 160
+        && Keys.queueOf(id) != null;
+  }
+
   /** Reads a task hash; bad or missing fields read as defaults, never as an exception. */
   @SuppressWarnings("unchecked")
   public static TaskStatus status(Map<String, String> h) {

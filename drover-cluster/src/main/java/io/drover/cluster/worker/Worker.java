@@ -86,6 +86,8 @@ public final class Worker implements AutoCloseable {
   private volatile boolean claiming = true;
   /** Set by an operator through the worker's record (drover node drain): no new claims, running tasks go on. */
   private volatile boolean draining;
+  /** Whether someone follows a queued task of the queue (seen with the last read): then the claim script looks. */
+  private volatile boolean following = true;
   private Thread claimer;
 
   private final java.util.concurrent.LinkedBlockingQueue<Done> done = new java.util.concurrent.LinkedBlockingQueue<>();
@@ -226,18 +228,40 @@ public final class Worker implements AutoCloseable {
   }
 
   /**
-   * Reads at most {@code permits} new entries and starts them; returns how many started. One script call reads and
-   * claims them ({@code claim} in mode {@code read}: this worker's own stream first, then the shared ones, each
-   * asked for what the ones before left), so under load a batch costs one round trip. Only when nothing was there
-   * does it block: one XREADGROUP over every stream (COUNT free/n each, 500 ms), then a claim of what came. No read
-   * brings more entries than there are free slots.
+   * Reads at most {@code permits} new entries and starts them; returns how many started. Without a script: plain
+   * XREADGROUP of this worker's own stream first, then the shared ones, each asked for what the ones before left,
+   * and the entries start as they came (an entry carries what its attempt needs). Only when nothing was there
+   * does it block: one XREADGROUP over every stream (COUNT free/n each, 500 ms). No read brings more entries than
+   * there are free slots. With the first read goes a look at the queue's set of tasks followed while queued (one
+   * round trip for both): while it is not empty, new entries go through the claim script, which writes their
+   * RUNNING events.
    */
   private int read(RedisClusterCommands<String, String> blocking, Consumer<String> me, int permits) throws InterruptedException {
     if (draining || !claiming) return 0;
-    Claimed c = claim(readOrder(), "read", List.of(Integer.toString(permits)));
-    if (c.returned() > 0) return c.started();
+    io.lettuce.core.RedisFuture<Long> followers = mainConnection.async().scard(keys.following());
+    List<StreamMessage<String, String>> got = new ArrayList<>();
+    int left = permits;
+    for (String stream : readOrder()) {
+      if (left <= 0) break;
+      List<StreamMessage<String, String>> m;
+      try {
+        m = redis.xreadgroup(me, XReadArgs.Builder.count(left), XReadArgs.StreamOffset.lastConsumed(stream));
+      } catch (io.lettuce.core.RedisCommandExecutionException e) {
+        if (!String.valueOf(e.getMessage()).startsWith("NOGROUP")) throw e;
+        Client.ensureGroup(redis, stream); // a stream removed meanwhile (this worker was taken for gone)
+        continue;
+      }
+      got.addAll(m);
+      left -= m.size();
+    }
+    try {
+      following = followers.get(10, TimeUnit.SECONDS) > 0;
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      following = true; // not known: let the script look
+    }
+    if (!got.isEmpty()) return startAttempts(got, true);
     int n = streams.size();
-    if (permits >= n) return startAttempts(blocking.xreadgroup(me, XReadArgs.Builder.count(permits / n).block(500), offsets(streams)));
+    if (permits >= n) return startAttempts(blocking.xreadgroup(me, XReadArgs.Builder.count(permits / n).block(500), offsets(streams)), true);
     Thread.sleep(10); // more streams than free slots (a worker with many tags): look again soon
     return 0;
   }
@@ -260,21 +284,27 @@ public final class Worker implements AutoCloseable {
     return offsets;
   }
 
-  /** Starts delivered entries, one claim script call per stream; returns how many attempts started. */
-  private int startAttempts(List<StreamMessage<String, String>> messages) {
+  /** Starts delivered entries, stream by stream; returns how many attempts started. */
+  private int startAttempts(List<StreamMessage<String, String>> messages, boolean fresh) {
     if (messages.isEmpty()) return 0;
     Map<String, List<StreamMessage<String, String>>> byStream = new LinkedHashMap<>();
     for (StreamMessage<String, String> m : messages) byStream.computeIfAbsent(m.getStream(), k -> new ArrayList<>()).add(m);
     int started = 0;
-    for (Map.Entry<String, List<StreamMessage<String, String>>> e : byStream.entrySet()) started += startAttempts(e.getKey(), e.getValue());
+    for (Map.Entry<String, List<StreamMessage<String, String>>> e : byStream.entrySet()) {
+      started += startAttempts(e.getKey(), e.getValue(), fresh);
+    }
     return started;
   }
 
   /**
-   * Claims entries of one stream this worker was delivered (a blocking read, or a reclaim) in one script call;
-   * returns how many attempts started (each holds a slot until it ends).
+   * Starts entries of one stream this worker was delivered; returns how many attempts started (each holds a slot
+   * until it ends). A fresh entry (delivered for the first time, by a read of new entries) that is well formed starts
+   * at once: its delivery count, the token, is 1. The others go through the claim script in one call: entries
+   * taken over after a lease lapsed (it checks them against the task's record and dead-letters poison tasks),
+   * entries that are not tasks (it sets them aside with the reason), and all of them while someone follows a queued
+   * task of the queue.
    */
-  private int startAttempts(String stream, List<StreamMessage<String, String>> messages) {
+  private int startAttempts(String stream, List<StreamMessage<String, String>> messages, boolean fresh) {
     List<String> ids = messages.stream().map(StreamMessage::getId).toList();
     if (draining || !claiming) { // the read was waiting when the worker began to drain or stop: give them back
       List<String> args = new ArrayList<>(List.of(keys.taskPrefix()));
@@ -282,48 +312,73 @@ public final class Worker implements AutoCloseable {
       Scripts.run(redis, Scripts.RELEASE, ScriptOutputType.INTEGER, new String[] {stream}, args.toArray(new String[0]));
       return 0;
     }
-    return claim(List.of(stream), "given", ids).started();
+    int started = 0;
+    List<String> viaScript = new ArrayList<>();
+    for (StreamMessage<String, String> m : messages) {
+      Map<String, String> f = m.getBody();
+      int attempt = TaskCodec.integer(f.get("attempts")) + 1;
+      // delivered over and over without an outcome (moved from stream to stream after crashing its workers): the
+      // script dead-letters it
+      boolean poison = attempt - TaskCodec.integer(f.get("failures"))
+          > Math.max(1, TaskCodec.integer(f.get("max_attempts"))) + options.maxRedeliveries();
+      if (fresh && !following && !poison && TaskCodec.isEntry(f)) {
+        Held h = new Held(f.get("id"), stream, m.getId(), 1, attempt, f.getOrDefault("notify", ""));
+        if ("1".equals(f.get("followed"))) runningEvent(h); // a retry of a followed task
+        start(h, f.get("spec"), f.get("failures"));
+        started++;
+      } else {
+        viaScript.add(m.getId());
+      }
+    }
+    if (!viaScript.isEmpty()) started += claim(stream, viaScript);
+    return started;
   }
 
-  /** What one claim call did: entries it returned (taken or set aside), and attempts started. */
-  private record Claimed(int returned, int started) {}
+  /** Runs an attempt of a task this worker now holds. */
+  private void start(Held h, String spec, String failures) {
+    Map<String, String> record = new LinkedHashMap<>(); // the parts of the task record an attempt needs
+    if (spec != null) record.put("spec", spec);
+    if (failures != null) record.put("failures", failures);
+    if (!h.notify.isEmpty()) record.put("notify", h.notify);
+    held.put(h.id, h);
+    attempts.execute(() -> runAttempt(h, record));
+  }
+
+  /** Writes the attempt's RUNNING event (for a followed task, or before its first log line), once. */
+  private void runningEvent(Held h) {
+    synchronized (h) {
+      if (h.runningEventWritten) return;
+      h.runningEventWritten = true;
+      mainConnection.async().xadd(keys.events(h.id), io.lettuce.core.XAddArgs.Builder.maxlen(1000).approximateTrimming(),
+          Map.of("type", "state", "state", "RUNNING", "attempt", Integer.toString(h.attempt), "worker", options.workerId()));
+    }
+  }
 
   /**
-   * Runs the claim script ({@code read}: new entries of {@code streamKeys}; {@code given}: the entries named in
-   * {@code more}, of the one stream) and starts an attempt for each task it took. Entries that are not tasks were
-   * set aside by the script; they are logged here.
+   * Runs the claim script on entries of one stream this worker was delivered and starts an attempt for each task
+   * it took; returns how many started. Entries that are not tasks were set aside by the script; they are logged.
    */
-  private Claimed claim(List<String> streamKeys, String mode, List<String> more) {
-    List<String> scriptKeys = new ArrayList<>(streamKeys.size() + 2);
-    scriptKeys.add(keys.dead());
-    scriptKeys.add(keys.following());
-    scriptKeys.addAll(streamKeys);
+  private int claim(String stream, List<String> entries) {
     List<String> args = new ArrayList<>(List.of(options.workerId(), Long.toString(TaskCodec.nowMicros()),
-        Integer.toString(options.maxRedeliveries()), keys.taskPrefix(), mode));
-    args.addAll(more);
-    List<Object> r = Scripts.run(redis, Scripts.CLAIM, ScriptOutputType.MULTI, scriptKeys.toArray(new String[0]),
-        args.toArray(new String[0]));
+        Integer.toString(options.maxRedeliveries()), keys.taskPrefix()));
+    args.addAll(entries);
+    List<Object> r = Scripts.run(redis, Scripts.CLAIM, ScriptOutputType.MULTI,
+        new String[] {keys.dead(), keys.following(), stream}, args.toArray(new String[0]));
     int started = 0;
     for (Object o : r) {
       List<?> t = (List<?>) o;
-      String stream = streamKeys.get(((Long) t.get(1)).intValue() - 1);
-      String entry = String.valueOf(t.get(2));
+      String entry = String.valueOf(t.get(1));
       if ((Long) t.get(0) == 2) {
-        log("set aside stream entry " + entry + " of " + stream + ": " + t.get(3));
+        log("set aside stream entry " + entry + " of " + stream + ": " + t.get(2));
         continue;
       }
-      Map<String, String> record = new LinkedHashMap<>(); // the parts of the task record an attempt needs
-      if (t.get(5) != null) record.put("spec", String.valueOf(t.get(5)));
-      if (t.get(6) != null) record.put("failures", String.valueOf(t.get(6)));
-      if (t.get(7) != null) record.put("notify", String.valueOf(t.get(7)));
-      Held h = new Held(String.valueOf(t.get(3)), stream, entry, (Long) t.get(4), ((Long) t.get(9)).intValue(),
-          t.get(7) == null ? "" : String.valueOf(t.get(7)));
-      h.runningEventWritten = "1".equals(t.get(8)); // followed: the claim wrote it
-      held.put(h.id, h);
-      attempts.execute(() -> runAttempt(h, record));
+      Held h = new Held(String.valueOf(t.get(2)), stream, entry, (Long) t.get(3), ((Long) t.get(8)).intValue(),
+          t.get(6) == null ? "" : String.valueOf(t.get(6)));
+      h.runningEventWritten = "1".equals(t.get(7)); // followed: the claim wrote it
+      start(h, t.get(4) == null ? null : String.valueOf(t.get(4)), t.get(5) == null ? null : String.valueOf(t.get(5)));
       started++;
     }
-    return new Claimed(r.size(), started);
+    return started;
   }
 
   // ---- running ----
@@ -358,11 +413,7 @@ public final class Worker implements AutoCloseable {
       outcome = runner.run(request, new TaskContext(dir, dir.resolve(".drover"), line -> {
         String masked = m.mask(line);
         synchronized (h) { // stdout and stderr: one line at a time, the RUNNING event before the first
-          if (!h.runningEventWritten) {
-            h.runningEventWritten = true;
-            async.xadd(events, io.lettuce.core.XAddArgs.Builder.maxlen(1000).approximateTrimming(),
-                Map.of("type", "state", "state", "RUNNING", "attempt", attempt, "worker", options.workerId()));
-          }
+          runningEvent(h);
           async.xadd(events, io.lettuce.core.XAddArgs.Builder.maxlen(1000).approximateTrimming(),
               Map.of("type", "log", "attempt", attempt, "line", masked));
         }
@@ -424,7 +475,7 @@ public final class Worker implements AutoCloseable {
   }
 
   private void record(List<Done> batch) {
-    List<String> scriptKeys = new ArrayList<>(List.of(keys.delayed(), keys.dead()));
+    List<String> scriptKeys = new ArrayList<>(List.of(keys.delayed(), keys.dead(), keys.following()));
     List<String> args = new ArrayList<>(List.of(Long.toString(TaskCodec.nowMicros()),
         Long.toString(options.retention().toSeconds()), options.workerId(), keys.taskPrefix()));
     List<Done> sent = new ArrayList<>();
@@ -573,7 +624,7 @@ public final class Worker implements AutoCloseable {
       for (StreamMessage<String, String> m : claimed.getMessages()) {
         if (m.getBody() != null && !m.getBody().isEmpty()) live.add(m); // deleted entries come back empty
       }
-      if (!live.isEmpty()) started += startAttempts(stream, live);
+      if (!live.isEmpty()) started += startAttempts(stream, live, false);
     }
     return started;
   }

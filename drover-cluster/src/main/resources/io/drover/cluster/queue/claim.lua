@@ -1,21 +1,18 @@
--- Claims stream entries for a worker, many per call. A task's record is not touched when an attempt starts: the
--- entry carries what the attempt needs, and the consumer group's pending-entries list says that it runs, on which
--- worker, and how often the entry was delivered. That delivery count is the attempt's fencing token: a reclaim
--- (XAUTOCLAIM) raises it, so an outcome or a lease renewal from the worker that held it before is refused.
--- In mode 'read' it reads new entries itself, without blocking (the worker blocks in XREADGROUP only after this found
--- nothing), so one round trip reads and claims; in mode 'given' it claims entries the worker was delivered
--- otherwise (a blocking read, or XAUTOCLAIM after a lease lapsed), checking each against the task's record.
--- KEYS[1] dead-letter zset, KEYS[2] the queue's set of tasks followed before they started, KEYS[3..] streams: for
--- 'read' the streams to read in order (the worker's own first), each asked for what the ones before left of the
--- count; for 'given' the one stream the entries are on
+-- Claims stream entries a worker was delivered but could not start by itself: entries taken over after a lease
+-- lapsed (XAUTOCLAIM), entries that do not look like tasks, and new entries while someone follows a queued task of
+-- the queue. (A well-formed new entry starts without it: the entry carries what the attempt needs, and the consumer
+-- group's pending-entries list says that it runs, on which worker, and how often the entry was delivered.)
+-- The delivery count is the attempt's fencing token: a reclaim raises it, so an outcome or a lease renewal from the
+-- worker that held the entry before is refused. Each entry is checked against the task's record here.
+-- KEYS[1] dead-letter zset, KEYS[2] the queue's set of tasks followed while queued, KEYS[3] the stream
 -- ARGV[1] worker id, ARGV[2] now (microseconds), ARGV[3] max deliveries beyond max attempts, ARGV[4] key prefix of
--- task hashes, ARGV[5] 'read' or 'given', then for 'read' ARGV[6] how many at most, for 'given' ARGV[6..] entry ids
--- Returns a list of {1, stream (KEYS index - 2), entry, task id, token, spec, failures, notify, followed, attempt}
--- for each task taken and {2, stream, entry, reason} for each entry set aside (not a task: it is moved to the
--- stream's ':rejected' stream). In mode 'given', entries of tasks not waiting to run (cancelled, finished, put back
--- on a stream as another entry) and of poison tasks (dead-lettered here) are acknowledged and not returned.
+-- task hashes, ARGV[5..] entry ids
+-- Returns a list of {1, entry, task id, token, spec, failures, notify, followed, attempt} for each task taken and
+-- {2, entry, reason} for each entry set aside (not a task: it is moved to the stream's ':rejected' stream). Entries
+-- of tasks not waiting to run (cancelled, finished, queued again as another entry) and of poison tasks
+-- (dead-lettered here) are acknowledged and not returned.
 -- State events go to a task's event stream only when someone follows it or once an attempt logs: the RUNNING event
--- is written here for a followed task, else by the worker with the first log line.
+-- is written here for a followed task, else by the worker (for a retry of a followed task, or before the first line).
 local me, now, extra, prefix = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local out = {}
 local acks = {} -- stream -> entries acknowledged without running: one XACK per stream at the end
@@ -38,13 +35,13 @@ local function problem(f)
   return nil
 end
 
-local function setAside(stream, index, entry, flat, why)
+local function setAside(stream, entry, flat, why)
   local copy = {unpack(flat)}
   copy[#copy + 1] = '_reason'; copy[#copy + 1] = why
   copy[#copy + 1] = '_entry'; copy[#copy + 1] = entry
   redis.call('XADD', stream .. ':rejected', 'MAXLEN', '~', 10000, '*', unpack(copy))
   redis.call('XACK', stream, 'workers', entry); redis.call('XDEL', stream, entry)
-  out[#out + 1] = {2, index, entry, why}
+  out[#out + 1] = {2, entry, why}
 end
 
 local function fields(flat)
@@ -53,7 +50,7 @@ local function fields(flat)
   return f
 end
 
-local function start(index, entry, f, token, followed)
+local function start(entry, f, token, followed)
   local id = f['id']
   if not followed and following and redis.call('SREM', KEYS[2], id) == 1 then followed = true end
   local attempt = tonumber(f['attempts'] or '0') + token
@@ -61,30 +58,13 @@ local function start(index, entry, f, token, followed)
     redis.call('XADD', prefix:gsub(':task:$', ':events:') .. id, 'MAXLEN', '~', 1000, '*',
       'type', 'state', 'state', 'RUNNING', 'attempt', attempt, 'worker', me)
   end
-  out[#out + 1] = {1, index, entry, id, token, f['spec'], f['failures'] or false, f['notify'] or false,
+  out[#out + 1] = {1, entry, id, token, f['spec'], f['failures'] or false, f['notify'] or false,
     followed and '1' or false, attempt}
 end
 
-if ARGV[5] == 'read' then
-  local left = tonumber(ARGV[6])
-  for k = 3, #KEYS do
-    if left <= 0 then break end
-    -- pcall: a stream whose group is gone (a worker stream removed meanwhile) must not fail the others
-    local r = redis.pcall('XREADGROUP', 'GROUP', 'workers', me, 'COUNT', left, 'STREAMS', KEYS[k], '>')
-    if type(r) == 'table' and not r.err then
-      for _, s in ipairs(r) do
-        for _, e in ipairs(s[2]) do
-          local f = fields(e[2])
-          local why = problem(f)
-          if why then setAside(KEYS[k], k - 2, e[1], e[2], why) else start(k - 2, e[1], f, 1, f['followed'] == '1') end
-        end
-        left = left - #s[2]
-      end
-    end
-  end
-else
+do
   local stream = KEYS[3]
-  for i = 6, #ARGV do
+  for i = 5, #ARGV do
     local entry = ARGV[i]
     local e = redis.call('XRANGE', stream, entry, entry)
     local p = redis.call('XPENDING', stream, 'workers', entry, entry, 1)
@@ -96,7 +76,7 @@ else
       local f = fields(e[1][2])
       local why = problem(f)
       if why then
-        setAside(stream, 1, entry, e[1][2], why)
+        setAside(stream, entry, e[1][2], why)
       else
         local id = f['id']
         local key = prefix .. id
@@ -113,7 +93,7 @@ else
           ack(stream, entry)
           if h[6] then redis.call('XADD', h[6], 'MAXLEN', '~', 100000, '*', 'type', 'end', 'id', id) end
         else
-          start(1, entry, f, token, h[5] == '1')
+          start(entry, f, token, h[5] == '1')
         end
       end
     end

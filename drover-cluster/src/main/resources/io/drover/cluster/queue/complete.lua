@@ -1,6 +1,7 @@
 -- Records attempts' outcomes, each only from the holder of the task's current lease: the entry must still be
 -- pending for this worker with the delivery count the attempt started with (its fencing token).
--- KEYS[1] delayed zset, KEYS[2] dead-letter zset, KEYS[3..] task hashes
+-- KEYS[1] delayed zset, KEYS[2] dead-letter zset, KEYS[3] the queue's set of tasks followed while queued,
+-- KEYS[4..] task hashes
 -- ARGV[1] now (microseconds), ARGV[2] retention s, ARGV[3] worker id, ARGV[4] key prefix of task hashes, then per
 -- task 11 values: stream, entry id, token, attempt, started (microseconds), status
 -- (SUCCEEDED|FAILED|CANCELLED|SKIPPED), message, outputs json, retry due ms, '1' when the task's state events are
@@ -11,9 +12,11 @@
 local out = {}
 local acks = {} -- stream -> entries
 local now, retention, me, prefix = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
-for i = 3, #KEYS do
+-- a task followed while queued whose worker started it before seeing that: its end event is written all the same
+local following = redis.call('SCARD', KEYS[3]) > 0
+for i = 4, #KEYS do
   local key = KEYS[i]
-  local a = 5 + (i - 3) * 11
+  local a = 5 + (i - 4) * 11
   local stream, entry, token, attempt, started = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2]), ARGV[a + 3], ARGV[a + 4]
   local status, message, outputs, due = ARGV[a + 5], ARGV[a + 6], ARGV[a + 7], ARGV[a + 8]
   local evented, notify = ARGV[a + 9] == '1', ARGV[a + 10]
@@ -24,6 +27,7 @@ for i = 3, #KEYS do
     if not acks[stream] then acks[stream] = {} end
     table.insert(acks[stream], entry)
     local id = string.sub(key, #prefix + 1)
+    if following and redis.call('SREM', KEYS[3], id) == 1 then evented = true end
     local final = status
     local expire = true
     if status == 'FAILED' then
