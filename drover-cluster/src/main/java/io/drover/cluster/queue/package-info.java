@@ -4,15 +4,18 @@
  * {@code {queue}}, so a queue lives in one Redis Cluster slot.
  *
  * <pre>
- * drover:{q}:stream         stream of entries {v, id}; consumer group "workers"; an entry's idle time is its lease;
- *                           acknowledged entries stay until a worker's heartbeat trims the stream
- * drover:{q}:task:ID        hash: spec (JSON), max_attempts (absent: 1), state, attempt (the fencing token), failures,
- *                           errors, message, outputs, followed; a task id is {@code <queue>.<unique>}, so it names
- *                           its queue
+ * drover:{q}:stream         stream of entries {v, id, spec, ...}: what an attempt needs; consumer group "workers":
+ *                           an entry pending for a worker is a running attempt, its idle time the lease, its
+ *                           delivery count the fencing token; acknowledged entries stay until a worker's heartbeat
+ *                           trims the stream
+ * drover:{q}:task:ID        hash: spec (JSON), max_attempts (absent: 1), stream, entry, state (not written when an
+ *                           attempt starts), attempt (the last recorded), failures, errors, message, outputs,
+ *                           followed; a task id is {@code <queue>.<unique>}, so it names its queue
  * drover:{q}:delayed        zset of task ids waiting for a retry, by due time (ms)
  * drover:{q}:dead           zset of task ids that failed for good, by time
  * drover:{q}:events:ID      capped stream of a task's state changes and log lines, for a task someone follows or
  *                           that logs; expires with the task
+ * drover:{q}:following     set of queued task ids someone follows (the claim writes their RUNNING event)
  * drover:{q}:tasks          zset of every task id, by submit time
  * drover:{q}:idem:KEY       the task id submitted with this idempotency key
  * </pre>

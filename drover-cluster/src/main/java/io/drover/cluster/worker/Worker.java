@@ -56,9 +56,10 @@ import java.util.stream.Stream;
  *
  * <p>Delivery is at-least-once. A claimed task's stream entry stays pending in the consumer group; its idle time is
  * the lease, reset by this worker's heartbeat every third of the lease. A worker that stops heartbeating loses
- * its tasks to whichever live worker reclaims them (XAUTOCLAIM); every claim increments the task's attempt, and an
- * outcome is recorded only with the current attempt (checked inside the script), so a worker that was paused
- * and wakes up late can never complete a task that someone else holds now.
+ * its tasks to whichever live worker reclaims them (XAUTOCLAIM), which raises the entry's delivery count: the
+ * attempt's fencing token. An outcome is recorded only while the entry is pending for this worker with the count
+ * its attempt started with (checked inside the script), so a worker that was paused and wakes up late can never
+ * complete a task that someone else holds now.
  */
 public final class Worker implements AutoCloseable {
   private final WorkerOptions options;
