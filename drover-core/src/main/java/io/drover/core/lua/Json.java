@@ -13,12 +13,15 @@ public final class Json {
   private static final ObjectMapper MAPPER = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
       .recyclerPool(com.fasterxml.jackson.core.util.JsonRecyclerPools.sharedConcurrentDequePool()).build())
       .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_LONG_FOR_INTS);
+  // Prebuilt reader and writer: the mapper's own readValue looks up its root deserializer on every call.
+  private static final com.fasterxml.jackson.databind.ObjectReader READER = MAPPER.readerFor(Object.class);
+  private static final com.fasterxml.jackson.databind.ObjectWriter WRITER = MAPPER.writer();
 
   private Json() {}
 
   public static String write(Object value) {
     try {
-      return MAPPER.writeValueAsString(value);
+      return WRITER.writeValueAsString(value);
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException("cannot write as JSON: " + e.getOriginalMessage(), e);
     }
@@ -26,7 +29,7 @@ public final class Json {
 
   public static Object read(String text) {
     try {
-      return MAPPER.readValue(text, Object.class);
+      return READER.readValue(text);
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException("invalid JSON: " + e.getOriginalMessage(), e);
     }
