@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.drover.cluster.controller.RunRecords;
 import io.drover.cluster.queue.Client;
-import io.drover.cluster.queue.Keys;
 import java.io.File;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -131,7 +130,7 @@ class ControllerEndToEndTest {
 
   private long queueTasks() {
     try (var c = Client.connect(redis.url())) {
-      return c.redis().zcard(new Keys("default").index());
+      return c.indexed("default");
     }
   }
 
@@ -158,7 +157,7 @@ class ControllerEndToEndTest {
         var runs = new RunRecords(c.redis()).list(5);
         if (runs.isEmpty()) return false;
         id[0] = runs.get(0).id();
-        return c.redis().zcard(new Keys("default").index()) >= 6; // the six squares are on the queue
+        return c.indexed("default") >= 6; // the six squares are on the queue
       }
     });
     return id[0];

@@ -98,6 +98,17 @@ class WorkerTest {
   }
 
   @Test
+  void tasksAreListedNewestFirst() {
+    List<String> ids = new ArrayList<>(client.submitAll(java.util.Collections.nCopies(2500, TaskSubmission.shell("true"))));
+    ids.addAll(client.submitAll(List.of(TaskSubmission.lua("return true"))));
+    java.util.Collections.reverse(ids);
+    // more than one read of 1,000 from the end of the index's list
+    assertThat(client.list("default", null, 2200)).extracting(TaskStatus::id).containsExactlyElementsOf(ids.subList(0, 2200));
+    assertThat(client.list("default", "PENDING", 3)).extracting(TaskStatus::id).containsExactlyElementsOf(ids.subList(0, 3));
+    assertThat(client.indexed("default")).isEqualTo(2501);
+  }
+
+  @Test
   void runsShellAndLuaTasksWithTheirOutputs() throws Exception {
     worker(2, Duration.ofSeconds(5));
     String sh = client.submit(TaskSubmission.shell("echo \"greeting=$DROVER_PARAM_WHO\" >> \"$DROVER_OUTPUT\"; echo done")

@@ -313,20 +313,40 @@ public final class Client implements AutoCloseable {
     Keys keys = new Keys(queue);
     List<String> ids = "dead".equalsIgnoreCase(state)
         ? redis.zrevrange(keys.dead(), 0, Math.max(0, limit - 1))
-        : redis.zrevrangebyscore(keys.index(), Range.unbounded(), io.lettuce.core.Limit.create(0, state == null ? limit : 10_000));
+        : newest(keys, state == null ? limit : 10_000);
     List<TaskStatus> out = new ArrayList<>();
     for (String id : ids) {
       Map<String, String> h = redis.hgetall(keys.task(id));
-      if (h.isEmpty()) {
-        redis.zrem(keys.index(), id); // expired record: drop it from the index too
-        continue;
-      }
+      if (h.isEmpty()) continue; // expired record (its minute of the index expires soon after)
       TaskStatus s = status(h);
       if (state == null || "dead".equalsIgnoreCase(state) || s.state().equalsIgnoreCase(state)) out.add(s);
       if (out.size() >= limit) break;
     }
     return out;
   }
+  /** Up to {@code max} ids of the queue's tasks, newest first: the index's minutes newest first, each from its end. */
+  private List<String> newest(Keys keys, int max) {
+    List<String> out = new ArrayList<>();
+    for (String minute : redis.zrevrange(keys.index(), 0, -1)) { // at most one a minute of the retention
+      String list = keys.indexMinute(minute);
+      for (long end = -1; out.size() < max; end -= 1000) {
+        List<String> chunk = redis.lrange(list, end - 999, end);
+        for (int i = chunk.size() - 1; i >= 0 && out.size() < max; i--) out.add(chunk.get(i));
+        if (chunk.size() < 1000) break;
+      }
+      if (out.size() >= max) break;
+    }
+    return out;
+  }
+
+  /** How many tasks the queue's index holds (submitted within the retention). */
+  public long indexed(String queue) {
+    Keys keys = new Keys(queue);
+    long n = 0;
+    for (String minute : redis.zrange(keys.index(), 0, -1)) n += redis.llen(keys.indexMinute(minute));
+    return n;
+  }
+
 
   /**
    * Cancels a task: a queued or waiting one never runs; a running one is killed by its worker at its next

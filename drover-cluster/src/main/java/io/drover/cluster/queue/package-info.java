@@ -16,7 +16,7 @@
  * drover:{q}:events:ID      capped stream of a task's state changes and log lines, for a task someone follows or
  *                           that logs; expires with the task
  * drover:{q}:following     set of queued task ids someone follows (the claim writes their RUNNING event)
- * drover:{q}:tasks          zset of every task id, by submit time
+ * drover:{q}:index          zset of the minutes tasks were submitted in; drover:{q}:index:MINUTE the list of its ids
  * drover:{q}:idem:KEY       the task id submitted with this idempotency key
  * </pre>
  */

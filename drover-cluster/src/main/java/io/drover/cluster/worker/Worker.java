@@ -577,9 +577,9 @@ public final class Worker implements AutoCloseable {
       if (drain != draining) log(drain ? "draining: no new tasks; " + held.size() + " running go on" : "resumed: claiming again");
       draining = drain;
       writeRecord(stopping.get() ? "stopping" : draining ? "draining" : "running");
-      // Records expire after the retention; their index entries go with them.
+      // Records expire after the retention; the index's minutes go with them (their lists expire by themselves).
       long horizon = System.currentTimeMillis() - options.retention().toMillis();
-      redis.zremrangebyscore(keys.index(), io.lettuce.core.Range.create(0, horizon));
+      redis.zremrangebyscore(keys.index(), io.lettuce.core.Range.create(0, horizon / 60_000));
       redis.zremrangebyscore(keys.dead(), io.lettuce.core.Range.create(0, horizon));
     } catch (RuntimeException e) {
       log("heartbeat failed: " + e.getMessage());
