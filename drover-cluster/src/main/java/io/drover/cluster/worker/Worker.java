@@ -440,8 +440,12 @@ public final class Worker implements AutoCloseable {
       }
       return;
     }
-    int failures = TaskCodec.integer(record.get("failures"));
-    long due = System.currentTimeMillis() + TaskCodec.backoff(s).delayBefore(failures + 2, java.util.concurrent.ThreadLocalRandom.current()).toMillis();
+    long due = 0; // when a retry is due, if this failure leaves one
+    if (outcome.status() == TaskOutcome.Status.FAILED) {
+      int failures = TaskCodec.integer(record.get("failures"));
+      due = System.currentTimeMillis()
+          + TaskCodec.backoff(s).delayBefore(failures + 2, java.util.concurrent.ThreadLocalRandom.current()).toMillis();
+    }
     done.add(new Done(h, outcome, due)); // the slot and the lease stay with the task until it is recorded
   }
 
@@ -494,7 +498,7 @@ public final class Worker implements AutoCloseable {
       }
       Held h = d.held();
       args.addAll(List.of(h.stream, h.entry, Long.toString(h.token), Integer.toString(h.attempt), Long.toString(h.startedUs),
-          status, o.message(), Json.write(o.outputs()), Long.toString(d.retryDueMillis()), evented ? "1" : "0", h.notify));
+          status, o.message(), o.outputs().isEmpty() ? "{}" : Json.write(o.outputs()), Long.toString(d.retryDueMillis()), evented ? "1" : "0", h.notify));
       sent.add(d);
     }
     if (sent.isEmpty()) return;
