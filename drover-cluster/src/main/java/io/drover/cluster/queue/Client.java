@@ -298,6 +298,7 @@ public final class Client implements AutoCloseable {
         running.put("state", "RUNNING");
         running.put("worker", p.get(0).getConsumer());
         running.put("attempt", Long.toString(TaskCodec.integer(h.get("attempt")) + p.get(0).getRedeliveryCount()));
+        running.remove("started_us"); // an earlier attempt's: this one's start is written with its outcome
         return TaskCodec.status(running);
       }
     }

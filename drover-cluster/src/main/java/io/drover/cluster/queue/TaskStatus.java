@@ -11,9 +11,8 @@ import java.util.Map;
  * @param failures failed attempts so far
  * @param dead whether it failed for good (dead letter)
  * @param errors every failed attempt's error, oldest first
- * @param submittedMicros times in microseconds since the epoch (0 if not yet); the start of the last recorded
- *     attempt is written with its outcome, so a running task's {@code startedMicros} is that of an earlier attempt
- *     or 0
+ * @param submittedMicros times in microseconds since the epoch (0 if not yet); an attempt's start is written with
+ *     its outcome, so a running task's {@code startedMicros} is 0
  */
 public record TaskStatus(String id, String queue, String kind, String command, String state, int attempt,
     int failures, int maxAttempts, boolean dead, String worker, String message, Map<String, Object> outputs,
