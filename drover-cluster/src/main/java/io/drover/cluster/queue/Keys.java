@@ -54,7 +54,7 @@ public record Keys(String queue) {
 
   /**
    * The stream of tasks that need workers with these tags (the plain {@link #stream()} when there are none): the
-   * tags in name order, {@code drover:{q}:stream:v0.1:gpu=yes,zone=a}. A worker reads the streams of every subset
+   * tags in name order, {@code drover:{q}:stream:v0.2:gpu=yes,zone=a}. A worker reads the streams of every subset
    * of its own tags ({@link #streamsFor}), so a task reaches only workers that have all of its tags.
    */
   public String stream(Map<String, String> tags) {
