@@ -88,7 +88,7 @@ class AgentEndToEndTest {
 
     var list = run(dir, Map.of("ALPHA_TOKEN", TOKEN, "DROVER_AGENT_TOKEN", TOKEN), "agents", "--address", beta);
     assertThat(list.exit()).as(list.err()).isZero();
-    assertThat(list.out()).containsPattern("alpha +" + Pattern.quote(alpha) + " +yes +0\\.1\\.0")
+    assertThat(list.out()).containsPattern("alpha +" + Pattern.quote(alpha) + " +yes +" + Pattern.quote(io.drover.core.Version.current()))
         .containsPattern(Pattern.quote(beta) + " +" + Pattern.quote(beta) + " +yes");
 
     // --agent: every task without delegate_to goes to that agent; delegate_to = false stays here
