@@ -53,7 +53,13 @@ public final class TaskCodec {
   /** The spec of a task record as a map of JSON values (empty if unreadable). */
   @SuppressWarnings("unchecked")
   public static Map<String, Object> spec(Map<String, String> h) {
-    return parse(h.get("spec")) instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+    return spec(h.get("spec"));
+  }
+
+  /** A spec (JSON) as a map of JSON values (empty if missing or unreadable). */
+  @SuppressWarnings("unchecked")
+  public static Map<String, Object> spec(String json) {
+    return parse(json) instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
   }
 
   /** The version of the stream entry schema: {@code v}, id, spec, and max_attempts, notify, followed, failures, attempts. */

@@ -115,6 +115,10 @@ public final class Worker implements AutoCloseable {
     final long startedUs = TaskCodec.nowMicros();
     /** The stream of the task's follower (a run's dispatcher), which hears of its end; empty for none. */
     final String notify;
+    /** The task's spec (JSON), from its stream entry. */
+    final String spec;
+    /** Failed attempts before this one (for the backoff before the next). */
+    final int failures;
     final Cancellation cancellation = new Cancellation();
     volatile boolean lost;
     volatile boolean handBack;
@@ -124,9 +128,11 @@ public final class Worker implements AutoCloseable {
      */
     boolean runningEventWritten;
 
-    Held(String id, String stream, String entry, long token, int attempt, String notify) {
+    Held(String id, String stream, String entry, long token, int attempt, String notify, String spec, int failures) {
       this.id = id;
       this.notify = notify;
+      this.spec = spec;
+      this.failures = failures;
       this.stream = stream;
       this.entry = entry;
       this.token = token;
@@ -306,10 +312,9 @@ public final class Worker implements AutoCloseable {
    * task of the queue.
    */
   private int startAttempts(String stream, List<StreamMessage<String, String>> messages, boolean fresh) {
-    List<String> ids = messages.stream().map(StreamMessage::getId).toList();
     if (draining || !claiming) { // the read was waiting when the worker began to drain or stop: give them back
       List<String> args = new ArrayList<>(List.of(keys.taskPrefix()));
-      args.addAll(ids);
+      for (StreamMessage<String, String> m : messages) args.add(m.getId());
       Scripts.run(redis, Scripts.RELEASE, ScriptOutputType.INTEGER, new String[] {stream}, args.toArray(new String[0]));
       return 0;
     }
@@ -318,14 +323,15 @@ public final class Worker implements AutoCloseable {
     for (StreamMessage<String, String> m : messages) {
       Map<String, String> f = m.getBody();
       int attempt = TaskCodec.integer(f.get("attempts")) + 1;
+      int failures = TaskCodec.integer(f.get("failures"));
       // delivered over and over without an outcome (moved from stream to stream after crashing its workers): the
       // script dead-letters it
-      boolean poison = attempt - TaskCodec.integer(f.get("failures"))
+      boolean poison = attempt - failures
           > Math.max(1, TaskCodec.integer(f.get("max_attempts"))) + options.maxRedeliveries();
       if (fresh && !following && !poison && TaskCodec.isEntry(f)) {
-        Held h = new Held(f.get("id"), stream, m.getId(), 1, attempt, f.getOrDefault("notify", ""));
+        Held h = new Held(f.get("id"), stream, m.getId(), 1, attempt, f.getOrDefault("notify", ""), f.get("spec"), failures);
         if ("1".equals(f.get("followed"))) runningEvent(h); // a retry of a followed task
-        start(h, f.get("spec"), f.get("failures"));
+        start(h);
         started++;
       } else {
         viaScript.add(m.getId());
@@ -336,13 +342,9 @@ public final class Worker implements AutoCloseable {
   }
 
   /** Runs an attempt of a task this worker now holds. */
-  private void start(Held h, String spec, String failures) {
-    Map<String, String> record = new LinkedHashMap<>(); // the parts of the task record an attempt needs
-    if (spec != null) record.put("spec", spec);
-    if (failures != null) record.put("failures", failures);
-    if (!h.notify.isEmpty()) record.put("notify", h.notify);
+  private void start(Held h) {
     held.put(h.id, h);
-    attempts.execute(() -> runAttempt(h, record));
+    attempts.execute(() -> runAttempt(h));
   }
 
   /** Writes the attempt's RUNNING event (for a followed task, or before its first log line), once. */
@@ -374,9 +376,10 @@ public final class Worker implements AutoCloseable {
         continue;
       }
       Held h = new Held(String.valueOf(t.get(2)), stream, entry, (Long) t.get(3), ((Long) t.get(8)).intValue(),
-          t.get(6) == null ? "" : String.valueOf(t.get(6)));
+          t.get(6) == null ? "" : String.valueOf(t.get(6)), t.get(4) == null ? null : String.valueOf(t.get(4)),
+          t.get(5) == null ? 0 : TaskCodec.integer(String.valueOf(t.get(5))));
       h.runningEventWritten = "1".equals(t.get(7)); // followed: the claim wrote it
-      start(h, t.get(4) == null ? null : String.valueOf(t.get(4)), t.get(5) == null ? null : String.valueOf(t.get(5)));
+      start(h);
       started++;
     }
     return started;
@@ -385,10 +388,10 @@ public final class Worker implements AutoCloseable {
   // ---- running ----
 
   @SuppressWarnings("unchecked")
-  private void runAttempt(Held h, Map<String, String> record) {
+  private void runAttempt(Held h) {
     TaskOutcome outcome;
     Path dir = options.workdir().resolve(h.id + "-" + h.attempt);
-    Map<String, Object> s = TaskCodec.spec(record); // parsed once (JSON): it was parsed four times per task
+    Map<String, Object> s = TaskCodec.spec(h.spec); // parsed once (JSON): it was parsed four times per task
     // set by the runner when the attempt made or used its directory: only then is there one to remove
     java.util.concurrent.atomic.AtomicBoolean dirUsed = new java.util.concurrent.atomic.AtomicBoolean();
     try {
@@ -410,7 +413,7 @@ public final class Worker implements AutoCloseable {
       String attempt = Integer.toString(h.attempt);
       io.drover.core.engine.SecretMasker m = io.drover.core.engine.SecretMasker.ofMaps(request.params(), spec.env());
       var async = mainConnection.async(); // log lines go out without waiting for replies
-      String notify = record.get("notify"); // a follower (a run's dispatcher) gets log lines on its own stream
+      String notify = h.notify.isEmpty() ? null : h.notify; // a follower (a run's dispatcher) gets log lines too
       outcome = runner.run(request, new TaskContext(dir, dir.resolve(".drover"), line -> {
         String masked = m.mask(line);
         synchronized (h) { // stdout and stderr: one line at a time, the RUNNING event before the first
@@ -442,9 +445,8 @@ public final class Worker implements AutoCloseable {
     }
     long due = 0; // when a retry is due, if this failure leaves one
     if (outcome.status() == TaskOutcome.Status.FAILED) {
-      int failures = TaskCodec.integer(record.get("failures"));
       due = System.currentTimeMillis()
-          + TaskCodec.backoff(s).delayBefore(failures + 2, java.util.concurrent.ThreadLocalRandom.current()).toMillis();
+          + TaskCodec.backoff(s).delayBefore(h.failures + 2, java.util.concurrent.ThreadLocalRandom.current()).toMillis();
     }
     done.add(new Done(h, outcome, due)); // the slot and the lease stay with the task until it is recorded
   }

@@ -15,12 +15,12 @@
 -- is written here for a followed task, else by the worker (for a retry of a followed task, or before the first line).
 local me, now, extra, prefix = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local out = {}
-local acks = {} -- stream -> entries acknowledged without running: one XACK per stream at the end
+local stream = KEYS[3]
+local acks = {} -- entries acknowledged without running: one XACK at the end
 local following = redis.call('SCARD', KEYS[2]) > 0 -- nobody follows a queued task: no look-up per task
 
-local function ack(stream, entry)
-  if not acks[stream] then acks[stream] = {} end
-  table.insert(acks[stream], entry)
+local function ack(entry)
+  acks[#acks + 1] = entry
 end
 
 -- why an entry cannot be a task, or nil
@@ -35,7 +35,7 @@ local function problem(f)
   return nil
 end
 
-local function setAside(stream, entry, flat, why)
+local function setAside(entry, flat, why)
   local copy = {unpack(flat)}
   copy[#copy + 1] = '_reason'; copy[#copy + 1] = why
   copy[#copy + 1] = '_entry'; copy[#copy + 1] = entry
@@ -62,42 +62,39 @@ local function start(entry, f, token, followed)
     followed and '1' or false, attempt}
 end
 
-do
-  local stream = KEYS[3]
-  for i = 5, #ARGV do
-    local entry = ARGV[i]
-    local e = redis.call('XRANGE', stream, entry, entry)
-    local p = redis.call('XPENDING', stream, 'workers', entry, entry, 1)
-    if #p == 0 or p[1][2] ~= me then
-      -- not (any more) this worker's: another worker took it meanwhile, or it was acknowledged
-    elseif #e == 0 then
-      ack(stream, entry) -- deleted meanwhile
+for i = 5, #ARGV do
+  local entry = ARGV[i]
+  local e = redis.call('XRANGE', stream, entry, entry)
+  local p = redis.call('XPENDING', stream, 'workers', entry, entry, 1)
+  if #p == 0 or p[1][2] ~= me then
+    -- not (any more) this worker's: another worker took it meanwhile, or it was acknowledged
+  elseif #e == 0 then
+    ack(entry) -- deleted meanwhile
+  else
+    local f = fields(e[1][2])
+    local why = problem(f)
+    if why then
+      setAside(entry, e[1][2], why)
     else
-      local f = fields(e[1][2])
-      local why = problem(f)
-      if why then
-        setAside(stream, entry, e[1][2], why)
+      local id = f['id']
+      local key = prefix .. id
+      local h = redis.call('HMGET', key, 'state', 'entry', 'failures', 'max_attempts', 'followed', 'notify')
+      local token = p[1][4]
+      local attempt = tonumber(f['attempts'] or '0') + token
+      if (h[1] ~= 'PENDING' and h[1] ~= 'RUNNING') or (h[2] and h[2] ~= entry) then
+        ack(entry) -- unknown, cancelled, finished, waiting for a retry, or queued again as another entry
+      elseif attempt - tonumber(h[3] or '0') > tonumber(h[4] or '1') + extra then
+        -- delivered again and again without an outcome: it crashes its workers
+        redis.call('HSET', key, 'state', 'FAILED', 'dead', '1', 'finished_us', now, 'attempt', attempt,
+          'message', 'dead-lettered after ' .. attempt .. ' deliveries without an outcome (poison task?)')
+        redis.call('ZADD', KEYS[1], math.floor(tonumber(now) / 1000), id)
+        ack(entry)
+        if h[6] then redis.call('XADD', h[6], 'MAXLEN', '~', 100000, '*', 'type', 'end', 'id', id) end
       else
-        local id = f['id']
-        local key = prefix .. id
-        local h = redis.call('HMGET', key, 'state', 'entry', 'failures', 'max_attempts', 'followed', 'notify')
-        local token = p[1][4]
-        local attempt = tonumber(f['attempts'] or '0') + token
-        if (h[1] ~= 'PENDING' and h[1] ~= 'RUNNING') or (h[2] and h[2] ~= entry) then
-          ack(stream, entry) -- unknown, cancelled, finished, waiting for a retry, or queued again as another entry
-        elseif attempt - tonumber(h[3] or '0') > tonumber(h[4] or '1') + extra then
-          -- delivered again and again without an outcome: it crashes its workers
-          redis.call('HSET', key, 'state', 'FAILED', 'dead', '1', 'finished_us', now, 'attempt', attempt,
-            'message', 'dead-lettered after ' .. attempt .. ' deliveries without an outcome (poison task?)')
-          redis.call('ZADD', KEYS[1], math.floor(tonumber(now) / 1000), id)
-          ack(stream, entry)
-          if h[6] then redis.call('XADD', h[6], 'MAXLEN', '~', 100000, '*', 'type', 'end', 'id', id) end
-        else
-          start(entry, f, token, h[5] == '1')
-        end
+        start(entry, f, token, h[5] == '1')
       end
     end
   end
 end
-for stream, entries in pairs(acks) do redis.call('XACK', stream, 'workers', unpack(entries)) end
+if #acks > 0 then redis.call('XACK', stream, 'workers', unpack(acks)) end
 return out
