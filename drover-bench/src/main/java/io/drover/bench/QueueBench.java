@@ -28,6 +28,11 @@ import java.util.concurrent.TimeUnit;
  * --latency-tasks N tasks submitted one at a time for latency (default 5000)
  * --warmup N        tasks drained before the throughput run, unmeasured (default 100000)
  * --latency-warmup N tasks submitted one at a time before the latency run, unmeasured (default 15000)
+ * --baseline MODE   measure a bare loop instead, in the same processes and through the same client library, with
+ *                   no task run, no lease, no fencing and no script: {@code streams}: XADD (pipelined) / XREADGROUP
+ *                   COUNT 100 / one XACK per read; {@code records}: the same plus the writes Drover makes per task
+ *                   (the record at submit: HSET; the outcome: HSET and EXPIRE), as plain pipelined commands;
+ *                   {@code outcomes}: the same without the record at submit
  * </pre>
  */
 public final class QueueBench {
@@ -36,6 +41,11 @@ public final class QueueBench {
       runWorker(args[1], args[2], Integer.parseInt(args[3]), args[4]);
       return;
     }
+    if (args.length > 0 && args[0].equals("--baseline-consumer")) {
+      StreamBaseline.consume(args[1], args[2], args[3], Boolean.parseBoolean(args[4]));
+      return;
+    }
+    String baseline = null;
     String url = null;
     int tasks = 100_000;
     int workers = 2;
@@ -52,6 +62,7 @@ public final class QueueBench {
         case "--latency-tasks" -> latencyTasks = Integer.parseInt(args[++i]);
         case "--warmup" -> warmup = Integer.parseInt(args[++i]);
         case "--latency-warmup" -> latencyWarmup = Integer.parseInt(args[++i]);
+        case "--baseline" -> baseline = args[++i];
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
@@ -59,6 +70,14 @@ public final class QueueBench {
     if (url == null) {
       ownRedis = BenchRedis.start();
       url = ownRedis.url();
+    }
+    if (baseline != null) {
+      try {
+        StreamBaseline.run(url, tasks, workers, warmup, baseline);
+      } finally {
+        if (ownRedis != null) ownRedis.close();
+      }
+      return;
     }
     String queue = "bench-" + Long.toHexString(System.nanoTime());
     List<Process> procs = new ArrayList<>();
@@ -165,7 +184,7 @@ public final class QueueBench {
     }
   }
 
-  private static double round(double d) {
+  static double round(double d) {
     return Math.round(d * 1000) / 1000.0;
   }
 
@@ -202,7 +221,7 @@ public final class QueueBench {
   }
 
   /** User and system CPU time of a process so far, in microseconds (Linux /proc; 0 elsewhere). */
-  private static long cpuMicros(long pid) {
+  static long cpuMicros(long pid) {
     try {
       String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
       String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
@@ -214,7 +233,7 @@ public final class QueueBench {
   }
 
   /** used_cpu_sys + used_cpu_user of the Redis server, in seconds. */
-  private static double redisCpuSeconds(Client c) {
+  static double redisCpuSeconds(Client c) {
     double sum = 0;
     for (String line : c.redis().info("cpu").split("\r?\n")) {
       if (line.startsWith("used_cpu_sys:") || line.startsWith("used_cpu_user:")) sum += Double.parseDouble(line.substring(line.indexOf(':') + 1).trim());
@@ -223,7 +242,7 @@ public final class QueueBench {
   }
 
   /** Calls and microseconds per command so far (INFO commandstats, which counts commands inside scripts too). */
-  private static Map<String, long[]> commandStats(Client c) {
+  static Map<String, long[]> commandStats(Client c) {
     Map<String, long[]> out = new LinkedHashMap<>();
     for (String line : c.redis().info("commandstats").split("\\r?\\n")) {
       if (!line.startsWith("cmdstat_")) continue;
@@ -232,12 +251,12 @@ public final class QueueBench {
     return out;
   }
 
-  private static long commandCalls(Map<String, long[]> stats) {
+  static long commandCalls(Map<String, long[]> stats) {
     return stats.values().stream().mapToLong(v -> v[0]).sum();
   }
 
   /** Where Redis spent its time during the throughput run. */
-  private static void printTopCommands(Map<String, long[]> before, Map<String, long[]> after, int tasks) {
+  static void printTopCommands(Map<String, long[]> before, Map<String, long[]> after, int tasks) {
     record Stat(String name, long calls, long usec) {}
     List<Stat> stats = new ArrayList<>();
     after.forEach((name, v) -> {
