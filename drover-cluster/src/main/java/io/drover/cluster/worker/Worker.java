@@ -74,6 +74,11 @@ public final class Worker implements AutoCloseable {
   private final RedisLink blockingConnection;
   private final RedisClusterCommands<String, String> redis;
   private final Semaphore slots;
+  /**
+   * Outcomes waiting to be recorded, at most {@code concurrency}: an attempt that ended gives its slot back at once
+   * (concurrency counts tasks that run), and only waits, holding it, when recording falls that far behind.
+   */
+  private final Semaphore unrecorded;
   private final Map<String, Held> held = new ConcurrentHashMap<>();
   private final ExecutorService attempts = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("drover-attempt-", 0).factory());
   private final ScheduledExecutorService heartbeat;
@@ -155,6 +160,7 @@ public final class Worker implements AutoCloseable {
     }
     this.redis = mainConnection.sync();
     this.slots = new Semaphore(options.concurrency());
+    this.unrecorded = new Semaphore(options.concurrency());
     this.shellRunner = new TaskRunner(null, options.kinds());
     this.heartbeat = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("drover-heartbeat").factory());
   }
@@ -448,12 +454,23 @@ public final class Worker implements AutoCloseable {
       due = System.currentTimeMillis()
           + TaskCodec.backoff(s).delayBefore(h.failures + 2, java.util.concurrent.ThreadLocalRandom.current()).toMillis();
     }
-    done.add(new Done(h, outcome, due)); // the slot and the lease stay with the task until it is recorded
+    // The lease stays with the task until its outcome is recorded (the heartbeat renews what is held); its slot goes
+    // to the next task now, unless recording has fallen behind.
+    unrecorded.acquireUninterruptibly();
+    slots.release();
+    done.add(new Done(h, outcome, due));
   }
 
+  /** An attempt that will not be recorded (handed back): its task and its slot are let go. */
   private void release(Held h) {
     held.remove(h.id);
     slots.release();
+  }
+
+  /** An attempt whose outcome was recorded, refused or lost with Redis: its task is let go. */
+  private void recorded(Held h) {
+    held.remove(h.id);
+    unrecorded.release();
   }
 
   /** Records finished attempts, many per script call; runs on its own thread. */
@@ -474,7 +491,7 @@ public final class Worker implements AutoCloseable {
       } catch (RuntimeException e) {
         // Redis unreachable: these outcomes are lost with it; the leases lapse and the tasks run again.
         log("could not record " + batch.size() + " outcomes (their tasks will run again): " + e.getMessage());
-        for (Done d : batch) release(d.held());
+        for (Done d : batch) recorded(d.held());
       } finally {
         batch.clear();
       }
@@ -522,7 +539,7 @@ public final class Worker implements AutoCloseable {
     } catch (RuntimeException e) {
       log("onTaskDone failed for " + h.id + ": " + e);
     } finally {
-      release(h);
+      recorded(h);
     }
   }
 
