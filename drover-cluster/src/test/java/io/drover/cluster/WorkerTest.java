@@ -386,9 +386,50 @@ class WorkerTest {
   }
 
   private List<Long> complete(Keys keys, String id, String worker, String entry, long token, String message) {
-    return Scripts.run(client.redis(), Scripts.COMPLETE, ScriptOutputType.MULTI,
-        new String[] {keys.delayed(), keys.dead(), keys.following(), keys.task(id)}, "1", "60", worker, keys.taskPrefix(),
-        keys.stream(), entry, Long.toString(token), Long.toString(token), "1", "SUCCEEDED", message, "{}", "1", "0", "");
+    return completeAll(keys, worker, entry, entry, 1, List.of(id), List.of(entry), token, message);
+  }
+
+  /** The complete script for several tasks of the queue's stream, each with delivery count {@code token}. */
+  private List<Long> completeAll(Keys keys, String worker, String first, String last, int limit, List<String> ids,
+      List<String> entries, long token, String message) {
+    List<String> scriptKeys = new java.util.ArrayList<>(List.of(keys.delayed(), keys.dead(), keys.following()));
+    List<String> args = new java.util.ArrayList<>(List.of("1", "60", worker, keys.taskPrefix(), "1", keys.stream(), first, last,
+        Integer.toString(limit)));
+    for (int i = 0; i < ids.size(); i++) {
+      scriptKeys.add(keys.task(ids.get(i)));
+      args.addAll(List.of(keys.stream(), entries.get(i), Long.toString(token), Long.toString(token), "1", "SUCCEEDED", message, "{}",
+          "1", "0", ""));
+    }
+    return Scripts.run(client.redis(), Scripts.COMPLETE, ScriptOutputType.MULTI, scriptKeys.toArray(new String[0]),
+        args.toArray(new String[0]));
+  }
+
+  @Test
+  void outcomesAreFencedByOneLookAtTheWorkersPendingEntriesOrOneByOneWhenThatLookIsCutShort() {
+    // The complete script reads the worker's pending entries between the first and last of its batch in one
+    // XPENDING of at most `limit`; entries a cut-short reply did not bring are looked up alone, never refused for it.
+    Keys keys = new Keys("default");
+    List<String> ids = client.submitAll(java.util.Collections.nCopies(4, TaskSubmission.shell("true")));
+    var r = client.redis();
+    List<String> entries = r.xreadgroup(io.lettuce.core.Consumer.from(Keys.GROUP, "w"), io.lettuce.core.XReadArgs.Builder.count(4),
+        io.lettuce.core.XReadArgs.StreamOffset.lastConsumed(keys.stream())).stream().map(m -> m.getId()).toList();
+    assertThat(entries).hasSize(4);
+    r.xclaim(keys.stream(), io.lettuce.core.Consumer.from(Keys.GROUP, "other"), 0, entries.get(1)); // now someone else's
+    // the batch: tasks 0, 1 (not this worker's any more) and 3; task 2 stays pending for w, inside the span
+    List<String> batchIds = List.of(ids.get(0), ids.get(1), ids.get(3));
+    List<String> batchEntries = List.of(entries.get(0), entries.get(1), entries.get(3));
+    assertThat(completeAll(keys, "w", entries.get(0), entries.get(3), 1, batchIds, batchEntries, 1, "cut short"))
+        .containsExactly(1L, 0L, 1L);
+    assertThat(client.status(ids.get(3)).orElseThrow().message()).isEqualTo("cut short");
+    assertThat(client.status(ids.get(1)).orElseThrow().state()).isEqualTo("RUNNING");
+    assertThat(completeAll(keys, "w", entries.get(2), entries.get(2), 100, List.of(ids.get(2)), List.of(entries.get(2)), 1, "whole"))
+        .containsExactly(1L);
+    assertThat(completeAll(keys, "w", entries.get(2), entries.get(2), 100, List.of(ids.get(2)), List.of(entries.get(2)), 1, "again"))
+        .containsExactly(0L);
+    assertThat(client.status(ids.get(2)).orElseThrow().message()).isEqualTo("whole");
+    assertThat(Keys.compareEntryIds("1700000000000-10", "1700000000000-9")).isPositive();
+    assertThat(Keys.compareEntryIds("999-5", "1000-0")).isNegative();
+    assertThat(Keys.compareEntryIds(entries.get(0), entries.get(0))).isZero();
   }
 
   @Test

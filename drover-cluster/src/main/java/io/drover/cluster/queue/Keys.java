@@ -168,4 +168,12 @@ public record Keys(String queue) {
     String queue = taskId.substring(0, dot);
     return isName(queue) ? queue : null;
   }
+
+  /** Orders stream entry ids ({@code <ms>-<seq>}) as Redis does: by time, then sequence. */
+  public static int compareEntryIds(String a, String b) {
+    int da = a.indexOf('-');
+    int db = b.indexOf('-');
+    int c = Long.compare(Long.parseLong(a, 0, da, 10), Long.parseLong(b, 0, db, 10));
+    return c != 0 ? c : Long.compare(Long.parseLong(a, da + 1, a.length(), 10), Long.parseLong(b, db + 1, b.length(), 10));
+  }
 }

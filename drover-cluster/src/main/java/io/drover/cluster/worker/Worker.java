@@ -500,31 +500,48 @@ public final class Worker implements AutoCloseable {
 
   private void record(List<Done> batch) {
     List<String> scriptKeys = new ArrayList<>(List.of(keys.delayed(), keys.dead(), keys.following()));
-    List<String> args = new ArrayList<>(List.of(Long.toString(TaskCodec.nowMicros()),
-        Long.toString(options.retention().toSeconds()), options.workerId(), keys.taskPrefix()));
+    List<String> tasks = new ArrayList<>(batch.size() * 11);
+    Map<String, String[]> spans = new LinkedHashMap<>(); // per stream, the first and last entry of this call
     List<Done> sent = new ArrayList<>();
     for (Done d : batch) {
-      if (d.held().lost) {
+      Held h = d.held();
+      if (h.lost) {
         finish(d, false);
         continue;
       }
       TaskOutcome o = d.outcome();
       String status = o.status().name(); // SKIPPED: run_if was false
-      scriptKeys.add(keys.task(d.held().id));
+      scriptKeys.add(keys.task(h.id));
       boolean evented;
-      synchronized (d.held()) {
-        evented = d.held().runningEventWritten;
+      synchronized (h) {
+        evented = h.runningEventWritten;
       }
-      Held h = d.held();
-      args.addAll(List.of(h.stream, h.entry, Long.toString(h.token), Integer.toString(h.attempt), Long.toString(h.startedUs),
+      tasks.addAll(List.of(h.stream, h.entry, Long.toString(h.token), Integer.toString(h.attempt), Long.toString(h.startedUs),
           status, o.message(), o.outputs().isEmpty() ? "{}" : Json.write(o.outputs()), Long.toString(d.retryDueMillis()), evented ? "1" : "0", h.notify));
+      String[] span = spans.get(h.stream);
+      if (span == null) {
+        spans.put(h.stream, new String[] {h.entry, h.entry});
+      } else if (Keys.compareEntryIds(h.entry, span[0]) < 0) {
+        span[0] = h.entry;
+      } else if (Keys.compareEntryIds(h.entry, span[1]) > 0) {
+        span[1] = h.entry;
+      }
       sent.add(d);
     }
     if (sent.isEmpty()) return;
+    List<String> args = new ArrayList<>(List.of(Long.toString(TaskCodec.nowMicros()),
+        Long.toString(options.retention().toSeconds()), options.workerId(), keys.taskPrefix(), Integer.toString(spans.size())));
+    // The script reads this worker's pending entries of each span in one XPENDING. What the worker holds (running or
+    // waiting to be recorded) bounds them, but for leftovers of lost leases; should a reply be full, the script
+    // looks up the entries it did not bring one by one.
+    String limit = Integer.toString(2 * held.size() + 16);
+    spans.forEach((stream, span) -> args.addAll(List.of(stream, span[0], span[1], limit)));
+    args.addAll(tasks);
     List<Long> codes = Scripts.run(redis, Scripts.COMPLETE, ScriptOutputType.MULTI, scriptKeys.toArray(new String[0]),
         args.toArray(new String[0]));
     for (int i = 0; i < sent.size(); i++) finish(sent.get(i), codes.get(i) == 1);
   }
+
 
   private void finish(Done d, boolean accepted) {
     Held h = d.held();

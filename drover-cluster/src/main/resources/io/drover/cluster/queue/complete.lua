@@ -2,8 +2,10 @@
 -- pending for this worker with the delivery count the attempt started with (its fencing token).
 -- KEYS[1] delayed zset, KEYS[2] dead-letter zset, KEYS[3] the queue's set of tasks followed while queued,
 -- KEYS[4..] task hashes
--- ARGV[1] now (microseconds), ARGV[2] retention s, ARGV[3] worker id, ARGV[4] key prefix of task hashes, then per
--- task 11 values: stream, entry id, token, attempt, started (microseconds), status
+-- ARGV[1] now (microseconds), ARGV[2] retention s, ARGV[3] worker id, ARGV[4] key prefix of task hashes, ARGV[5] the
+-- number k of streams the entries are on, then per stream 4 values: stream, its first and last entry of this call,
+-- at most how many of this worker's pending entries lie between them; then per task 11 values: stream, entry id,
+-- token, attempt, started (microseconds), status
 -- (SUCCEEDED|FAILED|CANCELLED|SKIPPED), message, outputs json, retry due ms, '1' when the task's state events are
 -- written (someone follows it, or the attempt logged) else '0', its follower's stream or ''
 -- Returns per task 1 (recorded) or 0 (refused: someone else holds the task now).
@@ -14,14 +16,32 @@ local acks = {} -- stream -> entries
 local now, retention, me, prefix = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
 -- a task followed while queued whose worker started it before seeing that: its end event is written all the same
 local following = redis.call('SCARD', KEYS[3]) > 0
+-- The fencing check reads this worker's pending entries of each stream in one XPENDING (entry -> delivery count);
+-- should there be more of them than asked for, an entry not among them is looked up alone.
+local mine, full = {}, {}
+local streams = tonumber(ARGV[5])
+for j = 0, streams - 1 do
+  local b = 6 + j * 4
+  local stream, limit = ARGV[b], tonumber(ARGV[b + 3])
+  local held = {}
+  local p = redis.call('XPENDING', stream, 'workers', ARGV[b + 1], ARGV[b + 2], limit, me)
+  for _, e in ipairs(p) do held[e[1]] = e[4] end
+  mine[stream] = held
+  full[stream] = #p >= limit
+end
+local base = 6 + streams * 4
 for i = 4, #KEYS do
   local key = KEYS[i]
-  local a = 5 + (i - 4) * 11
+  local a = base + (i - 4) * 11
   local stream, entry, token, attempt, started = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2]), ARGV[a + 3], ARGV[a + 4]
   local status, message, outputs, due = ARGV[a + 5], ARGV[a + 6], ARGV[a + 7], ARGV[a + 8]
   local evented, notify = ARGV[a + 9] == '1', ARGV[a + 10]
-  local p = redis.call('XPENDING', stream, 'workers', entry, entry, 1)
-  if #p == 0 or p[1][2] ~= me or p[1][4] ~= token then
+  local count = mine[stream] and mine[stream][entry]
+  if count == nil and (mine[stream] == nil or full[stream]) then
+    local p = redis.call('XPENDING', stream, 'workers', entry, entry, 1, me)
+    count = p[1] and p[1][4]
+  end
+  if count ~= token then
     out[#out + 1] = 0
   else
     if not acks[stream] then acks[stream] = {} end
