@@ -26,7 +26,8 @@ import java.util.concurrent.TimeUnit;
  * --workers N       worker processes (default 2)
  * --concurrency N   tasks at once per worker (default 50)
  * --latency-tasks N tasks submitted one at a time for latency (default 5000)
- * --warmup N        tasks drained before the throughput run, unmeasured (default 100000)
+ * --warmup N        tasks drained before the throughput run, unmeasured (default 400000: each worker JVM's C2
+ *                   compiler spends about 10 s of CPU in its first 15 s, most of it after 100,000 tasks)
  * --latency-warmup N tasks submitted one at a time before the latency run, unmeasured (default 15000)
  * --baseline MODE   measure a bare loop instead, in the same processes and through the same client library, with
  *                   no task run, no lease, no fencing and no script: {@code streams}: XADD (pipelined) / XREADGROUP
@@ -51,7 +52,7 @@ public final class QueueBench {
     int workers = 2;
     int concurrency = 50;
     int latencyTasks = 5000;
-    int warmup = 100_000;
+    int warmup = 400_000;
     int latencyWarmup = 15_000;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
