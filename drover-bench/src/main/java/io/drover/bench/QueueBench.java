@@ -54,18 +54,29 @@ public final class QueueBench {
     int latencyTasks = 5000;
     int warmup = 400_000;
     int latencyWarmup = 15_000;
+    try {
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--redis-url" -> url = args[++i];
-        case "--tasks" -> tasks = Integer.parseInt(args[++i]);
-        case "--workers" -> workers = Integer.parseInt(args[++i]);
-        case "--concurrency" -> concurrency = Integer.parseInt(args[++i]);
-        case "--latency-tasks" -> latencyTasks = Integer.parseInt(args[++i]);
-        case "--warmup" -> warmup = Integer.parseInt(args[++i]);
-        case "--latency-warmup" -> latencyWarmup = Integer.parseInt(args[++i]);
+        case "--tasks" -> tasks = count(args[i], args[++i]);
+        case "--workers" -> workers = count(args[i], args[++i]);
+        case "--concurrency" -> concurrency = count(args[i], args[++i]);
+        case "--latency-tasks" -> latencyTasks = count(args[i], args[++i]);
+        case "--warmup" -> warmup = count(args[i], args[++i]);
+        case "--latency-warmup" -> latencyWarmup = count(args[i], args[++i]);
         case "--baseline" -> baseline = args[++i];
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
+    }
+    if (tasks < 1 || workers < 1 || concurrency < 1 || latencyTasks < 1) {
+      throw new IllegalArgumentException("--tasks, --workers, --concurrency and --latency-tasks take at least 1");
+    }
+    if (baseline != null && !StreamBaseline.MODES.contains(baseline)) {
+      throw new IllegalArgumentException("--baseline takes one of " + String.join(", ", StreamBaseline.MODES) + ", not '" + baseline + "'");
+    }
+    } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
+      System.err.println("queue bench: " + (e instanceof IndexOutOfBoundsException ? "an option lacks its value" : e.getMessage()));
+      System.exit(2);
     }
     BenchRedis ownRedis = null;
     if (url == null) {
@@ -85,10 +96,7 @@ public final class QueueBench {
     try (Client client = Client.connect(url)) {
       System.out.printf("drover queue bench: %d tasks, %d workers x concurrency %d, queue %s%n", tasks, workers, concurrency, queue);
       for (int w = 0; w < workers; w++) {
-        List<String> cmd = io.drover.core.Jvm.command(List.of(), QueueBench.class.getName(),
-            List.of("--worker", url, queue, Integer.toString(concurrency), "bw" + w));
-        procs.add(new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(new File(System.getProperty("java.io.tmpdir"), "drover-bench-worker.log")))
-            .redirectInput(new File("/dev/null")).start());
+        procs.add(startChild(List.of("--worker", url, queue, Integer.toString(concurrency), "bw" + w)));
       }
       awaitWorkers(client, workers);
       TaskSubmission noop = TaskSubmission.lua("return true").withQueue(queue);
@@ -156,10 +164,32 @@ public final class QueueBench {
       printTopCommands(statsBefore, statsAfter, tasks);
       System.out.println(Json.write(r));
     } finally {
-      for (Process p : procs) p.destroy();
-      for (Process p : procs) if (!p.waitFor(30, TimeUnit.SECONDS)) p.destroyForcibly();
+      stopChildren(procs);
       if (ownRedis != null) ownRedis.close();
     }
+  }
+
+  private static int count(String option, String value) {
+    try {
+      int n = Integer.parseInt(value);
+      if (n >= 0) return n;
+    } catch (NumberFormatException e) {
+      // below
+    }
+    throw new IllegalArgumentException(option + " takes a whole number of at least 0, not '" + value + "'");
+  }
+
+  /** A process of this bench's own (a worker or a bare consumer): this class with {@code args}, its output to a log. */
+  static Process startChild(List<String> args) throws java.io.IOException {
+    List<String> cmd = io.drover.core.Jvm.command(List.of(), QueueBench.class.getName(), args);
+    return new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(new File(System.getProperty("java.io.tmpdir"), "drover-bench-worker.log")))
+        .redirectInput(new File("/dev/null")).start();
+  }
+
+  static void stopChildren(List<Process> procs) throws InterruptedException {
+    for (Process p : procs) p.destroy();
+    for (Process p : procs) if (!p.waitFor(30, TimeUnit.SECONDS)) p.destroyForcibly();
   }
 
   /** Submits one task at a time and waits for its end on a follower stream. */

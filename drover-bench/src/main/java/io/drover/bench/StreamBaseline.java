@@ -7,7 +7,6 @@ import io.lettuce.core.Consumer;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XGroupCreateArgs;
 import io.lettuce.core.XReadArgs;
-import java.io.File;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,11 +25,11 @@ import java.util.concurrent.TimeUnit;
  */
 final class StreamBaseline {
   private static final String GROUP = "workers";
+  static final List<String> MODES = List.of("streams", "records", "outcomes");
 
   private StreamBaseline() {}
 
   static void run(String url, int tasks, int workers, int warmup, String mode) throws Exception {
-    if (!List.of("streams", "records", "outcomes").contains(mode)) throw new IllegalArgumentException("--baseline streams|records|outcomes");
     boolean records = !mode.equals("streams");
     boolean submitRecords = mode.equals("records");
     String stream = "baseline-" + Long.toHexString(System.nanoTime());
@@ -39,10 +38,7 @@ final class StreamBaseline {
       client.redis().xgroupCreate(XReadArgs.StreamOffset.from(stream, "0"), GROUP, XGroupCreateArgs.Builder.mkstream());
       System.out.printf("bare stream loop: %d entries, %d consumer processes, stream %s%n", tasks, workers, stream);
       for (int w = 0; w < workers; w++) {
-        List<String> cmd = io.drover.core.Jvm.command(List.of(), QueueBench.class.getName(), List.of("--baseline-consumer", url, stream, "c" + w, Boolean.toString(records)));
-        procs.add(new ProcessBuilder(cmd).redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(new File(System.getProperty("java.io.tmpdir"), "drover-bench-worker.log")))
-            .redirectInput(new File("/dev/null")).start());
+        procs.add(QueueBench.startChild(List.of("--baseline-consumer", url, stream, "c" + w, Boolean.toString(records))));
       }
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
       while (client.redis().xinfoConsumers(stream, GROUP).size() < workers) {
@@ -78,8 +74,7 @@ final class StreamBaseline {
       System.out.println(Json.write(r));
       client.redis().del(stream);
     } finally {
-      for (Process p : procs) p.destroy();
-      for (Process p : procs) if (!p.waitFor(30, TimeUnit.SECONDS)) p.destroyForcibly();
+      QueueBench.stopChildren(procs);
     }
   }
 
