@@ -542,7 +542,6 @@ public final class Worker implements AutoCloseable {
     for (int i = 0; i < sent.size(); i++) finish(sent.get(i), codes.get(i) == 1);
   }
 
-
   private void finish(Done d, boolean accepted) {
     Held h = d.held();
     try {
