@@ -55,25 +55,25 @@ public final class QueueBench {
     int warmup = 400_000;
     int latencyWarmup = 15_000;
     try {
-    for (int i = 0; i < args.length; i++) {
-      switch (args[i]) {
-        case "--redis-url" -> url = args[++i];
-        case "--tasks" -> tasks = count(args[i], args[++i]);
-        case "--workers" -> workers = count(args[i], args[++i]);
-        case "--concurrency" -> concurrency = count(args[i], args[++i]);
-        case "--latency-tasks" -> latencyTasks = count(args[i], args[++i]);
-        case "--warmup" -> warmup = count(args[i], args[++i]);
-        case "--latency-warmup" -> latencyWarmup = count(args[i], args[++i]);
-        case "--baseline" -> baseline = args[++i];
-        default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+      for (int i = 0; i < args.length; i++) {
+        switch (args[i]) {
+          case "--redis-url" -> url = args[++i];
+          case "--tasks" -> tasks = count(args[i], args[++i]);
+          case "--workers" -> workers = count(args[i], args[++i]);
+          case "--concurrency" -> concurrency = count(args[i], args[++i]);
+          case "--latency-tasks" -> latencyTasks = count(args[i], args[++i]);
+          case "--warmup" -> warmup = count(args[i], args[++i]);
+          case "--latency-warmup" -> latencyWarmup = count(args[i], args[++i]);
+          case "--baseline" -> baseline = args[++i];
+          default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+        }
       }
-    }
-    if (tasks < 1 || workers < 1 || concurrency < 1 || latencyTasks < 1) {
-      throw new IllegalArgumentException("--tasks, --workers, --concurrency and --latency-tasks take at least 1");
-    }
-    if (baseline != null && !StreamBaseline.MODES.contains(baseline)) {
-      throw new IllegalArgumentException("--baseline takes one of " + String.join(", ", StreamBaseline.MODES) + ", not '" + baseline + "'");
-    }
+      if (tasks < 1 || workers < 1 || concurrency < 1 || latencyTasks < 1) {
+        throw new IllegalArgumentException("--tasks, --workers, --concurrency and --latency-tasks take at least 1");
+      }
+      if (baseline != null && !StreamBaseline.MODES.contains(baseline)) {
+        throw new IllegalArgumentException("--baseline takes one of " + String.join(", ", StreamBaseline.MODES) + ", not '" + baseline + "'");
+      }
     } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
       System.err.println("queue bench: " + (e instanceof IndexOutOfBoundsException ? "an option lacks its value" : e.getMessage()));
       System.exit(2);
