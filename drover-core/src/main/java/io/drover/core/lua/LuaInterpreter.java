@@ -2,6 +2,7 @@ package io.drover.core.lua;
 
 import io.drover.core.WorkflowException;
 import io.drover.core.model.Command;
+import io.drover.core.model.Durations;
 import io.drover.core.model.SourceLocation;
 import io.drover.core.model.WorkflowSource;
 import io.drover.core.process.TaskLog;
@@ -9,57 +10,112 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
-import java.util.Map;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.luaj.vm2.Globals;
 import org.luaj.vm2.LuaClosure;
 import org.luaj.vm2.LuaError;
 import org.luaj.vm2.LuaFunction;
 import org.luaj.vm2.LuaTable;
+import org.luaj.vm2.LuaString;
 import org.luaj.vm2.LuaValue;
+import org.luaj.vm2.Lua;
+import org.luaj.vm2.Prototype;
 import org.luaj.vm2.Varargs;
 import org.luaj.vm2.compiler.LuaC;
 import org.luaj.vm2.lib.Bit32Lib;
 import org.luaj.vm2.lib.CoroutineLib;
 import org.luaj.vm2.lib.DebugLib;
 import org.luaj.vm2.lib.PackageLib;
-import org.luaj.vm2.lib.StringLib;
 import org.luaj.vm2.lib.TableLib;
-import org.luaj.vm2.lib.ThreeArgFunction;
-import org.luaj.vm2.lib.TwoArgFunction;
+import org.luaj.vm2.lib.VarArgFunction;
 import org.luaj.vm2.lib.jse.JseBaseLib;
 import org.luaj.vm2.lib.jse.JseMathLib;
 import org.luaj.vm2.lib.jse.JseOsLib;
 
 /**
- * One sandboxed Lua state that has evaluated a workflow file. Used by one thread at a time (a {@link LuaRuntime}
- * lends it out). While a task calls into it, a {@link TaskScope} is current: Drover's modules act on that task,
- * and global variables the task sets land in a table of its own, so tasks never see each other's globals.
+ * One sandboxed Lua interpreter for a workflow file. Used by one thread at a time (a {@link LuaRuntime} lends it
+ * out). Its libraries are built once and sealed ({@link SealedTable}); the file is compiled once. Every task call
+ * gets an environment of its own in which the file's top level is evaluated afresh, so a task never sees a table,
+ * global, upvalue or metatable that another task could have changed: what one task does to the file's state is
+ * gone for the next. While a task calls into it, a {@link TaskScope} is current and Drover's modules act on that
+ * task.
  */
 public final class LuaInterpreter {
+  /** How long the file's top level may take to evaluate when it is loaded (CLI, controller, worker, agent). */
+  public static final Duration LOAD_TIMEOUT = Duration.ofSeconds(10);
+
+  private static final InheritableThreadLocal<LuaInterpreter> CURRENT = new InheritableThreadLocal<>();
+  private static final ScheduledExecutorService LOAD_TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "drover-lua-load-timer");
+    t.setDaemon(true);
+    return t;
+  });
+
   private final WorkflowSource source;
   private final Globals globals;
-  private final Map<Command.LuaFunction, LuaValue> functions = new HashMap<>();
+  private final Prototype chunk;
+  private final LuaTable loaded;
   private TaskScope scope;
-  private LuaTable taskGlobals;
+  private boolean evaluating;
+  private LuaTable env;
+  private Coroutines coroutines;
   private volatile boolean stopRequested;
+  private volatile String stopReason;
 
   /**
-   * Creates the state and evaluates the source.
+   * Creates the interpreter and evaluates the source once (the evaluation the loader reads), within
+   * {@link #LOAD_TIMEOUT}.
    *
-   * @throws WorkflowException for a syntax error or an error raised while the file is evaluated
+   * @throws WorkflowException for a syntax error, an error raised while the file is evaluated, a top level that
+   *     does not finish in time, or one that runs out of memory
    */
   public LuaInterpreter(WorkflowSource source) {
     this.source = source;
     this.globals = sandbox();
-    LuaTable env = scopedEnvironment();
-    globals.rawset("_G", env);
     try {
-      LuaValue chunk = globals.load(new StringReader(source.text()), source.name(), env);
-      chunk.call();
+      this.chunk = globals.compilePrototype(new StringReader(source.text()), source.name());
     } catch (LuaError e) {
       throw loadError(e);
+    } catch (IOException e) {
+      throw new WorkflowException(new SourceLocation(source.name(), 0), "cannot read the file: " + e.getMessage());
+    } catch (StackOverflowError e) {
+      throw new WorkflowException(new SourceLocation(source.name(), 0), "the file nests too deeply to compile");
     }
+    ScheduledFuture<?> timer = LOAD_TIMER.schedule(
+        () -> requestStop("the file's top level did not finish within " + Durations.format(LOAD_TIMEOUT)
+            + " (a loop at the top level?)"), LOAD_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    LuaInterpreter previous = CURRENT.get();
+    CURRENT.set(this);
+    try {
+      this.loaded = evaluate(false);
+    } catch (LuaError e) {
+      throw loadError(e);
+    } catch (OutOfMemoryError e) {
+      throw new WorkflowException(new SourceLocation(source.name(), 0), "evaluating the file ran out of memory");
+    } catch (StackOverflowError e) {
+      throw new WorkflowException(new SourceLocation(source.name(), 0), "evaluating the file overflowed the stack"
+          + " (endless recursion at the top level?)");
+    } finally {
+      timer.cancel(false);
+      CURRENT.set(previous);
+      stopRequested = false;
+      stopReason = null;
+    }
+  }
+
+  /** The interpreter whose task (or load) runs on this thread, or on the task thread that started this coroutine. */
+  static LuaInterpreter current() {
+    return CURRENT.get();
+  }
+
+  /** The coroutines of the running call, or null between calls. */
+  Coroutines coroutines() {
+    return coroutines;
   }
 
   private WorkflowException loadError(LuaError e) {
@@ -84,7 +140,6 @@ public final class LuaInterpreter {
     g.load(new JseBaseLib());
     g.load(new PackageLib()); // the libraries register in package.loaded; package itself is removed below
     g.load(new TableLib());
-    g.load(new StringLib());
     g.load(new Bit32Lib());
     g.load(new CoroutineLib());
     g.load(new JseMathLib());
@@ -101,21 +156,27 @@ public final class LuaInterpreter {
       safeOs.rawset(name, os.rawget(name));
     }
     g.rawset("os", safeOs);
-    ((LuaTable) g.rawget("string")).rawset("dump", LuaValue.NIL);
+    Coroutines.install((LuaTable) g.rawget("coroutine"));
+    g.rawset("string", SharedStrings.LIBRARY);
+    g.rawset("load", new LoadFunction());
     PrintStream out = new PrintStream(new LineOutput(), true, StandardCharsets.UTF_8);
     g.STDOUT = out;
     g.STDERR = out;
     g.STDIN = java.io.InputStream.nullInputStream();
     Modules.install(g, this);
+    for (String name : new String[] {"table", "bit32", "coroutine", "math", "os", "log", "exec", "fs", "env", "json"}) {
+      g.rawset(name, new SealedTable(name, (LuaTable) g.rawget(name)));
+    }
     return g;
   }
 
   /**
-   * The workflow's _ENV: reads fall through to the shared globals, writes during a task stay with that task. It is
-   * a {@link Globals} itself because LuaJ gives closures debug hooks (our stop check) only when their environment
-   * is one.
+   * A fresh environment (the file's _ENV) with the file's top level evaluated in it. Reads of names the file does
+   * not set fall through to the sealed libraries; writes, {@code rawset(_G, ...)} included, stay in it. It is a
+   * {@link Globals} itself because LuaJ gives closures debug hooks (our stop check) only when their environment is
+   * one.
    */
-  private LuaTable scopedEnvironment() {
+  private LuaTable evaluate(boolean quiet) {
     Globals env = new Globals();
     env.debuglib = globals.debuglib;
     env.running = globals.running;
@@ -125,26 +186,17 @@ public final class LuaInterpreter {
     env.STDIN = globals.STDIN;
     env.compiler = globals.compiler;
     LuaTable meta = new LuaTable();
-    meta.rawset("__index", new TwoArgFunction() {
-      @Override
-      public LuaValue call(LuaValue table, LuaValue key) {
-        LuaTable own = taskGlobals;
-        if (own != null) {
-          LuaValue v = own.rawget(key);
-          if (!v.isnil()) return v;
-        }
-        return globals.rawget(key);
-      }
-    });
-    meta.rawset("__newindex", new ThreeArgFunction() {
-      @Override
-      public LuaValue call(LuaValue table, LuaValue key, LuaValue value) {
-        LuaTable own = taskGlobals;
-        (own != null ? own : globals).rawset(key, value);
-        return NONE;
-      }
-    });
+    meta.rawset("__index", globals);
+    meta.rawset("__metatable", LuaValue.FALSE);
     env.setmetatable(meta);
+    env.rawset("_G", env);
+    this.env = env;
+    evaluating = quiet;
+    try {
+      new LuaClosure(chunk, env).call();
+    } finally {
+      evaluating = false;
+    }
     return env;
   }
 
@@ -152,44 +204,72 @@ public final class LuaInterpreter {
     return source;
   }
 
-  /** A global of the evaluated file (not of any task). */
+  /** A global of the loader's evaluation of the file (not of any task's). */
   public LuaValue global(String name) {
-    return globals.rawget(name);
+    return loaded.rawget(name);
   }
 
-  /** The function a {@link Command.LuaFunction} points at, or fails saying what is there instead. */
+  /**
+   * Calls the function {@code ref} points at for a task: the file's top level is evaluated afresh for the call
+   * (quietly, under the task's stop signal), then the function runs with the scope current.
+   *
+   * @throws LuaError what the function raised, or "stopped" after {@link #requestStop()}
+   */
+  public Varargs call(Command.LuaFunction ref, TaskScope taskScope, Varargs args) {
+    return call(env -> locate(env, ref), taskScope, args);
+  }
+
+  /** The function a {@link Command.LuaFunction} points at in the loader's evaluation, or fails saying what is there. */
   public LuaFunction function(Command.LuaFunction ref) {
-    LuaValue f = functions.computeIfAbsent(ref, r -> {
-      LuaValue group = globals.rawget("TaskDefinitions").get(r.group());
-      LuaValue holder = r.taskIndex() == 0 ? group : group.get("tasks").get(r.taskIndex());
-      return holder.get(r.field());
-    });
+    return locate(loaded, ref);
+  }
+
+  private LuaFunction locate(LuaTable env, Command.LuaFunction ref) {
+    LuaValue group = env.rawget("TaskDefinitions").get(ref.group());
+    LuaValue holder = ref.taskIndex() == 0 ? group : group.get("tasks").get(ref.taskIndex());
+    LuaValue f = holder.get(ref.field());
     if (!f.isfunction()) {
-      throw new IllegalStateException("no function at " + ref + " in " + source.name() + " (found a " + f.typename() + ")");
+      throw new IllegalStateException("no function at " + ref + " in " + source.name() + " (found a "
+          + f.typename() + ")");
     }
     return (LuaFunction) f;
   }
 
-  /**
-   * Calls {@code fn} for a task: the scope is current and the task gets a fresh globals table for the call.
-   *
-   * @throws LuaError what the function raised, or "stopped" after {@link #requestStop()}
-   */
-  public Varargs call(LuaFunction fn, TaskScope taskScope, Varargs args) {
+  /** Calls the global function {@code name} of a fresh evaluation for a task, like {@link #call(Command.LuaFunction, TaskScope, Varargs)}. */
+  public Varargs callGlobal(String name, TaskScope taskScope, Varargs args) {
+    return call(env -> {
+      LuaValue f = env.rawget(name);
+      if (!f.isfunction()) throw new IllegalStateException("no function " + name + " in " + source.name());
+      return f;
+    }, taskScope, args);
+  }
+
+  private Varargs call(java.util.function.Function<LuaTable, LuaValue> locate, TaskScope taskScope, Varargs args) {
     if (scope != null) throw new IllegalStateException("interpreter already in use");
     scope = taskScope;
-    taskGlobals = new LuaTable();
     stopRequested = false;
+    stopReason = null;
+    coroutines = new Coroutines();
+    LuaInterpreter previous = CURRENT.get();
+    CURRENT.set(this);
     try {
+      LuaValue fn = locate.apply(evaluate(true));
       return fn.invoke(args);
     } finally {
+      coroutines.endAll();
+      coroutines = null;
       scope = null;
-      taskGlobals = null;
+      CURRENT.set(previous);
     }
   }
 
   /** Makes the running function raise an error at its next instruction (and every one after). Any thread. */
   public void requestStop() {
+    stopRequested = true;
+  }
+
+  private void requestStop(String reason) {
+    stopReason = reason;
     stopRequested = true;
   }
 
@@ -200,7 +280,7 @@ public final class LuaInterpreter {
 
   /** The task whose call is running, or null while the file is evaluated. */
   TaskScope scope() {
-    return scope;
+    return evaluating ? null : scope;
   }
 
   /** The scope, or a Lua error naming the module function that needs one. */
@@ -215,6 +295,7 @@ public final class LuaInterpreter {
   }
 
   private String stopReason() {
+    if (stopReason != null) return stopReason;
     TaskScope s = scope;
     String r = s == null ? null : s.cancellation().reason();
     return r == null ? "cancelled" : r;
@@ -223,11 +304,14 @@ public final class LuaInterpreter {
   /**
    * Checks the stop flag on every instruction and call, and on a virtual thread yields every
    * {@value #YIELD_EVERY} instructions, so a busy function never holds a carrier thread that other tasks need. It
-   * keeps no call stack: tasks get no {@code debug} module, and error positions come from the function's own line
-   * table.
+   * keeps the prototype and registers of each running Lua frame (per thread: coroutines run on threads of their
+   * own) so that a concatenation whose result would pass {@link LuaPatterns#MAX_STRING} is refused before LuaJ
+   * allocates it: {@code s = s .. s} in a loop ends with an error, not with the heap exhausted. Tasks get no
+   * {@code debug} module, and error positions come from the function's own line table.
    */
   private final class StopHook extends DebugLib {
     private static final int YIELD_EVERY = 8192;
+    private final ThreadLocal<Frames> frames = ThreadLocal.withInitial(Frames::new);
     private int count;
 
     @Override
@@ -244,23 +328,110 @@ public final class LuaInterpreter {
     @Override
     public void onCall(LuaClosure c, Varargs varargs, LuaValue[] stack) {
       if (stopRequested) checkStop();
+      frames.get().push(c.p, stack);
     }
 
     @Override
     public void onInstruction(int pc, Varargs v, int top) {
       if (stopRequested) checkStop();
+      Frames f = frames.get();
+      if (f.depth > 0) {
+        int i = f.protos[f.depth - 1].code[pc];
+        if ((i & 0x3f) == Lua.OP_CONCAT) checkConcat(f.stacks[f.depth - 1], Lua.GETARG_B(i), Lua.GETARG_C(i));
+      }
       if (++count == YIELD_EVERY) {
         count = 0;
         if (Thread.currentThread().isVirtual()) Thread.yield();
       }
     }
 
+    private void checkConcat(LuaValue[] stack, int from, int to) {
+      long total = 0;
+      for (int r = from; r <= to && r < stack.length; r++) {
+        if (stack[r] instanceof LuaString ls) total += ls.m_length;
+      }
+      if (total > LuaPatterns.MAX_STRING) {
+        throw new LuaError("'..' would make a string of " + total + " bytes, over Drover's limit of "
+            + LuaPatterns.MAX_STRING + " bytes for one string");
+      }
+    }
+
     @Override
-    public void onReturn() {}
+    public void onReturn() {
+      frames.get().pop();
+    }
 
     @Override
     public String traceback(int level) {
       return "";
+    }
+  }
+
+  /** The Lua frames running on one thread. */
+  private static final class Frames {
+    Prototype[] protos = new Prototype[32];
+    LuaValue[][] stacks = new LuaValue[32][];
+    int depth;
+
+    void push(Prototype p, LuaValue[] stack) {
+      if (depth == protos.length) {
+        protos = java.util.Arrays.copyOf(protos, depth * 2);
+        stacks = java.util.Arrays.copyOf(stacks, depth * 2);
+      }
+      protos[depth] = p;
+      stacks[depth++] = stack;
+    }
+
+    void pop() {
+      if (depth > 0) {
+        depth--;
+        protos[depth] = null;
+        stacks[depth] = null;
+      }
+    }
+  }
+
+  /**
+   * {@code load} for text chunks, whose environment is the calling task's own (or the table given): LuaJ's would
+   * evaluate into the interpreter's shared globals, and a chunk given another environment would run without the
+   * stop hook. The closure keeps the interpreter's hook and gets the environment as its _ENV.
+   */
+  private final class LoadFunction extends VarArgFunction {
+    @Override
+    public Varargs invoke(Varargs args) {
+      LuaValue chunkArg = args.arg1();
+      String text;
+      if (chunkArg.isstring()) {
+        text = chunkArg.tojstring();
+      } else if (chunkArg.isfunction()) {
+        StringBuilder sb = new StringBuilder();
+        while (true) {
+          LuaValue piece = chunkArg.call();
+          if (piece.isnil() || (piece.isstring() && piece.length() == 0)) break;
+          if (!piece.isstring()) return LuaValue.varargsOf(NIL, valueOf("reader function must return a string"));
+          sb.append(piece.tojstring());
+          if (sb.length() > LuaPatterns.MAX_STRING) throw LuaPatterns.tooLong("load", sb.length());
+        }
+        text = sb.toString();
+      } else {
+        return LuaValue.varargsOf(NIL, valueOf("bad argument #1 to 'load' (string expected, got "
+            + chunkArg.typename() + ")"));
+      }
+      String name = args.optjstring(2, "load");
+      if (args.optjstring(3, "t").indexOf('t') < 0) {
+        return LuaValue.varargsOf(NIL, valueOf("attempt to load a text chunk (mode is '" + args.arg(3) + "')"));
+      }
+      LuaValue target = args.arg(4).istable() ? args.arg(4) : env;
+      try {
+        Prototype p = globals.compilePrototype(new StringReader(text), name);
+        LuaClosure c = new LuaClosure(p, globals);
+        if (c.upValues.length > 0) c.upValues[0].setValue(target);
+        return c;
+      } catch (LuaError e) {
+        return LuaValue.varargsOf(NIL, valueOf(LuaErrors.message(e)));
+      } catch (IOException e) {
+        return LuaValue.varargsOf(NIL, valueOf(e.getMessage()));
+      }
     }
   }
 
@@ -280,6 +451,7 @@ public final class LuaInterpreter {
     private void flushLine() {
       String line = buf.toString(StandardCharsets.UTF_8);
       buf.reset();
+      if (evaluating) return; // a task's fresh evaluation of the top level: it printed once, when the file loaded
       TaskScope s = scope;
       TaskLog log = s == null ? text -> System.err.println(source.name() + ": " + text) : s.log();
       log.line(line);

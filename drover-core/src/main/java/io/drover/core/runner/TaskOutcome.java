@@ -33,6 +33,16 @@ public record TaskOutcome(Status status, String message, Map<String, Object> out
     return new TaskOutcome(Status.FAILED, message, Map.of());
   }
 
+  /**
+   * The one line for an attempt ended by an Error rather than by its command: out of memory, a stack overflow, or
+   * any other Throwable that escaped the runner.
+   */
+  public static String describe(Throwable e) {
+    if (e instanceof OutOfMemoryError) return "the attempt ran out of memory (" + e.getMessage() + ")";
+    if (e instanceof StackOverflowError) return "the attempt overflowed its stack (endless recursion?)";
+    return e.getMessage() == null ? e.toString() : e.getClass().getSimpleName() + ": " + e.getMessage();
+  }
+
   public static TaskOutcome skipped(String message) {
     return new TaskOutcome(Status.SKIPPED, message, Map.of());
   }

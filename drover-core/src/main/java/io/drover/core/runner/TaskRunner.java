@@ -24,7 +24,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.luaj.vm2.LuaError;
-import org.luaj.vm2.LuaFunction;
 import org.luaj.vm2.LuaTable;
 import org.luaj.vm2.LuaValue;
 import org.luaj.vm2.Varargs;
@@ -85,6 +84,8 @@ public final class TaskRunner {
       outcome = TaskOutcome.failed(LuaErrors.message(e));
     } catch (Exception e) {
       outcome = TaskOutcome.failed(e.getMessage() == null ? e.toString() : e.getMessage());
+    } catch (VirtualMachineError e) { // out of memory or stack: the attempt fails, the process goes on
+      outcome = TaskOutcome.failed(TaskOutcome.describe(e));
     } finally {
       if (timeout != null) timeout.cancel(false);
     }
@@ -232,9 +233,8 @@ public final class TaskRunner {
     LuaInterpreter in = rt.borrow();
     Cancellation cancel = context.cancellation();
     try (Cancellation.Registration ignored = cancel.onCancel(in::requestStop)) {
-      LuaFunction fn = in.function(ref);
       TaskScope scope = new TaskScope(context.log(), workdir, env, cancel, context.directoriesUsed());
-      return in.call(fn, scope, LuaValue.varargsOf(paramsTable(request), depsTable(request)));
+      return in.call(ref, scope, LuaValue.varargsOf(paramsTable(request), depsTable(request)));
     } finally {
       rt.release(in);
     }

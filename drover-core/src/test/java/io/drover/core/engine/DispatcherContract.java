@@ -354,6 +354,49 @@ public abstract class DispatcherContract {
   }
 
   @Test
+  void aBacktrackingPatternIsStoppedByItsTimeout() throws Exception {
+    RunResult r = run("""
+        TaskDefinitions = { g = { tasks = {
+          { name = 'regex', timeout = '500ms', command = function()
+              return ("a"):rep(250):find(".-.-.-.-b") ~= nil end },
+          { name = 'after', depends_on = 'regex', command = 'true' },
+          { name = 'beside', command = function() return true, "ran" end },
+        } } }""");
+    assertThat(r.task(id("g.regex")).state()).isEqualTo(TaskState.FAILED);
+    assertThat(r.task(id("g.regex")).message()).isEqualTo("timed out after 500ms");
+    assertThat(r.task(id("g.beside")).state()).isEqualTo(TaskState.SUCCEEDED);
+  }
+
+  @Test
+  void aTaskThatChangesLibrariesOrTheFilesTablesLeavesThemAsTheyWereForTheNextTask() throws Exception {
+    RunResult r = run("""
+        Counter = { n = 0 }
+        local calls = 0
+        local function bump() Counter.n = Counter.n + 1; calls = calls + 1; return Counter.n + calls end
+        TaskDefinitions = { g = { tasks = {
+          { name = 'vandal', command = function()
+              rawset(_G, 'Leaked', 'yes')
+              local refused = 0
+              for _, f in ipairs({
+                  function() string.format = function() return 'evil' end end,
+                  function() getmetatable('').__index = { upper = function() return 'evil' end } end,
+                  function() fs.read = function() return 'evil' end end,
+                  function() table.insert(string, 'x') end,
+                  function() setmetatable(_G, {}) end }) do
+                if not pcall(f) then refused = refused + 1 end
+              end
+              return true, "refused " .. refused, { first = bump() } end },
+          { name = 'victim', depends_on = 'vandal', command = function()
+              return true, string.format('%s/%s/%s', ('x'):upper(), tostring(Leaked), type(fs.read)),
+                { second = bump() } end },
+        } } }""", b -> b.concurrency(1));
+    assertThat(r.task(id("g.vandal")).message()).isEqualTo("refused 5");
+    assertThat(r.task(id("g.victim")).message()).isEqualTo("X/nil/function");
+    assertThat(r.task(id("g.vandal")).outputs()).containsEntry("first", 2L);
+    assertThat(r.task(id("g.victim")).outputs()).containsEntry("second", 2L);
+  }
+
+  @Test
   void aLuaTaskGetsItsWorkingDirectoryWhenItFirstNeedsIt() throws Exception {
     needsSharedDirectory();
     RunResult r = run("""

@@ -8,13 +8,13 @@ import io.drover.core.model.WorkflowSource;
 import io.drover.core.process.Cancellation;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.luaj.vm2.LuaError;
-import org.luaj.vm2.LuaFunction;
 import org.luaj.vm2.LuaValue;
 import org.luaj.vm2.Varargs;
 
@@ -26,7 +26,7 @@ class LuaSandboxTest {
   private Varargs call(String body) throws Exception {
     Files.createDirectories(dir.resolve("work"));
     LuaInterpreter in = new LuaInterpreter(new WorkflowSource("flow.lua", "Fn = function()\n" + body + "\nend"));
-    return in.call((LuaFunction) in.global("Fn"), scope(), LuaValue.NONE);
+    return in.callGlobal("Fn", scope(), LuaValue.NONE);
   }
 
   private TaskScope scope() {
@@ -120,8 +120,8 @@ class LuaSandboxTest {
         Shared = 'file'
         Set = function() Leak = 'set'; Shared = 'changed'; return Leak end
         Get = function() return Leak, Shared end"""));
-    assertThat(in.call((LuaFunction) in.global("Set"), scope(), LuaValue.NONE).arg1().tojstring()).isEqualTo("set");
-    Varargs r = in.call((LuaFunction) in.global("Get"), scope(), LuaValue.NONE);
+    assertThat(in.callGlobal("Set", scope(), LuaValue.NONE).arg1().tojstring()).isEqualTo("set");
+    Varargs r = in.callGlobal("Get", scope(), LuaValue.NONE);
     assertThat(r.arg(1).isnil()).isTrue();
     assertThat(r.arg(2).tojstring()).isEqualTo("file");
   }
@@ -137,5 +137,137 @@ class LuaSandboxTest {
     assertThatThrownBy(() -> new LuaInterpreter(new WorkflowSource("flow.lua", "\nfs.write('x', 'y')")))
         .isInstanceOf(WorkflowException.class)
         .hasMessage("flow.lua:2: fs.write can only be used inside a task's function, not while the file loads");
+  }
+
+  @Test
+  void patternsMatchAsLuaDefinesThem() throws Exception {
+    Varargs r = call("""
+        local out = {}
+        local function add(...) for i = 1, select('#', ...) do out[#out + 1] = tostring((select(i, ...))) end end
+        add(("hello world"):find("o w"))                 -- 5 7
+        add(("hello world"):find("l+"))                  -- 3 4
+        add(("key = value"):match("^(%w+)%s*=%s*(%w+)$")) -- key value
+        add(("f(a(b)c)d"):match("%b()"))                 -- (a(b)c)
+        add(("THE (quick) fox"):find("%f[%a]%a+", 5))    -- 6 10
+        add(("abc"):gsub("%w", "%0%0"))                  -- aabbcc 3
+        add(("hello"):gsub("l", { l = "L" }))            -- heLLo 2
+        add(("x=1, y=2"):gsub("(%w+)=(%w+)", "%2=%1"))   -- 1=x, 2=y 2
+        add(("abc"):gsub("", "-"))                       -- -a-b-c- 4
+        add(string.match("  trim  ", "^%s*(.-)%s*$"))    -- trim
+        add(string.find("a.b", ".", 1, true))            -- 2 2
+        add(("aaa"):match("()a()"))                       -- 1 2
+        add(("[x]"):match("[%[](.)[%]]"))                -- x
+        add(("2024-01-05"):match("(%d+)-(%d+)-(%d+)"))   -- 2024 01 05
+        add(("abab"):match("(ab)%1"))                    -- ab
+        local words = {}
+        for w in ("one two  three"):gmatch("%a+") do words[#words + 1] = w end
+        add(table.concat(words, ","))                    -- one,two,three
+        add(("x"):rep(3, ","))                           -- x,x,x
+        add(("abc"):find("b", -2))                       -- 2 2
+        add(("abc"):find("z"))                           -- nil
+        return table.concat(out, " ")""");
+    assertThat(r.arg1().tojstring()).isEqualTo("5 7 3 4 key value (a(b)c) 6 10 aabbcc 3 heLLo 2 1=x, 2=y 2 -a-b-c- 4"
+        + " trim 2 2 1 2 x 2024 01 05 ab one,two,three x,x,x 2 2 nil");
+  }
+
+  @Test
+  void malformedPatternsAreLuaErrors() {
+    assertThat(error("return ('x'):find('%')")).contains("malformed pattern (ends with '%')");
+    assertThat(error("return ('x'):find('[a')")).contains("malformed pattern (missing ']')");
+    assertThat(error("return ('x'):find('(x')")).contains("unfinished capture");
+  }
+
+  @Test
+  void aBacktrackingPatternStopsWhenItsTaskIsStopped() throws Exception {
+    Files.createDirectories(dir.resolve("work"));
+    LuaInterpreter in = new LuaInterpreter(new WorkflowSource("flow.lua",
+        "Fn = function() return ('a'):rep(4000):find('.-.-.-.-b') end"));
+    java.util.concurrent.CompletableFuture<String> ended = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        in.callGlobal("Fn", scope(), LuaValue.NONE);
+        return "returned";
+      } catch (LuaError e) {
+        return LuaErrors.message(e);
+      }
+    });
+    org.awaitility.Awaitility.await().pollDelay(Duration.ofMillis(50)).until(() -> !ended.isDone());
+    in.requestStop();
+    assertThat(ended.get(10, java.util.concurrent.TimeUnit.SECONDS)).startsWith("stopped");
+  }
+
+  @Test
+  void stringRepRefusesAResultOverTheLimit() {
+    assertThat(error("return ('x'):rep(1e9)")).contains("string.rep: the result would be 1000000000 bytes, over"
+        + " Drover's limit");
+  }
+
+  @Test
+  void coroutinesLeftSuspendedEndWithTheirTask() throws Exception {
+    long before = coroutineThreads();
+    Varargs r = call("""
+        local cos = {}
+        for i = 1, 100 do
+          local co = coroutine.create(function() coroutine.yield(i); return 'never' end)
+          coroutine.resume(co)
+          cos[#cos + 1] = co
+        end
+        return coroutine.status(cos[1])""");
+    assertThat(r.arg1().tojstring()).isEqualTo("suspended");
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> coroutineThreads() <= before);
+  }
+
+  @Test
+  void aTaskCannotHoldMoreThanItsShareOfCoroutines() {
+    assertThat(error("""
+        for i = 1, 1000 do
+          local co = coroutine.create(function() coroutine.yield() end)
+          local ok, err = coroutine.resume(co)
+          if not ok then error(err, 0) end
+        end""")).contains("too many coroutines: a task may have at most 256");
+  }
+
+  private static long coroutineThreads() {
+    return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("Coroutine-")).count();
+  }
+
+  @Test
+  void loadRunsInTheTasksOwnEnvironmentUnderItsStopSignal() throws Exception {
+    Files.createDirectories(dir.resolve("work"));
+    LuaInterpreter in = new LuaInterpreter(new WorkflowSource("flow.lua", """
+        Set = function() load('Loaded = 1')(); local t = {}; load('y = 2', 'c', 't', t)(); return Loaded, t.y end
+        Get = function() return Loaded end
+        Spin = function() load('while true do end', 'spin', 't', {})() end"""));
+    Varargs r = in.callGlobal("Set", scope(), LuaValue.NONE);
+    assertThat(r.arg(1).toint()).isEqualTo(1);
+    assertThat(r.arg(2).toint()).isEqualTo(2);
+    assertThat(in.callGlobal("Get", scope(), LuaValue.NONE).arg1().isnil()).isTrue();
+    java.util.concurrent.CompletableFuture<String> ended = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        in.callGlobal("Spin", scope(), LuaValue.NONE);
+        return "returned";
+      } catch (LuaError e) {
+        return LuaErrors.message(e);
+      }
+    });
+    org.awaitility.Awaitility.await().pollDelay(Duration.ofMillis(50)).until(() -> !ended.isDone());
+    in.requestStop();
+    assertThat(ended.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("spin:1 stopped: cancelled");
+  }
+
+  @Test
+  void aTopLevelThatNeverReturnsFailsTheLoadWithOneLine() {
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> new LuaInterpreter(new WorkflowSource("flow.lua", "\nwhile true do end")))
+        .isInstanceOf(WorkflowException.class)
+        .hasMessageStartingWith("flow.lua:2: stopped: the file's top level did not finish within 10s");
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
+  }
+
+  @Test
+  void aMemoryBombEndsAtTheStringLimitWithOneLine() {
+    assertThatThrownBy(() -> new LuaInterpreter(new WorkflowSource("flow.lua",
+        "local s = 'x'; while true do s = s .. s end")))
+        .isInstanceOf(WorkflowException.class)
+        .hasMessageStartingWith("flow.lua:1: '..' would make a string of 536870912 bytes, over Drover's limit");
   }
 }
