@@ -445,7 +445,8 @@ class WorkerTest {
     for (int i = 0; i < 5; i++) {
       if (i > 0) r.xclaim(keys.stream(), crashy, 0, entry);
       List<Object> out = Scripts.run(r, Scripts.CLAIM, ScriptOutputType.MULTI,
-          new String[] {keys.dead(), keys.following(), keys.stream()}, "crashy", "1", "3", keys.taskPrefix(), entry);
+          new String[] {keys.dead(), keys.following(), keys.stream()}, "crashy", "1", "3", keys.taskPrefix(), "default",
+          entry);
       tokens.add(out.isEmpty() ? "not taken" : ((List<?>) out.get(0)).get(3));
     }
     assertThat(tokens).containsExactly(1L, 2L, 3L, 4L, "not taken");
@@ -466,6 +467,56 @@ class WorkerTest {
     String id = client.submit(TaskSubmission.shell("true"));
     assertThat(finished(id).state()).isEqualTo("SUCCEEDED");
     assertThat(client.redis().xlen(keys.stream() + ":rejected")).isEqualTo(2);
+  }
+
+  @Test
+  void entriesWithASpecThatIsNoObjectOrAnIdOfAnotherQueueOrAPathAreSetAsideAndNothingIsWrittenOutsideTheWorkdir()
+      throws Exception {
+    Keys keys = new Keys("default");
+    Client.ensureGroup(client.redis(), keys);
+    String spec = "{\"kind\":\"shell\",\"command\":\"touch escaped\"}";
+    client.redis().xadd(keys.stream(), Map.of("v", "2", "id", "default.tarray", "spec", "[1,2]"));
+    client.redis().xadd(keys.stream(), Map.of("v", "2", "id", "default.tgarbage", "spec", "{\u0000\u00ff not json}"));
+    client.redis().xadd(keys.stream(), Map.of("v", "2", "id", "../x", "spec", spec));
+    client.redis().xadd(keys.stream(), Map.of("v", "2", "id", "default./../../x", "spec", spec));
+    client.redis().xadd(keys.stream(), Map.of("v", "2", "id", "other.tforeign", "spec", spec));
+    worker(1, Duration.ofSeconds(5));
+    String id = client.submit(TaskSubmission.shell("true"));
+    assertThat(finished(id).state()).isEqualTo("SUCCEEDED");
+    assertThat(client.redis().xlen(keys.stream() + ":rejected")).isEqualTo(5);
+    try (var listing = Files.list(dir)) {
+      assertThat(listing.map(p -> p.getFileName().toString()).toList()).containsExactly("w0");
+    }
+  }
+
+  @Test
+  void anAttemptEndedByAnErrorOrAMemoryBombRecordsItsOutcomeAndFreesItsSlot() throws Exception {
+    worker(1, Duration.ofSeconds(5));
+    String deep = client.submit(TaskSubmission.lua("local function f(n) return 1 + f(n + 1) end; return f(1)"));
+    String bomb = client.submit(TaskSubmission.lua("local s = 'x'; while true do s = s .. s end"));
+    String after = client.submit(TaskSubmission.shell("echo still here"));
+    TaskStatus d = finished(deep);
+    assertThat(d.state()).isEqualTo("FAILED");
+    assertThat(d.message()).contains("overflowed its stack");
+    TaskStatus b = finished(bomb);
+    assertThat(b.state()).isEqualTo("FAILED");
+    assertThat(b.message()).contains("'..' would make a string of 536870912 bytes, over Drover's limit");
+    assertThat(finished(after).message()).isEqualTo("still here");
+  }
+
+  @Test
+  void duplicateEntriesOfOneTaskRunApartAndGiveTheirSlotsBack() throws Exception {
+    Keys keys = new Keys("default");
+    Client.ensureGroup(client.redis(), keys);
+    String id = client.submit(TaskSubmission.shell("mkdir -p sub && echo x > sub/f && sleep 0.3 && rm -r sub"));
+    var entry = client.redis().xrange(keys.stream(), io.lettuce.core.Range.create("-", "+")).get(0);
+    client.redis().xadd(keys.stream(), entry.getBody());
+    client.redis().xadd(keys.stream(), entry.getBody());
+    worker(2, Duration.ofSeconds(5));
+    assertThat(finished(id).state()).isEqualTo("SUCCEEDED");
+    List<String> later = new ArrayList<>();
+    for (int i = 0; i < 3; i++) later.add(client.submit(TaskSubmission.shell("echo later")));
+    for (String l : later) assertThat(finished(l).state()).isEqualTo("SUCCEEDED");
   }
 
   @Test

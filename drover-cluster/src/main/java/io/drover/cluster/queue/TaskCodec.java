@@ -66,13 +66,18 @@ public final class TaskCodec {
   public static final String ENTRY_VERSION = "2";
 
   /**
-   * Whether a stream entry is surely a task a worker can start: this schema version, a task id, a spec. (The claim
-   * script decides about the others, and sets aside those that are not.)
+   * Whether a stream entry of {@code queue} may be a task a worker can start: this schema version, a task id of
+   * that queue, a spec ({@link #specObject} then tells whether that is a JSON object). The claim script decides
+   * about the others, and sets aside those that are not.
    */
-  public static boolean isEntry(Map<String, String> f) {
-    String id = f.get("id");
-    return ENTRY_VERSION.equals(f.get("v")) && f.get("spec") != null && id != null && id.length() <= 160
-        && Keys.queueOf(id) != null;
+  public static boolean isEntry(Map<String, String> f, String queue) {
+    return ENTRY_VERSION.equals(f.get("v")) && f.get("spec") != null && Keys.isTaskIdOf(f.get("id"), queue);
+  }
+
+  /** A spec (JSON) as a map, or null when it is not a readable JSON object (an array, garbage, nesting too deep). */
+  @SuppressWarnings("unchecked")
+  public static Map<String, Object> specObject(String json) {
+    return parse(json) instanceof Map<?, ?> m ? (Map<String, Object>) m : null;
   }
 
   /** Reads a task hash; bad or missing fields read as defaults, never as an exception. */

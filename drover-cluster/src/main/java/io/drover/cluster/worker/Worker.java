@@ -38,6 +38,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -120,8 +121,8 @@ public final class Worker implements AutoCloseable {
     final long startedUs = TaskCodec.nowMicros();
     /** The stream of the task's follower (a run's dispatcher), which hears of its end; empty for none. */
     final String notify;
-    /** The task's spec (JSON), from its stream entry. */
-    final String spec;
+    /** The task's spec, from its stream entry: parsed once, when the entry was taken (empty if unreadable). */
+    final Map<String, Object> spec;
     /** Failed attempts before this one (for the backoff before the next). */
     final int failures;
     final Cancellation cancellation = new Cancellation();
@@ -133,7 +134,13 @@ public final class Worker implements AutoCloseable {
      */
     boolean runningEventWritten;
 
-    Held(String id, String stream, String entry, long token, int attempt, String notify, String spec, int failures) {
+    /** One delivery: duplicate entries of one task are two deliveries, each with its own slot and directory. */
+    String key() {
+      return stream + ' ' + entry;
+    }
+
+    Held(String id, String stream, String entry, long token, int attempt, String notify, Map<String, Object> spec,
+        int failures) {
       this.id = id;
       this.notify = notify;
       this.spec = spec;
@@ -194,7 +201,7 @@ public final class Worker implements AutoCloseable {
 
   /** Ids of the tasks running here now. */
   public List<String> running() {
-    return List.copyOf(held.keySet());
+    return held.values().stream().map(h -> h.id).distinct().toList();
   }
 
   // ---- claiming ----
@@ -334,8 +341,11 @@ public final class Worker implements AutoCloseable {
       // script dead-letters it
       boolean poison = attempt - failures
           > Math.max(1, TaskCodec.integer(f.get("max_attempts"))) + options.maxRedeliveries();
-      if (fresh && !following && !poison && TaskCodec.isEntry(f)) {
-        Held h = new Held(f.get("id"), stream, m.getId(), 1, attempt, f.getOrDefault("notify", ""), f.get("spec"), failures);
+      // not a task, or a spec that is no JSON object: the claim script sets it aside with the reason
+      Map<String, Object> spec = fresh && !following && !poison && TaskCodec.isEntry(f, keys.queue())
+          ? TaskCodec.specObject(f.get("spec")) : null;
+      if (spec != null) {
+        Held h = new Held(f.get("id"), stream, m.getId(), 1, attempt, f.getOrDefault("notify", ""), spec, failures);
         if ("1".equals(f.get("followed"))) runningEvent(h); // a retry of a followed task
         start(h);
         started++;
@@ -349,7 +359,7 @@ public final class Worker implements AutoCloseable {
 
   /** Runs an attempt of a task this worker now holds. */
   private void start(Held h) {
-    held.put(h.id, h);
+    held.put(h.key(), h);
     attempts.execute(() -> runAttempt(h));
   }
 
@@ -369,7 +379,7 @@ public final class Worker implements AutoCloseable {
    */
   private int claim(String stream, List<String> entries) {
     List<String> args = new ArrayList<>(List.of(options.workerId(), Long.toString(TaskCodec.nowMicros()),
-        Integer.toString(options.maxRedeliveries()), keys.taskPrefix()));
+        Integer.toString(options.maxRedeliveries()), keys.taskPrefix(), keys.queue()));
     args.addAll(entries);
     List<Object> r = Scripts.run(redis, Scripts.CLAIM, ScriptOutputType.MULTI,
         new String[] {keys.dead(), keys.following(), stream}, args.toArray(new String[0]));
@@ -382,7 +392,8 @@ public final class Worker implements AutoCloseable {
         continue;
       }
       Held h = new Held(String.valueOf(t.get(2)), stream, entry, (Long) t.get(3), ((Long) t.get(8)).intValue(),
-          t.get(6) == null ? "" : String.valueOf(t.get(6)), t.get(4) == null ? null : String.valueOf(t.get(4)),
+          t.get(6) == null ? "" : String.valueOf(t.get(6)),
+          Objects.requireNonNullElse(TaskCodec.specObject(t.get(4) == null ? null : String.valueOf(t.get(4))), Map.of()),
           t.get(5) == null ? 0 : TaskCodec.integer(String.valueOf(t.get(5))));
       h.runningEventWritten = "1".equals(t.get(7)); // followed: the claim wrote it
       start(h);
@@ -396,11 +407,13 @@ public final class Worker implements AutoCloseable {
   @SuppressWarnings("unchecked")
   private void runAttempt(Held h) {
     TaskOutcome outcome;
-    Path dir = options.workdir().resolve(h.id + "-" + h.attempt);
-    Map<String, Object> s = TaskCodec.spec(h.spec); // parsed once (JSON): it was parsed four times per task
+    // the id was checked (Keys.isTaskIdOf), and the entry makes duplicate deliveries of one task use two directories
+    Path dir = options.workdir().resolve(h.id + "-" + h.attempt + "-" + h.entry);
+    Map<String, Object> s = h.spec;
     // set by the runner when the attempt made or used its directory: only then is there one to remove
     java.util.concurrent.atomic.AtomicBoolean dirUsed = new java.util.concurrent.atomic.AtomicBoolean();
     try {
+      if (s.isEmpty()) throw new IllegalArgumentException("its spec is not a readable JSON object");
       TaskRequest request;
       TaskRunner runner;
       if (TaskSubmission.WORKFLOW_KIND.equals(s.get("kind"))) { // a task of a workflow run on the fleet
@@ -435,6 +448,8 @@ public final class Worker implements AutoCloseable {
       outcome = new TaskOutcome(outcome.status(), m.mask(outcome.message()), outcome.outputs());
     } catch (Exception e) {
       outcome = TaskOutcome.failed("the worker could not run it: " + e.getMessage());
+    } catch (Throwable e) { // an Error (out of memory, stack overflow) ends the attempt like any failure
+      outcome = TaskOutcome.failed(TaskOutcome.describe(e));
     } finally {
       if (dirUsed.get()) deleteQuietly(dir);
     }
@@ -463,13 +478,13 @@ public final class Worker implements AutoCloseable {
 
   /** An attempt that will not be recorded (handed back): its task and its slot are let go. */
   private void release(Held h) {
-    held.remove(h.id);
+    held.remove(h.key());
     slots.release();
   }
 
   /** An attempt whose outcome was recorded, refused or lost with Redis: its task is let go. */
   private void recorded(Held h) {
-    held.remove(h.id);
+    held.remove(h.key());
     unrecorded.release();
   }
 
@@ -795,7 +810,7 @@ public final class Worker implements AutoCloseable {
     if (!Files.exists(dir)) return;
     try (Stream<Path> walk = Files.walk(dir)) {
       for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) { // a file gone meanwhile (UncheckedIOException from the walk)
       // a leftover directory of a finished attempt is harmless
     }
   }

@@ -6,7 +6,7 @@
 -- worker that held the entry before is refused. Each entry is checked against the task's record here.
 -- KEYS[1] dead-letter zset, KEYS[2] the queue's set of tasks followed while queued, KEYS[3] the stream
 -- ARGV[1] worker id, ARGV[2] now (microseconds), ARGV[3] max deliveries beyond max attempts, ARGV[4] key prefix of
--- task hashes, ARGV[5..] entry ids
+-- task hashes, ARGV[5] the queue, ARGV[6..] entry ids
 -- Returns a list of {1, entry, task id, token, spec, failures, notify, followed, attempt} for each task taken and
 -- {2, entry, reason} for each entry set aside (not a task: it is moved to the stream's ':rejected' stream). Entries
 -- of tasks not waiting to run (cancelled, finished, queued again as another entry) and of poison tasks
@@ -29,9 +29,14 @@ local function problem(f)
   if not v then return 'no schema version (field v)' end
   if v ~= '2' then return 'schema version ' .. v .. ' is not the one this worker understands (2)' end
   local id = f['id']
-  local queue = id and #id <= 160 and string.match(id, '^([%w_%.%-]+)%.[^%.]+$')
-  if not queue or #queue > 64 then return 'missing or bad task id' end
-  if not f['spec'] then return 'no spec' end
+  -- the same rule as Keys.isTaskIdOf: <queue>.<letters, digits, _ and ->, and the queue is this stream's
+  local queue = id and #id <= 160 and string.match(id, '^(.+)%.[%w_%-]+$')
+  if queue ~= ARGV[5] then return 'missing or bad task id (not a task id of queue ' .. ARGV[5] .. ')' end
+  local spec = f['spec']
+  if not spec then return 'no spec' end
+  if not string.match(spec, '^%s*{') then return 'the spec is not a JSON object' end
+  local ok = pcall(cjson.decode, spec)
+  if not ok then return 'the spec is not readable JSON' end
   return nil
 end
 
@@ -62,7 +67,7 @@ local function start(entry, f, token, followed)
     followed and '1' or false, attempt}
 end
 
-for i = 5, #ARGV do
+for i = 6, #ARGV do
   local entry = ARGV[i]
   local e = redis.call('XRANGE', stream, entry, entry)
   local p = redis.call('XPENDING', stream, 'workers', entry, entry, 1)
