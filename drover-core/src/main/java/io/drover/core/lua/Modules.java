@@ -4,19 +4,15 @@ import io.drover.core.model.Durations;
 import io.drover.core.process.Cancellation;
 import io.drover.core.process.Commands;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.luaj.vm2.Globals;
 import org.luaj.vm2.LuaError;
 import org.luaj.vm2.LuaTable;
@@ -182,53 +178,35 @@ final class Modules {
     return root;
   }
 
+  /** The task's working directory as confined files (created on first use). */
+  private static ConfinedFiles files(LuaInterpreter in, String what) throws IOException {
+    return new ConfinedFiles(workdir(in.requireScope(what)));
+  }
+
   private static LuaTable fs(LuaInterpreter in) {
     LuaTable t = new LuaTable();
-    t.rawset("read", fn("fs.read", a -> {
-      Path p = confine(in.requireScope("fs.read"), a.checkjstring(1));
-      return LuaValue.valueOf(Files.readString(p, StandardCharsets.UTF_8));
-    }));
+    t.rawset("read", fn("fs.read", a -> LuaValue.valueOf(files(in, "fs.read").read(a.checkjstring(1)))));
     t.rawset("write", fn("fs.write", a -> {
-      Path p = confine(in.requireScope("fs.write"), a.checkjstring(1));
-      if (p.getParent() != null) Files.createDirectories(p.getParent());
-      Files.writeString(p, a.arg(2).checkjstring(), StandardCharsets.UTF_8);
+      files(in, "fs.write").write(a.checkjstring(1), a.arg(2).checkjstring(), false);
       return LuaValue.NONE;
     }));
     t.rawset("append", fn("fs.append", a -> {
-      Path p = confine(in.requireScope("fs.append"), a.checkjstring(1));
-      if (p.getParent() != null) Files.createDirectories(p.getParent());
-      Files.writeString(p, a.arg(2).checkjstring(), StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      files(in, "fs.append").write(a.checkjstring(1), a.arg(2).checkjstring(), true);
       return LuaValue.NONE;
     }));
-    t.rawset("exists", fn("fs.exists", a -> {
-      Path p = confine(in.requireScope("fs.exists"), a.checkjstring(1));
-      return LuaValue.valueOf(Files.exists(p));
-    }));
+    t.rawset("exists", fn("fs.exists", a -> LuaValue.valueOf(files(in, "fs.exists").exists(a.checkjstring(1)))));
     t.rawset("list", fn("fs.list", a -> {
-      Path p = confine(in.requireScope("fs.list"), a.optjstring(1, "."));
+      List<String> names = files(in, "fs.list").list(a.optjstring(1, "."));
       LuaTable out = new LuaTable();
-      try (Stream<Path> s = Files.list(p)) {
-        List<String> names = s.map(x -> x.getFileName().toString()).sorted().toList();
-        for (int i = 0; i < names.size(); i++) out.rawset(i + 1, LuaValue.valueOf(names.get(i)));
-      }
+      for (int i = 0; i < names.size(); i++) out.rawset(i + 1, LuaValue.valueOf(names.get(i)));
       return out;
     }));
     t.rawset("mkdir", fn("fs.mkdir", a -> {
-      Files.createDirectories(confine(in.requireScope("fs.mkdir"), a.checkjstring(1)));
+      files(in, "fs.mkdir").mkdir(a.checkjstring(1));
       return LuaValue.NONE;
     }));
     t.rawset("rm", fn("fs.rm", a -> {
-      TaskScope s = in.requireScope("fs.rm");
-      Path p = confine(s, a.checkjstring(1));
-      if (p.equals(s.workdir().toAbsolutePath().normalize())) throw new LuaError("fs.rm: refusing to remove the working directory itself");
-      boolean recursive = a.optboolean(2, false);
-      if (recursive && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-        try (Stream<Path> walk = Files.walk(p)) {
-          for (Path x : walk.sorted(Comparator.reverseOrder()).toList()) Files.delete(x);
-        }
-      } else {
-        Files.deleteIfExists(p);
-      }
+      files(in, "fs.rm").rm(a.checkjstring(1), a.optboolean(2, false));
       return LuaValue.NONE;
     }));
     return t;

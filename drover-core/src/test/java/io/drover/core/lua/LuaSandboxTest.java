@@ -78,6 +78,37 @@ class LuaSandboxTest {
   }
 
   @Test
+  void fsNeverWritesThroughADanglingLinkOrToAHardLinkedFile() throws Exception {
+    Files.createDirectories(dir.resolve("work"));
+    Files.createDirectories(dir.resolve("outside"));
+    Files.writeString(dir.resolve("outside/secret.txt"), "kept");
+    Files.createSymbolicLink(dir.resolve("work/dangling"), dir.resolve("outside/new.txt"));
+    Files.createLink(dir.resolve("work/hard"), dir.resolve("outside/secret.txt"));
+    assertThat(error("fs.write('dangling', 'x')")).contains("leads out of the task's working directory through a link");
+    assertThat(error("fs.append('hard', 'x')")).contains("path 'hard' is a hard link (2 names)");
+    assertThat(error("fs.write('hard', 'x')")).contains("path 'hard' is a hard link (2 names)");
+    assertThat(dir.resolve("outside/new.txt")).doesNotExist();
+    assertThat(Files.readString(dir.resolve("outside/secret.txt"))).isEqualTo("kept");
+  }
+
+  @Test
+  void fsFollowsNoLinkEvenOneThatStaysInside() throws Exception {
+    Files.createDirectories(dir.resolve("work/real"));
+    Files.createSymbolicLink(dir.resolve("work/alias"), dir.resolve("work/real"));
+    assertThat(error("fs.write('alias/x.txt', 'x')")).contains("path 'alias/x.txt' goes through the link 'alias'");
+    assertThat(call("fs.rm('alias'); return fs.exists('alias'), fs.exists('real')").arg(2).toboolean()).isTrue();
+    assertThat(dir.resolve("work/alias")).doesNotExist();
+  }
+
+  @Test
+  void fsReadOfAFifoIsRefusedInsteadOfBlocking() throws Exception {
+    Files.createDirectories(dir.resolve("work"));
+    assertThat(new ProcessBuilder("mkfifo", dir.resolve("work/pipe").toString()).start().waitFor()).isZero();
+    assertThat(error("return fs.read('pipe')")).contains("path 'pipe' is not a regular file (a FIFO, socket or device)");
+    assertThat(error("fs.write('pipe', 'x')")).contains("path 'pipe' is not a regular file");
+  }
+
+  @Test
   void listsMakesAndRemoves() throws Exception {
     Varargs r = call("fs.mkdir('d/e'); fs.write('d/e/f', '1'); fs.write('d/z', '2'); local l = fs.list('d'); "
         + "fs.rm('d', true); return l[1], l[2], fs.exists('d')");
