@@ -24,7 +24,9 @@ final class AgentCommand implements Callable<Integer> {
 
   @Option(names = "--bind", paramLabel = "ADDR", description = "Address to listen on. Default: 0.0.0.0 with a token, 127.0.0.1 without.") String bind;
 
-  @Option(names = "--token", description = "Token masters must present. Default: $DROVER_AGENT_TOKEN.") String token;
+  @Option(names = "--token", description = {"Token masters must present. Default: $DROVER_AGENT_TOKEN.", "On the command line it is " + Tokens.VISIBLE + "."}) String token;
+
+  @Option(names = "--token-file", paramLabel = "FILE", description = "Read the token from this file.") java.nio.file.Path tokenFile;
 
   @Option(names = "--tls-cert", paramLabel = "PEM", description = "Certificate chain: serve TLS.") Path tlsCert;
 
@@ -53,7 +55,7 @@ final class AgentCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     AgentOptions options;
     try {
-      String t = token != null ? token : System.getenv("DROVER_AGENT_TOKEN");
+      String t = Tokens.resolve(token, tokenFile, "DROVER_AGENT_TOKEN");
       AgentOptions.Builder b = AgentOptions.builder().port(port).bind(bind).token(t).tls(tlsCert, tlsKey, tlsClientCa)
           .workdir(workdir == null ? null : workdir.toAbsolutePath()).name(name)
           .limits(new Limits(maxFiles, Sizes.parse(maxUpload))).keepWorkspaces(keepWorkspaces);

@@ -21,7 +21,9 @@ final class ControllerCommand implements Callable<Integer> {
 
   @Option(names = "--bind", defaultValue = "127.0.0.1", description = "Address of the HTTP API (default ${DEFAULT-VALUE}; any other needs a token).") String bind;
 
-  @Option(names = "--token", description = "What the HTTP API demands (Authorization: Bearer). Default: $DROVER_TOKEN.") String token;
+  @Option(names = "--token", description = {"What the HTTP API demands (Authorization: Bearer). Default: $DROVER_TOKEN.", "On the command line it is " + Tokens.VISIBLE + "."}) String token;
+
+  @Option(names = "--token-file", paramLabel = "FILE", description = "Read the token from this file.") java.nio.file.Path tokenFile;
 
   @Option(names = "--id", description = "This controller's id. Default: ctl-host-pid.") String id;
 
@@ -31,7 +33,7 @@ final class ControllerCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    String t = token != null ? token : System.getenv("DROVER_TOKEN");
+    String t = Tokens.resolve(token, tokenFile, "DROVER_TOKEN");
     ControllerOptions options;
     try {
       options = ControllerOptions.builder(redis.url()).controllerId(id).lease(Durations.parse(lease)).bind(bind).port(port)

@@ -146,7 +146,7 @@ final class TaskCommand implements Callable<Integer> {
           out.printf("%s: %s (attempt %d, %d of %d failed%s)%n", s.id(), s.state().toLowerCase(java.util.Locale.ROOT),
               s.attempt(), s.failures(), s.maxAttempts(), s.dead() ? ", dead" : "");
           if (!s.message().isEmpty()) out.println("message: " + s.message());
-          if (!s.outputs().isEmpty()) out.println("outputs: " + Json.write(s.outputs()));
+          if (!s.outputs().isEmpty()) out.println("outputs: " + Json.write(io.drover.core.engine.SecretMasker.outputsMaskedByKey(s.outputs())));
           for (String e : s.errors()) out.println("error: " + e);
         }
         return Main.OK;

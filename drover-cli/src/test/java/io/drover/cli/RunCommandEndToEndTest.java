@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,6 +64,34 @@ class RunCommandEndToEndTest {
     assertThat(list.out()).contains(runId, "succeeded", "7/8 ok");
     var show = run(dir, "runs", "show", "last", "--logs");
     assertThat(show.out()).contains("build.test", "== build.version ==", "building release 1.4");
+  }
+
+  @Test
+  void tasksNeverSeeDroversOwnCredentialsInTheirEnvironment() throws Exception {
+    write("flow.lua", """
+        TaskDefinitions = { g = { tasks = {
+          { name = 'sh', command = 'echo "sh=${DROVER_AGENT_TOKEN:-none}/${DROVER_TOKEN:-none}/${DROVER_REDIS_URL:-none}/$DROVER_TASK"' },
+          { name = 'lua', command = function()
+              return true, 'lua=' .. tostring(env.get('DROVER_TOKEN')) .. '/' .. tostring(os.getenv('DROVER_AGENT_TOKEN'))
+                .. '/' .. tostring(os.getenv('HOME') ~= nil) end },
+        } } }""");
+    var r = run(dir, Map.of("DROVER_AGENT_TOKEN", "agent-tok-1", "DROVER_TOKEN", "api-tok-2",
+        "DROVER_REDIS_URL", "redis://:pw3@127.0.0.1:1"), "run", "flow.lua", "--json");
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out()).contains("sh=none/none/none/g.sh").contains("lua=nil/nil/true")
+        .doesNotContain("agent-tok-1").doesNotContain("api-tok-2").doesNotContain("pw3");
+  }
+
+  @Test
+  void anAgentTakesItsTokenFromAFileAndSaysWhenTheFileIsMissing() throws Exception {
+    var r = run(dir, "agent", "--token-file", "nosuch.token", "-p", "0");
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err().strip()).isEqualTo("drover: --token-file nosuch.token: no such file");
+    var both = run(dir, "agent", "--token", "t", "--token-file", "x", "-p", "0");
+    assertThat(both.exit()).isEqualTo(2);
+    assertThat(both.err().strip()).isEqualTo("drover: give --token or --token-file, not both");
+    var help = run(dir, "help", "agent");
+    assertThat(help.out().replaceAll("\\s+", " ")).contains("--token-file").contains("visible to other local users");
   }
 
   @Test

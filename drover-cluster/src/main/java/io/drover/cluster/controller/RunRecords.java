@@ -136,7 +136,11 @@ public final class RunRecords {
   public static Map<String, Object> toMap(RunView v) {
     Map<String, Object> m = new LinkedHashMap<>(v.fields());
     Object params = m.containsKey("params") ? Json.read((String) m.get("params")) : Map.of();
+    SecretMasker masker = SecretMasker.ofMaps();
     if (params instanceof Map<?, ?> ps) {
+      @SuppressWarnings("unchecked")
+      Map<String, ?> typed = (Map<String, ?>) ps;
+      masker = SecretMasker.ofMaps(typed);
       Map<String, Object> masked = new LinkedHashMap<>();
       ps.forEach((k, val) -> masked.put(String.valueOf(k), SecretMasker.SECRET_KEY.matcher(String.valueOf(k)).matches() ? SecretMasker.MASK : val));
       m.put("params", masked);
@@ -151,7 +155,7 @@ public final class RunRecords {
       tm.put("attempts", t.attempts());
       tm.put("duration_ms", t.durationMillis());
       tm.put("message", t.message());
-      tm.put("outputs", t.outputs());
+      tm.put("outputs", masker.maskOutputs(t.outputs()));
       tasks.add(tm);
     }
     m.put("task_states", tasks);

@@ -31,7 +31,7 @@ public record TaskStatus(String id, String queue, String kind, String command, S
     m.put("dead", dead);
     m.put("worker", worker);
     m.put("message", message);
-    m.put("outputs", outputs);
+    m.put("outputs", io.drover.core.engine.SecretMasker.outputsMaskedByKey(outputs));
     m.put("errors", errors);
     return m;
   }

@@ -62,6 +62,34 @@ public final class SecretMasker {
     return secrets.length == 0;
   }
 
+  /**
+   * Outputs as records and answers show them: a value under a secret-looking key ({@link #SECRET_KEY}), at any
+   * depth, becomes {@link #MASK}, and secrets inside other strings are masked. Dependents still receive the real
+   * values: this is for what is written for people and served, never for what a task is given.
+   */
+  public Map<String, Object> maskOutputs(Map<String, ?> outputs) {
+    if (outputs == null || outputs.isEmpty()) return Map.of();
+    Map<String, Object> out = new java.util.LinkedHashMap<>();
+    outputs.forEach((k, v) -> out.put(k, SECRET_KEY.matcher(k).matches() && v != null ? MASK : maskValue(v)));
+    return out;
+  }
+
+  /** {@link #maskOutputs} by keys alone, where the run's secret values are not at hand. */
+  public static Map<String, Object> outputsMaskedByKey(Map<String, ?> outputs) {
+    return NONE.maskOutputs(outputs);
+  }
+
+  private Object maskValue(Object v) {
+    if (v instanceof String s) return mask(s);
+    if (v instanceof Map<?, ?> m) {
+      Map<String, Object> out = new java.util.LinkedHashMap<>();
+      m.forEach((k, x) -> out.put(String.valueOf(k), x != null && SECRET_KEY.matcher(String.valueOf(k)).matches() ? MASK : maskValue(x)));
+      return out;
+    }
+    if (v instanceof List<?> l) return l.stream().map(this::maskValue).toList();
+    return v;
+  }
+
   public String mask(String text) {
     if (text == null || secrets.length == 0) return text;
     String out = text;

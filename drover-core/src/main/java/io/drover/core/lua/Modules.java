@@ -3,6 +3,7 @@ package io.drover.core.lua;
 import io.drover.core.model.Durations;
 import io.drover.core.process.Cancellation;
 import io.drover.core.process.Commands;
+import io.drover.core.process.TaskEnvironment;
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
@@ -30,6 +31,8 @@ final class Modules {
     g.rawset("fs", fs(in));
     g.rawset("env", env(in));
     g.rawset("json", json());
+    // os.getenv reads what env.get reads: the task's variables, then what tasks inherit (no DROVER_* settings)
+    ((LuaTable) g.rawget("os")).rawset("getenv", ((LuaTable) g.rawget("env")).rawget("get"));
   }
 
   /** A Lua function from a lambda; Java exceptions become Lua errors naming the function. */
@@ -220,7 +223,7 @@ final class Modules {
       String name = a.checkjstring(1);
       TaskScope s = in.scope();
       String v = s != null ? s.env().get(name) : null;
-      if (v == null) v = System.getenv(name);
+      if (v == null) v = TaskEnvironment.get(name);
       return v == null ? a.arg(2) : LuaValue.valueOf(v);
     }));
     t.rawset("set", fn("env.set", a -> {

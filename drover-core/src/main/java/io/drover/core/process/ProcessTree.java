@@ -42,7 +42,8 @@ public final class ProcessTree {
   }
 
   /**
-   * Starts {@code argv} in {@code dir} with {@code env} added to this process's environment; stdin is /dev/null.
+   * Starts {@code argv} in {@code dir} with {@code env} added to the environment tasks inherit
+   * ({@link TaskEnvironment}); stdin is /dev/null.
    *
    * @param mergeStderr whether stderr goes into stdout
    */
@@ -52,6 +53,7 @@ public final class ProcessTree {
     ProcessBuilder pb = new ProcessBuilder(argv).directory(dir.toFile()).redirectInput(DEV_NULL);
     pb.redirectErrorStream(mergeStderr);
     Map<String, String> e = pb.environment();
+    e.keySet().removeIf(TaskEnvironment::isDroverSetting); // Drover's own settings hold credentials
     if (!env.isEmpty()) e.putAll(env);
     e.put(TAG_VARIABLE, tag);
     return new ProcessTree(pb.start(), tag);

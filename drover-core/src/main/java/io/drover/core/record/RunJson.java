@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.drover.core.engine.RunResult;
+import io.drover.core.engine.SecretMasker;
 import io.drover.core.engine.TaskResult;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,14 +29,20 @@ public final class RunJson {
     if (workflow != null) m.put("workflow", workflow);
     m.put("started_at", r.startedAt().toString());
     m.put("finished_at", r.finishedAt() == null ? null : r.finishedAt().toString());
-    if (params != null) m.put("params", params);
+    SecretMasker masker = params == null ? SecretMasker.ofMaps() : SecretMasker.ofMaps(params);
+    if (params != null) m.put("params", masker.maskOutputs(params));
     List<Map<String, Object>> tasks = new ArrayList<>(r.tasks().size());
-    for (TaskResult t : r.tasks()) tasks.add(task(t));
+    for (TaskResult t : r.tasks()) tasks.add(task(t, masker));
     m.put("tasks", tasks);
     return m;
   }
 
   public static Map<String, Object> task(TaskResult t) {
+    return task(t, SecretMasker.ofMaps());
+  }
+
+  /** A task's result as records show it: outputs masked ({@link SecretMasker#maskOutputs}). */
+  public static Map<String, Object> task(TaskResult t, SecretMasker masker) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("group", t.id().group());
     m.put("name", t.id().name());
@@ -43,7 +50,7 @@ public final class RunJson {
     m.put("attempts", t.attempts());
     m.put("duration_ms", t.durationMillis());
     m.put("message", t.message());
-    m.put("outputs", t.outputs());
+    m.put("outputs", masker.maskOutputs(t.outputs()));
     return m;
   }
 
