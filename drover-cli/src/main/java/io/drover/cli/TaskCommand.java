@@ -68,7 +68,7 @@ final class TaskCommand implements Callable<Integer> {
             subs.add(fromJson(line, from + ":" + n));
           }
         } else if (lua != null) {
-          subs.add(options(TaskSubmission.lua(lua), retries, timeout, queue, idempotencyKey).withTags(tags));
+          subs.add(options(checkedLua(lua, "--lua"), retries, timeout, queue, idempotencyKey).withTags(tags));
         } else if (!command.isEmpty()) {
           subs.add(options(TaskSubmission.shell(commandLine(command)), retries, timeout, queue, idempotencyKey).withTags(tags));
         } else {
@@ -82,6 +82,16 @@ final class TaskCommand implements Callable<Integer> {
         for (String id : c.submitAll(subs)) out.println(id);
       }
       return Main.OK;
+    }
+
+    /** A Lua task whose body compiles, as the worker will compile it (nothing that fails there is queued). */
+    private static TaskSubmission checkedLua(String body, String where) {
+      try {
+        io.drover.core.lua.LuaBody.check(body);
+      } catch (io.drover.core.WorkflowException e) {
+        throw new IllegalArgumentException(where + ": the Lua body does not compile: " + e.getMessage());
+      }
+      return TaskSubmission.lua(body);
     }
 
     private static TaskSubmission options(TaskSubmission s, int retries, String timeout, String queue, String key) {
@@ -112,7 +122,7 @@ final class TaskCommand implements Callable<Integer> {
       }
       TaskSubmission base;
       if (m.get("command") != null) base = TaskSubmission.shell(String.valueOf(m.get("command")));
-      else if (m.get("lua") != null) base = TaskSubmission.lua(String.valueOf(m.get("lua")));
+      else if (m.get("lua") != null) base = checkedLua(String.valueOf(m.get("lua")), where);
       else throw new IllegalArgumentException(where + ": needs \"command\" or \"lua\"");
       int r = m.get("retries") instanceof Number n ? n.intValue() : 0;
       try {

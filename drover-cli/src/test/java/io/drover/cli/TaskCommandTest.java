@@ -6,6 +6,16 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class TaskCommandTest {
+  @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir;
+
+  @Test
+  void aLuaBodyThatDoesNotCompileIsRefusedAtSubmitWithOneLine() throws Exception {
+    var r = DroverProcess.run(dir, "task", "submit", "--redis-url", "redis://127.0.0.1:1", "--lua", "return true,");
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err().strip()).startsWith("drover: --lua: the Lua body does not compile: task.lua:1:")
+        .doesNotContain("\n").doesNotContain("Ć");
+  }
+
   @Test
   void oneArgumentIsACommandLineSeveralAreArgumentsPassedAsTyped() {
     assertThat(TaskCommand.commandLine(List.of("make && make test"))).isEqualTo("make && make test");

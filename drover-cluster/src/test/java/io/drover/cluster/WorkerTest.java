@@ -154,6 +154,17 @@ class WorkerTest {
   }
 
   @Test
+  void aLuaBodyIsCompiledOnItsOwnAndCannotCloseItsFunctionToRunCodeOutsideItsTask() throws Exception {
+    worker(1, Duration.ofSeconds(5));
+    String escape = client.submit(TaskSubmission.lua("return true end while true do end local function f()"));
+    String brackets = client.submit(TaskSubmission.lua("return true, ']]' .. ']=]' .. ']==]'"));
+    TaskStatus e = finished(escape);
+    assertThat(e.state()).isEqualTo("FAILED");
+    assertThat(e.message()).startsWith("task.lua:1:");
+    assertThat(finished(brackets).message()).isEqualTo("]]]=]]==]");
+  }
+
+  @Test
   void aTasksLogLinesAndStateChangesAreInItsEventStream() throws Exception {
     worker(1, Duration.ofSeconds(5));
     String id = client.submit(TaskSubmission.shell("echo one; echo two >&2; exit 1").withRetries(1)

@@ -9,6 +9,7 @@ import io.drover.cluster.queue.TaskSubmission;
 import io.drover.core.DroverException;
 import io.drover.core.Version;
 import io.drover.core.lua.Json;
+import io.drover.core.lua.LuaBody;
 import io.drover.core.lua.LuaRuntime;
 import io.drover.core.model.Backoff;
 import io.drover.core.model.Command;
@@ -578,7 +579,7 @@ public final class Worker implements AutoCloseable {
     String kind = String.valueOf(s.getOrDefault("kind", "shell"));
     String text = String.valueOf(s.getOrDefault("command", ""));
     Command command = switch (kind) {
-      case "lua" -> new Command.LuaFunction("task", 1, "command");
+      case "lua" -> LuaBody.FUNCTION;
       case "shell" -> new Command.Shell(text.isEmpty() ? "false" : text);
       default -> {
         @SuppressWarnings("unchecked")
@@ -603,11 +604,10 @@ public final class Worker implements AutoCloseable {
     return o instanceof Number n ? n.longValue() : 0;
   }
 
-  /** A Lua task is the body of a function; it runs through the same runner as workflow functions. */
+  /** A Lua task is the body of a function ({@link LuaBody}); it runs through the same runner as workflow functions. */
   private TaskRunner luaRunner(String body) {
-    return new TaskRunner(runtime("task.lua",
-        "TaskDefinitions = { task = { tasks = { { name = 'main', command = function(params, deps) " + body + "\nend } } } }"),
-        options.kinds());
+    WorkflowSource source = LuaBody.source(body);
+    return new TaskRunner(runtime(source.name(), source.text()), options.kinds());
   }
 
   /** Interpreters per distinct source, so a workflow file is evaluated once per concurrent task, not per task. */
