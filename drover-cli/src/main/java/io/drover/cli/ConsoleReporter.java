@@ -101,7 +101,7 @@ final class ConsoleReporter implements RunListener, AutoCloseable {
 
   @Override
   public void onTaskLog(TaskSpec task, int attempt, String line) {
-    if (followLogs) print(dim(task.id() + " | ") + line);
+    if (followLogs) print(dim(task.id() + " | ") + Terminal.escape(line));
   }
 
   @Override
@@ -166,7 +166,7 @@ final class ConsoleReporter implements RunListener, AutoCloseable {
   }
 
   private static String suffix(String message) {
-    return message == null || message.isEmpty() ? "" : ": " + message;
+    return message == null || message.isEmpty() ? "" : ": " + Terminal.escape(message);
   }
 
   private String green(String s) {

@@ -21,7 +21,7 @@ final class Format {
   static String table(List<String> header, List<List<String>> rows) {
     List<List<String>> all = new ArrayList<>();
     all.add(header);
-    all.addAll(rows);
+    for (List<String> r : rows) all.add(r.stream().map(Terminal::escape).toList()); // cells hold tasks' words
     int cols = header.size();
     int[] width = new int[cols];
     for (List<String> r : all) for (int c = 0; c < cols - 1; c++) width[c] = Math.max(width[c], r.get(c).length());

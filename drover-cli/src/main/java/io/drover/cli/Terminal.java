@@ -1,6 +1,9 @@
 package io.drover.cli;
 
-/** Whether output goes to a terminal, and whether it may use colour. */
+/**
+ * Whether output goes to a terminal, whether it may use colour, and what reaches it from a task or from input:
+ * control characters are shown, never obeyed.
+ */
 final class Terminal {
   private Terminal() {}
 
@@ -23,5 +26,24 @@ final class Terminal {
   static boolean colors(boolean interactive) {
     String term = System.getenv("TERM");
     return interactive && System.getenv("NO_COLOR") == null && (term == null || !term.equals("dumb"));
+  }
+
+  /**
+   * {@code text} with every control character but tab written as {@code \xNN} (C0, DEL and C1), so a task's output
+   * cannot set the window title, write the clipboard or move the cursor, and a name cannot break a line.
+   */
+  static String escape(String text) {
+    if (text == null) return null;
+    StringBuilder sb = null;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      boolean control = (c < 0x20 && c != '\t') || (c >= 0x7f && c <= 0x9f);
+      if (control && sb == null) sb = new StringBuilder(text.length() + 8).append(text, 0, i);
+      if (sb != null) {
+        if (control) sb.append(String.format("\\x%02x", (int) c));
+        else sb.append(c);
+      }
+    }
+    return sb == null ? text : sb.toString();
   }
 }

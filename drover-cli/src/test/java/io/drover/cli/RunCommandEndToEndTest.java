@@ -95,6 +95,18 @@ class RunCommandEndToEndTest {
   }
 
   @Test
+  void controlCharactersFromATaskReachTheTerminalEscaped() throws Exception {
+    write("flow.lua", """
+        TaskDefinitions = { g = { tasks = {
+          { name = 'title', command = [[printf '\\033]0;owned\\007hi\\n'; printf '\\033]52;c;Y2xpcA==\\007'; false]] },
+        } } }""");
+    var r = run(dir, "run", "flow.lua", "--follow-logs");
+    assertThat(r.exit()).isEqualTo(1);
+    String all = r.out() + r.err();
+    assertThat(all).doesNotContain("\u001b]").doesNotContain("\u0007").contains("\\x1b]0;owned\\x07hi");
+  }
+
+  @Test
   void runsTheHelloExampleWithAParameter() throws Exception {
     var r = run(dir, "run", example("hello.lua").toString(), "--param", "name=world", "--follow-logs");
     assertThat(r.exit()).as(r.err()).isZero();

@@ -1,10 +1,8 @@
 package io.drover.core.process;
 
-import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,6 +16,9 @@ import java.util.concurrent.TimeUnit;
  * processes behind. Thread-safe; all methods are static.
  */
 public final class Commands {
+  /** The longest line passed to a task's log: the rest of a longer one is dropped, and the line says so. */
+  public static final int MAX_LINE_BYTES = 64 * 1024;
+
   /** Output kept per stream by {@link #capture}; the rest is dropped and noted. */
   public static final int MAX_CAPTURE_BYTES = 16 * 1024 * 1024;
 
@@ -38,17 +39,10 @@ public final class Commands {
     ProcessTree tree = ProcessTree.start(argv, dir, env, true);
     Process p = tree.process();
     String[] last = {""};
-    Thread reader = Thread.ofVirtual().name("drover-out-" + p.pid()).start(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = r.readLine()) != null) {
-          log.line(line);
-          if (!line.isBlank()) last[0] = line;
-        }
-      } catch (IOException e) {
-        // the stream closes when the tree is killed
-      }
-    });
+    Thread reader = Thread.ofVirtual().name("drover-out-" + p.pid()).start(() -> lines(p.getInputStream(), line -> {
+      log.line(line);
+      if (!line.isBlank()) last[0] = line;
+    }));
     int code = waitFor(tree, cancel, reader);
     return new Exit(code, last[0], cancel.isCancelled());
   }
@@ -94,6 +88,44 @@ public final class Commands {
       tree.kill(0);
       return -1;
     }
+  }
+
+  /**
+   * Splits output into lines ({@code \n}, {@code \r\n}) of at most {@link #MAX_LINE_BYTES}: a longer line is cut,
+   * marked, and the rest of it dropped, so output without a newline never fills the memory.
+   */
+  static void lines(InputStream in, TaskLog log) {
+    byte[] buf = new byte[8192];
+    ByteArrayOutputStream line = new ByteArrayOutputStream();
+    boolean cut = false;
+    try (in) {
+      int r;
+      while ((r = in.read(buf)) >= 0) {
+        for (int i = 0; i < r; i++) {
+          byte b = buf[i];
+          if (b == '\n') {
+            if (!cut) log.line(text(line));
+            line.reset();
+            cut = false;
+          } else if (!cut) {
+            line.write(b);
+            if (line.size() >= MAX_LINE_BYTES) {
+              log.line(text(line) + " [drover: line cut at " + MAX_LINE_BYTES + " bytes]");
+              line.reset();
+              cut = true;
+            }
+          }
+        }
+      }
+    } catch (IOException e) {
+      // the stream closes when the tree is killed
+    }
+    if (!cut && line.size() > 0) log.line(text(line));
+  }
+
+  private static String text(ByteArrayOutputStream line) {
+    String s = line.toString(StandardCharsets.UTF_8);
+    return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
   }
 
   private static void drain(InputStream in, ByteArrayOutputStream into) {

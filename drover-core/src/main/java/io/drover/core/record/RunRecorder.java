@@ -26,7 +26,11 @@ public final class RunRecorder implements RunListener {
   private final RunStore store;
   private final String workflow;
   private final Map<String, ?> params;
+  /** The most a task's log file holds: lines past it are dropped, and the file says so once. */
+  public static final long MAX_LOG_BYTES = 64L * 1024 * 1024;
+
   private final Map<String, BufferedWriter> logs = new ConcurrentHashMap<>();
+  private final Map<String, long[]> logBytes = new ConcurrentHashMap<>();
   private volatile String runId;
 
   /** @param params run parameters as they may be shown (secrets already masked) */
@@ -55,9 +59,16 @@ public final class RunRecorder implements RunListener {
   public void onTaskLog(TaskSpec task, int attempt, String line) {
     String key = task.id().toString();
     BufferedWriter w = logs.computeIfAbsent(key, k -> open(k));
+    long[] written = logBytes.computeIfAbsent(key, k -> new long[1]);
     synchronized (w) {
       try {
-        w.write(line);
+        if (written[0] > MAX_LOG_BYTES) return;
+        written[0] += line.length() + 1;
+        if (written[0] > MAX_LOG_BYTES) {
+          w.write("[drover: this log passed " + MAX_LOG_BYTES + " bytes; later lines are not recorded]");
+        } else {
+          w.write(line);
+        }
         w.newLine();
         w.flush();
       } catch (IOException e) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,5 +32,23 @@ class RunStoreTest {
   @Test
   void refusesRunIdsThatAreNotPlainNames() {
     assertThatThrownBy(() -> RunStore.in(dir).dirOf("../../etc")).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void aTasksLogFileStopsAtItsCapAndSaysSo() throws Exception {
+    RunStore store = RunStore.in(dir);
+    RunRecorder r = new RunRecorder(store, "flow.lua", Map.of());
+    r.onRunStarted("20260103-000000-cccc", 1);
+    var task = io.drover.core.TestWorkflows.load("TaskDefinitions = { g = { tasks = { { name = 't', command = 'true' } } } }")
+        .workflow().groups().get(0).tasks().get(0);
+    String line = "y".repeat(64 * 1024 - 1);
+    long lines = RunRecorder.MAX_LOG_BYTES / (64 * 1024) + 10;
+    for (long i = 0; i < lines; i++) r.onTaskLog(task, 1, line);
+    Path log = store.logFile("20260103-000000-cccc", "g.t");
+    assertThat(Files.size(log)).isLessThanOrEqualTo(RunRecorder.MAX_LOG_BYTES + 200);
+    try (var all = Files.lines(log)) {
+      List<String> tail = all.skip(lines - 12).toList();
+      assertThat(tail.get(tail.size() - 1)).startsWith("[drover: this log passed");
+    }
   }
 }
