@@ -22,6 +22,7 @@ import io.drover.core.engine.SecretMasker;
 import io.drover.core.engine.TaskResult;
 import io.drover.core.engine.TaskState;
 import io.drover.core.plan.Plan;
+import io.drover.core.process.ProcessTree;
 import io.drover.core.record.RunJson;
 import io.drover.core.record.RunRecorder;
 import io.drover.core.record.RunStore;
@@ -162,8 +163,19 @@ final class RunCommand implements Callable<Integer> {
 
         @Override
         public void stopNow(String signal) {
-          System.err.println("\ndrover: interrupted again; exiting now");
-          Runtime.getRuntime().halt(Main.INTERRUPTED);
+          System.err.println("\ndrover: interrupted again; killing the tasks' processes and exiting");
+          ProcessTree.killAllNow();
+          // With its processes gone the run ends by itself and is recorded as usual; should it not within
+          // EXIT_NOW_WAIT (a Lua function deep in Java code), its record is closed here and the process goes.
+          Thread.ofPlatform().daemon().name("drover-exit-now").start(() -> {
+            try {
+              Thread.sleep(EXIT_NOW_WAIT.toMillis());
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            recorder.exitedEarly("interrupted twice (" + signal + "): exited before the run could end");
+            Runtime.getRuntime().halt(Main.INTERRUPTED);
+          });
         }
       });
       result = handle.await();
@@ -173,6 +185,9 @@ final class RunCommand implements Callable<Integer> {
     }
     return report(out, result, shownParams, store, cwd);
   }
+
+  /** How long a second interrupt waits for the run to end once its processes were killed. */
+  private static final java.time.Duration EXIT_NOW_WAIT = java.time.Duration.ofSeconds(3);
 
   /**
    * Hands the run to the controllers and follows it: the leader plans and dispatches it, and a standby resumes it if

@@ -106,6 +106,64 @@ class RunCommandEndToEndTest {
     assertThat(all).doesNotContain("\u001b]").doesNotContain("\u0007").contains("\\x1b]0;owned\\x07hi");
   }
 
+  /** Starts drover in a session of its own (as a terminal's job is), so a signal can go to its whole group. */
+  private Process startInOwnSession(String... args) throws Exception {
+    ProcessBuilder b = DroverProcess.builder(dir, args).redirectErrorStream(true)
+        .redirectOutput(dir.resolve("drover.out").toFile());
+    List<String> cmd = new ArrayList<>(List.of("setsid"));
+    cmd.addAll(b.command());
+    return b.command(cmd).start();
+  }
+
+  private static void signal(String sig, String target) throws Exception {
+    new ProcessBuilder("kill", "-" + sig, "--", target).redirectInput(new java.io.File("/dev/null")).start().waitFor();
+  }
+
+  private JsonNode runRecord() throws Exception {
+    try (var runs = Files.list(dir.resolve(".drover/runs"))) {
+      return JSON.readTree(runs.findFirst().orElseThrow().resolve("run.json").toFile());
+    }
+  }
+
+  @Test
+  void aSecondInterruptKillsTheTasksProcessesAndClosesTheRunsRecord() throws Exception {
+    write("flow.lua", """
+        TaskDefinitions = { g = { tasks = {
+          { name = 'slow', command = 'echo $$ > slow.pid; exec sleep 300' },
+          { name = 'stubborn', command = 'trap "" TERM INT; echo $$ > stubborn.pid; while true; do sleep 1; done' },
+        } } }""");
+    Process p = startInOwnSession("run", "flow.lua");
+    await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(dir.resolve("slow.pid"))
+        && Files.exists(dir.resolve("stubborn.pid")) && Files.size(dir.resolve("stubborn.pid")) > 0);
+    long slow = Long.parseLong(Files.readString(dir.resolve("slow.pid")).strip());
+    long stubborn = Long.parseLong(Files.readString(dir.resolve("stubborn.pid")).strip());
+    signal("INT", Long.toString(p.pid()));
+    Thread.sleep(10); // the second interrupt 10 ms after the first, as a terminal's impatient user sends it
+    signal("INT", Long.toString(p.pid()));
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).as(Files.readString(dir.resolve("drover.out"))).isTrue();
+    await().atMost(Duration.ofSeconds(10)).until(() -> !io.drover.core.TestProcesses.alive(slow)
+        && !io.drover.core.TestProcesses.alive(stubborn));
+    assertThat(runRecord().get("status").asText()).isEqualTo("cancelled");
+  }
+
+  @Test
+  void aGroupInterruptCancelsALuaTaskWhoseExecChildItKilledNotSucceedsIt() throws Exception {
+    write("flow.lua", """
+        TaskDefinitions = { g = { tasks = {
+          { name = 'waits', command = function()
+              fs.write('started', 'yes')
+              local out, err, code = exec({ 'sleep', '300' })
+              return true, 'exec ended with ' .. code end },
+        } } }""");
+    Process p = startInOwnSession("run", "flow.lua");
+    await().atMost(Duration.ofSeconds(60)).until(() -> p.descendants()
+        .anyMatch(d -> d.info().command().map(c -> c.endsWith("/sleep")).orElse(false)));
+    signal("INT", "-" + p.pid()); // the whole process group, as Ctrl-C in a terminal
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).as(Files.readString(dir.resolve("drover.out"))).isTrue();
+    JsonNode rec = runRecord();
+    assertThat(statuses(rec)).containsExactly("g.waits=cancelled");
+  }
+
   @Test
   void runsTheHelloExampleWithAParameter() throws Exception {
     var r = run(dir, "run", example("hello.lua").toString(), "--param", "name=world", "--follow-logs");

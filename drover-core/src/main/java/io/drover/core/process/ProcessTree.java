@@ -32,6 +32,14 @@ public final class ProcessTree {
   private static final Path PROC = Path.of("/proc");
   private static final boolean HAS_PROC = Files.isDirectory(PROC.resolve("self"));
   private static final File DEV_NULL = new File("/dev/null");
+  /**
+   * Tasks run in a session of their own (util-linux {@code setsid}; {@code -w} waits, should it have to fork), so a
+   * signal to the terminal's process group (Ctrl-C) reaches Drover alone, which then cancels the task: a process
+   * killed by a cancel is a cancelled task, never one whose command failed under a function that succeeded.
+   */
+  private static final String SETSID = Files.isExecutable(Path.of("/usr/bin/setsid")) ? "/usr/bin/setsid" : null;
+  /** Trees whose root has not been seen to exit, for {@link #killAllNow}. */
+  private static final Set<ProcessTree> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private final Process process;
   private final String tag;
@@ -50,13 +58,35 @@ public final class ProcessTree {
   public static ProcessTree start(List<String> argv, Path dir, Map<String, String> env, boolean mergeStderr)
       throws IOException {
     String tag = Long.toHexString(ThreadLocalRandom.current().nextLong()) + Long.toHexString(System.nanoTime());
-    ProcessBuilder pb = new ProcessBuilder(argv).directory(dir.toFile()).redirectInput(DEV_NULL);
+    List<String> cmd = argv;
+    if (SETSID != null) {
+      cmd = new java.util.ArrayList<>(argv.size() + 2);
+      cmd.add(SETSID);
+      cmd.add("-w");
+      cmd.addAll(argv);
+    }
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectInput(DEV_NULL);
     pb.redirectErrorStream(mergeStderr);
     Map<String, String> e = pb.environment();
     e.keySet().removeIf(TaskEnvironment::isDroverSetting); // Drover's own settings hold credentials
     if (!env.isEmpty()) e.putAll(env);
     e.put(TAG_VARIABLE, tag);
-    return new ProcessTree(pb.start(), tag);
+    ProcessTree t = new ProcessTree(pb.start(), tag);
+    LIVE.add(t);
+    return t;
+  }
+
+  /**
+   * SIGKILL, at once, to every tree this process started that may still run: for a process that must exit now
+   * (a second Ctrl-C) and must not leave its tasks' processes behind.
+   */
+  public static void killAllNow() {
+    for (ProcessTree t : List.copyOf(LIVE)) {
+      Set<ProcessHandle> tree = t.members();
+      tree.forEach(ProcessHandle::destroyForcibly);
+      t.process.destroyForcibly();
+      LIVE.remove(t);
+    }
   }
 
   public Process process() {
@@ -79,6 +109,7 @@ public final class ProcessTree {
     tree.addAll(members());
     tree.forEach(ProcessHandle::destroyForcibly);
     process.destroyForcibly();
+    LIVE.remove(this);
     try {
       process.waitFor(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
@@ -92,6 +123,7 @@ public final class ProcessTree {
    */
   public void killRemains() {
     members(process.pid()).forEach(ProcessHandle::destroyForcibly);
+    LIVE.remove(this);
   }
 
   /** Every live process of the tree: descendants of the root, and every process that carries the tag. */

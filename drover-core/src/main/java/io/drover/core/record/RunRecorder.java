@@ -32,6 +32,7 @@ public final class RunRecorder implements RunListener {
   private final Map<String, BufferedWriter> logs = new ConcurrentHashMap<>();
   private final Map<String, long[]> logBytes = new ConcurrentHashMap<>();
   private volatile String runId;
+  private boolean finished;
 
   /** @param params run parameters as they may be shown (secrets already masked) */
   public RunRecorder(RunStore store, String workflow, Map<String, ?> params) {
@@ -96,11 +97,31 @@ public final class RunRecorder implements RunListener {
     }
   }
 
+  /**
+   * Closes the record of a run whose process must exit before the run could end (a second interrupt): it says
+   * cancelled, with the reason, rather than running forever. A run that finished meanwhile keeps its record.
+   */
+  public synchronized void exitedEarly(String reason) {
+    if (finished || runId == null) return;
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("run_id", runId);
+    m.put("status", RunStatus.CANCELLED.label());
+    m.put("workflow", workflow);
+    m.put("finished_at", Instant.now().toString());
+    m.put("params", params);
+    m.put("message", reason);
+    m.put("tasks", List.of());
+    store.write(runId, m);
+  }
+
   @Override
   public void onRunFinished(RunResult result) {
     logs.values().forEach(RunRecorder::close);
     logs.clear();
-    store.write(result.runId(), RunJson.toMap(result, workflow, params));
+    synchronized (this) {
+      finished = true;
+      store.write(result.runId(), RunJson.toMap(result, workflow, params));
+    }
   }
 
   private static void close(BufferedWriter w) {
