@@ -141,8 +141,8 @@ class RunCommandEndToEndTest {
     Thread.sleep(10); // the second interrupt 10 ms after the first, as a terminal's impatient user sends it
     signal("INT", Long.toString(p.pid()));
     assertThat(p.waitFor(30, TimeUnit.SECONDS)).as(Files.readString(dir.resolve("drover.out"))).isTrue();
-    await().atMost(Duration.ofSeconds(10)).until(() -> !io.drover.core.TestProcesses.alive(slow)
-        && !io.drover.core.TestProcesses.alive(stubborn));
+    await().atMost(Duration.ofSeconds(10)).until(() -> !ProcessHandle.of(slow).map(ProcessHandle::isAlive).orElse(false)
+        && !ProcessHandle.of(stubborn).map(ProcessHandle::isAlive).orElse(false));
     assertThat(runRecord().get("status").asText()).isEqualTo("cancelled");
   }
 
