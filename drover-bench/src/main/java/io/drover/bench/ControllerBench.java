@@ -184,7 +184,7 @@ public final class ControllerBench {
     String id = runs.submit(new RunRecords.Submission(sleepy, List.of(), List.of(), Map.of(), "default", 100, false));
     while (runs.get(id).map(v -> v.counts().getOrDefault(io.drover.core.engine.TaskState.RUNNING, 0)).orElse(0) < 8) Thread.sleep(20);
     String lease = client.redis().get(RunRecords.LEASE);
-    String leader = lease.substring(0, lease.lastIndexOf(' '));
+    String leader = RunRecords.Lease.parse(lease).orElseThrow().controllerId();
     long killedAt = System.currentTimeMillis();
     controllers.get(leader).destroyForcibly().waitFor();
     long firstDispatch;

@@ -119,7 +119,7 @@ final class DoctorCommand implements Callable<Integer> {
     String lease = r.get(io.drover.cluster.controller.RunRecords.LEASE);
     add("controllers", alive.isEmpty() ? "warn" : "ok", alive.isEmpty()
         ? "no controller is alive: drover run --redis-url schedules runs itself, drover submit waits (drover controller --redis-url ...)"
-        : alive.size() + " alive: " + String.join(", ", alive) + (lease == null ? "; none leads yet" : "; leader " + lease.substring(0, lease.lastIndexOf(' '))));
+        : alive.size() + " alive: " + String.join(", ", alive) + io.drover.cluster.controller.RunRecords.Lease.parse(lease).map(l -> "; leader " + l.controllerId()).orElse("; none leads yet"));
     if (!skewed.isEmpty()) add("controller clocks", "warn", "clocks ahead of Redis: " + String.join(", ", skewed));
   }
 

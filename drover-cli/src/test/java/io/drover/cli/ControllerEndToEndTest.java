@@ -105,7 +105,7 @@ class ControllerEndToEndTest {
   private String leader() {
     try (var c = Client.connect(redis.url())) {
       String lease = c.redis().get(RunRecords.LEASE);
-      return lease == null ? null : lease.substring(0, lease.lastIndexOf(' '));
+      return RunRecords.Lease.parse(lease).map(RunRecords.Lease::controllerId).orElse(null);
     }
   }
 

@@ -65,6 +65,8 @@ public final class Controller implements AutoCloseable {
 
   private volatile boolean running = true;
   private volatile long epoch; // 0 while standing by
+  /** This process among controllers that may share an id: the lease names it, so its epoch fences it alone. */
+  private final String instance = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 1);
   private volatile long leaseValidUntilNanos;
   private volatile List<ControllerMetrics.Alert> alerts = List.of();
   private volatile Map<String, Object> lastStatus = Map.of();
@@ -87,6 +89,7 @@ public final class Controller implements AutoCloseable {
   public static Controller start(ControllerOptions options) {
     Controller c = new Controller(options);
     try {
+      c.refuseTwin();
       c.api = ControllerApi.start(c, options.bind(), options.port(), options.token());
     } catch (RuntimeException e) {
       c.client.close();
@@ -102,6 +105,32 @@ public final class Controller implements AutoCloseable {
 
   public String id() {
     return options.controllerId();
+  }
+
+  /**
+   * Refuses to start beside a live controller of the same id (another instance whose record was written within
+   * {@link #twinWindow}): two processes with one id would be one name for two leaders in every log and record.
+   */
+  private void refuseTwin() {
+    Map<String, String> other = redis.hgetall(RunRecords.controller(options.controllerId()));
+    String theirs = other.get("instance");
+    if (theirs == null || theirs.equals(instance) || other.get("last_heartbeat") == null) return;
+    java.time.Duration age;
+    try {
+      age = java.time.Duration.between(Instant.parse(other.get("last_heartbeat")), Instant.now());
+    } catch (RuntimeException e) {
+      return;
+    }
+    if (age.compareTo(twinWindow()) < 0) {
+      throw new DroverException("a controller with id '" + options.controllerId() + "' is running (its heartbeat is "
+          + Math.max(0, age.toMillis()) + " ms old, at " + other.getOrDefault("http", "?") + "): give each controller"
+          + " its own --id, or wait " + io.drover.core.model.Durations.format(twinWindow()) + " after stopping it");
+    }
+  }
+
+  /** How recent a heartbeat of the same id must be to count as a live twin: three records' time (1 s each) and a lease. */
+  private java.time.Duration twinWindow() {
+    return java.time.Duration.ofSeconds(3).plus(options.lease());
   }
 
   public boolean isLeader() {
@@ -186,18 +215,22 @@ public final class Controller implements AutoCloseable {
     String lease = Long.toString(options.lease().toMillis());
     if (epoch > 0) {
       long ok = Scripts.run(redis, RENEW, ScriptOutputType.INTEGER, new String[] {RunRecords.LEASE},
-          options.controllerId() + " " + epoch, lease, "0");
+          heldLease(epoch), lease, "0");
       if (ok == 1) leaseValidUntilNanos = asked + options.lease().toNanos();
       else stepDown("another controller holds the lease now");
       return;
     }
     long e = Scripts.run(redis, LEASE, ScriptOutputType.INTEGER, new String[] {RunRecords.LEASE, RunRecords.EPOCH},
-        options.controllerId(), lease);
+        options.controllerId(), lease, instance);
     if (e > 0) {
       leaseValidUntilNanos = asked + options.lease().toNanos();
       epoch = e;
       log("leading with epoch " + e);
     }
+  }
+
+  private String heldLease(long e) {
+    return new RunRecords.Lease(options.controllerId(), e, instance).value();
   }
 
   private void stepDown(String why) {
@@ -345,6 +378,7 @@ public final class Controller implements AutoCloseable {
     r.put("id", options.controllerId());
     r.put("role", isLeader() ? "leader" : "standby");
     r.put("epoch", Long.toString(epoch));
+    r.put("instance", instance);
     r.put("http", options.bind() + ":" + httpPort());
     r.put("version", Version.current());
     r.put("started_at", startedAt.toString());
@@ -386,12 +420,8 @@ public final class Controller implements AutoCloseable {
     me.put("version", Version.current());
     me.put("started_at", startedAt.toString());
     s.put("controller", me);
-    String lease = redis.get(RunRecords.LEASE);
-    if (lease != null && lease.lastIndexOf(' ') > 0) {
-      s.put("leader", Map.of("id", lease.substring(0, lease.lastIndexOf(' ')), "epoch", Long.parseLong(lease.substring(lease.lastIndexOf(' ') + 1))));
-    } else {
-      s.put("leader", Map.of());
-    }
+    s.put("leader", RunRecords.Lease.parse(redis.get(RunRecords.LEASE))
+        .<Map<String, Object>>map(l -> Map.of("id", l.controllerId(), "epoch", l.epoch())).orElse(Map.of()));
     List<Map<String, String>> controllers = new ArrayList<>();
     for (String id : redis.smembers(RunRecords.CONTROLLERS)) {
       Map<String, String> h = redis.hgetall(RunRecords.controller(id));
@@ -452,7 +482,7 @@ public final class Controller implements AutoCloseable {
       }
       local.clear();
       try {
-        Scripts.run(redis, RENEW, ScriptOutputType.INTEGER, new String[] {RunRecords.LEASE}, options.controllerId() + " " + was, "1", "1");
+        Scripts.run(redis, RENEW, ScriptOutputType.INTEGER, new String[] {RunRecords.LEASE}, heldLease(was), "1", "1");
         log("gave the lease up (epoch " + was + ")");
       } catch (RuntimeException e) {
         // it runs out by itself

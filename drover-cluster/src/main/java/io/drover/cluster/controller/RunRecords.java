@@ -36,6 +36,30 @@ public final class RunRecords {
   /** The leader lease and the fencing epoch; one slot. */
   public static final String LEASE = "drover:{controller}:lease";
   public static final String EPOCH = "drover:{controller}:epoch";
+
+  /**
+   * The value of {@link #LEASE}: the controller that leads, the epoch it leads with, and the process (an
+   * instance token drawn at start) that holds it. The epoch fences a process, not an id: a controller restarted
+   * with the same {@code --id} is another instance and takes a new, larger epoch once the old lease lapsed.
+   */
+  public record Lease(String controllerId, long epoch, String instance) {
+    /** The lease's value as the scripts store it: {@code <id> <epoch> <instance>}. */
+    public String value() {
+      return controllerId + " " + epoch + " " + instance;
+    }
+
+    /** Reads a lease value; empty for none or for one of another shape. */
+    public static java.util.Optional<Lease> parse(String value) {
+      if (value == null) return java.util.Optional.empty();
+      String[] f = value.split(" ");
+      if (f.length != 3) return java.util.Optional.empty();
+      try {
+        return java.util.Optional.of(new Lease(f[0], Long.parseLong(f[1]), f[2]));
+      } catch (NumberFormatException e) {
+        return java.util.Optional.empty();
+      }
+    }
+  }
   public static final String CONTROLLERS = "drover:controllers";
   /** Every run's state changes and log lines, for {@code /events} and {@code drover node logs}. */
   public static final String EVENTS = "drover:events";
