@@ -48,4 +48,17 @@ class ScannerTest {
     assertThat(s.scan(root)).extracting(FileEntry::kind).containsExactly(EntryKind.FILE);
     assertThat(s.hashedFiles()).isEqualTo(1);
   }
+
+  @Test
+  void aFileHardLinkedFromOutsideTheWorkspaceIsListedAsAHardLinkWhichTransfersRefuse() throws Exception {
+    Path root = Files.createDirectories(tmp.resolve("ws"));
+    Path outside = Files.writeString(tmp.resolve("secret.key"), "outside content");
+    Files.createLink(root.resolve("innocent.txt"), outside);
+    Files.writeString(root.resolve("a.txt"), "twice inside");
+    Files.createLink(root.resolve("b.txt"), root.resolve("a.txt"));
+    java.util.Map<String, io.drover.agent.wire.EntryKind> kinds = new java.util.TreeMap<>();
+    for (var e : new Scanner().scan(root)) kinds.put(e.path(), e.kind());
+    assertThat(kinds).containsEntry("innocent.txt", io.drover.agent.wire.EntryKind.HARDLINK)
+        .containsEntry("a.txt", io.drover.agent.wire.EntryKind.FILE).containsEntry("b.txt", io.drover.agent.wire.EntryKind.FILE);
+  }
 }

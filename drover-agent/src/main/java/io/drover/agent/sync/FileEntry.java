@@ -14,8 +14,10 @@ import java.util.Objects;
  * @param mode permission bits (setuid, setgid and sticky bits are never kept)
  * @param hash SHA-256 of a file's content, empty for anything else
  * @param linkTarget a symbolic link's target as written, empty for anything else
+ * @param links a file's number of names on disk as the scan saw it (1 for entries not read from disk); never travels
  */
-public record FileEntry(String path, EntryKind kind, int mode, long size, byte[] hash, String linkTarget, Stamp stamp) {
+public record FileEntry(String path, EntryKind kind, int mode, long size, byte[] hash, String linkTarget, Stamp stamp,
+    int links) {
   /**
    * What changes when a file is written or replaced, as read by {@code stat}: size, modification time (ns) and
    * the file's identity (device and inode). A mode change is seen through the entry's mode itself.
@@ -28,6 +30,15 @@ public record FileEntry(String path, EntryKind kind, int mode, long size, byte[]
     mode &= 0777;
     hash = hash == null ? new byte[0] : hash;
     linkTarget = linkTarget == null ? "" : linkTarget;
+  }
+
+  public FileEntry(String path, EntryKind kind, int mode, long size, byte[] hash, String linkTarget, Stamp stamp) {
+    this(path, kind, mode, size, hash, linkTarget, stamp, 1);
+  }
+
+  /** This entry with a content hash. */
+  public FileEntry withHash(byte[] h) {
+    return new FileEntry(path, kind, mode, size, h, "", stamp, links);
   }
 
   public boolean isFile() {

@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -124,10 +123,46 @@ public final class Scanner {
     for (Future<List<FileEntry>> f : parts) out.addAll(await(f));
     // each part comes sorted (on its thread) and the parts in name order, so this mostly merges sorted runs
     out.sort(BY_PATH);
+    markOutsideHardLinks(out);
     List<Integer> toHash = new ArrayList<>();
     for (int i = 0; i < out.size(); i++) if (out.get(i).isFile() && out.get(i).hash().length == 0) toHash.add(i);
     hashAll(root, out, toHash);
     return out;
+  }
+
+  /**
+   * A file with more names than the workspace holds has a name elsewhere: its content is not the workspace's to
+   * send (a hard link to a file outside would ship that file), so it is listed as a hard link, which a transfer
+   * refuses. Files whose every name is inside the workspace travel as files.
+   */
+  private static void markOutsideHardLinks(List<FileEntry> entries) {
+    Map<String, Integer> names = null;
+    for (FileEntry e : entries) {
+      if (e.isFile() && e.links() > 1) {
+        if (names == null) names = new java.util.HashMap<>();
+        names.merge(e.stamp().fileKey(), 1, Integer::sum);
+      }
+    }
+    if (names == null) return;
+    for (int i = 0; i < entries.size(); i++) {
+      FileEntry e = entries.get(i);
+      if (e.isFile() && e.links() > names.getOrDefault(e.stamp().fileKey(), 0)) {
+        entries.set(i, new FileEntry(e.path(), EntryKind.HARDLINK, e.mode(), 0, new byte[0], "", e.stamp()));
+      }
+    }
+  }
+
+  /** What one stat tells of a path (the "unix" view: mode with the type bits, link count, size, time, inode). */
+  private record Attrs(int mode, int links, long size, long mtimeNanos, String fileKey) {
+    boolean isDirectory() {
+      return (mode & S_IFMT) == 0040000;
+    }
+  }
+
+  private static Attrs attrs(Path p) throws IOException {
+    Map<String, Object> a = Files.readAttributes(p, "unix:mode,nlink,size,lastModifiedTime,fileKey", LinkOption.NOFOLLOW_LINKS);
+    return new Attrs((Integer) a.get("mode"), (Integer) a.get("nlink"), (Long) a.get("size"),
+        ((java.nio.file.attribute.FileTime) a.get("lastModifiedTime")).to(TimeUnit.NANOSECONDS), String.valueOf(a.get("fileKey")));
   }
 
   /**
@@ -136,23 +171,23 @@ public final class Scanner {
    */
   private static List<FileEntry> walk(Path top, String prefix, Map<String, FileEntry> known) throws IOException {
     List<FileEntry> out = new ArrayList<>();
-    walk(top, Files.readAttributes(top, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS), prefix, known, out);
+    walk(top, attrs(top), prefix, known, out);
     out.sort(BY_PATH);
     return out;
   }
 
   /** Files whose stamp is the one remembered get their remembered hash here; the others are hashed afterwards. */
-  private static void walk(Path p, PosixFileAttributes a, String prefix, Map<String, FileEntry> known, List<FileEntry> out)
+  private static void walk(Path p, Attrs a, String prefix, Map<String, FileEntry> known, List<FileEntry> out)
       throws IOException {
     FileEntry e = entry(prefix, p, a);
     if (e.isFile()) {
       FileEntry prior = known.get(e.path());
-      if (prior != null && e.stamp().equals(prior.stamp())) e = new FileEntry(e.path(), e.kind(), e.mode(), e.size(), prior.hash(), "", e.stamp());
+      if (prior != null && e.stamp().equals(prior.stamp())) e = e.withHash(prior.hash());
     }
     out.add(e);
     if (!a.isDirectory()) return;
     try (var children = Files.newDirectoryStream(p)) {
-      for (Path c : children) walk(c, Files.readAttributes(c, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS), prefix, known, out);
+      for (Path c : children) walk(c, attrs(c), prefix, known, out);
     }
   }
 
@@ -178,29 +213,25 @@ public final class Scanner {
 
   /** An entry for one path, without its hash. */
   public static FileEntry stat(Path root, Path p) throws IOException {
-    return entry(root.toString() + "/", p, Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS));
+    return entry(root.toString() + "/", p, attrs(p));
   }
 
-  private static FileEntry entry(String prefix, Path p, PosixFileAttributes a) throws IOException {
-    PosixFileAttributes px = a;
-    EntryKind kind;
-    if (a.isRegularFile()) kind = EntryKind.FILE;
-    else if (a.isDirectory()) kind = EntryKind.DIRECTORY;
-    else if (a.isSymbolicLink()) kind = EntryKind.SYMLINK;
-    else kind = switch ((Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS) & S_IFMT) {
+  private static FileEntry entry(String prefix, Path p, Attrs a) throws IOException {
+    EntryKind kind = switch (a.mode() & S_IFMT) {
+      case 0100000 -> EntryKind.FILE;
+      case 0040000 -> EntryKind.DIRECTORY;
+      case 0120000 -> EntryKind.SYMLINK;
       case 0010000 -> EntryKind.FIFO;
       case 0140000 -> EntryKind.SOCKET;
       default -> EntryKind.DEVICE;
     };
-    int mode = 0;
-    for (var perm : px.permissions()) mode |= 1 << (8 - perm.ordinal());
+    int mode = a.mode() & 0777; // setuid, setgid and sticky bits never travel
     long size = kind == EntryKind.FILE ? a.size() : 0;
     String target = kind == EntryKind.SYMLINK ? Files.readSymbolicLink(p).toString() : "";
-    FileEntry.Stamp stamp = new FileEntry.Stamp(size, a.lastModifiedTime().to(TimeUnit.NANOSECONDS),
-        String.valueOf(a.fileKey()));
+    FileEntry.Stamp stamp = new FileEntry.Stamp(size, a.mtimeNanos(), a.fileKey());
     String abs = p.toString();
     String rel = abs.startsWith(prefix) ? abs.substring(prefix.length()) : abs;
-    return new FileEntry(rel, kind, mode, size, null, target, stamp);
+    return new FileEntry(rel, kind, mode, size, null, target, stamp, kind == EntryKind.FILE ? a.links() : 1);
   }
 
   private void hashAll(Path root, List<FileEntry> entries, List<Integer> indexes) throws IOException {
