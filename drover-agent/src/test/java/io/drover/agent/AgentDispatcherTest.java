@@ -150,6 +150,31 @@ class AgentDispatcherTest {
   }
 
   @Test
+  void droversConfigurationAndTheKeysItNamesNeverTravelToAnAgentNorComeBackFromOne() throws Exception {
+    String a = agent("alpha");
+    Path ws = ws();
+    Files.createDirectories(ws.resolve("certs"));
+    Files.writeString(ws.resolve("drover.toml"), "[agents.other]\naddress = \"x:1\"\ntoken = \"other-agents-token\"\n");
+    Files.writeString(ws.resolve("certs/master.key"), "PRIVATE KEY");
+    Files.writeString(ws.resolve("certs/master.pem"), "CERTIFICATE");
+    Files.writeString(ws.resolve("data.txt"), "travels");
+    AgentDirectory dir = new AgentDirectory(Map.of("other", new AgentTarget("other", "x:1", "t", null,
+        ws.resolve("certs/master.pem"), ws.resolve("certs/master.key"))), null, null, null, null)
+        .withConfigFile(ws.resolve("drover.toml"));
+    RunResult r = run("""
+        TaskDefinitions = { g = { delegate_to = { address = "%s" }, tasks = {
+          { name = 'look', command = 'test -e drover.toml && echo toml; test -e certs/master.key && echo key; test -e certs/master.pem && echo pem; cat data.txt' },
+          { name = 'overwrite', depends_on = 'look', command = 'echo evil > drover.toml' },
+        } } }""".formatted(a), dir);
+    assertThat(r.task(id("g.look")).state()).isEqualTo(TaskState.SUCCEEDED);
+    assertThat(r.task(id("g.look")).message()).isEqualTo("travels");
+    assertThat(logs).noneMatch(l -> l.endsWith("| toml") || l.endsWith("| key") || l.endsWith("| pem"));
+    assertThat(r.task(id("g.overwrite")).state()).isEqualTo(TaskState.FAILED);
+    assertThat(r.task(id("g.overwrite")).message()).contains("the result writes 'drover.toml'");
+    assertThat(ws.resolve("drover.toml")).content().contains("other-agents-token");
+  }
+
+  @Test
   void aWorkspaceOfTenThousandFilesMakesTheRoundTripAndASecondRunSendsOnlyWhatChanged() throws Exception {
     String a = agent("alpha");
     Path ws = ws();

@@ -192,7 +192,7 @@ final class Config {
         key = path(tls, "key", "agents_tls");
       }
     }
-    return AgentDirectory.of(named, ca, cert, key);
+    return AgentDirectory.of(named, ca, cert, key).withConfigFile(file);
   }
 
   private String text(JsonNode n, String k, String where) {

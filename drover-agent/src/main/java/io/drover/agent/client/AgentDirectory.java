@@ -14,13 +14,47 @@ import java.util.Map;
  * then the default ({@code DROVER_AGENT_TOKEN}).
  *
  * @param defaultCa PEM CA for agents given by address (TLS when set), or {@code null}
+ * @param configFiles the configuration these agents came from (drover.toml): with every TLS file it names, it
+ *     never travels to an agent ({@link #privateFiles})
  */
 public record AgentDirectory(Map<String, AgentTarget> byName, String defaultToken, Path defaultCa, Path defaultCert,
-    Path defaultKey) {
+    Path defaultKey, java.util.Set<Path> configFiles) {
   public static final AgentDirectory EMPTY = new AgentDirectory(Map.of(), null, null, null, null);
 
   public AgentDirectory {
     byName = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(byName));
+    configFiles = java.util.Set.copyOf(configFiles);
+  }
+
+  public AgentDirectory(Map<String, AgentTarget> byName, String defaultToken, Path defaultCa, Path defaultCert,
+      Path defaultKey) {
+    this(byName, defaultToken, defaultCa, defaultCert, defaultKey, java.util.Set.of());
+  }
+
+  /** The same agents, read from {@code file} (which, like the files it names, then never travels). */
+  public AgentDirectory withConfigFile(Path file) {
+    return file == null ? this : new AgentDirectory(byName, defaultToken, defaultCa, defaultCert, defaultKey,
+        java.util.Set.of(file.toAbsolutePath().normalize()));
+  }
+
+  /**
+   * Files that stay on this machine whatever a task's workspace holds: the configuration (other agents' tokens)
+   * and every certificate and key it names (the master's mTLS key), as absolute paths.
+   */
+  public java.util.Set<Path> privateFiles() {
+    java.util.Set<Path> out = new java.util.HashSet<>(configFiles);
+    java.util.function.Consumer<Path> add = p -> {
+      if (p != null) out.add(p.toAbsolutePath().normalize());
+    };
+    add.accept(defaultCa);
+    add.accept(defaultCert);
+    add.accept(defaultKey);
+    for (AgentTarget t : byName.values()) {
+      add.accept(t.ca());
+      add.accept(t.cert());
+      add.accept(t.key());
+    }
+    return out;
   }
 
   /** The default token from the environment, the rest as given. */

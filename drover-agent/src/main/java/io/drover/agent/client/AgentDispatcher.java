@@ -104,7 +104,7 @@ public final class AgentDispatcher implements Dispatcher {
     AgentTarget target = pick(targets, request.attempt());
     Path root = TaskRunner.workdirOf(request.task(), baseDir);
     Files.createDirectories(root);
-    Workspace ws = workspaces.computeIfAbsent(root.toRealPath(), r -> new Workspace(r, baseDir));
+    Workspace ws = workspaces.computeIfAbsent(root.toRealPath(), r -> new Workspace(r, baseDir, directory.privateFiles()));
     AtomicInteger load = inFlight.computeIfAbsent(target, t -> new AtomicInteger());
     load.incrementAndGet();
     try {

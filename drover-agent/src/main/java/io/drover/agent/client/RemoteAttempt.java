@@ -98,7 +98,7 @@ final class RemoteAttempt {
       List<FileEntry> manifest;
       workspace.lock.readLock().lock();
       try {
-        manifest = workspace.scanner.scan(workspace.root);
+        manifest = workspace.withoutKept(workspace.scanner.scan(workspace.root));
       } finally {
         workspace.lock.readLock().unlock();
       }
@@ -147,6 +147,7 @@ final class RemoteAttempt {
       // 3. the changes: checked, contents gathered in a staging directory, then applied all or none
       Changes changes = Transfer.receiveEntries(() -> expect(pipe, Down::hasChanges).getChanges(), limits.maxFiles());
       PathRules.checkAll(changes.written(), changes.deleted(), limits);
+      workspace.refuseKept(changes);
       workspace.agentKeeps(agent, result.getListingId(), changes.applyTo(manifest));
       Path stage = workspace.root.resolve(Scanner.OWN_DIR).resolve("sync")
           .resolve(Long.toHexString(System.nanoTime()) + "-" + request.task().id().name());

@@ -36,6 +36,35 @@ final class Workspace {
     }
   }
 
+  private static Path real(Path p) {
+    try {
+      return p.toRealPath();
+    } catch (java.io.IOException e) {
+      return null;
+    }
+  }
+
+  /** A listing of the root without the files that stay here ({@link #kept}). */
+  java.util.List<FileEntry> withoutKept(java.util.List<FileEntry> listing) {
+    if (kept.isEmpty()) return listing;
+    java.util.List<FileEntry> out = new java.util.ArrayList<>(listing.size());
+    for (FileEntry e : listing) if (!kept.contains(e.path())) out.add(e);
+    return out;
+  }
+
+  /** A result may not write or delete what stays here: a task on an agent cannot replace this machine's drover.toml. */
+  void refuseKept(io.drover.agent.sync.Changes changes) {
+    if (kept.isEmpty()) return;
+    for (FileEntry e : changes.written()) {
+      if (kept.contains(e.path())) throw new io.drover.agent.sync.TransferRejected("the result writes '" + e.path()
+          + "', Drover's configuration (or a file it names) here, which never travels");
+    }
+    for (String d : changes.deleted()) {
+      if (kept.contains(d)) throw new io.drover.agent.sync.TransferRejected("the result deletes '" + d
+          + "', Drover's configuration (or a file it names) here, which never travels");
+    }
+  }
+
   Base base(String agent) {
     return bases.get(agent);
   }
@@ -46,8 +75,18 @@ final class Workspace {
     else bases.put(agent, new Base(id, entries));
   }
 
-  Workspace(Path root, Path baseDir) {
+  /** Paths under the root that never travel: Drover's configuration and the files it names. */
+  private final java.util.Set<String> kept;
+
+  Workspace(Path root, Path baseDir, java.util.Set<Path> privateFiles) {
     this.root = root;
+    java.util.Set<String> k = new java.util.HashSet<>();
+    for (Path p : privateFiles) {
+      for (Path q : new Path[] {p, real(p)}) {
+        if (q != null && q.startsWith(root) && !q.equals(root)) k.add(root.relativize(q).toString());
+      }
+    }
+    this.kept = java.util.Set.copyOf(k);
     String host;
     try {
       host = java.net.InetAddress.getLocalHost().getHostName();
