@@ -128,7 +128,9 @@ final class RunCommand implements Callable<Integer> {
     TaskRunner runner = new TaskRunner(loaded.workflow().lua(), TaskKinds.discover());
     RunResult result;
     Signals signals = Signals.install();
-    var source = loaded.workflow().lua() == null ? null : loaded.workflow().lua().source();
+    // agents and workers evaluate the file; they never need its delegate_to tokens
+    var source = loaded.workflow().lua() == null ? null
+        : loaded.workflow().lua().source().redact(SecretMasker.delegationTokens(plan));
     Client fleet = null;
     Dispatcher inner;
     if (redisUrl != null) {

@@ -108,6 +108,21 @@ class AgentEndToEndTest {
   }
 
   @Test
+  void aDelegateToTokenWrittenInTheFileNeverReachesTheAgentAndIsMaskedInLogs() throws Exception {
+    String alpha = agent("alpha");
+    write("flow.lua", """
+        TaskDefinitions = { g = { tasks = {
+          { name = "peek", delegate_to = { address = "%s", token = "%s" },
+            command = function() log.info("token in the file there: " .. TaskDefinitions.g.tasks[1].delegate_to.token)
+              return true, "ok" end },
+          { name = "echo", delegate_to = false, command = "echo 'said here: %s'" },
+        } } }""".formatted(alpha, TOKEN, TOKEN));
+    var r = run(dir, Map.of(), "run", "flow.lua", "--follow-logs");
+    assertThat(r.exit()).as(r.out() + r.err()).isZero();
+    assertThat(r.out()).contains("token in the file there: ***").contains("said here: ***").doesNotContain(TOKEN);
+  }
+
+  @Test
   void anAgentKilledMidTaskIsReportedAndTheRetryRunsOnAnotherAgent() throws Exception {
     String alpha = agent("alpha");
     String beta = agent("beta");

@@ -32,7 +32,7 @@ public final class SecretMasker {
     this.secrets = sorted.toArray(new String[0]);
   }
 
-  /** Secrets from the run parameters and from every task's params and env. */
+  /** Secrets from the run parameters and from every task's params, env and {@code delegate_to} token. */
   public static SecretMasker of(Plan plan, Map<String, ?> runParams) {
     List<String> values = new ArrayList<>();
     collect(runParams, values);
@@ -41,7 +41,18 @@ public final class SecretMasker {
       if (!t.params().isEmpty()) collect(t.params(), values);
       if (!t.env().isEmpty()) collect(t.env(), values);
     }
+    values.addAll(delegationTokens(plan));
     return values.isEmpty() ? NONE : new SecretMasker(values);
+  }
+
+  /** The tokens written in the workflow's {@code delegate_to} fields. */
+  public static Set<String> delegationTokens(Plan plan) {
+    Set<String> out = new LinkedHashSet<>();
+    for (int i = 0; i < plan.size(); i++) {
+      var d = plan.task(i).delegateTo();
+      if (d != null && d.token() != null) out.add(d.token());
+    }
+    return out;
   }
 
   /** Secrets among the values of these maps (parameters, environments). */
