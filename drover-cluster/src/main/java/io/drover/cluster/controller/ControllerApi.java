@@ -41,7 +41,17 @@ final class ControllerApi {
     this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
   }
 
+  /** Seconds a client may take to send its request (headers and body): a slow client is cut off. */
+  static final int REQUEST_SECONDS = 10;
+  /** Seconds an idle keep-alive connection is kept. */
+  static final int IDLE_SECONDS = 30;
+
   static ControllerApi start(Controller controller, String bind, int port, String token) {
+    // read once, when the JDK's server first starts in this process
+    System.setProperty("sun.net.httpserver.maxReqTime", System.getProperty("sun.net.httpserver.maxReqTime",
+        Integer.toString(REQUEST_SECONDS)));
+    System.setProperty("sun.net.httpserver.idleInterval", System.getProperty("sun.net.httpserver.idleInterval",
+        Integer.toString(IDLE_SECONDS)));
     HttpServer server;
     try {
       server = HttpServer.create(new InetSocketAddress(bind, port), 64);
@@ -65,44 +75,118 @@ final class ControllerApi {
     server.stop(0);
   }
 
+  /**
+   * Answers one request. Errors are answered before the exchange is closed (a try-with-resources would close it
+   * first, and the client would get no answer at all).
+   */
   private void handle(HttpExchange ex) throws IOException {
-    try (ex) {
-      String path = ex.getRequestURI().getPath();
-      String method = ex.getRequestMethod();
-      if (path.equals("/health")) {
-        send(ex, 200, Map.of("status", "ok", "id", controller.id(), "role", controller.isLeader() ? "leader" : "standby"));
-        return;
-      }
-      if (!authorized(ex)) {
-        send(ex, 401, Map.of("error", "missing or wrong token (Authorization: Bearer ...)"));
-        return;
-      }
-      String[] p = path.replaceAll("/+$", "").split("/");
-      Map<String, String> q = query(ex.getRequestURI().getRawQuery());
-      switch (p.length > 1 ? p[1] : "") {
-        case "status" -> send(ex, 200, controller.status());
-        case "metrics" -> sendText(ex, 200, "text/plain; version=0.0.4; charset=utf-8", controller.metrics().scrape());
-        case "workers" -> workers(ex, method, p);
-        case "runs" -> runs(ex, method, p, q);
-        case "tasks" -> {
-          if (p.length != 3) {
-            send(ex, 404, Map.of("error", "use /tasks/ID"));
-            return;
-          }
-          var s = controller.client().status(p[2]);
-          if (s.isEmpty()) send(ex, 404, Map.of("error", "no task '" + p[2] + "' (unknown or expired)"));
-          else send(ex, 200, s.get().toMap());
-        }
-        case "events" -> events(ex, q);
-        default -> send(ex, 404, Map.of("error", "no such path " + path));
-      }
+    try {
+      route(ex);
+    } catch (BadRequest e) {
+      answerQuietly(ex, 400, e.getMessage());
     } catch (RuntimeException e) {
-      try {
-        send(ex, 500, Map.of("error", String.valueOf(e.getMessage())));
-      } catch (IOException | RuntimeException ignored) {
-        // the client went away
+      answerQuietly(ex, 500, String.valueOf(e.getMessage()));
+    } finally {
+      ex.close();
+    }
+  }
+
+  private static void answerQuietly(HttpExchange ex, int code, String error) {
+    try {
+      send(ex, code, Map.of("error", error));
+    } catch (IOException | RuntimeException ignored) {
+      // the client went away, or an answer was begun already
+    }
+  }
+
+  private void route(HttpExchange ex) throws IOException {
+    String path = ex.getRequestURI().getPath();
+    String method = ex.getRequestMethod();
+    if (path.equals("/health")) {
+      send(ex, 200, Map.of("status", "ok", "id", controller.id(), "role", controller.isLeader() ? "leader" : "standby"));
+      return;
+    }
+    String refused = token == null ? foreign(ex) : null;
+    if (refused != null) {
+      send(ex, 403, Map.of("error", refused));
+      return;
+    }
+    if (!authorized(ex)) {
+      send(ex, 401, Map.of("error", "missing or wrong token (Authorization: Bearer ...)"));
+      return;
+    }
+    String[] p = path.replaceAll("/+$", "").split("/");
+    Map<String, String> q = query(ex.getRequestURI().getRawQuery());
+    switch (p.length > 1 ? p[1] : "") {
+      case "status" -> send(ex, 200, controller.status());
+      case "metrics" -> sendText(ex, 200, "text/plain; version=0.0.4; charset=utf-8", controller.metrics().scrape());
+      case "workers" -> workers(ex, method, p);
+      case "runs" -> runs(ex, method, p, q);
+      case "tasks" -> {
+        if (p.length != 3) {
+          send(ex, 404, Map.of("error", "use /tasks/ID"));
+          return;
+        }
+        var s = controller.client().status(p[2]);
+        if (s.isEmpty()) send(ex, 404, Map.of("error", "no task '" + p[2] + "' (unknown or expired)"));
+        else send(ex, 200, s.get().toMap());
+      }
+      case "events" -> events(ex, q);
+      default -> send(ex, 404, Map.of("error", "no such path " + path));
+    }
+  }
+
+  /** A request the API refuses to read: its parameters are wrong. */
+  private static final class BadRequest extends RuntimeException {
+    BadRequest(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * Without a token the API answers loopback only, and a browser can reach loopback too: a page elsewhere could
+   * post to it (CSRF) or rename itself to it (DNS rebinding). So a request must name a loopback host, and one that
+   * says where it comes from (Origin) must come from loopback. Returns why a request is refused, or null.
+   */
+  private static String foreign(HttpExchange ex) {
+    String host = ex.getRequestHeaders().getFirst("Host");
+    if (host != null && !isLoopback(hostName(host))) {
+      return "Host '" + host + "' refused: without a token the API answers requests for localhost only";
+    }
+    String origin = ex.getRequestHeaders().getFirst("Origin");
+    if (origin != null) {
+      String o = origin.replaceFirst("^[a-zA-Z][a-zA-Z0-9+.-]*://", "");
+      if (origin.equals("null") || !isLoopback(hostName(o.replaceAll("/.*$", "")))) {
+        return "Origin '" + origin + "' refused: without a token the API answers pages from localhost only";
       }
     }
+    return null;
+  }
+
+  private static String hostName(String hostPort) {
+    if (hostPort.startsWith("[")) {
+      int end = hostPort.indexOf(']');
+      return end < 0 ? hostPort : hostPort.substring(1, end);
+    }
+    int colon = hostPort.indexOf(':');
+    return colon < 0 ? hostPort : hostPort.substring(0, colon);
+  }
+
+  private static boolean isLoopback(String name) {
+    String n = name.toLowerCase(java.util.Locale.ROOT);
+    return n.equals("localhost") || n.endsWith(".localhost") || n.equals("::1") || n.matches("127(\\.\\d{1,3}){3}");
+  }
+
+  private static int intParam(Map<String, String> q, String name, int dflt, int min, int max) {
+    String v = q.get(name);
+    if (v == null) return dflt;
+    try {
+      int n = Integer.parseInt(v.strip());
+      if (n >= min && n <= max) return n;
+    } catch (NumberFormatException ignored) {
+      // said below
+    }
+    throw new BadRequest(name + " must be a whole number from " + min + " to " + max + ", not '" + v + "'");
   }
 
   private boolean authorized(HttpExchange ex) {
@@ -133,7 +217,7 @@ final class ControllerApi {
   private void runs(HttpExchange ex, String method, String[] p, Map<String, String> q) throws IOException {
     RunRecords runs = controller.runs();
     if (p.length == 2) {
-      int limit = q.containsKey("limit") ? Integer.parseInt(q.get("limit")) : 50;
+      int limit = intParam(q, "limit", 50, 1, 10_000);
       List<Map<String, String>> out = new ArrayList<>();
       for (RunRecords.RunView v : runs.list(limit)) out.add(v.fields());
       send(ex, 200, out);
