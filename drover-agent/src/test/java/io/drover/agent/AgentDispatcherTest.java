@@ -296,6 +296,22 @@ class AgentDispatcherTest {
   }
 
   @Test
+  void aResultWhoseLinksLeaveTheRootOnlyWhenFollowedIsRejectedAndNothingIsWrittenOutside() throws Exception {
+    String a = agent("alpha");
+    Path ws = ws();
+    Files.createDirectories(tmp.resolve("outside"));
+    RunResult r = run("""
+        TaskDefinitions = { g = { tasks = {
+          { name = "chain", delegate_to = "%s", command = "ln -s . l2 && ln -s l2/l2/l2/../../../outside out" },
+          { name = "write", depends_on = "chain", command = "mkdir -p out && echo pwned > out/x" },
+        } } }""".formatted(a));
+    assertThat(r.task(id("g.chain")).state()).isEqualTo(TaskState.FAILED);
+    assertThat(r.task(id("g.chain")).message()).contains("link 'out' points outside the root");
+    assertThat(ws.resolve("out")).doesNotExist();
+    assertThat(tmp.resolve("outside/x")).doesNotExist();
+  }
+
+  @Test
   void aResultOverTheMastersLimitIsABombAndIsRejected() throws Exception {
     String a = agent("alpha");
     RunResult r = start("""

@@ -60,6 +60,8 @@ class SyncSafetyTest {
         args("link to an absolute path", List.of(link("etc", "/etc")), "outside the root"),
         args("link climbing out", List.of(link("sub/up", "../../x")), "outside the root"),
         args("write through a link", List.of(link("l", "sub"), file("l/x", 0644, "x")), "through the link"),
+        args("chained links that climb out only when followed",
+            List.of(link("l2", "."), link("out", "l2/l2/l2/../../../tmp/x")), "followed through the links"),
         args("hard link", List.of(of("h", EntryKind.HARDLINK)), "hard link"),
         args("device", List.of(of("dev", EntryKind.DEVICE)), "device"),
         args("fifo", List.of(of("pipe", EntryKind.FIFO)), "FIFO"),
@@ -195,5 +197,23 @@ class SyncSafetyTest {
     assertThat(root.resolve("a.txt")).hasContent("old a");
     assertThat(root.resolve("gone.txt")).hasContent("old gone");
     assertThat(root.resolve("z.txt")).doesNotExist();
+  }
+
+  @Test
+  void aLinkComingBackIsResolvedThroughTheLinksAlreadyOnDisk() {
+    List<FileEntry> onDisk = List.of(link("l2", "."), file("keep.txt", 0644, "x"));
+    List<FileEntry> back = List.of(link("out", "l2/l2/../../../etc"));
+    List<FileEntry> tree = new java.util.ArrayList<>(onDisk);
+    tree.addAll(back);
+    tree.sort(java.util.Comparator.comparing(FileEntry::path));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> PathRules.checkTree(tree, back))
+        .hasMessageContaining("link 'out' points outside the root");
+    List<FileEntry> fine = List.of(link("in", "l2/l2/keep.txt"));
+    List<FileEntry> tree2 = new java.util.ArrayList<>(onDisk);
+    tree2.addAll(fine);
+    PathRules.checkTree(tree2, fine);
+    List<FileEntry> under = List.of(file("l2/x", 0644, "x"));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> PathRules.checkTree(onDisk, under))
+        .hasMessageContaining("would be written through the link 'l2'");
   }
 }

@@ -148,7 +148,9 @@ final class RemoteAttempt {
       Changes changes = Transfer.receiveEntries(() -> expect(pipe, Down::hasChanges).getChanges(), limits.maxFiles());
       PathRules.checkAll(changes.written(), changes.deleted(), limits);
       workspace.refuseKept(changes);
-      workspace.agentKeeps(agent, result.getListingId(), changes.applyTo(manifest));
+      List<FileEntry> after = changes.applyTo(manifest);
+      PathRules.checkTree(after, changes.written()); // links resolved through what is here and what comes back
+      workspace.agentKeeps(agent, result.getListingId(), after);
       Path stage = workspace.root.resolve(Scanner.OWN_DIR).resolve("sync")
           .resolve(Long.toHexString(System.nanoTime()) + "-" + request.task().id().name());
       staging = changes.isEmpty() ? null : stage;

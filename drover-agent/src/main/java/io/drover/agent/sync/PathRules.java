@@ -101,7 +101,57 @@ public final class PathRules {
     if (!links.isEmpty()) {
       for (FileEntry e : entries) throughLink(e.path(), links);
       for (String d : deleted) throughLink(d, links);
+      checkTree(entries, entries);
     }
+  }
+
+  /**
+   * Checks links against the tree they end up in, not only as text: every link among {@code written} must
+   * resolve inside the root when each component is looked up in {@code tree} (the listing the transfer leaves
+   * behind: what was on disk with the transfer applied), following the links found there, and nothing in
+   * {@code written} may lie below a link of that tree. A link {@code l -> .} makes {@code l/l/l/../../../x} leave
+   * the root though the text never climbs above it; only the tree says so.
+   */
+  public static void checkTree(List<FileEntry> tree, List<FileEntry> written) {
+    java.util.Map<String, String> links = new java.util.HashMap<>();
+    for (FileEntry e : tree) if (e.kind() == EntryKind.SYMLINK) links.put(e.path(), e.linkTarget());
+    if (links.isEmpty()) return;
+    for (FileEntry e : written) {
+      throughLink(e.path(), links.keySet());
+      if (e.kind() == EntryKind.SYMLINK && !resolvesInside(e.path(), e.linkTarget(), links)) {
+        throw new TransferRejected("link '" + e.path() + "' points outside the root (" + e.linkTarget()
+            + ", followed through the links of the tree)");
+      }
+    }
+  }
+
+  private static final int MAX_HOPS = 40;
+
+  /** Whether a link's target stays inside the root, each component looked up in {@code links} as the kernel would. */
+  static boolean resolvesInside(String path, String target, java.util.Map<String, String> links) {
+    Deque<String> at = new ArrayDeque<>();
+    String[] dir = path.split("/");
+    for (int i = 0; i < dir.length - 1; i++) at.addLast(dir[i]);
+    Deque<String> todo = new ArrayDeque<>(List.of(target.split("/")));
+    int hops = 0;
+    while (!todo.isEmpty()) {
+      String part = todo.pollFirst();
+      if (part.isEmpty() || part.equals(".")) continue;
+      if (part.equals("..")) {
+        if (at.isEmpty()) return false;
+        at.removeLast();
+        continue;
+      }
+      at.addLast(part);
+      String t = links.get(String.join("/", at));
+      if (t != null) {
+        if (++hops > MAX_HOPS || t.startsWith("/")) return false;
+        at.removeLast(); // a link's target is relative to the directory it is in
+        String[] tp = t.split("/");
+        for (int i = tp.length - 1; i >= 0; i--) todo.addFirst(tp[i]);
+      }
+    }
+    return true;
   }
 
   private static void throughLink(String path, Set<String> links) {
