@@ -238,6 +238,7 @@ public final class Controller implements AutoCloseable {
       if (epoch == 0) return;
       log("no longer leading (epoch " + epoch + "): " + why + "; " + local.size() + " runs left to the leader");
       epoch = 0;
+      metrics.unmeasured();
       for (LocalRun r : local.values()) detach(r);
       local.clear();
     }

@@ -39,7 +39,8 @@ public final class ControllerMetrics {
   private final Map<TaskState, Counter> ended = new ConcurrentHashMap<>();
   private final Timer duration;
   private final Timer waitTime;
-  private final AtomicLong workersAlive = new AtomicLong();
+  /** Live workers as the leader last counted them; -1 until this controller, as leader, has counted them. */
+  private final AtomicLong workersAlive = new AtomicLong(-1);
   private final Map<String, AtomicLong> depth = new ConcurrentHashMap<>();
   private final ArrayDeque<long[]> outcomes = new ArrayDeque<>(); // {at ms, failed 0/1}
   private final ArrayDeque<long[]> waits = new ArrayDeque<>(); // {at ms, wait ms}
@@ -64,7 +65,7 @@ public final class ControllerMetrics {
         .publishPercentileHistogram().register(registry);
     waitTime = Timer.builder("drover.task.wait").description("Ready to dispatched")
         .publishPercentileHistogram().register(registry);
-    Gauge.builder("drover.workers.alive", workersAlive, AtomicLong::get).register(registry);
+    Gauge.builder("drover.workers.alive", workersAlive, a -> a.get() < 0 ? Double.NaN : a.get()).register(registry);
   }
 
   void dispatched(boolean retry) {
@@ -98,6 +99,14 @@ public final class ControllerMetrics {
 
   void workersAlive(long n) {
     workersAlive.set(n);
+  }
+
+  /**
+   * Forgets the gauges only a leader measures (on stepping down): a controller that leads again evaluates no rule
+   * on a count it has not taken itself, so a new leader raises no "no live worker" before it has counted them.
+   */
+  void unmeasured() {
+    workersAlive.set(-1);
   }
 
   void queueDepth(String queue, long n) {
@@ -138,7 +147,7 @@ public final class ControllerMetrics {
       now.put("failure_rate", new Alert("failure_rate", "warning",
           String.format("%d of the last %d tasks failed (%.0f%% > 10%%)", failedN, total, 100.0 * failedN / total)));
     }
-    if (workersAlive.get() == 0) now.put("no_workers", new Alert("no_workers", "critical", "no live worker"));
+    if (workersAlive.get() == 0) now.put("no_workers", new Alert("no_workers", "critical", "no live worker")); // -1: not counted yet
     long waitCutoff = System.currentTimeMillis() - WAIT_WINDOW.toMillis();
     long maxWait = 0;
     synchronized (waits) {
