@@ -110,6 +110,10 @@ public final class Worker implements AutoCloseable {
   /** Under load, how long the claimer gathers returning slots so one read serves many tasks. */
   private static final long GATHER_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
+  /** Deliveries of one entry from which an attempt is a suspect of crashing its worker ({@link #awaitSuspectTurn}). */
+  static final int SUSPECT_DELIVERIES = 3;
+  private final Semaphore suspects = new Semaphore(1);
+
   /** A task this worker runs now. */
   private static final class Held {
     final String id;
@@ -392,6 +396,11 @@ public final class Worker implements AutoCloseable {
         log("set aside stream entry " + entry + " of " + stream + ": " + t.get(2));
         continue;
       }
+      if ((Long) t.get(0) == 3) {
+        log("dead-lettered task " + t.get(2) + ": delivered " + t.get(3) + " times and every worker that had it stopped"
+            + " before it ended (a poison task?); drover task status " + t.get(2));
+        continue;
+      }
       Held h = new Held(String.valueOf(t.get(2)), stream, entry, (Long) t.get(3), ((Long) t.get(8)).intValue(),
           t.get(6) == null ? "" : String.valueOf(t.get(6)),
           Objects.requireNonNullElse(TaskCodec.specObject(t.get(4) == null ? null : String.valueOf(t.get(4))), Map.of()),
@@ -407,6 +416,37 @@ public final class Worker implements AutoCloseable {
 
   @SuppressWarnings("unchecked")
   private void runAttempt(Held h) {
+    boolean suspect = h.token >= SUSPECT_DELIVERIES;
+    boolean turn = suspect && awaitSuspectTurn(h);
+    if (suspect && !turn) h.handBack = true; // the worker began to stop while it waited: it never started
+    try {
+      runHeld(h);
+    } finally {
+      if (turn) suspects.release();
+    }
+  }
+
+  /**
+   * An entry delivered {@value #SUSPECT_DELIVERIES} times or more ended twice without an outcome: its workers
+   * stopped under it, maybe because of it (a task that kills its worker takes the tasks beside it down too). Such
+   * attempts run one at a time here, so when one crashes the worker again it is the only suspect that dies with it:
+   * a healthy task that shared a worker with a poison task is never dead-lettered as one. Returns false if the
+   * worker began to stop while it waited.
+   */
+  private boolean awaitSuspectTurn(Held h) {
+    log("task " + h.id + " was delivered " + h.token + " times without an outcome; it runs alone among such tasks here");
+    try {
+      while (!suspects.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+        if (h.cancellation.isCancelled()) return false;
+      }
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private void runHeld(Held h) {
     TaskOutcome outcome;
     // the id was checked (Keys.isTaskIdOf), and the entry makes duplicate deliveries of one task use two directories
     Path dir = options.workdir().resolve(h.id + "-" + h.attempt + "-" + h.entry);
@@ -697,7 +737,7 @@ public final class Worker implements AutoCloseable {
     r.put("concurrency", Integer.toString(options.concurrency()));
     r.put("processed", Long.toString(processed.get()));
     r.put("failed", Long.toString(failed.get()));
-    r.put("running", String.join(",", held.keySet()));
+    r.put("running", String.join(",", running()));
     r.put("started_at", startedAt.toString());
     r.put("last_heartbeat", Instant.now().toString());
     r.put("hostname", hostname());

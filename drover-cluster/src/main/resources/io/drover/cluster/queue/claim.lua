@@ -8,9 +8,10 @@
 -- ARGV[1] worker id, ARGV[2] now (microseconds), ARGV[3] max deliveries beyond max attempts, ARGV[4] key prefix of
 -- task hashes, ARGV[5] the queue, ARGV[6..] entry ids
 -- Returns a list of {1, entry, task id, token, spec, failures, notify, followed, attempt} for each task taken and
--- {2, entry, reason} for each entry set aside (not a task: it is moved to the stream's ':rejected' stream). Entries
--- of tasks not waiting to run (cancelled, finished, queued again as another entry) and of poison tasks
--- (dead-lettered here) are acknowledged and not returned.
+-- {2, entry, reason} for each entry set aside (not a task: it is moved to the stream's ':rejected' stream), and
+-- {3, entry, task id, deliveries} for each poison task dead-lettered here (so the worker can say so). Entries
+-- of tasks not waiting to run (cancelled, finished, queued again as another entry) are acknowledged and not
+-- returned; those of poison tasks are acknowledged and returned as code 3.
 -- State events go to a task's event stream only when someone follows it or once an attempt logs: the RUNNING event
 -- is written here for a followed task, else by the worker (for a retry of a followed task, or before the first line).
 local me, now, extra, prefix = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
@@ -94,6 +95,7 @@ for i = 6, #ARGV do
           'message', 'dead-lettered after ' .. attempt .. ' deliveries without an outcome (poison task?)')
         redis.call('ZADD', KEYS[1], math.floor(tonumber(now) / 1000), id)
         ack(entry)
+        out[#out + 1] = {3, entry, id, attempt}
         if h[6] then redis.call('XADD', h[6], 'MAXLEN', '~', 100000, '*', 'type', 'end', 'id', id) end
       else
         start(entry, f, token, h[5] == '1')
