@@ -39,10 +39,13 @@ import org.luaj.vm2.lib.jse.JseOsLib;
 
 /**
  * One sandboxed Lua interpreter for a workflow file. Used by one thread at a time (a {@link LuaRuntime} lends it
- * out). Its libraries are built once and sealed ({@link SealedTable}); the file is compiled once. Every task call
- * gets an environment of its own in which the file's top level is evaluated afresh, so a task never sees a table,
- * global, upvalue or metatable that another task could have changed: what one task does to the file's state is
- * gone for the next. While a task calls into it, a {@link TaskScope} is current and Drover's modules act on that
+ * out). Its libraries are built once and sealed ({@link SealedTable}); the file is evaluated once. Every task call
+ * gets a globals table of its own (writes to globals, {@code rawset(_G, ...)} and {@code load} included, land
+ * there), the file's environment has a protected metatable, and the string library is one sealed table for the
+ * JVM: no library, global or metatable a task changes reaches another task. Tables the file's top level made
+ * and its top-level locals are the interpreter's, shared by the tasks of this one workflow that it serves (not
+ * evaluated afresh per task: that costs time in proportion to the file, which generated workflows of many
+ * thousand tasks cannot pay). While a task calls into it, a {@link TaskScope} is current and Drover's modules act on that
  * task.
  */
 public final class LuaInterpreter {
@@ -61,8 +64,8 @@ public final class LuaInterpreter {
   private final Prototype chunk;
   private final LuaTable loaded;
   private TaskScope scope;
-  private boolean evaluating;
   private LuaTable env;
+  private LuaTable taskGlobals;
   private Coroutines coroutines;
   private volatile boolean stopRequested;
   private volatile String stopReason;
@@ -92,7 +95,7 @@ public final class LuaInterpreter {
     LuaInterpreter previous = CURRENT.get();
     CURRENT.set(this);
     try {
-      this.loaded = evaluate(false);
+      this.loaded = evaluate();
     } catch (LuaError e) {
       throw loadError(e);
     } catch (OutOfMemoryError e) {
@@ -171,33 +174,72 @@ public final class LuaInterpreter {
   }
 
   /**
-   * A fresh environment (the file's _ENV) with the file's top level evaluated in it. Reads of names the file does
-   * not set fall through to the sealed libraries; writes, {@code rawset(_G, ...)} included, stay in it. It is a
+   * The file's _ENV, made once: reads fall through to the call's own globals table, then to the interpreter's
+   * globals (the file's and the sealed libraries); writes during a task, {@code rawset(_G, ...)} included, land in
+   * the call's table, so a global a task sets is gone for the next. Its metatable is protected. It is a
    * {@link Globals} itself because LuaJ gives closures debug hooks (our stop check) only when their environment is
    * one.
    */
-  private LuaTable evaluate(boolean quiet) {
-    Globals env = new Globals();
-    env.debuglib = globals.debuglib;
-    env.running = globals.running;
-    env.baselib = globals.baselib;
-    env.STDOUT = globals.STDOUT;
-    env.STDERR = globals.STDERR;
-    env.STDIN = globals.STDIN;
-    env.compiler = globals.compiler;
-    LuaTable meta = new LuaTable();
-    meta.rawset("__index", globals);
-    meta.rawset("__metatable", LuaValue.FALSE);
-    env.setmetatable(meta);
-    env.rawset("_G", env);
-    this.env = env;
-    evaluating = quiet;
-    try {
-      new LuaClosure(chunk, env).call();
-    } finally {
-      evaluating = false;
+  private final class TaskEnvironment extends Globals {
+    TaskEnvironment() {
+      debuglib = globals.debuglib;
+      running = globals.running;
+      baselib = globals.baselib;
+      STDOUT = globals.STDOUT;
+      STDERR = globals.STDERR;
+      STDIN = globals.STDIN;
+      compiler = globals.compiler;
+      LuaTable meta = new LuaTable();
+      meta.rawset("__index", new org.luaj.vm2.lib.TwoArgFunction() {
+        @Override
+        public LuaValue call(LuaValue table, LuaValue key) {
+          LuaTable own = taskGlobals;
+          if (own != null) {
+            LuaValue v = own.rawget(key);
+            if (!v.isnil()) return v;
+          }
+          return globals.rawget(key);
+        }
+      });
+      meta.rawset("__newindex", new org.luaj.vm2.lib.ThreeArgFunction() {
+        @Override
+        public LuaValue call(LuaValue table, LuaValue key, LuaValue value) {
+          target().rawset(key, value);
+          return NONE;
+        }
+      });
+      meta.rawset("__metatable", LuaValue.FALSE);
+      super.setmetatable(meta);
     }
-    return env;
+
+    private LuaTable target() {
+      LuaTable own = taskGlobals;
+      return own != null ? own : globals;
+    }
+
+    @Override
+    public void rawset(LuaValue key, LuaValue value) {
+      target().rawset(key, value);
+    }
+
+    @Override
+    public void rawset(int key, LuaValue value) {
+      target().rawset(key, value);
+    }
+
+    @Override
+    public void hashset(LuaValue key, LuaValue value) {
+      target().rawset(key, value);
+    }
+  }
+
+  /** Evaluates the compiled file once, into the interpreter's globals through its environment. */
+  private LuaTable evaluate() {
+    TaskEnvironment e = new TaskEnvironment();
+    globals.rawset("_G", e);
+    this.env = e;
+    new LuaClosure(chunk, e).call();
+    return globals;
   }
 
   public WorkflowSource source() {
@@ -210,8 +252,8 @@ public final class LuaInterpreter {
   }
 
   /**
-   * Calls the function {@code ref} points at for a task: the file's top level is evaluated afresh for the call
-   * (quietly, under the task's stop signal), then the function runs with the scope current.
+   * Calls the function {@code ref} points at for a task: the scope is current and the task gets a fresh globals
+   * table for the call.
    *
    * @throws LuaError what the function raised, or "stopped" after {@link #requestStop()}
    */
@@ -235,7 +277,7 @@ public final class LuaInterpreter {
     return (LuaFunction) f;
   }
 
-  /** Calls the global function {@code name} of a fresh evaluation for a task, like {@link #call(Command.LuaFunction, TaskScope, Varargs)}. */
+  /** Calls the global function {@code name} of the file for a task, like {@link #call(Command.LuaFunction, TaskScope, Varargs)}. */
   public Varargs callGlobal(String name, TaskScope taskScope, Varargs args) {
     return call(env -> {
       LuaValue f = env.rawget(name);
@@ -250,14 +292,16 @@ public final class LuaInterpreter {
     stopRequested = false;
     stopReason = null;
     coroutines = new Coroutines();
+    taskGlobals = new LuaTable();
     LuaInterpreter previous = CURRENT.get();
     CURRENT.set(this);
     try {
-      LuaValue fn = locate.apply(evaluate(true));
+      LuaValue fn = locate.apply(loaded);
       return fn.invoke(args);
     } finally {
       coroutines.endAll();
       coroutines = null;
+      taskGlobals = null;
       scope = null;
       CURRENT.set(previous);
     }
@@ -280,7 +324,7 @@ public final class LuaInterpreter {
 
   /** The task whose call is running, or null while the file is evaluated. */
   TaskScope scope() {
-    return evaluating ? null : scope;
+    return scope;
   }
 
   /** The scope, or a Lua error naming the module function that needs one. */
@@ -451,7 +495,6 @@ public final class LuaInterpreter {
     private void flushLine() {
       String line = buf.toString(StandardCharsets.UTF_8);
       buf.reset();
-      if (evaluating) return; // a task's fresh evaluation of the top level: it printed once, when the file loaded
       TaskScope s = scope;
       TaskLog log = s == null ? text -> System.err.println(source.name() + ": " + text) : s.log();
       log.line(line);
