@@ -140,9 +140,7 @@ public final class Worker implements AutoCloseable {
     boolean runningEventWritten;
 
     /** One delivery: duplicate entries of one task are two deliveries, each with its own slot and directory. */
-    String key() {
-      return stream + ' ' + entry;
-    }
+    final String key;
 
     Held(String id, String stream, String entry, long token, int attempt, String notify, Map<String, Object> spec,
         int failures) {
@@ -154,6 +152,7 @@ public final class Worker implements AutoCloseable {
       this.entry = entry;
       this.token = token;
       this.attempt = attempt;
+      this.key = stream + ' ' + entry;
     }
   }
 
@@ -364,7 +363,7 @@ public final class Worker implements AutoCloseable {
 
   /** Runs an attempt of a task this worker now holds. */
   private void start(Held h) {
-    held.put(h.key(), h);
+    held.put(h.key, h);
     attempts.execute(() -> runAttempt(h));
   }
 
@@ -519,13 +518,13 @@ public final class Worker implements AutoCloseable {
 
   /** An attempt that will not be recorded (handed back): its task and its slot are let go. */
   private void release(Held h) {
-    held.remove(h.key());
+    held.remove(h.key);
     slots.release();
   }
 
   /** An attempt whose outcome was recorded, refused or lost with Redis: its task is let go. */
   private void recorded(Held h) {
-    held.remove(h.key());
+    held.remove(h.key);
     unrecorded.release();
   }
 

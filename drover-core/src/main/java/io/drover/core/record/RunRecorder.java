@@ -44,15 +44,10 @@ public final class RunRecorder implements RunListener {
   @Override
   public void onRunStarted(String id, int taskCount) {
     this.runId = id;
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("run_id", id);
-    m.put("status", RunStatus.RUNNING.label());
-    m.put("workflow", workflow);
+    Map<String, Object> m = record(RunStatus.RUNNING);
     m.put("started_at", Instant.now().toString());
     m.put("finished_at", null);
-    m.put("params", params);
     m.put("task_count", taskCount);
-    m.put("tasks", List.of());
     store.write(id, m);
   }
 
@@ -103,15 +98,21 @@ public final class RunRecorder implements RunListener {
    */
   public synchronized void exitedEarly(String reason) {
     if (finished || runId == null) return;
+    Map<String, Object> m = record(RunStatus.CANCELLED);
+    m.put("finished_at", Instant.now().toString());
+    m.put("message", reason);
+    store.write(runId, m);
+  }
+
+  /** A record of this run with no task results yet (the run's start, or an early exit). */
+  private Map<String, Object> record(RunStatus status) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("run_id", runId);
-    m.put("status", RunStatus.CANCELLED.label());
+    m.put("status", status.label());
     m.put("workflow", workflow);
-    m.put("finished_at", Instant.now().toString());
     m.put("params", params);
-    m.put("message", reason);
     m.put("tasks", List.of());
-    store.write(runId, m);
+    return m;
   }
 
   @Override

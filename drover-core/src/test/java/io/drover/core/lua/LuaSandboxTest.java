@@ -213,17 +213,7 @@ class LuaSandboxTest {
     Files.createDirectories(dir.resolve("work"));
     LuaInterpreter in = new LuaInterpreter(new WorkflowSource("flow.lua",
         "Fn = function() return ('a'):rep(4000):find('.-.-.-.-b') end"));
-    java.util.concurrent.CompletableFuture<String> ended = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-      try {
-        in.callGlobal("Fn", scope(), LuaValue.NONE);
-        return "returned";
-      } catch (LuaError e) {
-        return LuaErrors.message(e);
-      }
-    });
-    org.awaitility.Awaitility.await().pollDelay(Duration.ofMillis(50)).until(() -> !ended.isDone());
-    in.requestStop();
-    assertThat(ended.get(10, java.util.concurrent.TimeUnit.SECONDS)).startsWith("stopped");
+    assertThat(stopWhileRunning(in, "Fn")).startsWith("stopped");
   }
 
   @Test
@@ -257,6 +247,21 @@ class LuaSandboxTest {
         end""")).contains("too many coroutines: a task may have at most 256");
   }
 
+  /** Calls {@code fn} on another thread, stops it once it is seen running, and returns how the call ended. */
+  private String stopWhileRunning(LuaInterpreter in, String fn) throws Exception {
+    java.util.concurrent.CompletableFuture<String> ended = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        in.callGlobal(fn, scope(), LuaValue.NONE);
+        return "returned";
+      } catch (LuaError e) {
+        return LuaErrors.message(e);
+      }
+    });
+    org.awaitility.Awaitility.await().pollDelay(Duration.ofMillis(50)).until(() -> !ended.isDone());
+    in.requestStop();
+    return ended.get(10, java.util.concurrent.TimeUnit.SECONDS);
+  }
+
   private static long coroutineThreads() {
     return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("Coroutine-")).count();
   }
@@ -272,17 +277,7 @@ class LuaSandboxTest {
     assertThat(r.arg(1).toint()).isEqualTo(1);
     assertThat(r.arg(2).toint()).isEqualTo(2);
     assertThat(in.callGlobal("Get", scope(), LuaValue.NONE).arg1().isnil()).isTrue();
-    java.util.concurrent.CompletableFuture<String> ended = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-      try {
-        in.callGlobal("Spin", scope(), LuaValue.NONE);
-        return "returned";
-      } catch (LuaError e) {
-        return LuaErrors.message(e);
-      }
-    });
-    org.awaitility.Awaitility.await().pollDelay(Duration.ofMillis(50)).until(() -> !ended.isDone());
-    in.requestStop();
-    assertThat(ended.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("spin:1 stopped: cancelled");
+    assertThat(stopWhileRunning(in, "Spin")).isEqualTo("spin:1 stopped: cancelled");
   }
 
   @Test
