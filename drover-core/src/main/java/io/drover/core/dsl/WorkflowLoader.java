@@ -77,6 +77,11 @@ public final class WorkflowLoader {
   public static Loaded load(Path file) {
     String text;
     try {
+      long size = Files.size(file);
+      if (size > LuaInterpreter.MAX_SOURCE_CHARS) {
+        throw new WorkflowException(null, file + " has " + size + " bytes, over Drover's limit of "
+            + LuaInterpreter.MAX_SOURCE_CHARS + " for a workflow file");
+      }
       text = Files.readString(file, StandardCharsets.UTF_8);
     } catch (NoSuchFileException e) {
       throw new WorkflowException(null, "no such file: " + file);

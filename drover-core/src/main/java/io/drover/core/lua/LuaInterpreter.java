@@ -11,8 +11,12 @@ import java.io.PrintStream;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -51,6 +55,10 @@ import org.luaj.vm2.lib.jse.JseOsLib;
 public final class LuaInterpreter {
   /** How long the file's top level may take to evaluate when it is loaded (CLI, controller, worker, agent). */
   public static final Duration LOAD_TIMEOUT = Duration.ofSeconds(10);
+  /** How much the file's top level may allocate while it is evaluated: what it keeps cannot be more. */
+  public static final long LOAD_MEMORY = 1L << 30;
+  /** The longest workflow file, in characters: the loader's time and memory grow with it, and runs carry it. */
+  public static final int MAX_SOURCE_CHARS = 32 << 20;
 
   private static final InheritableThreadLocal<LuaInterpreter> CURRENT = new InheritableThreadLocal<>();
   private static final ScheduledExecutorService LOAD_TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -58,6 +66,11 @@ public final class LuaInterpreter {
     t.setDaemon(true);
     return t;
   });
+  /** Platform threads for evaluations asked for on virtual threads: a platform thread's allocations can be counted. */
+  private static final ExecutorService LOADERS =
+      Executors.newCachedThreadPool(Thread.ofPlatform().daemon().name("drover-lua-load-", 0).factory());
+  private static final com.sun.management.ThreadMXBean THREADS =
+      (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
   private final WorkflowSource source;
   private final Globals globals;
@@ -69,16 +82,24 @@ public final class LuaInterpreter {
   private Coroutines coroutines;
   private volatile boolean stopRequested;
   private volatile String stopReason;
+  /** The thread evaluating the file's top level, and the allocation count at which it is stopped. */
+  private volatile Thread evaluating;
+  private long allocationLimit;
 
   /**
    * Creates the interpreter and evaluates the source once (the evaluation the loader reads), within
-   * {@link #LOAD_TIMEOUT}.
+   * {@link #LOAD_TIMEOUT} and {@link #LOAD_MEMORY}, on a platform thread (the caller's, or a loader's when the
+   * caller is virtual).
    *
-   * @throws WorkflowException for a syntax error, an error raised while the file is evaluated, a top level that
-   *     does not finish in time, or one that runs out of memory
+   * @throws WorkflowException for a file over {@link #MAX_SOURCE_CHARS}, a syntax error, an error raised while
+   *     the file is evaluated, or a top level that does not finish in time or within its memory
    */
   public LuaInterpreter(WorkflowSource source) {
     this.source = source;
+    if (source.text().length() > MAX_SOURCE_CHARS) {
+      throw new WorkflowException(new SourceLocation(source.name(), 0), "the file has " + source.text().length()
+          + " characters, over Drover's limit of " + MAX_SOURCE_CHARS + " for a workflow file");
+    }
     this.globals = sandbox();
     try {
       this.chunk = globals.compilePrototype(new StringReader(source.text()), source.name());
@@ -89,13 +110,41 @@ public final class LuaInterpreter {
     } catch (StackOverflowError e) {
       throw new WorkflowException(new SourceLocation(source.name(), 0), "the file nests too deeply to compile");
     }
+    this.loaded = Thread.currentThread().isVirtual() ? onLoader() : evaluateBounded();
+  }
+
+  /** Evaluates on a loader thread; an interrupted caller stops the evaluation and waits for it to end. */
+  private LuaTable onLoader() {
+    Future<LuaTable> f = LOADERS.submit(this::evaluateBounded);
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return f.get();
+        } catch (InterruptedException e) {
+          interrupted = true;
+          requestStop("interrupted while the file was evaluated");
+        } catch (ExecutionException e) {
+          if (e.getCause() instanceof RuntimeException r) throw r;
+          if (e.getCause() instanceof Error r) throw r;
+          throw new IllegalStateException(e.getCause());
+        }
+      }
+    } finally {
+      if (interrupted) Thread.currentThread().interrupt();
+    }
+  }
+
+  private LuaTable evaluateBounded() {
     ScheduledFuture<?> timer = LOAD_TIMER.schedule(
         () -> requestStop("the file's top level did not finish within " + Durations.format(LOAD_TIMEOUT)
             + " (a loop at the top level?)"), LOAD_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     LuaInterpreter previous = CURRENT.get();
     CURRENT.set(this);
+    allocationLimit = THREADS.getCurrentThreadAllocatedBytes() + LOAD_MEMORY;
+    evaluating = Thread.currentThread();
     try {
-      this.loaded = evaluate();
+      return evaluate();
     } catch (LuaError e) {
       throw loadError(e);
     } catch (OutOfMemoryError e) {
@@ -104,10 +153,20 @@ public final class LuaInterpreter {
       throw new WorkflowException(new SourceLocation(source.name(), 0), "evaluating the file overflowed the stack"
           + " (endless recursion at the top level?)");
     } finally {
+      evaluating = null;
       timer.cancel(false);
       CURRENT.set(previous);
       stopRequested = false;
       stopReason = null;
+    }
+  }
+
+  /** Stops the evaluation of the top level once its thread allocated more than {@link #LOAD_MEMORY}. */
+  private void checkLoadMemory() {
+    if (THREADS.getCurrentThreadAllocatedBytes() > allocationLimit) {
+      requestStop("the file's top level allocated more than " + (LOAD_MEMORY >> 20)
+          + " MiB while it was evaluated (building tables in a loop at the top level?)");
+      checkStop();
     }
   }
 
@@ -385,7 +444,9 @@ public final class LuaInterpreter {
       }
       if (++count == YIELD_EVERY) {
         count = 0;
-        if (Thread.currentThread().isVirtual()) Thread.yield();
+        Thread t = Thread.currentThread();
+        if (t == evaluating) checkLoadMemory();
+        else if (t.isVirtual()) Thread.yield();
       }
     }
 

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class WorkflowLoaderTest {
   private static final String ISSUE_EXAMPLE = """
@@ -196,5 +197,62 @@ class WorkflowLoaderTest {
     WorkflowLoader.Loaded loaded = load(ISSUE_EXAMPLE);
     var in = new io.drover.core.lua.LuaInterpreter(loaded.workflow().source());
     assertThat(in.function(new Command.LuaFunction("build", 2, "command"))).isNotNull();
+  }
+
+  @Test
+  void errorLinesCountNewlinesInLongStringsCommentsAndEscapes() {
+    assertThat(loadError("""
+        --[==[ a comment
+        over two lines ]==]
+        local doc = [[
+        a long string ]] local esc = "one\\
+        two\\z
+           three"
+        TaskDefinitions = { g = { tasks = {
+          { name = "a", command = "true" },
+          { name = "b", command = "true", depend_on = "a" },
+        } } }
+        """)).startsWith("flow.lua:9: unknown field 'depend_on' in task 'b'");
+  }
+
+  @Test
+  void errorLinesSkipTablesInsideFunctionsAndCalls() {
+    assertThat(loadError("""
+        local function mk(t) return t end
+        TaskDefinitions = {
+          g = { tasks = {
+            { name = "a", command = function() local x, y = { 1 }, { tasks = 2 }; return true end },
+            mk({ name = "b", command = "true" }),
+            { name = "c", command = "true", timeout = "soon" },
+          } },
+        }
+        """)).startsWith("flow.lua:6: bad duration 'soon'");
+  }
+
+  @Test
+  @Timeout(60)
+  void aStringLiteralOfManyMegabytesLoadsInTimeLinearInItsLength() {
+    String big = "x".repeat(24 << 20);
+    Workflow wf = load("local s = '" + big + "'\nTaskDefinitions = { g = { tasks = {\n { name = 'a', command = 'true' } } } }")
+        .workflow();
+    assertThat(wf.task(TaskId.parse("g.a")).location().toString()).isEqualTo("flow.lua:3");
+  }
+
+  @Test
+  void aFileOverTheSizeLimitIsRefusedBeforeItIsCompiled() {
+    String text = "-- " + "x".repeat(io.drover.core.lua.LuaInterpreter.MAX_SOURCE_CHARS);
+    assertThat(loadError(text)).isEqualTo("flow.lua: the file has " + text.length()
+        + " characters, over Drover's limit of 33554432 for a workflow file");
+  }
+
+  @Test
+  void aTopLevelThatAllocatesWithoutEndIsStoppedByItsMemoryBudget() throws Exception {
+    String bomb = "local t = {}; local i = 0; while true do i = i + 1; t[i % 1000 + 1] = { i, i, i } end";
+    String expected = "flow.lua:1: stopped: the file's top level allocated more than 1024 MiB while it was evaluated";
+    assertThat(loadError(bomb)).startsWith(expected);
+    // asked for on a virtual thread (a worker's attempt), the evaluation runs where its allocations are counted
+    String[] fromVirtual = new String[1];
+    Thread.ofVirtual().start(() -> fromVirtual[0] = loadError(bomb)).join();
+    assertThat(fromVirtual[0]).startsWith(expected);
   }
 }
