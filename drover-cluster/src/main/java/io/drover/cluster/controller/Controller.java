@@ -56,6 +56,8 @@ public final class Controller implements AutoCloseable {
   private final WorkerRecords workers;
   private final ControllerMetrics metrics = new ControllerMetrics();
   private final Map<String, LocalRun> local = new ConcurrentHashMap<>();
+  /** Runs being taken: their files are evaluated off the loop, so one whose top level never returns holds no other. */
+  private final Set<String> taking = ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService flusher;
   private final Instant startedAt = Instant.now();
   private final CountDownLatch stopped = new CountDownLatch(1);
@@ -265,7 +267,15 @@ public final class Controller implements AutoCloseable {
       if (!isLeader()) return;
       LocalRun r = local.get(id);
       if (r == null) {
-        take(id);
+        if (taking.add(id)) Thread.ofVirtual().name("drover-controller-take-" + id).start(() -> {
+          try {
+            take(id);
+          } catch (RuntimeException e) {
+            log("run " + id + " not taken, trying again: " + e.getMessage());
+          } finally {
+            taking.remove(id);
+          }
+        });
       } else {
         String cancel = redis.hget(RunRecords.run(id), "cancel");
         if (cancel != null && r.cancelSent()[0] == null) {
@@ -276,6 +286,11 @@ public final class Controller implements AutoCloseable {
     }
   }
 
+  /**
+   * Claims a run with this leader's epoch, evaluates its file and plans it (on a thread of its own: evaluation is
+   * bounded by {@link io.drover.core.lua.LuaInterpreter#LOAD_TIMEOUT}, and a file that fails fails its run alone),
+   * then starts it unless this controller stepped down or stopped meanwhile.
+   */
   private void take(String id) {
     long mine = epoch;
     if (mine == 0) return; // stepped down a moment ago
@@ -324,7 +339,7 @@ public final class Controller implements AutoCloseable {
     String[] cancelSent = new String[1];
     RunHandle handle = Scheduler.start(plan, dispatcher, runOptions);
     synchronized (runsLock) {
-      if (epoch != mine) { // stepped down meanwhile: the next leader takes the run
+      if (epoch != mine || !running) { // stepped down or stopping meanwhile: the next leader takes the run
         detach(new LocalRun(handle, dispatcher, journal, cancelSent));
         return;
       }
@@ -477,11 +492,13 @@ public final class Controller implements AutoCloseable {
     long was = epoch;
     if (was > 0) {
       flushAllNow();
-      for (LocalRun r : local.values()) {
-        r.handle().detach();
-        r.dispatcher().detach();
+      synchronized (runsLock) { // a run being taken now sees running false and detaches itself
+        for (LocalRun r : local.values()) {
+          r.handle().detach();
+          r.dispatcher().detach();
+        }
+        local.clear();
       }
-      local.clear();
       try {
         Scripts.run(redis, RENEW, ScriptOutputType.INTEGER, new String[] {RunRecords.LEASE}, heldLease(was), "1", "1");
         log("gave the lease up (epoch " + was + ")");

@@ -1,0 +1,62 @@
+package io.drover.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.drover.cluster.controller.Controller;
+import io.drover.cluster.controller.ControllerOptions;
+import io.drover.cluster.controller.RunRecords;
+import io.drover.cluster.queue.Client;
+import io.drover.core.model.WorkflowSource;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** How a leader takes runs: each file is evaluated off the control loop, against a real redis-server. */
+class ControllerTakeTest {
+  @RegisterExtension static final RedisExtension redis = new RedisExtension();
+  private Client client;
+  private Controller controller;
+
+  @BeforeEach
+  void connect() {
+    client = Client.connect(redis.url());
+    client.redis().flushall();
+  }
+
+  @AfterEach
+  void stop() {
+    if (controller != null) controller.close();
+    client.close();
+  }
+
+  private String submit(RunRecords runs, String name, String text) {
+    return runs.submit(new RunRecords.Submission(new WorkflowSource(name, text), List.of(), List.of(), Map.of(),
+        "default", 4, false));
+  }
+
+  @Test
+  void aFileWhoseTopLevelNeverReturnsFailsItsOwnRunAloneAndStallsNoOther() {
+    controller = Controller.start(ControllerOptions.builder(redis.url()).controllerId("ctl-t").port(0)
+        .lease(Duration.ofSeconds(2)).build());
+    await().atMost(Duration.ofSeconds(10)).until(controller::isLeader);
+    RunRecords runs = new RunRecords(client.redis());
+    String stuck = submit(runs, "stuck.lua", "while true do end");
+    // claimed: the leader is evaluating its file now
+    await().atMost(Duration.ofSeconds(5)).until(() -> !"0".equals(client.redis().hget(RunRecords.run(stuck), "epoch")));
+    String fine = submit(runs, "fine.lua",
+        "TaskDefinitions = { g = { tasks = { { name = 'a', command = 'sleep 30' } } } }");
+    await().atMost(Duration.ofSeconds(5)).until(() -> "RUNNING".equals(runs.get(fine).orElseThrow().state()));
+    assertThat(runs.get(stuck).orElseThrow().state()).isEqualTo("SUBMITTED");
+    await().atMost(Duration.ofSeconds(20)).until(() -> runs.get(stuck).orElseThrow().ended());
+    RunRecords.RunView failed = runs.get(stuck).orElseThrow();
+    assertThat(failed.state()).isEqualTo("FAILED");
+    assertThat(failed.fields().get("message"))
+        .isEqualTo("stuck.lua:1: stopped: the file's top level did not finish within 10s (a loop at the top level?)");
+    assertThat(runs.get(fine).orElseThrow().state()).isEqualTo("RUNNING");
+  }
+}
