@@ -107,7 +107,7 @@ final class AgentCommand implements Callable<Integer> {
   private static String rootMessage(Throwable e) {
     Throwable t = e;
     while (t.getCause() != null) t = t.getCause();
-    return t.getMessage() == null ? t.toString() : t.getMessage();
+    return io.drover.core.Errors.describe(t);
   }
 
   private static synchronized void log(java.io.PrintWriter err, String line) {

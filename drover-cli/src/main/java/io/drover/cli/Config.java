@@ -35,6 +35,7 @@ import java.util.Set;
  * role = "hybrid"            # "controller", "worker" or "hybrid"
  * token_env = "DROVER_TOKEN" # or token = "..."
  * [bus]
+ * backend = "redis"          # the only one; written by hivemind's users, so accepted
  * redis_url = "redis://redis:6379"
  * [controller]               # id, port, bind, lease
  * port = 7700
@@ -48,7 +49,7 @@ final class Config {
   private static final Set<String> NODES = Set.of("mode", "role", "token", "token_env");
   private static final Set<String> CONTROLLER = Set.of("id", "port", "bind", "lease");
   private static final Set<String> WORKER = Set.of("id", "concurrency", "queue", "tags", "lease", "grace", "workdir");
-  private static final Set<String> BUS = Set.of("redis_url");
+  private static final Set<String> BUS = Set.of("backend", "redis_url");
   private static final Set<String> AGENT = Set.of("address", "token", "token_env", "ca", "cert", "key");
   private static final Set<String> TLS = Set.of("ca", "cert", "key");
 
@@ -138,6 +139,24 @@ final class Config {
     return v.asText();
   }
 
+  /** A whole number of {@code [controller]} or {@code [worker]} from min to max, or null when the file does not say. */
+  Integer number(String table, String key, int min, int max) {
+    String v = setting(table, key);
+    return v == null ? null : whole(v, key + " in [" + table + "] of " + file, min, max);
+  }
+
+  /** A whole number from min to max, or invalid input naming where it came from ({@code what}) and the value. */
+  static int whole(String value, String what, int min, int max) {
+    try {
+      int n = Integer.parseInt(value.strip());
+      if (n >= min && n <= max) return n;
+    } catch (NumberFormatException ignored) {
+      // said below
+    }
+    throw new Main.UserException(what + " must be a whole number from " + min + " to " + max + ", not '"
+        + Terminal.escape(value) + "'");
+  }
+
   /** {@code [worker] tags = { k = "v" }}. */
   Map<String, String> workerTags() {
     JsonNode t = section("worker");
@@ -158,6 +177,11 @@ final class Config {
   String redisUrl() {
     if (root == null || !root.path("bus").isObject()) return null;
     checkKeys(root.path("bus"), BUS, "bus");
+    String backend = text(root.path("bus"), "backend", "bus");
+    if (backend != null && !backend.equals("redis")) {
+      throw new Main.UserException(file + ": backend in [bus] must be \"redis\" (the only bus Drover has), not \""
+          + Terminal.escape(backend) + "\"");
+    }
     return text(root.path("bus"), "redis_url", "bus");
   }
 

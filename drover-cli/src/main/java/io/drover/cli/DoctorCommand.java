@@ -20,8 +20,8 @@ import picocli.CommandLine.Spec;
  * distributed mode: Redis reachable and recent enough, persistence that keeps tasks, authentication, live
  * workers, clocks. Exit code 1 when a check fails (warnings do not fail).
  */
-@Command(name = "doctor", description = {"Check the setup: in distributed mode Redis (reachable, >= 6.2, persistence, auth),",
-    "workers alive and clock skew. Exit code 1 when a check fails."})
+@Command(name = "doctor", description = {"Check the setup: Redis, workers and clocks; exit code 1 when a check fails.",
+    "In distributed mode: Redis reachable, >= 6.2, persistence and auth; workers alive; clock skew."})
 final class DoctorCommand implements Callable<Integer> {
   @Option(names = "--redis-url", paramLabel = "URL", description = "The fleet's Redis. Default: $DROVER_REDIS_URL, else [bus] redis_url in drover.toml; none means single mode.")
   String redisUrl;

@@ -1,7 +1,6 @@
 package io.drover.cli;
 
 import io.drover.core.Version;
-import io.drover.core.WorkflowException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -15,7 +14,7 @@ import picocli.CommandLine.Option;
     description = "Runs Lua workflows of shell commands and Lua functions: on this machine, on agents, or on a fleet.",
     subcommands = {RunCommand.class, ValidateCommand.class, PlanCommand.class, RunsCommand.class, AgentCommand.class, AgentsCommand.class, DoctorCommand.class,
         WorkerCommand.class, TaskCommand.class, ControllerCommand.class, SubmitCommand.class, NodeCommand.class,
-        CommandLine.HelpCommand.class})
+        HelpCommands.Completion.class, HelpCommands.Man.class, HelpCommands.Help.class})
 public final class Main implements java.util.concurrent.Callable<Integer> {
   public static final int OK = 0;
   public static final int TASK_FAILED = 1;
@@ -42,6 +41,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
   public static int execute(String[] args, PrintWriter out, PrintWriter err) {
     Main main = new Main();
     CommandLine cl = new CommandLine(main);
+    HelpCommands.helpEverywhere(cl);
     cl.setOut(out);
     cl.setErr(err);
     cl.setCaseInsensitiveEnumValuesAllowed(true);
@@ -50,21 +50,20 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
       if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
         hint = "; did you mean '" + u.getSuggestions().get(0) + "'?";
       }
-      err.println("drover: " + ex.getMessage() + hint);
+      err.println("drover: " + Terminal.escape(ex.getMessage() + hint));
       CommandLine c = ex.getCommandLine();
       err.println("Try '" + c.getCommandSpec().qualifiedName() + " --help'.");
       return INVALID_INPUT;
     });
     cl.setExecutionExceptionHandler((ex, c, parsed) -> {
       boolean verbose = args != null && java.util.Arrays.asList(args).contains("--verbose");
-      if (ex instanceof WorkflowException || ex instanceof UserException) {
-        err.println("drover: " + ex.getMessage());
-        if (verbose) ex.printStackTrace(err);
-        return INVALID_INPUT;
-      }
-      err.println("drover: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
+      String said = io.drover.core.Errors.describe(ex);
+      if (ex instanceof io.lettuce.core.RedisCommandExecutionException) said = "Redis refused a command: " + said;
+      err.println("drover: " + Terminal.escape(said));
       if (verbose) ex.printStackTrace(err);
-      else err.println("(run with --verbose for details)");
+      if (ex instanceof io.drover.core.InvalidInputException) return INVALID_INPUT;
+      // Drover's own errors say their cause; anything else is a fault whose trace helps
+      if (!verbose && !(ex instanceof io.drover.core.DroverException || ex instanceof io.lettuce.core.RedisCommandExecutionException)) err.println("(run with --verbose for details)");
       return TASK_FAILED;
     });
     int code = cl.execute(args);
@@ -74,7 +73,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
   }
 
   /** Invalid input that is not in a workflow file: a bad flag value, an unknown run id. Exit code 2. */
-  static final class UserException extends RuntimeException {
+  static final class UserException extends io.drover.core.InvalidInputException {
     UserException(String message) {
       super(message);
     }

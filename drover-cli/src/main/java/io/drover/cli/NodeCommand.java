@@ -25,7 +25,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code drover node ...}: the fleet as a controller's HTTP API shows it. */
-@Command(name = "node", description = {"The fleet through a controller's HTTP API (drover controller):",
+@Command(name = "node", description = {"Start a fleet node, or see and steer the fleet through a controller's HTTP API.",
     "  drover node start | status | workers | drain WORKER | resume WORKER | logs [--run ID] [--follow]"},
     subcommands = {NodeCommand.Start.class, NodeCommand.Status.class, NodeCommand.Workers.class, NodeCommand.Drain.class, NodeCommand.Resume.class,
         NodeCommand.Logs.class})
@@ -74,7 +74,7 @@ final class NodeCommand implements Callable<Integer> {
       try {
         r = http.send(req, HttpResponse.BodyHandlers.ofString());
       } catch (IOException e) {
-        throw new DroverException("cannot reach the controller at " + base() + ": " + (e.getMessage() == null ? e : e.getMessage()));
+        throw new DroverException("cannot reach the controller at " + base() + ": " + io.drover.core.Errors.describe(e));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new DroverException("interrupted");
@@ -105,7 +105,7 @@ final class NodeCommand implements Callable<Integer> {
         }
         return r.body();
       } catch (IOException e) {
-        throw new DroverException("cannot reach the controller at " + base() + ": " + e.getMessage());
+        throw new DroverException("cannot reach the controller at " + base() + ": " + io.drover.core.Errors.describe(e));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new DroverException("interrupted");
@@ -152,9 +152,9 @@ final class NodeCommand implements Callable<Integer> {
       var err = spec.commandLine().getErr();
       try {
         if (!r.equals("worker")) {
-          String p = port != null ? port.toString() : cfg.setting("controller", "port");
+          Integer p = port != null ? port : cfg.number("controller", "port", 0, 65535);
           var o = io.drover.cluster.controller.ControllerOptions.builder(url).controllerId(cfg.setting("controller", "id"))
-              .token(pick(token, "DROVER_TOKEN", cfg.nodeToken())).port(p == null ? 7700 : Integer.parseInt(p));
+              .token(pick(token, "DROVER_TOKEN", cfg.nodeToken())).port(p == null ? 7700 : p);
           String bind = cfg.setting("controller", "bind");
           if (bind != null) o.bind(bind);
           String lease = cfg.setting("controller", "lease");
@@ -163,10 +163,13 @@ final class NodeCommand implements Callable<Integer> {
           err.printf("drover node: controller %s on http://%s:%d%n", controller.id(), o.build().bind(), controller.httpPort());
         }
         if (!r.equals("controller")) {
-          String c = concurrency != null ? concurrency.toString() : pick(null, "DROVER_CONCURRENCY", cfg.setting("worker", "concurrency"));
+          String env = System.getenv("DROVER_CONCURRENCY");
+          Integer c = concurrency != null ? concurrency
+              : env != null && !env.isBlank() ? Config.whole(env, "$DROVER_CONCURRENCY", 1, 100_000)
+              : cfg.number("worker", "concurrency", 1, 100_000);
           var o = io.drover.cluster.worker.WorkerOptions.builder(url).workerId(cfg.setting("worker", "id"))
               .queue(pick(queue, "DROVER_QUEUE", cfg.setting("worker", "queue") == null ? "default" : cfg.setting("worker", "queue")))
-              .concurrency(c == null ? 1 : Integer.parseInt(c)).tags(cfg.workerTags());
+              .concurrency(c == null ? 1 : c).tags(cfg.workerTags());
           String lease = cfg.setting("worker", "lease");
           if (lease != null) o.lease(io.drover.core.model.Durations.parse(lease));
           String grace = cfg.setting("worker", "grace");

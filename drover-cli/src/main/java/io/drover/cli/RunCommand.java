@@ -91,9 +91,6 @@ final class RunCommand implements Callable<Integer> {
   public Integer call() {
     if (concurrency != null && concurrency < 1) throw new Main.UserException("--concurrency must be at least 1, got " + concurrency);
     Map<String, Object> runParams = parseParams(params);
-    WorkflowArgs.Loaded loaded = workflow.load();
-    Plan plan = loaded.plan();
-    AgentDirectory agents = Config.find(config, workflow.file).agents();
     Delegation byDefault = null;
     if (!agentTargets.isEmpty()) {
       List<String> addresses = new ArrayList<>();
@@ -101,7 +98,10 @@ final class RunCommand implements Callable<Integer> {
       for (String a : agentTargets) (a.contains(":") ? addresses : names).add(a);
       byDefault = new Delegation(addresses, names, null);
     }
-    AgentDispatcher.check(plan, agents, byDefault);
+    TaskKinds kinds = TaskKinds.discover();
+    WorkflowArgs.Loaded loaded = workflow.checked(config, byDefault, redisUrl == null ? kinds : null);
+    Plan plan = loaded.plan();
+    AgentDirectory agents = Config.find(config, workflow.file).agents();
     Limits limits;
     try {
       limits = Limits.fromEnvironment();
@@ -125,7 +125,7 @@ final class RunCommand implements Callable<Integer> {
 
     RunOptions options = RunOptions.builder().runId(runId).concurrency(concurrency == null ? RunOptions.DEFAULT_CONCURRENCY : concurrency).failFast(failFast)
         .params(runParams).listener(RunListener.of(List.of(recorder, reporter))).build();
-    TaskRunner runner = new TaskRunner(loaded.workflow().lua(), TaskKinds.discover());
+    TaskRunner runner = new TaskRunner(loaded.workflow().lua(), kinds);
     RunResult result;
     Signals signals = Signals.install();
     // agents and workers evaluate the file; they never need its delegate_to tokens

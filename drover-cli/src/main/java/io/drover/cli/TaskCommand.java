@@ -4,6 +4,7 @@ import io.drover.cluster.queue.Client;
 import io.drover.cluster.queue.TaskStatus;
 import io.drover.cluster.queue.TaskSubmission;
 import io.drover.core.lua.Json;
+import io.drover.core.model.Backoff;
 import io.drover.core.model.Durations;
 import io.drover.core.record.RunJson;
 import java.io.PrintWriter;
@@ -36,11 +37,24 @@ final class TaskCommand implements Callable<Integer> {
   static final class Submit implements Callable<Integer> {
     @Mixin RedisOption redis;
 
-    @Option(names = "--retries", defaultValue = "0") int retries;
+    @Option(names = "--retries", defaultValue = "0", paramLabel = "N", description = "Attempts after a failed one, 0 to 1000."
+        + " Default 0, as for a workflow's tasks: a command is run again only when it is said to be safe to repeat.")
+    int retries;
 
-    @Option(names = "--timeout", description = "Limit of one attempt, like 10m.") String timeout;
+    @Option(names = "--backoff", paramLabel = "DURATION", description = "The wait before the first retry, like 2s; it doubles"
+        + " each time, with jitter, up to 5m. Default 1s.")
+    String backoff;
 
-    @Option(names = "--queue", defaultValue = "default") String queue;
+    @Option(names = "--timeout", paramLabel = "DURATION", description = "Limit of one attempt, like 10m.") String timeout;
+
+    @Option(names = "--queue", defaultValue = "default", paramLabel = "QUEUE") String queue;
+
+    @Option(names = {"-p", "--param"}, paramLabel = "KEY=VALUE", description = "A parameter of the task: the params table of"
+        + " a --lua body, $DROVER_PARAM_KEY of a shell command. Repeatable.")
+    Map<String, String> params = new java.util.LinkedHashMap<>();
+
+    @Option(names = {"-e", "--env"}, paramLabel = "NAME=VALUE", description = "An environment variable of the task. Repeatable.")
+    Map<String, String> env = new java.util.LinkedHashMap<>();
 
     @Option(names = "--lua", paramLabel = "CODE", description = "The body of a Lua function (params) returning ok, message, outputs.") String lua;
 
@@ -62,15 +76,15 @@ final class TaskCommand implements Callable<Integer> {
       try {
         if (from != null) {
           int n = 0;
-          for (String line : java.nio.file.Files.readAllLines(from)) {
+          for (String line : lines(from)) {
             n++;
             if (line.isBlank()) continue;
             subs.add(fromJson(line, from + ":" + n));
           }
         } else if (lua != null) {
-          subs.add(options(checkedLua(lua, "--lua"), retries, timeout, queue, idempotencyKey).withTags(tags));
+          subs.add(flags(checkedLua(lua, "--lua")));
         } else if (!command.isEmpty()) {
-          subs.add(options(TaskSubmission.shell(commandLine(command)), retries, timeout, queue, idempotencyKey).withTags(tags));
+          subs.add(flags(TaskSubmission.shell(commandLine(command))));
         } else {
           throw new Main.UserException("nothing to submit: give a command after --, --lua CODE or --from FILE");
         }
@@ -82,6 +96,23 @@ final class TaskCommand implements Callable<Integer> {
         for (String id : c.submitAll(subs)) out.println(id);
       }
       return Main.OK;
+    }
+
+    private TaskSubmission flags(TaskSubmission s) {
+      TaskSubmission t = options(s, retries, timeout, queue, idempotencyKey).withTags(tags).withParams(params).withEnv(env);
+      return backoff == null ? t : t.withBackoff(Backoff.startingAt(Durations.parse(backoff)));
+    }
+
+    private static List<String> lines(java.nio.file.Path file) {
+      try {
+        return java.nio.file.Files.readAllLines(file);
+      } catch (java.nio.file.NoSuchFileException e) {
+        throw new Main.UserException("--from: no such file: " + file);
+      } catch (java.nio.charset.CharacterCodingException e) {
+        throw new Main.UserException("--from: " + file + " is not UTF-8 text");
+      } catch (java.io.IOException e) {
+        throw new Main.UserException("--from: cannot read " + file + ": " + io.drover.core.Errors.describe(e));
+      }
     }
 
     /** A Lua task whose body compiles, as the worker will compile it (nothing that fails there is queued). */
@@ -99,13 +130,17 @@ final class TaskCommand implements Callable<Integer> {
       return timeout == null ? t : t.withTimeout(Durations.parse(timeout));
     }
 
-    private static Map<String, String> tagsOf(Object o, String where) {
+    /** An object of strings: tags, params or env of a --from line. */
+    private static Map<String, String> tagsOf(Object o, String where, String field) {
       if (o == null) return Map.of();
-      if (!(o instanceof Map<?, ?> m)) throw new IllegalArgumentException(where + ": \"tags\" must be an object like {\"gpu\": \"yes\"}");
+      if (!(o instanceof Map<?, ?> m)) throw new IllegalArgumentException(where + ": \"" + field + "\" must be an object like {\"name\": \"value\"}");
       Map<String, String> t = new java.util.LinkedHashMap<>();
       m.forEach((k, v) -> t.put(String.valueOf(k), String.valueOf(v)));
       return t;
     }
+
+    private static final List<String> FROM_FIELDS =
+        List.of("command", "lua", "retries", "backoff", "timeout", "queue", "idempotency_key", "tags", "params", "env");
 
     private static TaskSubmission fromJson(String line, String where) {
       Object o;
@@ -116,19 +151,27 @@ final class TaskCommand implements Callable<Integer> {
       }
       if (!(o instanceof Map<?, ?> m)) throw new IllegalArgumentException(where + ": expected a JSON object");
       for (Object k : m.keySet()) {
-        if (!List.of("command", "lua", "retries", "timeout", "queue", "idempotency_key", "tags").contains(String.valueOf(k))) {
-          throw new IllegalArgumentException(where + ": unknown field '" + k + "'");
+        if (!FROM_FIELDS.contains(String.valueOf(k))) {
+          throw new IllegalArgumentException(where + ": unknown field '" + Terminal.escape(String.valueOf(k)) + "'"
+              + io.drover.core.Suggestions.didYouMean(String.valueOf(k), FROM_FIELDS));
         }
       }
       TaskSubmission base;
       if (m.get("command") != null) base = TaskSubmission.shell(String.valueOf(m.get("command")));
       else if (m.get("lua") != null) base = checkedLua(String.valueOf(m.get("lua")), where);
       else throw new IllegalArgumentException(where + ": needs \"command\" or \"lua\"");
-      int r = m.get("retries") instanceof Number n ? n.intValue() : 0;
+      Object retriesValue = m.get("retries");
+      if (retriesValue != null && !(retriesValue instanceof Integer || retriesValue instanceof Long)) {
+        throw new IllegalArgumentException(where + ": \"retries\" must be a whole number from 0 to 1000");
+      }
+      int r = retriesValue == null ? 0 : ((Number) retriesValue).intValue();
       try {
-        return options(base, r, m.get("timeout") == null ? null : String.valueOf(m.get("timeout")),
+        TaskSubmission t = options(base, r, m.get("timeout") == null ? null : String.valueOf(m.get("timeout")),
             m.get("queue") == null ? "default" : String.valueOf(m.get("queue")),
-            m.get("idempotency_key") == null ? null : String.valueOf(m.get("idempotency_key"))).withTags(tagsOf(m.get("tags"), where));
+            m.get("idempotency_key") == null ? null : String.valueOf(m.get("idempotency_key")))
+            .withTags(tagsOf(m.get("tags"), where, "tags")).withParams(tagsOf(m.get("params"), where, "params"))
+            .withEnv(tagsOf(m.get("env"), where, "env"));
+        return m.get("backoff") == null ? t : t.withBackoff(Backoff.startingAt(Durations.parse(String.valueOf(m.get("backoff")))));
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(where + ": " + e.getMessage());
       }
@@ -170,6 +213,8 @@ final class TaskCommand implements Callable<Integer> {
 
     @Option(names = "--status", description = "pending, running, retrying, succeeded, failed, cancelled, or dead.") String status;
 
+    static final List<String> STATES = List.of("pending", "running", "retrying", "succeeded", "failed", "cancelled", "dead");
+
     @Option(names = "--queue", defaultValue = "default") String queue;
 
     @Option(names = {"-n", "--limit"}, defaultValue = "50") int limit;
@@ -180,6 +225,11 @@ final class TaskCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+      if (status != null && !STATES.contains(status.toLowerCase(java.util.Locale.ROOT))) {
+        throw new Main.UserException("--status must be one of " + String.join(", ", STATES) + ", not '"
+            + Terminal.escape(status) + "'" + io.drover.core.Suggestions.didYouMean(status, STATES));
+      }
+      if (limit < 1) throw new Main.UserException("--limit must be at least 1, not " + limit);
       try (Client c = Client.connect(redis.url())) {
         List<TaskStatus> tasks = c.list(queue, status, limit);
         PrintWriter out = spec.commandLine().getOut();

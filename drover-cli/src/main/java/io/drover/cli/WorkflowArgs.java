@@ -27,5 +27,27 @@ final class WorkflowArgs {
     return new Loaded(loaded, plan);
   }
 
+  /**
+   * Loads, plans and checks what running it needs, so {@code validate} refuses what {@code run} refuses: agents
+   * that drover.toml does not name, and (when the tasks run here) task kinds this installation does not have.
+   *
+   * @param byDefault where tasks without delegate_to go ({@code run --agent}), or null
+   * @param kinds the task kinds of the process that runs the tasks, or null when workers of a fleet run them
+   */
+  Loaded checked(Path config, io.drover.core.model.Delegation byDefault, io.drover.core.runner.TaskKinds kinds) {
+    Loaded l = load();
+    io.drover.agent.client.AgentDispatcher.check(l.plan(), Config.find(config, file).agents(), byDefault);
+    if (kinds != null) {
+      for (int i = 0; i < l.plan().size(); i++) {
+        io.drover.core.model.TaskSpec t = l.plan().task(i);
+        if (t.command() instanceof io.drover.core.model.Command.Plugin p && kinds.get(p.kind()) == null) {
+          throw new io.drover.core.WorkflowException(t.location(), "task '" + t.id() + "': unknown task kind '" + p.kind()
+              + "'" + (kinds.names().isEmpty() ? " (this installation has none)" : io.drover.core.Suggestions.didYouMean(p.kind(), kinds.names())));
+        }
+      }
+    }
+    return l;
+  }
+
   record Loaded(WorkflowLoader.Loaded workflow, Plan plan) {}
 }

@@ -7,7 +7,7 @@ import io.drover.core.model.SourceLocation;
  * message is one line that starts with where ({@code flow.lua:14: }) and says what is wrong; the CLI prints it
  * as is and exits 2.
  */
-public class WorkflowException extends DroverException {
+public class WorkflowException extends InvalidInputException {
   private final SourceLocation location;
   private final String problem;
 

@@ -39,6 +39,7 @@ public final class RedisLink implements AutoCloseable {
 
   /** Connects (fails fast, with the password masked, when Redis cannot be reached). */
   public static RedisLink connect(String url) {
+    RedisUrls.check(url);
     AbstractRedisClient client = null;
     try {
       if (isCluster(url)) {
@@ -54,8 +55,24 @@ public final class RedisLink implements AutoCloseable {
         client.shutdown();
         client.getResources().shutdown();
       }
-      throw new DroverException("cannot reach Redis at " + RedisUrls.masked(url) + ": " + e.getMessage(), e, true);
+      throw unreachable(url, e);
     }
+  }
+
+  /**
+   * Why Redis could not be had, as Redis said it when it answered ({@code WRONGPASS}, {@code NOPERM}, {@code DB
+   * index is out of range}: never retryable), else the cause Lettuce found (refused, timed out).
+   */
+  public static DroverException unreachable(String url, Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof io.lettuce.core.RedisCommandExecutionException r) {
+        return new DroverException("Redis at " + RedisUrls.masked(url) + " refused the connection: " + r.getMessage(), e, false);
+      }
+    }
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+    String why = root == e ? io.drover.core.Errors.describe(e) : io.drover.core.Errors.describe(root);
+    return new DroverException("cannot reach Redis at " + RedisUrls.masked(url) + ": " + why, e, true);
   }
 
   /**

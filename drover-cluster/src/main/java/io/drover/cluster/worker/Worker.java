@@ -2,7 +2,6 @@ package io.drover.cluster.worker;
 
 import io.drover.cluster.queue.Client;
 import io.drover.cluster.queue.Keys;
-import io.drover.cluster.queue.RedisUrls;
 import io.drover.cluster.queue.Scripts;
 import io.drover.cluster.queue.TaskCodec;
 import io.drover.cluster.queue.TaskSubmission;
@@ -167,7 +166,7 @@ public final class Worker implements AutoCloseable {
       this.blockingConnection = mainConnection.another();
     } catch (RuntimeException e) {
       mainConnection.close();
-      throw new DroverException("cannot reach Redis at " + RedisUrls.masked(options.redisUrl()) + ": " + e.getMessage(), e, true);
+      throw RedisLink.unreachable(options.redisUrl(), e);
     }
     this.redis = mainConnection.sync();
     this.slots = new Semaphore(options.concurrency());

@@ -234,6 +234,16 @@ public final class WorkflowLoader {
       String workdir = src.string("workdir", "");
       src = t.has("queue") ? t : g;
       String queue = src.string("queue", null);
+      if (queue != null && !io.drover.core.model.Names.isName(queue)) {
+        throw src.error("queue", "bad queue name '" + queue + "' of " + src.what + ": use 1 to 64 letters, digits, '_', '.' and '-'");
+      }
+      for (Map.Entry<String, String> tag : tags.entrySet()) {
+        if (!io.drover.core.model.Names.isName(tag.getKey()) || !io.drover.core.model.Names.isName(tag.getValue())) {
+          Fields at = t.has("tags") ? t : g;
+          throw at.error("tags", "bad tag '" + tag.getKey() + "=" + tag.getValue() + "' of " + at.what
+              + ": use 1 to 64 letters, digits, '_', '.' and '-' in names and values");
+        }
+      }
       src = t.has("delegate_to") ? t : g;
       Delegation delegation = src.delegation("delegate_to");
 
@@ -367,9 +377,7 @@ public final class WorkflowLoader {
         if (v.isnil()) return Backoff.DEFAULT;
         try {
           if (v.isstring() || v.isnumber()) {
-            Duration initial = durationOf(field, v);
-            return new Backoff(initial, initial.compareTo(Backoff.DEFAULT_MAX) > 0 ? initial : Backoff.DEFAULT_MAX,
-                Backoff.DEFAULT_FACTOR, true);
+            return Backoff.startingAt(durationOf(field, v));
           }
           if (!v.istable()) throw error(field, "backoff of " + what + " must be a duration or { initial = ..., max = ..., factor = ..., jitter = ... }");
           LuaTable b = (LuaTable) v;

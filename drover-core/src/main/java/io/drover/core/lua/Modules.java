@@ -54,8 +54,7 @@ final class Modules {
   private static String describe(Exception e) {
     if (e instanceof NoSuchFileException n) return "no such file: " + n.getFile();
     if (e instanceof DirectoryNotEmptyException d) return "directory not empty: " + d.getFile() + " (use fs.rm(path, true))";
-    String m = e.getMessage();
-    return m == null ? e.getClass().getSimpleName() : m;
+    return io.drover.core.Errors.describe(e);
   }
 
   @FunctionalInterface

@@ -14,6 +14,11 @@ public record Backoff(Duration initial, Duration max, double factor, boolean jit
   public static final double DEFAULT_FACTOR = 2.0;
   public static final Backoff DEFAULT = new Backoff(DEFAULT_INITIAL, DEFAULT_MAX, DEFAULT_FACTOR, true);
 
+  /** Starting at {@code initial}, doubling, with jitter, up to {@link #DEFAULT_MAX} (or initial when that is more). */
+  public static Backoff startingAt(Duration initial) {
+    return new Backoff(initial, initial.compareTo(DEFAULT_MAX) > 0 ? initial : DEFAULT_MAX, DEFAULT_FACTOR, true);
+  }
+
   public Backoff {
     Objects.requireNonNull(initial, "initial");
     Objects.requireNonNull(max, "max");

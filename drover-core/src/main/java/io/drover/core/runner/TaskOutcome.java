@@ -40,7 +40,7 @@ public record TaskOutcome(Status status, String message, Map<String, Object> out
   public static String describe(Throwable e) {
     if (e instanceof OutOfMemoryError) return "the attempt ran out of memory (" + e.getMessage() + ")";
     if (e instanceof StackOverflowError) return "the attempt overflowed its stack (endless recursion?)";
-    return e.getMessage() == null ? e.toString() : e.getClass().getSimpleName() + ": " + e.getMessage();
+    return e.getClass().getSimpleName() + ": " + io.drover.core.Errors.describe(e);
   }
 
   public static TaskOutcome skipped(String message) {

@@ -83,7 +83,7 @@ public final class TaskRunner {
     } catch (LuaError e) {
       outcome = TaskOutcome.failed(LuaErrors.message(e));
     } catch (Exception e) {
-      outcome = TaskOutcome.failed(e.getMessage() == null ? e.toString() : e.getMessage());
+      outcome = TaskOutcome.failed(io.drover.core.Errors.describe(e));
     } catch (VirtualMachineError e) { // out of memory or stack: the attempt fails, the process goes on
       outcome = TaskOutcome.failed(TaskOutcome.describe(e));
     } finally {
