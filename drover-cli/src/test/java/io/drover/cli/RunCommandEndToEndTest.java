@@ -110,7 +110,8 @@ class RunCommandEndToEndTest {
   private Process startInOwnSession(String... args) throws Exception {
     ProcessBuilder b = DroverProcess.builder(dir, args).redirectErrorStream(true)
         .redirectOutput(dir.resolve("drover.out").toFile());
-    List<String> cmd = new ArrayList<>(List.of("setsid"));
+    // SIGINT back to its default: a test run as a background job inherits it ignored, and the JVM keeps it so
+    List<String> cmd = new ArrayList<>(List.of("setsid", "env", "--default-signal=INT"));
     cmd.addAll(b.command());
     return b.command(cmd).start();
   }
