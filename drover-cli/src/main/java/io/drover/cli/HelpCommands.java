@@ -57,7 +57,7 @@ final class HelpCommands {
     List<CommandLine> out = new ArrayList<>();
     out.add(root);
     for (CommandLine sub : new java.util.LinkedHashSet<>(root.getSubcommands().values())) {
-      if (!sub.getCommandSpec().helpCommand()) out.addAll(all(sub));
+      if (!sub.getCommandSpec().helpCommand() && !sub.getCommandSpec().usageMessage().hidden()) out.addAll(all(sub));
     }
     return out;
   }

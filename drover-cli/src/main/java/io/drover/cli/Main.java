@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
     description = "Runs Lua workflows of shell commands and Lua functions: on this machine, on agents, or on a fleet.",
     subcommands = {RunCommand.class, ValidateCommand.class, PlanCommand.class, RunsCommand.class, AgentCommand.class, AgentsCommand.class, DoctorCommand.class,
         WorkerCommand.class, TaskCommand.class, ControllerCommand.class, SubmitCommand.class, NodeCommand.class,
-        HelpCommands.Completion.class, HelpCommands.Man.class, HelpCommands.Help.class})
+        HelpCommands.Completion.class, HelpCommands.Man.class, TrainingCommand.class, HelpCommands.Help.class})
 public final class Main implements java.util.concurrent.Callable<Integer> {
   public static final int OK = 0;
   public static final int TASK_FAILED = 1;

@@ -46,7 +46,12 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--token", description = "Default: $DROVER_TOKEN.")
     String token;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private HttpClient http; // made when a call needs it: building one sets TLS up, a third of a second
+
+    private HttpClient http() {
+      if (http == null) http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+      return http;
+    }
 
     String base() {
       String u = url != null ? url : System.getenv("DROVER_CONTROLLER_URL");
@@ -72,7 +77,7 @@ final class NodeCommand implements Callable<Integer> {
     private Object call(HttpRequest req) {
       HttpResponse<String> r;
       try {
-        r = http.send(req, HttpResponse.BodyHandlers.ofString());
+        r = http().send(req, HttpResponse.BodyHandlers.ofString());
       } catch (IOException e) {
         throw new DroverException("cannot reach the controller at " + base() + ": " + io.drover.core.Errors.describe(e));
       } catch (InterruptedException e) {
@@ -94,7 +99,7 @@ final class NodeCommand implements Callable<Integer> {
 
     InputStream stream(String path) {
       try {
-        HttpResponse<InputStream> r = http.send(request(path).header("Accept", "text/event-stream").GET().build(),
+        HttpResponse<InputStream> r = http().send(request(path).header("Accept", "text/event-stream").GET().build(),
             HttpResponse.BodyHandlers.ofInputStream());
         if (r.statusCode() != 200) {
           String body;
