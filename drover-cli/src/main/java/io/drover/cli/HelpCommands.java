@@ -99,7 +99,7 @@ final class HelpCommands {
       if (!shell.equals("bash") && !shell.equals("zsh")) {
         throw new Main.UserException("completion is for bash or zsh, not '" + Terminal.escape(shell) + "'");
       }
-      CommandLine root = spec.root().commandLine();
+      CommandLine root = Main.commandLine();
       String script = AutoComplete.bash(root.getCommandName(), root);
       PrintWriter out = spec.commandLine().getOut();
       // the script defines its functions for bash; zsh runs it through bashcompinit
@@ -122,7 +122,7 @@ final class HelpCommands {
 
     @Override
     public Integer call() throws IOException {
-      CommandLine root = spec.root().commandLine();
+      CommandLine root = Main.commandLine();
       if (dir == null) {
         PrintWriter out = spec.commandLine().getOut();
         out.print(page(find(root, names)));

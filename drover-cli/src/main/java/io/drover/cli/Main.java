@@ -2,6 +2,7 @@ package io.drover.cli;
 
 import io.drover.core.Version;
 import java.io.PrintWriter;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -11,11 +12,14 @@ import picocli.CommandLine.Option;
     name = "drover",
     mixinStandardHelpOptions = true,
     versionProvider = Main.VersionProvider.class,
-    description = "Runs Lua workflows of shell commands and Lua functions: on this machine, on agents, or on a fleet.",
-    subcommands = {RunCommand.class, ValidateCommand.class, PlanCommand.class, RunsCommand.class, AgentCommand.class, AgentsCommand.class, DoctorCommand.class,
-        WorkerCommand.class, TaskCommand.class, ControllerCommand.class, SubmitCommand.class, NodeCommand.class,
-        HelpCommands.Completion.class, HelpCommands.Man.class, TrainingCommand.class, HelpCommands.Help.class})
+    description = "Runs Lua workflows of shell commands and Lua functions: on this machine, on agents, or on a fleet.")
 public final class Main implements java.util.concurrent.Callable<Integer> {
+  /** The commands, in the order {@code drover --help} lists them. */
+  private static final List<Class<?>> COMMANDS = List.of(RunCommand.class, ValidateCommand.class, PlanCommand.class,
+      RunsCommand.class, AgentCommand.class, AgentsCommand.class, DoctorCommand.class, WorkerCommand.class,
+      TaskCommand.class, ControllerCommand.class, SubmitCommand.class, NodeCommand.class, HelpCommands.Completion.class,
+      HelpCommands.Man.class, TrainingCommand.class, HelpCommands.Help.class);
+
   public static final int OK = 0;
   public static final int TASK_FAILED = 1;
   public static final int INVALID_INPUT = 2;
@@ -37,18 +41,53 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
   }
 
+  /** The whole command model: every command, each with -h/--help. */
+  static CommandLine commandLine() {
+    return commandLine(COMMANDS);
+  }
+
+  private static CommandLine commandLine(List<Class<?>> commands) {
+    CommandLine cl = new CommandLine(new Main());
+    for (Class<?> c : commands) cl.addSubcommand(c);
+    HelpCommands.helpEverywhere(cl);
+    return cl;
+  }
+
+  /**
+   * The commands a command line needs: the one it names, none for {@code --version}, all otherwise (the usage
+   * lists them, a typo gets a suggestion from them). Building picocli's model of a command costs reflection over
+   * its classes, so a short command does not pay for the other fifteen.
+   */
+  private static List<Class<?>> needed(String[] args) {
+    String named = null;
+    boolean version = false;
+    for (String a : args) {
+      if (a.equals("--version") || a.equals("-V")) version = true;
+      if (!a.startsWith("-")) {
+        named = a;
+        break;
+      }
+    }
+    if (named == null) return version ? List.of() : COMMANDS;
+    for (Class<?> c : COMMANDS) {
+      if (!c.equals(HelpCommands.Help.class) && named.equals(c.getAnnotation(Command.class).name())) return List.of(c);
+    }
+    return COMMANDS;
+  }
+
   /** Runs the command line and returns the exit code; output goes to the given writers. */
   public static int execute(String[] args, PrintWriter out, PrintWriter err) {
-    Main main = new Main();
-    CommandLine cl = new CommandLine(main);
-    HelpCommands.helpEverywhere(cl);
+    CommandLine cl = commandLine(needed(args));
     cl.setOut(out);
     cl.setErr(err);
     cl.setCaseInsensitiveEnumValuesAllowed(true);
     cl.setParameterExceptionHandler((ex, a) -> {
       String hint = "";
-      if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
-        hint = "; did you mean '" + u.getSuggestions().get(0) + "'?";
+      if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty()) {
+        String first = u.getUnmatched().get(0);
+        var subs = ex.getCommandLine().getSubcommands().keySet();
+        if (!first.startsWith("-") && !subs.isEmpty()) hint = io.drover.core.Suggestions.didYouMean(first, subs);
+        else if (!u.getSuggestions().isEmpty()) hint = "; did you mean '" + u.getSuggestions().get(0) + "'?";
       }
       err.println("drover: " + Terminal.escape(ex.getMessage() + hint));
       CommandLine c = ex.getCommandLine();

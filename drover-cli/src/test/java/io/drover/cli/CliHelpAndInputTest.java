@@ -27,7 +27,7 @@ class CliHelpAndInputTest {
 
   /** Every command's path below drover: [run], [task, submit], ... */
   static List<List<String>> commands() {
-    CommandLine root = new CommandLine(new Main());
+    CommandLine root = Main.commandLine();
     List<List<String>> out = new ArrayList<>();
     for (CommandLine c : HelpCommands.all(root)) {
       List<String> path = new ArrayList<>();
@@ -59,8 +59,17 @@ class CliHelpAndInputTest {
   }
 
   @Test
+  void aMistypedCommandGetsASuggestionThoughOnlyNamedCommandsAreBuilt() {
+    Result r = drover("--verbose", "rnu", "flow.lua");
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err()).startsWith("drover: Unmatched arguments from index 1: 'rnu', 'flow.lua'; did you mean 'run'?");
+    assertThat(drover("--version").out()).startsWith("drover ");
+    assertThat(drover("--verbose", "task", "--help").out()).contains("submit", "status", "list", "logs", "cancel");
+  }
+
+  @Test
   void theCommandListShowsEachSummaryAsAWholeSentence() {
-    for (CommandLine c : HelpCommands.all(new CommandLine(new Main()))) {
+    for (CommandLine c : HelpCommands.all(Main.commandLine())) {
       String[] d = c.getCommandSpec().usageMessage().description();
       assertThat(d).as(c.getCommandSpec().qualifiedName()).isNotEmpty();
       assertThat(d[0].strip()).as(c.getCommandSpec().qualifiedName()).endsWith(".");

@@ -22,6 +22,12 @@ import java.util.List;
  * pipeline on a connection of its own ({@link #another()}).
  */
 public final class RedisLink implements AutoCloseable {
+  static {
+    // Lettuce records a JFR event per connection by default; setting JFR up costs a short command a tenth of a
+    // second. -Dio.lettuce.core.jfr=true brings the events back for those who record them.
+    if (System.getProperty("io.lettuce.core.jfr") == null) System.setProperty("io.lettuce.core.jfr", "false");
+  }
+
   private final AbstractRedisClient client;
   private final StatefulConnection<String, String> connection;
   private final RedisClusterCommands<String, String> sync;
