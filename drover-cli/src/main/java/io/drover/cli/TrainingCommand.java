@@ -25,6 +25,9 @@ final class TrainingCommand implements Callable<Integer> {
             { name = "b", depends_on = "a", command = function(params, deps) return true, "ok", { n = 1 } end },
           } } }
           """);
+      // JSON both ways, as status and list commands read records and print them
+      Object parsed = io.drover.core.lua.Json.read("{\"command\": \"true\", \"tags\": {\"a\": \"b\"}, \"n\": [1, 2.5]}");
+      io.drover.core.record.RunJson.write(parsed, false);
       String nowhere = "redis://127.0.0.1:1"; // refused at once: the client, its codecs and Netty load all the same
       for (List<String> args : List.of(List.of("--version"), List.of("--help"), List.of("task", "submit", "--help"),
           List.of("validate", flow.toString()), List.of("plan", flow.toString()),
