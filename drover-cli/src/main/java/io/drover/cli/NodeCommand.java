@@ -336,7 +336,7 @@ final class NodeCommand implements Callable<Integer> {
 
     @Option(names = "--run", paramLabel = "ID", description = "Only this run.") String run;
 
-    @Option(names = {"-f", "--follow"}, description = "Keep streaming until interrupted.") boolean follow;
+    @Option(names = {"-f", "--follow"}, description = "Keep streaming until interrupted; with --run, until the run has ended.") boolean follow;
 
     @Option(names = "--json", description = "One JSON object a line.") boolean json;
 
@@ -346,6 +346,7 @@ final class NodeCommand implements Callable<Integer> {
     @SuppressWarnings("unchecked")
     public Integer call() throws IOException {
       PrintWriter out = spec.commandLine().getOut();
+      if (run != null) api.get("/runs/" + java.net.URLEncoder.encode(run, StandardCharsets.UTF_8)); // an unknown run is an error
       String path = "/events?after=0" + (run == null ? "" : "&run=" + java.net.URLEncoder.encode(run, StandardCharsets.UTF_8));
       try (InputStream in = api.stream(path);
            BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {

@@ -80,4 +80,33 @@ class ControllerApiTest {
       // closed by the server: what the test waits for
     }
   }
+
+  @Test
+  void aGetOnAnActionIsMethodNotAllowedAndSaysWhichMethod() throws Exception {
+    String r = request("GET /runs/nosuch/cancel HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    assertThat(r).startsWith("HTTP/1.1 405").containsIgnoringCase("Allow: POST")
+        .contains("GET /runs/nosuch/cancel is not allowed: use POST");
+    String post = request("POST /status HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    assertThat(post).startsWith("HTTP/1.1 405").containsIgnoringCase("Allow: GET");
+  }
+
+  @Test
+  void theEventsOfAnUnknownRunAreNotFound() throws Exception {
+    String r = request("GET /events?run=nosuch HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    assertThat(r).startsWith("HTTP/1.1 404").contains("no run 'nosuch'");
+  }
+
+  @Test
+  void theEventStreamOfOneRunEndsWhenTheRunHasEnded() throws Exception {
+    await().atMost(Duration.ofSeconds(10)).until(controller::isLeader);
+    try (var c = io.drover.cluster.queue.Client.connect(redis.url())) {
+      var runs = new io.drover.cluster.controller.RunRecords(c.redis());
+      String id = runs.submit(new io.drover.cluster.controller.RunRecords.Submission(
+          new io.drover.core.model.WorkflowSource("empty.lua", "TaskDefinitions = {}"), java.util.List.of(),
+          java.util.List.of(), java.util.Map.of(), "default", 1, false));
+      // read to the end: the server closes the stream after the run's last event (else the read times out)
+      String r = request("GET /events?run=" + id + "&after=0 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+      assertThat(r).startsWith("HTTP/1.1 200").contains("\"state\":\"FAILED\"").contains("TaskDefinitions");
+    }
+  }
 }

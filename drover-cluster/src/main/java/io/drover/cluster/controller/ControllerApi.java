@@ -117,6 +117,12 @@ final class ControllerApi {
     }
     String[] p = path.replaceAll("/+$", "").split("/");
     Map<String, String> q = query(ex.getRequestURI().getRawQuery());
+    String allowed = method(p);
+    if (allowed != null && !allowed.equals(method)) {
+      ex.getResponseHeaders().set("Allow", allowed);
+      send(ex, 405, Map.of("error", method + " " + path + " is not allowed: use " + allowed));
+      return;
+    }
     switch (p.length > 1 ? p[1] : "") {
       case "status" -> send(ex, 200, controller.status());
       case "metrics" -> sendText(ex, 200, "text/plain; version=0.0.4; charset=utf-8", controller.metrics().scrape());
@@ -170,6 +176,19 @@ final class ControllerApi {
     }
     int colon = hostPort.indexOf(':');
     return colon < 0 ? hostPort : hostPort.substring(0, colon);
+  }
+
+  /** The method a path answers to: POST for the actions (drain, resume, cancel), GET for the rest; null when unknown. */
+  private static String method(String[] p) {
+    String top = p.length > 1 ? p[1] : "";
+    if (p.length == 4 && (top.equals("workers") && (p[3].equals("drain") || p[3].equals("resume"))
+        || top.equals("runs") && p[3].equals("cancel"))) return "POST";
+    return switch (top) {
+      case "status", "metrics", "events" -> p.length == 2 ? "GET" : null;
+      case "workers", "runs" -> p.length <= 3 ? "GET" : null;
+      case "tasks" -> p.length == 3 ? "GET" : null;
+      default -> null;
+    };
   }
 
   private static boolean isLoopback(String name) {
@@ -243,6 +262,10 @@ final class ControllerApi {
     String after = q.getOrDefault("after", ex.getRequestHeaders().getFirst("Last-Event-ID"));
     if (after == null || after.isBlank()) after = q.containsKey("replay") ? "0" : "$";
     RunRecords runs = controller.runs();
+    if (run != null && runs.get(run).isEmpty()) {
+      send(ex, 404, Map.of("error", "no run '" + run + "' (drover runs list shows them)"));
+      return;
+    }
     if ("$".equals(after)) { // from now on: start after the newest event
       var newest = controller.redis().xrevrange(run == null ? RunRecords.EVENTS : RunRecords.events(run),
           io.lettuce.core.Range.unbounded(), io.lettuce.core.Limit.create(0, 1));
@@ -258,10 +281,17 @@ final class ControllerApi {
     while (true) {
       List<RunRecords.Event> batch = run == null ? runs.allEvents(after) : runs.events(run, after, 0);
       StringBuilder sb = new StringBuilder();
+      boolean ended = false;
       for (RunRecords.Event e : batch) {
         after = e.id();
         sb.append("id: ").append(e.id()).append('\n').append("event: ").append(e.type()).append('\n')
             .append("data: ").append(Json.write(e.fields())).append("\n\n");
+        ended |= run != null && "run".equals(e.type()) && RunRecords.ENDED.contains(e.fields().get("state"));
+      }
+      if (ended) { // one run's stream ends with the run: followers exit when it has
+        out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        return;
       }
       if (!batch.isEmpty()) idle = 0;
       else if ((idle += 100) >= 15_000) {
