@@ -196,8 +196,14 @@ final class TaskCommand implements Callable<Integer> {
         if (json) {
           out.println(RunJson.write(s.toMap(), false));
         } else {
-          out.printf("%s: %s (attempt %d, %d of %d failed%s)%n", s.id(), s.state().toLowerCase(java.util.Locale.ROOT),
-              s.attempt(), s.failures(), s.maxAttempts(), s.dead() ? ", dead" : "");
+          out.printf("%s: %s (%s)%n", s.id(), s.state().toLowerCase(java.util.Locale.ROOT), s.attempts());
+          Map<String, Object> m = s.toMap();
+          StringBuilder times = new StringBuilder("submitted " + m.get("submitted_at"));
+          if (m.get("started_at") != null) times.append(", started ").append(m.get("started_at"));
+          if (m.get("finished_at") != null) times.append(", finished ").append(m.get("finished_at"));
+          if (s.durationMillis() != null) times.append(", ran ").append(io.drover.core.model.Durations.format(java.time.Duration.ofMillis(s.durationMillis())));
+          out.println(times);
+          if (s.worker() != null && !s.worker().isEmpty()) out.println("worker: " + s.worker());
           if (!s.message().isEmpty()) out.println("message: " + s.message());
           if (!s.outputs().isEmpty()) out.println("outputs: " + Json.write(io.drover.core.engine.SecretMasker.outputsMaskedByKey(s.outputs())));
           for (String e : s.errors()) out.println("error: " + e);
@@ -239,10 +245,12 @@ final class TaskCommand implements Callable<Integer> {
         }
         List<List<String>> rows = new ArrayList<>();
         for (TaskStatus s : tasks) {
-          rows.add(List.of(s.id(), s.state().toLowerCase(java.util.Locale.ROOT), s.attempt() + "/" + s.maxAttempts(),
-              s.worker(), Format.clip(s.message(), 60), Format.clip(s.command(), 40)));
+          Long ran = s.durationMillis();
+          rows.add(List.of(s.id(), s.state().toLowerCase(java.util.Locale.ROOT), s.attempts(), s.worker() == null ? "" : s.worker(),
+              ran == null ? "" : io.drover.core.model.Durations.format(java.time.Duration.ofMillis(ran)),
+              Format.clip(s.message(), 60), Format.clip(s.command(), 40)));
         }
-        out.print(Format.table(List.of("TASK", "STATE", "ATTEMPT", "WORKER", "MESSAGE", "COMMAND"), rows));
+        out.print(Format.table(List.of("TASK", "STATE", "ATTEMPTS", "WORKER", "RAN", "MESSAGE", "COMMAND"), rows));
         return Main.OK;
       }
     }

@@ -323,7 +323,24 @@ class WorkerTest {
         .withBackoff(new Backoff(Duration.ofSeconds(3), Duration.ofSeconds(3), 1, false)));
     await().atMost(Duration.ofSeconds(10)).until(() -> client.status(id).orElseThrow().state().equals("RETRYING"));
     assertThat(client.status(id).orElseThrow().failures()).isEqualTo(1);
-    assertThat(finished(id).failures()).isEqualTo(2);
+    assertThat(client.status(id).orElseThrow().attempts()).isEqualTo("1 of 2 attempts failed; retrying");
+    TaskStatus end = finished(id);
+    assertThat(end.failures()).isEqualTo(2);
+    assertThat(end.attempts()).isEqualTo("all 2 attempts failed");
+    assertThat(end.durationMillis()).isNotNull();
+    assertThat(end.toMap()).containsKeys("submitted_at", "started_at", "finished_at", "duration_ms");
+  }
+
+  @Test
+  void aTaskCancelledWhileWaitingToRetryIsNotSaidToHaveNeverRun() throws Exception {
+    worker(1, Duration.ofSeconds(5));
+    String id = client.submit(TaskSubmission.shell("exit 1").withRetries(1)
+        .withBackoff(new Backoff(Duration.ofSeconds(30), Duration.ofSeconds(30), 1, false)));
+    await().atMost(Duration.ofSeconds(10)).until(() -> client.status(id).orElseThrow().state().equals("RETRYING"));
+    assertThat(client.cancel(id)).isEqualTo("CANCELLED");
+    TaskStatus s = client.status(id).orElseThrow();
+    assertThat(s.message()).isEqualTo("cancelled while waiting to retry");
+    assertThat(s.attempts()).isEqualTo("cancelled after 1 delivery (1 failed)");
   }
 
   @Test

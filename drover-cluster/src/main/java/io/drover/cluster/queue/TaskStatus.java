@@ -33,7 +33,52 @@ public record TaskStatus(String id, String queue, String kind, String command, S
     m.put("message", message);
     m.put("outputs", io.drover.core.engine.SecretMasker.outputsMaskedByKey(outputs));
     m.put("errors", errors);
+    m.put("attempts", attempts());
+    m.put("submitted_at", time(submittedMicros));
+    m.put("started_at", time(startedMicros));
+    m.put("finished_at", time(finishedMicros));
+    m.put("duration_ms", durationMillis());
     return m;
+  }
+
+  private static String time(long micros) {
+    return micros <= 0 ? null : java.time.Instant.EPOCH.plus(micros, java.time.temporal.ChronoUnit.MICROS).toString();
+  }
+
+  /** How long the last attempt ran (start to end), or null while it is not known. */
+  public Long durationMillis() {
+    return startedMicros > 0 && finishedMicros >= startedMicros ? (finishedMicros - startedMicros) / 1000 : null;
+  }
+
+  /**
+   * The attempts in words a person reads once: {@code attempt 2 of 3 (1 failed)}, {@code 3 of 3 attempts failed},
+   * {@code dead-lettered after 6 deliveries without an outcome}. {@code attempt} counts deliveries, which a worker
+   * that died mid-attempt raises without a failure, so it is said as deliveries when it passes the attempts allowed.
+   */
+  public String attempts() {
+    String failed = failures == 0 ? "" : " (" + failures + " failed)";
+    return switch (state) {
+      case "PENDING" -> attempt == 0 ? "not started; up to " + plural(maxAttempts, "attempt")
+          : "waiting again after " + plural(attempt, "delivery", "deliveries") + failed;
+      case "RUNNING" -> (attempt <= maxAttempts ? "attempt " + attempt + " of " + maxAttempts
+          : "delivery " + attempt + ", " + plural(maxAttempts, "attempt") + " allowed") + failed;
+      case "RETRYING" -> failures + " of " + plural(maxAttempts, "attempt") + " failed; retrying";
+      case "SUCCEEDED" -> failures == 0 ? "succeeded on the first attempt" : "succeeded after " + plural(failures, "failed attempt");
+      case "FAILED" -> dead && failures < maxAttempts
+          ? "dead-lettered after " + plural(attempt, "delivery", "deliveries") + " without an outcome" + failed
+          : "all " + plural(maxAttempts, "attempt") + " failed";
+      case "CANCELLED" -> attempt == 0 ? "cancelled before it ran" : "cancelled after " + plural(attempt, "delivery", "deliveries") + failed;
+      case "SKIPPED" -> "skipped by its run_if";
+      default -> "attempt " + attempt + " of " + maxAttempts + failed;
+    };
+  }
+
+  private static String plural(int n, String one) {
+    return plural(n, one, one + "s");
+  }
+
+  private static String plural(int n, String one, String many) {
+    return n + " " + (n == 1 ? one : many);
   }
 
   public boolean isFinished() {

@@ -10,13 +10,15 @@ if state == 'PENDING' and h[3] and #redis.call('XPENDING', h[2], 'workers', h[3]
 end
 if state == 'PENDING' or state == 'RETRYING' then
   if state == 'PENDING' and h[3] then redis.call('XDEL', h[2], h[3]) end
-  redis.call('HSET', KEYS[1], 'state', 'CANCELLED', 'cancel', '1', 'message', 'cancelled before it ran', 'finished_us', ARGV[1])
+  -- a retrying task has run: its message must not say it never did
+  local why = state == 'RETRYING' and 'cancelled while waiting to retry' or 'cancelled before it ran'
+  redis.call('HSET', KEYS[1], 'state', 'CANCELLED', 'cancel', '1', 'message', why, 'finished_us', ARGV[1])
   redis.call('ZREM', KEYS[2], h[4])
   redis.call('SREM', KEYS[3], h[4])
   redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
   local ev = string.gsub(KEYS[1], ':task:', ':events:', 1)
   if h[5] == '1' then
-    redis.call('XADD', ev, 'MAXLEN', '~', 1000, '*', 'type', 'state', 'state', 'CANCELLED', 'message', 'cancelled before it ran')
+    redis.call('XADD', ev, 'MAXLEN', '~', 1000, '*', 'type', 'state', 'state', 'CANCELLED', 'message', why)
     redis.call('EXPIRE', ev, tonumber(ARGV[2]))
   end
   if h[6] then redis.call('XADD', h[6], 'MAXLEN', '~', 100000, '*', 'type', 'end', 'id', h[4]) end
