@@ -17,7 +17,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
   /** The commands, in the order {@code drover --help} lists them. */
   private static final List<Class<?>> COMMANDS = List.of(RunCommand.class, ValidateCommand.class, PlanCommand.class,
       RunsCommand.class, AgentCommand.class, AgentsCommand.class, DoctorCommand.class, WorkerCommand.class,
-      TaskCommand.class, ControllerCommand.class, SubmitCommand.class, NodeCommand.class, HelpCommands.Completion.class,
+      TaskCommand.class, QueueCommand.class, ControllerCommand.class, SubmitCommand.class, NodeCommand.class, HelpCommands.Completion.class,
       HelpCommands.Man.class, TrainingCommand.class, HelpCommands.Help.class);
 
   public static final int OK = 0;

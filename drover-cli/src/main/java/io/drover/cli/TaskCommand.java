@@ -221,9 +221,11 @@ final class TaskCommand implements Callable<Integer> {
 
     static final List<String> STATES = List.of("pending", "running", "retrying", "succeeded", "failed", "cancelled", "dead");
 
-    @Option(names = "--queue", defaultValue = "default") String queue;
+    @Option(names = "--queue", defaultValue = "default", paramLabel = "QUEUE") String queue;
 
-    @Option(names = {"-n", "--limit"}, defaultValue = "50") int limit;
+    @Option(names = "--all-queues", description = "Tasks of every queue (drover queue list shows them), newest first.") boolean allQueues;
+
+    @Option(names = {"-n", "--limit"}, defaultValue = "50", paramLabel = "N") int limit;
 
     @Option(names = "--json") boolean json;
 
@@ -237,7 +239,12 @@ final class TaskCommand implements Callable<Integer> {
       }
       if (limit < 1) throw new Main.UserException("--limit must be at least 1, not " + limit);
       try (Client c = Client.connect(redis.url())) {
-        List<TaskStatus> tasks = c.list(queue, status, limit);
+        List<TaskStatus> tasks = new ArrayList<>();
+        for (String q : allQueues ? c.queues() : java.util.Set.of(queue)) tasks.addAll(c.list(q, status, limit));
+        if (allQueues) {
+          tasks.sort(java.util.Comparator.comparingLong(TaskStatus::submittedMicros).reversed());
+          if (tasks.size() > limit) tasks = new ArrayList<>(tasks.subList(0, limit));
+        }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
           out.println(RunJson.write(tasks.stream().map(TaskStatus::toMap).toList(), false));

@@ -1,7 +1,6 @@
 package io.drover.cluster.controller;
 
 import io.drover.cluster.queue.Client;
-import io.drover.cluster.queue.Keys;
 import io.drover.cluster.queue.RedisLink;
 import io.drover.cluster.queue.Scripts;
 import io.drover.cluster.run.ClusterDispatcher;
@@ -410,20 +409,14 @@ public final class Controller implements AutoCloseable {
   private void refreshGauges() {
     List<Map<String, String>> ws = workers.list();
     metrics.workersAlive(ws.stream().filter(w -> "running".equals(w.get("status")) || "draining".equals(w.get("status"))).count());
-    Set<String> queues = new LinkedHashSet<>();
-    queues.add("default");
+    Set<String> queues = new LinkedHashSet<>(client.queues()); // served or not: a queue nobody serves fills up too
     for (Map<String, String> w : ws) queues.add(w.getOrDefault("queue", "default"));
     for (String q : queues) metrics.queueDepth(q, depth(q));
   }
 
   /** Tasks on a queue's streams (the plain one and the tagged ones) that no worker holds yet. */
   long depth(String queue) {
-    Keys keys = new Keys(queue);
-    long total = 0;
-    List<String> streams = new ArrayList<>(List.of(keys.stream()));
-    streams.addAll(redis.smembers(keys.taggedStreams()));
-    for (String stream : streams) total += Client.backlog(redis, stream).waiting();
-    return total;
+    return client.backlog(queue).waiting();
   }
 
   /** What {@code /status} and {@code drover node status} show. */
@@ -447,8 +440,7 @@ public final class Controller implements AutoCloseable {
     controllers.sort(java.util.Comparator.comparing(m -> m.getOrDefault("id", "")));
     s.put("controllers", controllers);
     Map<String, Integer> byStatus = new LinkedHashMap<>();
-    Set<String> queues = new LinkedHashSet<>();
-    queues.add("default");
+    Set<String> queues = new LinkedHashSet<>(client.queues());
     for (Map<String, String> w : workers.list()) {
       byStatus.merge(w.get("status"), 1, Integer::sum);
       queues.add(w.getOrDefault("queue", "default"));

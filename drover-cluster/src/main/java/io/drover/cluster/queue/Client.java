@@ -83,6 +83,46 @@ public final class Client implements AutoCloseable {
 
   private static final int BACKLOG_COUNT_LIMIT = 100_000;
 
+  /** The streams a queue's tasks wait on: the plain one and the tagged ones. */
+  public List<String> streamsOf(String queue) {
+    Keys keys = new Keys(queue);
+    List<String> streams = new ArrayList<>(List.of(keys.stream()));
+    streams.addAll(new java.util.TreeSet<>(redis.smembers(keys.taggedStreams())));
+    return streams;
+  }
+
+  /** A queue's backlog over all its streams (see {@link #backlog}). */
+  public Backlog backlog(String queue) {
+    long waiting = 0;
+    long running = 0;
+    for (String stream : streamsOf(queue)) {
+      Backlog b = backlog(redis, stream);
+      waiting += b.waiting();
+      running += b.running();
+    }
+    return new Backlog(waiting, running);
+  }
+
+  /** When the longest-waiting task of a queue was submitted (its entry's time), or null when none waits. */
+  public java.time.Instant oldestWaiting(String queue) {
+    long oldest = Long.MAX_VALUE;
+    for (String stream : streamsOf(queue)) {
+      String last = "0-0";
+      try {
+        for (Object g : redis.xinfoGroups(stream)) {
+          Map<String, String> f = TaskCodec.pairs((List<?>) g, 0);
+          if (Keys.GROUP.equals(f.get("name"))) last = f.getOrDefault("last-delivered-id", "0-0");
+        }
+      } catch (io.lettuce.core.RedisException e) {
+        continue; // no such stream yet
+      }
+      var next = redis.xrange(stream, Range.from(Range.Boundary.excluding(last), Range.Boundary.unbounded()),
+          io.lettuce.core.Limit.create(0, 1));
+      if (!next.isEmpty()) oldest = Math.min(oldest, Long.parseLong(next.get(0).getId().split("-")[0]));
+    }
+    return oldest == Long.MAX_VALUE ? null : java.time.Instant.ofEpochMilli(oldest);
+  }
+
   /** See {@link #backlog}. */
   public record Backlog(long waiting, long running) {
     public boolean isEmpty() {
@@ -195,7 +235,7 @@ public final class Client implements AutoCloseable {
       List<TaskSubmission> batch = tasks.subList(from, Math.min(tasks.size(), from + PIPELINE));
       for (TaskSubmission t : batch) {
         Keys k = new Keys(t.queue());
-        ensureGroupOnce(t.worker() == null ? k.stream(t.tags()) : k.workerStream(t.worker()));
+        ensureGroupOnce(t.worker() == null ? k.stream(t.tags()) : k.workerStream(t.worker()), t.queue());
       }
       String now = Long.toString(TaskCodec.nowMicros());
       List<io.lettuce.core.RedisFuture<List<Object>>> futures = new ArrayList<>();
@@ -253,11 +293,20 @@ public final class Client implements AutoCloseable {
   private static final int PER_CALL = 100;
   private final java.util.Set<String> ensured = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-  private void ensureGroupOnce(String stream) {
+  /** Once per stream for this client: its consumer group, the submit script, and the queue in the fleet's list. */
+  private void ensureGroupOnce(String stream, String queue) {
     if (ensured.add(stream)) {
       ensureGroup(redis, stream);
       link.loadScript(Scripts.SUBMIT); // pipelined calls go by SHA only
+      redis.sadd(Keys.QUEUES, queue); // outside the script: another hash slot than the queue's keys
     }
+  }
+
+  /** Every queue tasks were ever submitted to (and the default one): what the controllers measure. */
+  public java.util.Set<String> queues() {
+    java.util.Set<String> q = new java.util.TreeSet<>(redis.smembers(Keys.QUEUES));
+    q.add(TaskSubmission.DEFAULT_QUEUE);
+    return q;
   }
 
   private static <T> T await(io.lettuce.core.RedisFuture<T> f) {

@@ -9,6 +9,8 @@ import java.util.TreeMap;
 /** The key names of one queue. Immutable. */
 public record Keys(String queue) {
   public static final String GROUP = "workers";
+  /** A set of every queue tasks were submitted to, so queues nobody serves are measured too. */
+  public static final String QUEUES = "drover:queues";
 
   /** Whether {@code s} is a valid queue name, tag name or value, or task kind ({@link Names#isName}). */
   public static boolean isName(String s) {
