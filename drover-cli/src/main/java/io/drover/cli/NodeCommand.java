@@ -139,6 +139,12 @@ final class NodeCommand implements Callable<Integer> {
 
     @Option(names = {"-c", "--concurrency"}, description = "The worker's tasks at once.") Integer concurrency;
 
+    @Option(names = "--tags", split = ",", paramLabel = "K=V", description = "The worker's tags (override [worker] tags), like gpu=yes.")
+    Map<String, String> tags;
+
+    @Option(names = "--fail-fast", description = "Exit when Redis cannot be reached at start, instead of trying again with backoff.")
+    boolean failFast;
+
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
@@ -155,6 +161,7 @@ final class NodeCommand implements Callable<Integer> {
       io.drover.cluster.controller.Controller controller = null;
       io.drover.cluster.worker.Worker worker = null;
       var err = spec.commandLine().getErr();
+      Signals signals = Signals.install();
       try {
         if (!r.equals("worker")) {
           Integer p = port != null ? port : cfg.number("controller", "port", 0, 65535);
@@ -174,7 +181,7 @@ final class NodeCommand implements Callable<Integer> {
               : cfg.number("worker", "concurrency", 1, 100_000);
           var o = io.drover.cluster.worker.WorkerOptions.builder(url).workerId(cfg.setting("worker", "id"))
               .queue(pick(queue, "DROVER_QUEUE", cfg.setting("worker", "queue") == null ? "default" : cfg.setting("worker", "queue")))
-              .concurrency(c == null ? 1 : c).tags(cfg.workerTags());
+              .concurrency(c == null ? 1 : c).tags(tags != null ? tags : cfg.workerTags());
           String lease = cfg.setting("worker", "lease");
           if (lease != null) o.lease(io.drover.core.model.Durations.parse(lease));
           String grace = cfg.setting("worker", "grace");
@@ -182,7 +189,11 @@ final class NodeCommand implements Callable<Integer> {
           String workdir = cfg.setting("worker", "workdir");
           if (workdir != null) o.workdir(java.nio.file.Path.of(workdir));
           var options = o.build();
-          worker = io.drover.cluster.worker.Worker.start(options);
+          worker = WorkerCommand.startWhenRedisAnswers(options, failFast, signals, err);
+          if (worker == null) {
+            if (controller != null) controller.close();
+            return Main.INTERRUPTED;
+          }
           err.printf("drover node: worker %s, queue %s, concurrency %d%n", worker.id(), options.queue(), options.concurrency());
         }
       } catch (IllegalArgumentException e) {
@@ -193,7 +204,6 @@ final class NodeCommand implements Callable<Integer> {
       err.flush();
       var ctl = controller;
       var wrk = worker;
-      Signals signals = Signals.install();
       signals.attach(new Signals.Target() {
         @Override
         public void stop(String signal) {
@@ -206,7 +216,15 @@ final class NodeCommand implements Callable<Integer> {
 
         @Override
         public void stopNow(String signal) {
-          if (wrk != null) wrk.shutdownNow();
+          System.err.println("drover node: stopping now, handing running tasks back");
+          if (wrk != null) {
+            wrk.shutdownNow(); // hands tasks back and removes the worker's record, as drover worker does
+            try {
+              wrk.awaitTermination(Duration.ofSeconds(5));
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
           Runtime.getRuntime().halt(Main.INTERRUPTED);
         }
       });

@@ -51,6 +51,11 @@ final class Signals {
     else t.stopNow(name);
   }
 
+  /** Whether a stop signal came (before a target was attached, too). */
+  boolean stopRequested() {
+    return count.get() > 0;
+  }
+
   void attach(Target t) {
     target.set(t);
     String name = early.get();

@@ -41,7 +41,35 @@ final class WorkerCommand implements Callable<Integer> {
 
   @Option(names = "--tags", split = ",", paramLabel = "K=V", description = "Labels shown in worker list, like gpu=yes,zone=a.") Map<String, String> tags = new java.util.LinkedHashMap<>();
 
+  @Option(names = "--fail-fast", description = "Exit when Redis cannot be reached at start, instead of trying again"
+      + " with backoff (1 s, doubling, up to 30 s).") boolean failFast;
+
   @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  /**
+   * Starts a worker, trying again with backoff while Redis cannot be reached (it may start after the worker, or
+   * be restarting), saying so each time; a refusal (bad password, missing permission) fails at once. Null when a
+   * stop signal came while waiting.
+   */
+  static Worker startWhenRedisAnswers(WorkerOptions options, boolean failFast, Signals signals, java.io.PrintWriter err)
+      throws InterruptedException {
+    long waitMillis = 1000;
+    while (true) {
+      try {
+        return Worker.start(options);
+      } catch (io.drover.core.DroverException e) {
+        if (failFast || !e.isRetryable()) throw e;
+        err.println("drover worker: " + e.getMessage() + "; trying again in " + waitMillis / 1000 + " s (--fail-fast exits instead)");
+        err.flush();
+        long until = System.nanoTime() + waitMillis * 1_000_000;
+        while (System.nanoTime() < until) {
+          if (signals.stopRequested()) return null;
+          Thread.sleep(50);
+        }
+        waitMillis = Math.min(30_000, waitMillis * 2);
+      }
+    }
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -54,8 +82,9 @@ final class WorkerCommand implements Callable<Integer> {
       throw new Main.UserException(e.getMessage());
     }
     Signals signals = Signals.install();
-    Worker worker = Worker.start(options);
     var err = spec.commandLine().getErr();
+    Worker worker = startWhenRedisAnswers(options, failFast, signals, err);
+    if (worker == null) return Main.INTERRUPTED;
     err.printf("drover worker %s: redis %s, queue %s, concurrency %d, lease %s, version %s%n", worker.id(),
         RedisUrls.masked(redis.url()), queue, concurrency, Durations.format(options.lease()), Version.current());
     err.flush();

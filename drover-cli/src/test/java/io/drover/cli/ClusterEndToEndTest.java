@@ -93,6 +93,31 @@ class ClusterEndToEndTest {
   }
 
   @Test
+  void aWorkerStartedBeforeItsRedisWaitsWithBackoffSaysSoAndThenRunsTasks() throws Exception {
+    try (io.drover.cluster.RedisServer later = io.drover.cluster.RedisServer.start()) {
+      later.stop(); // its port is known and nothing listens on it yet
+      Path log = dir.resolve("early.log");
+      Process p = DroverProcess.builder(dir, "worker", "--redis-url", later.url(), "--worker-id", "early", "--lease", "1s",
+          "--grace", "1s", "--workdir", dir.resolve("early").toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      workers.add(p);
+      await().atMost(Duration.ofSeconds(30)).until(() -> Files.readString(log)
+          .contains("drover worker: cannot reach Redis at " + later.url() + ": Connection refused; trying again in 1 s"));
+      assertThat(p.isAlive()).isTrue();
+      later.launch();
+      await().atMost(Duration.ofSeconds(60)).until(() -> Files.readString(log).contains("drover worker early: redis"));
+      String id = submitTo(later.url(), "--", "echo late-but-there");
+      assertThat(awaitState(later.url(), id, "succeeded").get("state").asText()).isEqualTo("succeeded");
+      Process fast = DroverProcess.builder(dir, "worker", "--redis-url", "redis://127.0.0.1:1", "--fail-fast")
+          .redirectErrorStream(true).start();
+      workers.add(fast);
+      assertThat(fast.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      assertThat(fast.exitValue()).isEqualTo(1);
+      assertThat(new String(fast.getInputStream().readAllBytes()).strip())
+          .isEqualTo("drover: cannot reach Redis at redis://127.0.0.1:1: Connection refused");
+    }
+  }
+
+  @Test
   void doctorChecksRedisAndWorkersAndFailsWhenRedisIsDown() throws Exception {
     var single = run(dir, "doctor");
     assertThat(single.exit()).isZero();
