@@ -54,12 +54,12 @@ final class DoctorCommand implements Callable<Integer> {
     } else if (mode.equals("single")) {
       add("mode", "ok", "single: tasks run on this machine (and on agents named in delegate_to); no cluster checks are needed");
     } else {
-      distributed(url);
+      distributed(url, cfg);
     }
     return report(mode, url);
   }
 
-  private void distributed(String url) {
+  private void distributed(String url, Config cfg) {
     add("mode", "ok", "distributed: Redis at " + RedisUrls.masked(url));
     Client client;
     try {
@@ -95,14 +95,17 @@ final class DoctorCommand implements Callable<Integer> {
       long skewMs = Math.abs(Duration.between(redisNow, Instant.now()).toMillis());
       add("clock", skewMs <= 500 ? "ok" : skewMs <= 5000 ? "warn" : "FAIL", "this machine and Redis differ by " + skewMs + " ms");
       workers(r, redisNow);
-      controllers(r, redisNow);
+      controllers(r, redisNow, cfg);
     }
   }
 
-  private void controllers(io.lettuce.core.cluster.api.sync.RedisClusterCommands<String, String> r, Instant redisNow) {
-    String token = System.getenv("DROVER_TOKEN");
-    add("controller token", token != null && !token.isBlank() ? "ok" : "warn", token != null && !token.isBlank()
-        ? "DROVER_TOKEN is set" : "DROVER_TOKEN is not set: controllers serve their HTTP API on loopback only");
+  private void controllers(io.lettuce.core.cluster.api.sync.RedisClusterCommands<String, String> r, Instant redisNow, Config cfg) {
+    String env = System.getenv("DROVER_TOKEN");
+    String file = cfg.nodeToken();
+    boolean set = env != null && !env.isBlank() || file != null && !file.isBlank();
+    add("controller token", set ? "ok" : "warn", env != null && !env.isBlank() ? "DROVER_TOKEN is set"
+        : set ? "[nodes] token of " + cfg.file() + " is set"
+        : "no controller token (DROVER_TOKEN or [nodes] token in drover.toml): controllers serve their HTTP API on loopback only");
     List<String> alive = new ArrayList<>();
     List<String> skewed = new ArrayList<>();
     for (String id : r.smembers(io.drover.cluster.controller.RunRecords.CONTROLLERS)) {

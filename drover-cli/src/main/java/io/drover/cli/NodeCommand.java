@@ -40,7 +40,8 @@ final class NodeCommand implements Callable<Integer> {
 
   /** Where the controller is and what it demands. */
   static final class Api {
-    @Option(names = "--controller-url", paramLabel = "URL", description = "Default: $DROVER_CONTROLLER_URL, else http://127.0.0.1:7700.")
+    @Option(names = "--controller-url", paramLabel = "URL", description = "Default: $DROVER_CONTROLLER_URL, else the leader's"
+        + " address as it registered it in the Redis of $DROVER_REDIS_URL, else http://127.0.0.1:7700.")
     String url;
 
     @Option(names = "--token", description = "Default: $DROVER_TOKEN.")
@@ -53,10 +54,39 @@ final class NodeCommand implements Callable<Integer> {
       return http;
     }
 
+    private String found;
+
     String base() {
       String u = url != null ? url : System.getenv("DROVER_CONTROLLER_URL");
+      if (u == null || u.isBlank()) u = fromRedis();
       if (u == null || u.isBlank()) u = "http://127.0.0.1:7700";
       return u.replaceAll("/+$", "");
+    }
+
+    /**
+     * With $DROVER_REDIS_URL set, the leading controller's address as it registered it in Redis (any live one
+     * when none leads); a controller bound to every interface is reached on loopback.
+     */
+    private String fromRedis() {
+      if (found != null) return found.isEmpty() ? null : found;
+      found = "";
+      String redisUrl = System.getenv("DROVER_REDIS_URL");
+      if (redisUrl == null || redisUrl.isBlank()) return null;
+      try (var c = io.drover.cluster.queue.Client.connect(redisUrl)) {
+        var lease = io.drover.cluster.controller.RunRecords.Lease.parse(c.redis().get(io.drover.cluster.controller.RunRecords.LEASE));
+        List<String> ids = new ArrayList<>();
+        lease.ifPresent(l -> ids.add(l.controllerId()));
+        ids.addAll(new java.util.TreeSet<>(c.redis().smembers(io.drover.cluster.controller.RunRecords.CONTROLLERS)));
+        for (String id : ids) {
+          String http = c.redis().hget(io.drover.cluster.controller.RunRecords.controller(id), "http");
+          if (http == null) continue;
+          found = "http://" + http.replaceFirst("^(0\\.0\\.0\\.0|::|\\[::\\]):", "127.0.0.1:");
+          return found;
+        }
+      } catch (RuntimeException e) {
+        // no Redis to ask: the default address
+      }
+      return null;
     }
 
     HttpRequest.Builder request(String path) {

@@ -9,9 +9,17 @@ final class RedisOption {
   @Option(names = "--redis-url", paramLabel = "URL", description = "redis:// or rediss:// (user:password@ allowed). Default: $DROVER_REDIS_URL, else " + DEFAULT + ".")
   String url;
 
+  @picocli.CommandLine.Spec(picocli.CommandLine.Spec.Target.MIXEE) picocli.CommandLine.Model.CommandSpec mixee;
+
+  /** The URL to use; the default one is said on stderr first, so nobody wonders which Redis answered. */
   String url() {
     if (url != null) return url;
     String env = System.getenv("DROVER_REDIS_URL");
-    return env != null && !env.isBlank() ? env : DEFAULT;
+    if (env != null && !env.isBlank()) return env;
+    if (mixee != null) {
+      mixee.commandLine().getErr().println("drover: using Redis at " + DEFAULT + " (the default: --redis-url or $DROVER_REDIS_URL to choose)");
+      mixee.commandLine().getErr().flush();
+    }
+    return DEFAULT;
   }
 }

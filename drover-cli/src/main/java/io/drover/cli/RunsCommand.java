@@ -43,12 +43,16 @@ final class RunsCommand implements Callable<Integer> {
 
     @Option(names = {"-n", "--limit"}, defaultValue = "20", description = "At most this many (default ${DEFAULT-VALUE}).") int limit;
 
+    @Option(names = "--local", description = "This directory's runs (.drover/runs), even when $DROVER_REDIS_URL is set.") boolean local;
+
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
-      if (redis.url != null || System.getenv("DROVER_REDIS_URL") != null) return fleet(out);
+      if (local && redis.url != null) throw new Main.UserException("--local and --redis-url: choose one");
+      if (limit < 1) throw new Main.UserException("--limit must be at least 1, not " + limit);
+      if (!local && (redis.url != null || System.getenv("DROVER_REDIS_URL") != null)) return fleet(out);
       RunStore store = store();
       List<String> ids = store.list();
       List<Map<String, Object>> records = new ArrayList<>();

@@ -159,6 +159,28 @@ class CliHelpAndInputTest {
     assertThat(r.err().strip()).isEqualTo("drover: cannot reach the controller at http://127.0.0.1:1: connection refused");
   }
 
+  @picocli.CommandLine.Command(name = "probe")
+  static final class Probe {
+    @picocli.CommandLine.Mixin RedisOption redis;
+  }
+
+  @Test
+  void theDefaultRedisIsSaidOnTheFirstLineWhenNothingChoseOne() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv("DROVER_REDIS_URL") == null, "DROVER_REDIS_URL chooses one here");
+    Probe probe = new Probe();
+    CommandLine cl = new CommandLine(probe);
+    StringWriter err = new StringWriter();
+    cl.setErr(new PrintWriter(err, true));
+    cl.parseArgs(); // no connection is made: only the choice is looked at
+    assertThat(probe.redis.url()).isEqualTo("redis://127.0.0.1:6379");
+    assertThat(err.toString()).isEqualTo("drover: using Redis at redis://127.0.0.1:6379 (the default: --redis-url or"
+        + " $DROVER_REDIS_URL to choose)\n");
+    cl.parseArgs("--redis-url", "redis://127.0.0.1:1");
+    err.getBuffer().setLength(0);
+    assertThat(probe.redis.url()).isEqualTo("redis://127.0.0.1:1");
+    assertThat(err.toString()).isEmpty();
+  }
+
   private static void assertOneLine(Result r, String line) {
     assertThat(r.exit()).as(r.err()).isEqualTo(2);
     assertThat(r.err().strip()).isEqualTo(line);

@@ -201,6 +201,13 @@ class ControllerEndToEndTest {
     var logs = run(dir, "node", "logs", "--run", id, "--controller-url", "http://127.0.0.1:" + controllerPort("ctl-a"));
     assertThat(logs.exit()).as(logs.err()).isZero();
     assertThat(logs.out()).contains("fleet.sum running -> succeeded: total 188").contains("run succeeded");
+    // found through Redis (the leader registered its address), and --follow of an ended run ends
+    var followed = run(dir, Map.of("DROVER_REDIS_URL", redis.url()), "node", "logs", "--run", id, "--follow");
+    assertThat(followed.exit()).as(followed.err()).isZero();
+    assertThat(followed.out().strip()).endsWith("run succeeded");
+    var unknown = run(dir, Map.of("DROVER_REDIS_URL", redis.url()), "node", "logs", "--run", "nosuch");
+    assertThat(unknown.exit()).isEqualTo(2);
+    assertThat(unknown.err().strip()).startsWith("drover: no run 'nosuch'");
 
     // /events: server-sent events with ids; Last-Event-ID replays from there on
     String base = "http://127.0.0.1:" + controllerPort("ctl-a") + "/events?run=" + id;

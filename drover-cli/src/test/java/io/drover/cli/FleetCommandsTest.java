@@ -7,8 +7,10 @@ import io.drover.cluster.queue.TaskSubmission;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** drover queue list and task list --all-queues, in process, against a redis-server of the test's own. */
-class QueueCommandTest {
+/** Fleet commands in process (queue list, task list --all-queues, doctor, runs list --local), against a redis-server of the test's own. */
+class FleetCommandsTest {
+  @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir;
+
   @RegisterExtension static final io.drover.cluster.RedisExtension redis = new io.drover.cluster.RedisExtension();
 
   @Test
@@ -28,5 +30,23 @@ class QueueCommandTest {
     assertThat(all.out()).contains("echo one", "echo two", "echo three");
     var one = CliHelpAndInputTest.drover("task", "list", "--queue", "nightly", "--redis-url", redis.url());
     assertThat(one.out()).contains("echo three").doesNotContain("echo one");
+  }
+
+  @Test
+  void doctorTakesTheControllerTokenFromDroverToml() throws Exception {
+    var toml = java.nio.file.Files.writeString(dir.resolve("drover.toml"),
+        "[nodes]\nmode = \"distributed\"\ntoken = \"s3cret\"\n[bus]\nredis_url = \"" + redis.url() + "\"\n");
+    var r = CliHelpAndInputTest.drover("doctor", "--config", toml.toString());
+    org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv("DROVER_TOKEN") == null, "DROVER_TOKEN decides here");
+    assertThat(r.out()).contains("[nodes] token of " + toml + " is set").doesNotContain("s3cret");
+  }
+
+  @Test
+  void runsListLocalIsRefusedWithARedisUrlAndAValidLimitIsNeeded() {
+    var both = CliHelpAndInputTest.drover("runs", "list", "--local", "--redis-url", redis.url());
+    assertThat(both.exit()).isEqualTo(2);
+    assertThat(both.err().strip()).isEqualTo("drover: --local and --redis-url: choose one");
+    assertThat(CliHelpAndInputTest.drover("runs", "list", "--limit", "0").err().strip())
+        .isEqualTo("drover: --limit must be at least 1, not 0");
   }
 }
