@@ -60,12 +60,18 @@ class AgentDispatcherTest {
 
   /** Starts an agent process; returns its address. Options: token, TLS files (or null), max tasks. */
   private String agent(String name, String token, Path[] tls, int maxTasks) throws Exception {
+    return agent(name, token, tls, maxTasks, Map.of());
+  }
+
+  private String agent(String name, String token, Path[] tls, int maxTasks, Map<String, String> env) throws Exception {
     Path workdir = tmp.resolve("agent-" + name);
     List<String> args = new ArrayList<>(List.of(name, workdir.toString(), Integer.toString(maxTasks), token == null ? "-" : token));
     if (tls == null) args.addAll(List.of("-", "-", "-"));
     else args.addAll(List.of(tls[0].toString(), tls[1].toString(), tls.length > 2 && tls[2] != null ? tls[2].toString() : "-"));
-    Process p = new ProcessBuilder(Jvm.command(List.of("-Xmx256m"), AgentProcessMain.class.getName(), args))
-        .redirectErrorStream(true).redirectOutput(tmp.resolve(name + ".log").toFile()).start();
+    ProcessBuilder pb = new ProcessBuilder(Jvm.command(List.of("-Xmx256m"), AgentProcessMain.class.getName(), args))
+        .redirectErrorStream(true).redirectOutput(tmp.resolve(name + ".log").toFile());
+    pb.environment().putAll(env);
+    Process p = pb.start();
     agents.add(p);
     Path port = workdir.resolve("port");
     await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(port) || !p.isAlive());
@@ -111,6 +117,25 @@ class AgentDispatcherTest {
 
   private static TaskId id(String s) {
     return TaskId.parse(s);
+  }
+
+  @Test
+  void aListingLargerThanTheAgentsListingMemoryIsRefusedBeforeItIsHeldAndTheAgentGoesOn() throws Exception {
+    String a = agent("small", null, null, 2, Map.of("DROVER_AGENT_LISTING_MEMORY", Integer.toString(1 << 20)));
+    Path ws = ws();
+    String longName = "n".repeat(200);
+    for (int i = 0; i < 3000; i++) Files.writeString(ws.resolve(longName + i), "");
+    RunResult big = run("TaskDefinitions = { g = { tasks = { { name = 'big', delegate_to = { address = '" + a
+        + "' }, command = 'true' } } } }");
+    assertThat(big.task(id("g.big")).message()).contains("the listing needs more than the agent's 1 MiB for listings");
+    try (var files = Files.list(ws)) {
+      for (Path f : files.toList()) Files.delete(f);
+    }
+    dispatcher.close();
+    dispatcher = null;
+    RunResult small = run("TaskDefinitions = { g = { tasks = { { name = 'small', delegate_to = { address = '" + a
+        + "' }, command = 'echo fits' } } } }");
+    assertThat(small.status()).as(small.task(id("g.small")).message()).isEqualTo(RunStatus.SUCCEEDED);
   }
 
   @Test

@@ -75,6 +75,8 @@ final class AgentService extends AgentGrpc.AgentImplBase {
   };
   private final Consumer<String> events;
   private final WorkspacePool pool;
+  /** Bounds the listings received at once: they arrive before a slot is taken, so the slots do not bound them. */
+  private final io.drover.agent.sync.ListingBudget listings = io.drover.agent.sync.ListingBudget.fromEnvironment();
 
   AgentService(AgentOptions options, TaskKinds kinds, Consumer<String> events) {
     this.options = options;
@@ -119,6 +121,7 @@ final class AgentService extends AgentGrpc.AgentImplBase {
     Path dir = null;
     boolean slot = false;
     String task = "?";
+    io.drover.agent.sync.ListingBudget.Hold listingMemory = listings.hold();
     try {
       Up first = next(pipe);
       if (first == null || !first.hasStart()) throw Status.INVALID_ARGUMENT.withDescription("the call must begin with Start").asRuntimeException();
@@ -163,7 +166,7 @@ final class AgentService extends AgentGrpc.AgentImplBase {
         Entries part = expect(pipe, Up::hasManifest).getManifest();
         if (part.getDelta() != delta) throw new TransferRejected("the listing came " + (delta ? "in full" : "as a delta") + " where the agent asked otherwise");
         return part;
-      }, options.limits().maxFiles());
+      }, options.limits().maxFiles(), listingMemory);
       List<FileEntry> manifest;
       Map<String, Long> pushed = Map.of();
       if (delta) {
@@ -315,6 +318,7 @@ pool.give(new WorkspacePool.Kept(key, listingId, dir, after));
       pipe.fail(Status.INTERNAL.withDescription("agent error: " + e));
     } finally {
       if (slot) slots.release();
+      listingMemory.close();
       if (dir != null) Trees.delete(dir);
     }
   }

@@ -62,10 +62,16 @@ public final class Transfer {
 
   /** Reads {@link Entries} parts until the one with {@code done}. */
   public static Changes receiveEntries(Supplier<Entries> in, long maxEntries) {
+    return receiveEntries(in, maxEntries, null);
+  }
+
+  /** As above, each part's memory taken from {@code hold} (when given) before it is kept. */
+  public static Changes receiveEntries(Supplier<Entries> in, long maxEntries, ListingBudget.Hold hold) {
     List<FileEntry> entries = new ArrayList<>();
     List<String> deleted = new ArrayList<>();
     while (true) {
       Entries part = in.get();
+      if (hold != null) hold.take(part.getSerializedSize());
       for (Entry e : part.getEntriesList()) entries.add(fromWire(e));
       deleted.addAll(part.getDeletedList());
       if (entries.size() + (long) deleted.size() > maxEntries) {
