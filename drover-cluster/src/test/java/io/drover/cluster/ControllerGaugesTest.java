@@ -50,4 +50,33 @@ class ControllerGaugesTest {
       });
     }
   }
+
+  private static String metrics(Controller c) throws Exception {
+    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + c.httpPort() + "/metrics"))
+        .build(), HttpResponse.BodyHandlers.ofString()).body();
+  }
+
+  @Test
+  void theTaskCountersAreTheFleetsSoAStandbyServesThemAndTaskSubmitCounts(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    try (Client client = Client.connect(redis.url())) {
+      client.redis().flushall();
+      try (Controller leader = Controller.start(ControllerOptions.builder(redis.url()).controllerId("lead").port(0).build());
+           Controller standby = Controller.start(ControllerOptions.builder(redis.url()).controllerId("stand").port(0).build());
+           io.drover.cluster.worker.Worker w = io.drover.cluster.worker.Worker.start(io.drover.cluster.worker.WorkerOptions
+               .builder(redis.url()).queue("counted").workdir(dir).build())) {
+        List<String> ids = client.submitAll(List.of(TaskSubmission.shell("true").withQueue("counted"),
+            TaskSubmission.shell("true").withQueue("counted"), TaskSubmission.shell("exit 3").withQueue("counted")));
+        for (String id : ids) client.await(id, Duration.ofSeconds(30));
+        String cancelled = client.submit(TaskSubmission.shell("true").withQueue("counted").withWorker("nobody"));
+        assertThat(client.cancel(cancelled)).isEqualTo("CANCELLED");
+        await().atMost(Duration.ofSeconds(20)).until(() -> !standby.isLeader() && metrics(standby).contains(
+            "drover_tasks_submitted_total{queue=\"counted\"} 4.0"));
+        String m = metrics(standby);
+        assertThat(m).contains("drover_tasks_completed_total{queue=\"counted\"} 2.0", "drover_tasks_failed_total{queue=\"counted\"} 1.0",
+            "drover_tasks_cancelled_total{queue=\"counted\"} 1.0");
+        assertThat(metrics(leader)).contains("drover_tasks_submitted_total{queue=\"counted\"} 4.0");
+      }
+    }
+  }
 }

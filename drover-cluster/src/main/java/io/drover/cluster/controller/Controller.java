@@ -403,6 +403,7 @@ public final class Controller implements AutoCloseable {
     redis.hset(key, r);
     redis.pexpire(key, 30_000);
     redis.sadd(RunRecords.CONTROLLERS, options.controllerId());
+    for (String q : client.queues()) metrics.fleetCounters(q, client.counters(q)); // the fleet's: standbys serve them too
     if (isLeader()) refreshGauges();
   }
 

@@ -36,7 +36,6 @@ public final class ControllerMetrics {
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Counter submitted;
   private final Counter retried;
-  private final Map<TaskState, Counter> ended = new ConcurrentHashMap<>();
   private final Timer duration;
   private final Timer waitTime;
   /** Live workers as the leader last counted them; -1 until this controller, as leader, has counted them. */
@@ -49,18 +48,16 @@ public final class ControllerMetrics {
   /** One alert that fires: its rule, severity and what was measured. */
   public record Alert(String rule, String severity, String message) {}
 
+  /** The fleet's counter names by the field of a queue's counters hash ({@code Client#counters}). */
+  private static final Map<String, String> FLEET = Map.of("submitted", "drover.tasks.submitted",
+      "succeeded", "drover.tasks.completed", "failed", "drover.tasks.failed", "retried", "drover.tasks.retried",
+      "cancelled", "drover.tasks.cancelled", "skipped", "drover.tasks.skipped", "dead_lettered", "drover.tasks.dead_lettered");
+  private final Map<String, AtomicLong> fleet = new ConcurrentHashMap<>();
+
   public ControllerMetrics() {
-    submitted = Counter.builder("drover.tasks.submitted").description("Attempts dispatched to the queue").register(registry);
-    retried = Counter.builder("drover.tasks.retried").description("Attempts after the first").register(registry);
-    for (TaskState s : List.of(TaskState.SUCCEEDED, TaskState.FAILED, TaskState.CANCELLED, TaskState.SKIPPED)) {
-      String name = switch (s) {
-        case SUCCEEDED -> "drover.tasks.completed";
-        case FAILED -> "drover.tasks.failed";
-        case CANCELLED -> "drover.tasks.cancelled";
-        default -> "drover.tasks.skipped";
-      };
-      ended.put(s, Counter.builder(name).register(registry));
-    }
+    submitted = Counter.builder("drover.controller.attempts.dispatched")
+        .description("Attempts this controller's runs dispatched to the queue").register(registry);
+    retried = Counter.builder("drover.controller.attempts.retried").description("Of those, attempts after the first").register(registry);
     duration = Timer.builder("drover.task.duration").description("First attempt start to end")
         .publishPercentileHistogram().register(registry);
     waitTime = Timer.builder("drover.task.wait").description("Ready to dispatched")
@@ -74,8 +71,6 @@ public final class ControllerMetrics {
   }
 
   void ended(TaskState state, long millis) {
-    Counter c = ended.get(state);
-    if (c != null) c.increment();
     if (millis > 0) duration.record(millis, TimeUnit.MILLISECONDS);
     if (state == TaskState.SUCCEEDED || state == TaskState.FAILED) {
       synchronized (outcomes) {
@@ -107,6 +102,23 @@ public final class ControllerMetrics {
    */
   void unmeasured() {
     workersAlive.set(-1);
+  }
+
+  /**
+   * The fleet's counters of a queue as Redis holds them (every task, also those of {@code drover task submit},
+   * whichever controller leads): served as counters tagged with the queue, the same on every controller.
+   */
+  void fleetCounters(String queue, Map<String, Long> counts) {
+    counts.forEach((field, n) -> {
+      String name = FLEET.get(field);
+      if (name == null) return;
+      fleet.computeIfAbsent(field + "\u0000" + queue, k -> {
+        AtomicLong a = new AtomicLong();
+        io.micrometer.core.instrument.FunctionCounter.builder(name, a, AtomicLong::get).tag("queue", queue)
+            .description("Tasks of the fleet (kept in Redis)").register(registry);
+        return a;
+      }).set(n);
+    });
   }
 
   void queueDepth(String queue, long n) {

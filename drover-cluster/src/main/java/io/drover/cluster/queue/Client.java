@@ -302,6 +302,18 @@ public final class Client implements AutoCloseable {
     }
   }
 
+  /** The fleet's counters of a queue ({@link Keys#counters}), every field present (0 when never counted). */
+  public Map<String, Long> counters(String queue) {
+    Map<String, String> h = redis.hgetall(new Keys(queue).counters());
+    Map<String, Long> out = new java.util.LinkedHashMap<>();
+    for (String f : COUNTERS) out.put(f, TaskCodec.number(h.getOrDefault(f, "0")));
+    return out;
+  }
+
+  /** The fields of {@link #counters}, in the order they are shown. */
+  public static final List<String> COUNTERS =
+      List.of("submitted", "succeeded", "failed", "retried", "cancelled", "skipped", "dead_lettered");
+
   /** Every queue tasks were ever submitted to (and the default one): what the controllers measure. */
   public java.util.Set<String> queues() {
     java.util.Set<String> q = new java.util.TreeSet<>(redis.smembers(Keys.QUEUES));

@@ -122,6 +122,14 @@ public record Keys(String queue) {
     return prefix() + "delayed";
   }
 
+  /**
+   * The fleet's counters of this queue, a hash kept by the scripts (submitted, succeeded, failed, retried,
+   * cancelled, skipped, dead_lettered): every controller serves the same numbers, and a failover keeps them.
+   */
+  public String counters() {
+    return prefix() + "counters";
+  }
+
   public String dead() {
     return prefix() + "dead";
   }

@@ -14,6 +14,7 @@ if state == 'PENDING' or state == 'RETRYING' then
   local why = state == 'RETRYING' and 'cancelled while waiting to retry' or 'cancelled before it ran'
   redis.call('HSET', KEYS[1], 'state', 'CANCELLED', 'cancel', '1', 'message', why, 'finished_us', ARGV[1])
   redis.call('ZREM', KEYS[2], h[4])
+  redis.call('HINCRBY', string.gsub(KEYS[2], 'delayed$', 'counters', 1), 'cancelled', 1)
   redis.call('SREM', KEYS[3], h[4])
   redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
   local ev = string.gsub(KEYS[1], ':task:', ':events:', 1)

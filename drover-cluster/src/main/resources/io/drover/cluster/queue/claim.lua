@@ -94,6 +94,7 @@ for i = 6, #ARGV do
         redis.call('HSET', key, 'state', 'FAILED', 'dead', '1', 'finished_us', now, 'attempt', attempt,
           'message', 'dead-lettered after ' .. attempt .. ' deliveries without an outcome (poison task?)')
         redis.call('ZADD', KEYS[1], math.floor(tonumber(now) / 1000), id)
+        redis.call('HINCRBY', string.gsub(KEYS[1], 'dead$', 'counters', 1), 'dead_lettered', 1)
         ack(entry)
         out[#out + 1] = {3, entry, id, attempt}
         if h[6] then redis.call('XADD', h[6], 'MAXLEN', '~', 100000, '*', 'type', 'end', 'id', id) end

@@ -13,6 +13,7 @@
 -- workers' heartbeat trims the stream (trim.lua): one XTRIM of whole nodes costs less than an XDEL per task.
 local out = {}
 local acks = {} -- stream -> entries
+local counted = {} -- the fleet's counters: field -> how many of this call's outcomes
 local now, retention, me, prefix = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
 -- a task followed while queued whose worker started it before seeing that: its end event is written all the same
 local following = redis.call('SCARD', KEYS[3]) > 0
@@ -70,6 +71,9 @@ for i = 4, #KEYS do
       redis.call('HSET', key, 'state', status, 'message', message, 'outputs', outputs, 'attempt', attempt,
         'worker', me, 'started_us', started, 'finished_us', now)
     end
+    local field = ({SUCCEEDED = 'succeeded', FAILED = 'failed', RETRYING = 'retried', CANCELLED = 'cancelled',
+      SKIPPED = 'skipped'})[final]
+    if field then counted[field] = (counted[field] or 0) + 1 end
     local ev = evented and string.gsub(key, ':task:', ':events:', 1)
     if evented then
       redis.call('XADD', ev, 'MAXLEN', '~', 1000, '*', 'type', 'state', 'state', final, 'attempt', attempt, 'message', message)
@@ -86,4 +90,6 @@ for i = 4, #KEYS do
   end
 end
 for stream, entries in pairs(acks) do redis.call('XACK', stream, 'workers', unpack(entries)) end
+local counters = string.gsub(KEYS[1], 'delayed$', 'counters', 1)
+for field, n in pairs(counted) do redis.call('HINCRBY', counters, field, n) end
 return out

@@ -29,6 +29,8 @@ for k = 3, #KEYS, 3 do
   a = a + 4 + n
 end
 if #index > 0 then
+  -- the fleet's counters, one hash per queue (same hash tag as the index): every submitted task counts
+  redis.call('HINCRBY', string.gsub(KEYS[1], 'index$', 'counters', 1), 'submitted', #index)
   local list = KEYS[1] .. ':' .. minute
   redis.call('RPUSH', list, unpack(index))
   redis.call('EXPIRE', list, ttl + 120)
