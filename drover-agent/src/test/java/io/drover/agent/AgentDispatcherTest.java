@@ -341,9 +341,21 @@ class AgentDispatcherTest {
     String a = agent("alpha");
     RunResult r = start("""
         TaskDefinitions = { g = { delegate_to = "%s", tasks = { { name = "bomb", command = "head -c 3000000 /dev/zero > big.bin" } } } }"""
-        .formatted(a), AgentDirectory.EMPTY, new Limits(1000, 1_000_000)).await(Duration.ofSeconds(60));
-    assertThat(r.task(id("g.bomb")).message()).contains("rejected: the transfer holds more than 976.6 KiB (limit)");
+        .formatted(a), AgentDirectory.EMPTY, new Limits(1000, 1_000_000, "DROVER_SYNC_MAX_FILES", "DROVER_SYNC_MAX_BYTES"))
+        .await(Duration.ofSeconds(60));
+    assertThat(r.task(id("g.bomb")).message()).contains("rejected: the transfer holds more than 976.6 KiB (DROVER_SYNC_MAX_BYTES)");
     assertThat(ws().resolve("big.bin")).doesNotExist();
+  }
+
+  @Test
+  void anUploadOverTheMastersOwnLimitIsNotSentAndSaysWhichSetting() throws Exception {
+    String a = agent("alpha");
+    Files.write(ws().resolve("big.bin"), new byte[2_000_000]);
+    RunResult r = start("""
+        TaskDefinitions = { g = { delegate_to = "%s", tasks = { { name = "up", command = "true" } } } }"""
+        .formatted(a), AgentDirectory.EMPTY, new Limits(1000, 1_000_000, "DROVER_SYNC_MAX_FILES", "DROVER_SYNC_MAX_BYTES"))
+        .await(Duration.ofSeconds(60));
+    assertThat(r.task(id("g.up")).message()).contains("the transfer holds more than 976.6 KiB (DROVER_SYNC_MAX_BYTES)");
   }
 
   @Test

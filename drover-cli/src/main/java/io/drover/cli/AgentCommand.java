@@ -58,7 +58,7 @@ final class AgentCommand implements Callable<Integer> {
       String t = Tokens.resolve(token, tokenFile, "DROVER_AGENT_TOKEN");
       AgentOptions.Builder b = AgentOptions.builder().port(port).bind(bind).token(t).tls(tlsCert, tlsKey, tlsClientCa)
           .workdir(workdir == null ? null : workdir.toAbsolutePath()).name(name)
-          .limits(new Limits(maxFiles, Sizes.parse(maxUpload))).keepWorkspaces(keepWorkspaces);
+          .limits(new Limits(maxFiles, Sizes.parse(maxUpload), "drover agent --max-files", "drover agent --max-upload")).keepWorkspaces(keepWorkspaces);
       if (maxTasks != null) b.maxTasks(maxTasks);
       options = b.build();
     } catch (IllegalArgumentException e) {

@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code drover agents}: each known agent's name, address, version, load and whether it answers. */
-@Command(name = "agents", description = {"Show the agents in drover.toml [agents] (or --address): name, version, load, reachability.",
+@Command(name = "agents", description = {"Show the agents in drover.toml [agents], or only those given by --address: name, version, load, reachability.",
     "Exit code 1 when one does not answer."})
 final class AgentsCommand implements Callable<Integer> {
   @Option(names = "--address", paramLabel = "HOST:PORT", description = "An agent by address (repeatable); token from --token or $DROVER_AGENT_TOKEN.") List<String> addresses = new ArrayList<>();
@@ -35,7 +35,9 @@ final class AgentsCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     AgentDirectory dir = Config.find(config, null).agents();
-    List<AgentTarget> targets = new ArrayList<>(dir.all().values().stream().map(t -> t.token() == null ? t.withToken(dir.defaultToken()) : t).toList());
+    // --address names the agents to show: drover.toml's list is shown only without it
+    List<AgentTarget> targets = new ArrayList<>(addresses.isEmpty()
+        ? dir.all().values().stream().map(t -> t.token() == null ? t.withToken(dir.defaultToken()) : t).toList() : List.of());
     if (!addresses.isEmpty()) {
       try {
         targets.addAll(dir.resolve(new Delegation(addresses, List.of(), token)));

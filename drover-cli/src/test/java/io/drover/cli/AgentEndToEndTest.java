@@ -86,10 +86,13 @@ class AgentEndToEndTest {
     assertThat(Files.readString(dir.resolve("alpha.log"))).contains("builds.compile (attempt 1): SUCCEEDED").doesNotContain(TOKEN);
     assertThat(Files.readString(dir.resolve("beta.log"))).contains("builds.probe (attempt 1): SUCCEEDED");
 
-    var list = run(dir, Map.of("ALPHA_TOKEN", TOKEN, "DROVER_AGENT_TOKEN", TOKEN), "agents", "--address", beta);
+    var list = run(dir, Map.of("ALPHA_TOKEN", TOKEN, "DROVER_AGENT_TOKEN", TOKEN), "agents");
     assertThat(list.exit()).as(list.err()).isZero();
-    assertThat(list.out()).containsPattern("alpha +" + Pattern.quote(alpha) + " +yes +" + Pattern.quote(io.drover.core.Version.current()))
-        .containsPattern(Pattern.quote(beta) + " +" + Pattern.quote(beta) + " +yes");
+    assertThat(list.out()).containsPattern("alpha +" + Pattern.quote(alpha) + " +yes +" + Pattern.quote(io.drover.core.Version.current()));
+    // --address replaces drover.toml's list: only the agents named are shown
+    var only = run(dir, Map.of("ALPHA_TOKEN", TOKEN, "DROVER_AGENT_TOKEN", TOKEN), "agents", "--address", beta);
+    assertThat(only.exit()).as(only.err()).isZero();
+    assertThat(only.out()).containsPattern(Pattern.quote(beta) + " +" + Pattern.quote(beta) + " +yes").doesNotContain("alpha");
 
     // --agent: every task without delegate_to goes to that agent; delegate_to = false stays here
     write("all.lua", """

@@ -102,6 +102,9 @@ final class RemoteAttempt {
       } finally {
         workspace.lock.readLock().unlock();
       }
+      long bytes = 0;
+      for (FileEntry e : manifest) if (e.isFile()) bytes += e.size();
+      limits.check(manifest.size(), bytes); // this side's limits hold for what it sends, too
       Contents local = new Contents(workspace.root, manifest);
       long sent = 0;
       boolean delta = expect(pipe, Down::hasReady).getReady().getHasBase() && base != null;

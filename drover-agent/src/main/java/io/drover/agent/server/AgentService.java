@@ -171,9 +171,7 @@ final class AgentService extends AgentGrpc.AgentImplBase {
       Map<String, Long> pushed = Map.of();
       if (delta) {
         manifest = listing.applyTo(kept.entries());
-        if (manifest.size() > options.limits().maxFiles()) {
-          throw new TransferRejected("the listing holds more than " + options.limits().maxFiles() + " entries (limit)");
-        }
+        options.limits().check(manifest.size(), 0);
         java.util.Set<java.nio.ByteBuffer> base = new java.util.HashSet<>();
         for (FileEntry e : kept.entries()) if (e.isFile()) base.add(java.nio.ByteBuffer.wrap(e.hash()));
         pushed = Transfer.missing(listing.written(), h -> base.contains(java.nio.ByteBuffer.wrap(HexFormat.of().parseHex(h))));

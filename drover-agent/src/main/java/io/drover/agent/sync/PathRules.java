@@ -57,9 +57,7 @@ public final class PathRules {
    * link, no duplicates, path order, nothing below a link of the same transfer, and the limits.
    */
   public static void checkAll(List<FileEntry> entries, List<String> deleted, Limits limits) {
-    if (entries.size() + (long) deleted.size() > limits.maxFiles()) {
-      throw new TransferRejected((entries.size() + deleted.size()) + " entries exceed the limit of " + limits.maxFiles());
-    }
+    limits.check(entries.size() + (long) deleted.size(), 0);
     Set<String> links = new HashSet<>();
     long bytes = 0;
     String previous = null;
@@ -75,9 +73,7 @@ public final class PathRules {
           if (e.size() < 0) throw new TransferRejected("file '" + e.path() + "' has a negative size");
           if (e.hash().length != 32) throw new TransferRejected("file '" + e.path() + "' has no SHA-256");
           bytes += e.size();
-          if (bytes > limits.maxBytes()) {
-            throw new TransferRejected("the transfer holds more than " + Sizes.format(limits.maxBytes()) + " (limit)");
-          }
+          limits.check(0, bytes);
         }
         case DIRECTORY -> { }
         case SYMLINK -> {

@@ -75,7 +75,7 @@ public final class Transfer {
       for (Entry e : part.getEntriesList()) entries.add(fromWire(e));
       deleted.addAll(part.getDeletedList());
       if (entries.size() + (long) deleted.size() > maxEntries) {
-        throw new TransferRejected("the listing holds more than " + maxEntries + " entries (limit)");
+        throw new TransferRejected("the listing holds more than " + maxEntries + " entries (the limit)");
       }
       if (part.getDone()) return new Changes(entries, deleted);
     }
