@@ -41,10 +41,21 @@ final class WorkerCommand implements Callable<Integer> {
 
   @Option(names = "--tags", split = ",", paramLabel = "K=V", description = "Labels shown in worker list, like gpu=yes,zone=a.") Map<String, String> tags = new java.util.LinkedHashMap<>();
 
+  @Option(names = "--log-level", defaultValue = "warn", paramLabel = "LEVEL", description = "warn (default: only what goes"
+      + " wrong) or info (also one line per task started and per task ended).") String logLevel;
+
   @Option(names = "--fail-fast", description = "Exit when Redis cannot be reached at start, instead of trying again"
       + " with backoff (1 s, doubling, up to 30 s).") boolean failFast;
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  static boolean logLevel(String level) {
+    return switch (level.toLowerCase(java.util.Locale.ROOT)) {
+      case "warn" -> false;
+      case "info" -> true;
+      default -> throw new Main.UserException("--log-level must be warn or info, not '" + Terminal.escape(level) + "'");
+    };
+  }
 
   /**
    * Starts a worker, trying again with backoff while Redis cannot be reached (it may start after the worker, or
@@ -77,7 +88,7 @@ final class WorkerCommand implements Callable<Integer> {
     try {
       options = WorkerOptions.builder(redis.url()).queue(queue).concurrency(concurrency).workerId(workerId)
           .grace(Durations.parse(grace)).lease(Durations.parse(lease)).workdir(workdir).tags(tags).recordTtl(Durations.parse(ttl))
-          .retention(Durations.parse(retention)).build();
+          .retention(Durations.parse(retention)).logTasks(logLevel(logLevel)).build();
     } catch (IllegalArgumentException e) {
       throw new Main.UserException(e.getMessage());
     }

@@ -98,7 +98,7 @@ class ClusterEndToEndTest {
       later.stop(); // its port is known and nothing listens on it yet
       Path log = dir.resolve("early.log");
       Process p = DroverProcess.builder(dir, "worker", "--redis-url", later.url(), "--worker-id", "early", "--lease", "1s",
-          "--grace", "1s", "--workdir", dir.resolve("early").toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+          "--grace", "1s", "--workdir", dir.resolve("early").toString(), "--log-level", "info").redirectErrorStream(true).redirectOutput(log.toFile()).start();
       workers.add(p);
       await().atMost(Duration.ofSeconds(30)).until(() -> Files.readString(log)
           .contains("drover worker: cannot reach Redis at " + later.url() + ": Connection refused; trying again in 1 s"));
@@ -107,6 +107,9 @@ class ClusterEndToEndTest {
       await().atMost(Duration.ofSeconds(60)).until(() -> Files.readString(log).contains("drover worker early: redis"));
       String id = submitTo(later.url(), "--", "echo late-but-there");
       assertThat(awaitState(later.url(), id, "succeeded").get("state").asText()).isEqualTo("succeeded");
+      // --log-level info: one line as each task starts and one as it ends
+      await().atMost(Duration.ofSeconds(10)).until(() -> Files.readString(log).contains("worker early: ended " + id + " (attempt 1): succeeded"));
+      assertThat(Files.readString(log)).contains("worker early: started " + id + " (attempt 1)");
       Process fast = DroverProcess.builder(dir, "worker", "--redis-url", "redis://127.0.0.1:1", "--fail-fast")
           .redirectErrorStream(true).start();
       workers.add(fast);

@@ -467,6 +467,7 @@ public final class Worker implements AutoCloseable {
         runner = spec.command() instanceof Command.LuaFunction ? luaRunner(String.valueOf(s.get("command"))) : shellRunner;
       }
       TaskSpec spec = request.task();
+      if (options.logTasks()) log("started " + h.id + " (attempt " + h.attempt + ")");
       String events = keys.events(h.id);
       String attempt = Integer.toString(h.attempt);
       io.drover.core.engine.SecretMasker m = io.drover.core.engine.SecretMasker.ofMaps(request.params(), spec.env());
@@ -602,6 +603,11 @@ public final class Worker implements AutoCloseable {
       if (accepted) {
         processed.incrementAndGet();
         if (d.outcome().status() == TaskOutcome.Status.FAILED) failed.incrementAndGet();
+        if (options.logTasks()) {
+          String m = d.outcome().message();
+          log("ended " + h.id + " (attempt " + h.attempt + "): " + d.outcome().status().name().toLowerCase(java.util.Locale.ROOT)
+              + (m == null || m.isEmpty() ? "" : ": " + (m.length() > 200 ? m.substring(0, 200) + "..." : m)));
+        }
       } else {
         log("outcome of " + h.id + " attempt " + h.attempt + " refused: another worker holds the task now");
       }

@@ -15,7 +15,7 @@ import java.util.Objects;
  */
 public record WorkerOptions(String redisUrl, String queue, int concurrency, String workerId, Duration lease,
     Duration grace, int maxRedeliveries, Path workdir, Duration retention, TaskKinds kinds, TaskDoneListener onTaskDone,
-    java.util.Map<String, String> tags, Duration recordTtl) {
+    java.util.Map<String, String> tags, Duration recordTtl, boolean logTasks) {
   public static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
   public static final Duration DEFAULT_GRACE = Duration.ofSeconds(30);
   public static final int DEFAULT_MAX_REDELIVERIES = 3;
@@ -41,6 +41,7 @@ public record WorkerOptions(String redisUrl, String queue, int concurrency, Stri
     private TaskDoneListener onTaskDone = TaskDoneListener.NONE;
     private java.util.Map<String, String> tags = java.util.Map.of();
     private Duration recordTtl = DEFAULT_RECORD_TTL;
+    private boolean logTasks;
 
     private Builder(String redisUrl) {
       this.redisUrl = redisUrl;
@@ -58,6 +59,8 @@ public record WorkerOptions(String redisUrl, String queue, int concurrency, Stri
     public Builder onTaskDone(TaskDoneListener v) { onTaskDone = v; return this; }
     public Builder tags(java.util.Map<String, String> v) { tags = java.util.Map.copyOf(v); return this; }
     public Builder recordTtl(Duration v) { recordTtl = v; return this; }
+    /** One log line per task started and per task ended (off: the worker logs only what goes wrong). */
+    public Builder logTasks(boolean v) { logTasks = v; return this; }
 
     public WorkerOptions build() {
       Objects.requireNonNull(redisUrl, "redisUrl");
@@ -70,7 +73,7 @@ public record WorkerOptions(String redisUrl, String queue, int concurrency, Stri
       if (!io.drover.cluster.queue.Keys.isWorkerId(id)) throw new IllegalArgumentException("bad worker id '" + id + "'");
       Path dir = workdir != null ? workdir : Path.of(System.getProperty("java.io.tmpdir"), "drover-worker-" + id);
       return new WorkerOptions(redisUrl, queue, concurrency, id, lease, grace, maxRedeliveries, dir, retention, kinds, onTaskDone,
-          tags, recordTtl);
+          tags, recordTtl, logTasks);
     }
 
     private static String defaultId() {
