@@ -344,6 +344,28 @@ class WorkerTest {
   }
 
   @Test
+  void aWorkerRemovesItsDefaultDirectoryAndThoseOfKilledPredecessors() throws Exception {
+    Process gone = new ProcessBuilder("true").start();
+    gone.waitFor();
+    String host = java.net.InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9_.-]", "_");
+    Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+    Path left = Files.createDirectories(tmp.resolve("drover-worker-" + host + "-" + gone.pid() + "-beef").resolve("task-1"));
+    Files.writeString(left.resolve("out.txt"), "left by a worker killed with -9");
+    Path alive = Files.createDirectories(tmp.resolve("drover-worker-" + host + "-" + ProcessHandle.current().pid() + "-cafe"));
+    try {
+      Worker w = Worker.start(WorkerOptions.builder(redis.url()).queue("sweep").grace(Duration.ofSeconds(1)).build());
+      Path own = w.workdir();
+      assertThat(left.getParent()).doesNotExist();
+      assertThat(alive).exists(); // its process lives: not ours to remove
+      assertThat(own).exists();
+      w.close();
+      assertThat(own).doesNotExist();
+    } finally {
+      Files.deleteIfExists(alive);
+    }
+  }
+
+  @Test
   void submittingTheSameIdempotencyKeyTwiceMakesOneTask() {
     String a = client.submit(TaskSubmission.shell("true").withIdempotencyKey("nightly-2026-11-22"));
     String b = client.submit(TaskSubmission.shell("true").withIdempotencyKey("nightly-2026-11-22"));

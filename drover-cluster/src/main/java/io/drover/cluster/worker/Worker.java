@@ -181,6 +181,7 @@ public final class Worker implements AutoCloseable {
     try {
       w.redis.ping();
       for (String stream : w.streams) Client.ensureGroup(w.redis, stream);
+      sweepDefaultWorkdirs(options.workdir());
       Files.createDirectories(options.workdir());
     } catch (IOException | RuntimeException e) {
       w.closeConnections();
@@ -192,6 +193,11 @@ public final class Worker implements AutoCloseable {
     w.claimer = Thread.ofPlatform().name("drover-claimer").daemon().start(w::claimLoop);
     w.completer = Thread.ofPlatform().name("drover-completer").daemon().start(w::completeLoop);
     return w;
+  }
+
+  /** Where this worker's tasks get their private directories. */
+  public Path workdir() {
+    return options.workdir();
   }
 
   public String id() {
@@ -793,6 +799,7 @@ public final class Worker implements AutoCloseable {
         Thread.currentThread().interrupt();
       } finally {
         closeConnections();
+        if (isDefaultWorkdir(options.workdir())) deleteQuietly(options.workdir()); // nothing in it outlives the worker
         terminated.countDown();
       }
     });
@@ -847,6 +854,38 @@ public final class Worker implements AutoCloseable {
       Thread.sleep(ms);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The directory a worker without --workdir makes: {@code $TMPDIR/drover-worker-<host>-<pid>-<random>}. */
+  private static boolean isDefaultWorkdir(Path dir) {
+    Path parent = dir.toAbsolutePath().getParent();
+    return parent != null && parent.equals(Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath())
+        && dir.getFileName().toString().startsWith("drover-worker-");
+  }
+
+  /**
+   * Removes the default directories of workers of this host whose process is gone (killed: nothing removed
+   * them), so killed workers do not fill the temporary directory. A directory whose name holds no pid of this
+   * host, or whose process lives, is left alone.
+   */
+  private static void sweepDefaultWorkdirs(Path mine) {
+    if (!isDefaultWorkdir(mine)) return;
+    String name = mine.getFileName().toString(); // drover-worker-<host>-<pid>-<random>
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(drover-worker-.+)-(\\d+)-[0-9a-f]+$").matcher(name);
+    if (!m.matches()) return;
+    String host = m.group(1);
+    try (Stream<Path> siblings = Files.list(mine.getParent())) {
+      for (Path d : siblings.toList()) {
+        java.util.regex.Matcher o = java.util.regex.Pattern.compile("^" + java.util.regex.Pattern.quote(host) + "-(\\d+)-[0-9a-f]+$")
+            .matcher(d.getFileName().toString());
+        if (!o.matches() || d.equals(mine) || !Files.isDirectory(d, java.nio.file.LinkOption.NOFOLLOW_LINKS)) continue;
+        long pid = Long.parseLong(o.group(1));
+        if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) continue;
+        deleteQuietly(d);
+      }
+    } catch (IOException | RuntimeException e) {
+      // only tidying up
     }
   }
 
