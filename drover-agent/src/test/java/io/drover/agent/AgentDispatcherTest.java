@@ -423,6 +423,8 @@ class AgentDispatcherTest {
     assertThat(r.task(id("g.c")).state()).isEqualTo(TaskState.FAILED);
     assertThat(r.task(id("g.c")).message()).startsWith("agent mtls-nocert (" + mtls + ")");
     assertThat(r.task(id("g.d")).state()).isEqualTo(TaskState.FAILED);
+    // a plain call to a TLS agent says TLS, not only "Network closed for unknown reason"
+    assertThat(r.task(id("g.d")).message()).contains("if the agent uses TLS (drover agent --tls-cert), give its CA");
   }
 
   @Test

@@ -81,10 +81,25 @@ public final class AgentClient implements AutoCloseable {
       case UNAUTHENTICATED -> "agent " + target + " refused the call: " + d
           + (target.token() == null ? " (set token in delegate_to, in drover.toml [agents], or DROVER_AGENT_TOKEN)" : "");
       case UNAVAILABLE -> "agent " + target + " is unreachable" + (d.isEmpty() ? "" : ": " + d)
-          + (s.getCause() != null && s.getCause().getMessage() != null ? " (" + s.getCause().getMessage() + ")" : "");
+          + (s.getCause() != null && s.getCause().getMessage() != null ? " (" + s.getCause().getMessage() + ")" : "")
+          + tlsHint(d + " " + (s.getCause() == null ? "" : String.valueOf(s.getCause())));
       case DEADLINE_EXCEEDED -> "agent " + target + " did not answer in time" + (d.isEmpty() ? "" : ": " + d);
       default -> "agent " + target + ": " + (d.isEmpty() ? s.getCode().toString() : d);
     };
+  }
+
+  /**
+   * What a TLS mismatch looks like from here, said as one: a plain call to a TLS agent sees the connection closed
+   * without a reason, a TLS call to a plain agent a record that is not TLS.
+   */
+  private String tlsHint(String seen) {
+    if (target.ca() == null && (seen.contains("Network closed for unknown reason") || seen.contains("first received frame was not SETTINGS"))) {
+      return "; if the agent uses TLS (drover agent --tls-cert), give its CA: ca = \"...\" in drover.toml [agents.NAME] or [agents_tls]";
+    }
+    if (target.ca() != null && (seen.contains("not an SSL/TLS record") || seen.contains("SSLHandshakeException"))) {
+      return "; the agent does not answer with TLS (started without --tls-cert?), or its certificate does not chain to the CA given";
+    }
+    return "";
   }
 
   @Override
