@@ -439,8 +439,15 @@ public final class LuaInterpreter {
       if (stopRequested) checkStop();
       Frames f = frames.get();
       if (f.depth > 0) {
-        int i = f.protos[f.depth - 1].code[pc];
-        if ((i & 0x3f) == Lua.OP_CONCAT) checkConcat(f.stacks[f.depth - 1], Lua.GETARG_B(i), Lua.GETARG_C(i));
+        Prototype p = f.protos[f.depth - 1];
+        int i = p.code[pc];
+        switch (i & 0x3f) {
+          case Lua.OP_CONCAT -> checkConcat(f.stacks[f.depth - 1], Lua.GETARG_B(i), Lua.GETARG_C(i));
+          case Lua.OP_GETTABLE, Lua.OP_SELF -> checkNil(f.stacks[f.depth - 1], Lua.GETARG_B(i), p, pc, "index");
+          case Lua.OP_SETTABLE -> checkNil(f.stacks[f.depth - 1], Lua.GETARG_A(i), p, pc, "index");
+          case Lua.OP_CALL, Lua.OP_TAILCALL -> checkNil(f.stacks[f.depth - 1], Lua.GETARG_A(i), p, pc, "call");
+          default -> { }
+        }
       }
       if (++count == YIELD_EVERY) {
         count = 0;
@@ -448,6 +455,17 @@ public final class LuaInterpreter {
         if (t == evaluating) checkLoadMemory();
         else if (t.isVirtual()) Thread.yield();
       }
+    }
+
+    /**
+     * Before an instruction indexes or calls a nil register, raises Lua's own message, naming the value as Lua
+     * does ({@code attempt to index deps.create (a nil value)}) where LuaJ would say "?", and saying when the
+     * name is something Drover's sandbox leaves out.
+     */
+    private void checkNil(LuaValue[] stack, int reg, Prototype p, int pc, String what) {
+      if (reg >= stack.length || stack[reg] == null || !stack[reg].isnil()) return;
+      String name = LuaNames.failing(p, pc);
+      if (name != null) throw new LuaError("attempt to " + what + " " + name + " (a nil value)" + LuaNames.note(name));
     }
 
     private void checkConcat(LuaValue[] stack, int from, int to) {

@@ -52,6 +52,23 @@ class LuaSandboxTest {
   }
 
   @Test
+  void aNilThatIsIndexedOrCalledIsNamedAndWhatTheSandboxLeavesOutIsSaidSo() {
+    assertThat(error("local deps = {}\nreturn deps.create.x")).isEqualTo("flow.lua:3: attempt to index deps.create (a nil value):"
+        + " no dependency 'create' (deps holds the outputs of the tasks in depends_on)");
+    assertThat(error("local t\nreturn t.field")).isEqualTo("flow.lua:3: attempt to index t (a nil value)");
+    assertThat(error("local cfg = { db = {} }\nreturn cfg.db.host.name")).isEqualTo("flow.lua:3: attempt to index cfg.db.host (a nil value)");
+    assertThat(error("os.execute('ls')")).isEqualTo("flow.lua:2: attempt to call os.execute (a nil value):"
+        + " os.execute is not available in Drover's sandbox (use exec)");
+    assertThat(error("io.open('x')")).isEqualTo("flow.lua:2: attempt to index io (a nil value):"
+        + " io is not available in Drover's sandbox (use fs.read, fs.write, fs.list)");
+    assertThat(error("require('socket')")).isEqualTo("flow.lua:2: attempt to call require (a nil value):"
+        + " require is not available in Drover's sandbox");
+    assertThat(error("nosuchfunction()")).isEqualTo("flow.lua:2: attempt to call nosuchfunction (a nil value)");
+    // a value without a name keeps LuaJ's words
+    assertThat(error("local function f() return nil end\nreturn f().x")).isEqualTo("flow.lua:3: attempt to index ? (a nil value)");
+  }
+
+  @Test
   void refusesBinaryChunks() throws Exception {
     Varargs r = call("return load('\\27Lua\\82\\0\\1\\4\\4\\4\\8\\0')");
     assertThat(r.arg1().isnil()).isTrue();
