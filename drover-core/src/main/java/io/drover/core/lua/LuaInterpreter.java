@@ -412,6 +412,15 @@ public final class LuaInterpreter {
    * allocates it: {@code s = s .. s} in a loop ends with an error, not with the heap exhausted. Tasks get no
    * {@code debug} module, and error positions come from the function's own line table.
    */
+  /** The opcodes {@link StopHook#check} looks at before they run. */
+  private static final boolean[] CHECKED = new boolean[64];
+
+  static {
+    for (int op : new int[] {Lua.OP_CONCAT, Lua.OP_GETTABLE, Lua.OP_SELF, Lua.OP_SETTABLE, Lua.OP_CALL, Lua.OP_TAILCALL}) {
+      CHECKED[op] = true;
+    }
+  }
+
   private final class StopHook extends DebugLib {
     private static final int YIELD_EVERY = 8192;
     private final ThreadLocal<Frames> frames = ThreadLocal.withInitial(Frames::new);
@@ -439,15 +448,9 @@ public final class LuaInterpreter {
       if (stopRequested) checkStop();
       Frames f = frames.get();
       if (f.depth > 0) {
-        Prototype p = f.protos[f.depth - 1];
-        int i = p.code[pc];
-        switch (i & 0x3f) {
-          case Lua.OP_CONCAT -> checkConcat(f.stacks[f.depth - 1], Lua.GETARG_B(i), Lua.GETARG_C(i));
-          case Lua.OP_GETTABLE, Lua.OP_SELF -> checkNil(f.stacks[f.depth - 1], Lua.GETARG_B(i), p, pc, "index");
-          case Lua.OP_SETTABLE -> checkNil(f.stacks[f.depth - 1], Lua.GETARG_A(i), p, pc, "index");
-          case Lua.OP_CALL, Lua.OP_TAILCALL -> checkNil(f.stacks[f.depth - 1], Lua.GETARG_A(i), p, pc, "call");
-          default -> { }
-        }
+        int d = f.depth - 1;
+        int i = f.protos[d].code[pc];
+        if (CHECKED[i & 0x3f]) check(f, d, i, pc);
       }
       if (++count == YIELD_EVERY) {
         count = 0;
@@ -458,13 +461,25 @@ public final class LuaInterpreter {
     }
 
     /**
-     * Before an instruction indexes or calls a nil register, raises Lua's own message, naming the value as Lua
-     * does ({@code attempt to index deps.create (a nil value)}) where LuaJ would say "?", and saying when the
-     * name is something Drover's sandbox leaves out.
+     * The checks before an instruction: a concatenation's length, and a register about to be indexed or called
+     * that holds nil, which raises Lua's own message naming the value ({@code attempt to index deps.create (a nil
+     * value)}) where LuaJ would say "?", and saying when the name is something Drover's sandbox leaves out. Small,
+     * so the compiler inlines it into the interpreter's loop: the common case is one load and one compare.
      */
-    private void checkNil(LuaValue[] stack, int reg, Prototype p, int pc, String what) {
-      if (reg >= stack.length || stack[reg] == null || !stack[reg].isnil()) return;
+    private void check(Frames f, int d, int i, int pc) {
+      int op = i & 0x3f;
+      if (op == Lua.OP_CONCAT) {
+        checkConcat(f.stacks[d], Lua.GETARG_B(i), Lua.GETARG_C(i));
+        return;
+      }
+      int reg = op == Lua.OP_GETTABLE || op == Lua.OP_SELF ? Lua.GETARG_B(i) : Lua.GETARG_A(i);
+      LuaValue[] stack = f.stacks[d];
+      if (reg < stack.length && stack[reg] == LuaValue.NIL) nilError(f.protos[d], pc, op); // registers hold the one NIL
+    }
+
+    private void nilError(Prototype p, int pc, int op) {
       String name = LuaNames.failing(p, pc);
+      String what = op == Lua.OP_CALL || op == Lua.OP_TAILCALL ? "call" : "index";
       if (name != null) throw new LuaError("attempt to " + what + " " + name + " (a nil value)" + LuaNames.note(name));
     }
 
