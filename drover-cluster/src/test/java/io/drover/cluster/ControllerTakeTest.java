@@ -59,4 +59,21 @@ class ControllerTakeTest {
         .isEqualTo("stuck.lua:1: stopped: the file's top level did not finish within 10s (a loop at the top level?)");
     assertThat(runs.get(fine).orElseThrow().state()).isEqualTo("RUNNING");
   }
+
+  @Test
+  void aRunsTasksAreListedInThePlansOrderThoughTheirHashKeepsNone() {
+    controller = Controller.start(ControllerOptions.builder(redis.url()).controllerId("ctl-o").port(0)
+        .lease(Duration.ofSeconds(2)).build());
+    await().atMost(Duration.ofSeconds(10)).until(controller::isLeader);
+    RunRecords runs = new RunRecords(client.redis());
+    StringBuilder tasks = new StringBuilder();
+    java.util.List<String> declared = new java.util.ArrayList<>();
+    for (int i = 200; i > 0; i--) { // more fields than Redis keeps in insertion order (a listpack holds 128)
+      tasks.append("{ name = 't").append(i).append("', command = 'sleep 30' },\n");
+      declared.add("g.t" + i);
+    }
+    String id = submit(runs, "many.lua", "TaskDefinitions = { g = { tasks = {\n" + tasks + "} } }");
+    await().atMost(Duration.ofSeconds(20)).until(() -> runs.get(id).orElseThrow().tasks().size() == 200);
+    assertThat(runs.get(id).orElseThrow().tasks().keySet()).extracting(Object::toString).containsExactlyElementsOf(declared);
+  }
 }

@@ -336,6 +336,7 @@ public final class Controller implements AutoCloseable {
     ClusterDispatcher dispatcher = new ClusterDispatcher(client, source, h.getOrDefault("queue", "default"),
         () -> isLeader() && epoch == mine);
     String[] cancelSent = new String[1];
+    journal.order(plan);
     RunHandle handle = Scheduler.start(plan, dispatcher, runOptions);
     synchronized (runsLock) {
       if (epoch != mine || !running) { // stepped down or stopping meanwhile: the next leader takes the run

@@ -79,6 +79,15 @@ final class RunJournal implements RunListener {
     }
   }
 
+  /** The plan's order of the tasks, kept with the run so that records list them as they run (a hash keeps none). */
+  void order(io.drover.core.plan.Plan plan) {
+    List<String> ids = new java.util.ArrayList<>(plan.size());
+    for (int i = 0; i < plan.size(); i++) ids.add(plan.task(i).id().toString());
+    synchronized (lock) {
+      fields.put("order", io.drover.core.lua.Json.write(ids));
+    }
+  }
+
   /** A line for the run's events from the controller itself (who started or resumed it). */
   void note(String message) {
     synchronized (lock) {

@@ -201,15 +201,28 @@ public final class RunRecords {
 
   static RunView view(Map<String, String> h) {
     Map<String, String> fields = new LinkedHashMap<>();
-    Map<TaskId, TaskResult> tasks = new LinkedHashMap<>();
+    Map<TaskId, TaskResult> found = new LinkedHashMap<>();
     h.forEach((k, v) -> {
       if (k.startsWith("t:")) {
         TaskId id = TaskId.parse(k.substring(2));
-        tasks.put(id, task(id, v));
+        found.put(id, task(id, v));
       } else if (!k.equals("source_text")) {
         fields.put(k, v);
       }
     });
+    Map<TaskId, TaskResult> tasks = found;
+    String order = fields.remove("order");
+    if (order != null && !tasks.isEmpty()) { // in the plan's order, as the run goes
+      Map<TaskId, TaskResult> ordered = new LinkedHashMap<>();
+      if (Json.read(order) instanceof List<?> ids) {
+        for (Object o : ids) {
+          TaskResult t = tasks.get(TaskId.parse(String.valueOf(o)));
+          if (t != null) ordered.put(t.id(), t);
+        }
+      }
+      ordered.putAll(tasks); // any the order lacks, after it
+      tasks = ordered;
+    }
     return new RunView(fields, tasks);
   }
 
