@@ -121,7 +121,7 @@ final class WorkerCommand implements Callable<Integer> {
   /** The table (or JSON array) of {@code drover worker list} and {@code drover node workers}. */
   static void printWorkers(java.io.PrintWriter out, List<Map<String, String>> rows, boolean json) {
     if (json) {
-      out.println(io.drover.core.record.RunJson.write(rows, false));
+      out.println(io.drover.core.record.RunJson.write(rows.stream().map(io.drover.cluster.controller.RunRecords::typed).toList(), false));
       return;
     }
     List<List<String>> cells = new ArrayList<>();

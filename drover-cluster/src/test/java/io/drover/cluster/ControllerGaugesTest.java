@@ -57,6 +57,7 @@ class ControllerGaugesTest {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
   void theTaskCountersAreTheFleetsSoAStandbyServesThemAndTaskSubmitCounts(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
       throws Exception {
     try (Client client = Client.connect(redis.url())) {
@@ -76,6 +77,13 @@ class ControllerGaugesTest {
         assertThat(m).contains("drover_tasks_completed_total{queue=\"counted\"} 2.0", "drover_tasks_failed_total{queue=\"counted\"} 1.0",
             "drover_tasks_cancelled_total{queue=\"counted\"} 1.0");
         assertThat(metrics(leader)).contains("drover_tasks_submitted_total{queue=\"counted\"} 4.0");
+        // JSON answers carry numbers as numbers
+        Object workers = Json.read(HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+            + standby.httpPort() + "/workers")).build(), HttpResponse.BodyHandlers.ofString()).body());
+        Map<String, Object> worker = (Map<String, Object>) ((List<Object>) workers).get(0);
+        assertThat(worker.get("concurrency")).isInstanceOf(Number.class);
+        assertThat(worker.get("processed")).isInstanceOf(Number.class);
+        assertThat(worker.get("id")).isInstanceOf(String.class);
       }
     }
   }

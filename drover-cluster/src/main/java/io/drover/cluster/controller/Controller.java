@@ -433,13 +433,13 @@ public final class Controller implements AutoCloseable {
     s.put("controller", me);
     s.put("leader", RunRecords.Lease.parse(redis.get(RunRecords.LEASE))
         .<Map<String, Object>>map(l -> Map.of("id", l.controllerId(), "epoch", l.epoch())).orElse(Map.of()));
-    List<Map<String, String>> controllers = new ArrayList<>();
+    List<Map<String, Object>> controllers = new ArrayList<>();
     for (String id : redis.smembers(RunRecords.CONTROLLERS)) {
       Map<String, String> h = redis.hgetall(RunRecords.controller(id));
       if (h.isEmpty()) redis.srem(RunRecords.CONTROLLERS, id);
-      else controllers.add(h);
+      else controllers.add(RunRecords.typed(h));
     }
-    controllers.sort(java.util.Comparator.comparing(m -> m.getOrDefault("id", "")));
+    controllers.sort(java.util.Comparator.comparing(m -> String.valueOf(m.getOrDefault("id", ""))));
     s.put("controllers", controllers);
     Map<String, Integer> byStatus = new LinkedHashMap<>();
     Set<String> queues = new LinkedHashSet<>(client.queues());

@@ -217,7 +217,7 @@ final class ControllerApi {
 
   private void workers(HttpExchange ex, String method, String[] p) throws IOException {
     if (p.length == 2) {
-      send(ex, 200, controller.workers().list());
+      send(ex, 200, controller.workers().list().stream().map(RunRecords::typed).toList());
       return;
     }
     if (p.length == 4 && method.equals("POST") && (p[3].equals("drain") || p[3].equals("resume"))) {
@@ -237,8 +237,8 @@ final class ControllerApi {
     RunRecords runs = controller.runs();
     if (p.length == 2) {
       int limit = intParam(q, "limit", 50, 1, 10_000);
-      List<Map<String, String>> out = new ArrayList<>();
-      for (RunRecords.RunView v : runs.list(limit)) out.add(v.fields());
+      List<Map<String, Object>> out = new ArrayList<>();
+      for (RunRecords.RunView v : runs.list(limit)) out.add(RunRecords.typed(v.fields()));
       send(ex, 200, out);
       return;
     }

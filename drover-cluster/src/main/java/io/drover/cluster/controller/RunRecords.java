@@ -158,7 +158,7 @@ public final class RunRecords {
 
   /** A run as the API shows it: its fields (secret parameters masked) and its tasks. */
   public static Map<String, Object> toMap(RunView v) {
-    Map<String, Object> m = new LinkedHashMap<>(v.fields());
+    Map<String, Object> m = typed(v.fields());
     Object params = m.containsKey("params") ? Json.read((String) m.get("params")) : Map.of();
     SecretMasker masker = SecretMasker.ofMaps();
     if (params instanceof Map<?, ?> ps) {
@@ -190,6 +190,20 @@ public final class RunRecords {
     if (!RunIds.isValid(id)) return Optional.empty();
     Map<String, String> h = redis.hgetall(run(id));
     return h.isEmpty() ? Optional.empty() : Optional.of(view(h));
+  }
+
+  /** Fields of run, controller and worker records that hold whole numbers (Redis keeps every value as text). */
+  private static final java.util.Set<String> NUMERIC = java.util.Set.of("epoch", "concurrency", "task_count", "runs",
+      "processed", "failed", "ttl_ms");
+
+  /** A record as JSON answers show it: the fields that hold numbers as numbers, the rest as text. */
+  public static Map<String, Object> typed(Map<String, String> record) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    record.forEach((k, v) -> {
+      if (NUMERIC.contains(k) && v != null && v.matches("-?\\d{1,18}")) m.put(k, Long.parseLong(v));
+      else m.put(k, v);
+    });
+    return m;
   }
 
   /** The source of a run, as submitted. */
