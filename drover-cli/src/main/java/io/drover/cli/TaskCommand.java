@@ -302,15 +302,22 @@ final class TaskCommand implements Callable<Integer> {
         if (follow ? !c.follow(id) : c.status(id).isEmpty()) {
           if (c.events(id, "0", 0).isEmpty()) throw new Main.UserException("no task '" + id + "' (unknown or expired)");
         }
+        String lastState = null;
         while (true) {
           List<Client.TaskEvent> events = c.events(id, after, follow && !done ? 1000 : 0);
           for (Client.TaskEvent e : events) {
             after = e.streamId();
             Map<String, String> f = e.fields();
             if ("log".equals(f.get("type"))) {
-              out.println(f.getOrDefault("line", ""));
+              // a line a stalled worker sends after the task ended (someone else finished it) is not its log
+              if (!done) out.println(Terminal.escape(f.getOrDefault("line", "")));
             } else if ("state".equals(f.get("type"))) {
-              out.println(stateLine(f.getOrDefault("state", ""), f.get("attempt"), f.get("worker"), f.getOrDefault("message", "")));
+              // the claim and the worker may both announce one start: one header per state and attempt
+              String state = f.getOrDefault("state", "") + "/" + f.get("attempt");
+              if (!state.equals(lastState) && !done) {
+                out.println(stateLine(f.getOrDefault("state", ""), f.get("attempt"), f.get("worker"), f.getOrDefault("message", "")));
+              }
+              lastState = state;
             }
             done |= e.isFinal();
           }

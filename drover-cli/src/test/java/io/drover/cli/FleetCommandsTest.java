@@ -49,4 +49,21 @@ class FleetCommandsTest {
     assertThat(CliHelpAndInputTest.drover("runs", "list", "--limit", "0").err().strip())
         .isEqualTo("drover: --limit must be at least 1, not 0");
   }
+
+  @Test
+  void taskLogsPrintsEachStartOnceAndNothingAStalledWorkerSendsAfterTheEnd() {
+    String id = "default.tlogsdedupe1";
+    try (Client c = Client.connect(redis.url())) {
+      String events = new io.drover.cluster.queue.Keys("default").events(id);
+      var r = c.redis();
+      r.xadd(events, java.util.Map.of("type", "state", "state", "RUNNING", "attempt", "1", "worker", "w1"));
+      r.xadd(events, java.util.Map.of("type", "state", "state", "RUNNING", "attempt", "1", "worker", "w1"));
+      r.xadd(events, java.util.Map.of("type", "log", "line", "line one"));
+      r.xadd(events, java.util.Map.of("type", "state", "state", "SUCCEEDED", "attempt", "1", "message", "done"));
+      r.xadd(events, java.util.Map.of("type", "log", "line", "late line from a stalled worker"));
+    }
+    var logs = CliHelpAndInputTest.drover("task", "logs", id, "--redis-url", redis.url());
+    assertThat(logs.exit()).as(logs.err()).isZero();
+    assertThat(logs.out()).isEqualTo("--- running (attempt 1) on w1 ---\nline one\n--- succeeded (attempt 1): done ---\n");
+  }
 }
