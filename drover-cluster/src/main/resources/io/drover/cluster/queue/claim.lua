@@ -92,7 +92,8 @@ for i = 6, #ARGV do
       elseif attempt - tonumber(h[3] or '0') > tonumber(h[4] or '1') + extra then
         -- delivered again and again without an outcome: it crashes its workers
         redis.call('HSET', key, 'state', 'FAILED', 'dead', '1', 'finished_us', now, 'attempt', attempt,
-          'message', 'dead-lettered after ' .. attempt .. ' deliveries without an outcome (poison task?)')
+          'message', 'dead-lettered after ' .. attempt .. ' deliveries without an outcome (' .. (h[4] or '1')
+            .. ' allowed for its attempts, ' .. extra .. ' extra for crashed workers): a poison task?')
         redis.call('ZADD', KEYS[1], math.floor(tonumber(now) / 1000), id)
         redis.call('HINCRBY', string.gsub(KEYS[1], 'dead$', 'counters', 1), 'dead_lettered', 1)
         ack(entry)
