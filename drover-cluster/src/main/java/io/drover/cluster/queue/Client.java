@@ -243,7 +243,7 @@ public final class Client implements AutoCloseable {
         for (int i = 0; i < batch.size(); ) {
           String queue = batch.get(i).queue();
           Keys keys = new Keys(queue);
-          List<String> scriptKeys = new ArrayList<>(List.of(keys.index(), keys.taggedStreams()));
+          List<String> scriptKeys = new ArrayList<>(List.of(keys.index(), keys.taggedStreams(), keys.counters()));
           List<String> args = new ArrayList<>(List.of(now, Long.toString(retention.toSeconds())));
           for (int n = 0; n < PER_CALL && i < batch.size() && batch.get(i).queue().equals(queue); n++, i++) {
             TaskSubmission t = batch.get(i);
@@ -418,7 +418,7 @@ public final class Client implements AutoCloseable {
     String queue = Keys.queueOf(id);
     if (queue == null) throw new DroverException("no task '" + id + "'");
     Keys keys = new Keys(queue);
-    return Scripts.run(redis, Scripts.CANCEL, ScriptOutputType.VALUE, new String[] {keys.task(id), keys.delayed(), keys.following()},
+    return Scripts.run(redis, Scripts.CANCEL, ScriptOutputType.VALUE, new String[] {keys.task(id), keys.delayed(), keys.following(), keys.counters()},
         Long.toString(TaskCodec.nowMicros()), Long.toString(retention.toSeconds()));
   }
 

@@ -391,7 +391,7 @@ public final class Worker implements AutoCloseable {
         Integer.toString(options.maxRedeliveries()), keys.taskPrefix(), keys.queue()));
     args.addAll(entries);
     List<Object> r = Scripts.run(redis, Scripts.CLAIM, ScriptOutputType.MULTI,
-        new String[] {keys.dead(), keys.following(), stream}, args.toArray(new String[0]));
+        new String[] {keys.dead(), keys.following(), stream, keys.counters()}, args.toArray(new String[0]));
     int started = 0;
     for (Object o : r) {
       List<?> t = (List<?>) o;
@@ -560,7 +560,7 @@ public final class Worker implements AutoCloseable {
   }
 
   private void record(List<Done> batch) {
-    List<String> scriptKeys = new ArrayList<>(List.of(keys.delayed(), keys.dead(), keys.following()));
+    List<String> scriptKeys = new ArrayList<>(List.of(keys.delayed(), keys.dead(), keys.following(), keys.counters()));
     List<String> tasks = new ArrayList<>(batch.size() * 11);
     Map<String, String[]> spans = new LinkedHashMap<>(); // per stream, the first and last entry of this call
     List<Done> sent = new ArrayList<>();

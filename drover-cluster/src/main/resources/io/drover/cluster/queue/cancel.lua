@@ -1,4 +1,5 @@
--- KEYS[1] task hash, KEYS[2] delayed zset, KEYS[3] the queue's set of tasks followed before they started;
+-- KEYS[1] task hash, KEYS[2] delayed zset, KEYS[3] the queue's set of tasks followed before they started, KEYS[4] the
+-- queue's counters hash;
 -- ARGV[1] now us, ARGV[2] retention s
 -- A queued task's entry is deleted, so no worker ever gets it; one a worker holds already (its entry is pending in
 -- the group) is asked to stop: its worker kills it at its next heartbeat.
@@ -14,7 +15,7 @@ if state == 'PENDING' or state == 'RETRYING' then
   local why = state == 'RETRYING' and 'cancelled while waiting to retry' or 'cancelled before it ran'
   redis.call('HSET', KEYS[1], 'state', 'CANCELLED', 'cancel', '1', 'message', why, 'finished_us', ARGV[1])
   redis.call('ZREM', KEYS[2], h[4])
-  redis.call('HINCRBY', string.gsub(KEYS[2], 'delayed$', 'counters', 1), 'cancelled', 1)
+  redis.call('HINCRBY', KEYS[4], 'cancelled', 1)
   redis.call('SREM', KEYS[3], h[4])
   redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
   local ev = string.gsub(KEYS[1], ':task:', ':events:', 1)

@@ -4,7 +4,8 @@
 -- group's pending-entries list says that it runs, on which worker, and how often the entry was delivered.)
 -- The delivery count is the attempt's fencing token: a reclaim raises it, so an outcome or a lease renewal from the
 -- worker that held the entry before is refused. Each entry is checked against the task's record here.
--- KEYS[1] dead-letter zset, KEYS[2] the queue's set of tasks followed while queued, KEYS[3] the stream
+-- KEYS[1] dead-letter zset, KEYS[2] the queue's set of tasks followed while queued, KEYS[3] the stream, KEYS[4] the
+-- queue's counters hash
 -- ARGV[1] worker id, ARGV[2] now (microseconds), ARGV[3] max deliveries beyond max attempts, ARGV[4] key prefix of
 -- task hashes, ARGV[5] the queue, ARGV[6..] entry ids
 -- Returns a list of {1, entry, task id, token, spec, failures, notify, followed, attempt} for each task taken and
@@ -95,7 +96,7 @@ for i = 6, #ARGV do
           'message', 'dead-lettered after ' .. attempt .. ' deliveries without an outcome (' .. (h[4] or '1')
             .. ' allowed for its attempts, ' .. extra .. ' extra for crashed workers): a poison task?')
         redis.call('ZADD', KEYS[1], math.floor(tonumber(now) / 1000), id)
-        redis.call('HINCRBY', string.gsub(KEYS[1], 'dead$', 'counters', 1), 'dead_lettered', 1)
+        redis.call('HINCRBY', KEYS[4], 'dead_lettered', 1)
         ack(entry)
         out[#out + 1] = {3, entry, id, attempt}
         if h[6] then redis.call('XADD', h[6], 'MAXLEN', '~', 100000, '*', 'type', 'end', 'id', id) end

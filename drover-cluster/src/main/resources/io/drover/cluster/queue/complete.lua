@@ -1,7 +1,7 @@
 -- Records attempts' outcomes, each only from the holder of the task's current lease: the entry must still be
 -- pending for this worker with the delivery count the attempt started with (its fencing token).
 -- KEYS[1] delayed zset, KEYS[2] dead-letter zset, KEYS[3] the queue's set of tasks followed while queued,
--- KEYS[4..] task hashes
+-- KEYS[4] the queue's counters hash, KEYS[5..] task hashes
 -- ARGV[1] now (microseconds), ARGV[2] retention s, ARGV[3] worker id, ARGV[4] key prefix of task hashes, ARGV[5] the
 -- number k of streams the entries are on, then per stream 4 values: stream, its first and last entry of this call,
 -- at most how many of this worker's pending entries lie between them; then per task 11 values: stream, entry id,
@@ -31,9 +31,9 @@ for j = 0, streams - 1 do
   full[stream] = #p >= limit
 end
 local base = 6 + streams * 4
-for i = 4, #KEYS do
+for i = 5, #KEYS do
   local key = KEYS[i]
-  local a = base + (i - 4) * 11
+  local a = base + (i - 5) * 11
   local stream, entry, token, attempt, started = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2]), ARGV[a + 3], ARGV[a + 4]
   local status, message, outputs, due = ARGV[a + 5], ARGV[a + 6], ARGV[a + 7], ARGV[a + 8]
   local evented, notify = ARGV[a + 9] == '1', ARGV[a + 10]
@@ -90,6 +90,5 @@ for i = 4, #KEYS do
   end
 end
 for stream, entries in pairs(acks) do redis.call('XACK', stream, 'workers', unpack(entries)) end
-local counters = string.gsub(KEYS[1], 'delayed$', 'counters', 1)
-for field, n in pairs(counted) do redis.call('HINCRBY', counters, field, n) end
+for field, n in pairs(counted) do redis.call('HINCRBY', KEYS[4], field, n) end
 return out

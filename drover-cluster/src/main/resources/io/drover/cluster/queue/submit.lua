@@ -1,5 +1,5 @@
 -- Puts tasks on their queue, many per call (all keys of one queue share its hash tag).
--- KEYS[1] task index (zset of minutes; the ids of a minute are the list KEYS[1]:MINUTE), KEYS[2] the queue's set of tagged streams, then three keys per task: its hash, the
+-- KEYS[1] task index (zset of minutes; the ids of a minute are the list KEYS[1]:MINUTE), KEYS[2] the queue's set of tagged streams, KEYS[3] the queue's counters hash, then three keys per task: its hash, the
 -- stream it goes on, its idempotency key (any key of the queue when it has none)
 -- ARGV[1] now (microseconds), ARGV[2] retention s (of idempotency keys and index minutes), then per task: id, '1' with an idempotency key else '0',
 -- '1' when its stream is not the queue's plain one else '0', the number n of field/value strings, then those n
@@ -11,7 +11,7 @@ local now, ttl = ARGV[1], tonumber(ARGV[2])
 local minute = string.format('%d', math.floor(tonumber(now) / 60000000))
 local a = 3
 local index = {} -- one RPUSH for all of them
-for k = 3, #KEYS, 3 do
+for k = 4, #KEYS, 3 do
   local key, stream, idem = KEYS[k], KEYS[k + 1], KEYS[k + 2]
   local id, keyed, tagged, n = ARGV[a], ARGV[a + 1], ARGV[a + 2], tonumber(ARGV[a + 3])
   local existing = keyed == '1' and redis.call('GET', idem)
@@ -29,8 +29,7 @@ for k = 3, #KEYS, 3 do
   a = a + 4 + n
 end
 if #index > 0 then
-  -- the fleet's counters, one hash per queue (same hash tag as the index): every submitted task counts
-  redis.call('HINCRBY', string.gsub(KEYS[1], 'index$', 'counters', 1), 'submitted', #index)
+  redis.call('HINCRBY', KEYS[3], 'submitted', #index) -- the fleet's counters: every submitted task counts
   local list = KEYS[1] .. ':' .. minute
   redis.call('RPUSH', list, unpack(index))
   redis.call('EXPIRE', list, ttl + 120)
