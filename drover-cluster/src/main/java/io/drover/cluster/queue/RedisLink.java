@@ -147,8 +147,17 @@ public final class RedisLink implements AutoCloseable {
     return async;
   }
 
-  /** Runs {@code batch} with commands buffered and sent together at its end. */
+  /**
+   * Runs {@code batch} with commands buffered and sent together at its end. On a cluster the commands go out one
+   * by one (still without waiting for replies): Lettuce does not flush a node connection that was still being
+   * opened when the flush came (its issue 2420), and such a command waited for its 60 s timeout; seen on a loaded
+   * machine against a cluster that had just started.
+   */
   public void pipelined(Runnable batch) {
+    if (connection instanceof StatefulRedisClusterConnection) {
+      batch.run();
+      return;
+    }
     connection.setAutoFlushCommands(false);
     try {
       batch.run();
