@@ -175,6 +175,9 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--fail-fast", description = "Exit when Redis cannot be reached at start, instead of trying again with backoff.")
     boolean failFast;
 
+    @Option(names = "--workers", paramLabel = "N", description = "Workers in this process (default 1; [worker] workers), each with"
+        + " the concurrency given, ids ID-1..ID-N.") Integer workers;
+
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
@@ -189,7 +192,7 @@ final class NodeCommand implements Callable<Integer> {
       String url = pick(redisUrl, "DROVER_REDIS_URL", cfg.redisUrl());
       if (url == null) throw new Main.UserException("no Redis: set [bus] redis_url in drover.toml, $DROVER_REDIS_URL or --redis-url");
       io.drover.cluster.controller.Controller controller = null;
-      io.drover.cluster.worker.Worker worker = null;
+      List<io.drover.cluster.worker.Worker> started = new ArrayList<>();
       var err = spec.commandLine().getErr();
       Signals signals = Signals.install();
       try {
@@ -207,39 +210,49 @@ final class NodeCommand implements Callable<Integer> {
         if (!r.equals("controller")) {
           String env = System.getenv("DROVER_CONCURRENCY");
           Integer c = concurrency != null ? concurrency
-              : env != null && !env.isBlank() ? Config.whole(env, "$DROVER_CONCURRENCY", 1, 100_000)
+              : env != null && !env.isBlank() ? Integer.valueOf(Config.whole(env, "$DROVER_CONCURRENCY", 1, 100_000))
               : cfg.number("worker", "concurrency", 1, 100_000);
-          var o = io.drover.cluster.worker.WorkerOptions.builder(url).workerId(cfg.setting("worker", "id"))
-              .queue(pick(queue, "DROVER_QUEUE", cfg.setting("worker", "queue") == null ? "default" : cfg.setting("worker", "queue")))
-              .concurrency(c == null ? 1 : c).tags(tags != null ? tags : cfg.workerTags());
-          String lease = cfg.setting("worker", "lease");
-          if (lease != null) o.lease(io.drover.core.model.Durations.parse(lease));
-          String grace = cfg.setting("worker", "grace");
-          if (grace != null) o.grace(io.drover.core.model.Durations.parse(grace));
-          String workdir = cfg.setting("worker", "workdir");
-          if (workdir != null) o.workdir(java.nio.file.Path.of(workdir));
-          var options = o.build();
-          worker = WorkerCommand.startWhenRedisAnswers(options, failFast, signals, err);
-          if (worker == null) {
-            if (controller != null) controller.close();
-            return Main.INTERRUPTED;
+          Integer n = workers != null ? workers : cfg.number("worker", "workers", 1, 1000);
+          int count = n == null ? 1 : n;
+          if (count < 1) throw new Main.UserException("--workers must be at least 1, not " + count);
+          String base = cfg.setting("worker", "id");
+          if (base == null && count > 1) base = io.drover.cluster.worker.WorkerOptions.builder(url).build().workerId();
+          for (int k = 1; k <= count; k++) {
+            var o = io.drover.cluster.worker.WorkerOptions.builder(url).workerId(count > 1 ? base + "-" + k : base)
+                .queue(pick(queue, "DROVER_QUEUE", cfg.setting("worker", "queue") == null ? "default" : cfg.setting("worker", "queue")))
+                .concurrency(c == null ? 1 : c).tags(tags != null ? tags : cfg.workerTags());
+            String lease = cfg.setting("worker", "lease");
+            if (lease != null) o.lease(io.drover.core.model.Durations.parse(lease));
+            String grace = cfg.setting("worker", "grace");
+            if (grace != null) o.grace(io.drover.core.model.Durations.parse(grace));
+            String workdir = cfg.setting("worker", "workdir");
+            if (workdir != null) o.workdir(java.nio.file.Path.of(workdir));
+            var options = o.build();
+            var worker = WorkerCommand.startWhenRedisAnswers(options, failFast, signals, err);
+            if (worker == null) { // stopped while waiting for Redis
+              for (var w : started) w.shutdownNow();
+              if (controller != null) controller.close();
+              return Main.INTERRUPTED;
+            }
+            started.add(worker);
+            err.printf("drover node: worker %s, queue %s, concurrency %d%n", worker.id(), options.queue(), options.concurrency());
           }
-          err.printf("drover node: worker %s, queue %s, concurrency %d%n", worker.id(), options.queue(), options.concurrency());
         }
       } catch (IllegalArgumentException e) {
+        for (var w : started) w.shutdownNow();
         if (controller != null) controller.close();
         throw new Main.UserException(e.getMessage());
       }
       err.printf("drover node %s: redis %s, version %s%n", r, io.drover.cluster.queue.RedisUrls.masked(url), io.drover.core.Version.current());
       err.flush();
       var ctl = controller;
-      var wrk = worker;
+      var wrk = List.copyOf(started);
       signals.attach(new Signals.Target() {
         @Override
         public void stop(String signal) {
           System.err.println("drover node: stopping (" + signal + ")");
           Thread.ofPlatform().start(() -> {
-            if (wrk != null) wrk.shutdown();
+            for (var w : wrk) w.shutdown();
             if (ctl != null) ctl.close();
           });
         }
@@ -247,10 +260,10 @@ final class NodeCommand implements Callable<Integer> {
         @Override
         public void stopNow(String signal) {
           System.err.println("drover node: stopping now, handing running tasks back");
-          if (wrk != null) {
-            wrk.shutdownNow(); // hands tasks back and removes the worker's record, as drover worker does
+          for (var w : wrk) w.shutdownNow(); // hands tasks back and removes the workers' records, as drover worker does
+          for (var w : wrk) {
             try {
-              wrk.awaitTermination(Duration.ofSeconds(5));
+              w.awaitTermination(Duration.ofSeconds(5));
             } catch (InterruptedException e) {
               Thread.currentThread().interrupt();
             }
@@ -258,7 +271,7 @@ final class NodeCommand implements Callable<Integer> {
           Runtime.getRuntime().halt(Main.INTERRUPTED);
         }
       });
-      if (wrk != null) while (!wrk.awaitTermination(Duration.ofSeconds(1))) { /* until stopped */ }
+      for (var w : wrk) while (!w.awaitTermination(Duration.ofSeconds(1))) { /* until stopped */ }
       if (ctl != null) ctl.awaitStop();
       return Main.OK;
     }

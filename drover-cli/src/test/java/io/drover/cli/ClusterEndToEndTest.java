@@ -121,6 +121,27 @@ class ClusterEndToEndTest {
   }
 
   @Test
+  void nodeStartRunsSeveralWorkersInOneProcessAndStopsThemAll() throws Exception {
+    Path log = dir.resolve("node.log");
+    Path toml = Files.writeString(dir.resolve("drover.toml"), "[nodes]\nrole = \"worker\"\n[worker]\nid = \"pool\"\nworkers = 2\n"
+        + "workdir = \"" + dir.resolve("pool") + "\"\n");
+    Process p = DroverProcess.builder(dir, "node", "start", "--config", toml.toString(), "--redis-url", redis.url())
+        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    workers.add(p);
+    await().atMost(Duration.ofSeconds(30)).until(() -> Files.readString(log).contains("drover node worker: redis"));
+    assertThat(Files.readString(log)).contains("drover node: worker pool-1,", "drover node: worker pool-2,");
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 6; i++) ids.add(submit("--", "echo " + i));
+    for (String id : ids) awaitState(id, "succeeded");
+    var list = run(dir, "worker", "list", "--redis-url", redis.url(), "--json");
+    assertThat(list.out()).contains("\"id\":\"pool-1\"", "\"id\":\"pool-2\"");
+    new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor();
+    assertThat(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    await().atMost(Duration.ofSeconds(10)).until(() -> !run(dir, "worker", "list", "--redis-url", redis.url(), "--json").out()
+        .contains("pool-"));
+  }
+
+  @Test
   void doctorChecksRedisAndWorkersAndFailsWhenRedisIsDown() throws Exception {
     var single = run(dir, "doctor");
     assertThat(single.exit()).isZero();
