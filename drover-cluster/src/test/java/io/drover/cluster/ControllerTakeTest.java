@@ -34,6 +34,14 @@ class ControllerTakeTest {
     client.close();
   }
 
+  /** Starts the controller, waits until it leads, and gives the records it reads. */
+  private RunRecords lead(String id) {
+    controller = Controller.start(ControllerOptions.builder(redis.url()).controllerId(id).port(0)
+        .lease(Duration.ofSeconds(2)).build());
+    await().atMost(Duration.ofSeconds(10)).until(controller::isLeader);
+    return new RunRecords(client.redis());
+  }
+
   private String submit(RunRecords runs, String name, String text) {
     return runs.submit(new RunRecords.Submission(new WorkflowSource(name, text), List.of(), List.of(), Map.of(),
         "default", 4, false));
@@ -41,10 +49,7 @@ class ControllerTakeTest {
 
   @Test
   void aFileWhoseTopLevelNeverReturnsFailsItsOwnRunAloneAndStallsNoOther() {
-    controller = Controller.start(ControllerOptions.builder(redis.url()).controllerId("ctl-t").port(0)
-        .lease(Duration.ofSeconds(2)).build());
-    await().atMost(Duration.ofSeconds(10)).until(controller::isLeader);
-    RunRecords runs = new RunRecords(client.redis());
+    RunRecords runs = lead("ctl-t");
     String stuck = submit(runs, "stuck.lua", "while true do end");
     // claimed: the leader is evaluating its file now
     await().atMost(Duration.ofSeconds(5)).until(() -> !"0".equals(client.redis().hget(RunRecords.run(stuck), "epoch")));
@@ -62,10 +67,7 @@ class ControllerTakeTest {
 
   @Test
   void aRunsTasksAreListedInThePlansOrderThoughTheirHashKeepsNone() {
-    controller = Controller.start(ControllerOptions.builder(redis.url()).controllerId("ctl-o").port(0)
-        .lease(Duration.ofSeconds(2)).build());
-    await().atMost(Duration.ofSeconds(10)).until(controller::isLeader);
-    RunRecords runs = new RunRecords(client.redis());
+    RunRecords runs = lead("ctl-o");
     StringBuilder tasks = new StringBuilder();
     java.util.List<String> declared = new java.util.ArrayList<>();
     for (int i = 200; i > 0; i--) { // more fields than Redis keeps in insertion order (a listpack holds 128)
