@@ -11,12 +11,15 @@ final class RedisOption {
 
   @picocli.CommandLine.Spec(picocli.CommandLine.Spec.Target.MIXEE) picocli.CommandLine.Model.CommandSpec mixee;
 
-  /** The URL to use; the default one is said on stderr first, so nobody wonders which Redis answered. */
+  private boolean said;
+
+  /** The URL to use; the default one is said on stderr (once), so nobody wonders which Redis answered. */
   String url() {
     if (url != null) return url;
     String env = System.getenv("DROVER_REDIS_URL");
     if (env != null && !env.isBlank()) return env;
-    if (mixee != null) {
+    if (mixee != null && !said) {
+      said = true;
       mixee.commandLine().getErr().println("drover: using Redis at " + DEFAULT + " (the default: --redis-url or $DROVER_REDIS_URL to choose)");
       mixee.commandLine().getErr().flush();
     }

@@ -173,6 +173,7 @@ class CliHelpAndInputTest {
     cl.setErr(new PrintWriter(err, true));
     cl.parseArgs(); // no connection is made: only the choice is looked at
     assertThat(probe.redis.url()).isEqualTo("redis://127.0.0.1:6379");
+    assertThat(probe.redis.url()).isEqualTo("redis://127.0.0.1:6379"); // said once, however often it is asked
     assertThat(err.toString()).isEqualTo("drover: using Redis at redis://127.0.0.1:6379 (the default: --redis-url or"
         + " $DROVER_REDIS_URL to choose)\n");
     cl.parseArgs("--redis-url", "redis://127.0.0.1:1");
