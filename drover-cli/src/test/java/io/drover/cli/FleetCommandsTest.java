@@ -66,4 +66,35 @@ class FleetCommandsTest {
     assertThat(logs.exit()).as(logs.err()).isZero();
     assertThat(logs.out()).isEqualTo("--- running (attempt 1) on w1 ---\nline one\n--- succeeded (attempt 1): done ---\n");
   }
+
+  @Test
+  void taskSubmitTakesParamsEnvAndBackoffAsTheJavaApiDoes() {
+    var r = CliHelpAndInputTest.drover("task", "submit", "--redis-url", redis.url(), "-p", "release=1.4", "-e", "MODE=fast",
+        "--backoff", "2s", "--retries", "2", "--", "echo", "$DROVER_PARAM_RELEASE");
+    assertThat(r.exit()).as(r.err()).isZero();
+    String id = r.out().strip();
+    try (Client c = Client.connect(redis.url())) {
+      String spec = c.redis().hget(new io.drover.cluster.queue.Keys("default").task(id), "spec");
+      assertThat(spec).contains("\"release\":\"1.4\"").contains("\"MODE\":\"fast\"").contains("2000");
+      assertThat(c.status(id).orElseThrow().maxAttempts()).isEqualTo(3);
+    }
+  }
+
+  @Test
+  void aRedisThatRefusesSaysWhatRedisSaidNotUnableToConnect() {
+    try (Client c = Client.connect(redis.url())) {
+      c.redis().dispatch(io.lettuce.core.protocol.CommandType.ACL, new io.lettuce.core.output.StatusOutput<>(io.lettuce.core.codec.StringCodec.UTF8),
+          new io.lettuce.core.protocol.CommandArgs<>(io.lettuce.core.codec.StringCodec.UTF8).add("SETUSER").add("pinger").add("on")
+              .add(">pw").add("~*").add("+ping"));
+    }
+    String hostPort = redis.url().substring("redis://".length());
+    var wrong = CliHelpAndInputTest.drover("task", "list", "--redis-url", "redis://nobody:bad@" + hostPort);
+    assertThat(wrong.err().strip()).isEqualTo("drover: Redis at redis://nobody:***@" + hostPort
+        + " refused the connection: WRONGPASS invalid username-password pair or user is disabled.");
+    var db = CliHelpAndInputTest.drover("task", "list", "--redis-url", redis.url() + "/99");
+    assertThat(db.err().strip()).isEqualTo("drover: Redis at " + redis.url() + "/99 refused the connection: ERR DB index is out of range");
+    var noperm = CliHelpAndInputTest.drover("task", "list", "--redis-url", "redis://pinger:pw@" + hostPort);
+    assertThat(noperm.err().strip()).startsWith("drover: Redis refused a command: NOPERM");
+    assertThat(noperm.err()).doesNotContain("--verbose");
+  }
 }
