@@ -110,6 +110,13 @@ class ClusterEndToEndTest {
       // --log-level info: one line as each task starts and one as it ends
       await().atMost(Duration.ofSeconds(10)).until(() -> Files.readString(log).contains("worker early: ended " + id + " (attempt 1): succeeded"));
       assertThat(Files.readString(log)).contains("worker early: started " + id + " (attempt 1)");
+      // a Redis outage: what the client library logs comes one line per event
+      later.stop();
+      await().atMost(Duration.ofSeconds(30)).until(() -> Files.readString(log).contains("Reconnecting"));
+      for (String line : Files.readAllLines(log)) {
+        assertThat(line).as("a log line of its own").doesNotMatch("^(INFO|WARNING|SEVERE|FINE): .*");
+        if (line.contains("Reconnecting")) assertThat(line).matches("^\\d{4}-\\d\\d-\\d\\dT.* INFO .*ConnectionWatchdog.*: Reconnecting.*");
+      }
       Process fast = DroverProcess.builder(dir, "worker", "--redis-url", "redis://127.0.0.1:1", "--fail-fast")
           .redirectErrorStream(true).start();
       workers.add(fast);
