@@ -54,6 +54,14 @@ public final class ClusterDispatcher implements Dispatcher {
   /** Tasks to look at now: found already on the queue when submitted (a run taken over), or cancelled early. */
   private final Set<String> checkNow = ConcurrentHashMap.newKeySet();
   private final Map<String, Long> early = new ConcurrentHashMap<>();
+  /**
+   * Log lines heard before the submitter registered their task (a task that logs as it starts, claimed while the
+   * submit call was returning): kept, in order, until it is registered (at most 30 s and 1,000 lines a task).
+   * Only the watcher thread uses it.
+   */
+  private final Map<String, EarlyLines> earlyLogs = new java.util.HashMap<>();
+
+  private record EarlyLines(long since, List<String> lines) {}
   private final Set<String> cancelLater = ConcurrentHashMap.newKeySet();
   private final LinkedBlockingQueue<InFlight> toSubmit = new LinkedBlockingQueue<>();
   private final Affinity affinity;
@@ -213,6 +221,7 @@ public final class ClusterDispatcher implements Dispatcher {
         }
         Set<String> ended = new LinkedHashSet<>(checkNow);
         checkNow.removeAll(ended);
+        flushEarlyLogs(now);
         // an end heard before the submitter registered its task (a task that ended at once)
         early.entrySet().removeIf(e -> {
           if (inFlight.containsKey(e.getKey())) return ended.add(e.getKey());
@@ -224,7 +233,12 @@ public final class ClusterDispatcher implements Dispatcher {
             progress = true;
             InFlight f = inFlight.get(e.id());
             if (e.type().equals("log")) {
-              if (f != null) f.sink.log(e.line());
+              if (f != null && !earlyLogs.containsKey(e.id())) {
+                f.sink.log(e.line());
+              } else { // not registered yet, or lines of it wait: after them, in order
+                List<String> lines = earlyLogs.computeIfAbsent(e.id(), k -> new EarlyLines(now, new ArrayList<>())).lines();
+                if (lines.size() < 1000) lines.add(e.line());
+              }
             } else if (f != null) {
               ended.add(e.id());
             } else {
@@ -237,6 +251,7 @@ public final class ClusterDispatcher implements Dispatcher {
           ended.addAll(inFlight.keySet());
         }
         if (!ended.isEmpty()) {
+          flushEarlyLogs(now); // a task's lines before its end
           Map<String, TaskStatus> statuses = client.statuses(ended);
           for (String id : ended) {
             InFlight f = inFlight.get(id);
@@ -252,6 +267,18 @@ public final class ClusterDispatcher implements Dispatcher {
       idle = failed ? 200 : progress ? 1 : Math.min(idle * 2, 10);
       LockSupport.parkNanos(idle * 1_000_000);
     }
+  }
+
+  /** Hands the early lines of registered tasks to their sinks; forgets those of tasks never registered. */
+  private void flushEarlyLogs(long now) {
+    earlyLogs.entrySet().removeIf(e -> {
+      InFlight f = inFlight.get(e.getKey());
+      if (f != null) {
+        for (String line : e.getValue().lines()) f.sink.log(line);
+        return true;
+      }
+      return now - e.getValue().since() > TimeUnit.SECONDS.toNanos(30);
+    });
   }
 
   private void finish(String id, InFlight f, TaskStatus s) {
