@@ -420,7 +420,8 @@ class ControllerEndToEndTest {
     await().atMost(Duration.ofSeconds(30)).until(() -> processed() == 20); // the record is written at each heartbeat
     signal(started.get("node"), "TERM");
     assertThat(started.get("node").waitFor(30, TimeUnit.SECONDS)).isTrue();
-    assertThat(log("node")).contains("gave the lease up (epoch 1)");
+    // epoch 1, or a later one if a loaded machine starved the lease thread past its lease and it took the lease again
+    assertThat(log("node")).containsPattern("gave the lease up \\(epoch \\d+\\)");
 
     Files.writeString(dir.resolve("drover.toml"), "[nodes]\nmode = \"single\"\n");
     var single = run(dir, "node", "start");

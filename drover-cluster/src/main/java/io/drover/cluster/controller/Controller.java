@@ -218,7 +218,9 @@ public final class Controller implements AutoCloseable {
       long ok = Scripts.run(redis, RENEW, ScriptOutputType.INTEGER, new String[] {RunRecords.LEASE},
           heldLease(epoch), lease, "0");
       if (ok == 1) leaseValidUntilNanos = asked + options.lease().toNanos();
-      else stepDown("another controller holds the lease now");
+      else stepDown(redis.get(RunRecords.LEASE) == null
+          ? "the lease lapsed before the renewal reached Redis (was this process starved of CPU or paused?)"
+          : "another controller holds the lease now");
       return;
     }
     long e = Scripts.run(redis, LEASE, ScriptOutputType.INTEGER, new String[] {RunRecords.LEASE, RunRecords.EPOCH},
