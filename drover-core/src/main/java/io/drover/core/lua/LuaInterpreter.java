@@ -207,6 +207,14 @@ public final class LuaInterpreter {
     g.load(new JseMathLib());
     g.load(new JseOsLib());
     g.load(new StopHook());
+    // An error's message as Lua code sees it (pcall, error handlers): "flow.lua:3: what", as Lua writes it.
+    // Without a handler LuaJ appends a traceback line and writes no colon after the line number.
+    g.running.errorfunc = new org.luaj.vm2.lib.OneArgFunction() {
+      @Override
+      public LuaValue call(LuaValue message) {
+        return LuaValue.valueOf(LuaErrors.normalize(message.tojstring()));
+      }
+    };
     LuaC.install(g); // source only: without an undumper, binary chunks are refused
     // Take away what reaches the file system, the process or the interpreter's insides.
     for (String name : new String[] {"dofile", "loadfile", "debug", "io", "package", "require", "luajava"}) {

@@ -52,7 +52,7 @@ class LuaSandboxTest {
   }
 
   @Test
-  void aNilThatIsIndexedOrCalledIsNamedAndWhatTheSandboxLeavesOutIsSaidSo() {
+  void aNilThatIsIndexedOrCalledIsNamedAndWhatTheSandboxLeavesOutIsSaidSo() throws Exception {
     assertThat(error("local deps = {}\nreturn deps.create.x")).isEqualTo("flow.lua:3: attempt to index deps.create (a nil value):"
         + " no dependency 'create' (deps holds the outputs of the tasks in depends_on)");
     assertThat(error("local t\nreturn t.field")).isEqualTo("flow.lua:3: attempt to index t (a nil value)");
@@ -64,6 +64,9 @@ class LuaSandboxTest {
     assertThat(error("require('socket')")).isEqualTo("flow.lua:2: attempt to call require (a nil value):"
         + " require is not available in Drover's sandbox");
     assertThat(error("nosuchfunction()")).isEqualTo("flow.lua:2: attempt to call nosuchfunction (a nil value)");
+    // pcall sees the same words, as Lua writes them (file:line: message, no traceback line)
+    assertThat(call("local ok, err = pcall(function() local t; return t.x end)\nreturn err").arg1().tojstring())
+        .isEqualTo("flow.lua:2: attempt to index t (a nil value)");
     // a value without a name keeps LuaJ's words
     assertThat(error("local function f() return nil end\nreturn f().x")).isEqualTo("flow.lua:3: attempt to index ? (a nil value)");
   }
