@@ -22,6 +22,17 @@ import org.junit.jupiter.api.io.TempDir;
 class RunCommandEndToEndTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   @TempDir Path dir;
+  /** drover processes a test started itself: stopped, with what they started, even when the test failed. */
+  private final List<Process> started = new ArrayList<>();
+
+  @org.junit.jupiter.api.AfterEach
+  void stopStarted() throws Exception {
+    for (Process p : started) {
+      if (!p.isAlive()) continue;
+      p.descendants().forEach(ProcessHandle::destroyForcibly); // task trees run in sessions of their own
+      p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
 
   private Path write(String name, String lua) throws Exception {
     Path f = dir.resolve(name);
@@ -113,7 +124,9 @@ class RunCommandEndToEndTest {
     // SIGINT back to its default: a test run as a background job inherits it ignored, and the JVM keeps it so
     List<String> cmd = new ArrayList<>(List.of("setsid", "env", "--default-signal=INT"));
     cmd.addAll(b.command());
-    return b.command(cmd).start();
+    Process p = b.command(cmd).start();
+    started.add(p);
+    return p;
   }
 
   private static void signal(String sig, String target) throws Exception {
@@ -225,6 +238,7 @@ class RunCommandEndToEndTest {
           { name = "next", depends_on = "long", command = "touch next.ran" },
         } } }""");
     Process p = DroverProcess.builder(dir, "run", f.toString(), "--json").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    started.add(p);
     var stdout = new java.io.ByteArrayOutputStream();
     Thread reader = Thread.ofVirtual().start(() -> {
       try {
