@@ -197,6 +197,12 @@ public final class LuaInterpreter {
     return new WorkflowException(new SourceLocation(source.name(), 0), m);
   }
 
+  /** Globals the sandbox takes away (what reaches the file system, the process or the interpreter's insides). */
+  static final java.util.List<String> REMOVED_GLOBALS =
+      java.util.List.of("dofile", "loadfile", "debug", "io", "package", "require", "luajava");
+  /** The only functions of {@code os} a task keeps. */
+  static final java.util.List<String> KEPT_OS = java.util.List.of("time", "clock", "date", "difftime", "getenv");
+
   private Globals sandbox() {
     Globals g = new Globals();
     g.load(new JseBaseLib());
@@ -217,12 +223,10 @@ public final class LuaInterpreter {
     };
     LuaC.install(g); // source only: without an undumper, binary chunks are refused
     // Take away what reaches the file system, the process or the interpreter's insides.
-    for (String name : new String[] {"dofile", "loadfile", "debug", "io", "package", "require", "luajava"}) {
-      g.rawset(name, LuaValue.NIL);
-    }
+    for (String name : REMOVED_GLOBALS) g.rawset(name, LuaValue.NIL);
     LuaTable os = (LuaTable) g.rawget("os");
     LuaTable safeOs = new LuaTable();
-    for (String name : new String[] {"time", "clock", "date", "difftime", "getenv"}) {
+    for (String name : KEPT_OS) {
       safeOs.rawset(name, os.rawget(name));
     }
     g.rawset("os", safeOs);

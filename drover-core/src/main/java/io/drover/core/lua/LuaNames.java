@@ -1,6 +1,5 @@
 package io.drover.core.lua;
 
-import java.util.Set;
 import org.luaj.vm2.Lua;
 import org.luaj.vm2.LuaString;
 import org.luaj.vm2.Prototype;
@@ -11,10 +10,6 @@ import org.luaj.vm2.Prototype;
  * there. Best effort: a value made by a call or an expression has no name, and null is returned.
  */
 final class LuaNames {
-  /** What Drover's sandbox leaves out, said as such when a task reaches for it. */
-  static final Set<String> REMOVED = Set.of("io", "debug", "require", "dofile", "loadfile", "package", "os.execute",
-      "os.exit", "os.remove", "os.rename", "os.tmpname", "os.setlocale", "string.dump", "collectgarbage");
-
   private LuaNames() {}
 
   /** The name of what the instruction at {@code pc} indexed or called, or null. */
@@ -78,13 +73,17 @@ final class LuaNames {
 
   /** What to add to a message about a nil {@code name}: that the sandbox leaves it out, or that it is no dependency. */
   static String note(String name) {
-    String top = name.contains(".") ? name.substring(0, name.indexOf('.')) : name;
-    if (REMOVED.contains(name) || REMOVED.contains(top)) {
+    int dot = name.indexOf('.');
+    String top = dot < 0 ? name : name.substring(0, dot);
+    String removed = LuaInterpreter.REMOVED_GLOBALS.contains(top) ? top
+        : top.equals("os") && dot > 0 && !LuaInterpreter.KEPT_OS.contains(name.substring(dot + 1)) ? name
+        : name.equals("string.dump") ? name : null;
+    if (removed != null) {
       String instead = top.equals("io") ? " (use fs.read, fs.write, fs.list)" : top.equals("os") ? " (use exec)" : "";
-      return ": " + (REMOVED.contains(name) ? name : top) + " is not available in Drover's sandbox" + instead;
+      return ": " + removed + " is not available in Drover's sandbox" + instead;
     }
-    if (top.equals("deps") && name.indexOf('.') == name.lastIndexOf('.') && name.length() > 5) {
-      return ": no dependency '" + name.substring(5) + "' (deps holds the outputs of the tasks in depends_on)";
+    if (top.equals("deps") && dot > 0 && name.indexOf('.', dot + 1) < 0) {
+      return ": no dependency '" + name.substring(dot + 1) + "' (deps holds the outputs of the tasks in depends_on)";
     }
     return "";
   }
