@@ -14,6 +14,8 @@
 local out = {}
 local acks = {} -- stream -> entries
 local counted = {} -- the fleet's counters: field -> how many of this call's outcomes
+local COUNTER = {SUCCEEDED = 'succeeded', FAILED = 'failed', RETRYING = 'retried', CANCELLED = 'cancelled',
+  SKIPPED = 'skipped'}
 local now, retention, me, prefix = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
 -- a task followed while queued whose worker started it before seeing that: its end event is written all the same
 local following = redis.call('SCARD', KEYS[3]) > 0
@@ -71,8 +73,7 @@ for i = 5, #KEYS do
       redis.call('HSET', key, 'state', status, 'message', message, 'outputs', outputs, 'attempt', attempt,
         'worker', me, 'started_us', started, 'finished_us', now)
     end
-    local field = ({SUCCEEDED = 'succeeded', FAILED = 'failed', RETRYING = 'retried', CANCELLED = 'cancelled',
-      SKIPPED = 'skipped'})[final]
+    local field = COUNTER[final]
     if field then counted[field] = (counted[field] or 0) + 1 end
     local ev = evented and string.gsub(key, ':task:', ':events:', 1)
     if evented then
