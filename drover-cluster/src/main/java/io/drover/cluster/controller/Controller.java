@@ -406,14 +406,15 @@ public final class Controller implements AutoCloseable {
     redis.hset(key, r);
     redis.pexpire(key, 30_000);
     redis.sadd(RunRecords.CONTROLLERS, options.controllerId());
-    for (String q : client.queues()) metrics.fleetCounters(q, client.counters(q)); // the fleet's: standbys serve them too
-    if (isLeader()) refreshGauges();
+    Set<String> queues = client.queues();
+    for (String q : queues) metrics.fleetCounters(q, client.counters(q)); // the fleet's: standbys serve them too
+    if (isLeader()) refreshGauges(queues);
   }
 
-  private void refreshGauges() {
+  private void refreshGauges(Set<String> submittedTo) {
     List<Map<String, String>> ws = workers.list();
     metrics.workersAlive(ws.stream().filter(w -> "running".equals(w.get("status")) || "draining".equals(w.get("status"))).count());
-    Set<String> queues = new LinkedHashSet<>(client.queues()); // served or not: a queue nobody serves fills up too
+    Set<String> queues = new LinkedHashSet<>(submittedTo); // served or not: a queue nobody serves fills up too
     for (Map<String, String> w : ws) queues.add(w.getOrDefault("queue", "default"));
     for (String q : queues) metrics.queueDepth(q, depth(q));
   }
