@@ -88,7 +88,12 @@ class FleetCommandsTest {
               .add(">pw").add("~*").add("+ping"));
     }
     String hostPort = redis.url().substring("redis://".length());
+    // Lettuce sometimes closes a refused handshake without handing Redis's reply on ("RedisHandshakeHandler not
+    // registered", seen once under CI load): what is tested is that Redis's words are said whenever they come
     var wrong = CliHelpAndInputTest.drover("task", "list", "--redis-url", "redis://nobody:bad@" + hostPort);
+    for (int i = 0; i < 3 && wrong.err().contains("RedisHandshakeHandler not registered"); i++) {
+      wrong = CliHelpAndInputTest.drover("task", "list", "--redis-url", "redis://nobody:bad@" + hostPort);
+    }
     assertThat(wrong.err().strip()).isEqualTo("drover: Redis at redis://nobody:***@" + hostPort
         + " refused the connection: WRONGPASS invalid username-password pair or user is disabled.");
     var db = CliHelpAndInputTest.drover("task", "list", "--redis-url", redis.url() + "/99");

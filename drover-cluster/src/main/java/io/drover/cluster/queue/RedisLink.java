@@ -70,10 +70,9 @@ public final class RedisLink implements AutoCloseable {
    * index is out of range}: never retryable), else the cause Lettuce found (refused, timed out).
    */
   public static DroverException unreachable(String url, Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof io.lettuce.core.RedisCommandExecutionException r) {
-        return new DroverException("Redis at " + RedisUrls.masked(url) + " refused the connection: " + r.getMessage(), e, false);
-      }
+    io.lettuce.core.RedisCommandExecutionException said = refusal(e, 0);
+    if (said != null) {
+      return new DroverException("Redis at " + RedisUrls.masked(url) + " refused the connection: " + said.getMessage(), e, false);
     }
     Throwable root = e;
     while (root.getCause() != null && root.getCause() != root) root = root.getCause();
@@ -108,6 +107,17 @@ public final class RedisLink implements AutoCloseable {
     }
     var conn = ((RedisClient) client).connect();
     return new RedisLink(url, null, conn, conn.sync(), conn.async());
+  }
+
+  /** Redis's own refusal among an exception's causes and suppressed ones (a closed handshake may carry it there). */
+  private static io.lettuce.core.RedisCommandExecutionException refusal(Throwable t, int depth) {
+    if (t == null || depth > 8) return null;
+    if (t instanceof io.lettuce.core.RedisCommandExecutionException r) return r;
+    for (Throwable s : t.getSuppressed()) {
+      var r = refusal(s, depth + 1);
+      if (r != null) return r;
+    }
+    return t.getCause() == t ? null : refusal(t.getCause(), depth + 1);
   }
 
   public static boolean isCluster(String url) {
