@@ -131,13 +131,39 @@ public final class EngineBench {
   // ---- Lua functions ----
 
   private void lua() throws Exception {
-    String src = """
+    luaTasks("no-op Lua function tasks", "lua_noop_tasks_per_s", """
         local noop = function() return true end
         local tasks = {}
         for i = 1, %d do tasks[i] = { name = "t" .. i, command = noop } end
         TaskDefinitions = { g = { tasks = tasks } }
-        """.formatted(luaTasks);
-    WorkflowLoader.Loaded loaded = WorkflowLoader.load(new WorkflowSource("bench.lua", src));
+        """);
+    // A function that reaches what the top level made (a settings table of 32 entries, a helper closure): each
+    // call gets its own copy of both, which is what this row prices.
+    luaTasks("Lua tasks reaching a top-level table", "lua_toplevel_tasks_per_s", """
+        local settings = {}
+        for i = 1, 32 do settings["k" .. i] = { value = i, label = "setting " .. i } end
+        local function lookup(k) return settings[k].value end
+        local task = function() return lookup("k7") == 7 end
+        local tasks = {}
+        for i = 1, %d do tasks[i] = { name = "t" .. i, command = task } end
+        TaskDefinitions = { g = { tasks = tasks } }
+        """);
+    // The same with a table of 10,000 entries of which each task reads one: copies are made as they are
+    // touched, so this should cost about what the row above does, not 300 times more.
+    luaTasks("Lua tasks reading one entry of a 10,000-entry table", "lua_bigtable_tasks_per_s", """
+        local hosts = {}
+        for i = 1, 10000 do hosts[i] = { name = "host" .. i, port = 22 } end
+        local tasks = {}
+        for i = 1, %d do
+          local n = math.fmod(i, 10000) + 1
+          tasks[i] = { name = "t" .. i, command = function() return hosts[n].port == 22 end }
+        end
+        TaskDefinitions = { g = { tasks = tasks } }
+        """);
+  }
+
+  private void luaTasks(String label, String key, String template) throws Exception {
+    WorkflowLoader.Loaded loaded = WorkflowLoader.load(new WorkflowSource("bench.lua", template.formatted(luaTasks)));
     Plan plan = Planner.plan(loaded.workflow());
     Path base = Files.createTempDirectory("drover-bench");
     TaskRunner runner = new TaskRunner(loaded.lua(), TaskKinds.none());
@@ -146,8 +172,8 @@ public final class EngineBench {
         return runPlan(plan, d, cores);
       }
     });
-    row("no-op Lua function tasks, " + luaTasks + ", concurrency " + cores, rate);
-    results.put("lua_noop_tasks_per_s", Math.round(rate));
+    row(label + ", " + luaTasks + ", concurrency " + cores, rate);
+    results.put(key, Math.round(rate));
   }
 
   // ---- shell ----

@@ -46,11 +46,11 @@ import org.luaj.vm2.lib.jse.JseOsLib;
  * out). Its libraries are built once and sealed ({@link SealedTable}); the file is evaluated once. Every task call
  * gets a globals table of its own (writes to globals, {@code rawset(_G, ...)} and {@code load} included, land
  * there), the file's environment has a protected metatable, and the string library is one sealed table for the
- * JVM: no library, global or metatable a task changes reaches another task. Tables the file's top level made
- * and its top-level locals are the interpreter's, shared by the tasks of this one workflow that it serves (not
- * evaluated afresh per task: that costs time in proportion to the file, which generated workflows of many
- * thousand tasks cannot pay). While a task calls into it, a {@link TaskScope} is current and Drover's modules act on that
- * task.
+ * JVM: no library, global or metatable a task changes reaches another task. Tables, closures and top-level
+ * locals the file's top level made stay as it left them: each call works on its own copies of what it reaches
+ * ({@link TopLevelCopies}), rather than on a fresh evaluation of the file (which costs time in proportion to the
+ * file, and generated workflows of many thousand tasks cannot pay that per task). While a task calls into it, a
+ * {@link TaskScope} is current and Drover's modules act on that task.
  */
 public final class LuaInterpreter {
   /** How long the file's top level may take to evaluate when it is loaded (CLI, controller, worker, agent). */
@@ -77,8 +77,10 @@ public final class LuaInterpreter {
   private final Prototype chunk;
   private final LuaTable loaded;
   private TaskScope scope;
-  private LuaTable env;
+  private Globals env;
   private LuaTable taskGlobals;
+  /** The running call's copies of what the top level left (its tables, closures and their upvalues). */
+  private TopLevelCopies copies;
   private Coroutines coroutines;
   private volatile boolean stopRequested;
   private volatile String stopReason;
@@ -265,17 +267,22 @@ public final class LuaInterpreter {
         @Override
         public LuaValue call(LuaValue table, LuaValue key) {
           LuaTable own = taskGlobals;
-          if (own != null) {
-            LuaValue v = own.rawget(key);
-            if (!v.isnil()) return v;
+          if (own == null) return globals.rawget(key);
+          LuaValue v = own.rawget(key);
+          if (v == REMOVED) return NIL;
+          if (!v.isnil()) return v;
+          LuaValue g = globals.rawget(key);
+          if (TopLevelCopies.copied(g)) {
+            g = copies.of(g); // the call's own copy, kept so that every read of the global gives the same one
+            own.rawset(key, g);
           }
-          return globals.rawget(key);
+          return g;
         }
       });
       meta.rawset("__newindex", new org.luaj.vm2.lib.ThreeArgFunction() {
         @Override
         public LuaValue call(LuaValue table, LuaValue key, LuaValue value) {
-          target().rawset(key, value);
+          setGlobal(key, value);
           return NONE;
         }
       });
@@ -283,26 +290,31 @@ public final class LuaInterpreter {
       super.setmetatable(meta);
     }
 
-    private LuaTable target() {
+    /** A global set during a call goes to the call's table; one set to nil hides the file's global of that name. */
+    private void setGlobal(LuaValue key, LuaValue value) {
       LuaTable own = taskGlobals;
-      return own != null ? own : globals;
+      if (own == null) globals.rawset(key, value);
+      else own.rawset(key, value.isnil() ? REMOVED : value);
     }
 
     @Override
     public void rawset(LuaValue key, LuaValue value) {
-      target().rawset(key, value);
+      setGlobal(key, value);
     }
 
     @Override
     public void rawset(int key, LuaValue value) {
-      target().rawset(key, value);
+      setGlobal(LuaValue.valueOf(key), value);
     }
 
     @Override
     public void hashset(LuaValue key, LuaValue value) {
-      target().rawset(key, value);
+      setGlobal(key, value);
     }
   }
+
+  /** In a call's globals, a global the call set to nil (Lua code never sees this value: the table is not exposed). */
+  private static final LuaValue REMOVED = new org.luaj.vm2.LuaUserdata(new Object());
 
   /** Evaluates the compiled file once, into the interpreter's globals through its environment. */
   private LuaTable evaluate() {
@@ -364,15 +376,17 @@ public final class LuaInterpreter {
     stopReason = null;
     coroutines = new Coroutines();
     taskGlobals = new LuaTable();
+    copies = new TopLevelCopies(env);
     LuaInterpreter previous = CURRENT.get();
     CURRENT.set(this);
     try {
-      LuaValue fn = locate.apply(loaded);
+      LuaValue fn = copies.of(locate.apply(loaded));
       return fn.invoke(args);
     } finally {
       coroutines.endAll();
       coroutines = null;
       taskGlobals = null;
+      copies = null;
       scope = null;
       CURRENT.set(previous);
     }
@@ -416,14 +430,6 @@ public final class LuaInterpreter {
     return r == null ? "cancelled" : r;
   }
 
-  /**
-   * Checks the stop flag on every instruction and call, and on a virtual thread yields every
-   * {@value #YIELD_EVERY} instructions, so a busy function never holds a carrier thread that other tasks need. It
-   * keeps the prototype and registers of each running Lua frame (per thread: coroutines run on threads of their
-   * own) so that a concatenation whose result would pass {@link LuaPatterns#MAX_STRING} is refused before LuaJ
-   * allocates it: {@code s = s .. s} in a loop ends with an error, not with the heap exhausted. Tasks get no
-   * {@code debug} module, and error positions come from the function's own line table.
-   */
   /** The opcodes {@link StopHook#check} looks at before they run. */
   private static final boolean[] CHECKED = new boolean[64];
 
@@ -433,6 +439,14 @@ public final class LuaInterpreter {
     }
   }
 
+  /**
+   * Checks the stop flag on every instruction and call, and on a virtual thread yields every
+   * {@value #YIELD_EVERY} instructions, so a busy function never holds a carrier thread that other tasks need. It
+   * keeps the prototype and registers of each running Lua frame (per thread: coroutines run on threads of their
+   * own) so that a concatenation whose result would pass {@link LuaPatterns#MAX_STRING} is refused before LuaJ
+   * allocates it: {@code s = s .. s} in a loop ends with an error, not with the heap exhausted. Tasks get no
+   * {@code debug} module, and error positions come from the function's own line table.
+   */
   private final class StopHook extends DebugLib {
     private static final int YIELD_EVERY = 8192;
     private final ThreadLocal<Frames> frames = ThreadLocal.withInitial(Frames::new);

@@ -370,6 +370,7 @@ public abstract class DispatcherContract {
   @Test
   void aTaskThatChangesLibrariesGlobalsOrMetatablesLeavesThemAsTheyWereForTheNextTask() throws Exception {
     RunResult r = run("""
+        local seen, count = {}, 0
         TaskDefinitions = { g = { tasks = {
           { name = 'vandal', command = function()
               rawset(_G, 'Leaked', 'yes')
@@ -383,13 +384,14 @@ public abstract class DispatcherContract {
                 if not pcall(f) then refused = refused + 1 end
               end
               Shared = 'changed'
+              seen.vandal, count = true, count + 1
               return true, "refused " .. refused end },
           { name = 'victim', depends_on = 'vandal', command = function()
-              return true, string.format('%s/%s/%s/%s', ('x'):upper(), tostring(Leaked), type(fs.read),
-                tostring(Shared)) end },
+              return true, string.format('%s/%s/%s/%s/%s/%d', ('x'):upper(), tostring(Leaked), type(fs.read),
+                tostring(Shared), tostring(seen.vandal), count) end },
         } } }""", b -> b.concurrency(1));
     assertThat(r.task(id("g.vandal")).message()).isEqualTo("refused 5");
-    assertThat(r.task(id("g.victim")).message()).isEqualTo("X/nil/function/nil");
+    assertThat(r.task(id("g.victim")).message()).isEqualTo("X/nil/function/nil/nil/0");
   }
 
   @Test

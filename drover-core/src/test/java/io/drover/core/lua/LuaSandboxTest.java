@@ -178,6 +178,104 @@ class LuaSandboxTest {
   }
 
   @Test
+  void tablesAndLocalsTheTopLevelMadeAreEachTasksOwnAndAsTheFileLeftThemForTheNext() throws Exception {
+    Files.createDirectories(dir.resolve("work"));
+    LuaInterpreter in = new LuaInterpreter(new WorkflowSource("flow.lua", """
+        local count = 0
+        local cache = {}
+        local function bump() count = count + 1; return count end
+        local function seen() return count end
+        Config = { nested = { n = 0 }, list = { 1, 2, 3 } }
+        Config.self = Config
+        local weak = setmetatable({}, { __mode = 'k' })
+        Change = function()
+          bump(); bump(); cache.x = 'kept'; Config.nested.n = 5; table.insert(Config.list, 4)
+          getmetatable(weak).__mode = nil; getmetatable(weak).extra = 'changed'
+          return seen(), cache.x, Config.self.nested.n, Config.self == Config
+        end
+        Read = function()
+          return count, cache.x, Config.nested.n, #Config.list, getmetatable(weak).extra, getmetatable(weak).__mode
+        end"""));
+    Varargs changed = in.callGlobal("Change", scope(), LuaValue.NONE);
+    // within one call the copy has the original's shape: two closures share one count, Config.self is Config
+    assertThat(changed.arg(1).toint()).isEqualTo(2);
+    assertThat(changed.arg(2).tojstring()).isEqualTo("kept");
+    assertThat(changed.arg(3).toint()).isEqualTo(5);
+    assertThat(changed.arg(4).toboolean()).isTrue();
+    Varargs next = in.callGlobal("Read", scope(), LuaValue.NONE);
+    assertThat(next.arg(1).toint()).isZero();
+    assertThat(next.arg(2).isnil()).isTrue();
+    assertThat(next.arg(3).toint()).isZero();
+    assertThat(next.arg(4).toint()).isEqualTo(3);
+    assertThat(next.arg(5).isnil()).isTrue();
+    assertThat(next.arg(6).tojstring()).isEqualTo("k");
+  }
+
+  @Test
+  void copiedTablesBehaveAsTheOriginalsForKeysMetatablesAndIteration() throws Exception {
+    Files.createDirectories(dir.resolve("work"));
+    LuaInterpreter in = new LuaInterpreter(new WorkflowSource("flow.lua", """
+        local Account = {}
+        Account.__index = Account
+        function Account.new(n) return setmetatable({ balance = n }, Account) end
+        function Account:add(n) self.balance = self.balance + n; return self.balance end
+        local acct = Account.new(10)
+        local key = {}
+        local byTable = { [key] = 'found' }
+        local list = { 'a', 'b', 'c' }
+        local big = {}
+        for i = 1, 1000 do big[i] = { i = i } end
+        Use = function()
+          local parts = {}
+          for i, v in ipairs(list) do parts[#parts + 1] = i .. v end
+          local sum = 0
+          for _, e in pairs(big) do sum = sum + e.i end
+          return acct:add(5), byTable[key], table.concat(parts, ','), #big, big[500].i, big[1000.0].i, sum,
+            getmetatable(acct) == Account
+        end"""));
+    for (int call = 1; call <= 2; call++) {
+      Varargs r = in.callGlobal("Use", scope(), LuaValue.NONE);
+      assertThat(r.arg(1).toint()).as("call %d", call).isEqualTo(15);
+      assertThat(r.arg(2).tojstring()).isEqualTo("found");
+      assertThat(r.arg(3).tojstring()).isEqualTo("1a,2b,3c");
+      assertThat(r.arg(4).toint()).isEqualTo(1000);
+      assertThat(r.arg(5).toint()).isEqualTo(500);
+      assertThat(r.arg(6).toint()).isEqualTo(1000);
+      assertThat(r.arg(7).toint()).isEqualTo(500500);
+      assertThat(r.arg(8).toboolean()).isTrue();
+    }
+  }
+
+  @Test
+  void aGlobalATaskSetsToNilIsNilForItAndBackForTheNext() throws Exception {
+    Files.createDirectories(dir.resolve("work"));
+    LuaInterpreter in = new LuaInterpreter(new WorkflowSource("flow.lua", """
+        Shared = { 'file' }
+        Drop = function() Shared = nil; return Shared end
+        Get = function() return Shared[1] end"""));
+    assertThat(in.callGlobal("Drop", scope(), LuaValue.NONE).arg1().isnil()).isTrue();
+    assertThat(in.callGlobal("Get", scope(), LuaValue.NONE).arg1().tojstring()).isEqualTo("file");
+  }
+
+  @Test
+  void aLongChainOfTablesIsCopiedWithoutOverflowingTheStack() throws Exception {
+    Files.createDirectories(dir.resolve("work"));
+    LuaInterpreter in = new LuaInterpreter(new WorkflowSource("flow.lua", """
+        local head = {}
+        for i = 1, 200000 do head = { next = head, i = i } end
+        Walk = function()
+          local n, t = 0, head
+          while t.next do n = n + 1; t = t.next end
+          local before = head.i
+          head.i = -1
+          return n, before
+        end"""));
+    Varargs r = in.callGlobal("Walk", scope(), LuaValue.NONE);
+    assertThat(r.arg(1).toint()).isEqualTo(200000);
+    assertThat(in.callGlobal("Walk", scope(), LuaValue.NONE).arg(2).toint()).isEqualTo(200000);
+  }
+
+  @Test
   void logAndPrintGoToTheTaskLog() throws Exception {
     call("log.warn('careful', 42); print('plain')");
     assertThat(log).containsExactly("[warn] careful 42", "plain");
