@@ -53,6 +53,7 @@ final class AgentCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    io.drover.core.lua.LuaInterpreter.checkSettings();
     AgentOptions options;
     try {
       String t = Tokens.resolve(token, tokenFile, "DROVER_AGENT_TOKEN");

@@ -182,6 +182,7 @@ final class NodeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+      io.drover.core.lua.LuaInterpreter.checkSettings();
       Config cfg = Config.find(config, null);
       if ("single".equals(cfg.mode())) {
         throw new Main.UserException((cfg.file() == null ? "" : cfg.file() + ": ") + "[nodes] mode is \"single\": there is nothing to start (drover run runs workflows here); set mode = \"distributed\"");

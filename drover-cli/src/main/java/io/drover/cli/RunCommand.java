@@ -89,6 +89,7 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    io.drover.core.lua.LuaInterpreter.checkSettings();
     if (concurrency != null && concurrency < 1) throw new Main.UserException("--concurrency must be at least 1, got " + concurrency);
     Map<String, Object> runParams = parseParams(params);
     Delegation byDefault = null;

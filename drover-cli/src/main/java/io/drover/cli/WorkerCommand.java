@@ -84,6 +84,7 @@ final class WorkerCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    io.drover.core.lua.LuaInterpreter.checkSettings();
     WorkerOptions options;
     try {
       options = WorkerOptions.builder(redis.url()).queue(queue).concurrency(concurrency).workerId(workerId)

@@ -153,6 +153,18 @@ class CliHelpAndInputTest {
   }
 
   @Test
+  void aLuaMemoryLimitThatIsNoSizeIsRefusedBeforeAnythingRuns() throws Exception {
+    Path flow = Files.writeString(dir.resolve("flow.lua"), "TaskDefinitions = { g = { tasks = { { name = \"t\","
+        + " command = \"touch ran\" } } } }");
+    var r = DroverProcess.run(dir, java.util.Map.of("DROVER_LUA_MEMORY", "lots"), "run", flow.toString());
+    assertThat(r.exit()).isEqualTo(2);
+    assertThat(r.err().strip()).isEqualTo("drover: DROVER_LUA_MEMORY must be a positive number of bytes (a k, m or g"
+        + " suffix may follow), not 'lots'");
+    assertThat(dir.resolve("ran")).doesNotExist();
+    assertThat(DroverProcess.run(dir, java.util.Map.of("DROVER_LUA_MEMORY", "64m"), "run", flow.toString()).exit()).isZero();
+  }
+
+  @Test
   void aControllerThatCannotBeReachedIsReportedWithTheCauseInWords() {
     Result r = drover("node", "status", "--controller-url", "http://127.0.0.1:1");
     assertThat(r.exit()).isEqualTo(1);

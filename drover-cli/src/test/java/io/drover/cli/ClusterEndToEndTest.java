@@ -46,7 +46,11 @@ class ClusterEndToEndTest {
   }
 
   private Process worker(String url, String name) throws Exception {
-    Process p = DroverProcess.builder(dir, "worker", "--redis-url", url, "--worker-id", name, "--lease", "1s",
+    return worker(url, name, List.of());
+  }
+
+  private Process worker(String url, String name, List<String> jvmOptions) throws Exception {
+    Process p = DroverProcess.builder(dir, jvmOptions, "worker", "--redis-url", url, "--worker-id", name, "--lease", "1s",
         "--grace", "1s", "--workdir", dir.resolve(name).toString(), "--tags", "zone=test", "--ttl", "2s", "--retention", "1h")
         .redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile()).start();
     workers.add(p);
@@ -280,5 +284,23 @@ class ClusterEndToEndTest {
     assertThat(a.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(a.exitValue()).isZero();
     assertThat(status(id).get("state").asText()).isEqualTo("pending");
+  }
+
+  @Test
+  void aLuaTaskThatHoldsMoreThanItsMemoryFailsAloneAndTheWorkerGoesOn() throws Exception {
+    // a 256 MiB worker: a quarter of it is what one Lua task may hold
+    Process w = worker(redis.url(), "small", List.of("-Xmx256m"));
+    String beside = submit("--lua", "local t = {} for i = 1, 20 do t[i] = string.rep('y', 1000); exec.run({'sleep', '0.2'}) end"
+        + " return true, 'kept ' .. #t");
+    String bomb = submit("--lua", "local t = {} for i = 1, 1e9 do t[i] = tostring(i) .. string.rep('x', 200) end");
+    JsonNode b = awaitState(bomb, "failed");
+    assertThat(b.get("message").asText()).contains("the task holds more than 64 MiB of Lua values")
+        .contains("(DROVER_LUA_MEMORY)");
+    assertThat(awaitState(beside, "succeeded").get("message").asText()).isEqualTo("kept 20");
+    assertThat(awaitState(submit("--", "echo after"), "succeeded").get("message").asText()).isEqualTo("after");
+    assertThat(Files.readString(dir.resolve("small.log"))).doesNotContain("OutOfMemoryError");
+    w.destroy();
+    assertThat(w.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(w.exitValue()).isZero();
   }
 }

@@ -82,6 +82,11 @@ public final class LuaInterpreter {
   /** The running call's copies of what the top level left (its tables, closures and their upvalues). */
   private TopLevelCopies copies;
   private Coroutines coroutines;
+  /** The hook: it knows the frames of every thread running this interpreter's Lua, which the memory walk reads. */
+  private final StopHook hook = new StopHook();
+  /** The memory pressure count at the call's last measure of what it holds, and when it may measure again. */
+  private long measuredAt;
+  private long measureAgainAt;
   private volatile boolean stopRequested;
   private volatile String stopReason;
   /** The thread evaluating the file's top level, and the allocation count at which it is stopped. */
@@ -113,6 +118,20 @@ public final class LuaInterpreter {
       throw new WorkflowException(new SourceLocation(source.name(), 0), "the file nests too deeply to compile");
     }
     this.loaded = Thread.currentThread().isVirtual() ? onLoader() : evaluateBounded();
+  }
+
+  /**
+   * Checks the settings of the environment that bound Lua tasks ({@code DROVER_LUA_MEMORY}), for commands to refuse
+   * a bad one before they start.
+   *
+   * @throws io.drover.core.InvalidInputException naming the variable and its value
+   */
+  public static void checkSettings() {
+    try {
+      TaskMemory.limitFromEnvironment(System.getenv("DROVER_LUA_MEMORY"), Runtime.getRuntime().maxMemory());
+    } catch (IllegalArgumentException e) {
+      throw new io.drover.core.InvalidInputException(e.getMessage());
+    }
   }
 
   /** Evaluates on a loader thread; an interrupted caller stops the evaluation and waits for it to end. */
@@ -214,7 +233,7 @@ public final class LuaInterpreter {
     g.load(new CoroutineLib());
     g.load(new JseMathLib());
     g.load(new JseOsLib());
-    g.load(new StopHook());
+    g.load(hook);
     // An error's message as Lua code sees it (pcall, error handlers): "flow.lua:3: what", as Lua writes it.
     // Without a handler LuaJ appends a traceback line and writes no colon after the line number.
     g.running.errorfunc = new org.luaj.vm2.lib.OneArgFunction() {
@@ -377,6 +396,8 @@ public final class LuaInterpreter {
     coroutines = new Coroutines();
     taskGlobals = new LuaTable();
     copies = new TopLevelCopies(env);
+    measuredAt = TaskMemory.pressure();
+    measureAgainAt = System.nanoTime();
     LuaInterpreter previous = CURRENT.get();
     CURRENT.set(this);
     try {
@@ -423,6 +444,34 @@ public final class LuaInterpreter {
     if (stopRequested) throw new LuaError("stopped: " + stopReason());
   }
 
+  /**
+   * Measures what the running call holds when the heap has been under pressure since its last measure (and its
+   * measures have taken less than a tenth of its time), and stops it when that is over {@link TaskMemory#limit()}.
+   * On the thread running the call's Lua code, so what it walks does not change under it.
+   */
+  private void checkTaskMemory() {
+    long pressure = TaskMemory.pressure();
+    if (pressure == measuredAt || taskGlobals == null) return;
+    long start = System.nanoTime();
+    if (start - measureAgainAt < 0) return;
+    measuredAt = pressure;
+    long limit = TaskMemory.limit();
+    TaskMemory.Walk walk = new TaskMemory.Walk(limit).add(taskGlobals);
+    hook.walkFrames(walk);
+    long held = walk.total();
+    long end = System.nanoTime();
+    measureAgainAt = end + 9 * (end - start);
+    if (held > limit) {
+      requestStop("the task holds more than " + mib(limit) + " of Lua values (tables, strings, closures), Drover's"
+          + " limit for one task (DROVER_LUA_MEMORY)");
+      checkStop();
+    }
+  }
+
+  private static String mib(long bytes) {
+    return bytes % (1 << 20) == 0 ? (bytes >> 20) + " MiB" : bytes + " bytes";
+  }
+
   private String stopReason() {
     if (stopReason != null) return stopReason;
     TaskScope s = scope;
@@ -450,7 +499,18 @@ public final class LuaInterpreter {
   private final class StopHook extends DebugLib {
     private static final int YIELD_EVERY = 8192;
     private final ThreadLocal<Frames> frames = ThreadLocal.withInitial(Frames::new);
+    /** The frames of threads inside this interpreter's Lua code now: the task's, and its coroutines'. */
+    private final java.util.Set<Frames> active = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private int count;
+
+    /** Adds the closures and registers of every active frame (coroutines' included) to a walk. */
+    void walkFrames(TaskMemory.Walk walk) {
+      for (Frames f : active) {
+        for (int d = Math.min(f.depth, f.closures.length) - 1; d >= 0; d--) {
+          walk.add(f.closures[d]).add(f.stacks[d]);
+        }
+      }
+    }
 
     @Override
     public LuaValue call(LuaValue modname, LuaValue env) {
@@ -458,15 +518,22 @@ public final class LuaInterpreter {
       return NIL;
     }
 
+    /** Called by pcall and xpcall only, which also call {@link #onReturn}: a frame without Lua code keeps pairs. */
     @Override
     public void onCall(LuaFunction f) {
       if (stopRequested) checkStop();
+      push(frames.get(), null, null);
     }
 
     @Override
     public void onCall(LuaClosure c, Varargs varargs, LuaValue[] stack) {
       if (stopRequested) checkStop();
-      frames.get().push(c.p, stack);
+      push(frames.get(), c, stack);
+    }
+
+    private void push(Frames f, LuaClosure c, LuaValue[] stack) {
+      if (f.depth == 0) active.add(f);
+      f.push(c, stack);
     }
 
     @Override
@@ -475,14 +542,21 @@ public final class LuaInterpreter {
       Frames f = frames.get();
       if (f.depth > 0) {
         int d = f.depth - 1;
-        int i = f.protos[d].code[pc];
-        if (CHECKED[i & 0x3f]) check(f, d, i, pc);
+        Prototype p = f.protos[d];
+        if (p != null) {
+          int i = p.code[pc];
+          if (CHECKED[i & 0x3f]) check(f, d, i, pc);
+        }
       }
       if (++count == YIELD_EVERY) {
         count = 0;
         Thread t = Thread.currentThread();
-        if (t == evaluating) checkLoadMemory();
-        else if (t.isVirtual()) Thread.yield();
+        if (t == evaluating) {
+          checkLoadMemory();
+        } else {
+          checkTaskMemory();
+          if (t.isVirtual()) Thread.yield();
+        }
       }
     }
 
@@ -522,7 +596,9 @@ public final class LuaInterpreter {
 
     @Override
     public void onReturn() {
-      frames.get().pop();
+      Frames f = frames.get();
+      f.pop();
+      if (f.depth == 0) active.remove(f);
     }
 
     @Override
@@ -531,18 +607,24 @@ public final class LuaInterpreter {
     }
   }
 
-  /** The Lua frames running on one thread. */
+  /**
+   * The frames running on one thread: a Lua closure's (its prototype, itself and its registers), or pcall's (all
+   * null). Written by its thread; the memory walk of the task reads the frames of the task's suspended coroutines.
+   */
   private static final class Frames {
     Prototype[] protos = new Prototype[32];
+    LuaClosure[] closures = new LuaClosure[32];
     LuaValue[][] stacks = new LuaValue[32][];
     int depth;
 
-    void push(Prototype p, LuaValue[] stack) {
+    void push(LuaClosure c, LuaValue[] stack) {
       if (depth == protos.length) {
         protos = java.util.Arrays.copyOf(protos, depth * 2);
+        closures = java.util.Arrays.copyOf(closures, depth * 2);
         stacks = java.util.Arrays.copyOf(stacks, depth * 2);
       }
-      protos[depth] = p;
+      protos[depth] = c == null ? null : c.p;
+      closures[depth] = c;
       stacks[depth++] = stack;
     }
 
@@ -550,6 +632,7 @@ public final class LuaInterpreter {
       if (depth > 0) {
         depth--;
         protos[depth] = null;
+        closures[depth] = null;
         stacks[depth] = null;
       }
     }

@@ -56,6 +56,14 @@ final class TopLevelCopies {
     return v instanceof LuaTable && !(v instanceof SealedTable) && !(v instanceof Globals);
   }
 
+  /**
+   * What of {@code t} a call holds itself: of a copy not yet filled, the entries it read (the rest is still the
+   * original's, which the top level holds); of any other table, all of it. Null for a copy that read nothing.
+   */
+  static LuaTable ownPart(LuaTable t) {
+    return t instanceof Copy c && c.original != null ? c.reads : t;
+  }
+
   /** The copy of {@code v}: a table filled when first used, or a closure queued for its upvalues. */
   private LuaValue copy(LuaValue v) {
     if (!copied(v)) return v;

@@ -414,4 +414,46 @@ class LuaSandboxTest {
         .isInstanceOf(WorkflowException.class)
         .hasMessageStartingWith("flow.lua:1: '..' would make a string of 536870912 bytes, over Drover's limit");
   }
+  @Test
+  void aConcatenationAfterAPcallIsStillBoundedByTheStringLimit() {
+    // pcall reports a call and a return to the hook; counting only the return lost the caller's frame, and with it
+    // every check of the rest of the function
+    assertThat(error("pcall(function() end)\nlocal s = 'x'; while true do s = s .. s end"))
+        .contains("'..' would make a string of 536870912 bytes, over Drover's limit");
+    assertThat(error("pcall(error, 'x'); xpcall(function() end, print)\nlocal deps = {}\nreturn deps.create.x"))
+        .contains("attempt to index deps.create (a nil value)");
+  }
+
+  @Test
+  void aTaskThatHoldsMoreThanItsMemoryIsStoppedWithOneLineAndTheNextTaskRuns() throws Exception {
+    long before = TaskMemory.limit();
+    TaskMemory.limit(32 << 20);
+    try {
+      // a table of distinct strings, held through an upvalue, a global and a coroutine's frame in turn
+      for (String hold : List.of(
+          "local t = {}\nlocal function grow() for i = 1, 1e9 do t[i] = tostring(i) .. string.rep('x', 100) end end\ngrow()",
+          "held = {}\nfor i = 1, 1e9 do held[#held + 1] = { i, tostring(i) } end",
+          "local co = coroutine.wrap(function() local t = {} for i = 1, 1e9 do t[i] = i * 0.5; if i % 1000 == 0 then"
+              + " coroutine.yield() end end end)\nwhile true do co(); local waste = {} end")) {
+        String message = error(hold);
+        assertThat(message).as(hold).contains("stopped: the task holds more than 32 MiB of Lua values");
+        assertThat(message).contains("(DROVER_LUA_MEMORY)");
+      }
+      // what stays under the limit runs, however much it allocates and drops on the way
+      assertThat(call("local n = 0\nfor i = 1, 2e5 do local t = { tostring(i), i } n = n + #t end\nreturn n").arg1().toint())
+          .isEqualTo(400_000);
+    } finally {
+      TaskMemory.limit(before);
+    }
+  }
+
+  @Test
+  void theMemoryLimitIsReadFromTheEnvironmentWithUnitsOrIsAQuarterOfTheHeap() {
+    assertThat(TaskMemory.limitFromEnvironment(null, 4L << 30)).isEqualTo(1L << 30);
+    assertThat(TaskMemory.limitFromEnvironment("512m", 4L << 30)).isEqualTo(512L << 20);
+    assertThat(TaskMemory.limitFromEnvironment("2G", 4L << 30)).isEqualTo(2L << 30);
+    assertThat(TaskMemory.limitFromEnvironment("65536", 4L << 30)).isEqualTo(65536);
+    assertThatThrownBy(() -> TaskMemory.limitFromEnvironment("lots", 1)).hasMessage(
+        "DROVER_LUA_MEMORY must be a positive number of bytes (a k, m or g suffix may follow), not 'lots'");
+  }
 }
