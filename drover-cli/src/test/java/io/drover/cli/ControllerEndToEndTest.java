@@ -198,6 +198,12 @@ class ControllerEndToEndTest {
     var listed = run(dir, "runs", "list", "--redis-url", redis.url());
     assertThat(listed.out()).containsPattern("succeeded +[0-9-]+ [0-9:]+Z +20 +default +ctl-");
     String id = JSON.readTree(fleet.out()).get("run_id").asText();
+    // where each task ran: a worker column in runs status, a worker field in its JSON and in the run's result
+    var status = run(dir, "runs", "status", id, "--redis-url", redis.url());
+    assertThat(status.out()).containsPattern("TASK +STATUS +ATTEMPTS +DURATION +WORKER +MESSAGE")
+        .containsPattern("fleet\\.sum +succeeded +1 +[0-9.]+m?s +w[12] +total 188");
+    for (JsonNode t : runStatus(id).get("task_states")) assertThat(t.get("worker").asText()).as(t.toString()).matches("w[12]");
+    assertThat(there.get("fleet.sum").get("worker").asText()).matches("w[12]");
     var logs = run(dir, "node", "logs", "--run", id, "--controller-url", "http://127.0.0.1:" + controllerPort("ctl-a"));
     assertThat(logs.exit()).as(logs.err()).isZero();
     assertThat(logs.out()).contains("fleet.sum running -> succeeded: total 188").contains("run succeeded");

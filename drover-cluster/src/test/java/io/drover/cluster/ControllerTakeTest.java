@@ -78,4 +78,33 @@ class ControllerTakeTest {
     await().atMost(Duration.ofSeconds(20)).until(() -> runs.get(id).orElseThrow().tasks().size() == 200);
     assertThat(runs.get(id).orElseThrow().tasks().keySet()).extracting(Object::toString).containsExactlyElementsOf(declared);
   }
+
+  @Test
+  void aTaskThatEndedWhileNoControllerLedKeepsTheDurationItRanForAndShowsItsWorker(@org.junit.jupiter.api.io.TempDir
+      java.nio.file.Path dir) throws Exception {
+    try (io.drover.cluster.worker.Worker w = io.drover.cluster.worker.Worker.start(io.drover.cluster.worker.WorkerOptions
+        .builder(redis.url()).workerId("w-one").concurrency(2).workdir(dir).build())) {
+      RunRecords runs = lead("ctl-a");
+      String id = submit(runs, "gap.lua", "TaskDefinitions = { g = { tasks = {\n"
+          + "{ name = 'a', command = 'sleep 1' },\n{ name = 'b', depends_on = 'a', command = 'echo after' } } } }");
+      // while it runs, the run's record says where
+      await().atMost(Duration.ofSeconds(20)).until(() -> "w-one".equals(task(runs, id, "g.a").ranOn()));
+      assertThat(task(runs, id, "g.a").state()).isEqualTo(io.drover.core.engine.TaskState.RUNNING);
+      controller.close(); // no leader now: g.a ends on the worker meanwhile
+      await().atMost(Duration.ofSeconds(20)).until(() -> !client.list("default", "succeeded", 10).isEmpty());
+      Thread.sleep(2500); // the gap before the next leader: what the old duration counted in
+      RunRecords later = lead("ctl-b");
+      await().atMost(Duration.ofSeconds(30)).until(() -> "SUCCEEDED".equals(later.get(id).orElseThrow().state()));
+      io.drover.core.engine.TaskResult a = task(later, id, "g.a");
+      assertThat(a.ranOn()).isEqualTo("w-one");
+      assertThat(a.durationMillis()).as("g.a slept 1 s; the next leader heard of its end 2.5 s later")
+          .isBetween(900L, 2400L);
+      assertThat(task(later, id, "g.b").ranOn()).isEqualTo("w-one");
+    }
+  }
+
+  private static io.drover.core.engine.TaskResult task(RunRecords runs, String run, String task) {
+    return runs.get(run).orElseThrow().tasks().getOrDefault(io.drover.core.model.TaskId.parse(task),
+        new io.drover.core.engine.TaskResult(io.drover.core.model.TaskId.parse(task), io.drover.core.engine.TaskState.PENDING, 0, 0, "", Map.of()));
+  }
 }

@@ -46,6 +46,8 @@ final class RunJournal implements RunListener {
   private final Map<TaskId, Map<String, Object>> outputs = new HashMap<>();
   private final Map<TaskId, Long> started = new HashMap<>();
   private final Map<TaskId, Long> readyAt = new HashMap<>();
+  /** When an attempt that ended on a worker ended there (epoch ms), for the state change that follows. */
+  private final Map<TaskId, Long> endedAt = new HashMap<>();
 
   private final boolean resumed;
 
@@ -111,6 +113,23 @@ final class RunJournal implements RunListener {
     outputs.put(task.id(), out);
   }
 
+  /** Where the attempt runs: the run's {@code w:TASK} field, which {@code runs status} shows as the worker. */
+  @Override
+  public void onAttemptStarted(TaskSpec task, int attempt, String on) {
+    synchronized (lock) {
+      fields.put("w:" + task.id(), on);
+    }
+  }
+
+  @Override
+  public void onAttemptEnded(TaskSpec task, int attempt, io.drover.core.runner.TaskOutcome outcome) {
+    if (outcome.ran() == null) return;
+    if (outcome.ran().finished() != null) endedAt.put(task.id(), outcome.ran().finished().toEpochMilli());
+    synchronized (lock) {
+      fields.put("w:" + task.id(), outcome.ran().on());
+    }
+  }
+
   @Override
   public void onTaskStateChanged(TaskSpec task, TaskState from, TaskState to, int attempt, String message) {
     long now = System.currentTimeMillis();
@@ -123,9 +142,10 @@ final class RunJournal implements RunListener {
       metrics.dispatched(attempt > 1);
     }
     long ms = 0;
+    Long end = endedAt.remove(id); // the worker's end: a leader that took the run over hears of it late
     if (to.isTerminal()) {
       Long s = started.remove(id);
-      if (s != null) ms = Math.max(1, now - s);
+      if (s != null) ms = Math.max(1, (end == null ? now : Math.min(now, end)) - s);
       metrics.ended(to, ms);
     }
     Map<String, Object> o = to == TaskState.SUCCEEDED ? outputs.getOrDefault(id, Map.of()) : Map.of();

@@ -178,6 +178,7 @@ public final class RunRecords {
       tm.put("state", t.state().name());
       tm.put("attempts", t.attempts());
       tm.put("duration_ms", t.durationMillis());
+      if (!t.ranOn().isEmpty()) tm.put("worker", t.ranOn());
       tm.put("message", t.message());
       tm.put("outputs", masker.maskOutputs(t.outputs()));
       tasks.add(tm);
@@ -216,13 +217,20 @@ public final class RunRecords {
   static RunView view(Map<String, String> h) {
     Map<String, String> fields = new LinkedHashMap<>();
     Map<TaskId, TaskResult> found = new LinkedHashMap<>();
+    Map<String, String> workers = new java.util.HashMap<>();
     h.forEach((k, v) -> {
       if (k.startsWith("t:")) {
         TaskId id = TaskId.parse(k.substring(2));
         found.put(id, task(id, v));
+      } else if (k.startsWith("w:")) {
+        workers.put(k.substring(2), v);
       } else if (!k.equals("source_text")) {
         fields.put(k, v);
       }
+    });
+    found.replaceAll((id, t) -> {
+      String w = workers.get(id.toString());
+      return w == null ? t : new TaskResult(t.id(), t.state(), t.attempts(), t.durationMillis(), t.message(), t.outputs(), w);
     });
     Map<TaskId, TaskResult> tasks = found;
     String order = fields.remove("order");

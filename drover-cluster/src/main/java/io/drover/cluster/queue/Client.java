@@ -185,7 +185,10 @@ public final class Client implements AutoCloseable {
     return out;
   }
 
-  /** One entry of a follower's stream: a task ended ({@code end}) or printed a line ({@code log}). */
+  /**
+   * One entry of a follower's stream: a task ended ({@code end}), printed a line ({@code log}), or started on the
+   * worker {@code line} names ({@code started}).
+   */
   public record Followed(String streamId, String type, String id, String line) {}
 
   /**

@@ -232,7 +232,9 @@ public final class ClusterDispatcher implements Dispatcher {
             after.put(q, e.streamId());
             progress = true;
             InFlight f = inFlight.get(e.id());
-            if (e.type().equals("log")) {
+            if (e.type().equals("started")) {
+              if (f != null) f.sink.started(e.line()); // else its end says where it ran
+            } else if (e.type().equals("log")) {
               if (f != null && !earlyLogs.containsKey(e.id())) {
                 f.sink.log(e.line());
               } else { // not registered yet, or lines of it wait: after them, in order
@@ -288,12 +290,17 @@ public final class ClusterDispatcher implements Dispatcher {
       f.sink.completed(TaskOutcome.failed("the task record of " + id + " is gone"));
       return;
     }
-    f.sink.completed(switch (s.state()) {
+    TaskOutcome o = switch (s.state()) {
       case "SUCCEEDED" -> TaskOutcome.succeeded(s.message(), s.outputs());
       case "CANCELLED" -> TaskOutcome.cancelled(f.cancelReason != null ? f.cancelReason : s.message());
       case "SKIPPED" -> TaskOutcome.skipped(s.message());
       default -> TaskOutcome.failed(s.message().isEmpty() ? "failed on worker " + s.worker() : s.message());
-    });
+    };
+    // where it ran, and when it ended by the worker's record: what its duration is measured to, however late
+    // this follower hears of it (a controller that took the run over meanwhile)
+    java.time.Instant finished = s.finishedMicros() > 0
+        ? java.time.Instant.EPOCH.plus(s.finishedMicros(), java.time.temporal.ChronoUnit.MICROS) : null;
+    f.sink.completed(s.worker() == null || s.worker().isEmpty() ? o : o.withRan(new TaskOutcome.Ran(s.worker(), finished)));
   }
 
   /** Stops following; attempts still in flight are cancelled on the fleet. */

@@ -479,6 +479,10 @@ public final class Worker implements AutoCloseable {
       io.drover.core.engine.SecretMasker m = io.drover.core.engine.SecretMasker.ofMaps(request.params(), spec.env());
       var async = mainConnection.async(); // log lines go out without waiting for replies
       String notify = h.notify.isEmpty() ? null : h.notify; // a follower (a run's dispatcher) gets log lines too
+      if (notify != null) { // and hears where the attempt runs (drover runs status shows it while it runs)
+        async.xadd(notify, io.lettuce.core.XAddArgs.Builder.maxlen(100_000).approximateTrimming(),
+            Map.of("type", "started", "id", h.id, "line", options.workerId()));
+      }
       outcome = runner.run(request, new TaskContext(dir, dir.resolve(".drover"), line -> {
         String masked = m.mask(line);
         synchronized (h) { // stdout and stderr: one line at a time, the RUNNING event before the first

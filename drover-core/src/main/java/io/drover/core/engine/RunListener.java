@@ -1,6 +1,7 @@
 package io.drover.core.engine;
 
 import io.drover.core.model.TaskSpec;
+import io.drover.core.runner.TaskOutcome;
 import java.util.List;
 import java.util.Map;
 
@@ -16,6 +17,15 @@ public interface RunListener {
   default void onTaskStateChanged(TaskSpec task, TaskState from, TaskState to, int attempt, String message) {}
 
   default void onTaskLog(TaskSpec task, int attempt, String line) {}
+
+  /** An attempt started on a worker (or agent) {@code on}; on the dispatcher's thread, like log lines. */
+  default void onAttemptStarted(TaskSpec task, int attempt, String on) {}
+
+  /**
+   * How an attempt ended, on the scheduler's thread just before the state change it causes ({@link
+   * TaskOutcome#ran()} says where it ran and when it ended there, when the dispatcher knows).
+   */
+  default void onAttemptEnded(TaskSpec task, int attempt, TaskOutcome outcome) {}
 
   /** The outputs of an attempt that succeeded, on the scheduler's thread just before its SUCCEEDED change. */
   default void onTaskOutputs(TaskSpec task, int attempt, Map<String, Object> outputs) {}
@@ -41,6 +51,16 @@ public interface RunListener {
       @Override
       public void onTaskLog(TaskSpec task, int attempt, String line) {
         for (RunListener l : ls) l.onTaskLog(task, attempt, line);
+      }
+
+      @Override
+      public void onAttemptStarted(TaskSpec task, int attempt, String on) {
+        for (RunListener l : ls) l.onAttemptStarted(task, attempt, on);
+      }
+
+      @Override
+      public void onAttemptEnded(TaskSpec task, int attempt, TaskOutcome outcome) {
+        for (RunListener l : ls) l.onAttemptEnded(task, attempt, outcome);
       }
 
       @Override

@@ -45,6 +45,8 @@ final class RunLoop implements RunHandle, Runnable {
   private final int[] attempts;
   private final long[] startNanos;
   private final long[] endNanos;
+  /** The worker each task's last attempt ran on, when its dispatcher said. */
+  private final String[] ranOn;
   private final String[] messages;
   private final Map<String, Object>[] outputs;
   private final AttemptHandle[] handles;
@@ -91,6 +93,7 @@ final class RunLoop implements RunHandle, Runnable {
     this.attempts = new int[n];
     this.startNanos = new long[n];
     this.endNanos = new long[n];
+    this.ranOn = new String[n];
     this.messages = new String[n];
     this.outputs = new Map[n];
     this.handles = new AttemptHandle[n];
@@ -162,6 +165,7 @@ final class RunLoop implements RunHandle, Runnable {
       TaskResult t = e.getValue();
       if (t.durationMillis() > 0 || t.attempts() > 0) startNanos[i] = now - t.durationMillis() * 1_000_000;
       if (!t.message().isEmpty()) messages[i] = t.message();
+      if (!t.ranOn().isEmpty()) ranOn[i] = t.ranOn();
       switch (t.state()) {
         case SUCCEEDED, FAILED, CANCELLED, SKIPPED -> {
           state[i] = (byte) t.state().ordinal();
@@ -275,9 +279,15 @@ final class RunLoop implements RunHandle, Runnable {
     handles[i] = null;
     TaskOutcome o = s.outcome;
     String message = masker.mask(o.message());
+    if (o.ran() != null) ranOn[i] = o.ran().on();
+    try {
+      listener.onAttemptEnded(s.spec, s.attempt, o);
+    } catch (RuntimeException e) {
+      System.err.println("drover: a run listener failed: " + e);
+    }
     switch (o.status()) {
       case SUCCEEDED -> {
-        endNanos[i] = System.nanoTime();
+        endNanos[i] = endedAt(i, o);
         if (!o.outputs().isEmpty()) {
           outputs[i] = o.outputs();
           safely(() -> listener.onTaskOutputs(s.spec, s.attempt, o.outputs()));
@@ -288,26 +298,26 @@ final class RunLoop implements RunHandle, Runnable {
         }
       }
       case SKIPPED -> {
-        endNanos[i] = System.nanoTime();
+        endNanos[i] = endedAt(i, o);
         move(i, TaskState.SKIPPED, message);
         skipDependents(i, "was skipped");
       }
       case CANCELLED -> {
-        endNanos[i] = System.nanoTime();
+        endNanos[i] = endedAt(i, o);
         if (!cancelling) cancelledAlone++; // cancelled by its dispatcher, not by cancelling the run
         move(i, TaskState.CANCELLED, message.isEmpty() ? cancelledBy : message);
         skipDependents(i, "was cancelled");
       }
       case FAILED -> {
         if (cancelling) {
-          endNanos[i] = System.nanoTime();
+          endNanos[i] = endedAt(i, o);
           move(i, TaskState.CANCELLED, cancelledBy + (message.isEmpty() ? "" : " (" + message + ")"));
         } else if (s.attempt < s.spec.maxAttempts()) {
           move(i, TaskState.RETRYING, message);
           long delay = s.spec.backoff().delayBefore(s.attempt + 1, options.random()).toNanos();
           retries.add(new Retry(System.nanoTime() + delay, i));
         } else {
-          endNanos[i] = System.nanoTime();
+          endNanos[i] = endedAt(i, o);
           failed++;
           move(i, TaskState.FAILED, message);
           skipDependents(i, "failed");
@@ -315,6 +325,17 @@ final class RunLoop implements RunHandle, Runnable {
         }
       }
     }
+  }
+
+  /**
+   * When the attempt ended on this scheduler's clock: now, or earlier by as long ago as the other side says it
+   * ended (a run taken over hears of ends late), never before the task started.
+   */
+  private long endedAt(int i, TaskOutcome o) {
+    long now = System.nanoTime();
+    if (o.ran() == null || o.ran().finished() == null) return now;
+    long ago = Math.max(0, System.currentTimeMillis() - o.ran().finished().toEpochMilli()) * 1_000_000;
+    return Math.max(startNanos[i], now - ago);
   }
 
   private void fireDueRetries() {
@@ -400,7 +421,7 @@ final class RunLoop implements RunHandle, Runnable {
     for (int i = 0; i < n; i++) {
       long ms = startNanos[i] == 0 ? 0 : Math.max(0, (endNanos[i] - startNanos[i]) / 1_000_000);
       tasks.add(new TaskResult(plan.task(i).id(), STATES[state[i]], attempts[i], ms,
-          messages[i] == null ? "" : messages[i], outputs[i] == null ? Map.of() : outputs[i]));
+          messages[i] == null ? "" : messages[i], outputs[i] == null ? Map.of() : outputs[i], ranOn[i]));
     }
     return new RunResult(runId, status, startedAt, Instant.now(), Collections.unmodifiableList(tasks));
   }
@@ -444,6 +465,15 @@ final class RunLoop implements RunHandle, Runnable {
     public void log(String line) {
       try {
         loop.listener.onTaskLog(spec, attempt, loop.masker.mask(line));
+      } catch (RuntimeException e) {
+        System.err.println("drover: a run listener failed: " + e);
+      }
+    }
+
+    @Override
+    public void started(String on) {
+      try {
+        loop.listener.onAttemptStarted(spec, attempt, on);
       } catch (RuntimeException e) {
         System.err.println("drover: a run listener failed: " + e);
       }

@@ -9,5 +9,8 @@ import io.drover.core.runner.TaskOutcome;
 public interface TaskSink {
   void log(String line);
 
+  /** The attempt started on {@code on} (a worker), for dispatchers that send attempts elsewhere. */
+  default void started(String on) {}
+
   void completed(TaskOutcome outcome);
 }

@@ -13,7 +13,7 @@ import java.util.Map;
 
 /**
  * The JSON form of a run: {@code {"run_id", "status", "workflow", "started_at", "finished_at", "params", "tasks":
- * [{"group", "name", "status", "attempts", "duration_ms", "message", "outputs"}]}}.
+ * [{"group", "name", "status", "attempts", "duration_ms", "worker" (when it ran on one), "message", "outputs"}]}}.
  */
 public final class RunJson {
   static final ObjectMapper MAPPER = new ObjectMapper();
@@ -49,6 +49,7 @@ public final class RunJson {
     m.put("status", t.state().label());
     m.put("attempts", t.attempts());
     m.put("duration_ms", t.durationMillis());
+    if (!t.ranOn().isEmpty()) m.put("worker", t.ranOn());
     m.put("message", t.message());
     m.put("outputs", masker.maskOutputs(t.outputs()));
     return m;

@@ -1,5 +1,6 @@
 package io.drover.core.runner;
 
+import java.time.Instant;
 import java.util.Map;
 
 /**
@@ -8,8 +9,27 @@ import java.util.Map;
  * @param status how it ended
  * @param message one line for people: a function's message, a shell task's last line, or the error
  * @param outputs values for dependents (empty unless SUCCEEDED)
+ * @param ran where and when it ran, when a dispatcher knows it from the other side (a worker's record), else null
  */
-public record TaskOutcome(Status status, String message, Map<String, Object> outputs) {
+public record TaskOutcome(Status status, String message, Map<String, Object> outputs, Ran ran) {
+  /**
+   * Where an attempt ran and when it ended there, by that side's clock: the end is what the attempt's duration is
+   * measured to, however late the scheduler hears of it (a controller that took the run over meanwhile).
+   *
+   * @param on the worker (or agent) that ran it
+   * @param finished when it ended, or null when unknown
+   */
+  public record Ran(String on, Instant finished) {}
+
+  public TaskOutcome(Status status, String message, Map<String, Object> outputs) {
+    this(status, message, outputs, null);
+  }
+
+  /** This outcome, said to have run on {@code ran}. */
+  public TaskOutcome withRan(Ran ran) {
+    return new TaskOutcome(status, message, outputs, ran);
+  }
+
   /** How an attempt ended. */
   public enum Status {
     SUCCEEDED,
