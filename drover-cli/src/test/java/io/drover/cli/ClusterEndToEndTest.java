@@ -276,6 +276,39 @@ class ClusterEndToEndTest {
   }
 
   @Test
+  void linesAPausedWorkersTaskPrintedAreNeverAppendedAfterTheTasksEnd() throws Exception {
+    Process a = worker("wa");
+    // attempt 1 prints without end (filling its pipe while its worker is stopped), attempt 2 one line
+    String id = submit("--", "if [ $DROVER_ATTEMPT = 1 ]; then echo > " + dir.resolve("started")
+        + "; while :; do echo tick-1; done; else echo tick-2; fi");
+    await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(dir.resolve("started")));
+    signal(a, "STOP"); // attempt 1 goes on printing into its pipe while its worker is stopped
+    worker("wb");
+    awaitState(id, "succeeded");
+    signal(a, "CONT"); // wa reads what attempt 1 printed meanwhile, and more, until it learns the task is wb's
+    await().atMost(Duration.ofSeconds(30)).until(() -> Files.readString(dir.resolve("wa.log")).contains("refused"));
+    try (var c = io.drover.cluster.queue.Client.connect(redis.url())) {
+      // wa sent attempt 1's lines without waiting; a heartbeat record written after it let the attempt go comes
+      // after them on its connection
+      java.time.Instant letGo = java.time.Instant.now();
+      await().atMost(Duration.ofSeconds(30)).until(() ->
+          java.time.Instant.parse(c.redis().hget("drover:worker:wa", "last_heartbeat")).isAfter(letGo.plusMillis(100)));
+      List<String> after = new ArrayList<>();
+      boolean ended = false;
+      String from = "0-0";
+      for (var page = c.events(id, from, 0); !page.isEmpty(); page = c.events(id, from, 0)) {
+        for (var e : page) {
+          if ("SUCCEEDED".equals(e.fields().get("state"))) ended = true;
+          else if (ended) after.add(e.fields().toString());
+          from = e.streamId();
+        }
+      }
+      assertThat(ended).as("the end is in the task's events (late lines push old ones out)").isTrue();
+      assertThat(after).as("events after the end").isEmpty();
+    }
+  }
+
+  @Test
   void sigtermHandsRunningWorkBackAndTheWorkerExits() throws Exception {
     Process a = worker("wa");
     String id = submit("--", "echo $DROVER_ATTEMPT > " + dir.resolve("started") + "; sleep 300");

@@ -28,6 +28,7 @@ public final class Scripts {
   public static final Script CLAIM = load("claim");
   public static final Script COMPLETE = load("complete");
   public static final Script RENEW = load("renew");
+  public static final Script LOG = load("log");
   public static final Script PROMOTE = withLib("promote");
   public static final Script CANCEL = load("cancel");
   public static final Script HANDBACK = withLib("handback");

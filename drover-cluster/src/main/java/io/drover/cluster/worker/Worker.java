@@ -105,6 +105,10 @@ public final class Worker implements AutoCloseable {
 
   /** Outcomes recorded by one script call at most. */
   private static final int COMPLETE_BATCH = 256;
+  /** Log lines of one attempt waiting to be written; the task's output waits (its pipe fills) past them. */
+  private static final int PENDING_LINES = 10_000;
+  /** Log lines per fenced write. */
+  private static final int LINES_PER_WRITE = 500;
 
   /** Under load, how long the claimer gathers returning slots so one read serves many tasks. */
   private static final long GATHER_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
@@ -137,6 +141,8 @@ public final class Worker implements AutoCloseable {
      * the worker with the first log line otherwise. Then the outcome goes there too.
      */
     boolean runningEventWritten;
+    /** The attempt's log lines on their way to Redis (set when it starts running). */
+    Lines lines;
 
     /** One delivery: duplicate entries of one task are two deliveries, each with its own slot and directory. */
     final String key;
@@ -372,6 +378,98 @@ public final class Worker implements AutoCloseable {
     attempts.execute(() -> runAttempt(h));
   }
 
+  /**
+   * The log lines of one attempt, for its task's event stream (and its follower's). They go in order, many to a
+   * call of the {@code log} script, which writes them only while this worker still holds the task's lease: a
+   * worker that was paused or cut off and wakes up after another took the task over never appends lines after
+   * that task's end (a line written without that check could reach Redis any time later). One call at a time per
+   * attempt; while {@value #PENDING_LINES} lines wait, the task's output waits too. Thread-safe.
+   */
+  private final class Lines {
+    private final Held h;
+    private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+    private final java.util.concurrent.locks.Condition changed = lock.newCondition();
+    private final java.util.ArrayDeque<String> pending = new java.util.ArrayDeque<>();
+    private boolean writing;
+
+    Lines(Held h) {
+      this.h = h;
+    }
+
+    void add(String line) {
+      lock.lock();
+      try {
+        while (pending.size() >= PENDING_LINES && !h.lost) changed.awaitUninterruptibly();
+        if (h.lost) return;
+        pending.add(line);
+        if (!writing) {
+          writing = true;
+          Thread.ofVirtual().name("drover-lines-" + h.id).start(this::drain);
+        }
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    private void drain() {
+      while (true) {
+        List<String> batch = new ArrayList<>();
+        lock.lock();
+        try {
+          while (batch.size() < LINES_PER_WRITE && !pending.isEmpty()) batch.add(pending.poll());
+          if (batch.isEmpty()) {
+            writing = false;
+            changed.signalAll();
+            return;
+          }
+          changed.signalAll();
+        } finally {
+          lock.unlock();
+        }
+        if (!write(batch)) {
+          h.lost = true;
+          h.cancellation.cancel(Cancellation.Cause.CANCELLED, "lease lost: another worker holds the task now");
+          lock.lock();
+          try {
+            pending.clear();
+          } finally {
+            lock.unlock();
+          }
+        }
+      }
+    }
+
+    /** One fenced write; false when someone else holds the task now. Lines Redis could not take are dropped. */
+    private boolean write(List<String> batch) {
+      boolean first;
+      synchronized (h) {
+        first = !h.runningEventWritten;
+        h.runningEventWritten = true;
+      }
+      List<String> args = new ArrayList<>(7 + batch.size());
+      args.addAll(List.of(options.workerId(), Long.toString(h.token), h.entry, Integer.toString(h.attempt),
+          first ? "1" : "0", h.id, h.notify.isEmpty() ? "0" : "1"));
+      args.addAll(batch);
+      String events = keys.events(h.id);
+      try {
+        return (Long) Scripts.run(redis, Scripts.LOG, ScriptOutputType.INTEGER,
+            new String[] {h.stream, events, h.notify.isEmpty() ? events : h.notify}, args.toArray(new String[0])) == 1;
+      } catch (RuntimeException e) {
+        return true; // Redis away: these lines are lost with it, as an outcome would be
+      }
+    }
+
+    /** Waits until every line added is written or dropped. */
+    void awaitWritten() {
+      lock.lock();
+      try {
+        while (writing) changed.awaitUninterruptibly();
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
   /** Writes the attempt's RUNNING event (for a followed task, or before its first log line), once. */
   private void runningEvent(Held h) {
     synchronized (h) {
@@ -474,33 +572,22 @@ public final class Worker implements AutoCloseable {
       }
       TaskSpec spec = request.task();
       if (options.logTasks()) log("started " + h.id + " (attempt " + h.attempt + ")");
-      String events = keys.events(h.id);
-      String attempt = Integer.toString(h.attempt);
       io.drover.core.engine.SecretMasker m = io.drover.core.engine.SecretMasker.ofMaps(request.params(), spec.env());
-      var async = mainConnection.async(); // log lines go out without waiting for replies
-      String notify = h.notify.isEmpty() ? null : h.notify; // a follower (a run's dispatcher) gets log lines too
-      if (notify != null) { // and hears where the attempt runs (drover runs status shows it while it runs)
-        async.xadd(notify, io.lettuce.core.XAddArgs.Builder.maxlen(100_000).approximateTrimming(),
+      if (!h.notify.isEmpty()) { // a follower (a run's dispatcher) hears where it runs (runs status shows it)
+        mainConnection.async().xadd(h.notify, io.lettuce.core.XAddArgs.Builder.maxlen(100_000).approximateTrimming(),
             Map.of("type", "started", "id", h.id, "line", options.workerId()));
       }
-      outcome = runner.run(request, new TaskContext(dir, dir.resolve(".drover"), line -> {
-        String masked = m.mask(line);
-        synchronized (h) { // stdout and stderr: one line at a time, the RUNNING event before the first
-          runningEvent(h);
-          async.xadd(events, io.lettuce.core.XAddArgs.Builder.maxlen(1000).approximateTrimming(),
-              Map.of("type", "log", "attempt", attempt, "line", masked));
-        }
-        if (notify != null) {
-          async.xadd(notify, io.lettuce.core.XAddArgs.Builder.maxlen(100_000).approximateTrimming(),
-              Map.of("type", "log", "id", h.id, "line", masked));
-        }
-      }, h.cancellation, dirUsed));
+      Lines lines = new Lines(h);
+      h.lines = lines;
+      outcome = runner.run(request, new TaskContext(dir, dir.resolve(".drover"), line -> lines.add(m.mask(line)),
+          h.cancellation, dirUsed));
       outcome = new TaskOutcome(outcome.status(), m.mask(outcome.message()), outcome.outputs());
     } catch (Exception e) {
       outcome = TaskOutcome.failed("the worker could not run it: " + e.getMessage());
     } catch (Throwable e) { // an Error (out of memory, stack overflow) ends the attempt like any failure
       outcome = TaskOutcome.failed(TaskOutcome.describe(e));
     } finally {
+      if (h.lines != null) h.lines.awaitWritten(); // its lines go before its end
       if (dirUsed.get()) deleteQuietly(dir);
     }
     if (h.handBack) {
