@@ -197,6 +197,24 @@ class AgentDispatcherTest {
     assertThat(r.task(id("g.overwrite")).state()).isEqualTo(TaskState.FAILED);
     assertThat(r.task(id("g.overwrite")).message()).contains("the result writes 'drover.toml'");
     assertThat(ws.resolve("drover.toml")).content().contains("other-agents-token");
+
+    // an agent the user trusts with it (send_config = true in its [agents.NAME]) gets the configuration, but its
+    // result still cannot change it here
+    AgentDirectory trusting = new AgentDirectory(Map.of("trusted", new AgentTarget("trusted", a, null, null, null, null, true),
+        "other", new AgentTarget("other", "x:1", "t", null, ws.resolve("certs/master.pem"), ws.resolve("certs/master.key"))),
+        null, null, null, null).withConfigFile(ws.resolve("drover.toml"));
+    logs.clear();
+    dispatcher.close();
+    dispatcher = null; // the next run's dispatcher knows the trusting directory
+    RunResult t = run("""
+        TaskDefinitions = { g = { delegate_to = "trusted", tasks = {
+          { name = 'look', command = 'test -e drover.toml && echo toml; test -e certs/master.key && echo key; cat data.txt' },
+          { name = 'overwrite', depends_on = 'look', command = 'echo evil > drover.toml' },
+        } } }""", trusting);
+    assertThat(t.task(id("g.look")).state()).as(t.task(id("g.look")).message()).isEqualTo(TaskState.SUCCEEDED);
+    assertThat(logs).anyMatch(l -> l.endsWith("| toml")).anyMatch(l -> l.endsWith("| key"));
+    assertThat(t.task(id("g.overwrite")).message()).contains("the result writes 'drover.toml'");
+    assertThat(ws.resolve("drover.toml")).content().contains("other-agents-token");
   }
 
   @Test

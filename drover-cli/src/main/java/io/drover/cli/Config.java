@@ -50,7 +50,7 @@ final class Config {
   private static final Set<String> CONTROLLER = Set.of("id", "port", "bind", "lease");
   private static final Set<String> WORKER = Set.of("id", "workers", "concurrency", "queue", "tags", "lease", "grace", "workdir");
   private static final Set<String> BUS = Set.of("backend", "redis_url");
-  private static final Set<String> AGENT = Set.of("address", "token", "token_env", "ca", "cert", "key");
+  private static final Set<String> AGENT = Set.of("address", "token", "token_env", "ca", "cert", "key", "send_config");
   private static final Set<String> TLS = Set.of("ca", "cert", "key");
 
   private final Path file;
@@ -203,7 +203,12 @@ final class Config {
         String tokenEnv = text(a, "token_env", where);
         if (token == null && tokenEnv != null) token = System.getenv(tokenEnv);
         try {
-          named.put(e.getKey(), new AgentTarget(e.getKey(), address, token, path(a, "ca", where), path(a, "cert", where), path(a, "key", where)));
+          JsonNode send = a.path("send_config");
+          if (!send.isMissingNode() && !send.isBoolean()) {
+            throw new Main.UserException(file + ": send_config in [" + where + "] must be true or false, not " + send);
+          }
+          named.put(e.getKey(), new AgentTarget(e.getKey(), address, token, path(a, "ca", where), path(a, "cert", where),
+              path(a, "key", where), send.asBoolean(false)));
         } catch (IllegalArgumentException ex) {
           throw new Main.UserException(file + ": [" + where + "]: " + ex.getMessage());
         }

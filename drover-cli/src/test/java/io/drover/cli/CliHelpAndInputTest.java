@@ -118,6 +118,12 @@ class CliHelpAndInputTest {
     Result agent = drover("validate", "--config", Files.writeString(dir.resolve("drover.toml"), "").toString(), f.toString());
     assertThat(agent.exit()).isEqualTo(2);
     assertThat(agent.err()).contains("flow.lua:1: task 'g.a': unknown agent 'nosuch'");
+    Path toml = Files.writeString(dir.resolve("agents.toml"), "[agents.nosuch]\naddress = \"h:1\"\nsend_config = \"yes\"\n");
+    Result send = drover("validate", "--config", toml.toString(), f.toString());
+    assertThat(send.exit()).isEqualTo(2);
+    assertThat(send.err().strip()).isEqualTo("drover: " + toml + ": send_config in [agents.nosuch] must be true or false, not \"yes\"");
+    Files.writeString(toml, "[agents.nosuch]\naddress = \"h:1\"\nsend_config = true\n");
+    assertThat(drover("validate", "--config", toml.toString(), f.toString()).exit()).isZero();
     Files.writeString(f, "TaskDefinitions = { g = { tasks = { { name = 'a', command = 'true', queue = 'no queue' } } } }\n");
     assertThat(drover("validate", f.toString()).err()).contains("flow.lua:1: bad queue name 'no queue' of task 'g.a'");
     Files.writeString(f, "TaskDefinitions = { g = { tasks = { { name = 'a', command = { kind = 'nosuchkind' } } } } }\n");

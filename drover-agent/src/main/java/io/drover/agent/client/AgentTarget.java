@@ -12,8 +12,14 @@ import java.util.Objects;
  * @param ca PEM CA to trust for TLS, or {@code null} for plaintext
  * @param cert PEM client certificate for mutual TLS, or {@code null}
  * @param key PEM key of {@code cert}
+ * @param sendsConfig whether Drover's configuration (drover.toml and the files it names, TLS keys included) travels
+ *     to this agent with the workspace; by default it never does
  */
-public record AgentTarget(String name, String address, String token, Path ca, Path cert, Path key) {
+public record AgentTarget(String name, String address, String token, Path ca, Path cert, Path key, boolean sendsConfig) {
+  public AgentTarget(String name, String address, String token, Path ca, Path cert, Path key) {
+    this(name, address, token, ca, cert, key, false);
+  }
+
   public AgentTarget {
     Objects.requireNonNull(address, "address");
     name = name == null ? address : name;
@@ -36,7 +42,7 @@ public record AgentTarget(String name, String address, String token, Path ca, Pa
   }
 
   public AgentTarget withToken(String t) {
-    return new AgentTarget(name, address, t, ca, cert, key);
+    return new AgentTarget(name, address, t, ca, cert, key, sendsConfig);
   }
 
   @Override

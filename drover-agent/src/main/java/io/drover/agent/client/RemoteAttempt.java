@@ -98,7 +98,8 @@ final class RemoteAttempt {
       List<FileEntry> manifest;
       workspace.lock.readLock().lock();
       try {
-        manifest = workspace.withoutKept(workspace.scanner.scan(workspace.root));
+        List<FileEntry> all = workspace.scanner.scan(workspace.root);
+        manifest = client.target().sendsConfig() ? all : workspace.withoutKept(all); // the user's opt-in, per agent
       } finally {
         workspace.lock.readLock().unlock();
       }
