@@ -279,15 +279,10 @@ final class RunLoop implements RunHandle, Runnable {
     handles[i] = null;
     TaskOutcome o = s.outcome;
     String message = masker.mask(o.message());
-    if (o.ran() != null) ranOn[i] = o.ran().on();
-    try {
-      listener.onAttemptEnded(s.spec, s.attempt, o);
-    } catch (RuntimeException e) {
-      System.err.println("drover: a run listener failed: " + e);
-    }
+    long end = ended(s, o);
     switch (o.status()) {
       case SUCCEEDED -> {
-        endNanos[i] = endedAt(i, o);
+        endNanos[i] = end;
         if (!o.outputs().isEmpty()) {
           outputs[i] = o.outputs();
           safely(() -> listener.onTaskOutputs(s.spec, s.attempt, o.outputs()));
@@ -298,26 +293,26 @@ final class RunLoop implements RunHandle, Runnable {
         }
       }
       case SKIPPED -> {
-        endNanos[i] = endedAt(i, o);
+        endNanos[i] = end;
         move(i, TaskState.SKIPPED, message);
         skipDependents(i, "was skipped");
       }
       case CANCELLED -> {
-        endNanos[i] = endedAt(i, o);
+        endNanos[i] = end;
         if (!cancelling) cancelledAlone++; // cancelled by its dispatcher, not by cancelling the run
         move(i, TaskState.CANCELLED, message.isEmpty() ? cancelledBy : message);
         skipDependents(i, "was cancelled");
       }
       case FAILED -> {
         if (cancelling) {
-          endNanos[i] = endedAt(i, o);
+          endNanos[i] = end;
           move(i, TaskState.CANCELLED, cancelledBy + (message.isEmpty() ? "" : " (" + message + ")"));
         } else if (s.attempt < s.spec.maxAttempts()) {
           move(i, TaskState.RETRYING, message);
           long delay = s.spec.backoff().delayBefore(s.attempt + 1, options.random()).toNanos();
           retries.add(new Retry(System.nanoTime() + delay, i));
         } else {
-          endNanos[i] = endedAt(i, o);
+          endNanos[i] = end;
           failed++;
           move(i, TaskState.FAILED, message);
           skipDependents(i, "failed");
@@ -328,13 +323,23 @@ final class RunLoop implements RunHandle, Runnable {
   }
 
   /**
-   * When the attempt ended on this scheduler's clock: now, or earlier by as long ago as the other side says it
-   * ended (a run taken over hears of ends late), never before the task started.
+   * Tells the listener how the attempt ended, notes where it ran, and returns when it ended on this scheduler's
+   * clock: now, or earlier by as long ago as the other side says it ended (a run taken over hears of ends late),
+   * never before the task started.
    */
-  private long endedAt(int i, TaskOutcome o) {
+  private long ended(AttemptSink s, TaskOutcome o) {
+    int i = s.task;
+    try {
+      listener.onAttemptEnded(s.spec, s.attempt, o);
+    } catch (RuntimeException e) {
+      System.err.println("drover: a run listener failed: " + e);
+    }
     long now = System.nanoTime();
-    if (o.ran() == null || o.ran().finished() == null) return now;
-    long ago = Math.max(0, System.currentTimeMillis() - o.ran().finished().toEpochMilli()) * 1_000_000;
+    TaskOutcome.Ran ran = o.ran();
+    if (ran == null) return now;
+    ranOn[i] = ran.on();
+    if (ran.finished() == null) return now;
+    long ago = Math.max(0, System.currentTimeMillis() - ran.finished().toEpochMilli()) * 1_000_000;
     return Math.max(startNanos[i], now - ago);
   }
 

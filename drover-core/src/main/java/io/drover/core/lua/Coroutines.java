@@ -35,13 +35,14 @@ final class Coroutines {
           LuaFunction body = args.checkfunction(1);
           LuaInterpreter in = LuaInterpreter.current();
           Coroutines own = in == null ? null : in.coroutines();
-          return original.invoke(own == null ? body : own.tracked(body));
+          if (own != null) in.coroutineThread(true); // the creator's frames, should the coroutine measure
+          return original.invoke(own == null ? body : own.tracked(in, body));
         }
       });
     }
   }
 
-  private LuaFunction tracked(LuaFunction body) {
+  private LuaFunction tracked(LuaInterpreter in, LuaFunction body) {
     return new VarArgFunction() {
       @Override
       public Varargs invoke(Varargs args) {
@@ -50,9 +51,11 @@ final class Coroutines {
           throw new LuaError("too many coroutines: a task may have at most " + MAX_LIVE + " started and unfinished");
         }
         live.add(self);
+        in.coroutineThread(true); // what its frames hold counts for the task's memory
         try {
           return body.invoke(args);
         } finally {
+          in.coroutineThread(false);
           live.remove(self);
         }
       }

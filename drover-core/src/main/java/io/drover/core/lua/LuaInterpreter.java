@@ -196,6 +196,16 @@ public final class LuaInterpreter {
     return CURRENT.get();
   }
 
+  /**
+   * This thread creates a coroutine of the running call ({@code true}), or a coroutine ends on it ({@code false}):
+   * while a call has coroutines, the frames of each of its threads count for its memory, whichever thread measures.
+   */
+  void coroutineThread(boolean live) {
+    Frames f = hook.frames.get();
+    if (live) hook.coroutineFrames.add(f);
+    else hook.coroutineFrames.remove(f);
+  }
+
   /** The coroutines of the running call, or null between calls. */
   Coroutines coroutines() {
     return coroutines;
@@ -397,7 +407,7 @@ public final class LuaInterpreter {
     taskGlobals = new LuaTable();
     copies = new TopLevelCopies(env);
     measuredAt = TaskMemory.pressure();
-    measureAgainAt = System.nanoTime();
+    measureAgainAt = 0; // no measure yet in this call
     LuaInterpreter previous = CURRENT.get();
     CURRENT.set(this);
     try {
@@ -406,6 +416,7 @@ public final class LuaInterpreter {
     } finally {
       coroutines.endAll();
       coroutines = null;
+      if (!hook.coroutineFrames.isEmpty()) hook.coroutineFrames.clear();
       taskGlobals = null;
       copies = null;
       scope = null;
@@ -453,7 +464,7 @@ public final class LuaInterpreter {
     long pressure = TaskMemory.pressure();
     if (pressure == measuredAt || taskGlobals == null) return;
     long start = System.nanoTime();
-    if (start - measureAgainAt < 0) return;
+    if (measureAgainAt != 0 && start - measureAgainAt < 0) return;
     measuredAt = pressure;
     long limit = TaskMemory.limit();
     TaskMemory.Walk walk = new TaskMemory.Walk(limit).add(taskGlobals);
@@ -499,17 +510,23 @@ public final class LuaInterpreter {
   private final class StopHook extends DebugLib {
     private static final int YIELD_EVERY = 8192;
     private final ThreadLocal<Frames> frames = ThreadLocal.withInitial(Frames::new);
-    /** The frames of threads inside this interpreter's Lua code now: the task's, and its coroutines'. */
-    private final java.util.Set<Frames> active = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /**
+     * The frames of the running call's threads other than the one measuring, once it has coroutines (each runs on a
+     * thread of its own): the threads that created or ran one. Empty for a call without coroutines.
+     */
+    private final java.util.Set<Frames> coroutineFrames = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private int count;
 
-    /** Adds the closures and registers of every active frame (coroutines' included) to a walk. */
+    /** Adds the closures and registers of every frame of the running call (its coroutines' included) to a walk. */
     void walkFrames(TaskMemory.Walk walk) {
-      for (Frames f : active) {
-        for (int d = Math.min(f.depth, f.closures.length) - 1; d >= 0; d--) {
-          walk.add(f.closures[d]).add(f.stacks[d]);
-        }
-      }
+      Frames here = frames.get();
+      walkFrames(here, walk);
+      for (Frames f : coroutineFrames) if (f != here) walkFrames(f, walk);
+    }
+
+    private static void walkFrames(Frames f, TaskMemory.Walk walk) {
+      if (f == null) return;
+      for (int d = Math.min(f.depth, f.closures.length) - 1; d >= 0; d--) walk.add(f.closures[d]).add(f.stacks[d]);
     }
 
     @Override
@@ -522,18 +539,13 @@ public final class LuaInterpreter {
     @Override
     public void onCall(LuaFunction f) {
       if (stopRequested) checkStop();
-      push(frames.get(), null, null);
+      frames.get().push(null, null);
     }
 
     @Override
     public void onCall(LuaClosure c, Varargs varargs, LuaValue[] stack) {
       if (stopRequested) checkStop();
-      push(frames.get(), c, stack);
-    }
-
-    private void push(Frames f, LuaClosure c, LuaValue[] stack) {
-      if (f.depth == 0) active.add(f);
-      f.push(c, stack);
+      frames.get().push(c, stack);
     }
 
     @Override
@@ -596,9 +608,7 @@ public final class LuaInterpreter {
 
     @Override
     public void onReturn() {
-      Frames f = frames.get();
-      f.pop();
-      if (f.depth == 0) active.remove(f);
+      frames.get().pop();
     }
 
     @Override
