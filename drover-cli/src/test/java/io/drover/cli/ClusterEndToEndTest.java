@@ -49,9 +49,11 @@ class ClusterEndToEndTest {
     return worker(url, name, List.of());
   }
 
-  private Process worker(String url, String name, List<String> jvmOptions) throws Exception {
-    Process p = DroverProcess.builder(dir, jvmOptions, "worker", "--redis-url", url, "--worker-id", name, "--lease", "1s",
-        "--grace", "1s", "--workdir", dir.resolve(name).toString(), "--tags", "zone=test", "--ttl", "2s", "--retention", "1h")
+  private Process worker(String url, String name, List<String> jvmOptions, String... extra) throws Exception {
+    List<String> args = new ArrayList<>(List.of("worker", "--redis-url", url, "--worker-id", name, "--lease", "1s",
+        "--grace", "1s", "--workdir", dir.resolve(name).toString(), "--tags", "zone=test", "--ttl", "2s", "--retention", "1h"));
+    args.addAll(List.of(extra));
+    Process p = DroverProcess.builder(dir, jvmOptions, args.toArray(new String[0]))
         .redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile()).start();
     workers.add(p);
     await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(dir.resolve(name + ".log"))
@@ -322,7 +324,7 @@ class ClusterEndToEndTest {
   @Test
   void aLuaTaskThatHoldsMoreThanItsMemoryFailsAloneAndTheWorkerGoesOn() throws Exception {
     // a 256 MiB worker: a quarter of it is what one Lua task may hold
-    Process w = worker(redis.url(), "small", List.of("-Xmx256m"));
+    Process w = worker(redis.url(), "small", List.of("-Xmx256m"), "--concurrency", "6");
     String beside = submit("--lua", "local t = {} for i = 1, 20 do t[i] = string.rep('y', 1000); exec.run({'sleep', '0.2'}) end"
         + " return true, 'kept ' .. #t");
     String bomb = submit("--lua", "local t = {} for i = 1, 1e9 do t[i] = tostring(i) .. string.rep('x', 200) end");
@@ -331,6 +333,19 @@ class ClusterEndToEndTest {
         .contains("(DROVER_LUA_MEMORY)");
     assertThat(awaitState(beside, "succeeded").get("message").asText()).isEqualTo("kept 20");
     assertThat(awaitState(submit("--", "echo after"), "succeeded").get("message").asText()).isEqualTo("after");
+    // six at once, together more than the heap: each is held to its share of a nearly full heap, or, when one
+    // allocates faster than collections let the shares be measured, its attempt runs out of memory; either way
+    // each fails alone and the worker's own threads go on
+    Path bombs = dir.resolve("bombs.jsonl");
+    Files.writeString(bombs, ("{\"lua\": \"local t = {} for i = 1, 1e9 do t[i] = tostring(i) .. string.rep('x', 200) end\"}\n")
+        .repeat(6));
+    var many = run(dir, "task", "submit", "--redis-url", redis.url(), "--from", bombs.toString());
+    assertThat(many.exit()).as(many.err()).isZero();
+    for (String id : many.out().strip().split("\n")) {
+      assertThat(awaitState(id, "failed").get("message").asText()).as(id)
+          .containsAnyOf("the task holds more than", "the attempt ran out of memory");
+    }
+    assertThat(awaitState(submit("--", "echo after all"), "succeeded").get("message").asText()).isEqualTo("after all");
     assertThat(Files.readString(dir.resolve("small.log"))).doesNotContain("OutOfMemoryError");
     w.destroy();
     assertThat(w.waitFor(30, TimeUnit.SECONDS)).isTrue();

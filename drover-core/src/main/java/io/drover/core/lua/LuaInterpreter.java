@@ -128,7 +128,7 @@ public final class LuaInterpreter {
    */
   public static void checkSettings() {
     try {
-      TaskMemory.limitFromEnvironment(System.getenv("DROVER_LUA_MEMORY"), Runtime.getRuntime().maxMemory());
+      TaskMemory.Setting.bytes(System.getenv("DROVER_LUA_MEMORY"), Runtime.getRuntime().maxMemory());
     } catch (IllegalArgumentException e) {
       throw new io.drover.core.InvalidInputException(e.getMessage());
     }
@@ -408,12 +408,14 @@ public final class LuaInterpreter {
     copies = new TopLevelCopies(env);
     measuredAt = TaskMemory.pressure();
     measureAgainAt = 0; // no measure yet in this call
+    TaskMemory.running(true);
     LuaInterpreter previous = CURRENT.get();
     CURRENT.set(this);
     try {
       LuaValue fn = copies.of(locate.apply(loaded));
       return fn.invoke(args);
     } finally {
+      TaskMemory.running(false);
       coroutines.endAll();
       coroutines = null;
       if (!hook.coroutineFrames.isEmpty()) hook.coroutineFrames.clear();
@@ -457,7 +459,8 @@ public final class LuaInterpreter {
 
   /**
    * Measures what the running call holds when the heap has been under pressure since its last measure (and its
-   * measures have taken less than a tenth of its time), and stops it when that is over {@link TaskMemory#limit()}.
+   * measures have taken less than a tenth of its time, unless it held more than half its limit), and stops it when
+   * that is over {@link TaskMemory#effectiveLimit()}.
    * On the thread running the call's Lua code, so what it walks does not change under it.
    */
   private void checkTaskMemory() {
@@ -466,21 +469,25 @@ public final class LuaInterpreter {
     long start = System.nanoTime();
     if (measureAgainAt != 0 && start - measureAgainAt < 0) return;
     measuredAt = pressure;
-    long limit = TaskMemory.limit();
+    long limit = TaskMemory.effectiveLimit();
     TaskMemory.Walk walk = new TaskMemory.Walk(limit).add(taskGlobals);
     hook.walkFrames(walk);
     long held = walk.total();
     long end = System.nanoTime();
-    measureAgainAt = end + 9 * (end - start);
+    // walks take at most a tenth of a task's time, but for one past half its limit, which is measured after every
+    // collection: it could outgrow the limit, and the heap, between two measures further apart
+    measureAgainAt = held > limit / 2 ? 0 : end + 9 * (end - start);
     if (held > limit) {
-      requestStop("the task holds more than " + mib(limit) + " of Lua values (tables, strings, closures), Drover's"
-          + " limit for one task (DROVER_LUA_MEMORY)");
+      requestStop("the task holds more than " + mib(limit) + " of Lua values (tables, strings, closures), "
+          + (limit < TaskMemory.limit() ? "its share of a heap nearly full with the tasks running beside it"
+              : "Drover's limit for one task") + " (DROVER_LUA_MEMORY)");
       checkStop();
     }
   }
 
   private static String mib(long bytes) {
-    return bytes % (1 << 20) == 0 ? (bytes >> 20) + " MiB" : bytes + " bytes";
+    return bytes % (1 << 20) == 0 ? (bytes >> 20) + " MiB"
+        : String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / (double) (1 << 20));
   }
 
   private String stopReason() {

@@ -48,6 +48,13 @@ final class TaskMemory {
   private static volatile long limit = LIMIT;
   /** Collections that ended with more heap in use than the limit: a task measures once after each. */
   private static volatile long pressure;
+  /** Whether the last collection left more than {@link #SEVERE} of the heap in use. */
+  private static volatile boolean severe;
+  /** The share of the heap in use after a collection past which tasks are held to their share of the heap. */
+  static final double SEVERE = 0.8;
+  /** Task calls running Lua code now, in this process. */
+  private static final java.util.concurrent.atomic.LongAdder RUNNING = new java.util.concurrent.atomic.LongAdder();
+  private static final long MAX_HEAP = Runtime.getRuntime().maxMemory();
 
   static {
     Set<String> heapPools = new HashSet<>();
@@ -64,7 +71,8 @@ final class TaskMemory {
             MemoryUsage u = e.getValue();
             if (heapPools.contains(e.getKey())) used += u.getUsed();
           }
-          if (used > limit) pressure++; // one listener thread writes it
+          severe = used > SEVERE * MAX_HEAP;
+          if (used > effectiveLimit()) pressure++; // one listener thread writes it
         }, null, null);
       }
     }
@@ -85,32 +93,56 @@ final class TaskMemory {
     return pressure;
   }
 
+  /**
+   * What a task may hold now: the limit; and while the heap is nearly full after collections (past {@link #SEVERE}),
+   * no more than half of an even share of the heap among the task calls running, so that many tasks each under the
+   * limit cannot exhaust it together (each is stopped with the same one line, naming the share).
+   */
+  static long effectiveLimit() {
+    long l = limit;
+    if (!severe) return l;
+    return Math.min(l, MAX_HEAP / (2 * Math.max(1, RUNNING.sum())));
+  }
+
+  /** A task call starts or ends running Lua code. */
+  static void running(boolean started) {
+    if (started) RUNNING.increment();
+    else RUNNING.decrement();
+  }
+
   private static long limitOrDefault() {
     long heap = Runtime.getRuntime().maxMemory();
     try {
-      return limitFromEnvironment(System.getenv("DROVER_LUA_MEMORY"), heap);
+      return Setting.bytes(System.getenv("DROVER_LUA_MEMORY"), heap);
     } catch (IllegalArgumentException e) {
       return heap / 4;
     }
   }
 
-  /** {@code DROVER_LUA_MEMORY}'s value in bytes, else a quarter of {@code maxHeap}. */
-  static long limitFromEnvironment(String value, long maxHeap) {
-    if (value == null || value.isBlank()) return maxHeap / 4;
-    String v = value.strip().toLowerCase(java.util.Locale.ROOT);
-    int shift = switch (v.charAt(v.length() - 1)) {
-      case 'k' -> 10;
-      case 'm' -> 20;
-      case 'g' -> 30;
-      default -> 0;
-    };
-    try {
-      long n = Long.parseLong(shift == 0 ? v : v.substring(0, v.length() - 1));
-      if (n <= 0 || n > (Long.MAX_VALUE >> shift)) throw new NumberFormatException();
-      return n << shift;
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("DROVER_LUA_MEMORY must be a positive number of bytes (a k, m or g suffix"
-          + " may follow), not '" + value + "'");
+  /**
+   * {@code DROVER_LUA_MEMORY}'s value in bytes, else a quarter of {@code maxHeap}. In a class of its own, so a
+   * command that checks the setting before it starts does not set up the collectors' listener.
+   */
+  static final class Setting {
+    private Setting() {}
+
+    static long bytes(String value, long maxHeap) {
+      if (value == null || value.isBlank()) return maxHeap / 4;
+      String v = value.strip().toLowerCase(java.util.Locale.ROOT);
+      int shift = switch (v.charAt(v.length() - 1)) {
+        case 'k' -> 10;
+        case 'm' -> 20;
+        case 'g' -> 30;
+        default -> 0;
+      };
+      try {
+        long n = Long.parseLong(shift == 0 ? v : v.substring(0, v.length() - 1));
+        if (n <= 0 || n > (Long.MAX_VALUE >> shift)) throw new NumberFormatException();
+        return n << shift;
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("DROVER_LUA_MEMORY must be a positive number of bytes (a k, m or g suffix"
+            + " may follow), not '" + value + "'");
+      }
     }
   }
 

@@ -449,11 +449,11 @@ class LuaSandboxTest {
 
   @Test
   void theMemoryLimitIsReadFromTheEnvironmentWithUnitsOrIsAQuarterOfTheHeap() {
-    assertThat(TaskMemory.limitFromEnvironment(null, 4L << 30)).isEqualTo(1L << 30);
-    assertThat(TaskMemory.limitFromEnvironment("512m", 4L << 30)).isEqualTo(512L << 20);
-    assertThat(TaskMemory.limitFromEnvironment("2G", 4L << 30)).isEqualTo(2L << 30);
-    assertThat(TaskMemory.limitFromEnvironment("65536", 4L << 30)).isEqualTo(65536);
-    assertThatThrownBy(() -> TaskMemory.limitFromEnvironment("lots", 1)).hasMessage(
+    assertThat(TaskMemory.Setting.bytes(null, 4L << 30)).isEqualTo(1L << 30);
+    assertThat(TaskMemory.Setting.bytes("512m", 4L << 30)).isEqualTo(512L << 20);
+    assertThat(TaskMemory.Setting.bytes("2G", 4L << 30)).isEqualTo(2L << 30);
+    assertThat(TaskMemory.Setting.bytes("65536", 4L << 30)).isEqualTo(65536);
+    assertThatThrownBy(() -> TaskMemory.Setting.bytes("lots", 1)).hasMessage(
         "DROVER_LUA_MEMORY must be a positive number of bytes (a k, m or g suffix may follow), not 'lots'");
   }
 }
