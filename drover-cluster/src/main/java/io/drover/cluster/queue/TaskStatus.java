@@ -42,7 +42,17 @@ public record TaskStatus(String id, String queue, String kind, String command, S
   }
 
   private static String time(long micros) {
-    return micros <= 0 ? null : java.time.Instant.EPOCH.plus(micros, java.time.temporal.ChronoUnit.MICROS).toString();
+    java.time.Instant t = instant(micros);
+    return t == null ? null : t.toString();
+  }
+
+  private static java.time.Instant instant(long micros) {
+    return micros <= 0 ? null : java.time.Instant.EPOCH.plus(micros, java.time.temporal.ChronoUnit.MICROS);
+  }
+
+  /** When the last attempt ended, by its worker's clock, or null while it has not. */
+  public java.time.Instant finishedAt() {
+    return instant(finishedMicros);
   }
 
   /** How long the last attempt ran (start to end), or null while it is not known. */

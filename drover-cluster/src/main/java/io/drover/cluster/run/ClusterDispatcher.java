@@ -298,9 +298,7 @@ public final class ClusterDispatcher implements Dispatcher {
     };
     // where it ran, and when it ended by the worker's record: what its duration is measured to, however late
     // this follower hears of it (a controller that took the run over meanwhile)
-    java.time.Instant finished = s.finishedMicros() > 0
-        ? java.time.Instant.EPOCH.plus(s.finishedMicros(), java.time.temporal.ChronoUnit.MICROS) : null;
-    f.sink.completed(s.worker() == null || s.worker().isEmpty() ? o : o.withRan(new TaskOutcome.Ran(s.worker(), finished)));
+    f.sink.completed(s.worker() == null || s.worker().isEmpty() ? o : o.withRan(new TaskOutcome.Ran(s.worker(), s.finishedAt())));
   }
 
   /** Stops following; attempts still in flight are cancelled on the fleet. */
