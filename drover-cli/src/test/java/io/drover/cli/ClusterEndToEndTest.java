@@ -290,8 +290,8 @@ class ClusterEndToEndTest {
     signal(a, "CONT"); // wa reads what attempt 1 printed meanwhile, and more, until it learns the task is wb's
     await().atMost(Duration.ofSeconds(30)).until(() -> Files.readString(dir.resolve("wa.log")).contains("refused"));
     try (var c = io.drover.cluster.queue.Client.connect(redis.url())) {
-      // wa sent attempt 1's lines without waiting; a heartbeat record written after it let the attempt go comes
-      // after them on its connection
+      // whatever wa wrote for attempt 1 reached Redis before a heartbeat record it writes after letting the attempt
+      // go (one connection, in order): an unfenced write sent before the pause would be in the stream by then
       java.time.Instant letGo = java.time.Instant.now();
       await().atMost(Duration.ofSeconds(30)).until(() ->
           java.time.Instant.parse(c.redis().hget("drover:worker:wa", "last_heartbeat")).isAfter(letGo.plusMillis(100)));
