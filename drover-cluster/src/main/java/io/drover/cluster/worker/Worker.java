@@ -427,8 +427,7 @@ public final class Worker implements AutoCloseable {
           lock.unlock();
         }
         if (!write(batch)) {
-          h.lost = true;
-          h.cancellation.cancel(Cancellation.Cause.CANCELLED, "lease lost: another worker holds the task now");
+          leaseLost(h);
           lock.lock();
           try {
             pending.clear();
@@ -468,6 +467,12 @@ public final class Worker implements AutoCloseable {
         lock.unlock();
       }
     }
+  }
+
+  /** Someone else holds the task now (the heartbeat or a fenced write found out): its attempt is stopped. */
+  private static void leaseLost(Held h) {
+    h.lost = true;
+    h.cancellation.cancel(Cancellation.Cause.CANCELLED, "lease lost: another worker holds the task now");
   }
 
   /** Writes the attempt's RUNNING event (for a followed task, or before its first log line), once. */
@@ -577,9 +582,8 @@ public final class Worker implements AutoCloseable {
         mainConnection.async().xadd(h.notify, io.lettuce.core.XAddArgs.Builder.maxlen(100_000).approximateTrimming(),
             Map.of("type", "started", "id", h.id, "line", options.workerId()));
       }
-      Lines lines = new Lines(h);
-      h.lines = lines;
-      outcome = runner.run(request, new TaskContext(dir, dir.resolve(".drover"), line -> lines.add(m.mask(line)),
+      h.lines = new Lines(h);
+      outcome = runner.run(request, new TaskContext(dir, dir.resolve(".drover"), line -> h.lines.add(m.mask(line)),
           h.cancellation, dirUsed));
       outcome = new TaskOutcome(outcome.status(), m.mask(outcome.message()), outcome.outputs());
     } catch (Exception e) {
@@ -800,8 +804,7 @@ public final class Worker implements AutoCloseable {
       if (code == 2) {
         h.cancellation.cancel(Cancellation.Cause.CANCELLED, "cancelled on request");
       } else if (code == 0) {
-        h.lost = true;
-        h.cancellation.cancel(Cancellation.Cause.CANCELLED, "lease lost: another worker holds the task now");
+        leaseLost(h);
       }
     }
   }
