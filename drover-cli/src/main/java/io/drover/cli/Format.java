@@ -17,6 +17,27 @@ final class Format {
     return String.format(Locale.ROOT, "%dh%02dm", s / 3600, (s % 3600) / 60);
   }
 
+  /** One task's row in the task tables of run, runs show and runs status; {@code worker} empty when none. */
+  record TaskRow(String task, String status, long attempts, long durationMillis, String worker, String message) {}
+
+  /**
+   * The task table: task, status, attempts, duration, the worker when any task ran on one (a run on the fleet), and
+   * the message.
+   */
+  static String tasks(List<TaskRow> rows) {
+    boolean onWorkers = rows.stream().anyMatch(r -> !r.worker().isEmpty());
+    List<List<String>> cells = new ArrayList<>();
+    for (TaskRow r : rows) {
+      List<String> row = new ArrayList<>(List.of(r.task(), r.status(), Long.toString(r.attempts()),
+          r.attempts() == 0 ? "-" : seconds(r.durationMillis())));
+      if (onWorkers) row.add(r.worker().isEmpty() ? "-" : r.worker());
+      row.add(clip(r.message(), 80));
+      cells.add(row);
+    }
+    return table(onWorkers ? List.of("TASK", "STATUS", "ATTEMPTS", "DURATION", "WORKER", "MESSAGE")
+        : List.of("TASK", "STATUS", "ATTEMPTS", "DURATION", "MESSAGE"), cells);
+  }
+
   /** A plain-text table: a header row, then rows, columns padded to their widest cell; the last column is free. */
   static String table(List<String> header, List<List<String>> rows) {
     List<List<String>> all = new ArrayList<>();

@@ -263,6 +263,11 @@ final class RunCommand implements Callable<Integer> {
     return m;
   }
 
+  /** A task's result as the task tables show it. */
+  static Format.TaskRow row(TaskResult t) {
+    return new Format.TaskRow(t.id().toString(), t.state().label(), t.attempts(), t.durationMillis(), t.ranOn(), t.message());
+  }
+
   private static void printSummary(PrintWriter out, RunResult r, Path recordDir, Path cwd) {
     List<TaskResult> rows = new ArrayList<>(r.tasks());
     int hidden = 0;
@@ -272,18 +277,8 @@ final class RunCommand implements Callable<Integer> {
       hidden = rows.size() - SUMMARY_ROWS;
       rows = rows.subList(0, SUMMARY_ROWS);
     }
-    boolean onWorkers = r.tasks().stream().anyMatch(t -> !t.ranOn().isEmpty()); // a run on the fleet
-    List<List<String>> cells = new ArrayList<>();
-    for (TaskResult t : rows) {
-      List<String> row = new ArrayList<>(List.of(t.id().toString(), t.state().label(), Integer.toString(t.attempts()),
-          t.attempts() == 0 ? "-" : Format.seconds(t.durationMillis())));
-      if (onWorkers) row.add(t.ranOn().isEmpty() ? "-" : t.ranOn());
-      row.add(Format.clip(t.message(), 80));
-      cells.add(row);
-    }
     out.println();
-    out.print(Format.table(onWorkers ? List.of("TASK", "STATUS", "ATTEMPTS", "DURATION", "WORKER", "MESSAGE")
-        : List.of("TASK", "STATUS", "ATTEMPTS", "DURATION", "MESSAGE"), cells));
+    out.print(Format.tasks(rows.stream().map(RunCommand::row).toList()));
     if (hidden > 0) out.println("... and " + hidden + " more succeeded tasks (drover runs show " + r.runId() + ")");
     Map<TaskState, AtomicInteger> counts = new LinkedHashMap<>();
     for (TaskResult t : r.tasks()) counts.computeIfAbsent(t.state(), s -> new AtomicInteger()).incrementAndGet();

@@ -130,15 +130,9 @@ final class RunsCommand implements Callable<Integer> {
         + ", queue " + f.getOrDefault("queue", "") + ", submitted " + f.getOrDefault("submitted_at", "")
         + (f.containsKey("controller") ? ", controller " + f.get("controller") + " epoch " + f.getOrDefault("epoch", "") : "") + ")");
     if (f.containsKey("message")) out.println(f.get("message"));
-    List<List<String>> rows = new ArrayList<>();
-    for (var t : v.tasks().values()) {
-      rows.add(List.of(t.id().toString(), t.state().label(), Integer.toString(t.attempts()),
-          t.attempts() == 0 ? "-" : Format.seconds(t.durationMillis()), t.ranOn().isEmpty() ? "-" : t.ranOn(),
-          Format.clip(t.message(), 80)));
-    }
-    if (!rows.isEmpty()) {
+    if (!v.tasks().isEmpty()) {
       out.println();
-      out.print(Format.table(List.of("TASK", "STATUS", "ATTEMPTS", "DURATION", "WORKER", "MESSAGE"), rows));
+      out.print(Format.tasks(v.tasks().values().stream().map(RunCommand::row).toList()));
     }
   }
 
@@ -189,19 +183,14 @@ final class RunsCommand implements Callable<Integer> {
       }
       out.println("run " + runId + ": " + str(r.get("status")) + " (" + str(r.get("workflow")) + ", started " + str(r.get("started_at")) + ", " + duration(r) + ")");
       if (r.get("params") instanceof Map<?, ?> p && !p.isEmpty()) out.println("params: " + p);
-      boolean onWorkers = tasks(r).stream().anyMatch(t -> t.get("worker") != null); // a run on the fleet
-      List<List<String>> rows = new ArrayList<>();
+      List<Format.TaskRow> rows = new ArrayList<>();
       for (Map<String, Object> t : tasks(r)) {
-        long attempts = ((Number) t.getOrDefault("attempts", 0)).longValue();
-        List<String> row = new ArrayList<>(List.of(str(t.get("group")) + "." + str(t.get("name")), str(t.get("status")),
-            Long.toString(attempts), attempts == 0 ? "-" : Format.seconds(((Number) t.getOrDefault("duration_ms", 0)).longValue())));
-        if (onWorkers) row.add(t.get("worker") == null ? "-" : str(t.get("worker")));
-        row.add(Format.clip(str(t.get("message")), 80));
-        rows.add(row);
+        rows.add(new Format.TaskRow(str(t.get("group")) + "." + str(t.get("name")), str(t.get("status")),
+            ((Number) t.getOrDefault("attempts", 0)).longValue(), ((Number) t.getOrDefault("duration_ms", 0)).longValue(),
+            str(t.get("worker")), str(t.get("message"))));
       }
       out.println();
-      out.print(Format.table(onWorkers ? List.of("TASK", "STATUS", "ATTEMPTS", "DURATION", "WORKER", "MESSAGE")
-          : List.of("TASK", "STATUS", "ATTEMPTS", "DURATION", "MESSAGE"), rows));
+      out.print(Format.tasks(rows));
       if (logs) {
         for (Map<String, Object> t : tasks(r)) {
           String task = str(t.get("group")) + "." + str(t.get("name"));
