@@ -109,4 +109,40 @@ class ClusterDispatcherTest {
     assertThat(r.task(id("g.long")).state()).isEqualTo(TaskState.CANCELLED);
     TestProcesses.awaitGone(child);
   }
+
+  @Test
+  void anAttemptCarriesAReferenceToTheWorkflowSourceWhichIsStoredOncePerRun() throws Exception {
+    String marker = "-- a long comment that must not travel with every attempt " + "x".repeat(2000);
+    RunResult r = start(marker + """
+
+        TaskDefinitions = { g = { tasks = {
+          { name = "a", command = function() return true, "a ran" end },
+          { name = "b", depends_on = "a", command = function() return true, "b ran" end },
+        } } }""").await(Duration.ofSeconds(60));
+    assertThat(r.status()).isEqualTo(RunStatus.SUCCEEDED);
+    assertThat(r.task(id("g.b")).message()).isEqualTo("b ran");
+    var sources = client.redis().keys("drover:source:*");
+    assertThat(sources).hasSize(1);
+    assertThat(client.redis().hget(sources.get(0), "text")).startsWith(marker);
+    assertThat(client.redis().ttl(sources.get(0))).isPositive();
+    for (String task : client.redis().keys("drover:{flows}:task:*")) {
+      String spec = client.redis().hget(task, "spec");
+      assertThat(spec).doesNotContain("a long comment").contains("\"source\":\"" + sources.get(0).substring("drover:source:".length()));
+      assertThat(io.drover.core.lua.Json.read(spec)).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+          .extractingByKey("request").isInstanceOf(java.util.Map.class); // one object, not JSON in a string
+    }
+  }
+
+  @Test
+  void anAttemptWhoseSourceIsGoneFailsWithOneLineNamingIt() throws Exception {
+    io.drover.cluster.queue.SourceRef missing = io.drover.cluster.queue.SourceRef.of(new WorkflowSource("gone.lua", "x = 1"));
+    TaskSpec spec = new TaskSpec(id("g.a"), "", new io.drover.core.model.Command.LuaFunction("g", 1, "command"), java.util.List.of(),
+        java.util.Map.of(), java.util.Map.of(), "", 0, null, null, null, null, null, java.util.Map.of(), null);
+    String taskId = client.submit(io.drover.cluster.queue.TaskSubmission.workflow(missing,
+        new io.drover.core.runner.TaskRequest("r1", spec, 1, java.util.Map.of(), java.util.Map.of())).withQueue("flows"));
+    var s = client.await(taskId, Duration.ofSeconds(30));
+    assertThat(s.state()).isEqualTo("FAILED");
+    assertThat(s.message()).isEqualTo("the worker could not run it: the workflow's source " + missing
+        + " is not in Redis (its run ended longer ago than the retention?)");
+  }
 }

@@ -305,6 +305,30 @@ public final class Client implements AutoCloseable {
     }
   }
 
+  /**
+   * Stores a workflow's source once, under its content address, for workers to fetch ({@link #source}); kept at
+   * least the retention of task records from now (call it again to keep it longer). Returns its reference.
+   */
+  public SourceRef storeSource(io.drover.core.model.WorkflowSource source) {
+    SourceRef ref = SourceRef.of(source);
+    Scripts.run(redis, Scripts.SOURCE, ScriptOutputType.INTEGER, new String[] {Keys.source(ref)}, source.name(),
+        source.text(), Long.toString(Math.max(1, retention.toSeconds())));
+    return ref;
+  }
+
+  /** A source stored by {@link #storeSource}; empty when it is gone (expired) or is not what its reference names. */
+  public Optional<io.drover.core.model.WorkflowSource> source(SourceRef ref) {
+    return source(redis, ref);
+  }
+
+  /** {@link #source(SourceRef)} on a connection of the caller's (a worker's). */
+  public static Optional<io.drover.core.model.WorkflowSource> source(RedisClusterCommands<String, String> redis, SourceRef ref) {
+    List<io.lettuce.core.KeyValue<String, String>> v = redis.hmget(Keys.source(ref), "name", "text");
+    if (!v.get(0).hasValue() || !v.get(1).hasValue()) return Optional.empty();
+    io.drover.core.model.WorkflowSource s = new io.drover.core.model.WorkflowSource(v.get(0).getValue(), v.get(1).getValue());
+    return ref.names(s) ? Optional.of(s) : Optional.empty();
+  }
+
   /** The fleet's counters of a queue ({@link Keys#counters}), every field present (0 when never counted). */
   public Map<String, Long> counters(String queue) {
     Map<String, String> h = redis.hgetall(new Keys(queue).counters());

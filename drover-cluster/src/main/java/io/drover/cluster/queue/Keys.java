@@ -153,6 +153,15 @@ public record Keys(String queue) {
     return prefix() + "notify:" + follower;
   }
 
+  /**
+   * A workflow's source, stored once per run by content ({@link SourceRef}) and read by the workers that run its
+   * tasks: a hash of {@code name} and {@code text}, expiring with the retention of the run's task records. Not of
+   * any queue: one run's tasks may go to several.
+   */
+  public static String source(SourceRef ref) {
+    return "drover:source:" + ref;
+  }
+
   public String idempotency(String key) {
     return prefix() + "idem:" + key;
   }

@@ -36,6 +36,7 @@ public final class Scripts {
   public static final Script RELEASE = load("release");
   public static final Script TRIM = load("trim");
   public static final Script FOLLOW = load("follow");
+  public static final Script SOURCE = load("source");
 
   private Scripts() {}
 
@@ -50,11 +51,17 @@ public final class Scripts {
     return new Script(name, text, sha1(text));
   }
 
-  /** A script kept as {@code name.lua} next to {@code anchor} on the class path. */
+  /**
+   * A script kept as {@code name.lua} next to {@code anchor} on the class path. The constants it shares with the
+   * Java side are written in it as placeholders and filled in here, so each is defined once:
+   * {@code {{GROUP}}} ({@link Keys#GROUP}) and {@code {{ENTRY_VERSION}}} ({@link TaskCodec#ENTRY_VERSION}).
+   */
   public static Script load(Class<?> anchor, String name) {
     try (InputStream in = anchor.getResourceAsStream(name + ".lua")) {
       if (in == null) throw new IllegalStateException("missing script " + name + ".lua");
-      String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      String text = new String(in.readAllBytes(), StandardCharsets.UTF_8)
+          .replace("{{GROUP}}", Keys.GROUP).replace("{{ENTRY_VERSION}}", TaskCodec.ENTRY_VERSION);
+      if (text.contains("{{")) throw new IllegalStateException("unknown placeholder in " + name + ".lua");
       return new Script(name, text, sha1(text));
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -20,7 +20,12 @@ public final class TaskCodec {
   public static Map<String, String> fields(String id, TaskSubmission t) {
     Map<String, Object> spec = new LinkedHashMap<>();
     spec.put("kind", t.kind());
-    spec.put("command", t.command());
+    if (t.source() != null) { // a workflow task: its attempt as an object (written once, as it came) and its source
+      spec.put("source", t.source().toString());
+      spec.put("request", new com.fasterxml.jackson.databind.util.RawValue(t.command()));
+    } else {
+      spec.put("command", t.command());
+    }
     if (t.timeout() != null) spec.put("timeout_ms", t.timeout().toMillis());
     if (!t.backoff().equals(Backoff.DEFAULT)) {
       spec.put("backoff_initial_ms", t.backoff().initial().toMillis());
@@ -62,8 +67,12 @@ public final class TaskCodec {
     return parse(json) instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
   }
 
-  /** The version of the stream entry schema: {@code v}, id, spec, and max_attempts, notify, followed, failures, attempts. */
-  public static final String ENTRY_VERSION = "2";
+  /**
+   * The version of the stream entry schema: {@code v}, id, spec, and max_attempts, notify, followed, failures,
+   * attempts. The scripts get it from here ({@link Scripts}). 3: a workflow task's spec carries its attempt as an
+   * object and its source by reference.
+   */
+  public static final String ENTRY_VERSION = "3";
 
   /**
    * Whether a stream entry of {@code queue} may be a task a worker can start: this schema version, a task id of
@@ -90,11 +99,19 @@ public final class TaskCodec {
     Map<String, Object> spec = spec(h);
     String id = h.getOrDefault("id", "");
     return new TaskStatus(id, String.valueOf(Keys.queueOf(id)), String.valueOf(spec.getOrDefault("kind", "")),
-        String.valueOf(spec.getOrDefault("command", "")), h.getOrDefault("state", "UNKNOWN"), integer(h.get("attempt")),
+        command(spec), h.getOrDefault("state", "UNKNOWN"), integer(h.get("attempt")),
         integer(h.get("failures")), Math.max(1, integer(h.get("max_attempts"))), "1".equals(h.get("dead")),
         h.getOrDefault("worker", ""), h.getOrDefault("message", ""),
         out instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of(), errors,
         number(h.get("submitted_us")), number(h.get("started_us")), number(h.get("finished_us")));
+  }
+
+  /** What a task runs, as its status shows it: the command, or for a workflow task the workflow's task id. */
+  private static String command(Map<String, Object> spec) {
+    if (spec.get("request") instanceof Map<?, ?> r && r.get("task") instanceof Map<?, ?> t) {
+      return "workflow task " + t.get("id") + " (run " + r.get("run_id") + ")";
+    }
+    return String.valueOf(spec.getOrDefault("command", ""));
   }
 
   /** Now, in microseconds since the epoch: the unit of every time in a task record. */

@@ -26,7 +26,8 @@ import java.util.logging.Logger;
 
 /**
  * Runs a workflow's attempts on the fleet: each one becomes a {@code workflow} task on its queue (the task's
- * {@code queue}, else this run's), carrying the workflow source so workers can run its Lua functions. Attempts
+ * {@code queue}, else this run's). The workflow's source is stored once, by content ({@link Client#storeSource}),
+ * and each attempt carries its reference: workers fetch it once and run its Lua functions. Attempts
  * are submitted in pipelined batches by one submitter thread, each under the idempotency key of its run, task and
  * attempt ({@link #attemptKey}). This dispatcher is the tasks' follower: their ends and log lines come to one
  * stream of its own per queue ({@link Client#submitFollowed}), which one watcher thread reads; it then fetches the
@@ -46,6 +47,8 @@ public final class ClusterDispatcher implements Dispatcher {
 
   private final Client client;
   private final WorkflowSource source;
+  /** Where the source is stored: set by the first submit, kept alive with the follower's streams. */
+  private volatile io.drover.cluster.queue.SourceRef sourceRef;
   private final String defaultQueue;
   private final String follower = "f" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
   private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
@@ -100,7 +103,7 @@ public final class ClusterDispatcher implements Dispatcher {
   public ClusterDispatcher(Client client, WorkflowSource source, String defaultQueue, java.util.function.BooleanSupplier mayWrite) {
     this.mayWrite = mayWrite;
     this.client = client;
-    this.source = source;
+    this.source = source == null ? new WorkflowSource("workflow.lua", "") : source;
     this.defaultQueue = defaultQueue;
     this.affinity = new Affinity(client.redis());
     this.submitter = Thread.ofPlatform().daemon().name("drover-cluster-submit").start(this::submitLoop);
@@ -155,10 +158,19 @@ public final class ClusterDispatcher implements Dispatcher {
 
   private void submit(List<InFlight> batch) {
     List<TaskSubmission> subs = new ArrayList<>(batch.size());
+    io.drover.cluster.queue.SourceRef ref;
+    try {
+      ref = sourceRef != null ? sourceRef : (sourceRef = client.storeSource(source));
+    } catch (RuntimeException e) {
+      for (InFlight f : batch) {
+        f.sink.completed(TaskOutcome.failed("could not store the workflow's source for the fleet: " + e.getMessage()));
+      }
+      return;
+    }
     for (InFlight f : batch) {
       String to = affinity.pick(f.request.task(), f.queue);
       f.sentTo = to;
-      subs.add(TaskSubmission.workflow(source, f.request).withQueue(f.queue).withIdempotencyKey(attemptKey(f.request)).withWorker(to));
+      subs.add(TaskSubmission.workflow(ref, f.request).withQueue(f.queue).withIdempotencyKey(attemptKey(f.request)).withWorker(to));
     }
     List<Client.Submitted> ids;
     try {
@@ -212,6 +224,7 @@ public final class ClusterDispatcher implements Dispatcher {
         if (now >= nextKeep && !queues.isEmpty()) {
           nextKeep = now + TimeUnit.MINUTES.toNanos(10);
           client.keepFollowing(queues, follower, KEEP);
+          client.storeSource(source); // its expiry only grows: attempts queued for long still find it
         }
         if (!cancelLater.isEmpty() && mayWrite.getAsBoolean()) {
           for (String id : List.copyOf(cancelLater)) {

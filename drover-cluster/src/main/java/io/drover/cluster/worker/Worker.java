@@ -3,6 +3,7 @@ package io.drover.cluster.worker;
 import io.drover.cluster.queue.Client;
 import io.drover.cluster.queue.Keys;
 import io.drover.cluster.queue.Scripts;
+import io.drover.cluster.queue.SourceRef;
 import io.drover.cluster.queue.TaskCodec;
 import io.drover.cluster.queue.TaskSubmission;
 import io.drover.core.DroverException;
@@ -83,7 +84,8 @@ public final class Worker implements AutoCloseable {
   private final Map<String, Held> held = new ConcurrentHashMap<>();
   private final ExecutorService attempts = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("drover-attempt-", 0).factory());
   private final ScheduledExecutorService heartbeat;
-  private final Map<String, LuaRuntime> luaSources = new ConcurrentHashMap<>();
+  /** Runners of Lua sources: workflows by reference, Lua tasks by body. Emptied when it grows large. */
+  private final Map<String, TaskRunner> runners = new ConcurrentHashMap<>();
   private final TaskRunner shellRunner;
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final CountDownLatch terminated = new CountDownLatch(1);
@@ -565,11 +567,8 @@ public final class Worker implements AutoCloseable {
       TaskRequest request;
       TaskRunner runner;
       if (TaskSubmission.WORKFLOW_KIND.equals(s.get("kind"))) { // a task of a workflow run on the fleet
-        Map<String, Object> config = Json.read(String.valueOf(s.get("command"))) instanceof Map<?, ?> m
-            ? (Map<String, Object>) m : Map.of();
-        request = RequestCodec.read(String.valueOf(config.get("request")));
-        String text = String.valueOf(config.getOrDefault("source_text", ""));
-        runner = text.isEmpty() ? shellRunner : new TaskRunner(runtime(String.valueOf(config.get("source_name")), text), options.kinds());
+        request = RequestCodec.fromMap(s.get("request"));
+        runner = workflowRunner(SourceRef.parse(String.valueOf(s.get("source"))));
       } else {
         TaskSpec spec = spec(h.id, s); // the runner creates the directories it needs
         request = new TaskRequest(h.id, spec, h.attempt, params(s), Map.of());
@@ -751,16 +750,26 @@ public final class Worker implements AutoCloseable {
 
   /** A Lua task is the body of a function ({@link LuaBody}); it runs through the same runner as workflow functions. */
   private TaskRunner luaRunner(String body) {
-    WorkflowSource source = LuaBody.source(body);
-    return new TaskRunner(runtime(source.name(), source.text()), options.kinds());
+    return runner("lua\0" + body, () -> new TaskRunner(new LuaRuntime(LuaBody.source(body)), options.kinds()));
   }
 
-  /** Interpreters per distinct source, so a workflow file is evaluated once per concurrent task, not per task. */
-  private LuaRuntime runtime(String name, String text) {
-    String key = name + "\0" + text;
-    // A small cache; emptied (never inside compute) when it grows large.
-    if (luaSources.size() > 256 && !luaSources.containsKey(key)) luaSources.clear();
-    return luaSources.computeIfAbsent(key, k -> new LuaRuntime(new WorkflowSource(name, text)));
+  /**
+   * The runner of a workflow's tasks: its source is fetched once by reference ({@link SourceRef}) and its
+   * interpreters are kept with it, so a file is evaluated once per concurrent task, not per task.
+   */
+  private TaskRunner workflowRunner(SourceRef ref) {
+    return runner("src\0" + ref, () -> {
+      WorkflowSource source = Client.source(redis, ref).orElseThrow(() -> new IllegalArgumentException(
+          "the workflow's source " + ref + " is not in Redis (its run ended longer ago than the retention?)"));
+      return new TaskRunner(new LuaRuntime(source), options.kinds());
+    });
+  }
+
+  private TaskRunner runner(String key, java.util.function.Supplier<TaskRunner> make) {
+    TaskRunner r = runners.get(key);
+    if (r != null) return r;
+    if (runners.size() > 256) runners.clear(); // never inside compute
+    return runners.computeIfAbsent(key, k -> make.get());
   }
 
   // ---- heartbeat ----

@@ -6,7 +6,7 @@
 local h = redis.call('HMGET', KEYS[1], 'state', 'stream', 'entry', 'id', 'followed', 'notify')
 local state = h[1]
 if not state then return 'missing' end
-if state == 'PENDING' and h[3] and #redis.call('XPENDING', h[2], 'workers', h[3], h[3], 1) > 0 then
+if state == 'PENDING' and h[3] and #redis.call('XPENDING', h[2], '{{GROUP}}', h[3], h[3], 1) > 0 then
   state = 'RUNNING'
 end
 if state == 'PENDING' or state == 'RETRYING' then

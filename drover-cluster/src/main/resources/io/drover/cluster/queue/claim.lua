@@ -29,7 +29,7 @@ end
 local function problem(f)
   local v = f['v']
   if not v then return 'no schema version (field v)' end
-  if v ~= '2' then return 'schema version ' .. v .. ' is not the one this worker understands (2)' end
+  if v ~= '{{ENTRY_VERSION}}' then return 'schema version ' .. v .. ' is not the one this worker understands ({{ENTRY_VERSION}})' end
   local id = f['id']
   -- the same rule as Keys.isTaskIdOf: <queue>.<letters, digits, _ and ->, and the queue is this stream's
   local queue = id and #id <= 160 and string.match(id, '^(.+)%.[%w_%-]+$')
@@ -47,7 +47,7 @@ local function setAside(entry, flat, why)
   copy[#copy + 1] = '_reason'; copy[#copy + 1] = why
   copy[#copy + 1] = '_entry'; copy[#copy + 1] = entry
   redis.call('XADD', stream .. ':rejected', 'MAXLEN', '~', 10000, '*', unpack(copy))
-  redis.call('XACK', stream, 'workers', entry); redis.call('XDEL', stream, entry)
+  redis.call('XACK', stream, '{{GROUP}}', entry); redis.call('XDEL', stream, entry)
   out[#out + 1] = {2, entry, why}
 end
 
@@ -72,7 +72,7 @@ end
 for i = 6, #ARGV do
   local entry = ARGV[i]
   local e = redis.call('XRANGE', stream, entry, entry)
-  local p = redis.call('XPENDING', stream, 'workers', entry, entry, 1)
+  local p = redis.call('XPENDING', stream, '{{GROUP}}', entry, entry, 1)
   if #p == 0 or p[1][2] ~= me then
     -- not (any more) this worker's: another worker took it meanwhile, or it was acknowledged
   elseif #e == 0 then
@@ -106,5 +106,5 @@ for i = 6, #ARGV do
     end
   end
 end
-if #acks > 0 then redis.call('XACK', stream, 'workers', unpack(acks)) end
+if #acks > 0 then redis.call('XACK', stream, '{{GROUP}}', unpack(acks)) end
 return out

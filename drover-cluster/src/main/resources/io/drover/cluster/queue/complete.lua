@@ -27,7 +27,7 @@ for j = 0, streams - 1 do
   local b = 6 + j * 4
   local stream, limit = ARGV[b], tonumber(ARGV[b + 3])
   local held = {}
-  local p = redis.call('XPENDING', stream, 'workers', ARGV[b + 1], ARGV[b + 2], limit, me)
+  local p = redis.call('XPENDING', stream, '{{GROUP}}', ARGV[b + 1], ARGV[b + 2], limit, me)
   for _, e in ipairs(p) do held[e[1]] = e[4] end
   mine[stream] = held
   full[stream] = #p >= limit
@@ -41,7 +41,7 @@ for i = 5, #KEYS do
   local evented, notify = ARGV[a + 9] == '1', ARGV[a + 10]
   local count = mine[stream] and mine[stream][entry]
   if count == nil and (mine[stream] == nil or full[stream]) then
-    local p = redis.call('XPENDING', stream, 'workers', entry, entry, 1, me)
+    local p = redis.call('XPENDING', stream, '{{GROUP}}', entry, entry, 1, me)
     count = p[1] and p[1][4]
   end
   if count ~= token then
@@ -90,6 +90,6 @@ for i = 5, #KEYS do
     out[#out + 1] = 1
   end
 end
-for stream, entries in pairs(acks) do redis.call('XACK', stream, 'workers', unpack(entries)) end
+for stream, entries in pairs(acks) do redis.call('XACK', stream, '{{GROUP}}', unpack(entries)) end
 for field, n in pairs(counted) do redis.call('HINCRBY', KEYS[4], field, n) end
 return out

@@ -7,7 +7,7 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'followed', '1')
 local h = redis.call('HMGET', KEYS[1], 'state', 'stream', 'entry', 'attempt', 'id')
 if h[1] == 'PENDING' and h[3] then
-  local p = redis.call('XPENDING', h[2], 'workers', h[3], h[3], 1)
+  local p = redis.call('XPENDING', h[2], '{{GROUP}}', h[3], h[3], 1)
   if #p == 0 then
     redis.call('SADD', KEYS[2], h[5])
   else

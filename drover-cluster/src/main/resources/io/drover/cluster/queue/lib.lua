@@ -6,7 +6,7 @@
 -- far, and points the record at it (PENDING again). Returns the entry id.
 local function requeue(key, home, attempts)
   local r = redis.call('HMGET', key, 'id', 'spec', 'max_attempts', 'notify', 'followed', 'failures')
-  local e = {'v', '2', 'id', r[1], 'spec', r[2] or '{}'}
+  local e = {'v', '{{ENTRY_VERSION}}', 'id', r[1], 'spec', r[2] or '{}'}
   if r[3] then e[#e + 1] = 'max_attempts'; e[#e + 1] = r[3] end
   if r[4] then e[#e + 1] = 'notify'; e[#e + 1] = r[4] end
   if r[5] == '1' then e[#e + 1] = 'followed'; e[#e + 1] = '1' end

@@ -5,7 +5,7 @@
 -- ARGV[1] worker id, ARGV[2] token, ARGV[3] entry id, ARGV[4] attempt, ARGV[5] '1' to write the attempt's RUNNING
 -- event first, ARGV[6] task id, ARGV[7] '1' when there is a follower, then the lines
 -- Returns 1 written, 0 lost (someone else holds the task now: nothing written)
-local p = redis.call('XPENDING', KEYS[1], 'workers', ARGV[3], ARGV[3], 1)
+local p = redis.call('XPENDING', KEYS[1], '{{GROUP}}', ARGV[3], ARGV[3], 1)
 if #p == 0 or p[1][2] ~= ARGV[1] or p[1][4] ~= tonumber(ARGV[2]) then return 0 end
 if ARGV[5] == '1' then
   redis.call('XADD', KEYS[2], 'MAXLEN', '~', 1000, '*', 'type', 'state', 'state', 'RUNNING', 'attempt', ARGV[4],

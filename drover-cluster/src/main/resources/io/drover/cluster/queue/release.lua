@@ -4,7 +4,7 @@
 local n = 0
 for i = 2, #ARGV do
   local e = redis.call('XRANGE', KEYS[1], ARGV[i], ARGV[i])
-  redis.call('XACK', KEYS[1], 'workers', ARGV[i])
+  redis.call('XACK', KEYS[1], '{{GROUP}}', ARGV[i])
   if #e > 0 then
     redis.call('XDEL', KEYS[1], ARGV[i])
     local entry = redis.call('XADD', KEYS[1], '*', unpack(e[1][2]))

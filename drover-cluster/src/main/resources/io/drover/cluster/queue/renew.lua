@@ -7,9 +7,9 @@ local out = {}
 local me = ARGV[1]
 for i = 2, #ARGV, 4 do
   local key, token, entry, stream = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], ARGV[i + 3]
-  local p = redis.call('XPENDING', stream, 'workers', entry, entry, 1)
+  local p = redis.call('XPENDING', stream, '{{GROUP}}', entry, entry, 1)
   if #p > 0 and p[1][2] == me and p[1][4] == token then
-    redis.call('XCLAIM', stream, 'workers', me, 0, entry, 'JUSTID') -- JUSTID: the delivery count stays
+    redis.call('XCLAIM', stream, '{{GROUP}}', me, 0, entry, 'JUSTID') -- JUSTID: the delivery count stays
     out[#out + 1] = (redis.call('HGET', key, 'cancel') == '1') and 2 or 1
   else
     out[#out + 1] = 0

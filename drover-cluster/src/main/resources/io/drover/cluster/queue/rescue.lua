@@ -4,7 +4,7 @@
 -- outcome from it is refused, as after any take-over), else only entries it was never delivered.
 -- ARGV[2] the key prefix of task hashes. Returns how many entries moved.
 local delivered = {} -- entry -> delivery count
-for _, p in ipairs(redis.call('XPENDING', KEYS[1], 'workers', '-', '+', 10000)) do delivered[p[1]] = p[4] end
+for _, p in ipairs(redis.call('XPENDING', KEYS[1], '{{GROUP}}', '-', '+', 10000)) do delivered[p[1]] = p[4] end
 local moved = 0
 for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1000)) do
   local entry, fields = e[1], e[2]
@@ -13,7 +13,7 @@ for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1000)) do
     for i = 1, #fields, 2 do
       if fields[i] == 'id' then id = fields[i + 1] elseif fields[i] == 'attempts' then attempts = fields[i + 1] end
     end
-    redis.call('XACK', KEYS[1], 'workers', entry); redis.call('XDEL', KEYS[1], entry)
+    redis.call('XACK', KEYS[1], '{{GROUP}}', entry); redis.call('XDEL', KEYS[1], entry)
     if id then
       local key = ARGV[2] .. id
       local f = redis.call('HMGET', key, 'state', 'home', 'entry')

@@ -19,7 +19,7 @@ for k = 4, #KEYS, 3 do
     out[#out + 1] = 0; out[#out + 1] = existing
   else
     if keyed == '1' then redis.call('SET', idem, id, 'EX', ttl) end
-    local entry = redis.call('XADD', stream, '*', 'v', '2', unpack(ARGV, a + 4, a + 3 + n))
+    local entry = redis.call('XADD', stream, '*', 'v', '{{ENTRY_VERSION}}', unpack(ARGV, a + 4, a + 3 + n))
     redis.call('HSET', key, 'state', 'PENDING', 'submitted_us', now, 'stream', stream, 'entry', entry,
       unpack(ARGV, a + 4, a + 3 + n))
     index[#index + 1] = id

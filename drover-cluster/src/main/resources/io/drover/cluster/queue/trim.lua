@@ -14,9 +14,9 @@ for _, g in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
   for i = 1, #g, 2 do
     if g[i] == 'name' then name = g[i + 1] elseif g[i] == 'last-delivered-id' then delivered = g[i + 1] end
   end
-  if name == 'workers' then last = delivered end
+  if name == '{{GROUP}}' then last = delivered end
 end
 if not last or last == '0-0' then return 0 end
-local p = redis.call('XPENDING', KEYS[1], 'workers')
+local p = redis.call('XPENDING', KEYS[1], '{{GROUP}}')
 if p[1] > 0 and older(p[2], last) then last = p[2] end
 return redis.call('XTRIM', KEYS[1], 'MINID', '~', last)

@@ -19,6 +19,11 @@ public final class RequestCodec {
   private RequestCodec() {}
 
   public static String write(TaskRequest r) {
+    return Json.write(toMap(r));
+  }
+
+  /** The request as a JSON object's values (what {@link #write} writes), for a codec that embeds it. */
+  public static Map<String, Object> toMap(TaskRequest r) {
     TaskSpec t = r.task();
     Map<String, Object> task = new LinkedHashMap<>();
     task.put("id", t.id().toString());
@@ -35,7 +40,7 @@ public final class RequestCodec {
     m.put("task", task);
     m.put("params", r.params());
     m.put("deps", deps);
-    return Json.write(m);
+    return m;
   }
 
   private static Map<String, Object> command(Command c) {
@@ -62,7 +67,12 @@ public final class RequestCodec {
 
   /** Reads a request; anything missing or of the wrong type is an {@link IllegalArgumentException}. */
   public static TaskRequest read(String json) {
-    Map<String, Object> m = map(Json.read(json), "request");
+    return fromMap(Json.read(json));
+  }
+
+  /** Reads a request from parsed JSON ({@link #toMap}); anything missing or mistyped is an {@link IllegalArgumentException}. */
+  public static TaskRequest fromMap(Object json) {
+    Map<String, Object> m = map(json, "request");
     Map<String, Object> task = map(m.get("task"), "task");
     TaskId id = TaskId.parse(string(task.get("id"), "task.id"));
     List<TaskId> deps = new ArrayList<>();
