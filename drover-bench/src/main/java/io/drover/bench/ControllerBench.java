@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
  * leader, several times. Controllers and workers are processes of their own; Redis is the test's own unless
  * {@code --redis-url} names one. Prints the figures and a final JSON line.
  *
- * <pre>bench/controller.sh [--groups 100] [--width 100] [--workers 2] [--concurrency 50] [--failovers 10]</pre>
+ * <pre>bench/controller.sh [--groups 100] [--width 100] [--workers 2] [--concurrency 50] [--rounds 3] [--failovers 10]</pre>
  */
 public final class ControllerBench {
   private ControllerBench() {}
@@ -50,6 +50,7 @@ public final class ControllerBench {
     int workers = 2;
     int concurrency = 50;
     int failovers = 10;
+    int rounds = 3;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--redis-url" -> url = args[++i];
@@ -58,6 +59,7 @@ public final class ControllerBench {
         case "--workers" -> workers = Integer.parseInt(args[++i]);
         case "--concurrency" -> concurrency = Integer.parseInt(args[++i]);
         case "--failovers" -> failovers = Integer.parseInt(args[++i]);
+        case "--rounds" -> rounds = Integer.parseInt(args[++i]);
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
@@ -76,20 +78,34 @@ public final class ControllerBench {
       while (client.redis().scard("drover:workers") < workers || client.redis().exists(RunRecords.LEASE) == 0) Thread.sleep(50);
       RunRecords runs = new RunRecords(client.redis());
 
-      // warm-up: JIT of controller and workers
-      runDag(client, runs, dag(10, 10), 1000);
-      drainQueue(client, 2000);
-
-      long t0 = System.nanoTime();
+      // Warm-up: one round of the full size, not counted. The processes are new, and a smaller warm-up left the
+      // first DAG paying for most of the JIT compilation of the controllers and workers (C1 and C2 threads took
+      // more CPU than the tasks), while the queue-alone run after it found everything compiled.
       runDag(client, runs, dag(groups, width), 1000);
-      double dagS = (System.nanoTime() - t0) / 1e9;
-      long q0 = System.nanoTime();
       drainQueue(client, tasks);
-      double queueS = (System.nanoTime() - q0) / 1e9;
+
+      double[] dagSs = new double[rounds];
+      double[] queueSs = new double[rounds];
+      for (int round = 0; round < rounds; round++) { // interleaved, so both see the same machine
+        Cost dagCost = Cost.start(client, procs, controllers.values());
+        long t0 = System.nanoTime();
+        runDag(client, runs, dag(groups, width), 1000);
+        dagSs[round] = (System.nanoTime() - t0) / 1e9;
+        if (round == rounds - 1) dagCost.print(client, "the DAG (last round)", tasks);
+        Cost queueCost = Cost.start(client, procs, controllers.values());
+        long q0 = System.nanoTime();
+        drainQueue(client, tasks);
+        queueSs[round] = (System.nanoTime() - q0) / 1e9;
+        if (round == rounds - 1) queueCost.print(client, "the queue alone (last round)", tasks);
+        System.out.printf(Locale.ROOT, "round %d: DAG %.2f s, queue alone %.2f s%n", round + 1, dagSs[round], queueSs[round]);
+      }
+      double dagS = median(dagSs);
+      double queueS = median(queueSs);
       double overheadUs = (dagS - queueS) * 1e6 / tasks;
-      System.out.printf(Locale.ROOT, "DAG of %,d no-op tasks on the controllers: %.2f s (%,.0f tasks/s)%n", tasks, dagS, tasks / dagS);
-      System.out.printf(Locale.ROOT, "the same %,d tasks on the queue alone:     %.2f s (%,.0f tasks/s)%n", tasks, queueS, tasks / queueS);
-      System.out.printf(Locale.ROOT, "dispatch overhead of the DAG: %.1f us per task%n", overheadUs);
+      System.out.printf(Locale.ROOT, "DAG of %,d no-op tasks on the controllers: %.2f s (%,.0f tasks/s), median of %d%n", tasks, dagS, tasks / dagS, rounds);
+      System.out.printf(Locale.ROOT, "the same %,d tasks on the queue alone:     %.2f s (%,.0f tasks/s), median of %d%n", tasks, queueS, tasks / queueS, rounds);
+      System.out.printf(Locale.ROOT, "the DAG's throughput is %.0f%% of the queue's; dispatch overhead of the DAG: %.1f us per task%n",
+          100 * queueS / dagS, overheadUs);
 
       long[] takeover = new long[failovers];
       for (int i = 0; i < failovers; i++) {
@@ -107,6 +123,8 @@ public final class ControllerBench {
       r.put("queue_s", round(queueS));
       r.put("queue_tasks_per_s", Math.round(tasks / queueS));
       r.put("dag_overhead_us_per_task", round(overheadUs));
+      r.put("dag_share_of_queue_throughput", round(queueS / dagS));
+      r.put("rounds", rounds);
       if (failovers > 0) {
         r.put("failover_ms_median", sorted[sorted.length / 2]);
         r.put("failover_ms_max", sorted[sorted.length - 1]);
@@ -119,6 +137,37 @@ public final class ControllerBench {
       for (Process p : procs) if (!p.waitFor(30, TimeUnit.SECONDS)) p.destroyForcibly();
       if (ownRedis != null) ownRedis.close();
     }
+  }
+
+  /**
+   * What a phase cost, per task: CPU of the workers, the controllers and Redis (from /proc and INFO cpu), and Redis
+   * commands by command (INFO commandstats, which counts the commands scripts run too).
+   */
+  private record Cost(long workersUs, long controllersUs, double redisS, Map<String, long[]> stats,
+      List<Process> workers, java.util.Collection<Process> controllers) {
+    static Cost start(Client c, List<Process> workers, java.util.Collection<Process> controllers) {
+      return new Cost(cpu(workers), cpu(controllers), QueueBench.redisCpuSeconds(c), QueueBench.commandStats(c),
+          workers, controllers);
+    }
+
+    static long cpu(java.util.Collection<Process> ps) {
+      return ps.stream().mapToLong(p -> QueueBench.cpuMicros(p.pid())).sum();
+    }
+
+    void print(Client c, String what, int tasks) {
+      Map<String, long[]> after = QueueBench.commandStats(c);
+      System.out.printf(Locale.ROOT, "%s, CPU per task: workers %.0f us, controllers %.0f us, Redis %.0f us; Redis commands"
+          + " per task %.1f%n", what, (double) (cpu(workers) - workersUs) / tasks, (double) (cpu(controllers) - controllersUs) / tasks,
+          (QueueBench.redisCpuSeconds(c) - redisS) * 1e6 / tasks,
+          (double) (QueueBench.commandCalls(after) - QueueBench.commandCalls(stats)) / tasks);
+      QueueBench.printTopCommands(stats, after, tasks);
+    }
+  }
+
+  private static double median(double[] xs) {
+    double[] s = xs.clone();
+    Arrays.sort(s);
+    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
   }
 
   private static Process child(List<String> args) throws Exception {

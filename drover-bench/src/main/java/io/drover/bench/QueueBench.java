@@ -286,7 +286,7 @@ public final class QueueBench {
     return stats.values().stream().mapToLong(v -> v[0]).sum();
   }
 
-  /** Where Redis spent its time during the throughput run. */
+  /** Where Redis spent its time between two {@link #commandStats}. */
   static void printTopCommands(Map<String, long[]> before, Map<String, long[]> after, int tasks) {
     record Stat(String name, long calls, long usec) {}
     List<Stat> stats = new ArrayList<>();
@@ -295,7 +295,7 @@ public final class QueueBench {
       stats.add(new Stat(name, v[0] - b[0], v[1] - b[1]));
     });
     stats.sort(java.util.Comparator.comparingLong(Stat::usec).reversed());
-    System.out.println("Redis time by command during the throughput run, per task:");
+    System.out.println("Redis time by command, per task:");
     for (Stat st : stats.subList(0, Math.min(10, stats.size()))) {
       System.out.printf(Locale.ROOT, "  %-14s %8.2f calls/task %8.2f us/task %7.2f us/call%n", st.name(), (double) st.calls() / tasks,
           (double) st.usec() / tasks, st.calls() == 0 ? 0.0 : (double) st.usec() / st.calls());

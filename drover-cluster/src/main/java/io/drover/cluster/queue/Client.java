@@ -187,9 +187,11 @@ public final class Client implements AutoCloseable {
 
   /**
    * One entry of a follower's stream: a task ended ({@code end}), printed a line ({@code log}), or started on the
-   * worker {@code line} names ({@code started}).
+   * worker {@code line} names ({@code started}; one entry of the stream names all the tasks a worker started at
+   * once, each read as one of these). An end written by a worker carries the task's outcome
+   * ({@code ended}); an end written otherwise (a cancel of a queued task) does not: read the task's status.
    */
-  public record Followed(String streamId, String type, String id, String line) {}
+  public record Followed(String streamId, String type, String id, String line, TaskStatus ended) {}
 
   /**
    * What happened to a follower's tasks on one queue after {@code after} ("0-0" for all), waiting up to
@@ -205,7 +207,14 @@ public final class Client implements AutoCloseable {
     if (msgs != null) {
       for (var m : msgs) {
         Map<String, String> b = m.getBody();
-        out.add(new Followed(m.getId(), b.getOrDefault("type", ""), b.getOrDefault("id", ""), b.getOrDefault("line", "")));
+        String type = b.getOrDefault("type", "");
+        if (b.containsKey("ids")) { // many tasks started on one worker
+          for (String id : b.get("ids").split(",")) out.add(new Followed(m.getId(), type, id, b.getOrDefault("line", ""), null));
+          continue;
+        }
+        String id = b.getOrDefault("id", "");
+        out.add(new Followed(m.getId(), type, id, b.getOrDefault("line", ""),
+            type.equals("end") && b.containsKey("state") ? TaskCodec.ended(id, b) : null));
       }
     }
     return out;

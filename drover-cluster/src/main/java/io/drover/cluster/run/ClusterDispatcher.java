@@ -254,6 +254,8 @@ public final class ClusterDispatcher implements Dispatcher {
                 List<String> lines = earlyLogs.computeIfAbsent(e.id(), k -> new EarlyLines(now, new ArrayList<>())).lines();
                 if (lines.size() < 1000) lines.add(e.line());
               }
+            } else if (f != null && e.ended() != null && e.ended().isFinished() && !earlyLogs.containsKey(e.id())) {
+              finish(e.id(), f, e.ended()); // the end carries the outcome: no record to read
             } else if (f != null) {
               ended.add(e.id());
             } else {

@@ -348,7 +348,7 @@ public final class Worker implements AutoCloseable {
       Scripts.run(redis, Scripts.RELEASE, ScriptOutputType.INTEGER, new String[] {stream}, args.toArray(new String[0]));
       return 0;
     }
-    int started = 0;
+    List<Held> ready = new ArrayList<>(messages.size());
     List<String> viaScript = new ArrayList<>();
     for (StreamMessage<String, String> m : messages) {
       Map<String, String> f = m.getBody();
@@ -364,20 +364,30 @@ public final class Worker implements AutoCloseable {
       if (spec != null) {
         Held h = new Held(f.get("id"), stream, m.getId(), 1, attempt, f.getOrDefault("notify", ""), spec, failures);
         if ("1".equals(f.get("followed"))) runningEvent(h); // a retry of a followed task
-        start(h);
-        started++;
+        ready.add(h);
       } else {
         viaScript.add(m.getId());
       }
     }
-    if (!viaScript.isEmpty()) started += claim(stream, viaScript);
-    return started;
+    if (!viaScript.isEmpty()) ready.addAll(claim(stream, viaScript));
+    startAll(ready);
+    return ready.size();
   }
 
-  /** Runs an attempt of a task this worker now holds. */
-  private void start(Held h) {
-    held.put(h.key, h);
-    attempts.execute(() -> runAttempt(h));
+  /**
+   * Runs attempts of tasks this worker now holds. Their followers (a run's dispatcher) hear where they run, one
+   * {@code started} entry per follower for all of them ({@code runs status} shows the worker).
+   */
+  private void startAll(List<Held> ready) {
+    Map<String, List<String>> byFollower = new LinkedHashMap<>();
+    for (Held h : ready) if (!h.notify.isEmpty()) byFollower.computeIfAbsent(h.notify, k -> new ArrayList<>()).add(h.id);
+    byFollower.forEach((notify, ids) -> mainConnection.async().xadd(notify,
+        io.lettuce.core.XAddArgs.Builder.maxlen(100_000).approximateTrimming(),
+        Map.of("type", "started", "ids", String.join(",", ids), "line", options.workerId())));
+    for (Held h : ready) {
+      held.put(h.key, h);
+      attempts.execute(() -> runAttempt(h));
+    }
   }
 
   /**
@@ -491,13 +501,13 @@ public final class Worker implements AutoCloseable {
    * Runs the claim script on entries of one stream this worker was delivered and starts an attempt for each task
    * it took; returns how many started. Entries that are not tasks were set aside by the script; they are logged.
    */
-  private int claim(String stream, List<String> entries) {
+  private List<Held> claim(String stream, List<String> entries) {
     List<String> args = new ArrayList<>(List.of(options.workerId(), Long.toString(TaskCodec.nowMicros()),
         Integer.toString(options.maxRedeliveries()), keys.taskPrefix(), keys.queue()));
     args.addAll(entries);
     List<Object> r = Scripts.run(redis, Scripts.CLAIM, ScriptOutputType.MULTI,
         new String[] {keys.dead(), keys.following(), stream, keys.counters()}, args.toArray(new String[0]));
-    int started = 0;
+    List<Held> taken = new ArrayList<>(r.size());
     for (Object o : r) {
       List<?> t = (List<?>) o;
       String entry = String.valueOf(t.get(1));
@@ -515,10 +525,9 @@ public final class Worker implements AutoCloseable {
           Objects.requireNonNullElse(TaskCodec.specObject(t.get(4) == null ? null : String.valueOf(t.get(4))), Map.of()),
           t.get(5) == null ? 0 : TaskCodec.integer(String.valueOf(t.get(5))));
       h.runningEventWritten = "1".equals(t.get(7)); // followed: the claim wrote it
-      start(h);
-      started++;
+      taken.add(h);
     }
-    return started;
+    return taken;
   }
 
   // ---- running ----
@@ -577,10 +586,6 @@ public final class Worker implements AutoCloseable {
       TaskSpec spec = request.task();
       if (options.logTasks()) log("started " + h.id + " (attempt " + h.attempt + ")");
       io.drover.core.engine.SecretMasker m = io.drover.core.engine.SecretMasker.ofMaps(request.params(), spec.env());
-      if (!h.notify.isEmpty()) { // a follower (a run's dispatcher) hears where it runs (runs status shows it)
-        mainConnection.async().xadd(h.notify, io.lettuce.core.XAddArgs.Builder.maxlen(100_000).approximateTrimming(),
-            Map.of("type", "started", "id", h.id, "line", options.workerId()));
-      }
       h.lines = new Lines(h);
       outcome = runner.run(request, new TaskContext(dir, dir.resolve(".drover"), line -> h.lines.add(m.mask(line)),
           h.cancellation, dirUsed));

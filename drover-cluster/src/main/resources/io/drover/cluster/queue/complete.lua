@@ -80,8 +80,10 @@ for i = 5, #KEYS do
       redis.call('XADD', ev, 'MAXLEN', '~', 1000, '*', 'type', 'state', 'state', final, 'attempt', attempt, 'message', message)
     end
     if notify ~= '' and final ~= 'RETRYING' then
-      -- the follower of the task (a run's dispatcher) hears of its end on one stream for all its tasks
-      redis.call('XADD', notify, 'MAXLEN', '~', 100000, '*', 'type', 'end', 'id', id)
+      -- the follower of the task (a run's dispatcher) hears of its end on one stream for all its tasks, with the
+      -- outcome, so it need not read the task's record
+      redis.call('XADD', notify, 'MAXLEN', '~', 100000, '*', 'type', 'end', 'id', id, 'state', final,
+        'message', message, 'outputs', final == 'SUCCEEDED' and outputs or '{}', 'worker', me, 'finished_us', now)
     end
     if expire then
       redis.call('EXPIRE', key, retention)
