@@ -38,7 +38,18 @@ final class RunJournal implements RunListener {
 
   private final Object lock = new Object();
   private Map<String, String> fields = new LinkedHashMap<>();
+  /**
+   * Each task's latest state since the last flush, written as its {@code t:TASK} field by the flush: a task that
+   * passes through three states between two flushes is serialized once.
+   */
+  private Map<TaskId, Snapshot> snapshots = new LinkedHashMap<>();
   private List<String[]> events = new ArrayList<>();
+
+  private record Snapshot(TaskState state, int attempt, String message, long millis, Map<String, Object> outputs, long since) {
+    String json() {
+      return RunRecords.taskJson(state, attempt, message, millis, outputs, since);
+    }
+  }
   private volatile boolean fenced;
   private volatile boolean ended;
 
@@ -150,9 +161,9 @@ final class RunJournal implements RunListener {
     }
     Map<String, Object> o = to == TaskState.SUCCEEDED ? outputs.getOrDefault(id, Map.of()) : Map.of();
     Long since = started.get(id);
-    String snapshot = RunRecords.taskJson(to, attempt, message, ms, o, to.isTerminal() || since == null ? 0 : since);
+    Snapshot snapshot = new Snapshot(to, attempt, message, ms, o, to.isTerminal() || since == null ? 0 : since);
     synchronized (lock) {
-      fields.put("t:" + id, snapshot);
+      snapshots.put(id, snapshot);
       events.add(new String[] {"type", "state", "task", id.toString(), "from", from.name(), "to", to.name(),
           "attempt", Integer.toString(attempt), "message", message});
     }
@@ -204,14 +215,28 @@ final class RunJournal implements RunListener {
   private boolean flushNow() {
     if (fenced) return false;
     Map<String, String> f;
+    Map<TaskId, Snapshot> snaps;
     List<String[]> e;
     synchronized (lock) {
-      if (fields.isEmpty() && events.isEmpty()) return true;
+      if (fields.isEmpty() && snapshots.isEmpty() && events.isEmpty()) return true;
       f = fields;
+      snaps = snapshots;
       e = events;
       fields = new LinkedHashMap<>();
+      snapshots = new LinkedHashMap<>();
       events = new ArrayList<>();
     }
+    // Serialized outside the lock (the scheduler goes on meanwhile). Tasks first, the run's own fields after them:
+    // a flush written in several calls never shows the run ended before its tasks.
+    Map<String, String> ordered = new LinkedHashMap<>();
+    f.forEach((k, v) -> {
+      if (k.startsWith("t:")) ordered.put(k, v); // put back by a failed flush: older than the snapshots
+    });
+    snaps.forEach((id, snap) -> ordered.put("t:" + id, snap.json()));
+    f.forEach((k, v) -> {
+      if (!k.startsWith("t:")) ordered.put(k, v);
+    });
+    f = ordered;
     try {
       List<Map.Entry<String, String>> pending = new ArrayList<>(f.entrySet());
       int fi = 0;

@@ -31,7 +31,27 @@ final class Affinity {
   private final Map<TaskId, String> ranOn = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> sent = new ConcurrentHashMap<>();
   private final Set<String> queues = ConcurrentHashMap.newKeySet();
-  private volatile Map<String, Map<String, String>> workers = Map.of();
+  private volatile Map<String, Seen> workers = Map.of();
+
+  /** A worker's record as read at the last refresh, parsed once then rather than for every task. */
+  private record Seen(String id, String status, String queue, Map<String, String> tags, int concurrency, int running) {
+    static Seen of(Map<String, String> w) {
+      Map<String, String> tags = new HashMap<>();
+      for (String kv : w.getOrDefault("tags", "").split(",")) {
+        int eq = kv.indexOf('=');
+        if (eq > 0) tags.put(kv.substring(0, eq), kv.substring(eq + 1));
+      }
+      String running = w.getOrDefault("running", "");
+      int concurrency;
+      try {
+        concurrency = Integer.parseInt(w.getOrDefault("concurrency", "1"));
+      } catch (NumberFormatException e) {
+        concurrency = 1;
+      }
+      return new Seen(w.get("id"), w.getOrDefault("status", ""), w.getOrDefault("queue", ""), tags, concurrency,
+          running.isEmpty() ? 0 : running.split(",").length);
+    }
+  }
   private volatile long refreshedAt;
 
   Affinity(RedisClusterCommands<String, String> redis) {
@@ -48,23 +68,15 @@ final class Affinity {
       if (w != null) votes.merge(w, 1, Integer::sum);
     }
     if (votes.isEmpty()) return null;
-    Map<String, Map<String, String>> now = workers();
+    Map<String, Seen> now = workers();
     return votes.entrySet().stream().sorted((a, b) -> b.getValue() - a.getValue()).map(Map.Entry::getKey)
         .filter(w -> fits(now.get(w), task, queue)).findFirst().orElse(null);
   }
 
-  private boolean fits(Map<String, String> w, TaskSpec task, String queue) {
-    if (w == null || !"running".equals(w.get("status")) || !queue.equals(w.get("queue"))) return false;
-    Map<String, String> tags = new HashMap<>();
-    for (String kv : w.getOrDefault("tags", "").split(",")) {
-      int eq = kv.indexOf('=');
-      if (eq > 0) tags.put(kv.substring(0, eq), kv.substring(eq + 1));
-    }
-    for (Map.Entry<String, String> t : task.tags().entrySet()) if (!t.getValue().equals(tags.get(t.getKey()))) return false;
-    int concurrency = Integer.parseInt(w.getOrDefault("concurrency", "1"));
-    String running = w.getOrDefault("running", "");
-    int busy = Math.max(running.isEmpty() ? 0 : running.split(",").length, sent(w.get("id")).get());
-    return busy < concurrency;
+  private boolean fits(Seen w, TaskSpec task, String queue) {
+    if (w == null || !"running".equals(w.status()) || !queue.equals(w.queue())) return false;
+    for (Map.Entry<String, String> t : task.tags().entrySet()) if (!t.getValue().equals(w.tags().get(t.getKey()))) return false;
+    return Math.max(w.running(), sent(w.id()).get()) < w.concurrency();
   }
 
   private AtomicInteger sent(String worker) {
@@ -81,12 +93,12 @@ final class Affinity {
     if (sentTo != null) sent(sentTo).decrementAndGet();
   }
 
-  private Map<String, Map<String, String>> workers() {
+  private Map<String, Seen> workers() {
     long now = System.nanoTime();
     if (now - refreshedAt > REFRESH_NANOS) {
-      Map<String, Map<String, String>> m = new HashMap<>();
+      Map<String, Seen> m = new HashMap<>();
       try {
-        for (Map<String, String> w : new WorkerRecords(redis).list()) m.put(w.get("id"), w);
+        for (Map<String, String> w : new WorkerRecords(redis).list()) m.put(w.get("id"), Seen.of(w));
         workers = m;
       } catch (RuntimeException e) {
         LOG.log(Level.FINE, "cannot read the worker records", e);
@@ -103,14 +115,14 @@ final class Affinity {
    */
   int rescue() {
     int moved = 0;
-    Map<String, Map<String, String>> now = workers();
+    Map<String, Seen> now = workers();
     for (String queue : queues) {
       Keys keys = new Keys(queue);
       for (String stream : redis.smembers(keys.taggedStreams())) {
         String worker = keys.workerOf(stream);
         if (worker == null) continue;
-        Map<String, String> w = now.get(worker);
-        String status = w == null ? "gone" : w.get("status");
+        Seen w = now.get(worker);
+        String status = w == null ? "gone" : w.status();
         if ("running".equals(status)) continue;
         boolean gone = w == null || "dead".equals(status);
         long n = Scripts.run(redis, Scripts.RESCUE, ScriptOutputType.INTEGER, new String[] {stream},

@@ -37,6 +37,18 @@ public record TaskId(String group, String name) implements Comparable<TaskId> {
     return c != 0 ? c : name.compareTo(o.name);
   }
 
+  /**
+   * The hash of {@link #toString()}, computed without building it. A record's own hash ({@code 31 * group + name})
+   * collides for generated ids: 100 groups of 100 tasks ({@code g1.leaf1} ...) gave 2,969 distinct values for
+   * 10,000 ids, which made every map of task ids (plan, scheduler, journal) walk long bins.
+   */
+  @Override
+  public int hashCode() {
+    int h = 31 * group.hashCode() + '.';
+    for (int i = 0; i < name.length(); i++) h = 31 * h + name.charAt(i);
+    return h;
+  }
+
   @Override
   public String toString() {
     return group + "." + name;
