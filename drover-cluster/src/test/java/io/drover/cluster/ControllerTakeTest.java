@@ -107,4 +107,28 @@ class ControllerTakeTest {
     return runs.get(run).orElseThrow().tasks().getOrDefault(io.drover.core.model.TaskId.parse(task),
         new io.drover.core.engine.TaskResult(io.drover.core.model.TaskId.parse(task), io.drover.core.engine.TaskState.PENDING, 0, 0, "", Map.of()));
   }
+
+  @Test
+  void aRunIsSubmittedInOneStepAndItsEndTakesItOffTheActiveSetAndSetsItsExpiryInTheSameWrite() {
+    RunRecords runs = new RunRecords(client.redis());
+    String id = submit(runs, "a.lua", "TaskDefinitions = { g = { tasks = { { name = 'a', command = function() return true end } } } }");
+    // written together before any controller runs: record, first event, index and active set
+    assertThat(client.redis().hget(RunRecords.run(id), "state")).isEqualTo("SUBMITTED");
+    assertThat(client.redis().xlen(RunRecords.events(id))).isEqualTo(1);
+    assertThat(client.redis().zscore(RunRecords.INDEX, id)).isNotNull();
+    assertThat(client.redis().sismember(RunRecords.ACTIVE, id)).isTrue();
+    assertThat(io.lettuce.core.cluster.SlotHash.getSlot(RunRecords.run(id)))
+        .isEqualTo(io.lettuce.core.cluster.SlotHash.getSlot(RunRecords.ACTIVE))
+        .isEqualTo(io.lettuce.core.cluster.SlotHash.getSlot(RunRecords.INDEX));
+    assertThat(runs.requestCancel("no-such-run", "x")).isFalse();
+
+    lead("ctl-e"); // no worker: the run ends when it is cancelled
+    await().atMost(Duration.ofSeconds(10)).until(() -> "RUNNING".equals(runs.get(id).orElseThrow().state()));
+    assertThat(runs.requestCancel(id, "test")).isTrue();
+    await().atMost(Duration.ofSeconds(20)).until(() -> runs.get(id).orElseThrow().ended());
+    assertThat(client.redis().sismember(RunRecords.ACTIVE, id)).isFalse();
+    assertThat(client.redis().ttl(RunRecords.run(id))).isBetween(RunRecords.ENDED_RUN_KEEP.toSeconds() - 60, RunRecords.ENDED_RUN_KEEP.toSeconds());
+    assertThat(client.redis().ttl(RunRecords.events(id))).isPositive();
+    assertThat(runs.requestCancel(id, "too late")).isFalse();
+  }
 }

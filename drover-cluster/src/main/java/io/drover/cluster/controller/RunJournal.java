@@ -52,6 +52,8 @@ final class RunJournal implements RunListener {
   }
   private volatile boolean fenced;
   private volatile boolean ended;
+  /** The run ended: the next flush is its last. */
+  private volatile boolean ending;
 
   // Owned by the scheduler's thread.
   private final Map<TaskId, Map<String, Object>> outputs = new HashMap<>();
@@ -188,15 +190,13 @@ final class RunJournal implements RunListener {
     end();
   }
 
-  /** Writes the end down and takes the run off the active set (the next leader drops it if this fails). */
+  /**
+   * Writes the end down; the same script call takes the run off the active set and sets its record to expire
+   * ({@link RunRecords#ENDED_RUN_KEEP}). If it fails, the next leader finds the run ended and drops it.
+   */
   private void end() {
-    if (flush()) {
-      try {
-        link.sync().srem(RunRecords.ACTIVE, runId);
-      } catch (RuntimeException e) {
-        // the next leader finds the run ended in its record and drops it from the active set
-      }
-    }
+    ending = true;
+    flush();
     ended = true;
   }
 
@@ -242,7 +242,7 @@ final class RunJournal implements RunListener {
       int fi = 0;
       int ei = 0;
       while (fi < pending.size() || ei < e.size()) {
-        List<String> args = new ArrayList<>(List.of(Long.toString(epoch), Long.toString(RunRecords.RUN_EVENTS_CAP), "0"));
+        List<String> args = new ArrayList<>(List.of(Long.toString(epoch), Long.toString(RunRecords.RUN_EVENTS_CAP), "0", "0"));
         int n = 0;
         while (fi < pending.size() && args.size() < CHUNK) {
           args.add(pending.get(fi).getKey());
@@ -250,15 +250,16 @@ final class RunJournal implements RunListener {
           fi++;
           n += 2;
         }
-        args.set(2, Integer.toString(n));
+        args.set(3, Integer.toString(n));
         int firstEvent = ei;
         while (ei < e.size() && args.size() < CHUNK) {
           String[] ev = e.get(ei++);
           args.add(Integer.toString(ev.length));
           args.addAll(List.of(ev));
         }
+        if (ending && fi >= pending.size() && ei >= e.size()) args.set(2, Long.toString(RunRecords.ENDED_RUN_KEEP.toSeconds()));
         List<Object> r = Scripts.run(link.sync(), WRITE, ScriptOutputType.MULTI,
-            new String[] {RunRecords.run(runId), RunRecords.events(runId)}, args.toArray(new String[0]));
+            new String[] {RunRecords.run(runId), RunRecords.events(runId), RunRecords.ACTIVE}, args.toArray(new String[0]));
         if (((Long) r.get(0)) == 0) {
           fenced = true;
           onFenced.accept((Long) r.get(1));

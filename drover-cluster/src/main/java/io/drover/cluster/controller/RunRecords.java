@@ -24,15 +24,20 @@ import java.util.Optional;
 /**
  * Runs on the fleet as Redis keeps them: what a client submits, what the leading controller snapshots as the run
  * goes (each task's state, attempt and outputs), and each run's event stream. One record per run,
- * {@code drover:run:{ID}}, with its events in {@code drover:run:{ID}:events} (the same slot, so a fenced write
- * covers both); {@code drover:runs} indexes every run by submit time and {@code drover:runs:active} holds those
- * not ended. Thread-safe.
+ * {@code drover:{runs}:run:ID}, with its events in {@code drover:{runs}:run:ID:events}; {@code drover:{runs}:index}
+ * indexes every run by submit time and {@code drover:{runs}:active} holds those not ended. All of them share one
+ * slot, so submitting a run (record, first event, index, active set) and ending it (last write, expiry, off the
+ * active set) are one script each. Thread-safe.
  */
 public final class RunRecords {
-  /** Runs by submit time (ms). */
-  public static final String INDEX = "drover:runs";
+  /** Runs by submit time (ms). Every key of runs shares the {@code {runs}} slot, so one script may write them together. */
+  public static final String INDEX = "drover:{runs}:index";
   /** Runs not ended: what a new leader takes over. */
-  public static final String ACTIVE = "drover:runs:active";
+  public static final String ACTIVE = "drover:{runs}:active";
+  /** How long an ended run's record and events are kept. */
+  public static final java.time.Duration ENDED_RUN_KEEP = java.time.Duration.ofDays(7);
+  private static final io.drover.cluster.queue.Scripts.Script SUBMIT = io.drover.cluster.queue.Scripts.load(RunRecords.class, "submit_run");
+  private static final io.drover.cluster.queue.Scripts.Script CANCEL = io.drover.cluster.queue.Scripts.load(RunRecords.class, "cancel_run");
   /** The leader lease and the fencing epoch; one slot. */
   public static final String LEASE = "drover:{controller}:lease";
   public static final String EPOCH = "drover:{controller}:epoch";
@@ -76,7 +81,7 @@ public final class RunRecords {
   }
 
   public static String run(String id) {
-    return "drover:run:{" + id + "}";
+    return "drover:{runs}:run:" + id;
   }
 
   public static String events(String id) {
@@ -117,21 +122,23 @@ public final class RunRecords {
     r.put("fail_fast", s.failFast() ? "1" : "0");
     r.put("state", "SUBMITTED");
     r.put("epoch", "0");
-    r.put("submitted_at", Instant.now().toString());
-    redis.hset(run(id), r);
-    redis.xadd(events(id), XAddArgs.Builder.maxlen(RUN_EVENTS_CAP).approximateTrimming(),
-        Map.of("type", "run", "state", "SUBMITTED", "at", Instant.now().toString()));
-    redis.zadd(INDEX, System.currentTimeMillis(), id);
-    redis.sadd(ACTIVE, id);
+    Instant now = Instant.now();
+    r.put("submitted_at", now.toString());
+    List<String> args = new ArrayList<>(List.of(id, Long.toString(now.toEpochMilli()), now.toString(), Long.toString(RUN_EVENTS_CAP)));
+    r.forEach((k, v) -> {
+      args.add(k);
+      args.add(v);
+    });
+    io.drover.cluster.queue.Scripts.run(redis, SUBMIT, io.lettuce.core.ScriptOutputType.INTEGER,
+        new String[] {run(id), events(id), INDEX, ACTIVE}, args.toArray(new String[0]));
     return id;
   }
 
   /** Asks the leader to cancel a run. False when the run is unknown or has ended. */
   public boolean requestCancel(String id, String reason) {
-    Map<String, String> h = redis.hgetall(run(id));
-    if (h.isEmpty() || ENDED.contains(h.get("state"))) return false;
-    redis.hset(run(id), "cancel", reason);
-    return true;
+    long r = io.drover.cluster.queue.Scripts.run(redis, CANCEL, io.lettuce.core.ScriptOutputType.INTEGER,
+        new String[] {run(id)}, reason);
+    return r == 1;
   }
 
   /** One run as recorded, without its source. */
