@@ -75,7 +75,7 @@ public final class ControllerBench {
       System.out.printf("drover controller bench: %d x %d = %d tasks, %d workers x concurrency %d%n", groups, width, tasks, workers, concurrency);
       for (int w = 0; w < workers; w++) procs.add(child(List.of("--worker", url, Integer.toString(concurrency), "bw" + w)));
       for (String id : List.of("ctl-1", "ctl-2")) controllers.put(id, child(List.of("--controller", url, id)));
-      while (client.redis().scard("drover:workers") < workers || client.redis().exists(RunRecords.LEASE) == 0) Thread.sleep(50);
+      while (client.redis().scard(io.drover.cluster.queue.Keys.WORKERS) < workers || client.redis().exists(RunRecords.LEASE) == 0) Thread.sleep(50);
       RunRecords runs = new RunRecords(client.redis());
 
       // Warm-up: one round of the full size, not counted. The processes are new, and a smaller warm-up left the

@@ -235,7 +235,7 @@ public final class QueueBench {
 
   private static void awaitWorkers(Client c, int n) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (c.redis().scard("drover:workers") < n) {
+    while (c.redis().scard(io.drover.cluster.queue.Keys.WORKERS) < n) {
       if (System.nanoTime() > deadline) throw new IllegalStateException("workers did not start");
       Thread.sleep(50);
     }

@@ -443,7 +443,7 @@ class WorkerTest {
   private List<Long> completeAll(Keys keys, String worker, String first, String last, int limit, List<String> ids,
       List<String> entries, long token, String message) {
     List<String> scriptKeys = new java.util.ArrayList<>(List.of(keys.delayed(), keys.dead(), keys.following(), keys.counters()));
-    List<String> args = new java.util.ArrayList<>(List.of("1", "60", worker, keys.taskPrefix(), "1", keys.stream(), first, last,
+    List<String> args = new java.util.ArrayList<>(List.of("1", "60", worker, keys.taskPrefix(), keys.eventsPrefix(), "1", keys.stream(), first, last,
         Integer.toString(limit)));
     for (int i = 0; i < ids.size(); i++) {
       scriptKeys.add(keys.task(ids.get(i)));
@@ -496,7 +496,7 @@ class WorkerTest {
       if (i > 0) r.xclaim(keys.stream(), crashy, 0, entry);
       List<Object> out = Scripts.run(r, Scripts.CLAIM, ScriptOutputType.MULTI,
           new String[] {keys.dead(), keys.following(), keys.stream(), keys.counters()}, "crashy", "1", "3", keys.taskPrefix(), "default",
-          entry);
+          keys.eventsPrefix(), entry);
       boolean taken = !out.isEmpty() && ((List<?>) out.get(0)).get(0).equals(1L); // 3: dead-lettered instead
       tokens.add(taken ? ((List<?>) out.get(0)).get(3) : "not taken");
     }

@@ -31,16 +31,16 @@ import java.util.Optional;
  */
 public final class RunRecords {
   /** Runs by submit time (ms). Every key of runs shares the {@code {runs}} slot, so one script may write them together. */
-  public static final String INDEX = "drover:{runs}:index";
+  public static final String INDEX = Keys.RUN_INDEX;
   /** Runs not ended: what a new leader takes over. */
-  public static final String ACTIVE = "drover:{runs}:active";
+  public static final String ACTIVE = Keys.ACTIVE_RUNS;
   /** How long an ended run's record and events are kept. */
   public static final java.time.Duration ENDED_RUN_KEEP = java.time.Duration.ofDays(7);
   private static final io.drover.cluster.queue.Scripts.Script SUBMIT = io.drover.cluster.queue.Scripts.load(RunRecords.class, "submit_run");
   private static final io.drover.cluster.queue.Scripts.Script CANCEL = io.drover.cluster.queue.Scripts.load(RunRecords.class, "cancel_run");
   /** The leader lease and the fencing epoch; one slot. */
-  public static final String LEASE = "drover:{controller}:lease";
-  public static final String EPOCH = "drover:{controller}:epoch";
+  public static final String LEASE = Keys.LEASE;
+  public static final String EPOCH = Keys.EPOCH;
 
   /**
    * The value of {@link #LEASE}: the controller that leads, the epoch it leads with, and the process (an
@@ -65,9 +65,9 @@ public final class RunRecords {
       }
     }
   }
-  public static final String CONTROLLERS = "drover:controllers";
+  public static final String CONTROLLERS = Keys.CONTROLLERS;
   /** Every run's state changes and log lines, for {@code /events} and {@code drover node logs}. */
-  public static final String EVENTS = "drover:events";
+  public static final String EVENTS = Keys.ALL_RUN_EVENTS;
   static final long EVENTS_CAP = 20_000;
   static final long RUN_EVENTS_CAP = 200_000;
 
@@ -81,15 +81,15 @@ public final class RunRecords {
   }
 
   public static String run(String id) {
-    return "drover:{runs}:run:" + id;
+    return Keys.run(id);
   }
 
   public static String events(String id) {
-    return run(id) + ":events";
+    return Keys.runEvents(id);
   }
 
   public static String controller(String id) {
-    return "drover:controller:" + id;
+    return Keys.controller(id);
   }
 
   /**

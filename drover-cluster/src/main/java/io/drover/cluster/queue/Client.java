@@ -454,7 +454,7 @@ public final class Client implements AutoCloseable {
     String queue = Keys.queueOf(id);
     if (queue == null) throw new DroverException("no task '" + id + "'");
     Keys keys = new Keys(queue);
-    return Scripts.run(redis, Scripts.CANCEL, ScriptOutputType.VALUE, new String[] {keys.task(id), keys.delayed(), keys.following(), keys.counters()},
+    return Scripts.run(redis, Scripts.CANCEL, ScriptOutputType.VALUE, new String[] {keys.task(id), keys.delayed(), keys.following(), keys.counters(), keys.events(id)},
         Long.toString(TaskCodec.nowMicros()), Long.toString(retention.toSeconds()));
   }
 
@@ -475,7 +475,7 @@ public final class Client implements AutoCloseable {
     String queue = Keys.queueOf(id);
     if (queue == null) throw new DroverException("no task '" + id + "'");
     Keys keys = new Keys(queue);
-    Long r = Scripts.run(redis, Scripts.FOLLOW, ScriptOutputType.INTEGER, new String[] {keys.task(id), keys.following()});
+    Long r = Scripts.run(redis, Scripts.FOLLOW, ScriptOutputType.INTEGER, new String[] {keys.task(id), keys.following(), keys.events(id)});
     return r == 1;
   }
 

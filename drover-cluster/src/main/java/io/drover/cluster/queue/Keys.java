@@ -6,11 +6,58 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** The key names of one queue. Immutable. */
+/**
+ * The fleet's key layout: every Redis key Drover uses is named here, those of one queue by an instance, the
+ * others (runs, controllers, workers, sources) by static members. docs/architecture.md lists them with their
+ * types, writers, readers and expiry. Immutable.
+ */
 public record Keys(String queue) {
   public static final String GROUP = "workers";
   /** A set of every queue tasks were submitted to, so queues nobody serves are measured too. */
   public static final String QUEUES = "drover:queues";
+
+  // ---- runs: every key of runs shares the {runs} slot, so one script may write several ----
+
+  /** Runs by submit time (ms). */
+  public static final String RUN_INDEX = "drover:{runs}:index";
+  /** Runs not ended: what a new leader takes over. */
+  public static final String ACTIVE_RUNS = "drover:{runs}:active";
+
+  /** A run's record (hash). */
+  public static String run(String runId) {
+    return "drover:{runs}:run:" + runId;
+  }
+
+  /** A run's capped event stream. */
+  public static String runEvents(String runId) {
+    return run(runId) + ":events";
+  }
+
+  /** Every run's events, for {@code /events}: one entry per journal flush. */
+  public static final String ALL_RUN_EVENTS = "drover:events";
+
+  // ---- controllers ----
+
+  /** The leader lease and the fencing epoch; one slot. */
+  public static final String LEASE = "drover:{controller}:lease";
+  public static final String EPOCH = "drover:{controller}:epoch";
+  /** Ids of controllers with a record. */
+  public static final String CONTROLLERS = "drover:controllers";
+
+  /** A controller's record (hash, expiring unless renewed). */
+  public static String controller(String controllerId) {
+    return "drover:controller:" + controllerId;
+  }
+
+  // ---- workers ----
+
+  /** Ids of workers with a record. */
+  public static final String WORKERS = "drover:workers";
+
+  /** A worker's heartbeat record (hash, expiring unless renewed). */
+  public static String worker(String workerId) {
+    return "drover:worker:" + workerId;
+  }
 
   /** Whether {@code s} is a valid queue name, tag name or value, or task kind ({@link Names#isName}). */
   public static boolean isName(String s) {
@@ -110,7 +157,12 @@ public record Keys(String queue) {
 
   /** A task's capped event stream: its state changes and log lines. */
   public String events(String id) {
-    return prefix() + "events:" + id;
+    return eventsPrefix() + id;
+  }
+
+  /** What {@link #events} puts before a task id (scripts that handle many tasks build their keys with it). */
+  public String eventsPrefix() {
+    return prefix() + "events:";
   }
 
   /** Tasks someone asked to follow while they were queued: the claim writes their RUNNING event. */

@@ -503,7 +503,7 @@ public final class Worker implements AutoCloseable {
    */
   private List<Held> claim(String stream, List<String> entries) {
     List<String> args = new ArrayList<>(List.of(options.workerId(), Long.toString(TaskCodec.nowMicros()),
-        Integer.toString(options.maxRedeliveries()), keys.taskPrefix(), keys.queue()));
+        Integer.toString(options.maxRedeliveries()), keys.taskPrefix(), keys.queue(), keys.eventsPrefix()));
     args.addAll(entries);
     List<Object> r = Scripts.run(redis, Scripts.CLAIM, ScriptOutputType.MULTI,
         new String[] {keys.dead(), keys.following(), stream, keys.counters()}, args.toArray(new String[0]));
@@ -690,7 +690,8 @@ public final class Worker implements AutoCloseable {
     }
     if (sent.isEmpty()) return;
     List<String> args = new ArrayList<>(List.of(Long.toString(TaskCodec.nowMicros()),
-        Long.toString(options.retention().toSeconds()), options.workerId(), keys.taskPrefix(), Integer.toString(spans.size())));
+        Long.toString(options.retention().toSeconds()), options.workerId(), keys.taskPrefix(), keys.eventsPrefix(),
+        Integer.toString(spans.size())));
     // The script reads this worker's pending entries of each span in one XPENDING. What the worker holds (running or
     // waiting to be recorded) bounds them, but for leftovers of lost leases; should a reply be full, the script
     // looks up the entries it did not bring one by one.

@@ -14,7 +14,7 @@ import java.util.Map;
  * and the drain switch an operator flips on one. Thread-safe.
  */
 public final class WorkerRecords {
-  public static final String SET = "drover:workers";
+  public static final String SET = io.drover.cluster.queue.Keys.WORKERS;
   /** Written by an operator (drover node drain); the worker reads it on every heartbeat. */
   static final String DRAIN_FIELD = "drain";
 
@@ -25,7 +25,7 @@ public final class WorkerRecords {
   }
 
   public static String key(String workerId) {
-    return "drover:worker:" + workerId;
+    return io.drover.cluster.queue.Keys.worker(workerId);
   }
 
   /**

@@ -1,5 +1,5 @@
 -- KEYS[1] task hash, KEYS[2] delayed zset, KEYS[3] the queue's set of tasks followed before they started, KEYS[4] the
--- queue's counters hash;
+-- queue's counters hash, KEYS[5] the task's event stream;
 -- ARGV[1] now us, ARGV[2] retention s
 -- A queued task's entry is deleted, so no worker ever gets it; one a worker holds already (its entry is pending in
 -- the group) is asked to stop: its worker kills it at its next heartbeat.
@@ -18,7 +18,7 @@ if state == 'PENDING' or state == 'RETRYING' then
   redis.call('HINCRBY', KEYS[4], 'cancelled', 1)
   redis.call('SREM', KEYS[3], h[4])
   redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
-  local ev = string.gsub(KEYS[1], ':task:', ':events:', 1)
+  local ev = KEYS[5]
   if h[5] == '1' then
     redis.call('XADD', ev, 'MAXLEN', '~', 1000, '*', 'type', 'state', 'state', 'CANCELLED', 'message', why)
     redis.call('EXPIRE', ev, tonumber(ARGV[2]))

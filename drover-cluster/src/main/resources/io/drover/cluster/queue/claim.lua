@@ -7,7 +7,7 @@
 -- KEYS[1] dead-letter zset, KEYS[2] the queue's set of tasks followed while queued, KEYS[3] the stream, KEYS[4] the
 -- queue's counters hash
 -- ARGV[1] worker id, ARGV[2] now (microseconds), ARGV[3] max deliveries beyond max attempts, ARGV[4] key prefix of
--- task hashes, ARGV[5] the queue, ARGV[6..] entry ids
+-- task hashes, ARGV[5] the queue, ARGV[6] key prefix of task event streams, ARGV[7..] entry ids
 -- Returns a list of {1, entry, task id, token, spec, failures, notify, followed, attempt} for each task taken and
 -- {2, entry, reason} for each entry set aside (not a task: it is moved to the stream's ':rejected' stream), and
 -- {3, entry, task id, deliveries} for each poison task dead-lettered here (so the worker can say so). Entries
@@ -62,14 +62,14 @@ local function start(entry, f, token, followed)
   if not followed and following and redis.call('SREM', KEYS[2], id) == 1 then followed = true end
   local attempt = tonumber(f['attempts'] or '0') + token
   if followed then -- the task's event stream shares the queue's hash tag (same slot)
-    redis.call('XADD', prefix:gsub(':task:$', ':events:') .. id, 'MAXLEN', '~', 1000, '*',
+    redis.call('XADD', ARGV[6] .. id, 'MAXLEN', '~', 1000, '*',
       'type', 'state', 'state', 'RUNNING', 'attempt', attempt, 'worker', me)
   end
   out[#out + 1] = {1, entry, id, token, f['spec'], f['failures'] or false, f['notify'] or false,
     followed and '1' or false, attempt}
 end
 
-for i = 6, #ARGV do
+for i = 7, #ARGV do
   local entry = ARGV[i]
   local e = redis.call('XRANGE', stream, entry, entry)
   local p = redis.call('XPENDING', stream, '{{GROUP}}', entry, entry, 1)

@@ -2,8 +2,8 @@
 -- pending for this worker with the delivery count the attempt started with (its fencing token).
 -- KEYS[1] delayed zset, KEYS[2] dead-letter zset, KEYS[3] the queue's set of tasks followed while queued,
 -- KEYS[4] the queue's counters hash, KEYS[5..] task hashes
--- ARGV[1] now (microseconds), ARGV[2] retention s, ARGV[3] worker id, ARGV[4] key prefix of task hashes, ARGV[5] the
--- number k of streams the entries are on, then per stream 4 values: stream, its first and last entry of this call,
+-- ARGV[1] now (microseconds), ARGV[2] retention s, ARGV[3] worker id, ARGV[4] key prefix of task hashes, ARGV[5] key
+-- prefix of task event streams, ARGV[6] the number k of streams the entries are on, then per stream 4 values: stream, its first and last entry of this call,
 -- at most how many of this worker's pending entries lie between them; then per task 11 values: stream, entry id,
 -- token, attempt, started (microseconds), status
 -- (SUCCEEDED|FAILED|CANCELLED|SKIPPED), message, outputs json, retry due ms, '1' when the task's state events are
@@ -22,9 +22,9 @@ local following = redis.call('SCARD', KEYS[3]) > 0
 -- The fencing check reads this worker's pending entries of each stream in one XPENDING (entry -> delivery count);
 -- should there be more of them than asked for, an entry not among them is looked up alone.
 local mine, full = {}, {}
-local streams = tonumber(ARGV[5])
+local streams = tonumber(ARGV[6])
 for j = 0, streams - 1 do
-  local b = 6 + j * 4
+  local b = 7 + j * 4
   local stream, limit = ARGV[b], tonumber(ARGV[b + 3])
   local held = {}
   local p = redis.call('XPENDING', stream, '{{GROUP}}', ARGV[b + 1], ARGV[b + 2], limit, me)
@@ -32,7 +32,7 @@ for j = 0, streams - 1 do
   mine[stream] = held
   full[stream] = #p >= limit
 end
-local base = 6 + streams * 4
+local base = 7 + streams * 4
 for i = 5, #KEYS do
   local key = KEYS[i]
   local a = base + (i - 5) * 11
@@ -75,7 +75,7 @@ for i = 5, #KEYS do
     end
     local field = COUNTER[final]
     if field then counted[field] = (counted[field] or 0) + 1 end
-    local ev = evented and string.gsub(key, ':task:', ':events:', 1)
+    local ev = evented and ARGV[5] .. id
     if evented then
       redis.call('XADD', ev, 'MAXLEN', '~', 1000, '*', 'type', 'state', 'state', final, 'attempt', attempt, 'message', message)
     end

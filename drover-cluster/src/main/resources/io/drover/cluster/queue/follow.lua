@@ -1,5 +1,5 @@
 -- Asks for a task's state events from now on (they are written only for tasks someone follows, or that log).
--- KEYS[1] task hash, KEYS[2] the queue's set of tasks followed before they started.
+-- KEYS[1] task hash, KEYS[2] the queue's set of tasks followed before they started, KEYS[3] the task's event stream.
 -- Returns 1, or 0 for an unknown task (no record is made up for it).
 -- A queued task goes into the set, which the claim looks at (only while it is not empty) to write its RUNNING
 -- event; for a task that runs already, the RUNNING event is written here.
@@ -11,7 +11,7 @@ if h[1] == 'PENDING' and h[3] then
   if #p == 0 then
     redis.call('SADD', KEYS[2], h[5])
   else
-    redis.call('XADD', string.gsub(KEYS[1], ':task:', ':events:', 1), 'MAXLEN', '~', 1000, '*',
+    redis.call('XADD', KEYS[3], 'MAXLEN', '~', 1000, '*',
       'type', 'state', 'state', 'RUNNING', 'attempt', tonumber(h[4] or '0') + p[1][4], 'worker', p[1][2])
   end
 end
