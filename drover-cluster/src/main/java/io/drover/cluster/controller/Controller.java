@@ -43,8 +43,6 @@ import java.util.concurrent.TimeUnit;
  * over at once.
  */
 public final class Controller implements AutoCloseable {
-  private static final Scripts.Script LEASE = Scripts.load(Controller.class, "lease");
-  private static final Scripts.Script RENEW = Scripts.load(Controller.class, "renew");
   private static final Scripts.Script CLAIM = Scripts.load(Controller.class, "claim_run");
 
   private final ControllerOptions options;
@@ -65,10 +63,9 @@ public final class Controller implements AutoCloseable {
   private ControllerApi api;
 
   private volatile boolean running = true;
-  private volatile long epoch; // 0 while standing by
   /** This process among controllers that may share an id: the lease names it, so its epoch fences it alone. */
   private final String instance = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 1);
-  private volatile long leaseValidUntilNanos;
+  private final LeaderLease lease;
   private volatile List<ControllerMetrics.Alert> alerts = List.of();
   private volatile Map<String, Object> lastStatus = Map.of();
 
@@ -84,6 +81,18 @@ public final class Controller implements AutoCloseable {
     this.flusher = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("drover-controller-flush").factory());
     this.loop = Thread.ofPlatform().name("drover-controller").unstarted(this::loop);
     this.leaseThread = Thread.ofPlatform().daemon().name("drover-controller-lease").unstarted(this::leaseLoop);
+    this.lease = new LeaderLease(redis, options.controllerId(), instance, options.lease(), options.ticker(),
+        new LeaderLease.Listener() {
+          @Override
+          public void leading(long epoch) {
+            log("leading with epoch " + epoch);
+          }
+
+          @Override
+          public void steppedDown(long epoch, String why) {
+            detachAll(epoch, why);
+          }
+        });
   }
 
   /** Connects, starts the HTTP API and joins the election. Fails fast when Redis or the port cannot be had. */
@@ -135,11 +144,11 @@ public final class Controller implements AutoCloseable {
   }
 
   public boolean isLeader() {
-    return epoch > 0 && System.nanoTime() < leaseValidUntilNanos;
+    return lease.isLeader();
   }
 
   public long epoch() {
-    return epoch;
+    return lease.epoch();
   }
 
   public int httpPort() {
@@ -195,52 +204,27 @@ public final class Controller implements AutoCloseable {
     }
   }
 
-  /** Takes, keeps or loses the lease: every quarter of it, at most every 250 ms. */
+  /** Takes, keeps or loses the lease ({@link LeaderLease}): every quarter of it, at most every 250 ms. */
   private void leaseLoop() {
     long every = Math.max(100, Math.min(250, options.lease().toMillis() / 4));
     while (running) {
       try {
-        lease();
+        lease.tick();
       } catch (RuntimeException e) {
-        if (epoch > 0 && System.nanoTime() >= leaseValidUntilNanos) stepDown("the lease ran out while Redis could not be reached");
+        // Redis away: the lease steps down once its time ran out; the next round tries again
       }
       sleep(every);
     }
   }
 
-  private void lease() {
-    if (epoch > 0 && System.nanoTime() >= leaseValidUntilNanos) {
-      stepDown("the lease ran out before it was renewed (was this process paused?)");
-    }
-    long asked = System.nanoTime();
-    String lease = Long.toString(options.lease().toMillis());
-    if (epoch > 0) {
-      long ok = Scripts.run(redis, RENEW, ScriptOutputType.INTEGER, new String[] {RunRecords.LEASE},
-          heldLease(epoch), lease, "0");
-      if (ok == 1) leaseValidUntilNanos = asked + options.lease().toNanos();
-      else stepDown(redis.get(RunRecords.LEASE) == null
-          ? "the lease lapsed before the renewal reached Redis (was this process starved of CPU or paused?)"
-          : "another controller holds the lease now");
-      return;
-    }
-    long e = Scripts.run(redis, LEASE, ScriptOutputType.INTEGER, new String[] {RunRecords.LEASE, RunRecords.EPOCH},
-        options.controllerId(), lease, instance);
-    if (e > 0) {
-      leaseValidUntilNanos = asked + options.lease().toNanos();
-      epoch = e;
-      log("leading with epoch " + e);
-    }
-  }
-
-  private String heldLease(long e) {
-    return new RunRecords.Lease(options.controllerId(), e, instance).value();
-  }
-
   private void stepDown(String why) {
+    lease.stepDown(why);
+  }
+
+  /** The lease was lost: every run here is left to the next leader, under the lock a run being taken holds. */
+  private void detachAll(long epoch, String why) {
     synchronized (runsLock) {
-      if (epoch == 0) return;
       log("no longer leading (epoch " + epoch + "): " + why + "; " + local.size() + " runs left to the leader");
-      epoch = 0;
       metrics.unmeasured();
       for (LocalRun r : local.values()) detach(r);
       local.clear();
@@ -293,7 +277,7 @@ public final class Controller implements AutoCloseable {
    * then starts it unless this controller stepped down or stopped meanwhile.
    */
   private void take(String id) {
-    long mine = epoch;
+    long mine = lease.epoch();
     if (mine == 0) return; // stepped down a moment ago
     long claimed = Scripts.run(redis, CLAIM, ScriptOutputType.INTEGER, new String[] {RunRecords.run(id)},
         Long.toString(mine), options.controllerId(), Instant.now().toString());
@@ -336,12 +320,12 @@ public final class Controller implements AutoCloseable {
     }
     // queue writes are fenced like the snapshot: none once this controller's lease may have run out
     ClusterDispatcher dispatcher = new ClusterDispatcher(client, source, h.getOrDefault("queue", "default"),
-        () -> isLeader() && epoch == mine);
+        () -> isLeader() && lease.epoch() == mine);
     String[] cancelSent = new String[1];
     journal.order(plan);
     RunHandle handle = Scheduler.start(plan, dispatcher, runOptions);
     synchronized (runsLock) {
-      if (epoch != mine || !running) { // stepped down or stopping meanwhile: the next leader takes the run
+      if (lease.epoch() != mine || !running) { // stepped down or stopping meanwhile: the next leader takes the run
         detach(new LocalRun(handle, dispatcher, journal, cancelSent));
         return;
       }
@@ -395,7 +379,7 @@ public final class Controller implements AutoCloseable {
     Map<String, String> r = new LinkedHashMap<>();
     r.put("id", options.controllerId());
     r.put("role", isLeader() ? "leader" : "standby");
-    r.put("epoch", Long.toString(epoch));
+    r.put("epoch", Long.toString(lease.epoch()));
     r.put("instance", instance);
     r.put("http", options.bind() + ":" + httpPort());
     r.put("version", Version.current());
@@ -430,7 +414,7 @@ public final class Controller implements AutoCloseable {
     Map<String, Object> me = new LinkedHashMap<>();
     me.put("id", options.controllerId());
     me.put("role", isLeader() ? "leader" : "standby");
-    me.put("epoch", epoch);
+    me.put("epoch", lease.epoch());
     me.put("version", Version.current());
     me.put("started_at", startedAt.toString());
     s.put("controller", me);
@@ -486,8 +470,7 @@ public final class Controller implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    long was = epoch;
-    if (was > 0) {
+    if (lease.epoch() > 0) {
       flushAllNow();
       synchronized (runsLock) { // a run being taken now sees running false and detaches itself
         for (LocalRun r : local.values()) {
@@ -496,13 +479,8 @@ public final class Controller implements AutoCloseable {
         }
         local.clear();
       }
-      try {
-        Scripts.run(redis, RENEW, ScriptOutputType.INTEGER, new String[] {RunRecords.LEASE}, heldLease(was), "1", "1");
-        log("gave the lease up (epoch " + was + ")");
-      } catch (RuntimeException e) {
-        // it runs out by itself
-      }
-      epoch = 0;
+      long was = lease.release();
+      if (was > 0) log("gave the lease up (epoch " + was + ")");
     }
     try {
       redis.del(RunRecords.controller(options.controllerId()));

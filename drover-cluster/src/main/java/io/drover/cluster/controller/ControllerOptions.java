@@ -11,8 +11,11 @@ import java.util.Objects;
  * @param bind the HTTP API's address; without a token only a loopback address is allowed
  * @param port the HTTP API's port (0: any free one; see {@link Controller#httpPort()})
  * @param token what the HTTP API demands (Authorization: Bearer), except on {@code /health}; null for none
+ * @param ticker the controller's clock for its lease, in nanoseconds ({@link System#nanoTime} unless a test
+ *     gives another)
  */
-public record ControllerOptions(String redisUrl, String controllerId, Duration lease, String bind, int port, String token) {
+public record ControllerOptions(String redisUrl, String controllerId, Duration lease, String bind, int port, String token,
+    java.util.function.LongSupplier ticker) {
   public static final Duration DEFAULT_LEASE = Duration.ofSeconds(2);
   public static final int DEFAULT_PORT = 7700;
 
@@ -28,6 +31,7 @@ public record ControllerOptions(String redisUrl, String controllerId, Duration l
     private String bind = "127.0.0.1";
     private int port = DEFAULT_PORT;
     private String token;
+    private java.util.function.LongSupplier ticker = System::nanoTime;
 
     private Builder(String redisUrl) {
       this.redisUrl = redisUrl;
@@ -38,6 +42,8 @@ public record ControllerOptions(String redisUrl, String controllerId, Duration l
     public Builder bind(String v) { bind = v; return this; }
     public Builder port(int v) { port = v; return this; }
     public Builder token(String v) { token = v == null || v.isBlank() ? null : v; return this; }
+    /** The clock the lease is measured on (nanoseconds); for tests. */
+    public Builder ticker(java.util.function.LongSupplier v) { ticker = Objects.requireNonNull(v); return this; }
 
     public ControllerOptions build() {
       Objects.requireNonNull(redisUrl, "redisUrl");
@@ -48,7 +54,7 @@ public record ControllerOptions(String redisUrl, String controllerId, Duration l
       }
       String id = controllerId != null ? controllerId : defaultId();
       if (!id.matches("[A-Za-z0-9_.:-]{1,128}") || id.contains(" ")) throw new IllegalArgumentException("bad controller id '" + id + "'");
-      return new ControllerOptions(redisUrl, id, lease, bind, port, token);
+      return new ControllerOptions(redisUrl, id, lease, bind, port, token, ticker);
     }
 
     static boolean isLoopback(String host) {
