@@ -331,6 +331,52 @@ class WorkerTest {
     assertThat(end.toMap()).containsKeys("submitted_at", "started_at", "finished_at", "duration_ms");
   }
 
+  /** A wall clock a test moves by hand. */
+  static final class MovableClock extends java.time.Clock {
+    private final java.util.concurrent.atomic.AtomicLong millis = new java.util.concurrent.atomic.AtomicLong(System.currentTimeMillis());
+
+    void advance(Duration d) {
+      millis.addAndGet(d.toMillis());
+    }
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return java.time.ZoneOffset.UTC;
+    }
+
+    @Override
+    public java.time.Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public java.time.Instant instant() {
+      return java.time.Instant.ofEpochMilli(millis.get());
+    }
+  }
+
+  @Test
+  void aRetryIsPromotedWhenItsBackoffIsDueOnTheWorkersClockAndNotBefore() throws Exception {
+    MovableClock clock = new MovableClock();
+    Worker w = Worker.start(WorkerOptions.builder(redis.url()).lease(Duration.ofSeconds(1)).clock(clock)
+        .workdir(dir.resolve("clocked")).build());
+    workers.add(w);
+    String id = client.submit(TaskSubmission.shell("[ \"$DROVER_ATTEMPT\" = 2 ] && echo second").withRetries(1)
+        .withBackoff(new Backoff(Duration.ofHours(1), Duration.ofHours(1), 1, false)));
+    await().atMost(Duration.ofSeconds(10)).until(() -> client.status(id).orElseThrow().state().equals("RETRYING"));
+    // two heartbeats (each one promotes what is due) pass on the real clock; an hour has not on the worker's
+    String record = io.drover.cluster.queue.Keys.worker(w.id());
+    String beat = client.redis().hget(record, "last_heartbeat");
+    await().atMost(Duration.ofSeconds(10)).until(() -> !beat.equals(client.redis().hget(record, "last_heartbeat")));
+    String next = client.redis().hget(record, "last_heartbeat");
+    await().atMost(Duration.ofSeconds(10)).until(() -> !next.equals(client.redis().hget(record, "last_heartbeat")));
+    assertThat(client.status(id).orElseThrow().state()).isEqualTo("RETRYING");
+    clock.advance(Duration.ofHours(1));
+    TaskStatus s = finished(id);
+    assertThat(s.state()).isEqualTo("SUCCEEDED");
+    assertThat(s.message()).isEqualTo("second");
+  }
+
   @Test
   void aTaskCancelledWhileWaitingToRetryIsNotSaidToHaveNeverRun() throws Exception {
     worker(1, Duration.ofSeconds(5));

@@ -611,7 +611,7 @@ public final class Worker implements AutoCloseable {
     }
     long due = 0; // when a retry is due, if this failure leaves one
     if (outcome.status() == TaskOutcome.Status.FAILED) {
-      due = System.currentTimeMillis()
+      due = options.clock().millis()
           + TaskCodec.backoff(s).delayBefore(h.failures + 2, java.util.concurrent.ThreadLocalRandom.current()).toMillis();
     }
     // The lease stays with the task until its outcome is recorded (the heartbeat renews what is held); its slot goes
@@ -786,7 +786,7 @@ public final class Worker implements AutoCloseable {
       // acknowledged entries stay in the streams until this trim (one XTRIM of whole nodes, not an XDEL per task)
       for (String stream : streams) Scripts.run(redis, Scripts.TRIM, ScriptOutputType.INTEGER, new String[] {stream});
       Scripts.run(redis, Scripts.PROMOTE, ScriptOutputType.INTEGER, new String[] {keys.delayed(), keys.stream()},
-          Long.toString(System.currentTimeMillis()), "500", keys.taskPrefix());
+          Long.toString(options.clock().millis()), "500", keys.taskPrefix());
       boolean drain = "1".equals(redis.hget(WorkerRecords.key(options.workerId()), WorkerRecords.DRAIN_FIELD));
       if (drain != draining) log(drain ? "draining: no new tasks; " + held.size() + " running go on" : "resumed: claiming again");
       draining = drain;

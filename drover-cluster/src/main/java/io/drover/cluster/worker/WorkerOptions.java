@@ -12,10 +12,12 @@ import java.util.Objects;
  *
  * @param lease how long a claimed task stays this worker's without a heartbeat; renewed every third of it
  * @param maxRedeliveries deliveries without an outcome (worker crashes) tolerated beyond the task's attempts
+ * @param clock the wall clock retries are due by and promoted on ({@link java.time.Clock#systemUTC()} unless a test
+ *     gives another)
  */
 public record WorkerOptions(String redisUrl, String queue, int concurrency, String workerId, Duration lease,
     Duration grace, int maxRedeliveries, Path workdir, Duration retention, TaskKinds kinds, TaskDoneListener onTaskDone,
-    java.util.Map<String, String> tags, Duration recordTtl, boolean logTasks) {
+    java.util.Map<String, String> tags, Duration recordTtl, boolean logTasks, java.time.Clock clock) {
   public static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
   public static final Duration DEFAULT_GRACE = Duration.ofSeconds(30);
   public static final int DEFAULT_MAX_REDELIVERIES = 3;
@@ -41,6 +43,7 @@ public record WorkerOptions(String redisUrl, String queue, int concurrency, Stri
     private TaskDoneListener onTaskDone = TaskDoneListener.NONE;
     private java.util.Map<String, String> tags = java.util.Map.of();
     private Duration recordTtl = DEFAULT_RECORD_TTL;
+    private java.time.Clock clock = java.time.Clock.systemUTC();
     private boolean logTasks;
 
     private Builder(String redisUrl) {
@@ -61,6 +64,8 @@ public record WorkerOptions(String redisUrl, String queue, int concurrency, Stri
     public Builder recordTtl(Duration v) { recordTtl = v; return this; }
     /** One log line per task started and per task ended (off: the worker logs only what goes wrong). */
     public Builder logTasks(boolean v) { logTasks = v; return this; }
+    /** The wall clock retries are due by and promoted on; for tests. */
+    public Builder clock(java.time.Clock v) { clock = Objects.requireNonNull(v); return this; }
 
     public WorkerOptions build() {
       Objects.requireNonNull(redisUrl, "redisUrl");
@@ -73,7 +78,7 @@ public record WorkerOptions(String redisUrl, String queue, int concurrency, Stri
       if (!io.drover.cluster.queue.Keys.isWorkerId(id)) throw new IllegalArgumentException("bad worker id '" + id + "'");
       Path dir = workdir != null ? workdir : Path.of(System.getProperty("java.io.tmpdir"), "drover-worker-" + id);
       return new WorkerOptions(redisUrl, queue, concurrency, id, lease, grace, maxRedeliveries, dir, retention, kinds, onTaskDone,
-          tags, recordTtl, logTasks);
+          tags, recordTtl, logTasks, clock);
     }
 
     private static String defaultId() {
