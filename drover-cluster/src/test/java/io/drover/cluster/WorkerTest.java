@@ -482,22 +482,23 @@ class WorkerTest {
   }
 
   private List<Long> complete(Keys keys, String id, String worker, String entry, long token, String message) {
-    return completeAll(keys, worker, entry, entry, 1, List.of(id), List.of(entry), token, message);
+    return completeAll(keys, worker, 1, List.of(id), List.of(entry), token, message);
   }
 
-  /** The complete script for several tasks of the queue's stream, each with delivery count {@code token}. */
-  private List<Long> completeAll(Keys keys, String worker, String first, String last, int limit, List<String> ids,
+  /**
+   * The store's complete for several tasks of the queue's stream, each with delivery count {@code token}; its one look
+   * at the worker's pending entries spans the first to the last of them and brings at most {@code limit}.
+   */
+  private List<Long> completeAll(Keys keys, String worker, int limit, List<String> ids,
       List<String> entries, long token, String message) {
-    List<String> scriptKeys = new java.util.ArrayList<>(List.of(keys.delayed(), keys.dead(), keys.following(), keys.counters()));
-    List<String> args = new java.util.ArrayList<>(List.of("1", "60", worker, keys.taskPrefix(), keys.eventsPrefix(), "1", keys.stream(), first, last,
-        Integer.toString(limit)));
+    List<io.drover.cluster.queue.WorkerStore.Outcome> outcomes = new ArrayList<>();
     for (int i = 0; i < ids.size(); i++) {
-      scriptKeys.add(keys.task(ids.get(i)));
-      args.addAll(List.of(keys.stream(), entries.get(i), Long.toString(token), Long.toString(token), "1", "SUCCEEDED", message, "{}",
-          "1", "0", ""));
+      outcomes.add(new io.drover.cluster.queue.WorkerStore.Outcome(ids.get(i), keys.stream(), entries.get(i), token, (int) token, 1,
+          "SUCCEEDED", message, "{}", 1, false, ""));
     }
-    return Scripts.run(client.redis(), Scripts.COMPLETE, ScriptOutputType.MULTI, scriptKeys.toArray(new String[0]),
-        args.toArray(new String[0]));
+    try (var store = io.drover.cluster.queue.WorkerStore.open(redis.url(), worker, keys, List.of(keys.stream()))) {
+      return store.complete(outcomes, Duration.ofSeconds(60), 1, limit).stream().map(ok -> ok ? 1L : 0L).toList();
+    }
   }
 
   @Test
@@ -514,13 +515,13 @@ class WorkerTest {
     // the batch: tasks 0, 1 (not this worker's any more) and 3; task 2 stays pending for w, inside the span
     List<String> batchIds = List.of(ids.get(0), ids.get(1), ids.get(3));
     List<String> batchEntries = List.of(entries.get(0), entries.get(1), entries.get(3));
-    assertThat(completeAll(keys, "w", entries.get(0), entries.get(3), 1, batchIds, batchEntries, 1, "cut short"))
+    assertThat(completeAll(keys, "w", 1, batchIds, batchEntries, 1, "cut short"))
         .containsExactly(1L, 0L, 1L);
     assertThat(client.status(ids.get(3)).orElseThrow().message()).isEqualTo("cut short");
     assertThat(client.status(ids.get(1)).orElseThrow().state()).isEqualTo("RUNNING");
-    assertThat(completeAll(keys, "w", entries.get(2), entries.get(2), 100, List.of(ids.get(2)), List.of(entries.get(2)), 1, "whole"))
+    assertThat(completeAll(keys, "w", 100, List.of(ids.get(2)), List.of(entries.get(2)), 1, "whole"))
         .containsExactly(1L);
-    assertThat(completeAll(keys, "w", entries.get(2), entries.get(2), 100, List.of(ids.get(2)), List.of(entries.get(2)), 1, "again"))
+    assertThat(completeAll(keys, "w", 100, List.of(ids.get(2)), List.of(entries.get(2)), 1, "again"))
         .containsExactly(0L);
     assertThat(client.status(ids.get(2)).orElseThrow().message()).isEqualTo("whole");
     assertThat(Keys.compareEntryIds("1700000000000-10", "1700000000000-9")).isPositive();
@@ -538,13 +539,13 @@ class WorkerTest {
     var crashy = io.lettuce.core.Consumer.from(Keys.GROUP, "crashy");
     String entry = r.xreadgroup(crashy, io.lettuce.core.XReadArgs.StreamOffset.lastConsumed(keys.stream())).get(0).getId();
     List<Object> tokens = new ArrayList<>();
-    for (int i = 0; i < 5; i++) {
-      if (i > 0) r.xclaim(keys.stream(), crashy, 0, entry);
-      List<Object> out = Scripts.run(r, Scripts.CLAIM, ScriptOutputType.MULTI,
-          new String[] {keys.dead(), keys.following(), keys.stream(), keys.counters()}, "crashy", "1", "3", keys.taskPrefix(), "default",
-          keys.eventsPrefix(), entry);
-      boolean taken = !out.isEmpty() && ((List<?>) out.get(0)).get(0).equals(1L); // 3: dead-lettered instead
-      tokens.add(taken ? ((List<?>) out.get(0)).get(3) : "not taken");
+    try (var store = io.drover.cluster.queue.WorkerStore.open(redis.url(), "crashy", keys, List.of(keys.stream()))) {
+      for (int i = 0; i < 5; i++) {
+        if (i > 0) r.xclaim(keys.stream(), crashy, 0, entry);
+        var out = store.claim(keys.stream(), List.of(entry), 3, 1);
+        // dead-lettered instead of taken the fifth time
+        tokens.add(!out.isEmpty() && out.get(0) instanceof io.drover.cluster.queue.WorkerStore.Taken t ? t.token() : "not taken");
+      }
     }
     assertThat(tokens).containsExactly(1L, 2L, 3L, 4L, "not taken");
     TaskStatus s = client.status(id).orElseThrow();

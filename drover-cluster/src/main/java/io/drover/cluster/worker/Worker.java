@@ -2,7 +2,7 @@ package io.drover.cluster.worker;
 
 import io.drover.cluster.queue.Client;
 import io.drover.cluster.queue.Keys;
-import io.drover.cluster.queue.Scripts;
+import io.drover.cluster.queue.WorkerStore;
 import io.drover.cluster.queue.SourceRef;
 import io.drover.cluster.queue.TaskCodec;
 import io.drover.cluster.queue.TaskSubmission;
@@ -22,13 +22,6 @@ import io.drover.core.runner.TaskOutcome;
 import io.drover.core.runner.RequestCodec;
 import io.drover.core.runner.TaskRequest;
 import io.drover.core.runner.TaskRunner;
-import io.lettuce.core.Consumer;
-import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.StreamMessage;
-import io.lettuce.core.XAutoClaimArgs;
-import io.lettuce.core.XReadArgs;
-import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
-import io.drover.cluster.queue.RedisLink;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,9 +65,8 @@ public final class Worker implements AutoCloseable {
    */
   private final List<String> streams;
   private int nextStream;
-  private final RedisLink mainConnection;
-  private final RedisLink blockingConnection;
-  private final RedisClusterCommands<String, String> redis;
+  /** Every call this worker makes to Redis. */
+  private WorkerStore store;
   private final Semaphore slots;
   /**
    * Outcomes waiting to be recorded, at most {@code concurrency}: an attempt that ended gives its slot back at once
@@ -149,6 +141,11 @@ public final class Worker implements AutoCloseable {
     /** One delivery: duplicate entries of one task are two deliveries, each with its own slot and directory. */
     final String key;
 
+    /** The lease this attempt holds, as the store fences it. */
+    WorkerStore.Held lease() {
+      return new WorkerStore.Held(id, stream, entry, token);
+    }
+
     Held(String id, String stream, String entry, long token, int attempt, String notify, Map<String, Object> spec,
         int failures) {
       this.id = id;
@@ -169,14 +166,6 @@ public final class Worker implements AutoCloseable {
     List<String> all = new ArrayList<>(List.of(keys.workerStream(options.workerId()))); // its own first
     all.addAll(keys.streamsFor(options.tags()));
     this.streams = List.copyOf(all);
-    this.mainConnection = RedisLink.connect(options.redisUrl());
-    try {
-      this.blockingConnection = mainConnection.another();
-    } catch (RuntimeException e) {
-      mainConnection.close();
-      throw RedisLink.unreachable(options.redisUrl(), e);
-    }
-    this.redis = mainConnection.sync();
     this.slots = new Semaphore(options.concurrency());
     this.unrecorded = new Semaphore(options.concurrency());
     this.shellRunner = new TaskRunner(null, options.kinds());
@@ -186,9 +175,8 @@ public final class Worker implements AutoCloseable {
   /** Connects, checks Redis, registers the worker and starts claiming. */
   public static Worker start(WorkerOptions options) {
     Worker w = new Worker(options);
+    w.store = WorkerStore.open(options.redisUrl(), options.workerId(), w.keys, w.streams);
     try {
-      w.redis.ping();
-      for (String stream : w.streams) Client.ensureGroup(w.redis, stream);
       sweepDefaultWorkdirs(options.workdir());
       Files.createDirectories(options.workdir());
     } catch (IOException | RuntimeException e) {
@@ -224,8 +212,6 @@ public final class Worker implements AutoCloseable {
   // ---- claiming ----
 
   private void claimLoop() {
-    Consumer<String> me = Consumer.from(Keys.GROUP, options.workerId());
-    RedisClusterCommands<String, String> blocking = blockingConnection.sync();
     long nextReclaim = 0;
     while (claiming) {
       int permits = 0;
@@ -249,7 +235,7 @@ public final class Worker implements AutoCloseable {
           permits -= reclaim(permits);
           if (permits == 0) continue;
         }
-        permits -= read(blocking, me, permits);
+        permits -= read(permits);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
@@ -273,32 +259,21 @@ public final class Worker implements AutoCloseable {
    * round trip for both): while it is not empty, new entries go through the claim script, which writes their
    * RUNNING events.
    */
-  private int read(RedisClusterCommands<String, String> blocking, Consumer<String> me, int permits) throws InterruptedException {
+  private int read(int permits) throws InterruptedException {
     if (draining || !claiming) return 0;
-    io.lettuce.core.RedisFuture<Long> followers = mainConnection.async().scard(keys.following());
-    List<StreamMessage<String, String>> got = new ArrayList<>();
+    var followers = store.followersPresent();
+    List<WorkerStore.Delivery> got = new ArrayList<>();
     int left = permits;
     for (String stream : readOrder()) {
       if (left <= 0) break;
-      List<StreamMessage<String, String>> m;
-      try {
-        m = redis.xreadgroup(me, XReadArgs.Builder.count(left), XReadArgs.StreamOffset.lastConsumed(stream));
-      } catch (io.lettuce.core.RedisCommandExecutionException e) {
-        if (!String.valueOf(e.getMessage()).startsWith("NOGROUP")) throw e;
-        Client.ensureGroup(redis, stream); // a stream removed meanwhile (this worker was taken for gone)
-        continue;
-      }
+      List<WorkerStore.Delivery> m = store.readNew(stream, left);
       got.addAll(m);
       left -= m.size();
     }
-    try {
-      following = followers.get(10, TimeUnit.SECONDS) > 0;
-    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-      following = true; // not known: let the script look
-    }
+    following = WorkerStore.await(followers); // not known: true, and the script looks
     if (!got.isEmpty()) return startAttempts(got, true);
     int n = streams.size();
-    if (permits >= n) return startAttempts(blocking.xreadgroup(me, XReadArgs.Builder.count(permits / n).block(500), offsets(streams)), true);
+    if (permits >= n) return startAttempts(store.blockingRead(streams, permits / n, Duration.ofMillis(500)), true);
     Thread.sleep(10); // more streams than free slots (a worker with many tags): look again soon
     return 0;
   }
@@ -314,20 +289,13 @@ public final class Worker implements AutoCloseable {
     return order;
   }
 
-  @SuppressWarnings("unchecked")
-  private static XReadArgs.StreamOffset<String>[] offsets(List<String> streams) {
-    XReadArgs.StreamOffset<String>[] offsets = new XReadArgs.StreamOffset[streams.size()];
-    for (int i = 0; i < offsets.length; i++) offsets[i] = XReadArgs.StreamOffset.lastConsumed(streams.get(i));
-    return offsets;
-  }
-
   /** Starts delivered entries, stream by stream; returns how many attempts started. */
-  private int startAttempts(List<StreamMessage<String, String>> messages, boolean fresh) {
+  private int startAttempts(List<WorkerStore.Delivery> messages, boolean fresh) {
     if (messages.isEmpty()) return 0;
-    Map<String, List<StreamMessage<String, String>>> byStream = new LinkedHashMap<>();
-    for (StreamMessage<String, String> m : messages) byStream.computeIfAbsent(m.getStream(), k -> new ArrayList<>()).add(m);
+    Map<String, List<WorkerStore.Delivery>> byStream = new LinkedHashMap<>();
+    for (WorkerStore.Delivery m : messages) byStream.computeIfAbsent(m.stream(), k -> new ArrayList<>()).add(m);
     int started = 0;
-    for (Map.Entry<String, List<StreamMessage<String, String>>> e : byStream.entrySet()) {
+    for (Map.Entry<String, List<WorkerStore.Delivery>> e : byStream.entrySet()) {
       started += startAttempts(e.getKey(), e.getValue(), fresh);
     }
     return started;
@@ -341,17 +309,15 @@ public final class Worker implements AutoCloseable {
    * entries that are not tasks (it sets them aside with the reason), and all of them while someone follows a queued
    * task of the queue.
    */
-  private int startAttempts(String stream, List<StreamMessage<String, String>> messages, boolean fresh) {
+  private int startAttempts(String stream, List<WorkerStore.Delivery> messages, boolean fresh) {
     if (draining || !claiming) { // the read was waiting when the worker began to drain or stop: give them back
-      List<String> args = new ArrayList<>(List.of(keys.taskPrefix()));
-      for (StreamMessage<String, String> m : messages) args.add(m.getId());
-      Scripts.run(redis, Scripts.RELEASE, ScriptOutputType.INTEGER, new String[] {stream}, args.toArray(new String[0]));
+      store.release(stream, messages.stream().map(WorkerStore.Delivery::entry).toList());
       return 0;
     }
     List<Held> ready = new ArrayList<>(messages.size());
     List<String> viaScript = new ArrayList<>();
-    for (StreamMessage<String, String> m : messages) {
-      Map<String, String> f = m.getBody();
+    for (WorkerStore.Delivery m : messages) {
+      Map<String, String> f = m.fields();
       int attempt = TaskCodec.integer(f.get("attempts")) + 1;
       int failures = TaskCodec.integer(f.get("failures"));
       // delivered over and over without an outcome (moved from stream to stream after crashing its workers): the
@@ -362,11 +328,11 @@ public final class Worker implements AutoCloseable {
       Map<String, Object> spec = fresh && !following && !poison && TaskCodec.isEntry(f, keys.queue())
           ? TaskCodec.specObject(f.get("spec")) : null;
       if (spec != null) {
-        Held h = new Held(f.get("id"), stream, m.getId(), 1, attempt, f.getOrDefault("notify", ""), spec, failures);
+        Held h = new Held(f.get("id"), stream, m.entry(), 1, attempt, f.getOrDefault("notify", ""), spec, failures);
         if ("1".equals(f.get("followed"))) runningEvent(h); // a retry of a followed task
         ready.add(h);
       } else {
-        viaScript.add(m.getId());
+        viaScript.add(m.entry());
       }
     }
     if (!viaScript.isEmpty()) ready.addAll(claim(stream, viaScript));
@@ -381,9 +347,7 @@ public final class Worker implements AutoCloseable {
   private void startAll(List<Held> ready) {
     Map<String, List<String>> byFollower = new LinkedHashMap<>();
     for (Held h : ready) if (!h.notify.isEmpty()) byFollower.computeIfAbsent(h.notify, k -> new ArrayList<>()).add(h.id);
-    byFollower.forEach((notify, ids) -> mainConnection.async().xadd(notify,
-        io.lettuce.core.XAddArgs.Builder.maxlen(100_000).approximateTrimming(),
-        Map.of("type", "started", "ids", String.join(",", ids), "line", options.workerId())));
+    byFollower.forEach(store::announceStarted);
     for (Held h : ready) {
       held.put(h.key, h);
       attempts.execute(() -> runAttempt(h));
@@ -457,14 +421,8 @@ public final class Worker implements AutoCloseable {
         first = !h.runningEventWritten;
         h.runningEventWritten = true;
       }
-      List<String> args = new ArrayList<>(7 + batch.size());
-      args.addAll(List.of(options.workerId(), Long.toString(h.token), h.entry, Integer.toString(h.attempt),
-          first ? "1" : "0", h.id, h.notify.isEmpty() ? "0" : "1"));
-      args.addAll(batch);
-      String events = keys.events(h.id);
       try {
-        return (Long) Scripts.run(redis, Scripts.LOG, ScriptOutputType.INTEGER,
-            new String[] {h.stream, events, h.notify.isEmpty() ? events : h.notify}, args.toArray(new String[0])) == 1;
+        return store.log(h.lease(), h.attempt, first, h.notify, batch);
       } catch (RuntimeException e) {
         return true; // Redis away: these lines are lost with it, as an outcome would be
       }
@@ -492,8 +450,7 @@ public final class Worker implements AutoCloseable {
     synchronized (h) {
       if (h.runningEventWritten) return;
       h.runningEventWritten = true;
-      mainConnection.async().xadd(keys.events(h.id), io.lettuce.core.XAddArgs.Builder.maxlen(1000).approximateTrimming(),
-          Map.of("type", "state", "state", "RUNNING", "attempt", Integer.toString(h.attempt), "worker", options.workerId()));
+      store.runningEvent(h.id, h.attempt);
     }
   }
 
@@ -502,30 +459,19 @@ public final class Worker implements AutoCloseable {
    * it took; returns how many started. Entries that are not tasks were set aside by the script; they are logged.
    */
   private List<Held> claim(String stream, List<String> entries) {
-    List<String> args = new ArrayList<>(List.of(options.workerId(), Long.toString(TaskCodec.nowMicros()),
-        Integer.toString(options.maxRedeliveries()), keys.taskPrefix(), keys.queue(), keys.eventsPrefix()));
-    args.addAll(entries);
-    List<Object> r = Scripts.run(redis, Scripts.CLAIM, ScriptOutputType.MULTI,
-        new String[] {keys.dead(), keys.following(), stream, keys.counters()}, args.toArray(new String[0]));
-    List<Held> taken = new ArrayList<>(r.size());
-    for (Object o : r) {
-      List<?> t = (List<?>) o;
-      String entry = String.valueOf(t.get(1));
-      if ((Long) t.get(0) == 2) {
-        log("set aside stream entry " + entry + " of " + stream + ": " + t.get(2));
-        continue;
+    List<Held> taken = new ArrayList<>(entries.size());
+    for (WorkerStore.Claimed c : store.claim(stream, entries, options.maxRedeliveries(), TaskCodec.nowMicros())) {
+      switch (c) {
+        case WorkerStore.SetAside a -> log("set aside stream entry " + a.entry() + " of " + stream + ": " + a.reason());
+        case WorkerStore.DeadLettered d -> log("dead-lettered task " + d.taskId() + ": delivered " + d.deliveries()
+            + " times and every worker that had it stopped before it ended (a poison task?); drover task status " + d.taskId());
+        case WorkerStore.Taken t -> {
+          Held h = new Held(t.taskId(), stream, t.entry(), t.token(), t.attempt(), t.follower(),
+              Objects.requireNonNullElse(TaskCodec.specObject(t.spec()), Map.of()), t.failures());
+          h.runningEventWritten = t.runningEventWritten(); // followed: the claim wrote it
+          taken.add(h);
+        }
       }
-      if ((Long) t.get(0) == 3) {
-        log("dead-lettered task " + t.get(2) + ": delivered " + t.get(3) + " times and every worker that had it stopped"
-            + " before it ended (a poison task?); drover task status " + t.get(2));
-        continue;
-      }
-      Held h = new Held(String.valueOf(t.get(2)), stream, entry, (Long) t.get(3), ((Long) t.get(8)).intValue(),
-          t.get(6) == null ? "" : String.valueOf(t.get(6)),
-          Objects.requireNonNullElse(TaskCodec.specObject(t.get(4) == null ? null : String.valueOf(t.get(4))), Map.of()),
-          t.get(5) == null ? 0 : TaskCodec.integer(String.valueOf(t.get(5))));
-      h.runningEventWritten = "1".equals(t.get(7)); // followed: the claim wrote it
-      taken.add(h);
     }
     return taken;
   }
@@ -600,8 +546,7 @@ public final class Worker implements AutoCloseable {
     }
     if (h.handBack) {
       try {
-        Scripts.run(redis, Scripts.HANDBACK, ScriptOutputType.INTEGER, new String[] {keys.task(h.id)},
-            options.workerId(), Long.toString(h.token), h.entry, h.stream, Integer.toString(h.attempt));
+        store.handBack(h.lease(), h.attempt);
       } catch (RuntimeException e) {
         log("could not hand " + h.id + " back (its lease will lapse): " + e.getMessage());
       } finally {
@@ -659,9 +604,7 @@ public final class Worker implements AutoCloseable {
   }
 
   private void record(List<Done> batch) {
-    List<String> scriptKeys = new ArrayList<>(List.of(keys.delayed(), keys.dead(), keys.following(), keys.counters()));
-    List<String> tasks = new ArrayList<>(batch.size() * 11);
-    Map<String, String[]> spans = new LinkedHashMap<>(); // per stream, the first and last entry of this call
+    List<WorkerStore.Outcome> outcomes = new ArrayList<>(batch.size());
     List<Done> sent = new ArrayList<>();
     for (Done d : batch) {
       Held h = d.held();
@@ -670,37 +613,21 @@ public final class Worker implements AutoCloseable {
         continue;
       }
       TaskOutcome o = d.outcome();
-      String status = o.status().name(); // SKIPPED: run_if was false
-      scriptKeys.add(keys.task(h.id));
       boolean evented;
       synchronized (h) {
         evented = h.runningEventWritten;
       }
-      tasks.addAll(List.of(h.stream, h.entry, Long.toString(h.token), Integer.toString(h.attempt), Long.toString(h.startedUs),
-          status, o.message(), o.outputs().isEmpty() ? "{}" : Json.write(o.outputs()), Long.toString(d.retryDueMillis()), evented ? "1" : "0", h.notify));
-      String[] span = spans.get(h.stream);
-      if (span == null) {
-        spans.put(h.stream, new String[] {h.entry, h.entry});
-      } else if (Keys.compareEntryIds(h.entry, span[0]) < 0) {
-        span[0] = h.entry;
-      } else if (Keys.compareEntryIds(h.entry, span[1]) > 0) {
-        span[1] = h.entry;
-      }
+      outcomes.add(new WorkerStore.Outcome(h.id, h.stream, h.entry, h.token, h.attempt, h.startedUs,
+          o.status().name(), o.message(), o.outputs().isEmpty() ? "{}" : Json.write(o.outputs()), d.retryDueMillis(),
+          evented, h.notify)); // status SKIPPED: run_if was false
       sent.add(d);
     }
     if (sent.isEmpty()) return;
-    List<String> args = new ArrayList<>(List.of(Long.toString(TaskCodec.nowMicros()),
-        Long.toString(options.retention().toSeconds()), options.workerId(), keys.taskPrefix(), keys.eventsPrefix(),
-        Integer.toString(spans.size())));
-    // The script reads this worker's pending entries of each span in one XPENDING. What the worker holds (running or
-    // waiting to be recorded) bounds them, but for leftovers of lost leases; should a reply be full, the script
+    // The script reads this worker's pending entries of each stream in one XPENDING. What the worker holds (running
+    // or waiting to be recorded) bounds them, but for leftovers of lost leases; should a reply be full, the script
     // looks up the entries it did not bring one by one.
-    String limit = Integer.toString(2 * held.size() + 16);
-    spans.forEach((stream, span) -> args.addAll(List.of(stream, span[0], span[1], limit)));
-    args.addAll(tasks);
-    List<Long> codes = Scripts.run(redis, Scripts.COMPLETE, ScriptOutputType.MULTI, scriptKeys.toArray(new String[0]),
-        args.toArray(new String[0]));
-    for (int i = 0; i < sent.size(); i++) finish(sent.get(i), codes.get(i) == 1);
+    List<Boolean> accepted = store.complete(outcomes, options.retention(), TaskCodec.nowMicros(), 2 * held.size() + 16);
+    for (int i = 0; i < sent.size(); i++) finish(sent.get(i), accepted.get(i));
   }
 
   private void finish(Done d, boolean accepted) {
@@ -765,7 +692,7 @@ public final class Worker implements AutoCloseable {
    */
   private TaskRunner workflowRunner(SourceRef ref) {
     return runner("src\0" + ref, () -> {
-      WorkflowSource source = Client.source(redis, ref).orElseThrow(() -> new IllegalArgumentException(
+      WorkflowSource source = store.source(ref).orElseThrow(() -> new IllegalArgumentException(
           "the workflow's source " + ref + " is not in Redis (its run ended longer ago than the retention?)"));
       return new TaskRunner(new LuaRuntime(source), options.kinds());
     });
@@ -784,17 +711,14 @@ public final class Worker implements AutoCloseable {
     try {
       renewLeases();
       // acknowledged entries stay in the streams until this trim (one XTRIM of whole nodes, not an XDEL per task)
-      for (String stream : streams) Scripts.run(redis, Scripts.TRIM, ScriptOutputType.INTEGER, new String[] {stream});
-      Scripts.run(redis, Scripts.PROMOTE, ScriptOutputType.INTEGER, new String[] {keys.delayed(), keys.stream()},
-          Long.toString(options.clock().millis()), "500", keys.taskPrefix());
-      boolean drain = "1".equals(redis.hget(WorkerRecords.key(options.workerId()), WorkerRecords.DRAIN_FIELD));
+      for (String stream : streams) store.trim(stream);
+      store.promoteDue(options.clock().millis(), 500);
+      boolean drain = store.drainRequested();
       if (drain != draining) log(drain ? "draining: no new tasks; " + held.size() + " running go on" : "resumed: claiming again");
       draining = drain;
       writeRecord(stopping.get() ? "stopping" : draining ? "draining" : "running");
       // Records expire after the retention; the index's minutes go with them (their lists expire by themselves).
-      long horizon = System.currentTimeMillis() - options.retention().toMillis();
-      redis.zremrangebyscore(keys.index(), io.lettuce.core.Range.create(0, horizon / 60_000));
-      redis.zremrangebyscore(keys.dead(), io.lettuce.core.Range.create(0, horizon));
+      store.prune(System.currentTimeMillis() - options.retention().toMillis());
     } catch (RuntimeException e) {
       log("heartbeat failed: " + e.getMessage());
     }
@@ -803,23 +727,13 @@ public final class Worker implements AutoCloseable {
   private void renewLeases() {
     List<Held> now = new ArrayList<>(held.values());
     if (now.isEmpty()) return;
-    List<String> args = new ArrayList<>();
-    args.add(options.workerId());
-    for (Held h : now) {
-      args.add(keys.task(h.id));
-      args.add(Long.toString(h.token));
-      args.add(h.entry);
-      args.add(h.stream);
-    }
-    List<Long> codes = Scripts.run(redis, Scripts.RENEW, ScriptOutputType.MULTI, new String[] {keys.stream()},
-        args.toArray(new String[0]));
+    List<WorkerStore.Renewal> r = store.renew(now.stream().map(Held::lease).toList());
     for (int i = 0; i < now.size(); i++) {
       Held h = now.get(i);
-      long code = codes.get(i);
-      if (code == 2) {
-        h.cancellation.cancel(Cancellation.Cause.CANCELLED, "cancelled on request");
-      } else if (code == 0) {
-        leaseLost(h);
+      switch (r.get(i)) {
+        case CANCEL_REQUESTED -> h.cancellation.cancel(Cancellation.Cause.CANCELLED, "cancelled on request");
+        case LOST -> leaseLost(h);
+        case RENEWED -> { }
       }
     }
   }
@@ -832,12 +746,7 @@ public final class Worker implements AutoCloseable {
     int started = 0;
     for (String stream : streams) {
       if (started >= free) break;
-      var claimed = redis.xautoclaim(stream, XAutoClaimArgs.Builder
-          .xautoclaim(Consumer.from(Keys.GROUP, options.workerId()), options.lease(), "0-0").count(free - started));
-      List<StreamMessage<String, String>> live = new ArrayList<>();
-      for (StreamMessage<String, String> m : claimed.getMessages()) {
-        if (m.getBody() != null && !m.getBody().isEmpty()) live.add(m); // deleted entries come back empty
-      }
+      List<WorkerStore.Delivery> live = store.reclaim(stream, options.lease(), free - started);
       if (!live.isEmpty()) started += startAttempts(stream, live, false);
     }
     return started;
@@ -848,7 +757,6 @@ public final class Worker implements AutoCloseable {
   }
 
   private void writeRecord(String status) {
-    String key = WorkerRecords.key(options.workerId());
     Map<String, String> r = new LinkedHashMap<>();
     r.put("id", options.workerId());
     r.put("status", status);
@@ -863,10 +771,7 @@ public final class Worker implements AutoCloseable {
     r.put("version", Version.current());
     r.put("ttl_ms", Long.toString(options.recordTtl().toMillis()));
     r.put("tags", String.join(",", options.tags().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).sorted().toList()));
-    redis.hset(key, r);
-    // Kept well past its TTL, so a worker that vanished is listed as dead for a while before it is forgotten.
-    redis.pexpire(key, 10 * options.recordTtl().toMillis());
-    redis.sadd(WorkerRecords.SET, options.workerId());
+    store.writeRecord(r, options.recordTtl().multipliedBy(10));
   }
 
   // ---- stopping ----
@@ -899,8 +804,7 @@ public final class Worker implements AutoCloseable {
         heartbeat.shutdownNow();
         attempts.shutdown();
         try {
-          redis.del(WorkerRecords.key(options.workerId()));
-          redis.srem(WorkerRecords.SET, options.workerId());
+          store.deleteRecord();
         } catch (RuntimeException e) {
           // Redis gone: the record expires by itself
         }
@@ -936,12 +840,7 @@ public final class Worker implements AutoCloseable {
   }
 
   private void closeConnections() {
-    try {
-      blockingConnection.close();
-      mainConnection.close();
-    } catch (RuntimeException ignored) {
-      // closing anyway
-    }
+    if (store != null) store.close();
   }
 
   // ---- helpers ----
