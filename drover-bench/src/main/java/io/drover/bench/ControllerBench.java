@@ -2,7 +2,7 @@ package io.drover.bench;
 
 import io.drover.cluster.controller.Controller;
 import io.drover.cluster.controller.ControllerOptions;
-import io.drover.cluster.controller.RunRecords;
+import io.drover.cluster.queue.RunRecords;
 import io.drover.cluster.queue.Client;
 import io.drover.cluster.queue.Keys;
 import io.drover.cluster.queue.TaskSubmission;

@@ -108,8 +108,8 @@ final class DoctorCommand implements Callable<Integer> {
         : "no controller token (DROVER_TOKEN or [nodes] token in drover.toml): controllers serve their HTTP API on loopback only");
     List<String> alive = new ArrayList<>();
     List<String> skewed = new ArrayList<>();
-    for (String id : r.smembers(io.drover.cluster.controller.RunRecords.CONTROLLERS)) {
-      Map<String, String> h = r.hgetall(io.drover.cluster.controller.RunRecords.controller(id));
+    for (String id : r.smembers(io.drover.cluster.queue.RunRecords.CONTROLLERS)) {
+      Map<String, String> h = r.hgetall(io.drover.cluster.queue.RunRecords.controller(id));
       if (h.isEmpty()) continue;
       try {
         long age = Duration.between(Instant.parse(h.get("last_heartbeat")), redisNow).toMillis();
@@ -119,19 +119,19 @@ final class DoctorCommand implements Callable<Integer> {
         // no heartbeat time
       }
     }
-    String lease = r.get(io.drover.cluster.controller.RunRecords.LEASE);
+    String lease = r.get(io.drover.cluster.queue.RunRecords.LEASE);
     add("controllers", alive.isEmpty() ? "warn" : "ok", alive.isEmpty()
         ? "no controller is alive: drover run --redis-url schedules runs itself, drover submit waits (drover controller --redis-url ...)"
-        : alive.size() + " alive: " + String.join(", ", alive) + io.drover.cluster.controller.RunRecords.Lease.parse(lease).map(l -> "; leader " + l.controllerId()).orElse("; none leads yet"));
+        : alive.size() + " alive: " + String.join(", ", alive) + io.drover.cluster.queue.RunRecords.Lease.parse(lease).map(l -> "; leader " + l.controllerId()).orElse("; none leads yet"));
     if (!skewed.isEmpty()) add("controller clocks", "warn", "clocks ahead of Redis: " + String.join(", ", skewed));
   }
 
   private void workers(io.lettuce.core.cluster.api.sync.RedisClusterCommands<String, String> r, Instant redisNow) {
     int alive = 0, late = 0, dead = 0;
     List<String> skewed = new ArrayList<>();
-    for (Map<String, String> h : new io.drover.cluster.worker.WorkerRecords(r).list()) {
+    for (Map<String, String> h : new io.drover.cluster.queue.WorkerRecords(r).list()) {
       String id = h.get("id");
-      String state = io.drover.cluster.worker.WorkerRecords.liveness(h);
+      String state = io.drover.cluster.queue.WorkerRecords.liveness(h);
       switch (state) {
         case "dead" -> dead++;
         case "late" -> late++;
@@ -144,7 +144,7 @@ final class DoctorCommand implements Callable<Integer> {
         // no heartbeat time
       }
       String v = h.getOrDefault("version", "");
-      if (!v.isEmpty() && !io.drover.cluster.worker.WorkerRecords.compatible(v)) {
+      if (!v.isEmpty() && !io.drover.cluster.queue.WorkerRecords.compatible(v)) {
         add("worker " + id, "warn", "runs drover " + v + ", this is " + Version.current() + " (major.minor differ)");
       }
     }

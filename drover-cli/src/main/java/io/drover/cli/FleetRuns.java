@@ -1,6 +1,6 @@
 package io.drover.cli;
 
-import io.drover.cluster.controller.RunRecords;
+import io.drover.cluster.queue.RunRecords;
 import io.drover.core.engine.RunListener;
 import io.drover.core.engine.RunResult;
 import io.drover.core.engine.RunStatus;

@@ -73,12 +73,12 @@ final class NodeCommand implements Callable<Integer> {
       String redisUrl = System.getenv("DROVER_REDIS_URL");
       if (redisUrl == null || redisUrl.isBlank()) return null;
       try (var c = io.drover.cluster.queue.Client.connect(redisUrl)) {
-        var lease = io.drover.cluster.controller.RunRecords.Lease.parse(c.redis().get(io.drover.cluster.controller.RunRecords.LEASE));
+        var lease = io.drover.cluster.queue.RunRecords.Lease.parse(c.redis().get(io.drover.cluster.queue.RunRecords.LEASE));
         List<String> ids = new ArrayList<>();
         lease.ifPresent(l -> ids.add(l.controllerId()));
-        ids.addAll(new java.util.TreeSet<>(c.redis().smembers(io.drover.cluster.controller.RunRecords.CONTROLLERS)));
+        ids.addAll(new java.util.TreeSet<>(c.redis().smembers(io.drover.cluster.queue.RunRecords.CONTROLLERS)));
         for (String id : ids) {
-          String http = c.redis().hget(io.drover.cluster.controller.RunRecords.controller(id), "http");
+          String http = c.redis().hget(io.drover.cluster.queue.RunRecords.controller(id), "http");
           if (http == null) continue;
           found = "http://" + http.replaceFirst("^(0\\.0\\.0\\.0|::|\\[::\\]):", "127.0.0.1:");
           return found;

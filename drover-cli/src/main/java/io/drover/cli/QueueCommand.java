@@ -1,7 +1,7 @@
 package io.drover.cli;
 
 import io.drover.cluster.queue.Client;
-import io.drover.cluster.worker.WorkerRecords;
+import io.drover.cluster.queue.WorkerRecords;
 import io.drover.core.model.Durations;
 import io.drover.core.record.RunJson;
 import java.io.PrintWriter;

@@ -6,7 +6,7 @@ import io.drover.agent.sync.Limits;
 import io.drover.cluster.queue.Client;
 import io.drover.cluster.queue.Keys;
 import io.drover.cluster.queue.RedisUrls;
-import io.drover.cluster.controller.RunRecords;
+import io.drover.cluster.queue.RunRecords;
 import io.drover.cluster.run.ClusterDispatcher;
 import io.drover.core.engine.Dispatcher;
 import io.drover.core.model.Delegation;

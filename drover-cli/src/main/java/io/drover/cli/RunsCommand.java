@@ -77,7 +77,7 @@ final class RunsCommand implements Callable<Integer> {
 
     private int fleet(PrintWriter out) {
       try (var c = io.drover.cluster.queue.Client.connect(redis.url())) {
-        var runs = new io.drover.cluster.controller.RunRecords(c.redis()).list(limit);
+        var runs = new io.drover.cluster.queue.RunRecords(c.redis()).list(limit);
         if (json) {
           List<Map<String, String>> rows = new ArrayList<>();
           for (var v : runs) rows.add(v.fields());
@@ -111,7 +111,7 @@ final class RunsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       try (var c = io.drover.cluster.queue.Client.connect(redis.url())) {
-        var v = new io.drover.cluster.controller.RunRecords(c.redis()).get(id)
+        var v = new io.drover.cluster.queue.RunRecords(c.redis()).get(id)
             .orElseThrow(() -> new Main.UserException("no run '" + id + "' on the controllers at " + io.drover.cluster.queue.RedisUrls.masked(redis.url())));
         printRun(spec.commandLine().getOut(), v, json);
         return Main.OK;
@@ -120,9 +120,9 @@ final class RunsCommand implements Callable<Integer> {
   }
 
   /** A run on the controllers, as {@code runs status} and {@code node} show it. */
-  static void printRun(PrintWriter out, io.drover.cluster.controller.RunRecords.RunView v, boolean json) {
+  static void printRun(PrintWriter out, io.drover.cluster.queue.RunRecords.RunView v, boolean json) {
     if (json) {
-      out.println(RunJson.write(io.drover.cluster.controller.RunRecords.toMap(v), false));
+      out.println(RunJson.write(io.drover.cluster.queue.RunRecords.toMap(v), false));
       return;
     }
     Map<String, String> f = v.fields();
@@ -147,7 +147,7 @@ final class RunsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       try (var c = io.drover.cluster.queue.Client.connect(redis.url())) {
-        if (!new io.drover.cluster.controller.RunRecords(c.redis()).requestCancel(id, "cancelled by drover runs cancel")) {
+        if (!new io.drover.cluster.queue.RunRecords(c.redis()).requestCancel(id, "cancelled by drover runs cancel")) {
           throw new Main.UserException("no active run '" + id + "' on the controllers (ended or unknown)");
         }
         spec.commandLine().getOut().println("cancel of run " + id + " requested; the leading controller stops its tasks");

@@ -1,6 +1,6 @@
 package io.drover.cli;
 
-import io.drover.cluster.controller.RunRecords;
+import io.drover.cluster.queue.RunRecords;
 import io.drover.cluster.queue.Client;
 import io.drover.cluster.queue.RedisUrls;
 import java.util.ArrayList;

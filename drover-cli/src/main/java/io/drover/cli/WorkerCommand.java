@@ -3,7 +3,7 @@ package io.drover.cli;
 import io.drover.cluster.queue.RedisUrls;
 import io.drover.cluster.worker.Worker;
 import io.drover.cluster.worker.WorkerOptions;
-import io.drover.cluster.worker.WorkerRecords;
+import io.drover.cluster.queue.WorkerRecords;
 import io.drover.core.Version;
 import io.drover.core.model.Durations;
 import java.nio.file.Path;
@@ -122,7 +122,7 @@ final class WorkerCommand implements Callable<Integer> {
   /** The table (or JSON array) of {@code drover worker list} and {@code drover node workers}. */
   static void printWorkers(java.io.PrintWriter out, List<Map<String, String>> rows, boolean json) {
     if (json) {
-      out.println(io.drover.core.record.RunJson.write(rows.stream().map(io.drover.cluster.controller.RunRecords::typed).toList(), false));
+      out.println(io.drover.core.record.RunJson.write(rows.stream().map(io.drover.cluster.queue.RunRecords::typed).toList(), false));
       return;
     }
     List<List<String>> cells = new ArrayList<>();

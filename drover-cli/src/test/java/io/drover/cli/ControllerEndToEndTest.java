@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.drover.cluster.controller.RunRecords;
+import io.drover.cluster.queue.RunRecords;
 import io.drover.cluster.queue.Client;
 import java.io.File;
 import java.net.URI;

@@ -100,8 +100,8 @@ class ControllerApiTest {
   void theEventStreamOfOneRunEndsWhenTheRunHasEnded() throws Exception {
     await().atMost(Duration.ofSeconds(10)).until(controller::isLeader);
     try (var c = io.drover.cluster.queue.Client.connect(redis.url())) {
-      var runs = new io.drover.cluster.controller.RunRecords(c.redis());
-      String id = runs.submit(new io.drover.cluster.controller.RunRecords.Submission(
+      var runs = new io.drover.cluster.queue.RunRecords(c.redis());
+      String id = runs.submit(new io.drover.cluster.queue.RunRecords.Submission(
           new io.drover.core.model.WorkflowSource("empty.lua", "TaskDefinitions = {}"), java.util.List.of(),
           java.util.List.of(), java.util.Map.of(), "default", 1, false));
       // read to the end: the server closes the stream after the run's last event (else the read times out)

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.drover.cluster.controller.Controller;
 import io.drover.cluster.controller.ControllerOptions;
-import io.drover.cluster.controller.RunRecords;
+import io.drover.cluster.queue.RunRecords;
 import io.drover.cluster.queue.Client;
 import io.drover.core.model.WorkflowSource;
 import java.time.Duration;

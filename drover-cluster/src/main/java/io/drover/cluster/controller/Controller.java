@@ -1,10 +1,9 @@
 package io.drover.cluster.controller;
 
+import io.drover.cluster.queue.RunRecords;
 import io.drover.cluster.queue.Client;
-import io.drover.cluster.queue.RedisLink;
-import io.drover.cluster.queue.Scripts;
 import io.drover.cluster.run.ClusterDispatcher;
-import io.drover.cluster.worker.WorkerRecords;
+import io.drover.cluster.queue.WorkerRecords;
 import io.drover.core.DroverException;
 import io.drover.core.Version;
 import io.drover.core.dsl.WorkflowLoader;
@@ -15,8 +14,6 @@ import io.drover.core.lua.Json;
 import io.drover.core.model.WorkflowSource;
 import io.drover.core.plan.Plan;
 import io.drover.core.plan.Planner;
-import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -43,11 +40,8 @@ import java.util.concurrent.TimeUnit;
  * over at once.
  */
 public final class Controller implements AutoCloseable {
-  private static final Scripts.Script CLAIM = Scripts.load(Controller.class, "claim_run");
 
   private final ControllerOptions options;
-  private final RedisLink link;
-  private final RedisClusterCommands<String, String> redis;
   private final Client client;
   private final RunRecords runs;
   private final WorkerRecords workers;
@@ -73,15 +67,13 @@ public final class Controller implements AutoCloseable {
 
   private Controller(ControllerOptions options) {
     this.options = options;
-    this.link = RedisLink.connect(options.redisUrl());
-    this.redis = link.sync();
     this.client = Client.connect(options.redisUrl());
-    this.runs = new RunRecords(redis);
-    this.workers = new WorkerRecords(redis);
+    this.runs = client.runs();
+    this.workers = client.workers();
     this.flusher = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("drover-controller-flush").factory());
     this.loop = Thread.ofPlatform().name("drover-controller").unstarted(this::loop);
     this.leaseThread = Thread.ofPlatform().daemon().name("drover-controller-lease").unstarted(this::leaseLoop);
-    this.lease = new LeaderLease(redis, options.controllerId(), instance, options.lease(), options.ticker(),
+    this.lease = new LeaderLease(runs, options.controllerId(), instance, options.lease(), options.ticker(),
         new LeaderLease.Listener() {
           @Override
           public void leading(long epoch) {
@@ -103,7 +95,6 @@ public final class Controller implements AutoCloseable {
       c.api = ControllerApi.start(c, options.bind(), options.port(), options.token());
     } catch (RuntimeException e) {
       c.client.close();
-      c.link.close();
       throw e;
     }
     c.flusher.scheduleWithFixedDelay(c::flushAll, 50, 50, TimeUnit.MILLISECONDS);
@@ -122,7 +113,7 @@ public final class Controller implements AutoCloseable {
    * {@link #twinWindow}): two processes with one id would be one name for two leaders in every log and record.
    */
   private void refuseTwin() {
-    Map<String, String> other = redis.hgetall(RunRecords.controller(options.controllerId()));
+    Map<String, String> other = runs.controllerRecord(options.controllerId());
     String theirs = other.get("instance");
     if (theirs == null || theirs.equals(instance) || other.get("last_heartbeat") == null) return;
     java.time.Duration age;
@@ -165,10 +156,6 @@ public final class Controller implements AutoCloseable {
 
   Client client() {
     return client;
-  }
-
-  RedisClusterCommands<String, String> redis() {
-    return redis;
   }
 
   ControllerMetrics metrics() {
@@ -247,7 +234,7 @@ public final class Controller implements AutoCloseable {
       Thread.ofVirtual().start(e.getValue().dispatcher()::close); // it joins its threads: not on this one
       return true;
     });
-    Set<String> active = redis.smembers(RunRecords.ACTIVE);
+    Set<String> active = runs.active();
     for (String id : active) {
       if (!isLeader()) return;
       LocalRun r = local.get(id);
@@ -262,7 +249,7 @@ public final class Controller implements AutoCloseable {
           }
         });
       } else {
-        String cancel = redis.hget(RunRecords.run(id), "cancel");
+        String cancel = runs.cancelRequest(id);
         if (cancel != null && r.cancelSent()[0] == null) {
           r.cancelSent()[0] = cancel;
           r.handle().cancel(cancel);
@@ -279,19 +266,18 @@ public final class Controller implements AutoCloseable {
   private void take(String id) {
     long mine = lease.epoch();
     if (mine == 0) return; // stepped down a moment ago
-    long claimed = Scripts.run(redis, CLAIM, ScriptOutputType.INTEGER, new String[] {RunRecords.run(id)},
-        Long.toString(mine), options.controllerId(), Instant.now().toString());
-    if (claimed == -1) {
-      redis.srem(RunRecords.ACTIVE, id);
+    RunRecords.Claim claimed = runs.claim(id, mine, options.controllerId(), Instant.now());
+    if (claimed == RunRecords.Claim.UNKNOWN) {
+      runs.dropActive(id);
       return;
     }
-    if (claimed == 0) {
+    if (claimed == RunRecords.Claim.NEWER_EPOCH) {
       stepDown("run " + id + " belongs to a newer epoch");
       return;
     }
-    Map<String, String> h = redis.hgetall(RunRecords.run(id));
+    Map<String, String> h = runs.record(id);
     if (RunRecords.ENDED.contains(h.get("state"))) {
-      redis.srem(RunRecords.ACTIVE, id);
+      runs.dropActive(id);
       return;
     }
     RunRecords.RunView before = RunRecords.view(h);
@@ -301,7 +287,7 @@ public final class Controller implements AutoCloseable {
     before.tasks().forEach((t, r) -> {
       if (!r.state().isTerminal() && r.durationMillis() > 0) startedBefore.put(t, nowMs - r.durationMillis());
     });
-    RunJournal journal = new RunJournal(id, mine, link, metrics, resumed, held -> {
+    RunJournal journal = new RunJournal(id, mine, runs, metrics, resumed, held -> {
       if (held > mine) stepDown("run " + id + " belongs to epoch " + held);
     }, startedBefore);
     Plan plan;
@@ -386,10 +372,7 @@ public final class Controller implements AutoCloseable {
     r.put("started_at", startedAt.toString());
     r.put("last_heartbeat", Instant.now().toString());
     r.put("runs", Integer.toString(local.size()));
-    String key = RunRecords.controller(options.controllerId());
-    redis.hset(key, r);
-    redis.pexpire(key, 30_000);
-    redis.sadd(RunRecords.CONTROLLERS, options.controllerId());
+    runs.writeControllerRecord(options.controllerId(), r, java.time.Duration.ofSeconds(30));
     Set<String> queues = client.queues();
     for (String q : queues) metrics.fleetCounters(q, client.counters(q)); // the fleet's: standbys serve them too
     if (isLeader()) refreshGauges(queues);
@@ -418,15 +401,10 @@ public final class Controller implements AutoCloseable {
     me.put("version", Version.current());
     me.put("started_at", startedAt.toString());
     s.put("controller", me);
-    s.put("leader", RunRecords.Lease.parse(redis.get(RunRecords.LEASE))
+    s.put("leader", runs.leaseHolder()
         .<Map<String, Object>>map(l -> Map.of("id", l.controllerId(), "epoch", l.epoch())).orElse(Map.of()));
     List<Map<String, Object>> controllers = new ArrayList<>();
-    for (String id : redis.smembers(RunRecords.CONTROLLERS)) {
-      Map<String, String> h = redis.hgetall(RunRecords.controller(id));
-      if (h.isEmpty()) redis.srem(RunRecords.CONTROLLERS, id);
-      else controllers.add(RunRecords.typed(h));
-    }
-    controllers.sort(java.util.Comparator.comparing(m -> String.valueOf(m.getOrDefault("id", ""))));
+    for (Map<String, String> h : runs.controllers()) controllers.add(RunRecords.typed(h));
     s.put("controllers", controllers);
     Map<String, Integer> byStatus = new LinkedHashMap<>();
     Set<String> queues = new LinkedHashSet<>(client.queues());
@@ -438,7 +416,7 @@ public final class Controller implements AutoCloseable {
     Map<String, Object> qs = new LinkedHashMap<>();
     for (String q : queues) qs.put(q, Map.of("depth", depth(q)));
     s.put("queues", qs);
-    s.put("active_runs", redis.scard(RunRecords.ACTIVE));
+    s.put("active_runs", runs.activeCount());
     List<Map<String, String>> as = new ArrayList<>();
     for (ControllerMetrics.Alert a : alerts) as.add(Map.of("rule", a.rule(), "severity", a.severity(), "message", a.message()));
     s.put("alerts", as);
@@ -483,14 +461,12 @@ public final class Controller implements AutoCloseable {
       if (was > 0) log("gave the lease up (epoch " + was + ")");
     }
     try {
-      redis.del(RunRecords.controller(options.controllerId()));
-      redis.srem(RunRecords.CONTROLLERS, options.controllerId());
+      runs.deleteControllerRecord(options.controllerId());
     } catch (RuntimeException ignored) {
       // expires by itself
     }
     if (api != null) api.stop();
     client.close();
-    link.close();
     stopped.countDown();
   }
 

@@ -1,5 +1,6 @@
 package io.drover.cluster.controller;
 
+import io.drover.cluster.queue.RunRecords;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.drover.core.DroverException;
@@ -267,9 +268,7 @@ final class ControllerApi {
       return;
     }
     if ("$".equals(after)) { // from now on: start after the newest event
-      var newest = controller.redis().xrevrange(run == null ? RunRecords.EVENTS : RunRecords.events(run),
-          io.lettuce.core.Range.unbounded(), io.lettuce.core.Limit.create(0, 1));
-      after = newest.isEmpty() ? "0" : newest.get(0).getId();
+      after = runs.newestEventId(run);
     }
     ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
     ex.getResponseHeaders().set("Cache-Control", "no-cache");

@@ -1,9 +1,6 @@
 package io.drover.cluster.controller;
 
-import io.drover.cluster.queue.Keys;
-import io.drover.cluster.queue.Scripts;
-import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import io.drover.cluster.queue.RunRecords;
 import java.time.Duration;
 import java.util.function.LongSupplier;
 
@@ -17,9 +14,6 @@ import java.util.function.LongSupplier;
  * may be read from any.
  */
 final class LeaderLease {
-  private static final Scripts.Script TAKE = Scripts.load(LeaderLease.class, "lease");
-  private static final Scripts.Script RENEW = Scripts.load(LeaderLease.class, "renew");
-
   /** Hears the lease change hands; called on the thread that ticks. */
   interface Listener {
     void leading(long epoch);
@@ -27,7 +21,7 @@ final class LeaderLease {
     void steppedDown(long epoch, String why);
   }
 
-  private final RedisClusterCommands<String, String> redis;
+  private final RunRecords store;
   private final String controllerId;
   private final String instance;
   private final Duration lease;
@@ -36,9 +30,9 @@ final class LeaderLease {
   private volatile long epoch; // 0 while standing by
   private volatile long validUntilNanos;
 
-  LeaderLease(RedisClusterCommands<String, String> redis, String controllerId, String instance, Duration lease,
+  LeaderLease(RunRecords store, String controllerId, String instance, Duration lease,
       LongSupplier ticker, Listener listener) {
-    this.redis = redis;
+    this.store = store;
     this.controllerId = controllerId;
     this.instance = instance;
     this.lease = lease;
@@ -70,19 +64,17 @@ final class LeaderLease {
       stepDown("the lease ran out before it was renewed (was this process paused?)");
     }
     long asked = ticker.getAsLong();
-    String ms = Long.toString(lease.toMillis());
     if (epoch > 0) {
-      long ok = Scripts.run(redis, RENEW, ScriptOutputType.INTEGER, new String[] {Keys.LEASE}, held(epoch), ms, "0");
-      if (ok == 1) {
+      if (store.renewLease(held(epoch), lease)) {
         validUntilNanos = asked + lease.toNanos();
       } else {
-        stepDown(redis.get(Keys.LEASE) == null
+        stepDown(store.leaseHolder().isEmpty()
             ? "the lease lapsed before the renewal reached Redis (was this process starved of CPU or paused?)"
             : "another controller holds the lease now");
       }
       return;
     }
-    long e = Scripts.run(redis, TAKE, ScriptOutputType.INTEGER, new String[] {Keys.LEASE, Keys.EPOCH}, controllerId, ms, instance);
+    long e = store.takeLease(controllerId, instance, lease);
     if (e > 0) {
       validUntilNanos = asked + lease.toNanos();
       epoch = e;
@@ -104,14 +96,14 @@ final class LeaderLease {
     if (was == 0) return 0;
     epoch = 0;
     try {
-      Scripts.run(redis, RENEW, ScriptOutputType.INTEGER, new String[] {Keys.LEASE}, held(was), "1", "1");
+      store.releaseLease(held(was));
     } catch (RuntimeException e) {
       // it runs out by itself
     }
     return was;
   }
 
-  private String held(long e) {
-    return new RunRecords.Lease(controllerId, e, instance).value();
+  private RunRecords.Lease held(long e) {
+    return new RunRecords.Lease(controllerId, e, instance);
   }
 }

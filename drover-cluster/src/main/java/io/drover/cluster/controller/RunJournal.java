@@ -1,14 +1,11 @@
 package io.drover.cluster.controller;
 
-import io.drover.cluster.queue.RedisLink;
-import io.drover.cluster.queue.Scripts;
+import io.drover.cluster.queue.RunRecords;
 import io.drover.core.engine.RunListener;
 import io.drover.core.engine.RunResult;
 import io.drover.core.engine.TaskState;
 import io.drover.core.model.TaskId;
 import io.drover.core.model.TaskSpec;
-import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.XAddArgs;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -26,13 +23,10 @@ import java.util.function.LongConsumer;
  * it to the attempts already on the queue. Thread-safe.
  */
 final class RunJournal implements RunListener {
-  private static final Scripts.Script WRITE = Scripts.load(RunJournal.class, "write_run");
-  /** Values per script call; Redis's Lua unpacks at most a few thousand. */
-  private static final int CHUNK = 2000;
 
   private final String runId;
   private final long epoch;
-  private final RedisLink link;
+  private final RunRecords runs;
   private final LongConsumer onFenced;
   private final ControllerMetrics metrics;
 
@@ -65,13 +59,13 @@ final class RunJournal implements RunListener {
   private final boolean resumed;
 
   /** {@code resumed}: another leader ran this run before; {@code onFenced} hears the epoch that holds it now. */
-  RunJournal(String runId, long epoch, RedisLink link, ControllerMetrics metrics, boolean resumed, LongConsumer onFenced,
+  RunJournal(String runId, long epoch, RunRecords runs, ControllerMetrics metrics, boolean resumed, LongConsumer onFenced,
       Map<TaskId, Long> startedBefore) {
     this.started.putAll(startedBefore);
     this.runId = runId;
     this.resumed = resumed;
     this.epoch = epoch;
-    this.link = link;
+    this.runs = runs;
     this.metrics = metrics;
     this.onFenced = onFenced;
   }
@@ -238,35 +232,13 @@ final class RunJournal implements RunListener {
     });
     f = ordered;
     try {
-      List<Map.Entry<String, String>> pending = new ArrayList<>(f.entrySet());
-      int fi = 0;
-      int ei = 0;
-      while (fi < pending.size() || ei < e.size()) {
-        List<String> args = new ArrayList<>(List.of(Long.toString(epoch), Long.toString(RunRecords.RUN_EVENTS_CAP), "0", "0"));
-        int n = 0;
-        while (fi < pending.size() && args.size() < CHUNK) {
-          args.add(pending.get(fi).getKey());
-          args.add(pending.get(fi).getValue());
-          fi++;
-          n += 2;
-        }
-        args.set(3, Integer.toString(n));
-        int firstEvent = ei;
-        while (ei < e.size() && args.size() < CHUNK) {
-          String[] ev = e.get(ei++);
-          args.add(Integer.toString(ev.length));
-          args.addAll(List.of(ev));
-        }
-        if (ending && fi >= pending.size() && ei >= e.size()) args.set(2, Long.toString(RunRecords.ENDED_RUN_KEEP.toSeconds()));
-        List<Object> r = Scripts.run(link.sync(), WRITE, ScriptOutputType.MULTI,
-            new String[] {RunRecords.run(runId), RunRecords.events(runId), RunRecords.ACTIVE}, args.toArray(new String[0]));
-        if (((Long) r.get(0)) == 0) {
-          fenced = true;
-          onFenced.accept((Long) r.get(1));
-          return false;
-        }
-        copyToClusterEvents(e.subList(firstEvent, ei));
+      long holder = runs.write(runId, epoch, new ArrayList<>(f.entrySet()), e, ending);
+      if (holder != 0) {
+        fenced = true;
+        onFenced.accept(holder);
+        return false;
       }
+      copyToClusterEvents(e);
       return true;
     } catch (RuntimeException ex) {
       synchronized (lock) { // put back, under what came meanwhile
@@ -293,8 +265,7 @@ final class RunJournal implements RunListener {
       batch.add(body);
     }
     try {
-      link.sync().xadd(RunRecords.EVENTS, XAddArgs.Builder.maxlen(RunRecords.EVENTS_CAP).approximateTrimming(),
-          Map.of("events", io.drover.core.lua.Json.write(batch)));
+      runs.appendToAllEvents(io.drover.core.lua.Json.write(batch));
     } catch (RuntimeException ignored) {
       // best effort
     }

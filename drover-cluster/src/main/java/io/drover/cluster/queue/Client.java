@@ -91,6 +91,22 @@ public final class Client implements AutoCloseable {
     return streams;
   }
 
+  /**
+   * Moves the tasks waiting on a worker's own stream back to the queue's shared stream ({@code rescue.lua}): all of
+   * them when the worker is {@code gone} (then the emptied stream is removed too), else those it was never
+   * delivered. Returns how many moved.
+   */
+  public long rescue(String queue, String workerStream, boolean gone) {
+    Keys keys = new Keys(queue);
+    long n = Scripts.run(redis, Scripts.RESCUE, ScriptOutputType.INTEGER, new String[] {workerStream},
+        gone ? "all" : "waiting", keys.taskPrefix());
+    if (gone && redis.xlen(workerStream) == 0) {
+      redis.srem(keys.taggedStreams(), workerStream);
+      redis.del(workerStream);
+    }
+    return n;
+  }
+
   /** A queue's backlog over all its streams (see {@link #backlog}). */
   public Backlog backlog(String queue) {
     long waiting = 0;
@@ -519,6 +535,16 @@ public final class Client implements AutoCloseable {
 
   public RedisClusterCommands<String, String> redis() {
     return redis;
+  }
+
+  /** The runs on the fleet and the controllers' records and lease, on this client's connection. */
+  public RunRecords runs() {
+    return new RunRecords(redis);
+  }
+
+  /** The workers' records, on this client's connection. */
+  public WorkerRecords workers() {
+    return new WorkerRecords(redis);
   }
 
   /** {@code <queue>.t<time><random>}: unique, roughly time-ordered, and it names its queue. */

@@ -37,6 +37,12 @@ public final class Scripts {
   public static final Script TRIM = load("trim");
   public static final Script FOLLOW = load("follow");
   public static final Script SOURCE = load("source");
+  public static final Script SUBMIT_RUN = load("submit_run");
+  public static final Script CANCEL_RUN = load("cancel_run");
+  public static final Script CLAIM_RUN = load("claim_run");
+  public static final Script WRITE_RUN = load("write_run");
+  public static final Script TAKE_LEASE = load("take_lease");
+  public static final Script RENEW_LEASE = load("renew_lease");
 
   private Scripts() {}
 
@@ -56,7 +62,7 @@ public final class Scripts {
    * Java side are written in it as placeholders and filled in here, so each is defined once:
    * {@code {{GROUP}}} ({@link Keys#GROUP}) and {@code {{ENTRY_VERSION}}} ({@link TaskCodec#ENTRY_VERSION}).
    */
-  public static Script load(Class<?> anchor, String name) {
+  static Script load(Class<?> anchor, String name) {
     try (InputStream in = anchor.getResourceAsStream(name + ".lua")) {
       if (in == null) throw new IllegalStateException("missing script " + name + ".lua");
       String text = new String(in.readAllBytes(), StandardCharsets.UTF_8)

@@ -1,12 +1,9 @@
 package io.drover.cluster.run;
 
+import io.drover.cluster.queue.Client;
 import io.drover.cluster.queue.Keys;
-import io.drover.cluster.queue.Scripts;
-import io.drover.cluster.worker.WorkerRecords;
 import io.drover.core.model.TaskId;
 import io.drover.core.model.TaskSpec;
-import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -27,7 +24,7 @@ final class Affinity {
   private static final Logger LOG = Logger.getLogger(Affinity.class.getName());
   private static final long REFRESH_NANOS = 500_000_000L;
 
-  private final RedisClusterCommands<String, String> redis;
+  private final Client client;
   private final Map<TaskId, String> ranOn = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> sent = new ConcurrentHashMap<>();
   private final Set<String> queues = ConcurrentHashMap.newKeySet();
@@ -54,8 +51,8 @@ final class Affinity {
   }
   private volatile long refreshedAt;
 
-  Affinity(RedisClusterCommands<String, String> redis) {
-    this.redis = redis;
+  Affinity(Client client) {
+    this.client = client;
   }
 
   /** The worker to send this task to, or null for the shared stream. */
@@ -98,7 +95,7 @@ final class Affinity {
     if (now - refreshedAt > REFRESH_NANOS) {
       Map<String, Seen> m = new HashMap<>();
       try {
-        for (Map<String, String> w : new WorkerRecords(redis).list()) m.put(w.get("id"), Seen.of(w));
+        for (Map<String, String> w : client.workers().list()) m.put(w.get("id"), Seen.of(w));
         workers = m;
       } catch (RuntimeException e) {
         LOG.log(Level.FINE, "cannot read the worker records", e);
@@ -118,21 +115,16 @@ final class Affinity {
     Map<String, Seen> now = workers();
     for (String queue : queues) {
       Keys keys = new Keys(queue);
-      for (String stream : redis.smembers(keys.taggedStreams())) {
+      for (String stream : client.streamsOf(queue)) {
         String worker = keys.workerOf(stream);
         if (worker == null) continue;
         Seen w = now.get(worker);
         String status = w == null ? "gone" : w.status();
         if ("running".equals(status)) continue;
         boolean gone = w == null || "dead".equals(status);
-        long n = Scripts.run(redis, Scripts.RESCUE, ScriptOutputType.INTEGER, new String[] {stream},
-            gone ? "all" : "waiting", keys.taskPrefix());
+        long n = client.rescue(queue, stream, gone);
         if (n > 0) LOG.info("moved " + n + " tasks of worker " + worker + " (" + status + ") back to the shared stream");
         moved += (int) n;
-        if (gone && redis.xlen(stream) == 0) {
-          redis.srem(keys.taggedStreams(), stream);
-          redis.del(stream);
-        }
       }
     }
     return moved;

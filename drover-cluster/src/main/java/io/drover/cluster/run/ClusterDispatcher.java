@@ -105,7 +105,7 @@ public final class ClusterDispatcher implements Dispatcher {
     this.client = client;
     this.source = source == null ? new WorkflowSource("workflow.lua", "") : source;
     this.defaultQueue = defaultQueue;
-    this.affinity = new Affinity(client.redis());
+    this.affinity = new Affinity(client);
     this.submitter = Thread.ofPlatform().daemon().name("drover-cluster-submit").start(this::submitLoop);
     this.watcher = Thread.ofPlatform().daemon().name("drover-cluster-watch").start(this::watch);
   }

@@ -40,7 +40,7 @@ class LeaderLeaseTest {
   }
 
   private LeaderLease lease(String id, String instance) {
-    return new LeaderLease(r, id, instance, LEASE, now::get, new LeaderLease.Listener() {
+    return new LeaderLease(new io.drover.cluster.queue.RunRecords(r), id, instance, LEASE, now::get, new LeaderLease.Listener() {
       @Override
       public void leading(long epoch) {
         heard.add(id + " leads " + epoch);

@@ -1,5 +1,6 @@
 package io.drover.cluster.controller;
 
+import io.drover.cluster.queue.RunRecords;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.drover.cluster.RedisServer;
@@ -38,7 +39,7 @@ class RunJournalTest {
   private RunJournal journal(String runId, long epoch, long writer) {
     link.sync().hset(Keys.run(runId), Map.of("id", runId, "epoch", Long.toString(epoch), "state", "RUNNING"));
     link.sync().sadd(Keys.ACTIVE_RUNS, runId);
-    return new RunJournal(runId, writer, link, new ControllerMetrics(), false, fencedBy::set, Map.of());
+    return new RunJournal(runId, writer, new RunRecords(link.sync()), new ControllerMetrics(), false, fencedBy::set, Map.of());
   }
 
   private static TaskSpec task(int i) {

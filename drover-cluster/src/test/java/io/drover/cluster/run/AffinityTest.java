@@ -86,7 +86,7 @@ class AffinityTest {
     String id = client.submit(TaskSubmission.shell("echo rescued").withWorker("ghost"));
     Thread.sleep(500);
     assertThat(client.status(id).orElseThrow().state()).isEqualTo("PENDING"); // nobody reads the ghost's stream
-    Affinity a = new Affinity(client.redis());
+    Affinity a = new Affinity(client);
     a.pick(io.drover.core.model.TaskSpec.of(new io.drover.core.model.TaskId("g", "x"),
         new io.drover.core.model.Command.Shell("true"), List.of()), "default"); // registers the queue
     assertThat(a.rescue()).isEqualTo(1);
@@ -100,11 +100,11 @@ class AffinityTest {
   @Test
   void aWorkerThatDrainsHasItsWaitingTasksMovedButKeepsWhatItRuns() throws Exception {
     worker("w1", 1);
-    new io.drover.cluster.worker.WorkerRecords(client.redis()).drain("w1", true);
+    new io.drover.cluster.queue.WorkerRecords(client.redis()).drain("w1", true);
     org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() ->
-        "draining".equals(client.redis().hget(io.drover.cluster.worker.WorkerRecords.key("w1"), "status")));
+        "draining".equals(client.redis().hget(io.drover.cluster.queue.WorkerRecords.key("w1"), "status")));
     String id = client.submit(TaskSubmission.shell("true").withWorker("w1"));
-    Affinity a = new Affinity(client.redis());
+    Affinity a = new Affinity(client);
     a.pick(io.drover.core.model.TaskSpec.of(new io.drover.core.model.TaskId("g", "x"),
         new io.drover.core.model.Command.Shell("true"), List.of()), "default");
     assertThat(a.rescue()).isEqualTo(1);

@@ -1,4 +1,4 @@
-package io.drover.cluster.worker;
+package io.drover.cluster.queue;
 
 import io.drover.core.Version;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
@@ -16,7 +16,7 @@ import java.util.Map;
 public final class WorkerRecords {
   public static final String SET = io.drover.cluster.queue.Keys.WORKERS;
   /** Written by an operator (drover node drain); the worker reads it on every heartbeat. */
-  static final String DRAIN_FIELD = "drain";
+  static final String DRAIN_FIELD = WorkerStore.WORKER_DRAIN_FIELD;
 
   private final RedisClusterCommands<String, String> redis;
 

@@ -1,6 +1,5 @@
-package io.drover.cluster.controller;
+package io.drover.cluster.queue;
 
-import io.drover.cluster.queue.Keys;
 import io.drover.core.engine.RunIds;
 import io.drover.core.engine.SecretMasker;
 import io.drover.core.engine.TaskResult;
@@ -36,8 +35,6 @@ public final class RunRecords {
   public static final String ACTIVE = Keys.ACTIVE_RUNS;
   /** How long an ended run's record and events are kept. */
   public static final java.time.Duration ENDED_RUN_KEEP = java.time.Duration.ofDays(7);
-  private static final io.drover.cluster.queue.Scripts.Script SUBMIT = io.drover.cluster.queue.Scripts.load(RunRecords.class, "submit_run");
-  private static final io.drover.cluster.queue.Scripts.Script CANCEL = io.drover.cluster.queue.Scripts.load(RunRecords.class, "cancel_run");
   /** The leader lease and the fencing epoch; one slot. */
   public static final String LEASE = Keys.LEASE;
   public static final String EPOCH = Keys.EPOCH;
@@ -68,8 +65,8 @@ public final class RunRecords {
   public static final String CONTROLLERS = Keys.CONTROLLERS;
   /** Every run's state changes and log lines, for {@code /events} and {@code drover node logs}. */
   public static final String EVENTS = Keys.ALL_RUN_EVENTS;
-  static final long EVENTS_CAP = 20_000;
-  static final long RUN_EVENTS_CAP = 200_000;
+  public static final long EVENTS_CAP = 20_000;
+  public static final long RUN_EVENTS_CAP = 200_000;
 
   /** Run states as the record shows them. */
   public static final List<String> ENDED = List.of("SUCCEEDED", "FAILED", "CANCELLED");
@@ -129,16 +126,165 @@ public final class RunRecords {
       args.add(k);
       args.add(v);
     });
-    io.drover.cluster.queue.Scripts.run(redis, SUBMIT, io.lettuce.core.ScriptOutputType.INTEGER,
+    Scripts.run(redis, Scripts.SUBMIT_RUN, io.lettuce.core.ScriptOutputType.INTEGER,
         new String[] {run(id), events(id), INDEX, ACTIVE}, args.toArray(new String[0]));
     return id;
   }
 
   /** Asks the leader to cancel a run. False when the run is unknown or has ended. */
   public boolean requestCancel(String id, String reason) {
-    long r = io.drover.cluster.queue.Scripts.run(redis, CANCEL, io.lettuce.core.ScriptOutputType.INTEGER,
+    long r = Scripts.run(redis, Scripts.CANCEL_RUN, io.lettuce.core.ScriptOutputType.INTEGER,
         new String[] {run(id)}, reason);
     return r == 1;
+  }
+
+  // ---- what the leading controller writes and reads ----
+
+  /** What claiming a run for an epoch found ({@code claim_run.lua}). */
+  public enum Claim {
+    /** The run is this epoch's now. */
+    CLAIMED,
+    /** A newer epoch holds it: the claimer no longer leads. */
+    NEWER_EPOCH,
+    /** No such run (it expired). */
+    UNKNOWN
+  }
+
+  /** Claims a run for a leader's epoch unless a newer one holds it. */
+  public Claim claim(String runId, long epoch, String controllerId, Instant now) {
+    long r = Scripts.run(redis, Scripts.CLAIM_RUN, io.lettuce.core.ScriptOutputType.INTEGER, new String[] {run(runId)},
+        Long.toString(epoch), controllerId, now.toString());
+    return r == 1 ? Claim.CLAIMED : r == 0 ? Claim.NEWER_EPOCH : Claim.UNKNOWN;
+  }
+
+  /** Runs not ended: what the leader runs. */
+  public java.util.Set<String> active() {
+    return redis.smembers(ACTIVE);
+  }
+
+  public long activeCount() {
+    return redis.scard(ACTIVE);
+  }
+
+  /** Takes a run off the active set (it ended, or its record is gone). */
+  public void dropActive(String runId) {
+    redis.srem(ACTIVE, runId);
+  }
+
+  /** A run's whole record (its source included), empty when unknown. */
+  public Map<String, String> record(String runId) {
+    return redis.hgetall(run(runId));
+  }
+
+  /** Why someone asked to cancel a run, or null when nobody did. */
+  public String cancelRequest(String runId) {
+    return redis.hget(run(runId), "cancel");
+  }
+
+  /** Values per write script call: Redis's Lua unpacks at most a few thousand. */
+  private static final int WRITE_CHUNK = 2000;
+
+  /**
+   * A fenced write about a run ({@code write_run.lua}): record fields and events, applied only while the run is
+   * still {@code epoch}'s, in script calls of at most a few thousand values (fields first, then events, in order).
+   * {@code ending}: the last call also takes the run off the active set and sets it to expire after {@link
+   * #ENDED_RUN_KEEP}. Returns 0 when all is written, else the epoch that holds the run now (nothing more was
+   * written). A Redis failure is thrown; calls before it stay written.
+   *
+   * @param events each as field, value, field, value ...
+   */
+  public long write(String runId, long epoch, List<Map.Entry<String, String>> fields, List<String[]> events, boolean ending) {
+    int fi = 0;
+    int ei = 0;
+    do {
+      List<String> args = new ArrayList<>(List.of(Long.toString(epoch), Long.toString(RUN_EVENTS_CAP), "0", "0"));
+      int n = 0;
+      while (fi < fields.size() && args.size() < WRITE_CHUNK) {
+        args.add(fields.get(fi).getKey());
+        args.add(fields.get(fi).getValue());
+        fi++;
+        n += 2;
+      }
+      args.set(3, Integer.toString(n));
+      while (ei < events.size() && args.size() < WRITE_CHUNK) {
+        String[] ev = events.get(ei++);
+        args.add(Integer.toString(ev.length));
+        args.addAll(List.of(ev));
+      }
+      if (ending && fi >= fields.size() && ei >= events.size()) args.set(2, Long.toString(ENDED_RUN_KEEP.toSeconds()));
+      List<Object> r = Scripts.run(redis, Scripts.WRITE_RUN, io.lettuce.core.ScriptOutputType.MULTI,
+          new String[] {run(runId), events(runId), ACTIVE}, args.toArray(new String[0]));
+      if (((Long) r.get(0)) == 0) return (Long) r.get(1);
+    } while (fi < fields.size() || ei < events.size());
+    return 0;
+  }
+
+  /** Appends events of a run to the cluster-wide stream ({@link #EVENTS}) as one entry: a JSON array. */
+  public void appendToAllEvents(String json) {
+    redis.xadd(EVENTS, XAddArgs.Builder.maxlen(EVENTS_CAP).approximateTrimming(), Map.of("events", json));
+  }
+
+  /** The id of the newest event of a run (or of every run, {@code runId} null); "0" when there is none. */
+  public String newestEventId(String runId) {
+    var newest = redis.xrevrange(runId == null ? EVENTS : events(runId), Range.unbounded(), Limit.create(0, 1));
+    return newest.isEmpty() ? "0" : newest.get(0).getId();
+  }
+
+  // ---- the leader lease ----
+
+  /**
+   * Takes the lease for a controller process ({@code take_lease.lua}), or keeps it if it holds it: returns the
+   * epoch it leads with, or 0 when another process holds the lease.
+   */
+  public long takeLease(String controllerId, String instance, java.time.Duration lease) {
+    return Scripts.run(redis, Scripts.TAKE_LEASE, io.lettuce.core.ScriptOutputType.INTEGER, new String[] {LEASE, EPOCH},
+        controllerId, Long.toString(lease.toMillis()), instance);
+  }
+
+  /** Renews the lease only if it still holds exactly {@code held}; false when it does not. */
+  public boolean renewLease(Lease held, java.time.Duration lease) {
+    return (Long) Scripts.run(redis, Scripts.RENEW_LEASE, io.lettuce.core.ScriptOutputType.INTEGER, new String[] {LEASE},
+        held.value(), Long.toString(lease.toMillis()), "0") == 1;
+  }
+
+  /** Gives the lease up if it still holds exactly {@code held}. */
+  public void releaseLease(Lease held) {
+    Scripts.run(redis, Scripts.RENEW_LEASE, io.lettuce.core.ScriptOutputType.INTEGER, new String[] {LEASE}, held.value(), "1", "1");
+  }
+
+  /** Who holds the lease now, if anyone. */
+  public Optional<Lease> leaseHolder() {
+    return Lease.parse(redis.get(LEASE));
+  }
+
+  // ---- controllers' records ----
+
+  /** A controller's record, empty when it has none. */
+  public Map<String, String> controllerRecord(String controllerId) {
+    return redis.hgetall(controller(controllerId));
+  }
+
+  /** Writes a controller's record, kept {@code keep} unless written again. */
+  public void writeControllerRecord(String controllerId, Map<String, String> fields, java.time.Duration keep) {
+    redis.hset(controller(controllerId), fields);
+    redis.pexpire(controller(controllerId), keep.toMillis());
+    redis.sadd(CONTROLLERS, controllerId);
+  }
+
+  public void deleteControllerRecord(String controllerId) {
+    redis.del(controller(controllerId));
+    redis.srem(CONTROLLERS, controllerId);
+  }
+
+  /** Every controller's record, by id (records that expired are dropped from the set). */
+  public List<Map<String, String>> controllers() {
+    List<Map<String, String>> out = new ArrayList<>();
+    for (String id : new java.util.TreeSet<>(redis.smembers(CONTROLLERS))) {
+      Map<String, String> h = redis.hgetall(controller(id));
+      if (h.isEmpty()) redis.srem(CONTROLLERS, id);
+      else out.add(h);
+    }
+    return out;
   }
 
   /** One run as recorded, without its source. */
@@ -221,7 +367,7 @@ public final class RunRecords {
     return Optional.of(new WorkflowSource(v.get(0).getValueOrElse("workflow.lua"), v.get(1).getValue()));
   }
 
-  static RunView view(Map<String, String> h) {
+  public static RunView view(Map<String, String> h) {
     Map<String, String> fields = new LinkedHashMap<>();
     Map<TaskId, TaskResult> found = new LinkedHashMap<>();
     Map<String, String> workers = new java.util.HashMap<>();
@@ -260,7 +406,7 @@ public final class RunRecords {
    * the start (epoch ms of its first attempt) while it has not ended, so a leader that resumes the run keeps
    * counting its duration from there.
    */
-  static String taskJson(TaskState state, int attempt, String message, long millis, Map<String, Object> outputs, long startedAt) {
+  public static String taskJson(TaskState state, int attempt, String message, long millis, Map<String, Object> outputs, long startedAt) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("s", state.name());
     m.put("a", attempt);
@@ -272,7 +418,7 @@ public final class RunRecords {
   }
 
   @SuppressWarnings("unchecked")
-  static TaskResult task(TaskId id, String json) {
+  public static TaskResult task(TaskId id, String json) {
     Map<String, Object> m = (Map<String, Object>) Json.read(json);
     Object o = m.get("o");
     long ms = ((Number) m.getOrDefault("ms", 0L)).longValue();
