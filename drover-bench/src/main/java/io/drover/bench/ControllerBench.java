@@ -75,8 +75,8 @@ public final class ControllerBench {
       System.out.printf("drover controller bench: %d x %d = %d tasks, %d workers x concurrency %d%n", groups, width, tasks, workers, concurrency);
       for (int w = 0; w < workers; w++) procs.add(child(List.of("--worker", url, Integer.toString(concurrency), "bw" + w)));
       for (String id : List.of("ctl-1", "ctl-2")) controllers.put(id, child(List.of("--controller", url, id)));
-      while (client.redis().scard(io.drover.cluster.queue.Keys.WORKERS) < workers || client.redis().exists(RunRecords.LEASE) == 0) Thread.sleep(50);
-      RunRecords runs = new RunRecords(client.redis());
+      RunRecords runs = client.runs();
+      while (client.workers().list().size() < workers || runs.leaseHolder().isEmpty()) Thread.sleep(50);
 
       // Warm-up: one round of the full size, not counted. The processes are new, and a smaller warm-up left the
       // first DAG paying for most of the JIT compilation of the controllers and workers (C1 and C2 threads took
@@ -196,8 +196,8 @@ public final class ControllerBench {
   private static void runDag(Client client, RunRecords runs, WorkflowSource source, int concurrency) throws InterruptedException {
     String id = runs.submit(new RunRecords.Submission(source, List.of(), List.of(), Map.of(), "default", concurrency, false));
     while (true) {
-      String state = client.redis().hget(RunRecords.run(id), "state");
-      if (RunRecords.ENDED.contains(state)) {
+      String state = runs.get(id).map(RunRecords.RunView::state).orElse(null);
+      if (state != null && RunRecords.ENDED.contains(state)) {
         if (!state.equals("SUCCEEDED")) throw new IllegalStateException("the bench run " + id + " ended " + state);
         return;
       }
@@ -216,7 +216,7 @@ public final class ControllerBench {
     while (true) {
       Thread.sleep(10);
       var s = client.status(last).orElseThrow();
-      if (s.isFinished() && Client.backlog(client.redis(), stream).isEmpty()) return;
+      if (s.isFinished() && client.streamBacklog(stream).isEmpty()) return;
     }
   }
 
@@ -232,8 +232,7 @@ public final class ControllerBench {
         """);
     String id = runs.submit(new RunRecords.Submission(sleepy, List.of(), List.of(), Map.of(), "default", 100, false));
     while (runs.get(id).map(v -> v.counts().getOrDefault(io.drover.core.engine.TaskState.RUNNING, 0)).orElse(0) < 8) Thread.sleep(20);
-    String lease = client.redis().get(RunRecords.LEASE);
-    String leader = RunRecords.Lease.parse(lease).orElseThrow().controllerId();
+    String leader = runs.leaseHolder().orElseThrow().controllerId();
     long killedAt = System.currentTimeMillis();
     controllers.get(leader).destroyForcibly().waitFor();
     long firstDispatch;
@@ -251,7 +250,7 @@ public final class ControllerBench {
     runs.requestCancel(id, "bench");
     while (!runs.get(id).orElseThrow().ended()) Thread.sleep(20);
     controllers.put(leader, child(List.of("--controller", url, leader)));
-    while (client.redis().exists(RunRecords.controller(leader)) == 0) Thread.sleep(20);
+    while (runs.controllerRecord(leader).isEmpty()) Thread.sleep(20);
     return firstDispatch - killedAt;
   }
 

@@ -235,7 +235,7 @@ public final class QueueBench {
 
   private static void awaitWorkers(Client c, int n) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (c.redis().scard(io.drover.cluster.queue.Keys.WORKERS) < n) {
+    while (c.workers().list().size() < n) {
       if (System.nanoTime() > deadline) throw new IllegalStateException("workers did not start");
       Thread.sleep(50);
     }
@@ -247,7 +247,7 @@ public final class QueueBench {
     while (true) {
       Thread.sleep(20);
       TaskStatus s = c.status(last).orElseThrow();
-      if (s.isFinished() && Client.backlog(c.redis(), new io.drover.cluster.queue.Keys(queue).stream()).isEmpty()) break;
+      if (s.isFinished() && c.streamBacklog(new io.drover.cluster.queue.Keys(queue).stream()).isEmpty()) break;
     }
   }
 
@@ -266,19 +266,17 @@ public final class QueueBench {
   /** used_cpu_sys + used_cpu_user of the Redis server, in seconds. */
   static double redisCpuSeconds(Client c) {
     double sum = 0;
-    for (String line : c.redis().info("cpu").split("\r?\n")) {
-      if (line.startsWith("used_cpu_sys:") || line.startsWith("used_cpu_user:")) sum += Double.parseDouble(line.substring(line.indexOf(':') + 1).trim());
-    }
+    Map<String, String> cpu = c.serverInfo("cpu");
+    for (String f : List.of("used_cpu_sys", "used_cpu_user")) sum += Double.parseDouble(cpu.getOrDefault(f, "0"));
     return sum;
   }
 
   /** Calls and microseconds per command so far (INFO commandstats, which counts commands inside scripts too). */
   static Map<String, long[]> commandStats(Client c) {
     Map<String, long[]> out = new LinkedHashMap<>();
-    for (String line : c.redis().info("commandstats").split("\\r?\\n")) {
-      if (!line.startsWith("cmdstat_")) continue;
-      out.put(line.substring(8, line.indexOf(':')), new long[] {field(line, "calls="), field(line, "usec=")});
-    }
+    c.serverInfo("commandstats").forEach((name, v) -> {
+      if (name.startsWith("cmdstat_")) out.put(name.substring(8), new long[] {field(v, "calls="), field(v, "usec=")});
+    });
     return out;
   }
 

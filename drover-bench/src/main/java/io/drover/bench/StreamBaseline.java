@@ -35,18 +35,18 @@ final class StreamBaseline {
     String stream = "baseline-" + Long.toHexString(System.nanoTime());
     List<Process> procs = new ArrayList<>();
     try (Client client = Client.connect(url); RedisLink link = RedisLink.connect(url)) {
-      client.redis().xgroupCreate(XReadArgs.StreamOffset.from(stream, "0"), GROUP, XGroupCreateArgs.Builder.mkstream());
+      link.sync().xgroupCreate(XReadArgs.StreamOffset.from(stream, "0"), GROUP, XGroupCreateArgs.Builder.mkstream());
       System.out.printf("bare stream loop: %d entries, %d consumer processes, stream %s%n", tasks, workers, stream);
       for (int w = 0; w < workers; w++) {
         procs.add(QueueBench.startChild(List.of("--baseline-consumer", url, stream, "c" + w, Boolean.toString(records))));
       }
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (client.redis().xinfoConsumers(stream, GROUP).size() < workers) {
+      while (link.sync().xinfoConsumers(stream, GROUP).size() < workers) {
         if (System.nanoTime() > deadline) throw new IllegalStateException("consumers did not start");
         Thread.sleep(50);
       }
       submit(link, stream, warmup, "w", submitRecords);
-      drain(client, stream);
+      drain(link, stream);
 
       Map<String, long[]> statsBefore = QueueBench.commandStats(client);
       double redisBefore = QueueBench.redisCpuSeconds(client);
@@ -54,7 +54,7 @@ final class StreamBaseline {
       long consumersBefore = procs.stream().mapToLong(p -> QueueBench.cpuMicros(p.pid())).sum();
       long t0 = System.nanoTime();
       submit(link, stream, tasks, "t", submitRecords);
-      drain(client, stream);
+      drain(link, stream);
       long t1 = System.nanoTime();
       long calls = QueueBench.commandCalls(QueueBench.commandStats(client)) - QueueBench.commandCalls(statsBefore);
       double secs = (t1 - t0) / 1e9;
@@ -72,7 +72,7 @@ final class StreamBaseline {
       System.out.printf(Locale.ROOT, "bare loop: %,d entries in %.2f s = %,.0f entries/s%n", tasks, secs, tasks / secs);
       QueueBench.printTopCommands(statsBefore, QueueBench.commandStats(client), tasks);
       System.out.println(Json.write(r));
-      client.redis().del(stream);
+      link.sync().del(stream);
     } finally {
       QueueBench.stopChildren(procs);
     }
@@ -107,10 +107,10 @@ final class StreamBaseline {
   }
 
   /** Waits until every entry was delivered and acknowledged (XINFO GROUPS: lag and pending both 0). */
-  private static void drain(Client c, String stream) throws InterruptedException {
+  private static void drain(RedisLink c, String stream) throws InterruptedException {
     while (true) {
       Thread.sleep(20);
-      List<Object> groups = c.redis().xinfoGroups(stream);
+      List<Object> groups = c.sync().xinfoGroups(stream);
       @SuppressWarnings("unchecked")
       List<Object> g = (List<Object>) groups.get(0);
       long pending = -1;

@@ -69,17 +69,16 @@ final class DoctorCommand implements Callable<Integer> {
       return;
     }
     try (client) {
-      var r = client.redis();
-      Map<String, String> server = info(r.info("server"));
+      Map<String, String> server = client.serverInfo("server");
       String version = server.getOrDefault("redis_version", "?");
       add("redis", "ok", "reachable, version " + version);
       add("redis version", atLeast(version, 6, 2) ? "ok" : "FAIL",
           atLeast(version, 6, 2) ? version + " >= 6.2" : version + " is older than 6.2 (XAUTOCLAIM and GETEX are needed)");
       try {
-        String aof = r.configGet("appendonly").getOrDefault("appendonly", "?");
+        String aof = client.serverConfig("appendonly");
         add("persistence", aof.equals("yes") ? "ok" : "warn", aof.equals("yes") ? "AOF on"
             : "AOF is off: a Redis restart loses queued and running tasks (appendonly yes, appendfsync everysec or always)");
-        String policy = r.configGet("maxmemory-policy").getOrDefault("maxmemory-policy", "?");
+        String policy = client.serverConfig("maxmemory-policy");
         add("eviction", policy.equals("noeviction") ? "ok" : "warn", policy.equals("noeviction") ? "maxmemory-policy noeviction"
             : "maxmemory-policy " + policy + " may evict task records and streams under memory pressure; use noeviction");
       } catch (RuntimeException e) {
@@ -91,15 +90,15 @@ final class DoctorCommand implements Callable<Integer> {
       String agentToken = System.getenv("DROVER_AGENT_TOKEN");
       add("token", agentToken != null && !agentToken.isBlank() ? "ok" : "warn", agentToken != null && !agentToken.isBlank()
           ? "DROVER_AGENT_TOKEN is set" : "DROVER_AGENT_TOKEN is not set: agents must listen on loopback or get a token from drover.toml");
-      Instant redisNow = redisTime(r.time());
+      Instant redisNow = client.serverTime();
       long skewMs = Math.abs(Duration.between(redisNow, Instant.now()).toMillis());
       add("clock", skewMs <= 500 ? "ok" : skewMs <= 5000 ? "warn" : "FAIL", "this machine and Redis differ by " + skewMs + " ms");
-      workers(r, redisNow);
-      controllers(r, redisNow, cfg);
+      workers(client, redisNow);
+      controllers(client, redisNow, cfg);
     }
   }
 
-  private void controllers(io.lettuce.core.cluster.api.sync.RedisClusterCommands<String, String> r, Instant redisNow, Config cfg) {
+  private void controllers(Client client, Instant redisNow, Config cfg) {
     String env = System.getenv("DROVER_TOKEN");
     String file = cfg.nodeToken();
     boolean set = env != null && !env.isBlank() || file != null && !file.isBlank();
@@ -108,9 +107,8 @@ final class DoctorCommand implements Callable<Integer> {
         : "no controller token (DROVER_TOKEN or [nodes] token in drover.toml): controllers serve their HTTP API on loopback only");
     List<String> alive = new ArrayList<>();
     List<String> skewed = new ArrayList<>();
-    for (String id : r.smembers(io.drover.cluster.queue.RunRecords.CONTROLLERS)) {
-      Map<String, String> h = r.hgetall(io.drover.cluster.queue.RunRecords.controller(id));
-      if (h.isEmpty()) continue;
+    for (Map<String, String> h : client.runs().controllers()) {
+      String id = h.getOrDefault("id", "?");
       try {
         long age = Duration.between(Instant.parse(h.get("last_heartbeat")), redisNow).toMillis();
         if (age < 5000) alive.add(id + " (" + h.getOrDefault("role", "?") + ")");
@@ -119,17 +117,16 @@ final class DoctorCommand implements Callable<Integer> {
         // no heartbeat time
       }
     }
-    String lease = r.get(io.drover.cluster.queue.RunRecords.LEASE);
     add("controllers", alive.isEmpty() ? "warn" : "ok", alive.isEmpty()
         ? "no controller is alive: drover run --redis-url schedules runs itself, drover submit waits (drover controller --redis-url ...)"
-        : alive.size() + " alive: " + String.join(", ", alive) + io.drover.cluster.queue.RunRecords.Lease.parse(lease).map(l -> "; leader " + l.controllerId()).orElse("; none leads yet"));
+        : alive.size() + " alive: " + String.join(", ", alive) + client.runs().leaseHolder().map(l -> "; leader " + l.controllerId()).orElse("; none leads yet"));
     if (!skewed.isEmpty()) add("controller clocks", "warn", "clocks ahead of Redis: " + String.join(", ", skewed));
   }
 
-  private void workers(io.lettuce.core.cluster.api.sync.RedisClusterCommands<String, String> r, Instant redisNow) {
+  private void workers(Client client, Instant redisNow) {
     int alive = 0, late = 0, dead = 0;
     List<String> skewed = new ArrayList<>();
-    for (Map<String, String> h : new io.drover.cluster.queue.WorkerRecords(r).list()) {
+    for (Map<String, String> h : client.workers().list()) {
       String id = h.get("id");
       String state = io.drover.cluster.queue.WorkerRecords.liveness(h);
       switch (state) {
@@ -154,10 +151,6 @@ final class DoctorCommand implements Callable<Integer> {
         : "clocks ahead of Redis: " + String.join(", ", skewed));
   }
 
-  private static Instant redisTime(List<String> time) {
-    return Instant.ofEpochSecond(Long.parseLong(time.get(0)), Long.parseLong(time.get(1)) * 1000);
-  }
-
   static boolean atLeast(String version, int major, int minor) {
     try {
       String[] p = version.split("\\.");
@@ -166,15 +159,6 @@ final class DoctorCommand implements Callable<Integer> {
     } catch (RuntimeException e) {
       return false;
     }
-  }
-
-  private static Map<String, String> info(String text) {
-    Map<String, String> m = new LinkedHashMap<>();
-    for (String line : text.split("\r?\n")) {
-      int c = line.indexOf(':');
-      if (c > 0 && !line.startsWith("#")) m.put(line.substring(0, c), line.substring(c + 1).strip());
-    }
-    return m;
   }
 
   private int report(String mode, String url) {

@@ -9,7 +9,6 @@ import io.drover.core.engine.TaskState;
 import io.drover.core.model.TaskId;
 import io.drover.core.model.TaskSpec;
 import io.drover.core.plan.Plan;
-import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,8 +19,8 @@ final class FleetRuns {
   private FleetRuns() {}
 
   /** Whether a controller leads now (holds the lease). */
-  static boolean controllerLeads(RedisClusterCommands<String, String> redis) {
-    return redis.exists(RunRecords.LEASE) > 0;
+  static boolean controllerLeads(io.drover.cluster.queue.Client client) {
+    return client.runs().leaseHolder().isPresent();
   }
 
   /**
@@ -29,8 +28,7 @@ final class FleetRuns {
    * returns the run's result as the controllers recorded it. {@code redis} must be a connection of its own (reads
    * block).
    */
-  static RunResult follow(RedisClusterCommands<String, String> redis, String runId, Plan plan, RunListener listener) {
-    RunRecords records = new RunRecords(redis);
+  static RunResult follow(RunRecords records, String runId, Plan plan, RunListener listener) {
     listener.onRunStarted(runId, plan.size());
     String after = "0";
     Instant started = Instant.now();

@@ -73,12 +73,12 @@ final class NodeCommand implements Callable<Integer> {
       String redisUrl = System.getenv("DROVER_REDIS_URL");
       if (redisUrl == null || redisUrl.isBlank()) return null;
       try (var c = io.drover.cluster.queue.Client.connect(redisUrl)) {
-        var lease = io.drover.cluster.queue.RunRecords.Lease.parse(c.redis().get(io.drover.cluster.queue.RunRecords.LEASE));
+        var runs = c.runs();
         List<String> ids = new ArrayList<>();
-        lease.ifPresent(l -> ids.add(l.controllerId()));
-        ids.addAll(new java.util.TreeSet<>(c.redis().smembers(io.drover.cluster.queue.RunRecords.CONTROLLERS)));
+        runs.leaseHolder().ifPresent(l -> ids.add(l.controllerId())); // the leader first
+        for (Map<String, String> h : runs.controllers()) ids.add(h.getOrDefault("id", ""));
         for (String id : ids) {
-          String http = c.redis().hget(io.drover.cluster.queue.RunRecords.controller(id), "http");
+          String http = runs.controllerRecord(id).get("http");
           if (http == null) continue;
           found = "http://" + http.replaceFirst("^(0\\.0\\.0\\.0|::|\\[::\\]):", "127.0.0.1:");
           return found;

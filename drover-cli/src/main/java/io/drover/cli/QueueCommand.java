@@ -40,7 +40,7 @@ final class QueueCommand implements Callable<Integer> {
     public Integer call() {
       try (Client c = Client.connect(redis.url())) {
         Map<String, Integer> serving = new LinkedHashMap<>();
-        for (Map<String, String> w : new WorkerRecords(c.redis()).list()) {
+        for (Map<String, String> w : c.workers().list()) {
           String status = w.getOrDefault("status", "");
           if (status.equals("running") || status.equals("draining")) serving.merge(w.getOrDefault("queue", "default"), 1, Integer::sum);
         }

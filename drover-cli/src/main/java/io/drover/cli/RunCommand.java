@@ -141,7 +141,7 @@ final class RunCommand implements Callable<Integer> {
         throw new Main.UserException("--queue: " + e.getMessage());
       }
       fleet = Client.connect(redisUrl);
-      if (FleetRuns.controllerLeads(fleet.redis()) && !AgentDispatcher.delegatesAny(plan, byDefault)) {
+      if (FleetRuns.controllerLeads(fleet) && !AgentDispatcher.delegatesAny(plan, byDefault)) {
         try (Client c = fleet) {
           return onControllers(c, loaded, runParams, shownParams, reporter, recorder, out, progressOut, store, cwd, signals);
         } finally {
@@ -201,7 +201,7 @@ final class RunCommand implements Callable<Integer> {
       PrintWriter progressOut, RunStore store, Path cwd, Signals signals) {
     var source = loaded.workflow().lua() == null ? null : loaded.workflow().lua().source();
     if (source == null) throw new Main.UserException("a run on the controllers needs a workflow file");
-    RunRecords records = new RunRecords(fleet.redis());
+    RunRecords records = fleet.runs();
     String runId = records.submit(new RunRecords.Submission(source, workflow.groups, workflow.tasks, runParams, queue,
         concurrency == null ? FLEET_CONCURRENCY : concurrency, failFast));
     progressOut.println("run " + runId + " submitted to the controllers at " + RedisUrls.masked(redisUrl) + ", queue " + queue
@@ -221,8 +221,8 @@ final class RunCommand implements Callable<Integer> {
       }
     });
     RunResult result;
-    try (var reader = io.drover.cluster.queue.RedisLink.connect(redisUrl)) {
-      result = FleetRuns.follow(reader.sync(), runId, loaded.plan(), RunListener.of(List.of(recorder, reporter)));
+    try (var reader = Client.connect(redisUrl)) { // a client of its own: its reads block
+      result = FleetRuns.follow(reader.runs(), runId, loaded.plan(), RunListener.of(List.of(recorder, reporter)));
     }
     reporter.close();
     records.get(runId).map(v -> v.fields().get("message")).ifPresent(m -> progressOut.println("run " + runId + ": " + m));

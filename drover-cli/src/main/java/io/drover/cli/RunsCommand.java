@@ -77,7 +77,7 @@ final class RunsCommand implements Callable<Integer> {
 
     private int fleet(PrintWriter out) {
       try (var c = io.drover.cluster.queue.Client.connect(redis.url())) {
-        var runs = new io.drover.cluster.queue.RunRecords(c.redis()).list(limit);
+        var runs = c.runs().list(limit);
         if (json) {
           List<Map<String, String>> rows = new ArrayList<>();
           for (var v : runs) rows.add(v.fields());
@@ -111,7 +111,7 @@ final class RunsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       try (var c = io.drover.cluster.queue.Client.connect(redis.url())) {
-        var v = new io.drover.cluster.queue.RunRecords(c.redis()).get(id)
+        var v = c.runs().get(id)
             .orElseThrow(() -> new Main.UserException("no run '" + id + "' on the controllers at " + io.drover.cluster.queue.RedisUrls.masked(redis.url())));
         printRun(spec.commandLine().getOut(), v, json);
         return Main.OK;
@@ -147,7 +147,7 @@ final class RunsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       try (var c = io.drover.cluster.queue.Client.connect(redis.url())) {
-        if (!new io.drover.cluster.queue.RunRecords(c.redis()).requestCancel(id, "cancelled by drover runs cancel")) {
+        if (!c.runs().requestCancel(id, "cancelled by drover runs cancel")) {
           throw new Main.UserException("no active run '" + id + "' on the controllers (ended or unknown)");
         }
         spec.commandLine().getOut().println("cancel of run " + id + " requested; the leading controller stops its tasks");

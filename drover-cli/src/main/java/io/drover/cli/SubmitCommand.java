@@ -45,9 +45,9 @@ final class SubmitCommand implements Callable<Integer> {
       throw new Main.UserException(e.getMessage());
     }
     try (Client c = Client.connect(redis.url())) {
-      String id = new RunRecords(c.redis()).submit(s);
+      String id = c.runs().submit(s);
       spec.commandLine().getOut().println(id);
-      if (!FleetRuns.controllerLeads(c.redis())) {
+      if (!FleetRuns.controllerLeads(c)) {
         spec.commandLine().getErr().println("drover: no controller leads on " + RedisUrls.masked(redis.url())
             + " yet: the run waits for one (drover controller --redis-url ...)");
       }

@@ -147,7 +147,7 @@ final class WorkerCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       try (var client = io.drover.cluster.queue.Client.connect(redis.url())) {
-        printWorkers(spec.commandLine().getOut(), new WorkerRecords(client.redis()).list(), json);
+        printWorkers(spec.commandLine().getOut(), client.workers().list(), json);
         return Main.OK;
       }
     }

@@ -37,7 +37,7 @@ class ClusterEndToEndTest {
       if (!p.waitFor(20, TimeUnit.SECONDS)) p.destroyForcibly().waitFor();
     }
     try (var c = io.drover.cluster.queue.Client.connect(redis.url())) {
-      c.redis().flushall();
+      redis.commands().flushall();
     }
   }
 
@@ -220,7 +220,7 @@ class ClusterEndToEndTest {
     JsonNode l = awaitState(lua, "succeeded");
     assertThat(awaitState(quoted, "succeeded").get("message").asText()).isEqualTo("it's as typed");
     try (var c = io.drover.cluster.queue.Client.connect(redis.url())) {
-      long ttl = c.redis().ttl(new io.drover.cluster.queue.Keys("default").task(lua));
+      long ttl = redis.commands().ttl(new io.drover.cluster.queue.Keys("default").task(lua));
       assertThat(ttl).isBetween(3500L, 3600L); // --retention 1h
     }
     assertThat(l.get("outputs").get("n").asInt()).isEqualTo(1);
@@ -294,7 +294,7 @@ class ClusterEndToEndTest {
       // go (one connection, in order): an unfenced write sent before the pause would be in the stream by then
       java.time.Instant letGo = java.time.Instant.now();
       await().atMost(Duration.ofSeconds(30)).until(() ->
-          java.time.Instant.parse(c.redis().hget("drover:worker:wa", "last_heartbeat")).isAfter(letGo.plusMillis(100)));
+          java.time.Instant.parse(redis.commands().hget("drover:worker:wa", "last_heartbeat")).isAfter(letGo.plusMillis(100)));
       List<String> after = new ArrayList<>();
       boolean ended = false;
       String from = "0-0";

@@ -52,7 +52,7 @@ class ControllerEndToEndTest {
       if (!p.waitFor(20, TimeUnit.SECONDS)) p.destroyForcibly().waitFor();
     }
     try (var c = Client.connect(redis.url())) {
-      c.redis().flushall();
+      redis.commands().flushall();
     }
   }
 
@@ -104,7 +104,7 @@ class ControllerEndToEndTest {
 
   private String leader() {
     try (var c = Client.connect(redis.url())) {
-      String lease = c.redis().get(RunRecords.LEASE);
+      String lease = redis.commands().get(RunRecords.LEASE);
       return RunRecords.Lease.parse(lease).map(RunRecords.Lease::controllerId).orElse(null);
     }
   }
@@ -154,7 +154,7 @@ class ControllerEndToEndTest {
     String[] id = new String[1];
     await().atMost(Duration.ofSeconds(60)).until(() -> {
       try (var c = Client.connect(redis.url())) {
-        var runs = new RunRecords(c.redis()).list(5);
+        var runs = new RunRecords(redis.commands()).list(5);
         if (runs.isEmpty()) return false;
         id[0] = runs.get(0).id();
         return c.indexed("default") >= 6; // the six squares are on the queue

@@ -16,7 +16,7 @@ class FleetCommandsTest {
   @Test
   void queueListShowsEveryQueueWithTasksAndTaskListCanShowThemAll() {
     try (Client c = Client.connect(redis.url())) {
-      c.redis().flushall();
+      redis.commands().flushall();
       c.submit(TaskSubmission.shell("echo one").withQueue("builds"));
       c.submit(TaskSubmission.shell("echo two").withQueue("builds"));
       c.submit(TaskSubmission.shell("echo three").withQueue("nightly"));
@@ -55,7 +55,7 @@ class FleetCommandsTest {
     String id = "default.tlogsdedupe1";
     try (Client c = Client.connect(redis.url())) {
       String events = new io.drover.cluster.queue.Keys("default").events(id);
-      var r = c.redis();
+      var r = redis.commands();
       r.xadd(events, java.util.Map.of("type", "state", "state", "RUNNING", "attempt", "1", "worker", "w1"));
       r.xadd(events, java.util.Map.of("type", "state", "state", "RUNNING", "attempt", "1", "worker", "w1"));
       r.xadd(events, java.util.Map.of("type", "log", "line", "line one"));
@@ -74,7 +74,7 @@ class FleetCommandsTest {
     assertThat(r.exit()).as(r.err()).isZero();
     String id = r.out().strip();
     try (Client c = Client.connect(redis.url())) {
-      String spec = c.redis().hget(new io.drover.cluster.queue.Keys("default").task(id), "spec");
+      String spec = redis.commands().hget(new io.drover.cluster.queue.Keys("default").task(id), "spec");
       assertThat(spec).contains("\"release\":\"1.4\"").contains("\"MODE\":\"fast\"").contains("2000");
       assertThat(c.status(id).orElseThrow().maxAttempts()).isEqualTo(3);
     }
@@ -83,7 +83,7 @@ class FleetCommandsTest {
   @Test
   void aRedisThatRefusesSaysWhatRedisSaidNotUnableToConnect() {
     try (Client c = Client.connect(redis.url())) {
-      c.redis().dispatch(io.lettuce.core.protocol.CommandType.ACL, new io.lettuce.core.output.StatusOutput<>(io.lettuce.core.codec.StringCodec.UTF8),
+      redis.commands().dispatch(io.lettuce.core.protocol.CommandType.ACL, new io.lettuce.core.output.StatusOutput<>(io.lettuce.core.codec.StringCodec.UTF8),
           new io.lettuce.core.protocol.CommandArgs<>(io.lettuce.core.codec.StringCodec.UTF8).add("SETUSER").add("pinger").add("on")
               .add(">pw").add("~*").add("+ping"));
     }

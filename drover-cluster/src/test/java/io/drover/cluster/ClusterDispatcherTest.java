@@ -49,7 +49,7 @@ class ClusterDispatcherTest {
     if (dispatcher != null) dispatcher.close();
     worker.shutdownNow();
     worker.awaitTermination(Duration.ofSeconds(20));
-    client.redis().flushall();
+    redis.commands().flushall();
     client.close();
   }
 
@@ -121,12 +121,12 @@ class ClusterDispatcherTest {
         } } }""").await(Duration.ofSeconds(60));
     assertThat(r.status()).isEqualTo(RunStatus.SUCCEEDED);
     assertThat(r.task(id("g.b")).message()).isEqualTo("b ran");
-    var sources = client.redis().keys("drover:source:*");
+    var sources = redis.commands().keys("drover:source:*");
     assertThat(sources).hasSize(1);
-    assertThat(client.redis().hget(sources.get(0), "text")).startsWith(marker);
-    assertThat(client.redis().ttl(sources.get(0))).isPositive();
-    for (String task : client.redis().keys("drover:{flows}:task:*")) {
-      String spec = client.redis().hget(task, "spec");
+    assertThat(redis.commands().hget(sources.get(0), "text")).startsWith(marker);
+    assertThat(redis.commands().ttl(sources.get(0))).isPositive();
+    for (String task : redis.commands().keys("drover:{flows}:task:*")) {
+      String spec = redis.commands().hget(task, "spec");
       assertThat(spec).doesNotContain("a long comment").contains("\"source\":\"" + sources.get(0).substring("drover:source:".length()));
       assertThat(io.drover.core.lua.Json.read(spec)).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
           .extractingByKey("request").isInstanceOf(java.util.Map.class); // one object, not JSON in a string

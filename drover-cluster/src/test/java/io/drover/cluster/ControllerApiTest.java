@@ -100,7 +100,7 @@ class ControllerApiTest {
   void theEventStreamOfOneRunEndsWhenTheRunHasEnded() throws Exception {
     await().atMost(Duration.ofSeconds(10)).until(controller::isLeader);
     try (var c = io.drover.cluster.queue.Client.connect(redis.url())) {
-      var runs = new io.drover.cluster.queue.RunRecords(c.redis());
+      var runs = new io.drover.cluster.queue.RunRecords(redis.commands());
       String id = runs.submit(new io.drover.cluster.queue.RunRecords.Submission(
           new io.drover.core.model.WorkflowSource("empty.lua", "TaskDefinitions = {}"), java.util.List.of(),
           java.util.List.of(), java.util.Map.of(), "default", 1, false));

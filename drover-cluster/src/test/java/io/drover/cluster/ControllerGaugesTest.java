@@ -35,7 +35,7 @@ class ControllerGaugesTest {
   void aQueueThatNoWorkerServesIsMeasuredAndRaisesItsDepthAlert() throws Exception {
     try (Client client = Client.connect(redis.url());
          Controller c = Controller.start(ControllerOptions.builder(redis.url()).controllerId("gauges").port(0).build())) {
-      client.redis().flushall();
+      redis.commands().flushall();
       List<TaskSubmission> tasks = new ArrayList<>();
       for (int i = 0; i < 120; i++) tasks.add(TaskSubmission.shell("true").withQueue("nobody-serves"));
       client.submitAll(tasks);
@@ -61,7 +61,7 @@ class ControllerGaugesTest {
   void theTaskCountersAreTheFleetsSoAStandbyServesThemAndTaskSubmitCounts(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
       throws Exception {
     try (Client client = Client.connect(redis.url())) {
-      client.redis().flushall();
+      redis.commands().flushall();
       try (Controller leader = Controller.start(ControllerOptions.builder(redis.url()).controllerId("lead").port(0).build());
            Controller standby = Controller.start(ControllerOptions.builder(redis.url()).controllerId("stand").port(0).build());
            io.drover.cluster.worker.Worker w = io.drover.cluster.worker.Worker.start(io.drover.cluster.worker.WorkerOptions

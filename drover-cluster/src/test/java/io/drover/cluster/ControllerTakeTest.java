@@ -25,7 +25,7 @@ class ControllerTakeTest {
   @BeforeEach
   void connect() {
     client = Client.connect(redis.url());
-    client.redis().flushall();
+    redis.commands().flushall();
   }
 
   @AfterEach
@@ -39,7 +39,7 @@ class ControllerTakeTest {
     controller = Controller.start(ControllerOptions.builder(redis.url()).controllerId(id).port(0)
         .lease(Duration.ofSeconds(2)).build());
     await().atMost(Duration.ofSeconds(10)).until(controller::isLeader);
-    return new RunRecords(client.redis());
+    return new RunRecords(redis.commands());
   }
 
   private String submit(RunRecords runs, String name, String text) {
@@ -52,7 +52,7 @@ class ControllerTakeTest {
     RunRecords runs = lead("ctl-t");
     String stuck = submit(runs, "stuck.lua", "while true do end");
     // claimed: the leader is evaluating its file now
-    await().atMost(Duration.ofSeconds(5)).until(() -> !"0".equals(client.redis().hget(RunRecords.run(stuck), "epoch")));
+    await().atMost(Duration.ofSeconds(5)).until(() -> !"0".equals(redis.commands().hget(RunRecords.run(stuck), "epoch")));
     String fine = submit(runs, "fine.lua",
         "TaskDefinitions = { g = { tasks = { { name = 'a', command = 'sleep 30' } } } }");
     await().atMost(Duration.ofSeconds(5)).until(() -> "RUNNING".equals(runs.get(fine).orElseThrow().state()));
@@ -110,13 +110,13 @@ class ControllerTakeTest {
 
   @Test
   void aRunIsSubmittedInOneStepAndItsEndTakesItOffTheActiveSetAndSetsItsExpiryInTheSameWrite() {
-    RunRecords runs = new RunRecords(client.redis());
+    RunRecords runs = new RunRecords(redis.commands());
     String id = submit(runs, "a.lua", "TaskDefinitions = { g = { tasks = { { name = 'a', command = function() return true end } } } }");
     // written together before any controller runs: record, first event, index and active set
-    assertThat(client.redis().hget(RunRecords.run(id), "state")).isEqualTo("SUBMITTED");
-    assertThat(client.redis().xlen(RunRecords.events(id))).isEqualTo(1);
-    assertThat(client.redis().zscore(RunRecords.INDEX, id)).isNotNull();
-    assertThat(client.redis().sismember(RunRecords.ACTIVE, id)).isTrue();
+    assertThat(redis.commands().hget(RunRecords.run(id), "state")).isEqualTo("SUBMITTED");
+    assertThat(redis.commands().xlen(RunRecords.events(id))).isEqualTo(1);
+    assertThat(redis.commands().zscore(RunRecords.INDEX, id)).isNotNull();
+    assertThat(redis.commands().sismember(RunRecords.ACTIVE, id)).isTrue();
     assertThat(io.lettuce.core.cluster.SlotHash.getSlot(RunRecords.run(id)))
         .isEqualTo(io.lettuce.core.cluster.SlotHash.getSlot(RunRecords.ACTIVE))
         .isEqualTo(io.lettuce.core.cluster.SlotHash.getSlot(RunRecords.INDEX));
@@ -126,9 +126,9 @@ class ControllerTakeTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> "RUNNING".equals(runs.get(id).orElseThrow().state()));
     assertThat(runs.requestCancel(id, "test")).isTrue();
     await().atMost(Duration.ofSeconds(20)).until(() -> runs.get(id).orElseThrow().ended());
-    assertThat(client.redis().sismember(RunRecords.ACTIVE, id)).isFalse();
-    assertThat(client.redis().ttl(RunRecords.run(id))).isBetween(RunRecords.ENDED_RUN_KEEP.toSeconds() - 60, RunRecords.ENDED_RUN_KEEP.toSeconds());
-    assertThat(client.redis().ttl(RunRecords.events(id))).isPositive();
+    assertThat(redis.commands().sismember(RunRecords.ACTIVE, id)).isFalse();
+    assertThat(redis.commands().ttl(RunRecords.run(id))).isBetween(RunRecords.ENDED_RUN_KEEP.toSeconds() - 60, RunRecords.ENDED_RUN_KEEP.toSeconds());
+    assertThat(redis.commands().ttl(RunRecords.events(id))).isPositive();
     assertThat(runs.requestCancel(id, "too late")).isFalse();
   }
 }

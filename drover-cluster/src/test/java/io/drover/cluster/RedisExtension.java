@@ -10,6 +10,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 public final class RedisExtension implements BeforeAllCallback, AfterAllCallback {
   private RedisServer server;
+  private io.drover.cluster.queue.RedisLink link;
 
   @Override
   public void beforeAll(ExtensionContext context) throws Exception {
@@ -18,7 +19,17 @@ public final class RedisExtension implements BeforeAllCallback, AfterAllCallback
 
   @Override
   public void afterAll(ExtensionContext context) throws Exception {
+    if (link != null) link.close();
     if (server != null) server.close();
+  }
+
+  /**
+   * Plain commands on this test's own server, for a test to set up or look at what it needs to (Drover's own
+   * code reaches Redis only through its storage layer, {@code io.drover.cluster.queue}).
+   */
+  public synchronized io.lettuce.core.cluster.api.sync.RedisClusterCommands<String, String> commands() {
+    if (link == null) link = io.drover.cluster.queue.RedisLink.connect(url());
+    return link.sync();
   }
 
   public String url() {

@@ -34,7 +34,7 @@ class WorkerTest {
   @BeforeEach
   void connect() {
     client = Client.connect(redis.url());
-    client.redis().flushall();
+    redis.commands().flushall();
   }
 
   @AfterEach
@@ -85,7 +85,7 @@ class WorkerTest {
     assertThat(ranAny).contains("plain"); // the plain worker takes its share; tagged workers may help
     Thread.sleep(300);
     assertThat(client.status(nobody).orElseThrow().state()).isEqualTo("PENDING"); // no worker has gpu=no
-    assertThat(client.redis().smembers(new Keys("default").taggedStreams()))
+    assertThat(redis.commands().smembers(new Keys("default").taggedStreams()))
         .containsExactlyInAnyOrder(new Keys("default").stream(Map.of("gpu", "yes")),
             new Keys("default").stream(Map.of("gpu", "yes", "zone", "a")), new Keys("default").stream(Map.of("gpu", "no")));
   }
@@ -175,7 +175,7 @@ class WorkerTest {
       seen.add(e.fields().get("type").equals("log") ? e.fields().get("line") : e.fields().get("state") + "#" + e.fields().get("attempt"));
     }
     assertThat(seen).containsExactly("RUNNING#1", "one", "two", "RETRYING#1", "RUNNING#2", "one", "two", "FAILED#2");
-    assertThat(client.redis().ttl(new Keys("default").events(id))).isPositive();
+    assertThat(redis.commands().ttl(new Keys("default").events(id))).isPositive();
   }
 
   @Test
@@ -184,18 +184,18 @@ class WorkerTest {
     String followed = client.submit(TaskSubmission.lua("return true, 'seen'"));
     assertThat(client.follow(followed)).isTrue(); // before it starts: its RUNNING event comes too
     assertThat(client.follow("default.tnosuchtask")).isFalse();
-    assertThat(client.redis().exists(keys.task("default.tnosuchtask"))).isZero();
+    assertThat(redis.commands().exists(keys.task("default.tnosuchtask"))).isZero();
     worker(1, Duration.ofSeconds(5));
     String quiet = client.submit(TaskSubmission.lua("return true, 'done'"));
     assertThat(finished(quiet).message()).isEqualTo("done");
-    assertThat(client.redis().exists(keys.events(quiet))).isZero();
+    assertThat(redis.commands().exists(keys.events(quiet))).isZero();
 
     finished(followed);
     List<String> seen = new ArrayList<>();
     for (Client.TaskEvent e : client.events(followed, "0", 0)) seen.add(e.fields().get("state") + "#" + e.fields().get("attempt"));
     assertThat(seen).containsExactly("RUNNING#1", "SUCCEEDED#1");
-    assertThat(client.redis().ttl(keys.events(followed))).isPositive();
-    assertThat(client.redis().exists(keys.following())).isZero(); // taken out of the set once it started
+    assertThat(redis.commands().ttl(keys.events(followed))).isPositive();
+    assertThat(redis.commands().exists(keys.following())).isZero(); // taken out of the set once it started
   }
 
   @Test
@@ -209,7 +209,7 @@ class WorkerTest {
     assertThat(s.attempt()).isEqualTo(1);
     assertThat(client.list("default", "RUNNING", 10)).extracting(TaskStatus::id).containsExactly(id);
     assertThat(client.follow(id)).isTrue();
-    assertThat(client.redis().exists(keys.following())).isZero(); // it runs: no need for the claim to look
+    assertThat(redis.commands().exists(keys.following())).isZero(); // it runs: no need for the claim to look
     assertThat(client.events(id, "0", 0)).extracting(e -> e.fields().get("state") + "#" + e.fields().get("worker"))
         .containsExactly("RUNNING#" + w.id());
     assertThat(finished(id).state()).isEqualTo("SUCCEEDED");
@@ -219,7 +219,7 @@ class WorkerTest {
   @Test
   void streamsAreTrimmedOfFinishedEntriesButNeverOfPendingOrUndeliveredOnes() {
     Keys keys = new Keys("default");
-    var r = client.redis();
+    var r = redis.commands();
     Client.ensureGroup(r, keys);
     List<String> entries = new ArrayList<>();
     for (int i = 0; i < 1000; i++) entries.add(r.xadd(keys.stream(), Map.of("v", "1", "id", "default.t" + i)));
@@ -366,10 +366,10 @@ class WorkerTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> client.status(id).orElseThrow().state().equals("RETRYING"));
     // two heartbeats (each one promotes what is due) pass on the real clock; an hour has not on the worker's
     String record = io.drover.cluster.queue.Keys.worker(w.id());
-    String beat = client.redis().hget(record, "last_heartbeat");
-    await().atMost(Duration.ofSeconds(10)).until(() -> !beat.equals(client.redis().hget(record, "last_heartbeat")));
-    String next = client.redis().hget(record, "last_heartbeat");
-    await().atMost(Duration.ofSeconds(10)).until(() -> !next.equals(client.redis().hget(record, "last_heartbeat")));
+    String beat = redis.commands().hget(record, "last_heartbeat");
+    await().atMost(Duration.ofSeconds(10)).until(() -> !beat.equals(redis.commands().hget(record, "last_heartbeat")));
+    String next = redis.commands().hget(record, "last_heartbeat");
+    await().atMost(Duration.ofSeconds(10)).until(() -> !next.equals(redis.commands().hget(record, "last_heartbeat")));
     assertThat(client.status(id).orElseThrow().state()).isEqualTo("RETRYING");
     clock.advance(Duration.ofHours(1));
     TaskStatus s = finished(id);
@@ -458,7 +458,7 @@ class WorkerTest {
     // A paused worker ("zombie") wakes up after its task was taken over by another worker ("other").
     Keys keys = new Keys("default");
     String id = client.submit(TaskSubmission.shell("true"));
-    var r = client.redis();
+    var r = redis.commands();
     var first = r.xreadgroup(io.lettuce.core.Consumer.from(Keys.GROUP, "zombie"),
         io.lettuce.core.XReadArgs.StreamOffset.lastConsumed(keys.stream()));
     String entry = first.get(0).getId();
@@ -507,7 +507,7 @@ class WorkerTest {
     // XPENDING of at most `limit`; entries a cut-short reply did not bring are looked up alone, never refused for it.
     Keys keys = new Keys("default");
     List<String> ids = client.submitAll(java.util.Collections.nCopies(4, TaskSubmission.shell("true")));
-    var r = client.redis();
+    var r = redis.commands();
     List<String> entries = r.xreadgroup(io.lettuce.core.Consumer.from(Keys.GROUP, "w"), io.lettuce.core.XReadArgs.Builder.count(4),
         io.lettuce.core.XReadArgs.StreamOffset.lastConsumed(keys.stream())).stream().map(m -> m.getId()).toList();
     assertThat(entries).hasSize(4);
@@ -535,7 +535,7 @@ class WorkerTest {
     // reclaims the entry (XCLAIM, as XAUTOCLAIM does once the lease lapsed), which counts one more delivery.
     Keys keys = new Keys("default");
     String id = client.submit(TaskSubmission.shell("kill -9 $PPID"));
-    var r = client.redis();
+    var r = redis.commands();
     var crashy = io.lettuce.core.Consumer.from(Keys.GROUP, "crashy");
     String entry = r.xreadgroup(crashy, io.lettuce.core.XReadArgs.StreamOffset.lastConsumed(keys.stream())).get(0).getId();
     List<Object> tokens = new ArrayList<>();
@@ -559,30 +559,30 @@ class WorkerTest {
   @Test
   void malformedStreamEntriesAreSetAsideAndWorkGoesOn() throws Exception {
     Keys keys = new Keys("default");
-    Client.ensureGroup(client.redis(), keys);
-    client.redis().xadd(keys.stream(), Map.of("garbage", "yes"));
-    client.redis().xadd(keys.stream(), Map.of("v", "9", "id", "tfuture"));
+    Client.ensureGroup(redis.commands(), keys);
+    redis.commands().xadd(keys.stream(), Map.of("garbage", "yes"));
+    redis.commands().xadd(keys.stream(), Map.of("v", "9", "id", "tfuture"));
     worker(1, Duration.ofSeconds(5));
     String id = client.submit(TaskSubmission.shell("true"));
     assertThat(finished(id).state()).isEqualTo("SUCCEEDED");
-    assertThat(client.redis().xlen(keys.stream() + ":rejected")).isEqualTo(2);
+    assertThat(redis.commands().xlen(keys.stream() + ":rejected")).isEqualTo(2);
   }
 
   @Test
   void entriesWithASpecThatIsNoObjectOrAnIdOfAnotherQueueOrAPathAreSetAsideAndNothingIsWrittenOutsideTheWorkdir()
       throws Exception {
     Keys keys = new Keys("default");
-    Client.ensureGroup(client.redis(), keys);
+    Client.ensureGroup(redis.commands(), keys);
     String spec = "{\"kind\":\"shell\",\"command\":\"touch escaped\"}";
-    client.redis().xadd(keys.stream(), Map.of("v", "2", "id", "default.tarray", "spec", "[1,2]"));
-    client.redis().xadd(keys.stream(), Map.of("v", "2", "id", "default.tgarbage", "spec", "{\u0000\u00ff not json}"));
-    client.redis().xadd(keys.stream(), Map.of("v", "2", "id", "../x", "spec", spec));
-    client.redis().xadd(keys.stream(), Map.of("v", "2", "id", "default./../../x", "spec", spec));
-    client.redis().xadd(keys.stream(), Map.of("v", "2", "id", "other.tforeign", "spec", spec));
+    redis.commands().xadd(keys.stream(), Map.of("v", "2", "id", "default.tarray", "spec", "[1,2]"));
+    redis.commands().xadd(keys.stream(), Map.of("v", "2", "id", "default.tgarbage", "spec", "{\u0000\u00ff not json}"));
+    redis.commands().xadd(keys.stream(), Map.of("v", "2", "id", "../x", "spec", spec));
+    redis.commands().xadd(keys.stream(), Map.of("v", "2", "id", "default./../../x", "spec", spec));
+    redis.commands().xadd(keys.stream(), Map.of("v", "2", "id", "other.tforeign", "spec", spec));
     worker(1, Duration.ofSeconds(5));
     String id = client.submit(TaskSubmission.shell("true"));
     assertThat(finished(id).state()).isEqualTo("SUCCEEDED");
-    assertThat(client.redis().xlen(keys.stream() + ":rejected")).isEqualTo(5);
+    assertThat(redis.commands().xlen(keys.stream() + ":rejected")).isEqualTo(5);
     try (var listing = Files.list(dir)) {
       assertThat(listing.map(p -> p.getFileName().toString()).toList()).containsExactly("w0");
     }
@@ -606,11 +606,11 @@ class WorkerTest {
   @Test
   void duplicateEntriesOfOneTaskRunApartAndGiveTheirSlotsBack() throws Exception {
     Keys keys = new Keys("default");
-    Client.ensureGroup(client.redis(), keys);
+    Client.ensureGroup(redis.commands(), keys);
     String id = client.submit(TaskSubmission.shell("mkdir -p sub && echo x > sub/f && sleep 0.3 && rm -r sub"));
-    var entry = client.redis().xrange(keys.stream(), io.lettuce.core.Range.create("-", "+")).get(0);
-    client.redis().xadd(keys.stream(), entry.getBody());
-    client.redis().xadd(keys.stream(), entry.getBody());
+    var entry = redis.commands().xrange(keys.stream(), io.lettuce.core.Range.create("-", "+")).get(0);
+    redis.commands().xadd(keys.stream(), entry.getBody());
+    redis.commands().xadd(keys.stream(), entry.getBody());
     worker(2, Duration.ofSeconds(5));
     assertThat(finished(id).state()).isEqualTo("SUCCEEDED");
     List<String> later = new ArrayList<>();
@@ -627,7 +627,7 @@ class WorkerTest {
     for (int i = 0; i < 3; i++) {
       ids.add(client.submit(TaskSubmission.shell("echo start >> " + log + "; sleep 0.3; echo end >> " + log)));
     }
-    var r = client.redis();
+    var r = redis.commands();
     var crashy = io.lettuce.core.Consumer.from(Keys.GROUP, "crashy");
     List<String> entries = new ArrayList<>();
     for (var m : r.xreadgroup(crashy, io.lettuce.core.XReadArgs.StreamOffset.lastConsumed(keys.stream()))) {

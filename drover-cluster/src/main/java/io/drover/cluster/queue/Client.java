@@ -533,8 +533,32 @@ public final class Client implements AutoCloseable {
     return s;
   }
 
-  public RedisClusterCommands<String, String> redis() {
-    return redis;
+  // ---- the server, for operators (drover doctor) and benches ----
+
+  /** A section of the server's INFO ({@code server}, {@code cpu}, {@code commandstats} ...) as name -> value. */
+  public Map<String, String> serverInfo(String section) {
+    Map<String, String> m = new java.util.LinkedHashMap<>();
+    for (String line : redis.info(section).split("\r?\n")) {
+      int c = line.indexOf(':');
+      if (c > 0 && !line.startsWith("#")) m.put(line.substring(0, c), line.substring(c + 1).strip());
+    }
+    return m;
+  }
+
+  /** A setting of the server (CONFIG GET); throws when the server refuses CONFIG (a managed Redis may). */
+  public String serverConfig(String name) {
+    return redis.configGet(name).getOrDefault(name, "?");
+  }
+
+  /** The server's clock. */
+  public java.time.Instant serverTime() {
+    List<String> t = redis.time();
+    return java.time.Instant.ofEpochSecond(Long.parseLong(t.get(0)), Long.parseLong(t.get(1)) * 1000);
+  }
+
+  /** See {@link #backlog(RedisClusterCommands, String)}: one stream of a queue. */
+  public Backlog streamBacklog(String stream) {
+    return backlog(redis, stream);
   }
 
   /** The runs on the fleet and the controllers' records and lease, on this client's connection. */

@@ -40,7 +40,7 @@ class AffinityTest {
   @BeforeEach
   void connect() {
     client = Client.connect(redis.url());
-    client.redis().flushall();
+    redis.commands().flushall();
   }
 
   @AfterEach
@@ -94,21 +94,21 @@ class AffinityTest {
     assertThat(s.state()).isEqualTo("SUCCEEDED");
     assertThat(s.worker()).isEqualTo("w1");
     assertThat(s.message()).isEqualTo("rescued");
-    assertThat(client.redis().smembers(new Keys("default").taggedStreams())).isEmpty();
+    assertThat(redis.commands().smembers(new Keys("default").taggedStreams())).isEmpty();
   }
 
   @Test
   void aWorkerThatDrainsHasItsWaitingTasksMovedButKeepsWhatItRuns() throws Exception {
     worker("w1", 1);
-    new io.drover.cluster.queue.WorkerRecords(client.redis()).drain("w1", true);
+    new io.drover.cluster.queue.WorkerRecords(redis.commands()).drain("w1", true);
     org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() ->
-        "draining".equals(client.redis().hget(io.drover.cluster.queue.WorkerRecords.key("w1"), "status")));
+        "draining".equals(redis.commands().hget(io.drover.cluster.queue.WorkerRecords.key("w1"), "status")));
     String id = client.submit(TaskSubmission.shell("true").withWorker("w1"));
     Affinity a = new Affinity(client);
     a.pick(io.drover.core.model.TaskSpec.of(new io.drover.core.model.TaskId("g", "x"),
         new io.drover.core.model.Command.Shell("true"), List.of()), "default");
     assertThat(a.rescue()).isEqualTo(1);
-    assertThat(client.redis().hget(new Keys("default").task(id), "stream")).isEqualTo(new Keys("default").stream());
+    assertThat(redis.commands().hget(new Keys("default").task(id), "stream")).isEqualTo(new Keys("default").stream());
     worker("w2", 1);
     assertThat(client.await(id, Duration.ofSeconds(20)).worker()).isEqualTo("w2");
   }
