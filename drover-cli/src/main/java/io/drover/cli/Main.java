@@ -102,12 +102,11 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     cl.setExecutionExceptionHandler((ex, c, parsed) -> {
       boolean verbose = args != null && java.util.Arrays.asList(args).contains("--verbose");
       String said = io.drover.core.Errors.describe(ex);
-      if (ex instanceof io.lettuce.core.RedisCommandExecutionException) said = "Redis refused a command: " + said;
       err.println("drover: " + Terminal.escape(said));
       if (verbose) ex.printStackTrace(err);
       if (ex instanceof io.drover.core.InvalidInputException) return INVALID_INPUT;
       // Drover's own errors say their cause; anything else is a fault whose trace helps
-      if (!verbose && !(ex instanceof io.drover.core.DroverException || ex instanceof io.lettuce.core.RedisCommandExecutionException)) err.println("(run with --verbose for details)");
+      if (!verbose && !(ex instanceof io.drover.core.DroverException)) err.println("(run with --verbose for details)");
       return TASK_FAILED;
     });
     int code = cl.execute(args);

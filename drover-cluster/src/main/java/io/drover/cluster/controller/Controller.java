@@ -2,6 +2,7 @@ package io.drover.cluster.controller;
 
 import io.drover.cluster.queue.RunRecords;
 import io.drover.cluster.queue.Client;
+import io.drover.cluster.queue.Outage;
 import io.drover.cluster.run.ClusterDispatcher;
 import io.drover.cluster.queue.WorkerRecords;
 import io.drover.core.DroverException;
@@ -169,6 +170,7 @@ public final class Controller implements AutoCloseable {
    * large run or a slow Redis reply here never delays a renewal.
    */
   private void loop() {
+    Outage outage = new Outage("controller", this::log);
     long nextRecord = 0;
     long nextAlerts = 0;
     while (running) {
@@ -183,9 +185,9 @@ public final class Controller implements AutoCloseable {
           alerts = metrics.evaluate(this::log);
           nextAlerts = now + TimeUnit.SECONDS.toNanos(5);
         }
+        outage.succeeded();
       } catch (RuntimeException e) {
-        log("Redis call failed, trying again: " + e.getMessage());
-        sleep(200);
+        sleep(outage.failed(e));
       }
       sleep(100);
     }

@@ -132,6 +132,9 @@ final class RunJournal implements RunListener {
   public void onAttemptEnded(TaskSpec task, int attempt, io.drover.core.runner.TaskOutcome outcome) {
     if (outcome.ran() == null) return;
     if (outcome.ran().finished() != null) endedAt.put(task.id(), outcome.ran().finished().toEpochMilli());
+    if (outcome.ran().started() != null) { // the worker's start: earlier than a snapshot taken over may say
+      started.merge(task.id(), outcome.ran().started().toEpochMilli(), Math::min);
+    }
     synchronized (lock) {
       fields.put("w:" + task.id(), outcome.ran().on());
     }

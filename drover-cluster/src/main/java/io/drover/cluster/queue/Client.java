@@ -48,8 +48,8 @@ public final class Client implements AutoCloseable {
     try {
       redis.xgroupCreate(io.lettuce.core.XReadArgs.StreamOffset.from(stream, "0-0"), Keys.GROUP,
           io.lettuce.core.XGroupCreateArgs.Builder.mkstream());
-    } catch (io.lettuce.core.RedisBusyException e) {
-      // exists already
+    } catch (StoreException e) {
+      if (e.kind() != StoreException.Kind.GROUP_EXISTS) throw e;
     }
   }
 
@@ -62,7 +62,8 @@ public final class Client implements AutoCloseable {
     List<Object> groups;
     try {
       groups = redis.xinfoGroups(stream);
-    } catch (io.lettuce.core.RedisException e) {
+    } catch (StoreException e) {
+      if (e.isRetryable()) throw e;
       return new Backlog(0, 0); // no such stream yet
     }
     for (Object g : groups) {
@@ -129,7 +130,8 @@ public final class Client implements AutoCloseable {
           Map<String, String> f = TaskCodec.pairs((List<?>) g, 0);
           if (Keys.GROUP.equals(f.get("name"))) last = f.getOrDefault("last-delivered-id", "0-0");
         }
-      } catch (io.lettuce.core.RedisException e) {
+      } catch (StoreException e) {
+        if (e.isRetryable()) throw e;
         continue; // no such stream yet
       }
       var next = redis.xrange(stream, Range.from(Range.Boundary.excluding(last), Range.Boundary.unbounded()),
@@ -377,9 +379,7 @@ public final class Client implements AutoCloseable {
     try {
       return f.get(60, java.util.concurrent.TimeUnit.SECONDS);
     } catch (java.util.concurrent.ExecutionException e) {
-      Throwable c = e.getCause();
-      if (c instanceof RuntimeException r) throw r;
-      throw new DroverException("submit failed: " + c, c, true);
+      throw StoreException.of(e.getCause());
     } catch (java.util.concurrent.TimeoutException e) {
       throw new DroverException("submit timed out", e, true);
     } catch (InterruptedException e) {

@@ -39,7 +39,7 @@ public final class RedisLink implements AutoCloseable {
     this.url = url;
     this.client = client;
     this.connection = connection;
-    this.sync = sync;
+    this.sync = mapped(sync);
     this.async = async;
   }
 
@@ -149,8 +149,24 @@ public final class RedisLink implements AutoCloseable {
     return out;
   }
 
+  /** The commands, each failure mapped to a {@link StoreException} ({@link StoreException#of}). */
   public RedisClusterCommands<String, String> sync() {
     return sync;
+  }
+
+  /** Lettuce's synchronous commands behind one place that maps what they throw. */
+  @SuppressWarnings("unchecked")
+  private static RedisClusterCommands<String, String> mapped(RedisClusterCommands<String, String> target) {
+    return (RedisClusterCommands<String, String>) java.lang.reflect.Proxy.newProxyInstance(RedisLink.class.getClassLoader(),
+        new Class<?>[] {RedisClusterCommands.class}, (proxy, method, args) -> {
+          try {
+            return method.invoke(target, args);
+          } catch (java.lang.reflect.InvocationTargetException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException r) throw StoreException.of(r);
+            throw c;
+          }
+        });
   }
 
   public RedisClusterAsyncCommands<String, String> async() {

@@ -1,7 +1,6 @@
 package io.drover.cluster.queue;
 
 import io.lettuce.core.RedisFuture;
-import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
@@ -89,7 +88,8 @@ public final class Scripts {
   public static <T> T run(RedisClusterCommands<String, String> redis, Script s, ScriptOutputType type, String[] keys, String... args) {
     try {
       return redis.dispatch(CommandType.EVALSHA, output(type), evalsha(s, keys, args));
-    } catch (RedisNoScriptException e) {
+    } catch (StoreException e) {
+      if (e.kind() != StoreException.Kind.NO_SCRIPT) throw e;
       redis.scriptLoad(s.text()); // on a cluster, this goes to the node that just answered: the key's node
       return redis.dispatch(CommandType.EVALSHA, output(type), evalsha(s, keys, args));
     }

@@ -107,15 +107,16 @@ public final class TaskCodec {
   }
 
   /**
-   * The outcome an end entry of a follower's stream carries ({@code complete.lua}): state, message, outputs, worker
-   * and finished time; what it does not carry (the spec, the errors of earlier attempts) reads as empty.
+   * The outcome an end entry of a follower's stream carries ({@code complete.lua}): state, message, outputs, worker,
+   * start and end times; what it does not carry (the spec, the errors of earlier attempts) reads as empty.
    */
   @SuppressWarnings("unchecked")
   public static TaskStatus ended(String id, Map<String, String> f) {
     Object out = parse(f.get("outputs"));
     return new TaskStatus(id, String.valueOf(Keys.queueOf(id)), "", "", f.getOrDefault("state", "UNKNOWN"), 0, 0, 1,
         false, f.getOrDefault("worker", ""), f.getOrDefault("message", ""),
-        out instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of(), List.of(), 0, 0, number(f.get("finished_us")));
+        out instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of(), List.of(), 0, number(f.get("started_us")),
+        number(f.get("finished_us")));
   }
 
   /** What a task runs, as its status shows it: the command, or for a workflow task the workflow's task id. */

@@ -50,6 +50,11 @@ public record TaskStatus(String id, String queue, String kind, String command, S
     return micros <= 0 ? null : java.time.Instant.EPOCH.plus(micros, java.time.temporal.ChronoUnit.MICROS);
   }
 
+  /** When the last recorded attempt started, by its worker's clock, or null when not known. */
+  public java.time.Instant startedAt() {
+    return instant(startedMicros);
+  }
+
   /** When the last attempt ended, by its worker's clock, or null while it has not. */
   public java.time.Instant finishedAt() {
     return instant(finishedMicros);

@@ -3,7 +3,6 @@ package io.drover.cluster.queue;
 import io.drover.core.model.WorkflowSource;
 import io.lettuce.core.Consumer;
 import io.lettuce.core.Range;
-import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XAddArgs;
@@ -116,8 +115,8 @@ public final class WorkerStore implements AutoCloseable {
   public List<Delivery> readNew(String stream, int count) {
     try {
       return deliveries(redis.xreadgroup(me, XReadArgs.Builder.count(count), XReadArgs.StreamOffset.lastConsumed(stream)));
-    } catch (RedisCommandExecutionException e) {
-      if (!String.valueOf(e.getMessage()).startsWith("NOGROUP")) throw e;
+    } catch (StoreException e) {
+      if (e.kind() != StoreException.Kind.NO_GROUP) throw e;
       Client.ensureGroup(redis, stream);
       return List.of();
     }

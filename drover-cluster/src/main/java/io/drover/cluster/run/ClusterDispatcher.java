@@ -208,6 +208,8 @@ public final class ClusterDispatcher implements Dispatcher {
   }
 
   private void watch() {
+    io.drover.cluster.queue.Outage outage = new io.drover.cluster.queue.Outage("following tasks on the fleet",
+        line -> LOG.warning(line));
     long idle = 1;
     long nextRescue = System.nanoTime();
     long nextCheckAll = System.nanoTime() + CHECK_ALL_NANOS;
@@ -277,11 +279,12 @@ public final class ClusterDispatcher implements Dispatcher {
             if (s == null || s.isFinished()) finish(id, f, s);
           }
         }
+        outage.succeeded();
       } catch (RuntimeException e) {
-        LOG.log(Level.WARNING, "following tasks on the fleet failed; trying again", e);
+        idle = outage.failed(e);
         failed = true;
       }
-      idle = failed ? 200 : progress ? 1 : Math.min(idle * 2, 10);
+      if (!failed) idle = progress ? 1 : Math.min(idle * 2, 10);
       LockSupport.parkNanos(idle * 1_000_000);
     }
   }
@@ -313,7 +316,7 @@ public final class ClusterDispatcher implements Dispatcher {
     };
     // where it ran, and when it ended by the worker's record: what its duration is measured to, however late
     // this follower hears of it (a controller that took the run over meanwhile)
-    f.sink.completed(s.worker() == null || s.worker().isEmpty() ? o : o.withRan(new TaskOutcome.Ran(s.worker(), s.finishedAt())));
+    f.sink.completed(s.worker() == null || s.worker().isEmpty() ? o : o.withRan(new TaskOutcome.Ran(s.worker(), s.startedAt(), s.finishedAt())));
   }
 
   /** Stops following; attempts still in flight are cancelled on the fleet. */

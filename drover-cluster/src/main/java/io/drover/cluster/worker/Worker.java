@@ -2,6 +2,7 @@ package io.drover.cluster.worker;
 
 import io.drover.cluster.queue.Client;
 import io.drover.cluster.queue.Keys;
+import io.drover.cluster.queue.Outage;
 import io.drover.cluster.queue.WorkerStore;
 import io.drover.cluster.queue.SourceRef;
 import io.drover.cluster.queue.TaskCodec;
@@ -212,6 +213,7 @@ public final class Worker implements AutoCloseable {
   // ---- claiming ----
 
   private void claimLoop() {
+    Outage outage = new Outage("claiming tasks", this::log);
     long nextReclaim = 0;
     while (claiming) {
       int permits = 0;
@@ -236,14 +238,12 @@ public final class Worker implements AutoCloseable {
           if (permits == 0) continue;
         }
         permits -= read(permits);
+        outage.succeeded();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
       } catch (RuntimeException e) {
-        if (claiming) {
-          log("claiming failed, trying again: " + e.getMessage());
-          sleepQuietly(500);
-        }
+        if (claiming) sleepQuietly(outage.failed(e));
       } finally {
         if (permits > 0) slots.release(permits);
       }
@@ -707,6 +707,8 @@ public final class Worker implements AutoCloseable {
 
   // ---- heartbeat ----
 
+  private final Outage beatOutage = new Outage("heartbeat", this::log);
+
   private void beat() {
     try {
       renewLeases();
@@ -719,8 +721,9 @@ public final class Worker implements AutoCloseable {
       writeRecord(stopping.get() ? "stopping" : draining ? "draining" : "running");
       // Records expire after the retention; the index's minutes go with them (their lists expire by themselves).
       store.prune(System.currentTimeMillis() - options.retention().toMillis());
+      beatOutage.succeeded();
     } catch (RuntimeException e) {
-      log("heartbeat failed: " + e.getMessage());
+      beatOutage.failed(e); // the next beat comes at its time; leases this worker cannot renew lapse meanwhile
     }
   }
 

@@ -83,7 +83,8 @@ for i = 5, #KEYS do
       -- the follower of the task (a run's dispatcher) hears of its end on one stream for all its tasks, with the
       -- outcome, so it need not read the task's record
       redis.call('XADD', notify, 'MAXLEN', '~', 100000, '*', 'type', 'end', 'id', id, 'state', final,
-        'message', message, 'outputs', final == 'SUCCEEDED' and outputs or '{}', 'worker', me, 'finished_us', now)
+        'message', message, 'outputs', final == 'SUCCEEDED' and outputs or '{}', 'worker', me, 'started_us', started,
+        'finished_us', now)
     end
     if expire then
       redis.call('EXPIRE', key, retention)

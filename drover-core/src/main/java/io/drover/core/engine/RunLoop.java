@@ -338,8 +338,13 @@ final class RunLoop implements RunHandle, Runnable {
     TaskOutcome.Ran ran = o.ran();
     if (ran == null) return now;
     ranOn[i] = ran.on();
+    long nowMillis = System.currentTimeMillis();
+    if (ran.started() != null) { // the attempt began earlier than this scheduler knew (it took the run over)
+      long startedAgo = Math.max(0, nowMillis - ran.started().toEpochMilli()) * 1_000_000;
+      if (startNanos[i] == 0 || now - startedAgo < startNanos[i]) startNanos[i] = now - startedAgo;
+    }
     if (ran.finished() == null) return now;
-    long ago = Math.max(0, System.currentTimeMillis() - ran.finished().toEpochMilli()) * 1_000_000;
+    long ago = Math.max(0, nowMillis - ran.finished().toEpochMilli()) * 1_000_000;
     return Math.max(startNanos[i], now - ago);
   }
 

@@ -13,13 +13,15 @@ import java.util.Map;
  */
 public record TaskOutcome(Status status, String message, Map<String, Object> outputs, Ran ran) {
   /**
-   * Where an attempt ran and when it ended there, by that side's clock: the end is what the attempt's duration is
-   * measured to, however late the scheduler hears of it (a controller that took the run over meanwhile).
+   * Where an attempt ran, and when it started and ended there, by that side's clock: the attempt's duration is
+   * measured between them, however late the scheduler hears of its end and whatever it knew of its start (a
+   * controller that took the run over meanwhile).
    *
    * @param on the worker (or agent) that ran it
+   * @param started when it started there, or null when unknown
    * @param finished when it ended, or null when unknown
    */
-  public record Ran(String on, Instant finished) {}
+  public record Ran(String on, Instant started, Instant finished) {}
 
   public TaskOutcome(Status status, String message, Map<String, Object> outputs) {
     this(status, message, outputs, null);

@@ -116,4 +116,17 @@ class SchedulerTest {
     Thread.sleep(50);
     assertThat(events).containsExactly("dispatch g.a");
   }
+
+  @Test
+  void anAttemptThatStartedOnItsWorkerBeforeTheSchedulerKnewIsMeasuredFromThatStart() {
+    // a controller that took a run over dispatches a running attempt again and hears of its end: the worker's
+    // start and end, on its own clock, are what the duration spans, whatever the taken-over snapshot held
+    java.time.Instant end = java.time.Instant.now();
+    TaskId a = new TaskId("g", "a");
+    RunResult r = run((req, sink) -> {
+      sink.completed(TaskOutcome.OK.withRan(new TaskOutcome.Ran("w1", end.minusMillis(2000), end)));
+      return reason -> {};
+    }, TaskSpec.of(a, NOOP, List.of()));
+    assertThat(r.task(a).durationMillis()).isBetween(1990L, 2500L);
+  }
 }
