@@ -19,7 +19,7 @@ import java.util.function.Consumer;
  * standard health service. No connection-age limit, so a long task is never cut; keepalive pings from callers are
  * allowed every 5 s so a dead peer is noticed.
  */
-public final class AgentServer implements AutoCloseable {
+public final class AgentServer implements io.drover.core.Lifecycle {
   /** Largest message accepted: the protocol keeps every message under 1 MiB. */
   public static final int MAX_MESSAGE = 2 * 1024 * 1024;
   /** HTTP/2 flow-control window per stream: room for several content messages in flight, so reading on one side
@@ -78,12 +78,54 @@ public final class AgentServer implements AutoCloseable {
     return server.getPort();
   }
 
-  /** Stops taking calls; running tasks go on until {@code grace} ends, then are cancelled. */
+  /** How long running tasks may go on after {@link #shutdown()}. */
+  public static final java.time.Duration DEFAULT_GRACE = java.time.Duration.ofSeconds(30);
+  private final java.util.concurrent.CountDownLatch terminated = new java.util.concurrent.CountDownLatch(1);
+  private final java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
+
+  /** Stops taking calls; running tasks go on for {@link #DEFAULT_GRACE}, then are cancelled. Returns at once. */
+  @Override
+  public void shutdown() {
+    stopAsync(DEFAULT_GRACE);
+  }
+
+  /** Stops taking calls and cancels running tasks. Returns at once. */
+  @Override
+  public void shutdownNow() {
+    stopAsync(java.time.Duration.ZERO);
+  }
+
+  private void stopAsync(java.time.Duration grace) {
+    if (!stopping.compareAndSet(false, true)) return;
+    Thread.ofPlatform().name("drover-agent-stop").start(() -> {
+      try {
+        shutdown(grace.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+  }
+
+  @Override
+  public boolean awaitTermination(java.time.Duration timeout) throws InterruptedException {
+    return terminated.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public boolean isTerminated() {
+    return terminated.getCount() == 0;
+  }
+
+  /** Stops taking calls; running tasks go on until {@code grace} ends, then are cancelled. Waits for that. */
   public void shutdown(long grace, TimeUnit unit) throws InterruptedException {
     if (healthRef != null) healthRef.enterTerminalState();
     server.shutdown();
-    if (!server.awaitTermination(grace, unit)) server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    service.close();
+    try {
+      if (!server.awaitTermination(grace, unit)) server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      service.close();
+    } finally {
+      terminated.countDown();
+    }
   }
 
   public void awaitTermination() throws InterruptedException {
@@ -92,6 +134,7 @@ public final class AgentServer implements AutoCloseable {
 
   @Override
   public void close() {
+    stopping.set(true);
     try {
       shutdown(0, TimeUnit.SECONDS);
     } catch (InterruptedException e) {

@@ -40,7 +40,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Every controller serves the HTTP API ({@link ControllerApi}). Thread-safe; {@link #close()} hands the lease
  * over at once.
  */
-public final class Controller implements AutoCloseable {
+public final class Controller implements io.drover.core.Lifecycle {
 
   private final ControllerOptions options;
   private final Client client;
@@ -429,11 +429,43 @@ public final class Controller implements AutoCloseable {
   // ---- stopping ----
 
   /**
-   * Stops: a leader writes its snapshots, leaves its runs running on the fleet (the next leader resumes them) and
-   * gives the lease up, so a standby takes over at once.
+   * Stops, returning at once: a leader writes its snapshots, leaves its runs running on the fleet (the next leader
+   * resumes them) and gives the lease up, so a standby takes over at once. Idempotent.
    */
   @Override
+  public void shutdown() {
+    if (!running) return;
+    Thread.ofPlatform().name("drover-controller-stop").start(this::stop);
+  }
+
+  /** The same as {@link #shutdown()}: a controller's runs go on on the fleet either way. */
+  @Override
+  public void shutdownNow() {
+    shutdown();
+  }
+
+  @Override
+  public boolean awaitTermination(java.time.Duration timeout) throws InterruptedException {
+    return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public boolean isTerminated() {
+    return stopped.getCount() == 0;
+  }
+
+  /** {@link #shutdown()} and waits for it (at most 30 s). */
+  @Override
   public void close() {
+    shutdown();
+    try {
+      awaitTermination(java.time.Duration.ofSeconds(30));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private synchronized void stop() {
     if (!running) return;
     running = false;
     loop.interrupt();
@@ -482,6 +514,7 @@ public final class Controller implements AutoCloseable {
     }
   }
 
+  /** Waits until it stopped, however long that takes. */
   public void awaitStop() throws InterruptedException {
     stopped.await();
   }

@@ -106,8 +106,15 @@ public final class ClusterDispatcher implements Dispatcher {
     this.source = source == null ? new WorkflowSource("workflow.lua", "") : source;
     this.defaultQueue = defaultQueue;
     this.affinity = new Affinity(client);
-    this.submitter = Thread.ofPlatform().daemon().name("drover-cluster-submit").start(this::submitLoop);
-    this.watcher = Thread.ofPlatform().daemon().name("drover-cluster-watch").start(this::watch);
+    this.submitter = Thread.ofPlatform().daemon().name("drover-cluster-submit").unstarted(this::submitLoop);
+    this.watcher = Thread.ofPlatform().daemon().name("drover-cluster-watch").unstarted(this::watch);
+  }
+
+  /** Its two threads start with the first attempt, not in the constructor. */
+  private synchronized void ensureStarted() {
+    if (closed || submitter.getState() != Thread.State.NEW) return;
+    submitter.start();
+    watcher.start();
   }
 
   /**
@@ -117,6 +124,7 @@ public final class ClusterDispatcher implements Dispatcher {
   @Override
   public AttemptHandle dispatch(TaskRequest request, TaskSink sink) {
     InFlight f = new InFlight(request, sink, request.task().queue() == null ? defaultQueue : request.task().queue());
+    ensureStarted();
     toSubmit.add(f);
     return reason -> {
       f.cancelReason = reason;
@@ -334,8 +342,10 @@ public final class ClusterDispatcher implements Dispatcher {
   }
 
   private void stop(boolean cancelInFlight) {
-    if (closed) return;
-    closed = true;
+    synchronized (this) { // no thread starts after this
+      if (closed) return;
+      closed = true;
+    }
     submitter.interrupt();
     try {
       submitter.join(10_000);

@@ -57,7 +57,7 @@ import java.util.stream.Stream;
  * its attempt started with (checked inside the script), so a worker that was paused and wakes up late can never
  * complete a task that someone else holds now.
  */
-public final class Worker implements AutoCloseable {
+public final class Worker implements io.drover.core.Lifecycle {
   private final WorkerOptions options;
   private final Keys keys;
   /**
@@ -780,11 +780,13 @@ public final class Worker implements AutoCloseable {
   // ---- stopping ----
 
   /** Stops claiming; running tasks get the grace period, then are handed back. Returns at once. Idempotent. */
+  @Override
   public void shutdown() {
     stop(options.grace());
   }
 
   /** Stops claiming and hands every running task back at once. Returns at once. Idempotent. */
+  @Override
   public void shutdownNow() {
     stop(Duration.ZERO);
   }
@@ -828,6 +830,12 @@ public final class Worker implements AutoCloseable {
     }
   }
 
+  @Override
+  public boolean isTerminated() {
+    return terminated.getCount() == 0;
+  }
+
+  @Override
   public boolean awaitTermination(Duration timeout) throws InterruptedException {
     return terminated.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
