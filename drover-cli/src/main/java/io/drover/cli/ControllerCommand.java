@@ -17,35 +17,41 @@ import picocli.CommandLine.Spec;
 final class ControllerCommand implements Callable<Integer> {
   @Mixin RedisOption redis;
 
-  @Option(names = {"-p", "--port"}, defaultValue = "7700", description = "Port of the HTTP API (default ${DEFAULT-VALUE}; 0: any free one).") int port;
+  @Option(names = {"-p", "--port"}, description = "Port of the HTTP API (default: $DROVER_CONTROLLER_PORT, else [controller] port, else 7700; 0: any free one).") Integer port;
 
-  @Option(names = "--bind", defaultValue = "127.0.0.1", description = "Address of the HTTP API (default ${DEFAULT-VALUE}; any other needs a token).") String bind;
+  @Option(names = "--bind", description = "Address of the HTTP API (default: $DROVER_CONTROLLER_BIND, else [controller] bind, else 127.0.0.1; any other needs a token).") String bind;
+
+  @Option(names = "--config", paramLabel = "FILE", description = "drover.toml ([bus], [controller], [nodes] token). Default: $DROVER_CONFIG or ./drover.toml.") java.nio.file.Path config;
 
   @Option(names = "--token", description = {"What the HTTP API demands (Authorization: Bearer). Default: $DROVER_TOKEN.", "On the command line it is " + Tokens.VISIBLE + "."}) String token;
 
   @Option(names = "--token-file", paramLabel = "FILE", description = "Read the token from this file.") java.nio.file.Path tokenFile;
 
-  @Option(names = "--id", description = "This controller's id. Default: ctl-host-pid.") String id;
+  @Option(names = "--id", description = "This controller's id. Default: $DROVER_CONTROLLER_ID, else [controller] id, else ctl-host-pid.") String id;
 
-  @Option(names = "--lease", defaultValue = "2s", description = "Leader lease: a standby takes over this long after the leader stopped renewing (default ${DEFAULT-VALUE}).") String lease;
+  @Option(names = "--lease", description = "Leader lease: a standby takes over this long after the leader stopped renewing (default: $DROVER_CONTROLLER_LEASE, else [controller] lease, else 2s).") String lease;
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Override
-  public Integer call() throws Exception {
-    String t = Tokens.resolve(token, tokenFile, "DROVER_TOKEN");
-    ControllerOptions options;
+  /** This command's controller options: its flags, else the environment, else drover.toml, else defaults ({@link Settings}). */
+  ControllerOptions options(Settings settings) {
+    if (redis.url == null && settings.get(Settings.Key.REDIS_URL, null).from().equals("the default")) redis.url(); // says so
     try {
-      options = ControllerOptions.builder(redis.url()).controllerId(id).lease(Durations.parse(lease)).bind(bind).port(port)
-          .token(t).build();
+      return settings.controller(new Settings.ControllerFlags(redis.url, id, port, bind, lease,
+          Tokens.resolve(token, tokenFile, "DROVER_TOKEN"))).build();
     } catch (IllegalArgumentException e) {
       throw new Main.UserException(e.getMessage());
     }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    ControllerOptions options = options(Settings.load(config));
     Signals signals = Signals.install();
     Controller controller = Controller.start(options);
     var err = spec.commandLine().getErr();
     err.printf("drover controller %s: redis %s, http://%s:%d (%s), lease %s, version %s%n", controller.id(),
-        RedisUrls.masked(redis.url()), bind, controller.httpPort(), options.token() == null ? "no token: loopback only" : "token required",
+        RedisUrls.masked(options.redisUrl()), options.bind(), controller.httpPort(), options.token() == null ? "no token: loopback only" : "token required",
         Durations.format(options.lease()), Version.current());
     err.flush();
     signals.attach(new Signals.Target() {

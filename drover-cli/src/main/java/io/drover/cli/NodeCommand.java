@@ -183,52 +183,45 @@ final class NodeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       io.drover.core.lua.LuaInterpreter.checkSettings();
-      Config cfg = Config.find(config, null);
+      Settings settings = Settings.load(config);
+      Config cfg = settings.config();
       if ("single".equals(cfg.mode())) {
         throw new Main.UserException((cfg.file() == null ? "" : cfg.file() + ": ") + "[nodes] mode is \"single\": there is nothing to start (drover run runs workflows here); set mode = \"distributed\"");
       }
       String r = pick(role, "DROVER_ROLE", cfg.role());
       if (r == null) throw new Main.UserException("no role: set [nodes] role in drover.toml, $DROVER_ROLE or --role (controller, worker or hybrid)");
       if (!List.of("controller", "worker", "hybrid").contains(r)) throw new Main.UserException("role must be controller, worker or hybrid, not '" + r + "'");
-      String url = pick(redisUrl, "DROVER_REDIS_URL", cfg.redisUrl());
-      if (url == null) throw new Main.UserException("no Redis: set [bus] redis_url in drover.toml, $DROVER_REDIS_URL or --redis-url");
+      if (settings.get(Settings.Key.REDIS_URL, redisUrl).from().equals("the default")) {
+        throw new Main.UserException("no Redis: set [bus] redis_url in drover.toml, $DROVER_REDIS_URL or --redis-url");
+      }
       io.drover.cluster.controller.Controller controller = null;
       List<io.drover.cluster.worker.Worker> started = new ArrayList<>();
       var err = spec.commandLine().getErr();
       Signals signals = Signals.install();
       try {
         if (!r.equals("worker")) {
-          Integer p = port != null ? port : cfg.number("controller", "port", 0, 65535);
-          var o = io.drover.cluster.controller.ControllerOptions.builder(url).controllerId(cfg.setting("controller", "id"))
-              .token(pick(token, "DROVER_TOKEN", cfg.nodeToken())).port(p == null ? 7700 : p);
-          String bind = cfg.setting("controller", "bind");
-          if (bind != null) o.bind(bind);
-          String lease = cfg.setting("controller", "lease");
-          if (lease != null) o.lease(io.drover.core.model.Durations.parse(lease));
-          controller = io.drover.cluster.controller.Controller.start(o.build());
-          err.printf("drover node: controller %s on http://%s:%d%n", controller.id(), o.build().bind(), controller.httpPort());
+          io.drover.cluster.controller.ControllerOptions o;
+          try {
+            o = settings.controller(new Settings.ControllerFlags(redisUrl, null, port, null, null, token)).build();
+          } catch (IllegalArgumentException e) {
+            throw new Main.UserException(e.getMessage());
+          }
+          controller = io.drover.cluster.controller.Controller.start(o);
+          err.printf("drover node: controller %s on http://%s:%d%n", controller.id(), o.bind(), controller.httpPort());
         }
         if (!r.equals("controller")) {
-          String env = System.getenv("DROVER_CONCURRENCY");
-          Integer c = concurrency != null ? concurrency
-              : env != null && !env.isBlank() ? Integer.valueOf(Config.whole(env, "$DROVER_CONCURRENCY", 1, 100_000))
-              : cfg.number("worker", "concurrency", 1, 100_000);
           Integer n = workers != null ? workers : cfg.number("worker", "workers", 1, 1000);
           int count = n == null ? 1 : n;
           if (count < 1) throw new Main.UserException("--workers must be at least 1, not " + count);
-          String base = cfg.setting("worker", "id");
-          if (base == null && count > 1) base = io.drover.cluster.worker.WorkerOptions.builder(url).build().workerId();
+          String base = settings.string(Settings.Key.WORKER_ID, null);
+          if (base == null && count > 1) base = settings.worker(flags(null)).build().workerId();
           for (int k = 1; k <= count; k++) {
-            var o = io.drover.cluster.worker.WorkerOptions.builder(url).workerId(count > 1 ? base + "-" + k : base)
-                .queue(pick(queue, "DROVER_QUEUE", cfg.setting("worker", "queue") == null ? "default" : cfg.setting("worker", "queue")))
-                .concurrency(c == null ? 1 : c).tags(tags != null ? tags : cfg.workerTags());
-            String lease = cfg.setting("worker", "lease");
-            if (lease != null) o.lease(io.drover.core.model.Durations.parse(lease));
-            String grace = cfg.setting("worker", "grace");
-            if (grace != null) o.grace(io.drover.core.model.Durations.parse(grace));
-            String workdir = cfg.setting("worker", "workdir");
-            if (workdir != null) o.workdir(java.nio.file.Path.of(workdir));
-            var options = o.build();
+            io.drover.cluster.worker.WorkerOptions options;
+            try {
+              options = settings.worker(flags(count > 1 ? base + "-" + k : base)).build();
+            } catch (IllegalArgumentException e) {
+              throw new Main.UserException(e.getMessage());
+            }
             var worker = WorkerCommand.startWhenRedisAnswers(options, failFast, signals, err);
             if (worker == null) { // stopped while waiting for Redis
               for (var w : started) w.shutdownNow();
@@ -244,7 +237,7 @@ final class NodeCommand implements Callable<Integer> {
         if (controller != null) controller.close();
         throw new Main.UserException(e.getMessage());
       }
-      err.printf("drover node %s: redis %s, version %s%n", r, io.drover.cluster.queue.RedisUrls.masked(url), io.drover.core.Version.current());
+      err.printf("drover node %s: redis %s, version %s%n", r, io.drover.cluster.queue.RedisUrls.masked(settings.string(Settings.Key.REDIS_URL, redisUrl)), io.drover.core.Version.current());
       err.flush();
       var ctl = controller;
       var wrk = List.copyOf(started);
@@ -278,6 +271,11 @@ final class NodeCommand implements Callable<Integer> {
     }
 
     /** The flag, else the environment variable, else the file's value. */
+    /** The worker settings this command's flags give ({@link Settings} fills in the rest). */
+    Settings.WorkerFlags flags(String workerId) {
+      return new Settings.WorkerFlags(redisUrl, queue, concurrency, workerId, null, null, null, tags);
+    }
+
     private static String pick(String flag, String env, String file) {
       if (flag != null && !flag.isBlank()) return flag;
       String e = env == null ? null : System.getenv(env);

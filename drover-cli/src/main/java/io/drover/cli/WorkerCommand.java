@@ -23,23 +23,25 @@ import picocli.CommandLine.Spec;
 final class WorkerCommand implements Callable<Integer> {
   @Mixin RedisOption redis;
 
-  @Option(names = {"-c", "--concurrency"}, defaultValue = "1", description = "Tasks at once (default ${DEFAULT-VALUE}).") int concurrency;
+  @Option(names = {"-c", "--concurrency"}, description = "Tasks at once (default: $DROVER_CONCURRENCY, else [worker] concurrency, else 1).") Integer concurrency;
 
-  @Option(names = "--queue", defaultValue = "default", description = "Queue to take tasks from (default ${DEFAULT-VALUE}).") String queue;
+  @Option(names = "--queue", description = "Queue to take tasks from (default: $DROVER_QUEUE, else [worker] queue, else default).") String queue;
 
-  @Option(names = "--worker-id", description = "Default: host-pid-random.") String workerId;
+  @Option(names = "--worker-id", description = "Default: $DROVER_WORKER_ID, else [worker] id, else host-pid-random.") String workerId;
 
-  @Option(names = "--grace", defaultValue = "30s", description = "How long running tasks may finish after a stop signal (default ${DEFAULT-VALUE}).") String grace;
+  @Option(names = "--grace", description = "How long running tasks may finish after a stop signal (default: $DROVER_WORKER_GRACE, else [worker] grace, else 30s).") String grace;
 
-  @Option(names = "--lease", defaultValue = "30s", description = "How long a task stays this worker's without a heartbeat (default ${DEFAULT-VALUE}).") String lease;
+  @Option(names = "--lease", description = "How long a task stays this worker's without a heartbeat (default: $DROVER_WORKER_LEASE, else [worker] lease, else 30s).") String lease;
 
-  @Option(names = "--workdir", description = "Where tasks get their private directories. Default: a temporary directory.") Path workdir;
+  @Option(names = "--workdir", description = "Where tasks get their private directories. Default: $DROVER_WORKER_WORKDIR, else [worker] workdir, else a temporary directory.") Path workdir;
+
+  @Option(names = "--config", paramLabel = "FILE", description = "drover.toml ([bus], [worker]). Default: $DROVER_CONFIG or ./drover.toml.") Path config;
 
   @Option(names = "--retention", defaultValue = "24h", description = "How long finished task records (and their events) are kept (default ${DEFAULT-VALUE}).") String retention;
 
   @Option(names = "--ttl", defaultValue = "30s", description = "Liveness of the worker's record: late after one TTL without a heartbeat, dead after two (default ${DEFAULT-VALUE}).") String ttl;
 
-  @Option(names = "--tags", split = ",", paramLabel = "K=V", description = "Labels shown in worker list, like gpu=yes,zone=a.") Map<String, String> tags = new java.util.LinkedHashMap<>();
+  @Option(names = "--tags", split = ",", paramLabel = "K=V", description = "Labels shown in worker list, like gpu=yes,zone=a (default: $DROVER_WORKER_TAGS, else [worker] tags).") Map<String, String> tags;
 
   @Option(names = "--log-level", defaultValue = "warn", paramLabel = "LEVEL", description = "warn (default: only what goes"
       + " wrong) or info (also one line per task started and per task ended).") String logLevel;
@@ -82,28 +84,32 @@ final class WorkerCommand implements Callable<Integer> {
     }
   }
 
-  @Override
-  public Integer call() throws Exception {
-    io.drover.core.lua.LuaInterpreter.checkSettings();
-    WorkerOptions options;
+  /** This command's worker options: its flags, else the environment, else drover.toml, else defaults ({@link Settings}). */
+  WorkerOptions options(Settings settings) {
+    if (redis.url == null && settings.get(Settings.Key.REDIS_URL, null).from().equals("the default")) redis.url(); // says so
     try {
-      options = WorkerOptions.builder(redis.url()).queue(queue).concurrency(concurrency).workerId(workerId)
-          .grace(Durations.parse(grace)).lease(Durations.parse(lease)).workdir(workdir).tags(tags).recordTtl(Durations.parse(ttl))
-          .retention(Durations.parse(retention)).logTasks(logLevel(logLevel)).build();
+      return settings.worker(new Settings.WorkerFlags(redis.url, queue, concurrency, workerId, lease, grace, workdir, tags))
+          .recordTtl(Durations.parse(ttl)).retention(Durations.parse(retention)).logTasks(logLevel(logLevel)).build();
     } catch (IllegalArgumentException e) {
       throw new Main.UserException(e.getMessage());
     }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    io.drover.core.lua.LuaInterpreter.checkSettings();
+    WorkerOptions options = options(Settings.load(config));
     Signals signals = Signals.install();
     var err = spec.commandLine().getErr();
     Worker worker = startWhenRedisAnswers(options, failFast, signals, err);
     if (worker == null) return Main.INTERRUPTED;
     err.printf("drover worker %s: redis %s, queue %s, concurrency %d, lease %s, version %s%n", worker.id(),
-        RedisUrls.masked(redis.url()), queue, concurrency, Durations.format(options.lease()), Version.current());
+        RedisUrls.masked(options.redisUrl()), options.queue(), options.concurrency(), Durations.format(options.lease()), Version.current());
     err.flush();
     signals.attach(new Signals.Target() {
       @Override
       public void stop(String signal) {
-        System.err.println("drover worker: stopping (" + signal + "): finishing running tasks within " + grace);
+        System.err.println("drover worker: stopping (" + signal + "): finishing running tasks within " + Durations.format(options.grace()));
         worker.shutdown();
       }
 
