@@ -56,13 +56,19 @@ class ControllerGaugesTest {
         .build(), HttpResponse.BodyHandlers.ofString()).body();
   }
 
+  /** Waits until {@code c} leads, so a controller started after it stands by (which one leads is a race otherwise). */
+  private static Controller leading(Controller c) {
+    await().atMost(Duration.ofSeconds(10)).until(c::isLeader);
+    return c;
+  }
+
   @Test
   @SuppressWarnings("unchecked")
   void theTaskCountersAreTheFleetsSoAStandbyServesThemAndTaskSubmitCounts(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
       throws Exception {
     try (Client client = Client.connect(redis.url())) {
       redis.commands().flushall();
-      try (Controller leader = Controller.start(ControllerOptions.builder(redis.url()).controllerId("lead").port(0).build());
+      try (Controller leader = leading(Controller.start(ControllerOptions.builder(redis.url()).controllerId("lead").port(0).build()));
            Controller standby = Controller.start(ControllerOptions.builder(redis.url()).controllerId("stand").port(0).build());
            io.drover.cluster.worker.Worker w = io.drover.cluster.worker.Worker.start(io.drover.cluster.worker.WorkerOptions
                .builder(redis.url()).queue("counted").workdir(dir).build())) {

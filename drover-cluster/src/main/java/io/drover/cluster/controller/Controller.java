@@ -196,11 +196,13 @@ public final class Controller implements io.drover.core.Lifecycle {
   /** Takes, keeps or loses the lease ({@link LeaderLease}): every quarter of it, at most every 250 ms. */
   private void leaseLoop() {
     long every = Math.max(100, Math.min(250, options.lease().toMillis() / 4));
+    Outage outage = new Outage("leader lease", this::log);
     while (running) {
       try {
         lease.tick();
+        outage.succeeded();
       } catch (RuntimeException e) {
-        // Redis away: the lease steps down once its time ran out; the next round tries again
+        outage.failed(e); // said once; the lease steps down once its time ran out, the next round tries again
       }
       sleep(every);
     }

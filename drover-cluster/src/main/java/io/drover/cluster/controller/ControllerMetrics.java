@@ -53,8 +53,16 @@ public final class ControllerMetrics {
       "succeeded", "drover.tasks.completed", "failed", "drover.tasks.failed", "retried", "drover.tasks.retried",
       "cancelled", "drover.tasks.cancelled", "skipped", "drover.tasks.skipped", "dead_lettered", "drover.tasks.dead_lettered");
   private final Map<String, AtomicLong> fleet = new ConcurrentHashMap<>();
+  /** The wall clock the alert windows are measured on (ms). */
+  private final java.util.function.LongSupplier clock;
 
   public ControllerMetrics() {
+    this(System::currentTimeMillis);
+  }
+
+  /** With the clock the alert windows are measured on, in milliseconds; for tests. */
+  ControllerMetrics(java.util.function.LongSupplier clock) {
+    this.clock = clock;
     submitted = Counter.builder("drover.controller.attempts.dispatched")
         .description("Attempts this controller's runs dispatched to the queue").register(registry);
     retried = Counter.builder("drover.controller.attempts.retried").description("Of those, attempts after the first").register(registry);
@@ -74,7 +82,7 @@ public final class ControllerMetrics {
     if (millis > 0) duration.record(millis, TimeUnit.MILLISECONDS);
     if (state == TaskState.SUCCEEDED || state == TaskState.FAILED) {
       synchronized (outcomes) {
-        outcomes.add(new long[] {System.currentTimeMillis(), state == TaskState.FAILED ? 1 : 0});
+        outcomes.add(new long[] {clock.getAsLong(), state == TaskState.FAILED ? 1 : 0});
         if (outcomes.size() > 100_000) outcomes.poll();
       }
     }
@@ -83,7 +91,7 @@ public final class ControllerMetrics {
   void waited(long millis) {
     waitTime.record(millis, TimeUnit.MILLISECONDS);
     synchronized (waits) {
-      waits.add(new long[] {System.currentTimeMillis(), millis});
+      waits.add(new long[] {clock.getAsLong(), millis});
       if (waits.size() > 100_000) waits.poll();
     }
   }
@@ -145,7 +153,7 @@ public final class ControllerMetrics {
       if (n > DEPTH_CRITICAL) now.put("queue_depth:" + q, new Alert("queue_depth", "critical", "queue " + q + " holds " + n + " tasks (> " + DEPTH_CRITICAL + ")"));
       else if (n > DEPTH_WARN) now.put("queue_depth:" + q, new Alert("queue_depth", "warning", "queue " + q + " holds " + n + " tasks (> " + DEPTH_WARN + ")"));
     });
-    long cutoff = System.currentTimeMillis() - FAILURE_WINDOW.toMillis();
+    long cutoff = clock.getAsLong() - FAILURE_WINDOW.toMillis();
     long total = 0;
     long failedN = 0;
     synchronized (outcomes) {
@@ -160,7 +168,7 @@ public final class ControllerMetrics {
           String.format("%d of the last %d tasks failed (%.0f%% > 10%%)", failedN, total, 100.0 * failedN / total)));
     }
     if (workersAlive.get() == 0) now.put("no_workers", new Alert("no_workers", "critical", "no live worker")); // -1: not counted yet
-    long waitCutoff = System.currentTimeMillis() - WAIT_WINDOW.toMillis();
+    long waitCutoff = clock.getAsLong() - WAIT_WINDOW.toMillis();
     long maxWait = 0;
     synchronized (waits) {
       while (!waits.isEmpty() && waits.peek()[0] < waitCutoff) waits.poll();
