@@ -1,6 +1,7 @@
 package io.drover.cluster.controller;
 
 import io.drover.cluster.queue.RunRecords;
+import io.drover.cluster.queue.RunState;
 import io.drover.core.engine.RunListener;
 import io.drover.core.engine.RunResult;
 import io.drover.core.engine.TaskState;
@@ -57,6 +58,8 @@ final class RunJournal implements RunListener {
   private final Map<TaskId, Long> endedAt = new HashMap<>();
 
   private final boolean resumed;
+  /** The run's state as this journal last wrote it (guarded by {@code lock}). */
+  private RunState state;
 
   /** {@code resumed}: another leader ran this run before; {@code onFenced} hears the epoch that holds it now. */
   RunJournal(String runId, long epoch, RunRecords runs, ControllerMetrics metrics, boolean resumed, LongConsumer onFenced,
@@ -64,6 +67,7 @@ final class RunJournal implements RunListener {
     this.started.putAll(startedBefore);
     this.runId = runId;
     this.resumed = resumed;
+    this.state = resumed ? RunState.RUNNING : RunState.SUBMITTED;
     this.epoch = epoch;
     this.runs = runs;
     this.metrics = metrics;
@@ -78,10 +82,16 @@ final class RunJournal implements RunListener {
     return ended;
   }
 
+  /** Moves the run's state through its table ({@link RunState}); a transition it does not allow is a bug. */
+  private void moveTo(RunState to) {
+    state = state.checkMoveTo(to, runId);
+    fields.put("state", to.name());
+  }
+
   @Override
   public void onRunStarted(String id, int taskCount) {
     synchronized (lock) {
-      fields.put("state", "RUNNING");
+      moveTo(RunState.RUNNING);
       fields.put("task_count", Integer.toString(taskCount));
       fields.put(resumed ? "resumed_at" : "started_at", Instant.now().toString());
       events.add(new String[] {"type", "run", "state", "RUNNING", "epoch", Long.toString(epoch), "at", Instant.now().toString()});
@@ -107,7 +117,7 @@ final class RunJournal implements RunListener {
   /** The run cannot be planned here (its source no longer loads): it ends FAILED with the reason. */
   void failBeforeStart(String message) {
     synchronized (lock) {
-      fields.put("state", "FAILED");
+      moveTo(RunState.FAILED);
       fields.put("message", message);
       fields.put("finished_at", Instant.now().toString());
       events.add(new String[] {"type", "run", "state", "FAILED", "message", message, "at", Instant.now().toString()});
@@ -179,7 +189,7 @@ final class RunJournal implements RunListener {
   @Override
   public void onRunFinished(RunResult result) {
     synchronized (lock) {
-      fields.put("state", result.status().name());
+      moveTo(RunState.valueOf(result.status().name()));
       fields.put("finished_at", Instant.now().toString());
       events.add(new String[] {"type", "run", "state", result.status().name(), "at", Instant.now().toString()});
     }

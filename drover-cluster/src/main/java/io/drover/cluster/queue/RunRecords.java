@@ -69,7 +69,8 @@ public final class RunRecords {
   public static final long RUN_EVENTS_CAP = 200_000;
 
   /** Run states as the record shows them. */
-  public static final List<String> ENDED = List.of("SUCCEEDED", "FAILED", "CANCELLED");
+  public static final List<String> ENDED = java.util.Arrays.stream(RunState.values()).filter(RunState::isEnded)
+      .map(RunState::name).toList();
 
   private final RedisClusterCommands<String, String> redis;
 

@@ -96,7 +96,12 @@ public record TaskStatus(String id, String queue, String kind, String command, S
     return n + " " + (n == 1 ? one : many);
   }
 
+  /** The record's state as the queue's state table knows it ({@link QueueTaskState}). */
+  public QueueTaskState queueState() {
+    return QueueTaskState.parse(state);
+  }
+
   public boolean isFinished() {
-    return state.equals("SUCCEEDED") || state.equals("FAILED") || state.equals("CANCELLED") || state.equals("SKIPPED");
+    return queueState().isFinished();
   }
 }
