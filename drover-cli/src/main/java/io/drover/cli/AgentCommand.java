@@ -49,6 +49,8 @@ final class AgentCommand implements Callable<Integer> {
 
   @Option(names = "--grace", defaultValue = "30s", description = "How long running tasks may finish after a stop signal (default ${DEFAULT-VALUE}).") String grace;
 
+  @picocli.CommandLine.Mixin LogOptions logging;
+
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -66,10 +68,12 @@ final class AgentCommand implements Callable<Integer> {
       throw new Main.UserException(e.getMessage());
     }
     var err = spec.commandLine().getErr();
+    logging.apply(io.drover.core.Log.Level.INFO); // info by default: each task taken and ended
+    io.drover.core.Log log = io.drover.core.Log.of("agent", options.name());
     Signals signals = Signals.install();
     AgentServer server;
     try {
-      server = AgentServer.start(options, TaskKinds.discover(), line -> log(err, line));
+      server = AgentServer.start(options, TaskKinds.discover(), log::info);
     } catch (java.io.IOException e) {
       String why = e.getCause() instanceof java.net.BindException || e.getMessage() != null && e.getMessage().contains("bind")
           ? "cannot listen on " + options.bind() + ":" + port + " (" + rootMessage(e) + ")" : rootMessage(e);
@@ -85,7 +89,7 @@ final class AgentCommand implements Callable<Integer> {
     signals.attach(new Signals.Target() {
       @Override
       public void stop(String signal) {
-        log(err, "stopping (" + signal + "): running tasks may finish within " + grace);
+        log.info("stopping (" + signal + "): running tasks may finish within " + grace);
         Thread.ofPlatform().start(() -> {
           try {
             server.shutdown(graceMs, TimeUnit.MILLISECONDS);
@@ -97,7 +101,7 @@ final class AgentCommand implements Callable<Integer> {
 
       @Override
       public void stopNow(String signal) {
-        log(err, "stopping now");
+        log.info("stopping now");
         Runtime.getRuntime().halt(Main.INTERRUPTED);
       }
     });
@@ -111,8 +115,4 @@ final class AgentCommand implements Callable<Integer> {
     return io.drover.core.Errors.describe(t);
   }
 
-  private static synchronized void log(java.io.PrintWriter err, String line) {
-    err.println(LocalTime.now().format(DateTimeFormatter.ofPattern("HH:mm:ss")) + " " + line);
-    err.flush();
-  }
 }

@@ -31,10 +31,13 @@ final class ControllerCommand implements Callable<Integer> {
 
   @Option(names = "--lease", description = "Leader lease: a standby takes over this long after the leader stopped renewing (default: $DROVER_CONTROLLER_LEASE, else [controller] lease, else 2s).") String lease;
 
+  @picocli.CommandLine.Mixin LogOptions logging;
+
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   /** This command's controller options: its flags, else the environment, else drover.toml, else defaults ({@link Settings}). */
   ControllerOptions options(Settings settings) {
+    logging.apply(io.drover.core.Log.Level.INFO); // info by default: what it leads and runs
     if (redis.url == null && settings.get(Settings.Key.REDIS_URL, null).from().equals("the default")) redis.url(); // says so
     try {
       return settings.controller(new Settings.ControllerFlags(redis.url, id, port, bind, lease,

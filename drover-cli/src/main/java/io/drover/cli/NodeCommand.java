@@ -175,6 +175,8 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--fail-fast", description = "Exit when Redis cannot be reached at start, instead of trying again with backoff.")
     boolean failFast;
 
+    @picocli.CommandLine.Mixin LogOptions logging;
+
     @Option(names = "--workers", paramLabel = "N", description = "Workers in this process (default 1; [worker] workers), each with"
         + " the concurrency given, ids ID-1..ID-N.") Integer workers;
 
@@ -183,6 +185,7 @@ final class NodeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       io.drover.core.lua.LuaInterpreter.checkSettings();
+      logging.apply(io.drover.core.Log.Level.INFO);
       Settings settings = Settings.load(config);
       Config cfg = settings.config();
       if ("single".equals(cfg.mode())) {

@@ -43,21 +43,13 @@ final class WorkerCommand implements Callable<Integer> {
 
   @Option(names = "--tags", split = ",", paramLabel = "K=V", description = "Labels shown in worker list, like gpu=yes,zone=a (default: $DROVER_WORKER_TAGS, else [worker] tags).") Map<String, String> tags;
 
-  @Option(names = "--log-level", defaultValue = "warn", paramLabel = "LEVEL", description = "warn (default: only what goes"
-      + " wrong) or info (also one line per task started and per task ended).") String logLevel;
+  @picocli.CommandLine.Mixin LogOptions logging;
 
   @Option(names = "--fail-fast", description = "Exit when Redis cannot be reached at start, instead of trying again"
       + " with backoff (1 s, doubling, up to 30 s).") boolean failFast;
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  static boolean logLevel(String level) {
-    return switch (level.toLowerCase(java.util.Locale.ROOT)) {
-      case "warn" -> false;
-      case "info" -> true;
-      default -> throw new Main.UserException("--log-level must be warn or info, not '" + Terminal.escape(level) + "'");
-    };
-  }
 
   /**
    * Starts a worker, trying again with backoff while Redis cannot be reached (it may start after the worker, or
@@ -86,10 +78,12 @@ final class WorkerCommand implements Callable<Integer> {
 
   /** This command's worker options: its flags, else the environment, else drover.toml, else defaults ({@link Settings}). */
   WorkerOptions options(Settings settings) {
+    // warn by default: what goes wrong; info also says what the worker does, one line per task started and ended
+    boolean logTasks = logging.apply(io.drover.core.Log.Level.WARN).compareTo(io.drover.core.Log.Level.INFO) <= 0;
     if (redis.url == null && settings.get(Settings.Key.REDIS_URL, null).from().equals("the default")) redis.url(); // says so
     try {
       return settings.worker(new Settings.WorkerFlags(redis.url, queue, concurrency, workerId, lease, grace, workdir, tags))
-          .recordTtl(Durations.parse(ttl)).retention(Durations.parse(retention)).logTasks(logLevel(logLevel)).build();
+          .recordTtl(Durations.parse(ttl)).retention(Durations.parse(retention)).logTasks(logTasks).build();
     } catch (IllegalArgumentException e) {
       throw new Main.UserException(e.getMessage());
     }

@@ -137,6 +137,10 @@ class CliHelpAndInputTest {
   @Test
   void inputIsCheckedBeforeAnythingRunsWithExitTwoAndOneLine() throws Exception {
     String nowhere = "redis://127.0.0.1:1";
+    assertOneLine(drover("worker", "--redis-url", nowhere, "--log-format", "xml"),
+        "drover: --log-format: must be plain or json, not 'xml'");
+    assertOneLine(drover("controller", "--redis-url", nowhere, "--log-level", "loud"),
+        "drover: --log-level: must be error, warn, info or debug, not 'loud'");
     assertOneLine(drover("task", "list", "--redis-url", nowhere, "--status", "bogus"),
         "drover: --status must be one of pending, running, retrying, succeeded, failed, cancelled, dead, not 'bogus'");
     assertOneLine(drover("task", "submit", "--redis-url", nowhere, "--from", dir.resolve("nosuch.jsonl").toString()),

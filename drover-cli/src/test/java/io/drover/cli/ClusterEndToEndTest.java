@@ -99,6 +99,24 @@ class ClusterEndToEndTest {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
+  void aWorkerWithLogFormatJsonWritesEachLineAsOneObject() throws Exception {
+    Path log = dir.resolve("json.log");
+    Process p = DroverProcess.builder(dir, "worker", "--redis-url", redis.url(), "--worker-id", "jw", "--queue", "jsonq",
+        "--workdir", dir.resolve("jw").toString(), "--log-level", "info", "--log-format", "json")
+        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    workers.add(p);
+    String id = submitTo(redis.url(), "--queue", "jsonq", "--", "echo fine");
+    assertThat(awaitState(redis.url(), id, "succeeded").get("state").asText()).isEqualTo("succeeded");
+    await().atMost(Duration.ofSeconds(10)).until(() -> Files.readString(log).contains("ended " + id));
+    String ended = Files.readAllLines(log).stream().filter(l -> l.contains("ended " + id)).findFirst().orElseThrow();
+    java.util.Map<String, Object> m = (java.util.Map<String, Object>) io.drover.core.lua.Json.read(ended);
+    assertThat(m).containsEntry("level", "info").containsEntry("component", "worker").containsEntry("id", "jw")
+        .containsEntry("message", "ended " + id + " (attempt 1): succeeded: fine");
+    assertThat(m.get("ts").toString()).matches("^\\d{4}-\\d\\d-\\d\\dT.*Z$");
+  }
+
+  @Test
   void aWorkerStartedBeforeItsRedisWaitsWithBackoffSaysSoAndThenRunsTasks() throws Exception {
     try (io.drover.cluster.RedisServer later = io.drover.cluster.RedisServer.start()) {
       later.stop(); // its port is known and nothing listens on it yet

@@ -43,6 +43,7 @@ import java.util.concurrent.TimeUnit;
 public final class Controller implements io.drover.core.Lifecycle {
 
   private final ControllerOptions options;
+  private final io.drover.core.Log log;
   private final Client client;
   private final RunRecords runs;
   private final WorkerRecords workers;
@@ -68,6 +69,7 @@ public final class Controller implements io.drover.core.Lifecycle {
 
   private Controller(ControllerOptions options) {
     this.options = options;
+    this.log = io.drover.core.Log.of("controller", options.controllerId());
     this.client = Client.connect(options.redisUrl());
     this.runs = client.runs();
     this.workers = client.workers();
@@ -170,7 +172,7 @@ public final class Controller implements io.drover.core.Lifecycle {
    * large run or a slow Redis reply here never delays a renewal.
    */
   private void loop() {
-    Outage outage = new Outage("controller", this::log);
+    Outage outage = new Outage("controller", log::warn);
     long nextRecord = 0;
     long nextAlerts = 0;
     while (running) {
@@ -182,7 +184,7 @@ public final class Controller implements io.drover.core.Lifecycle {
           nextRecord = now + TimeUnit.SECONDS.toNanos(1);
         }
         if (isLeader() && now >= nextAlerts) {
-          alerts = metrics.evaluate(this::log);
+          alerts = metrics.evaluate(log::warn);
           nextAlerts = now + TimeUnit.SECONDS.toNanos(5);
         }
         outage.succeeded();
@@ -196,7 +198,7 @@ public final class Controller implements io.drover.core.Lifecycle {
   /** Takes, keeps or loses the lease ({@link LeaderLease}): every quarter of it, at most every 250 ms. */
   private void leaseLoop() {
     long every = Math.max(100, Math.min(250, options.lease().toMillis() / 4));
-    Outage outage = new Outage("leader lease", this::log);
+    Outage outage = new Outage("leader lease", log::warn);
     while (running) {
       try {
         lease.tick();
@@ -247,7 +249,7 @@ public final class Controller implements io.drover.core.Lifecycle {
           try {
             take(id);
           } catch (RuntimeException e) {
-            log("run " + id + " not taken, trying again: " + e.getMessage());
+            log.warn("run " + id + " not taken, trying again: " + e.getMessage());
           } finally {
             taking.remove(id);
           }
@@ -358,7 +360,7 @@ public final class Controller implements io.drover.core.Lifecycle {
       try {
         r.journal().flush();
       } catch (RuntimeException e) {
-        log("snapshot of run " + r.journal().runId() + " failed: " + e.getMessage());
+        log.warn("snapshot of run " + r.journal().runId() + " failed: " + e.getMessage());
       }
     }
   }
@@ -521,8 +523,9 @@ public final class Controller implements io.drover.core.Lifecycle {
     stopped.await();
   }
 
+  /** What this controller says ({@link io.drover.core.Log}): at info, what it leads and runs; at warn, what failed. */
   void log(String message) {
-    System.err.println(Instant.now() + " controller " + options.controllerId() + ": " + message);
+    log.info(message);
   }
 
   private void sleep(long ms) {

@@ -10,8 +10,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * Where a run's tasks should go: to the worker that ran most of the task's dependencies, when that worker is
@@ -21,7 +19,6 @@ import java.util.logging.Logger;
  * Thread-safe.
  */
 final class Affinity {
-  private static final Logger LOG = Logger.getLogger(Affinity.class.getName());
   private static final long REFRESH_NANOS = 500_000_000L;
 
   private final Client client;
@@ -51,8 +48,15 @@ final class Affinity {
   }
   private volatile long refreshedAt;
 
+  private final io.drover.core.Log log;
+
   Affinity(Client client) {
+    this(client, io.drover.core.Log.of("dispatcher", "affinity"));
+  }
+
+  Affinity(Client client, io.drover.core.Log log) {
     this.client = client;
+    this.log = log;
   }
 
   /** The worker to send this task to, or null for the shared stream. */
@@ -98,7 +102,7 @@ final class Affinity {
         for (Map<String, String> w : client.workers().list()) m.put(w.get("id"), Seen.of(w));
         workers = m;
       } catch (RuntimeException e) {
-        LOG.log(Level.FINE, "cannot read the worker records", e);
+        log.debug("cannot read the worker records: " + io.drover.core.Errors.describe(e));
       }
       refreshedAt = now;
     }
@@ -123,7 +127,7 @@ final class Affinity {
         if ("running".equals(status)) continue;
         boolean gone = w == null || "dead".equals(status);
         long n = client.rescue(queue, stream, gone);
-        if (n > 0) LOG.info("moved " + n + " tasks of worker " + worker + " (" + status + ") back to the shared stream");
+        if (n > 0) log.info("moved " + n + " tasks of worker " + worker + " (" + status + ") back to the shared stream");
         moved += (int) n;
       }
     }

@@ -21,8 +21,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * Runs a workflow's attempts on the fleet: each one becomes a {@code workflow} task on its queue (the task's
@@ -40,7 +38,6 @@ import java.util.logging.Logger;
  * shared directory needs agents or one machine, not the fleet.
  */
 public final class ClusterDispatcher implements Dispatcher {
-  private static final Logger LOG = Logger.getLogger(ClusterDispatcher.class.getName());
   private static final int BATCH = 500;
   private static final long CHECK_ALL_NANOS = TimeUnit.SECONDS.toNanos(5);
   private static final Duration KEEP = Duration.ofHours(1);
@@ -51,6 +48,8 @@ public final class ClusterDispatcher implements Dispatcher {
   private volatile io.drover.cluster.queue.SourceRef sourceRef;
   private final String defaultQueue;
   private final String follower = "f" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
+  /** What this dispatcher says ({@link io.drover.core.Log}), as the follower it is on the fleet. */
+  private final io.drover.core.Log log = io.drover.core.Log.of("dispatcher", follower);
   private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
   private final Set<String> queues = ConcurrentHashMap.newKeySet();
   private final Map<String, String> after = new ConcurrentHashMap<>();
@@ -105,7 +104,7 @@ public final class ClusterDispatcher implements Dispatcher {
     this.client = client;
     this.source = source == null ? new WorkflowSource("workflow.lua", "") : source;
     this.defaultQueue = defaultQueue;
-    this.affinity = new Affinity(client);
+    this.affinity = new Affinity(client, log);
     this.submitter = Thread.ofPlatform().daemon().name("drover-cluster-submit").unstarted(this::submitLoop);
     this.watcher = Thread.ofPlatform().daemon().name("drover-cluster-watch").unstarted(this::watch);
   }
@@ -211,13 +210,13 @@ public final class ClusterDispatcher implements Dispatcher {
     try {
       client.cancel(id);
     } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "could not cancel " + id, e);
+      log.warn("could not cancel " + id + ": " + io.drover.core.Errors.describe(e));
     }
   }
 
   private void watch() {
     io.drover.cluster.queue.Outage outage = new io.drover.cluster.queue.Outage("following tasks on the fleet",
-        line -> LOG.warning(line));
+        log::warn);
     long idle = 1;
     long nextRescue = System.nanoTime();
     long nextCheckAll = System.nanoTime() + CHECK_ALL_NANOS;

@@ -59,6 +59,8 @@ import java.util.stream.Stream;
  */
 public final class Worker implements io.drover.core.Lifecycle {
   private final WorkerOptions options;
+  /** What this worker says ({@link io.drover.core.Log}): what goes wrong at warn, its comings and goings at info. */
+  private final io.drover.core.Log log;
   private final Keys keys;
   /**
    * The streams this worker reads: its own (tasks sent to it for affinity), the queue's plain one, and those of
@@ -163,6 +165,8 @@ public final class Worker implements io.drover.core.Lifecycle {
 
   private Worker(WorkerOptions options) {
     this.options = options;
+    this.log = io.drover.core.Log.of("worker", options.workerId());
+    this.beatOutage = new Outage("heartbeat", log::warn);
     this.keys = new Keys(options.queue());
     List<String> all = new ArrayList<>(List.of(keys.workerStream(options.workerId()))); // its own first
     all.addAll(keys.streamsFor(options.tags()));
@@ -213,7 +217,7 @@ public final class Worker implements io.drover.core.Lifecycle {
   // ---- claiming ----
 
   private void claimLoop() {
-    Outage outage = new Outage("claiming tasks", this::log);
+    Outage outage = new Outage("claiming tasks", log::warn);
     long nextReclaim = 0;
     while (claiming) {
       int permits = 0;
@@ -462,8 +466,8 @@ public final class Worker implements io.drover.core.Lifecycle {
     List<Held> taken = new ArrayList<>(entries.size());
     for (WorkerStore.Claimed c : store.claim(stream, entries, options.maxRedeliveries(), TaskCodec.nowMicros())) {
       switch (c) {
-        case WorkerStore.SetAside a -> log("set aside stream entry " + a.entry() + " of " + stream + ": " + a.reason());
-        case WorkerStore.DeadLettered d -> log("dead-lettered task " + d.taskId() + ": delivered " + d.deliveries()
+        case WorkerStore.SetAside a -> log.warn("set aside stream entry " + a.entry() + " of " + stream + ": " + a.reason());
+        case WorkerStore.DeadLettered d -> log.warn("dead-lettered task " + d.taskId() + ": delivered " + d.deliveries()
             + " times and every worker that had it stopped before it ended (a poison task?); drover task status " + d.taskId());
         case WorkerStore.Taken t -> {
           Held h = new Held(t.taskId(), stream, t.entry(), t.token(), t.attempt(), t.follower(),
@@ -498,7 +502,7 @@ public final class Worker implements io.drover.core.Lifecycle {
    * worker began to stop while it waited.
    */
   private boolean awaitSuspectTurn(Held h) {
-    log("task " + h.id + " was delivered " + h.token + " times without an outcome; it runs alone among such tasks here");
+    log.warn("task " + h.id + " was delivered " + h.token + " times without an outcome; it runs alone among such tasks here");
     try {
       while (!suspects.tryAcquire(100, TimeUnit.MILLISECONDS)) {
         if (h.cancellation.isCancelled()) return false;
@@ -530,7 +534,7 @@ public final class Worker implements io.drover.core.Lifecycle {
         runner = spec.command() instanceof Command.LuaFunction ? luaRunner(String.valueOf(s.get("command"))) : shellRunner;
       }
       TaskSpec spec = request.task();
-      if (options.logTasks()) log("started " + h.id + " (attempt " + h.attempt + ")");
+      if (options.logTasks()) log.info("started " + h.id + " (attempt " + h.attempt + ")");
       io.drover.core.engine.SecretMasker m = io.drover.core.engine.SecretMasker.ofMaps(request.params(), spec.env());
       h.lines = new Lines(h);
       outcome = runner.run(request, new TaskContext(dir, dir.resolve(".drover"), line -> h.lines.add(m.mask(line)),
@@ -548,7 +552,7 @@ public final class Worker implements io.drover.core.Lifecycle {
       try {
         store.handBack(h.lease(), h.attempt);
       } catch (RuntimeException e) {
-        log("could not hand " + h.id + " back (its lease will lapse): " + e.getMessage());
+        log.warn("could not hand " + h.id + " back (its lease will lapse): " + e.getMessage());
       } finally {
         release(h);
       }
@@ -595,7 +599,7 @@ public final class Worker implements io.drover.core.Lifecycle {
         return;
       } catch (RuntimeException e) {
         // Redis unreachable: these outcomes are lost with it; the leases lapse and the tasks run again.
-        log("could not record " + batch.size() + " outcomes (their tasks will run again): " + e.getMessage());
+        log.warn("could not record " + batch.size() + " outcomes (their tasks will run again): " + e.getMessage());
         for (Done d : batch) recorded(d.held());
       } finally {
         batch.clear();
@@ -638,15 +642,15 @@ public final class Worker implements io.drover.core.Lifecycle {
         if (d.outcome().status() == TaskOutcome.Status.FAILED) failed.incrementAndGet();
         if (options.logTasks()) {
           String m = d.outcome().message();
-          log("ended " + h.id + " (attempt " + h.attempt + "): " + d.outcome().status().name().toLowerCase(java.util.Locale.ROOT)
+          log.info("ended " + h.id + " (attempt " + h.attempt + "): " + d.outcome().status().name().toLowerCase(java.util.Locale.ROOT)
               + (m == null || m.isEmpty() ? "" : ": " + (m.length() > 200 ? m.substring(0, 200) + "..." : m)));
         }
       } else {
-        log("outcome of " + h.id + " attempt " + h.attempt + " refused: another worker holds the task now");
+        log.warn("outcome of " + h.id + " attempt " + h.attempt + " refused: another worker holds the task now");
       }
       options.onTaskDone().onTaskDone(h.id, h.attempt, d.outcome(), accepted);
     } catch (RuntimeException e) {
-      log("onTaskDone failed for " + h.id + ": " + e);
+      log.warn("onTaskDone failed for " + h.id + ": " + e);
     } finally {
       recorded(h);
     }
@@ -707,7 +711,7 @@ public final class Worker implements io.drover.core.Lifecycle {
 
   // ---- heartbeat ----
 
-  private final Outage beatOutage = new Outage("heartbeat", this::log);
+  private final Outage beatOutage;
 
   private void beat() {
     try {
@@ -716,7 +720,7 @@ public final class Worker implements io.drover.core.Lifecycle {
       for (String stream : streams) store.trim(stream);
       store.promoteDue(options.clock().millis(), 500);
       boolean drain = store.drainRequested();
-      if (drain != draining) log(drain ? "draining: no new tasks; " + held.size() + " running go on" : "resumed: claiming again");
+      if (drain != draining) log.info(drain ? "draining: no new tasks; " + held.size() + " running go on" : "resumed: claiming again");
       draining = drain;
       writeRecord(stopping.get() ? "stopping" : draining ? "draining" : "running");
       // Records expire after the retention; the index's minutes go with them (their lists expire by themselves).
@@ -856,9 +860,6 @@ public final class Worker implements io.drover.core.Lifecycle {
 
   // ---- helpers ----
 
-  private void log(String message) {
-    System.err.println(Instant.now() + " worker " + options.workerId() + ": " + message);
-  }
 
   private static String hostname() {
     try {

@@ -332,7 +332,7 @@ final class RunLoop implements RunHandle, Runnable {
     try {
       listener.onAttemptEnded(s.spec, s.attempt, o);
     } catch (RuntimeException e) {
-      System.err.println("drover: a run listener failed: " + e);
+      io.drover.core.Log.of("engine", runId).warn("a run listener failed: " + e);
     }
     long now = System.nanoTime();
     TaskOutcome.Ran ran = o.ran();
@@ -399,7 +399,7 @@ final class RunLoop implements RunHandle, Runnable {
     try {
       listener.onTaskStateChanged(plan.task(i), from, to, attempts[i], message == null ? "" : message);
     } catch (RuntimeException e) {
-      System.err.println("drover: a run listener failed: " + e);
+      io.drover.core.Log.of("engine", runId).warn("a run listener failed: " + e);
     }
   }
 
@@ -436,11 +436,11 @@ final class RunLoop implements RunHandle, Runnable {
     return new RunResult(runId, status, startedAt, Instant.now(), Collections.unmodifiableList(tasks));
   }
 
-  private static void safely(Runnable r) {
+  private void safely(Runnable r) {
     try {
       r.run();
     } catch (RuntimeException e) {
-      System.err.println("drover: a run listener failed: " + e);
+      io.drover.core.Log.of("engine", runId).warn("a run listener failed: " + e);
     }
   }
 
@@ -476,7 +476,7 @@ final class RunLoop implements RunHandle, Runnable {
       try {
         loop.listener.onTaskLog(spec, attempt, loop.masker.mask(line));
       } catch (RuntimeException e) {
-        System.err.println("drover: a run listener failed: " + e);
+        io.drover.core.Log.of("engine", loop.runId).warn("a run listener failed: " + e);
       }
     }
 
@@ -485,7 +485,7 @@ final class RunLoop implements RunHandle, Runnable {
       try {
         loop.listener.onAttemptStarted(spec, attempt, on);
       } catch (RuntimeException e) {
-        System.err.println("drover: a run listener failed: " + e);
+        io.drover.core.Log.of("engine", loop.runId).warn("a run listener failed: " + e);
       }
     }
 
