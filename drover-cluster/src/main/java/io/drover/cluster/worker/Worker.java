@@ -79,9 +79,8 @@ public final class Worker implements io.drover.core.Lifecycle {
   private final Map<String, Held> held = new ConcurrentHashMap<>();
   private final ExecutorService attempts = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("drover-attempt-", 0).factory());
   private final ScheduledExecutorService heartbeat;
-  /** Runners of Lua sources: workflows by reference, Lua tasks by body. Emptied when it grows large. */
-  private final Map<String, TaskRunner> runners = new ConcurrentHashMap<>();
-  private final TaskRunner shellRunner;
+  /** What each delivered attempt runs (made once the store is open). */
+  private AttemptDecoder decoder;
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final CountDownLatch terminated = new CountDownLatch(1);
   private final AtomicLong processed = new AtomicLong();
@@ -173,7 +172,6 @@ public final class Worker implements io.drover.core.Lifecycle {
     this.streams = List.copyOf(all);
     this.slots = new Semaphore(options.concurrency());
     this.unrecorded = new Semaphore(options.concurrency());
-    this.shellRunner = new TaskRunner(null, options.kinds());
     this.heartbeat = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("drover-heartbeat").factory());
   }
 
@@ -181,8 +179,9 @@ public final class Worker implements io.drover.core.Lifecycle {
   public static Worker start(WorkerOptions options) {
     Worker w = new Worker(options);
     w.store = WorkerStore.open(options.redisUrl(), options.workerId(), w.keys, w.streams);
+    w.decoder = new AttemptDecoder(w.store, options.kinds());
     try {
-      sweepDefaultWorkdirs(options.workdir());
+      Workdirs.sweepDefaults(options.workdir());
       Files.createDirectories(options.workdir());
     } catch (IOException | RuntimeException e) {
       w.closeConnections();
@@ -522,17 +521,9 @@ public final class Worker implements io.drover.core.Lifecycle {
     // set by the runner when the attempt made or used its directory: only then is there one to remove
     java.util.concurrent.atomic.AtomicBoolean dirUsed = new java.util.concurrent.atomic.AtomicBoolean();
     try {
-      if (s.isEmpty()) throw new IllegalArgumentException("its spec is not a readable JSON object");
-      TaskRequest request;
-      TaskRunner runner;
-      if (TaskSubmission.WORKFLOW_KIND.equals(s.get("kind"))) { // a task of a workflow run on the fleet
-        request = RequestCodec.fromMap(s.get("request"));
-        runner = workflowRunner(SourceRef.parse(String.valueOf(s.get("source"))));
-      } else {
-        TaskSpec spec = spec(h.id, s); // the runner creates the directories it needs
-        request = new TaskRequest(h.id, spec, h.attempt, params(s), Map.of());
-        runner = spec.command() instanceof Command.LuaFunction ? luaRunner(String.valueOf(s.get("command"))) : shellRunner;
-      }
+      AttemptDecoder.Decoded d = decoder.decode(h.id, h.attempt, s);
+      TaskRequest request = d.request();
+      TaskRunner runner = d.runner();
       TaskSpec spec = request.task();
       if (options.logTasks()) log.info("started " + h.id + " (attempt " + h.attempt + ")");
       io.drover.core.engine.SecretMasker m = io.drover.core.engine.SecretMasker.ofMaps(request.params(), spec.env());
@@ -546,7 +537,7 @@ public final class Worker implements io.drover.core.Lifecycle {
       outcome = TaskOutcome.failed(TaskOutcome.describe(e));
     } finally {
       if (h.lines != null) h.lines.awaitWritten(); // its lines go before its end
-      if (dirUsed.get()) deleteQuietly(dir);
+      if (dirUsed.get()) Workdirs.deleteQuietly(dir);
     }
     if (h.handBack) {
       try {
@@ -654,59 +645,6 @@ public final class Worker implements io.drover.core.Lifecycle {
     } finally {
       recorded(h);
     }
-  }
-
-  private static TaskSpec spec(String id, Map<String, Object> s) {
-    String kind = String.valueOf(s.getOrDefault("kind", "shell"));
-    String text = String.valueOf(s.getOrDefault("command", ""));
-    Command command = switch (kind) {
-      case "lua" -> LuaBody.FUNCTION;
-      case "shell" -> new Command.Shell(text.isEmpty() ? "false" : text);
-      default -> {
-        @SuppressWarnings("unchecked")
-        Map<String, Object> config = Json.read(text.isEmpty() ? "{}" : text) instanceof Map<?, ?> m
-            ? (Map<String, Object>) m : Map.of();
-        yield new Command.Plugin(kind, config);
-      }
-    };
-    long timeout = number(s.get("timeout_ms"));
-    Map<String, String> env = new LinkedHashMap<>();
-    if (s.get("env") instanceof Map<?, ?> m) m.forEach((k, v) -> env.put(String.valueOf(k), String.valueOf(v)));
-    return new TaskSpec(new TaskId("task", "main"), "", command, List.of(), Map.of(), env, "", 0, Backoff.DEFAULT,
-        timeout > 0 ? Duration.ofMillis(timeout) : null, null, null, Keys.queueOf(id), Map.of(), null);
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> params(Map<String, Object> s) {
-    return s.get("params") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
-  }
-
-  private static long number(Object o) {
-    return o instanceof Number n ? n.longValue() : 0;
-  }
-
-  /** A Lua task is the body of a function ({@link LuaBody}); it runs through the same runner as workflow functions. */
-  private TaskRunner luaRunner(String body) {
-    return runner("lua\0" + body, () -> new TaskRunner(new LuaRuntime(LuaBody.source(body)), options.kinds()));
-  }
-
-  /**
-   * The runner of a workflow's tasks: its source is fetched once by reference ({@link SourceRef}) and its
-   * interpreters are kept with it, so a file is evaluated once per concurrent task, not per task.
-   */
-  private TaskRunner workflowRunner(SourceRef ref) {
-    return runner("src\0" + ref, () -> {
-      WorkflowSource source = store.source(ref).orElseThrow(() -> new IllegalArgumentException(
-          "the workflow's source " + ref + " is not in Redis (its run ended longer ago than the retention?)"));
-      return new TaskRunner(new LuaRuntime(source), options.kinds());
-    });
-  }
-
-  private TaskRunner runner(String key, java.util.function.Supplier<TaskRunner> make) {
-    TaskRunner r = runners.get(key);
-    if (r != null) return r;
-    if (runners.size() > 256) runners.clear(); // never inside compute
-    return runners.computeIfAbsent(key, k -> make.get());
   }
 
   // ---- heartbeat ----
@@ -821,7 +759,7 @@ public final class Worker implements io.drover.core.Lifecycle {
         Thread.currentThread().interrupt();
       } finally {
         closeConnections();
-        if (isDefaultWorkdir(options.workdir())) deleteQuietly(options.workdir()); // nothing in it outlives the worker
+        if (Workdirs.isDefault(options.workdir())) Workdirs.deleteQuietly(options.workdir()); // nothing in it outlives the worker
         terminated.countDown();
       }
     });
@@ -874,47 +812,6 @@ public final class Worker implements io.drover.core.Lifecycle {
       Thread.sleep(ms);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    }
-  }
-
-  /** The directory a worker without --workdir makes: {@code $TMPDIR/drover-worker-<host>-<pid>-<random>}. */
-  private static boolean isDefaultWorkdir(Path dir) {
-    Path parent = dir.toAbsolutePath().getParent();
-    return parent != null && parent.equals(Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath())
-        && dir.getFileName().toString().startsWith("drover-worker-");
-  }
-
-  /**
-   * Removes the default directories of workers of this host whose process is gone (killed: nothing removed
-   * them), so killed workers do not fill the temporary directory. A directory whose name holds no pid of this
-   * host, or whose process lives, is left alone.
-   */
-  private static void sweepDefaultWorkdirs(Path mine) {
-    if (!isDefaultWorkdir(mine)) return;
-    String name = mine.getFileName().toString(); // drover-worker-<host>-<pid>-<random>
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(drover-worker-.+)-(\\d+)-[0-9a-f]+$").matcher(name);
-    if (!m.matches()) return;
-    String host = m.group(1);
-    try (Stream<Path> siblings = Files.list(mine.getParent())) {
-      for (Path d : siblings.toList()) {
-        java.util.regex.Matcher o = java.util.regex.Pattern.compile("^" + java.util.regex.Pattern.quote(host) + "-(\\d+)-[0-9a-f]+$")
-            .matcher(d.getFileName().toString());
-        if (!o.matches() || d.equals(mine) || !Files.isDirectory(d, java.nio.file.LinkOption.NOFOLLOW_LINKS)) continue;
-        long pid = Long.parseLong(o.group(1));
-        if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) continue;
-        deleteQuietly(d);
-      }
-    } catch (IOException | RuntimeException e) {
-      // only tidying up
-    }
-  }
-
-  private static void deleteQuietly(Path dir) {
-    if (!Files.exists(dir)) return;
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-    } catch (IOException | RuntimeException e) { // a file gone meanwhile (UncheckedIOException from the walk)
-      // a leftover directory of a finished attempt is harmless
     }
   }
 }
