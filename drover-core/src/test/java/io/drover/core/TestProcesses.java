@@ -20,8 +20,21 @@ public final class TestProcesses {
     }
   }
 
+  /**
+   * Whether the process runs. A killed process whose parent exited waits as a zombie until init reaps it, which on
+   * some machines happens only every few seconds (seen here: a killed orphan stayed a zombie for over a second;
+   * this made a test that waited 10 s fail under load): it is dead for the task that started it.
+   */
   public static boolean alive(long pid) {
-    return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    if (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) return false;
+    if (!Files.isDirectory(Path.of("/proc"))) return true; // no way to tell a zombie: trust isAlive
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      char state = stat.charAt(stat.lastIndexOf(')') + 2);
+      return state != 'Z' && state != 'X';
+    } catch (java.io.IOException | RuntimeException e) {
+      return Files.exists(Path.of("/proc", Long.toString(pid))); // gone meanwhile
+    }
   }
 
   /** Waits until the process is gone (killed with its task's tree). */
