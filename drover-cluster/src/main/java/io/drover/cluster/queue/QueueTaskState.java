@@ -1,6 +1,5 @@
 package io.drover.cluster.queue;
 
-import java.util.EnumSet;
 import java.util.Set;
 
 /**
@@ -26,27 +25,18 @@ public enum QueueTaskState {
   /** A record whose state field is missing or unreadable. */
   UNKNOWN;
 
-  private static final boolean[][] ALLOWED = new boolean[values().length][values().length];
-
-  static {
-    allow(PENDING, RUNNING, CANCELLED);
-    allow(RUNNING, SUCCEEDED, FAILED, CANCELLED, SKIPPED, RETRYING, PENDING);
-    allow(RETRYING, PENDING, CANCELLED);
-  }
-
-  private static void allow(QueueTaskState from, QueueTaskState... to) {
-    for (QueueTaskState t : to) ALLOWED[from.ordinal()][t.ordinal()] = true;
-  }
+  private static final io.drover.core.Transitions<QueueTaskState> TABLE = io.drover.core.Transitions.of(QueueTaskState.class)
+      .allow(PENDING, RUNNING, CANCELLED)
+      .allow(RUNNING, SUCCEEDED, FAILED, CANCELLED, SKIPPED, RETRYING, PENDING)
+      .allow(RETRYING, PENDING, CANCELLED);
 
   public boolean canMoveTo(QueueTaskState to) {
-    return ALLOWED[ordinal()][to.ordinal()];
+    return TABLE.allows(this, to);
   }
 
-  /** The states this one may move to; empty for a finished task. */
+  /** The states this one may move to; empty for one that ends the machine. */
   public Set<QueueTaskState> next() {
-    EnumSet<QueueTaskState> out = EnumSet.noneOf(QueueTaskState.class);
-    for (QueueTaskState t : values()) if (canMoveTo(t)) out.add(t);
-    return out;
+    return TABLE.next(this);
   }
 
   /** Whether the task ended for good (nothing runs it again). */

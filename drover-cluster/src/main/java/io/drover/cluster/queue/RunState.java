@@ -1,6 +1,5 @@
 package io.drover.cluster.queue;
 
-import java.util.EnumSet;
 import java.util.Set;
 
 /**
@@ -24,26 +23,17 @@ public enum RunState {
   FAILED,
   CANCELLED;
 
-  private static final boolean[][] ALLOWED = new boolean[values().length][values().length];
-
-  static {
-    allow(SUBMITTED, RUNNING, FAILED);
-    allow(RUNNING, RUNNING, SUCCEEDED, FAILED, CANCELLED);
-  }
-
-  private static void allow(RunState from, RunState... to) {
-    for (RunState t : to) ALLOWED[from.ordinal()][t.ordinal()] = true;
-  }
+  private static final io.drover.core.Transitions<RunState> TABLE = io.drover.core.Transitions.of(RunState.class)
+      .allow(SUBMITTED, RUNNING, FAILED)
+      .allow(RUNNING, RUNNING, SUCCEEDED, FAILED, CANCELLED);
 
   public boolean canMoveTo(RunState to) {
-    return ALLOWED[ordinal()][to.ordinal()];
+    return TABLE.allows(this, to);
   }
 
-  /** The states this one may move to; empty for an ended run. */
+  /** The states this one may move to; empty for one that ends the machine. */
   public Set<RunState> next() {
-    EnumSet<RunState> out = EnumSet.noneOf(RunState.class);
-    for (RunState t : values()) if (canMoveTo(t)) out.add(t);
-    return out;
+    return TABLE.next(this);
   }
 
   public boolean isEnded() {

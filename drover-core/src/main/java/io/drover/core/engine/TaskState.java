@@ -1,6 +1,5 @@
 package io.drover.core.engine;
 
-import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Set;
 
@@ -27,29 +26,20 @@ public enum TaskState {
   CANCELLED,
   SKIPPED;
 
-  private static final boolean[][] ALLOWED = new boolean[values().length][values().length];
+  private static final io.drover.core.Transitions<TaskState> TABLE = io.drover.core.Transitions.of(TaskState.class)
+      .allow(PENDING, READY, CANCELLED, SKIPPED)
+      .allow(READY, RUNNING, CANCELLED, SKIPPED)
+      .allow(RUNNING, SUCCEEDED, FAILED, CANCELLED, SKIPPED, RETRYING)
+      .allow(RETRYING, READY, CANCELLED, SKIPPED);
 
-  static {
-    allow(PENDING, READY, CANCELLED, SKIPPED);
-    allow(READY, RUNNING, CANCELLED, SKIPPED);
-    allow(RUNNING, SUCCEEDED, FAILED, CANCELLED, SKIPPED, RETRYING);
-    allow(RETRYING, READY, CANCELLED, SKIPPED);
-  }
-
-  private static void allow(TaskState from, TaskState... to) {
-    for (TaskState t : to) ALLOWED[from.ordinal()][t.ordinal()] = true;
-  }
-
-  /** Whether a task may move from this state to {@code to}. */
+  /** Whether this state may move to {@code to}. */
   public boolean canMoveTo(TaskState to) {
-    return ALLOWED[ordinal()][to.ordinal()];
+    return TABLE.allows(this, to);
   }
 
-  /** The states this one may move to; empty for terminal states. */
+  /** The states this one may move to; empty for one that ends the machine. */
   public Set<TaskState> next() {
-    EnumSet<TaskState> out = EnumSet.noneOf(TaskState.class);
-    for (TaskState t : values()) if (canMoveTo(t)) out.add(t);
-    return out;
+    return TABLE.next(this);
   }
 
   public boolean isTerminal() {
