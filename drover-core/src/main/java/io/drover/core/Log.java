@@ -2,7 +2,9 @@ package io.drover.core;
 
 import java.io.PrintStream;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The one way Drover's long-running parts (worker, controller, agent, the fleet dispatcher, the engine) say what
@@ -117,34 +119,13 @@ public final class Log {
   /** One line as it is written. */
   static String line(Instant at, Level level, String component, String id, String message, Format f) {
     if (f == Format.PLAIN) return at + " " + component + " " + id + ": " + message;
-    StringBuilder sb = new StringBuilder(64 + message.length());
-    sb.append("{\"ts\":\"").append(at).append("\",\"level\":\"").append(level.name().toLowerCase(Locale.ROOT))
-        .append("\",\"component\":");
-    quote(sb, component);
-    sb.append(",\"id\":");
-    quote(sb, id);
-    sb.append(",\"message\":");
-    quote(sb, message);
-    return sb.append('}').toString();
-  }
-
-  private static void quote(StringBuilder sb, String s) {
-    sb.append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> sb.append("\\\"");
-        case '\\' -> sb.append("\\\\");
-        case '\n' -> sb.append("\\n");
-        case '\r' -> sb.append("\\r");
-        case '\t' -> sb.append("\\t");
-        default -> {
-          if (c < 0x20) sb.append(String.format("\\u%04x", (int) c));
-          else sb.append(c);
-        }
-      }
-    }
-    sb.append('"');
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("ts", at.toString());
+    m.put("level", level.name().toLowerCase(Locale.ROOT));
+    m.put("component", component);
+    m.put("id", id);
+    m.put("message", message);
+    return io.drover.core.lua.Json.write(m); // the one JSON writer: one line, control characters escaped
   }
 
   private static Level orDefault(String s, Level fallback) {
