@@ -104,7 +104,7 @@ class ControllerEndToEndTest {
 
   private String leader() {
     try (var c = Client.connect(redis.url())) {
-      String lease = redis.commands().get(RunRecords.LEASE);
+      String lease = redis.commands().get(io.drover.cluster.queue.Keys.LEASE);
       return RunRecords.Lease.parse(lease).map(RunRecords.Lease::controllerId).orElse(null);
     }
   }

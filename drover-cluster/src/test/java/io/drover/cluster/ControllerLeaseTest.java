@@ -46,12 +46,12 @@ class ControllerLeaseTest {
   @Test
   void aControllerRestartedWithTheSameIdNeverInheritsTheDeadProcesssLeaseOrEpoch() {
     // what a controller killed with kill -9 leaves: its lease, still running for its last two seconds
-    redis.commands().set(RunRecords.EPOCH, "7");
-    redis.commands().set(RunRecords.LEASE, "ctl-a 7 deadprocess", SetArgs.Builder.px(2000));
+    redis.commands().set(io.drover.cluster.queue.Keys.EPOCH, "7");
+    redis.commands().set(io.drover.cluster.queue.Keys.LEASE, "ctl-a 7 deadprocess", SetArgs.Builder.px(2000));
     Controller restarted = start("ctl-a");
     await().atMost(Duration.ofSeconds(10)).until(restarted::isLeader);
     assertThat(restarted.epoch()).isEqualTo(8);
-    assertThat(RunRecords.Lease.parse(redis.commands().get(RunRecords.LEASE)).orElseThrow().instance())
+    assertThat(RunRecords.Lease.parse(redis.commands().get(io.drover.cluster.queue.Keys.LEASE)).orElseThrow().instance())
         .isNotEqualTo("deadprocess");
   }
 

@@ -52,7 +52,7 @@ class ControllerTakeTest {
     RunRecords runs = lead("ctl-t");
     String stuck = submit(runs, "stuck.lua", "while true do end");
     // claimed: the leader is evaluating its file now
-    await().atMost(Duration.ofSeconds(5)).until(() -> !"0".equals(redis.commands().hget(RunRecords.run(stuck), "epoch")));
+    await().atMost(Duration.ofSeconds(5)).until(() -> !"0".equals(redis.commands().hget(io.drover.cluster.queue.Keys.run(stuck), "epoch")));
     String fine = submit(runs, "fine.lua",
         "TaskDefinitions = { g = { tasks = { { name = 'a', command = 'sleep 30' } } } }");
     await().atMost(Duration.ofSeconds(5)).until(() -> "RUNNING".equals(runs.get(fine).orElseThrow().state()));
@@ -113,22 +113,22 @@ class ControllerTakeTest {
     RunRecords runs = new RunRecords(redis.commands());
     String id = submit(runs, "a.lua", "TaskDefinitions = { g = { tasks = { { name = 'a', command = function() return true end } } } }");
     // written together before any controller runs: record, first event, index and active set
-    assertThat(redis.commands().hget(RunRecords.run(id), "state")).isEqualTo("SUBMITTED");
-    assertThat(redis.commands().xlen(RunRecords.events(id))).isEqualTo(1);
-    assertThat(redis.commands().zscore(RunRecords.INDEX, id)).isNotNull();
-    assertThat(redis.commands().sismember(RunRecords.ACTIVE, id)).isTrue();
-    assertThat(io.lettuce.core.cluster.SlotHash.getSlot(RunRecords.run(id)))
-        .isEqualTo(io.lettuce.core.cluster.SlotHash.getSlot(RunRecords.ACTIVE))
-        .isEqualTo(io.lettuce.core.cluster.SlotHash.getSlot(RunRecords.INDEX));
+    assertThat(redis.commands().hget(io.drover.cluster.queue.Keys.run(id), "state")).isEqualTo("SUBMITTED");
+    assertThat(redis.commands().xlen(io.drover.cluster.queue.Keys.runEvents(id))).isEqualTo(1);
+    assertThat(redis.commands().zscore(io.drover.cluster.queue.Keys.RUN_INDEX, id)).isNotNull();
+    assertThat(redis.commands().sismember(io.drover.cluster.queue.Keys.ACTIVE_RUNS, id)).isTrue();
+    assertThat(io.lettuce.core.cluster.SlotHash.getSlot(io.drover.cluster.queue.Keys.run(id)))
+        .isEqualTo(io.lettuce.core.cluster.SlotHash.getSlot(io.drover.cluster.queue.Keys.ACTIVE_RUNS))
+        .isEqualTo(io.lettuce.core.cluster.SlotHash.getSlot(io.drover.cluster.queue.Keys.RUN_INDEX));
     assertThat(runs.requestCancel("no-such-run", "x")).isFalse();
 
     lead("ctl-e"); // no worker: the run ends when it is cancelled
     await().atMost(Duration.ofSeconds(10)).until(() -> "RUNNING".equals(runs.get(id).orElseThrow().state()));
     assertThat(runs.requestCancel(id, "test")).isTrue();
     await().atMost(Duration.ofSeconds(20)).until(() -> runs.get(id).orElseThrow().ended());
-    assertThat(redis.commands().sismember(RunRecords.ACTIVE, id)).isFalse();
-    assertThat(redis.commands().ttl(RunRecords.run(id))).isBetween(RunRecords.ENDED_RUN_KEEP.toSeconds() - 60, RunRecords.ENDED_RUN_KEEP.toSeconds());
-    assertThat(redis.commands().ttl(RunRecords.events(id))).isPositive();
+    assertThat(redis.commands().sismember(io.drover.cluster.queue.Keys.ACTIVE_RUNS, id)).isFalse();
+    assertThat(redis.commands().ttl(io.drover.cluster.queue.Keys.run(id))).isBetween(RunRecords.ENDED_RUN_KEEP.toSeconds() - 60, RunRecords.ENDED_RUN_KEEP.toSeconds());
+    assertThat(redis.commands().ttl(io.drover.cluster.queue.Keys.runEvents(id))).isPositive();
     assertThat(runs.requestCancel(id, "too late")).isFalse();
   }
 }

@@ -29,18 +29,11 @@ import java.util.Optional;
  * active set) are one script each. Thread-safe.
  */
 public final class RunRecords {
-  /** Runs by submit time (ms). Every key of runs shares the {@code {runs}} slot, so one script may write them together. */
-  public static final String INDEX = Keys.RUN_INDEX;
-  /** Runs not ended: what a new leader takes over. */
-  public static final String ACTIVE = Keys.ACTIVE_RUNS;
   /** How long an ended run's record and events are kept. */
   public static final java.time.Duration ENDED_RUN_KEEP = java.time.Duration.ofDays(7);
-  /** The leader lease and the fencing epoch; one slot. */
-  public static final String LEASE = Keys.LEASE;
-  public static final String EPOCH = Keys.EPOCH;
 
   /**
-   * The value of {@link #LEASE}: the controller that leads, the epoch it leads with, and the process (an
+   * The value of {@link Keys#LEASE}: the controller that leads, the epoch it leads with, and the process (an
    * instance token drawn at start) that holds it. The epoch fences a process, not an id: a controller restarted
    * with the same {@code --id} is another instance and takes a new, larger epoch once the old lease lapsed.
    */
@@ -62,9 +55,6 @@ public final class RunRecords {
       }
     }
   }
-  public static final String CONTROLLERS = Keys.CONTROLLERS;
-  /** Every run's state changes and log lines, for {@code /events} and {@code drover node logs}. */
-  public static final String EVENTS = Keys.ALL_RUN_EVENTS;
   public static final long EVENTS_CAP = 20_000;
   public static final long RUN_EVENTS_CAP = 200_000;
 
@@ -78,17 +68,8 @@ public final class RunRecords {
     this.redis = redis;
   }
 
-  public static String run(String id) {
-    return Keys.run(id);
-  }
 
-  public static String events(String id) {
-    return Keys.runEvents(id);
-  }
 
-  public static String controller(String id) {
-    return Keys.controller(id);
-  }
 
   /**
    * A run to submit: the workflow's source travels with it, so any controller can plan it and any worker can run
@@ -128,14 +109,14 @@ public final class RunRecords {
       args.add(v);
     });
     Scripts.run(redis, Scripts.SUBMIT_RUN, io.lettuce.core.ScriptOutputType.INTEGER,
-        new String[] {run(id), events(id), INDEX, ACTIVE}, args.toArray(new String[0]));
+        new String[] {Keys.run(id), Keys.runEvents(id), Keys.RUN_INDEX, Keys.ACTIVE_RUNS}, args.toArray(new String[0]));
     return id;
   }
 
   /** Asks the leader to cancel a run. False when the run is unknown or has ended. */
   public boolean requestCancel(String id, String reason) {
     long r = Scripts.run(redis, Scripts.CANCEL_RUN, io.lettuce.core.ScriptOutputType.INTEGER,
-        new String[] {run(id)}, reason);
+        new String[] {Keys.run(id)}, reason);
     return r == 1;
   }
 
@@ -153,33 +134,33 @@ public final class RunRecords {
 
   /** Claims a run for a leader's epoch unless a newer one holds it. */
   public Claim claim(String runId, long epoch, String controllerId, Instant now) {
-    long r = Scripts.run(redis, Scripts.CLAIM_RUN, io.lettuce.core.ScriptOutputType.INTEGER, new String[] {run(runId)},
+    long r = Scripts.run(redis, Scripts.CLAIM_RUN, io.lettuce.core.ScriptOutputType.INTEGER, new String[] {Keys.run(runId)},
         Long.toString(epoch), controllerId, now.toString());
     return r == 1 ? Claim.CLAIMED : r == 0 ? Claim.NEWER_EPOCH : Claim.UNKNOWN;
   }
 
   /** Runs not ended: what the leader runs. */
   public java.util.Set<String> active() {
-    return redis.smembers(ACTIVE);
+    return redis.smembers(Keys.ACTIVE_RUNS);
   }
 
   public long activeCount() {
-    return redis.scard(ACTIVE);
+    return redis.scard(Keys.ACTIVE_RUNS);
   }
 
   /** Takes a run off the active set (it ended, or its record is gone). */
   public void dropActive(String runId) {
-    redis.srem(ACTIVE, runId);
+    redis.srem(Keys.ACTIVE_RUNS, runId);
   }
 
   /** A run's whole record (its source included), empty when unknown. */
   public Map<String, String> record(String runId) {
-    return redis.hgetall(run(runId));
+    return redis.hgetall(Keys.run(runId));
   }
 
   /** Why someone asked to cancel a run, or null when nobody did. */
   public String cancelRequest(String runId) {
-    return redis.hget(run(runId), "cancel");
+    return redis.hget(Keys.run(runId), "cancel");
   }
 
   /** Values per write script call: Redis's Lua unpacks at most a few thousand. */
@@ -214,20 +195,20 @@ public final class RunRecords {
       }
       if (ending && fi >= fields.size() && ei >= events.size()) args.set(2, Long.toString(ENDED_RUN_KEEP.toSeconds()));
       List<Object> r = Scripts.run(redis, Scripts.WRITE_RUN, io.lettuce.core.ScriptOutputType.MULTI,
-          new String[] {run(runId), events(runId), ACTIVE}, args.toArray(new String[0]));
+          new String[] {Keys.run(runId), Keys.runEvents(runId), Keys.ACTIVE_RUNS}, args.toArray(new String[0]));
       if (((Long) r.get(0)) == 0) return (Long) r.get(1);
     } while (fi < fields.size() || ei < events.size());
     return 0;
   }
 
-  /** Appends events of a run to the cluster-wide stream ({@link #EVENTS}) as one entry: a JSON array. */
+  /** Appends events of a run to the cluster-wide stream ({@link Keys#ALL_RUN_EVENTS}) as one entry: a JSON array. */
   public void appendToAllEvents(String json) {
-    redis.xadd(EVENTS, XAddArgs.Builder.maxlen(EVENTS_CAP).approximateTrimming(), Map.of("events", json));
+    redis.xadd(Keys.ALL_RUN_EVENTS, XAddArgs.Builder.maxlen(EVENTS_CAP).approximateTrimming(), Map.of("events", json));
   }
 
   /** The id of the newest event of a run (or of every run, {@code runId} null); "0" when there is none. */
   public String newestEventId(String runId) {
-    var newest = redis.xrevrange(runId == null ? EVENTS : events(runId), Range.unbounded(), Limit.create(0, 1));
+    var newest = redis.xrevrange(runId == null ? Keys.ALL_RUN_EVENTS : Keys.runEvents(runId), Range.unbounded(), Limit.create(0, 1));
     return newest.isEmpty() ? "0" : newest.get(0).getId();
   }
 
@@ -238,51 +219,51 @@ public final class RunRecords {
    * epoch it leads with, or 0 when another process holds the lease.
    */
   public long takeLease(String controllerId, String instance, java.time.Duration lease) {
-    return Scripts.run(redis, Scripts.TAKE_LEASE, io.lettuce.core.ScriptOutputType.INTEGER, new String[] {LEASE, EPOCH},
+    return Scripts.run(redis, Scripts.TAKE_LEASE, io.lettuce.core.ScriptOutputType.INTEGER, new String[] {Keys.LEASE, Keys.EPOCH},
         controllerId, Long.toString(lease.toMillis()), instance);
   }
 
   /** Renews the lease only if it still holds exactly {@code held}; false when it does not. */
   public boolean renewLease(Lease held, java.time.Duration lease) {
-    return (Long) Scripts.run(redis, Scripts.RENEW_LEASE, io.lettuce.core.ScriptOutputType.INTEGER, new String[] {LEASE},
+    return (Long) Scripts.run(redis, Scripts.RENEW_LEASE, io.lettuce.core.ScriptOutputType.INTEGER, new String[] {Keys.LEASE},
         held.value(), Long.toString(lease.toMillis()), "0") == 1;
   }
 
   /** Gives the lease up if it still holds exactly {@code held}. */
   public void releaseLease(Lease held) {
-    Scripts.run(redis, Scripts.RENEW_LEASE, io.lettuce.core.ScriptOutputType.INTEGER, new String[] {LEASE}, held.value(), "1", "1");
+    Scripts.run(redis, Scripts.RENEW_LEASE, io.lettuce.core.ScriptOutputType.INTEGER, new String[] {Keys.LEASE}, held.value(), "1", "1");
   }
 
   /** Who holds the lease now, if anyone. */
   public Optional<Lease> leaseHolder() {
-    return Lease.parse(redis.get(LEASE));
+    return Lease.parse(redis.get(Keys.LEASE));
   }
 
   // ---- controllers' records ----
 
   /** A controller's record, empty when it has none. */
   public Map<String, String> controllerRecord(String controllerId) {
-    return redis.hgetall(controller(controllerId));
+    return redis.hgetall(Keys.controller(controllerId));
   }
 
   /** Writes a controller's record, kept {@code keep} unless written again. */
   public void writeControllerRecord(String controllerId, Map<String, String> fields, java.time.Duration keep) {
-    redis.hset(controller(controllerId), fields);
-    redis.pexpire(controller(controllerId), keep.toMillis());
-    redis.sadd(CONTROLLERS, controllerId);
+    redis.hset(Keys.controller(controllerId), fields);
+    redis.pexpire(Keys.controller(controllerId), keep.toMillis());
+    redis.sadd(Keys.CONTROLLERS, controllerId);
   }
 
   public void deleteControllerRecord(String controllerId) {
-    redis.del(controller(controllerId));
-    redis.srem(CONTROLLERS, controllerId);
+    redis.del(Keys.controller(controllerId));
+    redis.srem(Keys.CONTROLLERS, controllerId);
   }
 
   /** Every controller's record, by id (records that expired are dropped from the set). */
   public List<Map<String, String>> controllers() {
     List<Map<String, String>> out = new ArrayList<>();
-    for (String id : new java.util.TreeSet<>(redis.smembers(CONTROLLERS))) {
-      Map<String, String> h = redis.hgetall(controller(id));
-      if (h.isEmpty()) redis.srem(CONTROLLERS, id);
+    for (String id : new java.util.TreeSet<>(redis.smembers(Keys.CONTROLLERS))) {
+      Map<String, String> h = redis.hgetall(Keys.controller(id));
+      if (h.isEmpty()) redis.srem(Keys.CONTROLLERS, id);
       else out.add(h);
     }
     return out;
@@ -343,7 +324,7 @@ public final class RunRecords {
 
   public Optional<RunView> get(String id) {
     if (!RunIds.isValid(id)) return Optional.empty();
-    Map<String, String> h = redis.hgetall(run(id));
+    Map<String, String> h = redis.hgetall(Keys.run(id));
     return h.isEmpty() ? Optional.empty() : Optional.of(view(h));
   }
 
@@ -363,7 +344,7 @@ public final class RunRecords {
 
   /** The source of a run, as submitted. */
   public Optional<WorkflowSource> source(String id) {
-    List<io.lettuce.core.KeyValue<String, String>> v = redis.hmget(run(id), "workflow", "source_text");
+    List<io.lettuce.core.KeyValue<String, String>> v = redis.hmget(Keys.run(id), "workflow", "source_text");
     if (!v.get(1).hasValue()) return Optional.empty();
     return Optional.of(new WorkflowSource(v.get(0).getValueOrElse("workflow.lua"), v.get(1).getValue()));
   }
@@ -432,12 +413,12 @@ public final class RunRecords {
   /** The newest runs first, without their tasks. */
   public List<RunView> list(int limit) {
     List<RunView> out = new ArrayList<>();
-    for (String id : redis.zrevrangebyscore(INDEX, Range.unbounded(), Limit.create(0, limit))) {
-      List<io.lettuce.core.KeyValue<String, String>> v = redis.hmget(run(id), SUMMARY);
+    for (String id : redis.zrevrangebyscore(Keys.RUN_INDEX, Range.unbounded(), Limit.create(0, limit))) {
+      List<io.lettuce.core.KeyValue<String, String>> v = redis.hmget(Keys.run(id), SUMMARY);
       Map<String, String> f = new LinkedHashMap<>();
       for (int i = 0; i < SUMMARY.length; i++) if (v.get(i).hasValue()) f.put(SUMMARY[i], v.get(i).getValue());
       if (f.isEmpty()) {
-        redis.zrem(INDEX, id); // expired
+        redis.zrem(Keys.RUN_INDEX, id); // expired
         continue;
       }
       out.add(new RunView(f, Map.of()));
@@ -457,12 +438,12 @@ public final class RunRecords {
 
   /** Events after {@code after} ("0" for all), waiting up to {@code blockMillis} for the first. */
   public List<Event> events(String runId, String after, long blockMillis) {
-    return read(events(runId), after, blockMillis);
+    return read(Keys.runEvents(runId), after, blockMillis);
   }
 
   /**
-   * Every run's events (see {@link #EVENTS}) after {@code after}: "0" for all, else an event id as returned,
-   * {@code ENTRY/INDEX} (the stream entry holds the events of one flush; the index counts within it).
+   * Every run's events (see {@link Keys#ALL_RUN_EVENTS}) after {@code after}: "0" for all, else an event id as returned,
+   * {@code ENTRY/Keys.RUN_INDEX} (the stream entry holds the events of one flush; the index counts within it).
    */
   @SuppressWarnings("unchecked")
   public List<Event> allEvents(String after) {
@@ -478,7 +459,7 @@ public final class RunRecords {
       from = "(" + after; // a whole entry: from the next one on
     }
     List<Event> out = new ArrayList<>();
-    for (StreamMessage<String, String> m : redis.xrange(EVENTS, Range.create(from, "+"), Limit.create(0, 100))) {
+    for (StreamMessage<String, String> m : redis.xrange(Keys.ALL_RUN_EVENTS, Range.create(from, "+"), Limit.create(0, 100))) {
       Object events = Json.read(m.getBody().getOrDefault("events", "[]"));
       if (!(events instanceof List<?> list)) continue;
       for (int i = 0; i < list.size(); i++) {

@@ -14,7 +14,6 @@ import java.util.Map;
  * and the drain switch an operator flips on one. Thread-safe.
  */
 public final class WorkerRecords {
-  public static final String SET = io.drover.cluster.queue.Keys.WORKERS;
   /** Written by an operator (drover node drain); the worker reads it on every heartbeat. */
   static final String DRAIN_FIELD = WorkerStore.WORKER_DRAIN_FIELD;
 
@@ -24,9 +23,6 @@ public final class WorkerRecords {
     this.redis = redis;
   }
 
-  public static String key(String workerId) {
-    return io.drover.cluster.queue.Keys.worker(workerId);
-  }
 
   /**
    * Every worker with a record, by id; each record gets {@code status} as seen now: running, draining, stopping,
@@ -35,10 +31,10 @@ public final class WorkerRecords {
    */
   public List<Map<String, String>> list() {
     List<Map<String, String>> rows = new ArrayList<>();
-    for (String id : redis.smembers(SET)) {
-      Map<String, String> h = redis.hgetall(key(id));
+    for (String id : redis.smembers(Keys.WORKERS)) {
+      Map<String, String> h = redis.hgetall(Keys.worker(id));
       if (h.isEmpty() || !h.containsKey("id")) {
-        redis.srem(SET, id); // its record expired: gone for longer than its TTL
+        redis.srem(Keys.WORKERS, id); // its record expired: gone for longer than its TTL
         continue;
       }
       boolean compatible = compatible(h.getOrDefault("version", ""));
@@ -85,8 +81,8 @@ public final class WorkerRecords {
    * record of it exists.
    */
   public boolean drain(String workerId, boolean drain) {
-    if (redis.hexists(key(workerId), "id") != Boolean.TRUE) return false;
-    redis.hset(key(workerId), DRAIN_FIELD, drain ? "1" : "0");
+    if (redis.hexists(Keys.worker(workerId), "id") != Boolean.TRUE) return false;
+    redis.hset(Keys.worker(workerId), DRAIN_FIELD, drain ? "1" : "0");
     return true;
   }
 }

@@ -102,7 +102,7 @@ class AffinityTest {
     worker("w1", 1);
     new io.drover.cluster.queue.WorkerRecords(redis.commands()).drain("w1", true);
     org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() ->
-        "draining".equals(redis.commands().hget(io.drover.cluster.queue.WorkerRecords.key("w1"), "status")));
+        "draining".equals(redis.commands().hget(io.drover.cluster.queue.Keys.worker("w1"), "status")));
     String id = client.submit(TaskSubmission.shell("true").withWorker("w1"));
     Affinity a = new Affinity(client);
     a.pick(io.drover.core.model.TaskSpec.of(new io.drover.core.model.TaskId("g", "x"),
