@@ -196,9 +196,9 @@ public final class ControllerBench {
   private static void runDag(Client client, RunRecords runs, WorkflowSource source, int concurrency) throws InterruptedException {
     String id = runs.submit(new RunRecords.Submission(source, List.of(), List.of(), Map.of(), "default", concurrency, false));
     while (true) {
-      String state = runs.get(id).map(RunRecords.RunView::state).orElse(null);
-      if (state != null && RunRecords.ENDED.contains(state)) {
-        if (!state.equals("SUCCEEDED")) throw new IllegalStateException("the bench run " + id + " ended " + state);
+      io.drover.cluster.queue.RunState state = runs.state(id).orElse(null);
+      if (state != null && state.isEnded()) {
+        if (state != io.drover.cluster.queue.RunState.SUCCEEDED) throw new IllegalStateException("the bench run " + id + " ended " + state);
         return;
       }
       Thread.sleep(10);
@@ -248,7 +248,7 @@ public final class ControllerBench {
       Thread.sleep(5);
     }
     runs.requestCancel(id, "bench");
-    while (!runs.get(id).orElseThrow().ended()) Thread.sleep(20);
+    while (!runs.state(id).orElseThrow().isEnded()) Thread.sleep(20);
     controllers.put(leader, child(List.of("--controller", url, leader)));
     while (runs.controllerRecord(leader).isEmpty()) Thread.sleep(20);
     return firstDispatch - killedAt;

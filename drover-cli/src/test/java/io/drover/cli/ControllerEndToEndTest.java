@@ -215,11 +215,13 @@ class ControllerEndToEndTest {
     assertThat(unknown.exit()).isEqualTo(2);
     assertThat(unknown.err().strip()).startsWith("drover: no run 'nosuch'");
 
-    // /events: server-sent events with ids; Last-Event-ID replays from there on
+    // /events: server-sent events with ids (ENTRY/INDEX: a stream entry holds a flush's events); Last-Event-ID
+    // replays from there on
     String base = "http://127.0.0.1:" + controllerPort("ctl-a") + "/events?run=" + id;
     List<String> ids = sseIds(HttpRequest.newBuilder(URI.create(base + "&after=0")).build(), 5);
-    assertThat(ids).hasSize(5).isSortedAccordingTo(java.util.Comparator.comparing((String x) -> Long.parseLong(x.split("-")[0]))
-        .thenComparing(x -> Long.parseLong(x.split("-")[1])));
+    assertThat(ids).hasSize(5).doesNotHaveDuplicates()
+        .isSortedAccordingTo(java.util.Comparator.comparing((String x) -> Long.parseLong(x.split("[-/]")[0]))
+            .thenComparing(x -> Long.parseLong(x.split("[-/]")[1])).thenComparing(x -> Long.parseLong(x.split("[-/]")[2])));
     List<String> replayed = sseIds(HttpRequest.newBuilder(URI.create(base)).header("Last-Event-ID", ids.get(2)).build(), 2);
     assertThat(replayed).containsExactly(ids.get(3), ids.get(4));
     // every run's events: several to a stream entry, each with an id of its own

@@ -38,7 +38,7 @@ final class RunJournal implements RunListener {
    * passes through three states between two flushes is serialized once.
    */
   private Map<TaskId, Snapshot> snapshots = new LinkedHashMap<>();
-  private List<String[]> events = new ArrayList<>();
+  private List<Map<String, String>> events = new ArrayList<>();
 
   private record Snapshot(TaskState state, int attempt, String message, long millis, Map<String, Object> outputs, long since) {
     String json() {
@@ -94,7 +94,7 @@ final class RunJournal implements RunListener {
       moveTo(RunState.RUNNING);
       fields.put("task_count", Integer.toString(taskCount));
       fields.put(resumed ? "resumed_at" : "started_at", Instant.now().toString());
-      events.add(new String[] {"type", "run", "state", "RUNNING", "epoch", Long.toString(epoch), "at", Instant.now().toString()});
+      events.add(event("type", "run", "state", "RUNNING", "epoch", Long.toString(epoch), "at", Instant.now().toString()));
     }
   }
 
@@ -110,7 +110,7 @@ final class RunJournal implements RunListener {
   /** A line for the run's events from the controller itself (who started or resumed it). */
   void note(String message) {
     synchronized (lock) {
-      events.add(new String[] {"type", "controller", "epoch", Long.toString(epoch), "message", message});
+      events.add(event("type", "controller", "epoch", Long.toString(epoch), "message", message));
     }
   }
 
@@ -120,7 +120,7 @@ final class RunJournal implements RunListener {
       moveTo(RunState.FAILED);
       fields.put("message", message);
       fields.put("finished_at", Instant.now().toString());
-      events.add(new String[] {"type", "run", "state", "FAILED", "message", message, "at", Instant.now().toString()});
+      events.add(event("type", "run", "state", "FAILED", "message", message, "at", Instant.now().toString()));
     }
     end();
   }
@@ -173,16 +173,16 @@ final class RunJournal implements RunListener {
     Snapshot snapshot = new Snapshot(to, attempt, message, ms, o, to.isTerminal() || since == null ? 0 : since);
     synchronized (lock) {
       snapshots.put(id, snapshot);
-      events.add(new String[] {"type", "state", "task", id.toString(), "from", from.name(), "to", to.name(),
-          "attempt", Integer.toString(attempt), "message", message});
+      events.add(event("type", "state", "task", id.toString(), "from", from.name(), "to", to.name(),
+          "attempt", Integer.toString(attempt), "message", message));
     }
   }
 
   @Override
   public void onTaskLog(TaskSpec task, int attempt, String line) {
     synchronized (lock) {
-      events.add(new String[] {"type", "log", "task", task.id().toString(), "attempt", Integer.toString(attempt),
-          "line", line});
+      events.add(event("type", "log", "task", task.id().toString(), "attempt", Integer.toString(attempt),
+          "line", line));
     }
   }
 
@@ -191,7 +191,7 @@ final class RunJournal implements RunListener {
     synchronized (lock) {
       moveTo(RunState.valueOf(result.status().name()));
       fields.put("finished_at", Instant.now().toString());
-      events.add(new String[] {"type", "run", "state", result.status().name(), "at", Instant.now().toString()});
+      events.add(event("type", "run", "state", result.status().name(), "at", Instant.now().toString()));
     }
     metrics.runEnded(result.status().name());
     end();
@@ -223,7 +223,7 @@ final class RunJournal implements RunListener {
     if (fenced) return false;
     Map<String, String> f;
     Map<TaskId, Snapshot> snaps;
-    List<String[]> e;
+    List<Map<String, String>> e;
     synchronized (lock) {
       if (fields.isEmpty() && snapshots.isEmpty() && events.isEmpty()) return true;
       f = fields;
@@ -251,7 +251,6 @@ final class RunJournal implements RunListener {
         onFenced.accept(holder);
         return false;
       }
-      copyToClusterEvents(e);
       return true;
     } catch (RuntimeException ex) {
       synchronized (lock) { // put back, under what came meanwhile
@@ -264,23 +263,11 @@ final class RunJournal implements RunListener {
     }
   }
 
-  /**
-   * The cluster-wide stream gets every event too, tagged with the run, as one entry per flush (a JSON array of the
-   * events): one XADD instead of one per event. Best effort: the run's own stream is the record.
-   */
-  private void copyToClusterEvents(List<String[]> written) {
-    if (written.isEmpty()) return;
-    List<Map<String, String>> batch = new ArrayList<>(written.size());
-    for (String[] ev : written) {
-      Map<String, String> body = new LinkedHashMap<>();
-      body.put("run", runId);
-      for (int i = 0; i + 1 < ev.length; i += 2) body.put(ev[i], ev[i + 1]);
-      batch.add(body);
-    }
-    try {
-      runs.appendToAllEvents(io.drover.core.lua.Json.write(batch));
-    } catch (RuntimeException ignored) {
-      // best effort
-    }
+  /** An event of this run: its fields (name, value, ...), tagged with the run as every run's stream needs them. */
+  private Map<String, String> event(String... nameValues) {
+    Map<String, String> body = new LinkedHashMap<>();
+    body.put("run", runId);
+    for (int i = 0; i + 1 < nameValues.length; i += 2) body.put(nameValues[i], nameValues[i + 1]);
+    return body;
   }
 }

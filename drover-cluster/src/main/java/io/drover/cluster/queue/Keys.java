@@ -33,8 +33,11 @@ public record Keys(String queue) {
     return run(runId) + ":events";
   }
 
-  /** Every run's events, for {@code /events}: one entry per journal flush. */
-  public static final String ALL_RUN_EVENTS = "drover:events";
+  /**
+   * Every run's events, for {@code /events}: the same entries as the runs' own streams (a JSON array of events a
+   * journal flush), in the {runs} slot so that one script writes both.
+   */
+  public static final String ALL_RUN_EVENTS = "drover:{runs}:events";
 
   // ---- controllers ----
 

@@ -173,13 +173,20 @@ public final class RunRecords {
    * #ENDED_RUN_KEEP}. Returns 0 when all is written, else the epoch that holds the run now (nothing more was
    * written). A Redis failure is thrown; calls before it stay written.
    *
-   * @param events each as field, value, field, value ...
+   * @param events each a JSON object's fields (tagged with the run by the caller); written to the run's stream and
+   *     to {@link Keys#ALL_RUN_EVENTS} as entries of at most {@link #EVENTS_PER_ENTRY}
    */
-  public long write(String runId, long epoch, List<Map.Entry<String, String>> fields, List<String[]> events, boolean ending) {
+  public long write(String runId, long epoch, List<Map.Entry<String, String>> fields, List<Map<String, String>> events,
+      boolean ending) {
+    List<String> entries = new ArrayList<>();
+    for (int from = 0; from < events.size(); from += EVENTS_PER_ENTRY) {
+      entries.add(Json.write(events.subList(from, Math.min(events.size(), from + EVENTS_PER_ENTRY))));
+    }
     int fi = 0;
     int ei = 0;
     do {
-      List<String> args = new ArrayList<>(List.of(Long.toString(epoch), Long.toString(RUN_EVENTS_CAP), "0", "0"));
+      List<String> args = new ArrayList<>(List.of(Long.toString(epoch), Long.toString(RUN_EVENTS_CAP), "0", "0",
+          Long.toString(EVENTS_CAP)));
       int n = 0;
       while (fi < fields.size() && args.size() < WRITE_CHUNK) {
         args.add(fields.get(fi).getKey());
@@ -188,23 +195,18 @@ public final class RunRecords {
         n += 2;
       }
       args.set(3, Integer.toString(n));
-      while (ei < events.size() && args.size() < WRITE_CHUNK) {
-        String[] ev = events.get(ei++);
-        args.add(Integer.toString(ev.length));
-        args.addAll(List.of(ev));
-      }
-      if (ending && fi >= fields.size() && ei >= events.size()) args.set(2, Long.toString(ENDED_RUN_KEEP.toSeconds()));
+      while (ei < entries.size() && args.size() < WRITE_CHUNK) args.add(entries.get(ei++));
+      if (ending && fi >= fields.size() && ei >= entries.size()) args.set(2, Long.toString(ENDED_RUN_KEEP.toSeconds()));
       List<Object> r = Scripts.run(redis, Scripts.WRITE_RUN, io.lettuce.core.ScriptOutputType.MULTI,
-          new String[] {Keys.run(runId), Keys.runEvents(runId), Keys.ACTIVE_RUNS}, args.toArray(new String[0]));
+          new String[] {Keys.run(runId), Keys.runEvents(runId), Keys.ACTIVE_RUNS, Keys.ALL_RUN_EVENTS},
+          args.toArray(new String[0]));
       if (((Long) r.get(0)) == 0) return (Long) r.get(1);
-    } while (fi < fields.size() || ei < events.size());
+    } while (fi < fields.size() || ei < entries.size());
     return 0;
   }
 
-  /** Appends events of a run to the cluster-wide stream ({@link Keys#ALL_RUN_EVENTS}) as one entry: a JSON array. */
-  public void appendToAllEvents(String json) {
-    redis.xadd(Keys.ALL_RUN_EVENTS, XAddArgs.Builder.maxlen(EVENTS_CAP).approximateTrimming(), Map.of("events", json));
-  }
+  /** Events a stream entry holds at most: a flush of more is written as several entries. */
+  static final int EVENTS_PER_ENTRY = 500;
 
   /** The id of the newest event of a run (or of every run, {@code runId} null); "0" when there is none. */
   public String newestEventId(String runId) {
@@ -322,6 +324,17 @@ public final class RunRecords {
     return m;
   }
 
+  /**
+   * The state of a run and nothing else (one field): what a caller that waits for a run's end polls. {@link #get}
+   * reads and decodes every task's snapshot, which for a run of 10,000 tasks costs milliseconds of Redis and of the
+   * caller per read.
+   */
+  public Optional<RunState> state(String id) {
+    if (!RunIds.isValid(id)) return Optional.empty();
+    String s = redis.hget(Keys.run(id), "state");
+    return s == null ? Optional.empty() : Optional.of(RunState.valueOf(s));
+  }
+
   public Optional<RunView> get(String id) {
     if (!RunIds.isValid(id)) return Optional.empty();
     Map<String, String> h = redis.hgetall(Keys.run(id));
@@ -436,48 +449,48 @@ public final class RunRecords {
     }
   }
 
-  /** Events after {@code after} ("0" for all), waiting up to {@code blockMillis} for the first. */
+  /**
+   * A run's events after {@code after}, waiting up to {@code blockMillis} for the first: "0" for all, else an event
+   * id as returned ({@code ENTRY/INDEX}: a stream entry holds the events of one journal flush, the index counts
+   * within it) or an entry's id (from the entry after it).
+   */
   public List<Event> events(String runId, String after, long blockMillis) {
     return read(Keys.runEvents(runId), after, blockMillis);
   }
 
-  /**
-   * Every run's events (see {@link Keys#ALL_RUN_EVENTS}) after {@code after}: "0" for all, else an event id as returned,
-   * {@code ENTRY/Keys.RUN_INDEX} (the stream entry holds the events of one flush; the index counts within it).
-   */
-  @SuppressWarnings("unchecked")
+  /** Every run's events ({@link Keys#ALL_RUN_EVENTS}, each tagged with its run) after {@code after}, as {@link #events}. */
   public List<Event> allEvents(String after) {
-    String from = "-";
-    String entry = null;
-    int index = -1;
+    return read(Keys.ALL_RUN_EVENTS, after, 0);
+  }
+
+  private List<Event> read(String key, String after, long blockMillis) {
     int slash = after.indexOf('/');
-    if (slash > 0) {
-      entry = after.substring(0, slash);
-      index = Integer.parseInt(after.substring(slash + 1));
-      from = entry;
-    } else if (!after.equals("0") && !after.equals("0-0")) {
-      from = "(" + after; // a whole entry: from the next one on
+    if (slash > 0) { // within an entry: the rest of it, then what follows
+      String entry = after.substring(0, slash);
+      int index = Integer.parseInt(after.substring(slash + 1));
+      List<Event> out = decode(redis.xrange(key, Range.create(entry, "+"), Limit.create(0, 100)), entry, index);
+      if (!out.isEmpty() || blockMillis <= 0) return out;
+      after = entry;
     }
+    XReadArgs args = XReadArgs.Builder.count(100);
+    if (blockMillis > 0) args.block(blockMillis);
+    List<StreamMessage<String, String>> msgs = redis.xread(args, XReadArgs.StreamOffset.from(key, after.equals("0") ? "0-0" : after));
+    return decode(msgs == null ? List.of() : msgs, null, -1);
+  }
+
+  /** The events of stream entries, each entry a JSON array of them; those of {@code skipEntry} up to {@code skipIndex} left out. */
+  @SuppressWarnings("unchecked")
+  private static List<Event> decode(List<StreamMessage<String, String>> entries, String skipEntry, int skipIndex) {
     List<Event> out = new ArrayList<>();
-    for (StreamMessage<String, String> m : redis.xrange(Keys.ALL_RUN_EVENTS, Range.create(from, "+"), Limit.create(0, 100))) {
-      Object events = Json.read(m.getBody().getOrDefault("events", "[]"));
-      if (!(events instanceof List<?> list)) continue;
+    for (StreamMessage<String, String> m : entries) {
+      if (!(Json.read(m.getBody().getOrDefault("events", "[]")) instanceof List<?> list)) continue;
       for (int i = 0; i < list.size(); i++) {
-        if (m.getId().equals(entry) && i <= index) continue;
+        if (m.getId().equals(skipEntry) && i <= skipIndex) continue;
         Map<String, String> f = new LinkedHashMap<>();
         ((Map<String, Object>) list.get(i)).forEach((k, v) -> f.put(k, String.valueOf(v)));
         out.add(new Event(m.getId() + "/" + i, f));
       }
     }
-    return out;
-  }
-
-  private List<Event> read(String key, String after, long blockMillis) {
-    XReadArgs args = XReadArgs.Builder.count(1000);
-    if (blockMillis > 0) args.block(blockMillis);
-    List<StreamMessage<String, String>> msgs = redis.xread(args, XReadArgs.StreamOffset.from(key, after));
-    List<Event> out = new ArrayList<>(msgs == null ? 0 : msgs.size());
-    if (msgs != null) for (StreamMessage<String, String> m : msgs) out.add(new Event(m.getId(), m.getBody()));
     return out;
   }
 }

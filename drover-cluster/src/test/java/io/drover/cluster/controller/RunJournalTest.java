@@ -10,6 +10,7 @@ import io.drover.core.engine.TaskState;
 import io.drover.core.model.Command;
 import io.drover.core.model.TaskId;
 import io.drover.core.model.TaskSpec;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -56,7 +57,33 @@ class RunJournalTest {
     Map<String, String> h = link.sync().hgetall(Keys.run("r1"));
     assertThat(h.keySet().stream().filter(k -> k.startsWith("t:"))).hasSize(1500);
     assertThat(RunRecords.task(TaskId.parse("g.t1499"), h.get("t:g.t1499")).state()).isEqualTo(TaskState.RUNNING);
-    assertThat(link.sync().xlen(Keys.runEvents("r1"))).isEqualTo(1500);
+    assertThat(new RunRecords(link.sync()).events("r1", "0", 0)).hasSize(1500);
+    assertThat(new RunRecords(link.sync()).allEvents("0")).hasSize(1500);
+  }
+
+  @Test
+  void eventsAreWrittenAsOneEntryPerFlushAndAReaderResumingInsideAnEntryGetsEachEventOnce() {
+    RunJournal j = journal("r5", 1, 1);
+    for (int i = 0; i < 700; i++) j.onTaskStateChanged(task(i), TaskState.READY, TaskState.RUNNING, 1, "");
+    assertThat(j.flush()).isTrue();
+    j.onTaskStateChanged(task(0), TaskState.RUNNING, TaskState.SUCCEEDED, 1, "");
+    assertThat(j.flush()).isTrue();
+    assertThat(link.sync().xlen(Keys.runEvents("r5"))).isEqualTo(3); // 500 + 200 events, then 1
+    RunRecords runs = new RunRecords(link.sync());
+    List<String> seen = new ArrayList<>();
+    String after = "0";
+    for (int reads = 0; reads < 20 && seen.size() < 701; reads++) {
+      List<RunRecords.Event> batch = runs.events("r5", after, 0);
+      for (RunRecords.Event e : batch.subList(0, Math.min(batch.size(), 123))) { // stop inside entries
+        seen.add(e.fields().get("task") + " " + e.fields().get("to"));
+        after = e.id();
+      }
+    }
+    assertThat(seen).hasSize(701).doesNotHaveDuplicates();
+    assertThat(seen.get(0)).isEqualTo("g.t0 RUNNING");
+    assertThat(seen.get(700)).isEqualTo("g.t0 SUCCEEDED");
+    assertThat(runs.events("r5", after, 0)).isEmpty();
+    assertThat(runs.events("r5", after, 50)).isEmpty(); // waits, then nothing
   }
 
   @Test
@@ -75,8 +102,8 @@ class RunJournalTest {
     Map<String, String> h = link.sync().hgetall(Keys.run("r2"));
     assertThat(RunRecords.task(TaskId.parse("g.t1"), h.get("t:g.t1")).state()).isEqualTo(TaskState.RUNNING);
     assertThat(RunRecords.task(TaskId.parse("g.t2"), h.get("t:g.t2")).state()).isEqualTo(TaskState.SUCCEEDED);
-    assertThat(link.sync().xrange(Keys.runEvents("r2"), io.lettuce.core.Range.create("-", "+")))
-        .extracting(m -> m.getBody().get("task") + " " + m.getBody().get("to"))
+    assertThat(new RunRecords(link.sync()).events("r2", "0", 0))
+        .extracting(e -> e.fields().get("task") + " " + e.fields().get("to"))
         .containsExactly("g.t1 RUNNING", "g.t2 RUNNING", "g.t2 SUCCEEDED");
   }
 

@@ -29,6 +29,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.luaj.vm2.LuaString;
 import org.luaj.vm2.LuaTable;
 import org.luaj.vm2.LuaValue;
 import org.luaj.vm2.Varargs;
@@ -302,6 +303,16 @@ public final class WorkflowLoader {
     }
 
     /** A table of a group or task, with what to call it in errors and where its fields are written. */
+    /**
+     * The Lua string of a field name, made once: a workflow of 10,000 tasks reads a dozen fields of each, and
+     * {@code rawget(String)} encodes its key anew on every call.
+     */
+    private static LuaString luaKey(String field) {
+      return FIELD_KEYS.computeIfAbsent(field, LuaString::valueOf);
+    }
+
+    private static final java.util.concurrent.ConcurrentHashMap<String, LuaString> FIELD_KEYS = new java.util.concurrent.ConcurrentHashMap<>();
+
     private final class Fields {
       private final LuaTable table;
       private final LineIndex.Lines lines;
@@ -332,11 +343,11 @@ public final class WorkflowLoader {
       }
 
       LuaValue raw(String field) {
-        return table.rawget(field);
+        return table.rawget(luaKey(field));
       }
 
       boolean has(String field) {
-        return !table.rawget(field).isnil();
+        return !raw(field).isnil();
       }
 
       String string(String field, String def) {
