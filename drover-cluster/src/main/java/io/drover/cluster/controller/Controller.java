@@ -7,14 +7,6 @@ import io.drover.cluster.run.ClusterDispatcher;
 import io.drover.cluster.queue.WorkerRecords;
 import io.drover.core.DroverException;
 import io.drover.core.Version;
-import io.drover.core.dsl.WorkflowLoader;
-import io.drover.core.engine.RunHandle;
-import io.drover.core.engine.RunOptions;
-import io.drover.core.engine.Scheduler;
-import io.drover.core.lua.Json;
-import io.drover.core.model.WorkflowSource;
-import io.drover.core.plan.Plan;
-import io.drover.core.plan.Planner;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,7 +14,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -48,9 +39,6 @@ public final class Controller implements io.drover.core.Lifecycle {
   private final RunRecords runs;
   private final WorkerRecords workers;
   private final ControllerMetrics metrics = new ControllerMetrics();
-  private final Map<String, LocalRun> local = new ConcurrentHashMap<>();
-  /** Runs being taken: their files are evaluated off the loop, so one whose top level never returns holds no other. */
-  private final Set<String> taking = ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService flusher;
   private final Instant startedAt = Instant.now();
   private final CountDownLatch stopped = new CountDownLatch(1);
@@ -62,10 +50,10 @@ public final class Controller implements io.drover.core.Lifecycle {
   /** This process among controllers that may share an id: the lease names it, so its epoch fences it alone. */
   private final String instance = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 1);
   private final LeaderLease lease;
+  /** The leader's runs: take, resume, cancel, flush, detach. */
+  private final RunSupervisor supervisor;
   private volatile List<ControllerMetrics.Alert> alerts = List.of();
   private volatile Map<String, Object> lastStatus = Map.of();
-
-  private record LocalRun(RunHandle handle, ClusterDispatcher dispatcher, RunJournal journal, String[] cancelSent) {}
 
   private Controller(ControllerOptions options) {
     this.options = options;
@@ -85,9 +73,10 @@ public final class Controller implements io.drover.core.Lifecycle {
 
           @Override
           public void steppedDown(long epoch, String why) {
-            detachAll(epoch, why);
+            supervisor.detachAll(epoch, why);
           }
         });
+    this.supervisor = new RunSupervisor(options.controllerId(), log, client, metrics, lease, () -> running);
   }
 
   /** Connects, starts the HTTP API and joins the election. Fails fast when Redis or the port cannot be had. */
@@ -100,8 +89,8 @@ public final class Controller implements io.drover.core.Lifecycle {
       c.client.close();
       throw e;
     }
-    c.flusher.scheduleWithFixedDelay(c::flushAll, 50, 50, TimeUnit.MILLISECONDS);
-    c.flusher.execute(Controller::warmUp);
+    c.flusher.scheduleWithFixedDelay(c.supervisor::flushAll, 50, 50, TimeUnit.MILLISECONDS);
+    c.flusher.execute(RunSupervisor::warmUp);
     c.leaseThread.start();
     c.loop.start();
     return c;
@@ -178,7 +167,7 @@ public final class Controller implements io.drover.core.Lifecycle {
     while (running) {
       long now = System.nanoTime();
       try {
-        if (isLeader()) syncRuns();
+        if (isLeader()) supervisor.syncRuns();
         if (now >= nextRecord) {
           writeRecord();
           nextRecord = now + TimeUnit.SECONDS.toNanos(1);
@@ -210,161 +199,6 @@ public final class Controller implements io.drover.core.Lifecycle {
     }
   }
 
-  private void stepDown(String why) {
-    lease.stepDown(why);
-  }
-
-  /** The lease was lost: every run here is left to the next leader, under the lock a run being taken holds. */
-  private void detachAll(long epoch, String why) {
-    synchronized (runsLock) {
-      log("no longer leading (epoch " + epoch + "): " + why + "; " + local.size() + " runs left to the leader");
-      metrics.unmeasured();
-      for (LocalRun r : local.values()) detach(r);
-      local.clear();
-    }
-  }
-
-  /** Stops scheduling a run here without touching its attempts; off the calling thread (it joins threads). */
-  private static void detach(LocalRun r) {
-    r.handle().detach();
-    Thread.ofVirtual().start(r.dispatcher()::detach);
-  }
-
-  /** Guards {@link #local} against a step-down on the lease thread while a run is being taken. */
-  private final Object runsLock = new Object();
-
-  /** Starts every active run this leader does not run yet; passes cancel requests on; forgets runs that ended. */
-  private void syncRuns() {
-    local.entrySet().removeIf(e -> {
-      if (!e.getValue().journal().ended()) return false;
-      Thread.ofVirtual().start(e.getValue().dispatcher()::close); // it joins its threads: not on this one
-      return true;
-    });
-    Set<String> active = runs.active();
-    for (String id : active) {
-      if (!isLeader()) return;
-      LocalRun r = local.get(id);
-      if (r == null) {
-        if (taking.add(id)) Thread.ofVirtual().name("drover-controller-take-" + id).start(() -> {
-          try {
-            take(id);
-          } catch (RuntimeException e) {
-            log.warn("run " + id + " not taken, trying again: " + e.getMessage());
-          } finally {
-            taking.remove(id);
-          }
-        });
-      } else {
-        String cancel = runs.cancelRequest(id);
-        if (cancel != null && r.cancelSent()[0] == null) {
-          r.cancelSent()[0] = cancel;
-          r.handle().cancel(cancel);
-        }
-      }
-    }
-  }
-
-  /**
-   * Claims a run with this leader's epoch, evaluates its file and plans it (on a thread of its own: evaluation is
-   * bounded by {@link io.drover.core.lua.LuaInterpreter#LOAD_TIMEOUT}, and a file that fails fails its run alone),
-   * then starts it unless this controller stepped down or stopped meanwhile.
-   */
-  private void take(String id) {
-    long mine = lease.epoch();
-    if (mine == 0) return; // stepped down a moment ago
-    RunRecords.Claim claimed = runs.claim(id, mine, options.controllerId(), Instant.now());
-    if (claimed == RunRecords.Claim.UNKNOWN) {
-      runs.dropActive(id);
-      return;
-    }
-    if (claimed == RunRecords.Claim.NEWER_EPOCH) {
-      stepDown("run " + id + " belongs to a newer epoch");
-      return;
-    }
-    Map<String, String> h = runs.record(id);
-    if (RunRecords.ENDED.contains(h.get("state"))) {
-      runs.dropActive(id);
-      return;
-    }
-    RunRecords.RunView before = RunRecords.view(h);
-    boolean resumed = !"SUBMITTED".equals(h.get("state"));
-    Map<io.drover.core.model.TaskId, Long> startedBefore = new java.util.HashMap<>();
-    long nowMs = System.currentTimeMillis();
-    before.tasks().forEach((t, r) -> {
-      if (!r.state().isTerminal() && r.durationMillis() > 0) startedBefore.put(t, nowMs - r.durationMillis());
-    });
-    RunJournal journal = new RunJournal(id, mine, runs, metrics, resumed, held -> {
-      if (held > mine) stepDown("run " + id + " belongs to epoch " + held);
-    }, startedBefore);
-    Plan plan;
-    WorkflowSource source = new WorkflowSource(h.getOrDefault("workflow", "workflow.lua"), h.getOrDefault("source_text", ""));
-    RunOptions runOptions;
-    try {
-      var loaded = WorkflowLoader.load(source);
-      plan = Planner.plan(loaded.workflow(), strings(h.get("groups")), strings(h.get("tasks")));
-      runOptions = RunOptions.builder().runId(id).concurrency(Integer.parseInt(h.getOrDefault("concurrency", "256")))
-          .failFast("1".equals(h.get("fail_fast"))).params(params(h.get("params"))).listener(journal)
-          .resume(before.tasks()).build();
-    } catch (DroverException | IllegalArgumentException e) {
-      journal.failBeforeStart(e.getMessage());
-      log("run " + id + " cannot start: " + e.getMessage());
-      return;
-    }
-    // queue writes are fenced like the snapshot: none once this controller's lease may have run out
-    ClusterDispatcher dispatcher = new ClusterDispatcher(client, source, h.getOrDefault("queue", "default"),
-        () -> isLeader() && lease.epoch() == mine);
-    String[] cancelSent = new String[1];
-    journal.order(plan);
-    RunHandle handle = Scheduler.start(plan, dispatcher, runOptions);
-    synchronized (runsLock) {
-      if (lease.epoch() != mine || !running) { // stepped down or stopping meanwhile: the next leader takes the run
-        detach(new LocalRun(handle, dispatcher, journal, cancelSent));
-        return;
-      }
-      local.put(id, new LocalRun(handle, dispatcher, journal, cancelSent));
-    }
-    journal.note(resumed ? "controller " + options.controllerId() + " (epoch " + mine + ") resumed the run: "
-        + before.counts() : "controller " + options.controllerId() + " (epoch " + mine + ") started the run");
-    log((resumed ? "resumed" : "started") + " run " + id + " (" + plan.size() + " tasks)");
-  }
-
-  /** Loads the Lua runtime and the planner once, so a standby that takes over plans its first run at full speed. */
-  private static void warmUp() {
-    try {
-      Planner.plan(WorkflowLoader.load(new WorkflowSource("warm-up.lua",
-          "TaskDefinitions = { w = { tasks = { { name = 't', command = function() return true end } } } }")).workflow());
-    } catch (RuntimeException ignored) {
-      // only a warm-up
-    }
-  }
-
-  @SuppressWarnings("unchecked")
-  private static List<String> strings(String json) {
-    if (json == null || json.isBlank()) return List.of();
-    Object o = Json.read(json);
-    List<String> out = new ArrayList<>();
-    if (o instanceof List<?> l) for (Object x : l) out.add(String.valueOf(x));
-    return out;
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> params(String json) {
-    if (json == null || json.isBlank()) return Map.of();
-    Object o = Json.read(json);
-    return o instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
-  }
-
-  private void flushAll() {
-    if (!isLeader()) return;
-    for (LocalRun r : local.values()) {
-      try {
-        r.journal().flush();
-      } catch (RuntimeException e) {
-        log.warn("snapshot of run " + r.journal().runId() + " failed: " + e.getMessage());
-      }
-    }
-  }
-
   // ---- what others see ----
 
   private void writeRecord() {
@@ -377,7 +211,7 @@ public final class Controller implements io.drover.core.Lifecycle {
     r.put("version", Version.current());
     r.put("started_at", startedAt.toString());
     r.put("last_heartbeat", Instant.now().toString());
-    r.put("runs", Integer.toString(local.size()));
+    r.put("runs", Integer.toString(supervisor.size()));
     runs.writeControllerRecord(options.controllerId(), r, java.time.Duration.ofSeconds(30));
     Set<String> queues = client.queues();
     for (String q : queues) metrics.fleetCounters(q, client.counters(q)); // the fleet's: standbys serve them too
@@ -487,14 +321,7 @@ public final class Controller implements io.drover.core.Lifecycle {
       Thread.currentThread().interrupt();
     }
     if (lease.epoch() > 0) {
-      flushAllNow();
-      synchronized (runsLock) { // a run being taken now sees running false and detaches itself
-        for (LocalRun r : local.values()) {
-          r.handle().detach();
-          r.dispatcher().detach();
-        }
-        local.clear();
-      }
+      supervisor.stopAll();
       long was = lease.release();
       if (was > 0) log("gave the lease up (epoch " + was + ")");
     }
@@ -506,16 +333,6 @@ public final class Controller implements io.drover.core.Lifecycle {
     if (api != null) api.stop();
     client.close();
     stopped.countDown();
-  }
-
-  private void flushAllNow() {
-    for (LocalRun r : local.values()) {
-      try {
-        r.journal().flush();
-      } catch (RuntimeException ignored) {
-        // the next leader dispatches what the snapshot lacks again; idempotency keys find it
-      }
-    }
   }
 
   /** Waits until it stopped, however long that takes. */
