@@ -493,7 +493,7 @@ class WorkerTest {
       List<String> entries, long token, String message) {
     List<io.drover.cluster.queue.WorkerStore.Outcome> outcomes = new ArrayList<>();
     for (int i = 0; i < ids.size(); i++) {
-      outcomes.add(new io.drover.cluster.queue.WorkerStore.Outcome(ids.get(i), keys.stream(), entries.get(i), token, (int) token, 1,
+      outcomes.add(new io.drover.cluster.queue.WorkerStore.Outcome(io.drover.cluster.queue.QueueTaskId.parse(ids.get(i)), keys.stream(), entries.get(i), token, (int) token, 1,
           "SUCCEEDED", message, "{}", 1, false, ""));
     }
     try (var store = io.drover.cluster.queue.WorkerStore.open(redis.url(), worker, keys, List.of(keys.stream()))) {

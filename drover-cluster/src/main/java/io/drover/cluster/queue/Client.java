@@ -176,7 +176,7 @@ public final class Client implements AutoCloseable {
     List<Submitted> out = submit(tasks, follower);
     for (Submitted s : out) {
       if (s.created()) continue;
-      Keys keys = new Keys(Keys.queueOf(s.id()));
+      Keys keys = new Keys(QueueTaskId.parse(s.id()).queue());
       redis.hset(keys.task(s.id()), "notify", keys.notify(follower));
     }
     return out;
@@ -190,8 +190,7 @@ public final class Client implements AutoCloseable {
     synchronized (this) { // the pipeline connection is this client's; submits use it too
       link.pipelined(() -> {
         for (String id : ids) {
-          String queue = Keys.queueOf(id);
-          if (queue != null) futures.put(id, async.hgetall(new Keys(queue).task(id)));
+          QueueTaskId.tryParse(id).ifPresent(t -> futures.put(id, async.hgetall(new Keys(t.queue()).task(id))));
         }
       });
     }
@@ -390,9 +389,9 @@ public final class Client implements AutoCloseable {
 
   /** The task, or empty if it is unknown (or expired). */
   public Optional<TaskStatus> status(String id) {
-    String queue = Keys.queueOf(id);
-    if (queue == null) return Optional.empty();
-    Map<String, String> h = redis.hgetall(new Keys(queue).task(id));
+    Optional<QueueTaskId> task = QueueTaskId.tryParse(id);
+    if (task.isEmpty()) return Optional.empty();
+    Map<String, String> h = redis.hgetall(new Keys(task.get().queue()).task(id));
     return h.isEmpty() ? Optional.empty() : Optional.of(status(h));
   }
 
@@ -467,9 +466,7 @@ public final class Client implements AutoCloseable {
    * heartbeat. Returns the resulting state: CANCELLED, CANCELLING, or the state it had already ended in.
    */
   public String cancel(String id) {
-    String queue = Keys.queueOf(id);
-    if (queue == null) throw new DroverException("no task '" + id + "'");
-    Keys keys = new Keys(queue);
+    Keys keys = new Keys(taskOf(id).queue());
     return Scripts.run(redis, Scripts.CANCEL, ScriptOutputType.VALUE, new String[] {keys.task(id), keys.delayed(), keys.following(), keys.counters(), keys.events(id)},
         Long.toString(TaskCodec.nowMicros()), Long.toString(retention.toSeconds()));
   }
@@ -488,9 +485,7 @@ public final class Client implements AutoCloseable {
    * first log line of an attempt, so that tasks nobody watches cost no events. Returns false for an unknown task.
    */
   public boolean follow(String id) {
-    String queue = Keys.queueOf(id);
-    if (queue == null) throw new DroverException("no task '" + id + "'");
-    Keys keys = new Keys(queue);
+    Keys keys = new Keys(taskOf(id).queue());
     Long r = Scripts.run(redis, Scripts.FOLLOW, ScriptOutputType.INTEGER, new String[] {keys.task(id), keys.following(), keys.events(id)});
     return r == 1;
   }
@@ -500,9 +495,7 @@ public final class Client implements AutoCloseable {
    * the first one to come.
    */
   public List<TaskEvent> events(String id, String afterId, long blockMillis) {
-    String queue = Keys.queueOf(id);
-    if (queue == null) throw new DroverException("no task '" + id + "'");
-    String key = new Keys(queue).events(id);
+    String key = new Keys(taskOf(id).queue()).events(id);
     List<io.lettuce.core.StreamMessage<String, String>> msgs = blockMillis > 0
         ? blockingEvents().xread(io.lettuce.core.XReadArgs.Builder.block(blockMillis).count(1000),
             io.lettuce.core.XReadArgs.StreamOffset.from(key, afterId))
@@ -572,6 +565,11 @@ public final class Client implements AutoCloseable {
   }
 
   /** {@code <queue>.t<time><random>}: unique, roughly time-ordered, and it names its queue. */
+  /** The task an id names; a string that is no task id is a {@link DroverException} ("no task"). */
+  private static QueueTaskId taskOf(String id) {
+    return QueueTaskId.tryParse(id).orElseThrow(() -> new DroverException("no task '" + id + "'"));
+  }
+
   private static String newId(String queue) {
     return queue + ".t" + Long.toString(System.currentTimeMillis(), 36)
         + Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36);

@@ -221,33 +221,6 @@ public record Keys(String queue) {
     return prefix() + "idem:" + key;
   }
 
-  /** The queue a task id belongs to: ids are {@code <queue>.<unique>}. Null for anything else. */
-  public static String queueOf(String taskId) {
-    int dot = taskId == null ? -1 : taskId.lastIndexOf('.');
-    if (dot <= 0 || dot == taskId.length() - 1) return null;
-    String queue = taskId.substring(0, dot);
-    return isName(queue) ? queue : null;
-  }
-
-  /**
-   * Whether {@code id} is a task id of {@code queue}: {@code <queue>.<unique>}, the unique part of letters, digits,
-   * '_' and '-' (ids name files and keys, so nothing else, {@code ../} least of all), 160 characters at most. The
-   * claim script checks the same ({@code claim.lua}, {@code problem}).
-   */
-  public static boolean isTaskIdOf(String id, String queue) {
-    if (id == null || id.length() > 160 || !id.startsWith(queue) || id.length() < queue.length() + 2
-        || id.charAt(queue.length()) != '.') {
-      return false;
-    }
-    for (int i = queue.length() + 1; i < id.length(); i++) {
-      char c = id.charAt(i);
-      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) {
-        return false;
-      }
-    }
-    return true;
-  }
-
   /** Orders stream entry ids ({@code <ms>-<seq>}) as Redis does: by time, then sequence. */
   public static int compareEntryIds(String a, String b) {
     int da = a.indexOf('-');

@@ -80,7 +80,7 @@ public final class TaskCodec {
    * about the others, and sets aside those that are not.
    */
   public static boolean isEntry(Map<String, String> f, String queue) {
-    return ENTRY_VERSION.equals(f.get("v")) && f.get("spec") != null && Keys.isTaskIdOf(f.get("id"), queue);
+    return ENTRY_VERSION.equals(f.get("v")) && f.get("spec") != null && QueueTaskId.isOf(f.get("id"), queue);
   }
 
   /** A spec (JSON) as a map, or null when it is not a readable JSON object (an array, garbage, nesting too deep). */
@@ -98,7 +98,7 @@ public final class TaskCodec {
     Object out = parse(h.get("outputs"));
     Map<String, Object> spec = spec(h);
     String id = h.getOrDefault("id", "");
-    return new TaskStatus(id, String.valueOf(Keys.queueOf(id)), String.valueOf(spec.getOrDefault("kind", "")),
+    return new TaskStatus(id, QueueTaskId.tryParse(id).map(QueueTaskId::queue).orElse("null"), String.valueOf(spec.getOrDefault("kind", "")),
         command(spec), h.getOrDefault("state", "UNKNOWN"), integer(h.get("attempt")),
         integer(h.get("failures")), Math.max(1, integer(h.get("max_attempts"))), "1".equals(h.get("dead")),
         h.getOrDefault("worker", ""), h.getOrDefault("message", ""),
@@ -113,7 +113,7 @@ public final class TaskCodec {
   @SuppressWarnings("unchecked")
   public static TaskStatus ended(String id, Map<String, String> f) {
     Object out = parse(f.get("outputs"));
-    return new TaskStatus(id, String.valueOf(Keys.queueOf(id)), "", "", f.getOrDefault("state", "UNKNOWN"), 0, 0, 1,
+    return new TaskStatus(id, QueueTaskId.tryParse(id).map(QueueTaskId::queue).orElse("null"), "", "", f.getOrDefault("state", "UNKNOWN"), 0, 0, 1,
         false, f.getOrDefault("worker", ""), f.getOrDefault("message", ""),
         out instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of(), List.of(), 0, number(f.get("started_us")),
         number(f.get("finished_us")));

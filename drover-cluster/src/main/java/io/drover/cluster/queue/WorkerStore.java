@@ -40,21 +40,21 @@ public final class WorkerStore implements AutoCloseable {
   public sealed interface Claimed {}
 
   /** The task is this worker's now: an attempt starts with the token (the entry's delivery count). */
-  public record Taken(String entry, String taskId, long token, int attempt, String spec, int failures, String follower,
+  public record Taken(String entry, QueueTaskId taskId, long token, int attempt, String spec, int failures, String follower,
       boolean runningEventWritten) implements Claimed {}
 
   /** The entry is no task this worker can run; it was moved to the stream's rejected entries. */
   public record SetAside(String entry, String reason) implements Claimed {}
 
   /** The task was delivered too often without an outcome (a poison task?) and is dead-lettered. */
-  public record DeadLettered(String entry, String taskId, long deliveries) implements Claimed {}
+  public record DeadLettered(String entry, QueueTaskId taskId, long deliveries) implements Claimed {}
 
   /** An attempt's outcome to record, fenced by its token. */
-  public record Outcome(String taskId, String stream, String entry, long token, int attempt, long startedMicros,
+  public record Outcome(QueueTaskId taskId, String stream, String entry, long token, int attempt, long startedMicros,
       String status, String message, String outputsJson, long retryDueMillis, boolean stateEvented, String follower) {}
 
   /** A lease to renew: the task's entry as this worker holds it. */
-  public record Held(String taskId, String stream, String entry, long token) {}
+  public record Held(QueueTaskId taskId, String stream, String entry, long token) {}
 
   /** What a renewal found. */
   public enum Renewal {
@@ -171,9 +171,9 @@ public final class WorkerStore implements AutoCloseable {
       if (code == 2) {
         out.add(new SetAside(entry, String.valueOf(t.get(2))));
       } else if (code == 3) {
-        out.add(new DeadLettered(entry, String.valueOf(t.get(2)), (Long) t.get(3)));
+        out.add(new DeadLettered(entry, QueueTaskId.parse(String.valueOf(t.get(2))), (Long) t.get(3)));
       } else {
-        out.add(new Taken(entry, String.valueOf(t.get(2)), (Long) t.get(3), ((Long) t.get(8)).intValue(),
+        out.add(new Taken(entry, QueueTaskId.parse(String.valueOf(t.get(2))), (Long) t.get(3), ((Long) t.get(8)).intValue(),
             t.get(4) == null ? null : String.valueOf(t.get(4)),
             t.get(5) == null ? 0 : TaskCodec.integer(String.valueOf(t.get(5))), t.get(6) == null ? "" : String.valueOf(t.get(6)),
             "1".equals(t.get(7))));
@@ -185,14 +185,14 @@ public final class WorkerStore implements AutoCloseable {
   // ---- while attempts run ----
 
   /** Tells a follower (a run's dispatcher) that these tasks started here: one entry for all of them. */
-  public void announceStarted(String notify, List<String> taskIds) {
+  public void announceStarted(String notify, List<QueueTaskId> taskIds) {
     main.async().xadd(notify, XAddArgs.Builder.maxlen(100_000).approximateTrimming(),
-        Map.of("type", "started", "ids", String.join(",", taskIds), "line", workerId));
+        Map.of("type", "started", "ids", String.join(",", taskIds.stream().map(QueueTaskId::toString).toList()), "line", workerId));
   }
 
   /** Writes an attempt's RUNNING event to its task's event stream (without waiting). */
-  public void runningEvent(String taskId, int attempt) {
-    main.async().xadd(keys.events(taskId), XAddArgs.Builder.maxlen(1000).approximateTrimming(),
+  public void runningEvent(QueueTaskId taskId, int attempt) {
+    main.async().xadd(keys.events(taskId.toString()), XAddArgs.Builder.maxlen(1000).approximateTrimming(),
         Map.of("type", "state", "state", "RUNNING", "attempt", Integer.toString(attempt), "worker", workerId));
   }
 
@@ -204,9 +204,9 @@ public final class WorkerStore implements AutoCloseable {
   public boolean log(Held h, int attempt, boolean first, String notify, List<String> lines) {
     List<String> args = new ArrayList<>(7 + lines.size());
     args.addAll(List.of(workerId, Long.toString(h.token()), h.entry(), Integer.toString(attempt), first ? "1" : "0",
-        h.taskId(), notify.isEmpty() ? "0" : "1"));
+        h.taskId().toString(), notify.isEmpty() ? "0" : "1"));
     args.addAll(lines);
-    String events = keys.events(h.taskId());
+    String events = keys.events(h.taskId().toString());
     return (Long) Scripts.run(redis, Scripts.LOG, ScriptOutputType.INTEGER,
         new String[] {h.stream(), events, notify.isEmpty() ? events : notify}, args.toArray(new String[0])) == 1;
   }
@@ -216,7 +216,7 @@ public final class WorkerStore implements AutoCloseable {
     if (leases.isEmpty()) return List.of();
     List<String> args = new ArrayList<>(1 + 4 * leases.size());
     args.add(workerId);
-    for (Held h : leases) args.addAll(List.of(keys.task(h.taskId()), Long.toString(h.token()), h.entry(), h.stream()));
+    for (Held h : leases) args.addAll(List.of(keys.task(h.taskId().toString()), Long.toString(h.token()), h.entry(), h.stream()));
     List<Long> codes = Scripts.run(redis, Scripts.RENEW, ScriptOutputType.MULTI, new String[] {keys.stream()},
         args.toArray(new String[0]));
     List<Renewal> out = new ArrayList<>(codes.size());
@@ -226,7 +226,7 @@ public final class WorkerStore implements AutoCloseable {
 
   /** Hands a task back to its queue unstarted-as-counted (the worker stops): another worker runs the attempt. */
   public void handBack(Held h, int attempt) {
-    Scripts.run(redis, Scripts.HANDBACK, ScriptOutputType.INTEGER, new String[] {keys.task(h.taskId())}, workerId,
+    Scripts.run(redis, Scripts.HANDBACK, ScriptOutputType.INTEGER, new String[] {keys.task(h.taskId().toString())}, workerId,
         Long.toString(h.token()), h.entry(), h.stream(), Integer.toString(attempt));
   }
 
@@ -241,7 +241,7 @@ public final class WorkerStore implements AutoCloseable {
     List<String> tasks = new ArrayList<>(outcomes.size() * 11);
     Map<String, String[]> spans = new LinkedHashMap<>(); // per stream, the first and last entry of this call
     for (Outcome o : outcomes) {
-      scriptKeys.add(keys.task(o.taskId()));
+      scriptKeys.add(keys.task(o.taskId().toString()));
       tasks.addAll(List.of(o.stream(), o.entry(), Long.toString(o.token()), Integer.toString(o.attempt()),
           Long.toString(o.startedMicros()), o.status(), o.message(), o.outputsJson(), Long.toString(o.retryDueMillis()),
           o.stateEvented() ? "1" : "0", o.follower()));

@@ -1,5 +1,6 @@
 package io.drover.cluster.worker;
 
+import io.drover.cluster.queue.QueueTaskId;
 import io.drover.cluster.queue.TaskCodec;
 import io.drover.cluster.queue.WorkerStore;
 import io.drover.core.process.Cancellation;
@@ -22,7 +23,7 @@ final class Attempt {
   /** Log lines per fenced write. */
   static final int LINES_PER_WRITE = 500;
 
-  final String id;
+  final QueueTaskId id;
   final String stream;
   final String entry;
   /** The entry's delivery count when this attempt started: the lease's fencing token. */
@@ -50,7 +51,7 @@ final class Attempt {
   /** One delivery: duplicate entries of one task are two deliveries, each with its own slot and directory. */
   final String key;
 
-  Attempt(String id, String stream, String entry, long token, int attempt, String notify, Map<String, Object> spec,
+  Attempt(QueueTaskId id, String stream, String entry, long token, int attempt, String notify, Map<String, Object> spec,
       int failures) {
     this.id = id;
     this.notify = notify;

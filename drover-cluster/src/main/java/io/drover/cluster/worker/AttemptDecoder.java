@@ -1,6 +1,6 @@
 package io.drover.cluster.worker;
 
-import io.drover.cluster.queue.Keys;
+import io.drover.cluster.queue.QueueTaskId;
 import io.drover.cluster.queue.SourceRef;
 import io.drover.cluster.queue.TaskSubmission;
 import io.drover.cluster.queue.WorkerStore;
@@ -49,17 +49,19 @@ final class AttemptDecoder {
    *
    * @throws IllegalArgumentException when the spec cannot be run (unreadable, or its source is gone)
    */
-  Decoded decode(String id, int attempt, Map<String, Object> s) {
+  Decoded decode(QueueTaskId id, int attempt, Map<String, Object> s) {
     if (s.isEmpty()) throw new IllegalArgumentException("its spec is not a readable JSON object");
     if (TaskSubmission.WORKFLOW_KIND.equals(s.get("kind"))) { // a task of a workflow run on the fleet
       return new Decoded(RequestCodec.fromMap(s.get("request")), workflowRunner(SourceRef.parse(String.valueOf(s.get("source")))));
     }
     TaskSpec spec = spec(id, s); // the runner creates the directories it needs
-    TaskRequest request = new TaskRequest(id, spec, attempt, params(s), Map.of());
+    // A task submitted alone is a run of one task: the run it belongs to is named by the task's own id
+    // ($DROVER_RUN_ID), and its one task is task.main ($DROVER_TASK).
+    TaskRequest request = new TaskRequest(id.toString(), spec, attempt, params(s), Map.of());
     return new Decoded(request, spec.command() instanceof Command.LuaFunction ? luaRunner(String.valueOf(s.get("command"))) : shellRunner);
   }
 
-  private static TaskSpec spec(String id, Map<String, Object> s) {
+  private static TaskSpec spec(QueueTaskId id, Map<String, Object> s) {
     String kind = String.valueOf(s.getOrDefault("kind", "shell"));
     String text = String.valueOf(s.getOrDefault("command", ""));
     Command command = switch (kind) {
@@ -76,7 +78,7 @@ final class AttemptDecoder {
     Map<String, String> env = new LinkedHashMap<>();
     if (s.get("env") instanceof Map<?, ?> m) m.forEach((k, v) -> env.put(String.valueOf(k), String.valueOf(v)));
     return new TaskSpec(new TaskId("task", "main"), "", command, List.of(), Map.of(), env, "", 0, Backoff.DEFAULT,
-        timeout > 0 ? Duration.ofMillis(timeout) : null, null, null, Keys.queueOf(id), Map.of(), null);
+        timeout > 0 ? Duration.ofMillis(timeout) : null, null, null, id.queue(), Map.of(), null);
   }
 
   @SuppressWarnings("unchecked")

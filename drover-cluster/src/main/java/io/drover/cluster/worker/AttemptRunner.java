@@ -1,5 +1,6 @@
 package io.drover.cluster.worker;
 
+import io.drover.cluster.queue.QueueTaskId;
 import io.drover.cluster.queue.TaskCodec;
 import io.drover.core.engine.SecretMasker;
 import io.drover.core.runner.TaskContext;
@@ -45,7 +46,7 @@ final class AttemptRunner {
    * {@code started} entry per follower for all of them ({@code runs status} shows the worker).
    */
   void startAll(List<Attempt> ready) {
-    Map<String, List<String>> byFollower = new LinkedHashMap<>();
+    Map<String, List<QueueTaskId>> byFollower = new LinkedHashMap<>();
     for (Attempt a : ready) if (!a.notify.isEmpty()) byFollower.computeIfAbsent(a.notify, k -> new ArrayList<>()).add(a.id);
     byFollower.forEach(w.store::announceStarted);
     for (Attempt a : ready) {

@@ -1,6 +1,7 @@
 package io.drover.cluster.worker;
 
 import io.drover.cluster.queue.Outage;
+import io.drover.cluster.queue.QueueTaskId;
 import io.drover.cluster.queue.TaskCodec;
 import io.drover.cluster.queue.WorkerStore;
 import java.time.Duration;
@@ -150,7 +151,7 @@ final class Claimer {
       Map<String, Object> spec = fresh && !following && !poison && TaskCodec.isEntry(f, w.keys.queue())
           ? TaskCodec.specObject(f.get("spec")) : null;
       if (spec != null) {
-        Attempt a = new Attempt(f.get("id"), stream, m.entry(), 1, attempt, f.getOrDefault("notify", ""), spec, failures);
+        Attempt a = new Attempt(QueueTaskId.parse(f.get("id")), stream, m.entry(), 1, attempt, f.getOrDefault("notify", ""), spec, failures);
         if ("1".equals(f.get("followed"))) a.writeRunningEvent(w.store); // a retry of a followed task
         ready.add(a);
       } else {

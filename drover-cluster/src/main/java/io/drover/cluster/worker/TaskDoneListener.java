@@ -1,5 +1,6 @@
 package io.drover.cluster.worker;
 
+import io.drover.cluster.queue.QueueTaskId;
 import io.drover.core.runner.TaskOutcome;
 
 /** Called by a worker after each attempt it recorded. Exceptions thrown here are logged and never stop the worker. */
@@ -10,5 +11,5 @@ public interface TaskDoneListener {
   /**
    * @param accepted false when the outcome was refused because another worker holds the task now
    */
-  void onTaskDone(String taskId, int attempt, TaskOutcome outcome, boolean accepted);
+  void onTaskDone(QueueTaskId taskId, int attempt, TaskOutcome outcome, boolean accepted);
 }

@@ -60,7 +60,7 @@ final class WorkerContext {
 
   /** Ids of the tasks running here now. */
   List<String> running() {
-    return held.values().stream().map(a -> a.id).distinct().toList();
+    return held.values().stream().map(a -> a.id.toString()).distinct().toList();
   }
 
   /** An attempt that will not be recorded (handed back): its task and its slot are let go. */

@@ -45,7 +45,7 @@ class TaskCodecTest {
     assertThat(Keys.isWorkerId("host-1:4242:ab")).isTrue();
     assertThat(Keys.isWorkerId("w".repeat(129))).isFalse();
     assertThat(Keys.isWorkerId("a/b")).isFalse();
-    assertThat(Keys.queueOf("nightly.tabc")).isEqualTo("nightly");
-    assertThat(Keys.queueOf("bad queue.tabc")).isNull();
+    assertThat(QueueTaskId.parse("nightly.tabc").queue()).isEqualTo("nightly");
+    assertThat(QueueTaskId.tryParse("bad queue.tabc")).isEmpty();
   }
 }
