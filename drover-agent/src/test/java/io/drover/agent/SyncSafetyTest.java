@@ -16,15 +16,25 @@ import io.drover.agent.sync.TransferRejected;
 import io.drover.agent.wire.Blobs;
 import io.drover.agent.wire.EntryKind;
 import io.drover.agent.wire.Piece;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -33,187 +43,214 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The agent's side of the same corpus goes over a real gRPC call in {@link AgentServerTest}.
  */
 class SyncSafetyTest {
-  @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
-  static FileEntry file(String path, int mode, String content) {
-    byte[] b = content.getBytes(StandardCharsets.UTF_8);
-    return new FileEntry(path, EntryKind.FILE, mode, b.length, Scanner.sha256().digest(b), "", null);
-  }
-
-  static FileEntry link(String path, String target) {
-    return new FileEntry(path, EntryKind.SYMLINK, 0777, 0, null, target, null);
-  }
-
-  static FileEntry of(String path, EntryKind kind) {
-    return new FileEntry(path, kind, 0644, 0, null, "", null);
-  }
-
-  /** Each case: a listing, and the words the rejection must contain. */
-  static Stream<org.junit.jupiter.params.provider.Arguments> corpus() {
-    return Stream.of(
-        args("tar-slip with ..", List.of(file("../evil.sh", 0644, "x")), "leaves the root"),
-        args("tar-slip deeper", List.of(file("a/../../evil.sh", 0644, "x")), "leaves the root"),
-        args("absolute path", List.of(file("/tmp/evil.sh", 0644, "x")), "absolute path"),
-        args("empty component", List.of(file("a//b", 0644, "x")), "malformed"),
-        args("dot component", List.of(file("./a", 0644, "x")), "malformed"),
-        args("NUL in path", List.of(file("a\0b", 0644, "x")), "NUL"),
-        args("link to an absolute path", List.of(link("etc", "/etc")), "outside the root"),
-        args("link climbing out", List.of(link("sub/up", "../../x")), "outside the root"),
-        args("write through a link", List.of(link("l", "sub"), file("l/x", 0644, "x")), "through the link"),
-        args("chained links that climb out only when followed",
-            List.of(link("l2", "."), link("out", "l2/l2/l2/../../../tmp/x")), "followed through the links"),
-        args("hard link", List.of(of("h", EntryKind.HARDLINK)), "hard link"),
-        args("device", List.of(of("dev", EntryKind.DEVICE)), "device"),
-        args("fifo", List.of(of("pipe", EntryKind.FIFO)), "FIFO"),
-        args("socket", List.of(of("sock", EntryKind.SOCKET)), "socket"),
-        args("duplicate path", List.of(file("a", 0644, "x"), file("a", 0644, "y")), "twice"),
-        args("out of path order", List.of(file("b", 0644, "x"), file("a", 0644, "y")), "out of order"),
-        args("drover's own directory", List.of(file(".drover/runs/x", 0644, "x")), "own directory"),
-        args("a bomb of bytes", List.of(new FileEntry("big", EntryKind.FILE, 0644, 1L << 40, new byte[32], "", null)), "limit"));
-  }
-
-  private static org.junit.jupiter.params.provider.Arguments args(String name, List<FileEntry> entries, String words) {
-    return org.junit.jupiter.params.provider.Arguments.of(name, entries, words);
-  }
-
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("corpus")
-  void theRulesRejectTheWholeTransfer(String name, List<FileEntry> entries, String words) {
-    assertThatThrownBy(() -> PathRules.checkAll(entries, List.of(), new Limits(100, 1L << 30)))
-        .isInstanceOf(TransferRejected.class).hasMessageContaining(words);
-  }
-
-  @Test
-  void tooManyFilesIsABomb() {
-    List<FileEntry> many = java.util.stream.IntStream.range(0, 11).mapToObj(i -> file("f" + i, 0644, "")).toList();
-    assertThatThrownBy(() -> PathRules.checkAll(many, List.of(), new Limits(10, 1000))).hasMessageContaining("exceed the limit of 10");
-  }
-
-  @Test
-  void setuidAndSetgidBitsAreNeverKept() {
-    assertThat(file("x", 06755, "x").mode()).isEqualTo(0755);
-  }
-
-  @Test
-  void contentLongerThanAnnouncedOrDamagedIsRejected() throws Exception {
-    FileEntry e = file("a", 0644, "hello");
-    try (BlobReceiver r = new BlobReceiver(tmp.resolve("in"), Map.of(e.hashHex(), 5L))) {
-      assertThatThrownBy(() -> r.receiveAll(() -> blobs(e.hash(), "hello world")))
-          .isInstanceOf(TransferRejected.class).hasMessageContaining("longer than announced");
+    static FileEntry file(String path, int mode, String content) {
+        byte[] b = content.getBytes(StandardCharsets.UTF_8);
+        return new FileEntry(
+                path, EntryKind.FILE, mode, b.length, Scanner.sha256().digest(b), "", null);
     }
-    try (BlobReceiver r = new BlobReceiver(tmp.resolve("in2"), Map.of(e.hashHex(), 5L))) {
-      assertThatThrownBy(() -> r.receiveAll(() -> blobs(e.hash(), "HELLO"))).isInstanceOf(TransferRejected.class).hasMessageContaining("damaged");
+
+    static FileEntry link(String path, String target) {
+        return new FileEntry(path, EntryKind.SYMLINK, 0777, 0, null, target, null);
     }
-    try (Stream<Path> s = Files.list(tmp.resolve("in2"))) {
-      assertThat(s.toList()).as("nothing is written for a damaged content").isEmpty();
+
+    static FileEntry of(String path, EntryKind kind) {
+        return new FileEntry(path, kind, 0644, 0, null, "", null);
     }
-    try (BlobReceiver r = new BlobReceiver(tmp.resolve("in3"), Map.of(e.hashHex(), 5L))) {
-      assertThatThrownBy(() -> r.receiveAll(() -> blobs(new byte[32], "hello"))).hasMessageContaining("not asked for");
+
+    /** Each case: a listing, and the words the rejection must contain. */
+    static Stream<Arguments> corpus() {
+        return Stream.of(
+                args("tar-slip with ..", List.of(file("../evil.sh", 0644, "x")), "leaves the root"),
+                args("tar-slip deeper", List.of(file("a/../../evil.sh", 0644, "x")), "leaves the root"),
+                args("absolute path", List.of(file("/tmp/evil.sh", 0644, "x")), "absolute path"),
+                args("empty component", List.of(file("a//b", 0644, "x")), "malformed"),
+                args("dot component", List.of(file("./a", 0644, "x")), "malformed"),
+                args("NUL in path", List.of(file("a\0b", 0644, "x")), "NUL"),
+                args("link to an absolute path", List.of(link("etc", "/etc")), "outside the root"),
+                args("link climbing out", List.of(link("sub/up", "../../x")), "outside the root"),
+                args("write through a link", List.of(link("l", "sub"), file("l/x", 0644, "x")), "through the link"),
+                args(
+                        "chained links that climb out only when followed",
+                        List.of(link("l2", "."), link("out", "l2/l2/l2/../../../tmp/x")),
+                        "followed through the links"),
+                args("hard link", List.of(of("h", EntryKind.HARDLINK)), "hard link"),
+                args("device", List.of(of("dev", EntryKind.DEVICE)), "device"),
+                args("fifo", List.of(of("pipe", EntryKind.FIFO)), "FIFO"),
+                args("socket", List.of(of("sock", EntryKind.SOCKET)), "socket"),
+                args("duplicate path", List.of(file("a", 0644, "x"), file("a", 0644, "y")), "twice"),
+                args("out of path order", List.of(file("b", 0644, "x"), file("a", 0644, "y")), "out of order"),
+                args("drover's own directory", List.of(file(".drover/runs/x", 0644, "x")), "own directory"),
+                args(
+                        "a bomb of bytes",
+                        List.of(new FileEntry("big", EntryKind.FILE, 0644, 1L << 40, new byte[32], "", null)),
+                        "limit"));
     }
-    try (Stream<Path> s = Files.list(tmp.resolve("in"))) {
-      assertThat(s.toList()).as("nothing half-received is left behind").isEmpty();
+
+    private static Arguments args(String name, List<FileEntry> entries, String words) {
+        return Arguments.of(name, entries, words);
     }
-  }
 
-  @Test
-  void contentsGoInTheOrderAskedWholeAndAFileChangedSinceItWasListedFailsTheSend() throws Exception {
-    // small files (read ahead by reader threads) and one over a message (read as it goes), through a receiver
-    Path src = Files.createDirectories(tmp.resolve("src"));
-    Map<String, Path> files = new java.util.LinkedHashMap<>();
-    Map<String, Long> sizes = new java.util.LinkedHashMap<>();
-    java.util.Random rnd = new java.util.Random(3);
-    for (int i = 0; i < 300; i++) {
-      byte[] b = new byte[i == 150 ? 3 * BlobSender.MESSAGE_BYTES + 17 : rnd.nextInt(5000)];
-      rnd.nextBytes(b);
-      Path f = Files.write(src.resolve("f" + i), b);
-      String hex = java.util.HexFormat.of().formatHex(Scanner.sha256().digest(b));
-      files.put(hex, f);
-      sizes.put(hex, (long) b.length);
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("corpus")
+    void theRulesRejectTheWholeTransfer(String name, List<FileEntry> entries, String words) {
+        assertThatThrownBy(() -> PathRules.checkAll(entries, List.of(), new Limits(100, 1L << 30)))
+                .isInstanceOf(TransferRejected.class)
+                .hasMessageContaining(words);
     }
-    List<Blobs> sent = new java.util.ArrayList<>();
-    long bytes = BlobSender.send(List.copyOf(files.keySet()), files::get, sizes::get, sent::add);
-    assertThat(bytes).isEqualTo(sizes.values().stream().mapToLong(Long::longValue).sum());
-    assertThat(sent).allSatisfy(m -> assertThat(m.getSerializedSize()).isLessThan(1 << 20));
-    java.util.Iterator<Blobs> it = sent.iterator();
-    try (BlobReceiver r = new BlobReceiver(tmp.resolve("dst"), sizes)) {
-      assertThat(r.receiveAll(it::next)).isEqualTo(bytes);
+
+    @Test
+    void tooManyFilesIsABomb() {
+        List<FileEntry> many =
+                IntStream.range(0, 11).mapToObj(i -> file("f" + i, 0644, "")).toList();
+        assertThatThrownBy(() -> PathRules.checkAll(many, List.of(), new Limits(10, 1000)))
+                .hasMessageContaining("exceed the limit of 10");
     }
-    for (var e : files.entrySet()) assertThat(tmp.resolve("dst").resolve(e.getKey())).hasSameBinaryContentAs(e.getValue());
 
-    // a file that grew or shrank after it was listed: the send fails, naming it
-    String small = files.keySet().iterator().next();
-    Files.write(files.get(small), new byte[(int) (long) sizes.get(small) + 1]);
-    assertThatThrownBy(() -> BlobSender.send(List.of(small), files::get, sizes::get, m -> {}))
-        .isInstanceOf(java.io.IOException.class).hasMessageContaining("changed while it was being sent (longer than listed)");
-    String big = List.copyOf(files.keySet()).get(150);
-    Files.write(files.get(big), new byte[10]);
-    assertThatThrownBy(() -> BlobSender.send(List.of(big), files::get, sizes::get, m -> {}))
-        .isInstanceOf(java.io.IOException.class).hasMessageContaining("changed while it was being sent (shorter than listed)");
-  }
+    @Test
+    void setuidAndSetgidBitsAreNeverKept() {
+        assertThat(file("x", 06755, "x").mode()).isEqualTo(0755);
+    }
 
-  private static Blobs blobs(byte[] hash, String data) {
-    return Blobs.newBuilder().addPieces(Piece.newBuilder().setHash(ByteString.copyFrom(hash))
-        .setData(ByteString.copyFromUtf8(data)).setLast(true)).setDone(true).build();
-  }
+    @Test
+    void contentLongerThanAnnouncedOrDamagedIsRejected() throws Exception {
+        FileEntry e = file("a", 0644, "hello");
+        try (BlobReceiver r = new BlobReceiver(tmp.resolve("in"), Map.of(e.hashHex(), 5L))) {
+            assertThatThrownBy(() -> r.receiveAll(() -> blobs(e.hash(), "hello world")))
+                    .isInstanceOf(TransferRejected.class)
+                    .hasMessageContaining("longer than announced");
+        }
+        try (BlobReceiver r = new BlobReceiver(tmp.resolve("in2"), Map.of(e.hashHex(), 5L))) {
+            assertThatThrownBy(() -> r.receiveAll(() -> blobs(e.hash(), "HELLO")))
+                    .isInstanceOf(TransferRejected.class)
+                    .hasMessageContaining("damaged");
+        }
+        try (Stream<Path> s = Files.list(tmp.resolve("in2"))) {
+            assertThat(s.toList())
+                    .as("nothing is written for a damaged content")
+                    .isEmpty();
+        }
+        try (BlobReceiver r = new BlobReceiver(tmp.resolve("in3"), Map.of(e.hashHex(), 5L))) {
+            assertThatThrownBy(() -> r.receiveAll(() -> blobs(new byte[32], "hello")))
+                    .hasMessageContaining("not asked for");
+        }
+        try (Stream<Path> s = Files.list(tmp.resolve("in"))) {
+            assertThat(s.toList()).as("nothing half-received is left behind").isEmpty();
+        }
+    }
 
-  @Test
-  void theMasterNeverWritesThroughALinkAlreadyInItsWorkspace() throws Exception {
-    Path root = Files.createDirectories(tmp.resolve("ws"));
-    Path outside = Files.createDirectories(tmp.resolve("outside"));
-    Files.createSymbolicLink(root.resolve("out"), outside);
-    List<FileEntry> base = new Scanner().scan(root);
-    Changes c = new Changes(List.of(file("out/evil", 0644, "x")), List.of());
-    PathRules.checkAll(c.written(), c.deleted(), Limits.DEFAULT); // fine on paper...
-    Applier a = new Applier(root, Files.createDirectories(root.resolve(".drover/sync/t")));
-    assertThatThrownBy(() -> a.check(c, Changes.byPath(base), "agent")) // ...but not on this disk
-        .isInstanceOf(TransferRejected.class).hasMessageContaining("through the link 'out'");
-    assertThat(outside).isEmptyDirectory();
-  }
+    @Test
+    void contentsGoInTheOrderAskedWholeAndAFileChangedSinceItWasListedFailsTheSend() throws Exception {
+        // small files (read ahead by reader threads) and one over a message (read as it goes), through a receiver
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        Map<String, Path> files = new LinkedHashMap<>();
+        Map<String, Long> sizes = new LinkedHashMap<>();
+        Random rnd = new Random(3);
+        for (int i = 0; i < 300; i++) {
+            byte[] b = new byte[i == 150 ? 3 * BlobSender.MESSAGE_BYTES + 17 : rnd.nextInt(5000)];
+            rnd.nextBytes(b);
+            Path f = Files.write(src.resolve("f" + i), b);
+            String hex = HexFormat.of().formatHex(Scanner.sha256().digest(b));
+            files.put(hex, f);
+            sizes.put(hex, (long) b.length);
+        }
+        List<Blobs> sent = new ArrayList<>();
+        long bytes = BlobSender.send(List.copyOf(files.keySet()), files::get, sizes::get, sent::add);
+        assertThat(bytes)
+                .isEqualTo(sizes.values().stream().mapToLong(Long::longValue).sum());
+        assertThat(sent).allSatisfy(m -> assertThat(m.getSerializedSize()).isLessThan(1 << 20));
+        Iterator<Blobs> it = sent.iterator();
+        try (BlobReceiver r = new BlobReceiver(tmp.resolve("dst"), sizes)) {
+            assertThat(r.receiveAll(it::next)).isEqualTo(bytes);
+        }
+        for (var e : files.entrySet())
+            assertThat(tmp.resolve("dst").resolve(e.getKey())).hasSameBinaryContentAs(e.getValue());
 
-  @Test
-  void aPathChangedOnTheMasterMeanwhileIsAConflictAndNothingIsApplied() throws Exception {
-    Path root = Files.createDirectories(tmp.resolve("ws"));
-    Files.writeString(root.resolve("a.txt"), "one");
-    Files.writeString(root.resolve("b.txt"), "one");
-    List<FileEntry> base = new Scanner().scan(root);
-    Files.writeString(root.resolve("b.txt"), "changed here");
-    Changes c = new Changes(List.of(file("a.txt", 0644, "two"), file("b.txt", 0644, "two")), List.of());
-    Applier a = new Applier(root, Files.createDirectories(root.resolve(".drover/sync/t")));
-    assertThatThrownBy(() -> a.check(c, Changes.byPath(base), "agent x")).hasMessageContaining("workspace conflict: 'b.txt'");
-    assertThat(root.resolve("a.txt")).hasContent("one");
-  }
+        // a file that grew or shrank after it was listed: the send fails, naming it
+        String small = files.keySet().iterator().next();
+        Files.write(files.get(small), new byte[(int) (long) sizes.get(small) + 1]);
+        assertThatThrownBy(() -> BlobSender.send(List.of(small), files::get, sizes::get, m -> {}))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("changed while it was being sent (longer than listed)");
+        String big = List.copyOf(files.keySet()).get(150);
+        Files.write(files.get(big), new byte[10]);
+        assertThatThrownBy(() -> BlobSender.send(List.of(big), files::get, sizes::get, m -> {}))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("changed while it was being sent (shorter than listed)");
+    }
 
-  @Test
-  void aFailureHalfwayPutsEveryPathBack() throws Exception {
-    Path root = Files.createDirectories(tmp.resolve("ws"));
-    Files.writeString(root.resolve("a.txt"), "old a");
-    Files.writeString(root.resolve("gone.txt"), "old gone");
-    Path staging = Files.createDirectories(root.resolve(".drover/sync/t"));
-    FileEntry newA = file("a.txt", 0600, "new a");
-    Files.writeString(staging.resolve(newA.hashHex()), "new a");
-    // z.txt's content was never staged: applying it fails after a.txt was replaced and gone.txt deleted
-    Changes c = new Changes(List.of(newA, file("z.txt", 0644, "missing")), List.of("gone.txt"));
-    assertThatThrownBy(() -> new Applier(root, staging).apply(c)).isInstanceOf(java.io.IOException.class);
-    assertThat(root.resolve("a.txt")).hasContent("old a");
-    assertThat(root.resolve("gone.txt")).hasContent("old gone");
-    assertThat(root.resolve("z.txt")).doesNotExist();
-  }
+    private static Blobs blobs(byte[] hash, String data) {
+        return Blobs.newBuilder()
+                .addPieces(Piece.newBuilder()
+                        .setHash(ByteString.copyFrom(hash))
+                        .setData(ByteString.copyFromUtf8(data))
+                        .setLast(true))
+                .setDone(true)
+                .build();
+    }
 
-  @Test
-  void aLinkComingBackIsResolvedThroughTheLinksAlreadyOnDisk() {
-    List<FileEntry> onDisk = List.of(link("l2", "."), file("keep.txt", 0644, "x"));
-    List<FileEntry> back = List.of(link("out", "l2/l2/../../../etc"));
-    List<FileEntry> tree = new java.util.ArrayList<>(onDisk);
-    tree.addAll(back);
-    tree.sort(java.util.Comparator.comparing(FileEntry::path));
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> PathRules.checkTree(tree, back))
-        .hasMessageContaining("link 'out' points outside the root");
-    List<FileEntry> fine = List.of(link("in", "l2/l2/keep.txt"));
-    List<FileEntry> tree2 = new java.util.ArrayList<>(onDisk);
-    tree2.addAll(fine);
-    PathRules.checkTree(tree2, fine);
-    List<FileEntry> under = List.of(file("l2/x", 0644, "x"));
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> PathRules.checkTree(onDisk, under))
-        .hasMessageContaining("would be written through the link 'l2'");
-  }
+    @Test
+    void theMasterNeverWritesThroughALinkAlreadyInItsWorkspace() throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("ws"));
+        Path outside = Files.createDirectories(tmp.resolve("outside"));
+        Files.createSymbolicLink(root.resolve("out"), outside);
+        List<FileEntry> base = new Scanner().scan(root);
+        Changes c = new Changes(List.of(file("out/evil", 0644, "x")), List.of());
+        PathRules.checkAll(c.written(), c.deleted(), Limits.DEFAULT); // fine on paper...
+        Applier a = new Applier(root, Files.createDirectories(root.resolve(".drover/sync/t")));
+        assertThatThrownBy(() -> a.check(c, Changes.byPath(base), "agent")) // ...but not on this disk
+                .isInstanceOf(TransferRejected.class)
+                .hasMessageContaining("through the link 'out'");
+        assertThat(outside).isEmptyDirectory();
+    }
+
+    @Test
+    void aPathChangedOnTheMasterMeanwhileIsAConflictAndNothingIsApplied() throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("ws"));
+        Files.writeString(root.resolve("a.txt"), "one");
+        Files.writeString(root.resolve("b.txt"), "one");
+        List<FileEntry> base = new Scanner().scan(root);
+        Files.writeString(root.resolve("b.txt"), "changed here");
+        Changes c = new Changes(List.of(file("a.txt", 0644, "two"), file("b.txt", 0644, "two")), List.of());
+        Applier a = new Applier(root, Files.createDirectories(root.resolve(".drover/sync/t")));
+        assertThatThrownBy(() -> a.check(c, Changes.byPath(base), "agent x"))
+                .hasMessageContaining("workspace conflict: 'b.txt'");
+        assertThat(root.resolve("a.txt")).hasContent("one");
+    }
+
+    @Test
+    void aFailureHalfwayPutsEveryPathBack() throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("ws"));
+        Files.writeString(root.resolve("a.txt"), "old a");
+        Files.writeString(root.resolve("gone.txt"), "old gone");
+        Path staging = Files.createDirectories(root.resolve(".drover/sync/t"));
+        FileEntry newA = file("a.txt", 0600, "new a");
+        Files.writeString(staging.resolve(newA.hashHex()), "new a");
+        // z.txt's content was never staged: applying it fails after a.txt was replaced and gone.txt deleted
+        Changes c = new Changes(List.of(newA, file("z.txt", 0644, "missing")), List.of("gone.txt"));
+        assertThatThrownBy(() -> new Applier(root, staging).apply(c)).isInstanceOf(IOException.class);
+        assertThat(root.resolve("a.txt")).hasContent("old a");
+        assertThat(root.resolve("gone.txt")).hasContent("old gone");
+        assertThat(root.resolve("z.txt")).doesNotExist();
+    }
+
+    @Test
+    void aLinkComingBackIsResolvedThroughTheLinksAlreadyOnDisk() {
+        List<FileEntry> onDisk = List.of(link("l2", "."), file("keep.txt", 0644, "x"));
+        List<FileEntry> back = List.of(link("out", "l2/l2/../../../etc"));
+        List<FileEntry> tree = new ArrayList<>(onDisk);
+        tree.addAll(back);
+        tree.sort(Comparator.comparing(FileEntry::path));
+        Assertions.assertThatThrownBy(() -> PathRules.checkTree(tree, back))
+                .hasMessageContaining("link 'out' points outside the root");
+        List<FileEntry> fine = List.of(link("in", "l2/l2/keep.txt"));
+        List<FileEntry> tree2 = new ArrayList<>(onDisk);
+        tree2.addAll(fine);
+        PathRules.checkTree(tree2, fine);
+        List<FileEntry> under = List.of(file("l2/x", 0644, "x"));
+        Assertions.assertThatThrownBy(() -> PathRules.checkTree(onDisk, under))
+                .hasMessageContaining("would be written through the link 'l2'");
+    }
 }

@@ -2,18 +2,23 @@ package io.drover.bench;
 
 import io.drover.cluster.controller.Controller;
 import io.drover.cluster.controller.ControllerOptions;
-import io.drover.cluster.queue.RunRecords;
 import io.drover.cluster.queue.Client;
 import io.drover.cluster.queue.Keys;
+import io.drover.cluster.queue.RunRecords;
+import io.drover.cluster.queue.RunState;
 import io.drover.cluster.queue.TaskSubmission;
 import io.drover.cluster.worker.Worker;
 import io.drover.cluster.worker.WorkerOptions;
+import io.drover.core.Jvm;
+import io.drover.core.engine.TaskState;
 import io.drover.core.lua.Json;
 import io.drover.core.model.WorkflowSource;
 import java.io.File;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -30,231 +35,297 @@ import java.util.concurrent.TimeUnit;
  * <pre>bench/controller.sh [--groups 100] [--width 100] [--workers 2] [--concurrency 50] [--rounds 3] [--failovers 10]</pre>
  */
 public final class ControllerBench {
-  private ControllerBench() {}
+    private ControllerBench() {}
 
-  public static void main(String[] args) throws Exception {
-    if (args.length > 0 && args[0].equals("--worker")) {
-      Worker w = Worker.start(WorkerOptions.builder(args[1]).concurrency(Integer.parseInt(args[2])).workerId(args[3])
-          .grace(Duration.ofSeconds(1)).build());
-      w.awaitTermination(Duration.ofDays(1));
-      return;
+    public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("--worker")) {
+            Worker w = Worker.start(WorkerOptions.builder(args[1])
+                    .concurrency(Integer.parseInt(args[2]))
+                    .workerId(args[3])
+                    .grace(Duration.ofSeconds(1))
+                    .build());
+            w.awaitTermination(Duration.ofDays(1));
+            return;
+        }
+        if (args.length > 0 && args[0].equals("--controller")) {
+            Controller c = Controller.start(ControllerOptions.builder(args[1])
+                    .controllerId(args[2])
+                    .port(0)
+                    .build());
+            c.awaitStop();
+            return;
+        }
+        String url = null;
+        int groups = 100;
+        int width = 100;
+        int workers = 2;
+        int concurrency = 50;
+        int failovers = 10;
+        int rounds = 3;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--redis-url" -> url = args[++i];
+                case "--groups" -> groups = Integer.parseInt(args[++i]);
+                case "--width" -> width = Integer.parseInt(args[++i]);
+                case "--workers" -> workers = Integer.parseInt(args[++i]);
+                case "--concurrency" -> concurrency = Integer.parseInt(args[++i]);
+                case "--failovers" -> failovers = Integer.parseInt(args[++i]);
+                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+            }
+        }
+        BenchRedis ownRedis = null;
+        if (url == null) {
+            ownRedis = BenchRedis.start();
+            url = ownRedis.url();
+        }
+        List<Process> procs = new ArrayList<>();
+        Map<String, Process> controllers = new LinkedHashMap<>();
+        try (Client client = Client.connect(url)) {
+            int tasks = groups * width;
+            System.out.printf(
+                    "drover controller bench: %d x %d = %d tasks, %d workers x concurrency %d%n",
+                    groups, width, tasks, workers, concurrency);
+            for (int w = 0; w < workers; w++)
+                procs.add(child(List.of("--worker", url, Integer.toString(concurrency), "bw" + w)));
+            for (String id : List.of("ctl-1", "ctl-2")) controllers.put(id, child(List.of("--controller", url, id)));
+            RunRecords runs = client.runs();
+            while (client.workers().list().size() < workers
+                    || runs.leaseHolder().isEmpty()) Thread.sleep(50);
+
+            // Warm-up: one round of the full size, not counted. The processes are new, and a smaller warm-up left the
+            // first DAG paying for most of the JIT compilation of the controllers and workers (C1 and C2 threads took
+            // more CPU than the tasks), while the queue-alone run after it found everything compiled.
+            runDag(client, runs, dag(groups, width), 1000);
+            drainQueue(client, tasks);
+
+            double[] dagSs = new double[rounds];
+            double[] queueSs = new double[rounds];
+            for (int round = 0; round < rounds; round++) { // interleaved, so both see the same machine
+                Cost dagCost = Cost.start(client, procs, controllers.values());
+                long t0 = System.nanoTime();
+                runDag(client, runs, dag(groups, width), 1000);
+                dagSs[round] = (System.nanoTime() - t0) / 1e9;
+                if (round == rounds - 1) dagCost.print(client, "the DAG (last round)", tasks);
+                Cost queueCost = Cost.start(client, procs, controllers.values());
+                long q0 = System.nanoTime();
+                drainQueue(client, tasks);
+                queueSs[round] = (System.nanoTime() - q0) / 1e9;
+                if (round == rounds - 1) queueCost.print(client, "the queue alone (last round)", tasks);
+                System.out.printf(
+                        Locale.ROOT,
+                        "round %d: DAG %.2f s, queue alone %.2f s%n",
+                        round + 1,
+                        dagSs[round],
+                        queueSs[round]);
+            }
+            double dagS = median(dagSs);
+            double queueS = median(queueSs);
+            double overheadUs = (dagS - queueS) * 1e6 / tasks;
+            System.out.printf(
+                    Locale.ROOT,
+                    "DAG of %,d no-op tasks on the controllers: %.2f s (%,.0f tasks/s), median of %d%n",
+                    tasks,
+                    dagS,
+                    tasks / dagS,
+                    rounds);
+            System.out.printf(
+                    Locale.ROOT,
+                    "the same %,d tasks on the queue alone:     %.2f s (%,.0f tasks/s), median of %d%n",
+                    tasks,
+                    queueS,
+                    tasks / queueS,
+                    rounds);
+            System.out.printf(
+                    Locale.ROOT,
+                    "the DAG's throughput is %.0f%% of the queue's; dispatch overhead of the DAG: %.1f us per task%n",
+                    100 * queueS / dagS,
+                    overheadUs);
+
+            long[] takeover = new long[failovers];
+            for (int i = 0; i < failovers; i++) {
+                takeover[i] = failover(client, runs, controllers, url);
+                System.out.printf(
+                        Locale.ROOT,
+                        "failover %d: kill -9 of the leader to the first dispatch by the next one: %d ms%n",
+                        i + 1,
+                        takeover[i]);
+            }
+            long[] sorted = takeover.clone();
+            Arrays.sort(sorted);
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("tasks", tasks);
+            r.put("workers", workers);
+            r.put("concurrency", concurrency);
+            r.put("dag_s", round(dagS));
+            r.put("dag_tasks_per_s", Math.round(tasks / dagS));
+            r.put("queue_s", round(queueS));
+            r.put("queue_tasks_per_s", Math.round(tasks / queueS));
+            r.put("dag_overhead_us_per_task", round(overheadUs));
+            r.put("dag_share_of_queue_throughput", round(queueS / dagS));
+            r.put("rounds", rounds);
+            if (failovers > 0) {
+                r.put("failover_ms_median", sorted[sorted.length / 2]);
+                r.put("failover_ms_max", sorted[sorted.length - 1]);
+                r.put("failover_ms_all", Arrays.toString(takeover));
+            }
+            System.out.println(Json.write(r));
+        } finally {
+            for (Process p : controllers.values()) p.destroy();
+            for (Process p : procs) p.destroy();
+            for (Process p : procs) if (!p.waitFor(30, TimeUnit.SECONDS)) p.destroyForcibly();
+            if (ownRedis != null) ownRedis.close();
+        }
     }
-    if (args.length > 0 && args[0].equals("--controller")) {
-      Controller c = Controller.start(ControllerOptions.builder(args[1]).controllerId(args[2]).port(0).build());
-      c.awaitStop();
-      return;
-    }
-    String url = null;
-    int groups = 100;
-    int width = 100;
-    int workers = 2;
-    int concurrency = 50;
-    int failovers = 10;
-    int rounds = 3;
-    for (int i = 0; i < args.length; i++) {
-      switch (args[i]) {
-        case "--redis-url" -> url = args[++i];
-        case "--groups" -> groups = Integer.parseInt(args[++i]);
-        case "--width" -> width = Integer.parseInt(args[++i]);
-        case "--workers" -> workers = Integer.parseInt(args[++i]);
-        case "--concurrency" -> concurrency = Integer.parseInt(args[++i]);
-        case "--failovers" -> failovers = Integer.parseInt(args[++i]);
-        case "--rounds" -> rounds = Integer.parseInt(args[++i]);
-        default -> throw new IllegalArgumentException("unknown argument " + args[i]);
-      }
-    }
-    BenchRedis ownRedis = null;
-    if (url == null) {
-      ownRedis = BenchRedis.start();
-      url = ownRedis.url();
-    }
-    List<Process> procs = new ArrayList<>();
-    Map<String, Process> controllers = new LinkedHashMap<>();
-    try (Client client = Client.connect(url)) {
-      int tasks = groups * width;
-      System.out.printf("drover controller bench: %d x %d = %d tasks, %d workers x concurrency %d%n", groups, width, tasks, workers, concurrency);
-      for (int w = 0; w < workers; w++) procs.add(child(List.of("--worker", url, Integer.toString(concurrency), "bw" + w)));
-      for (String id : List.of("ctl-1", "ctl-2")) controllers.put(id, child(List.of("--controller", url, id)));
-      RunRecords runs = client.runs();
-      while (client.workers().list().size() < workers || runs.leaseHolder().isEmpty()) Thread.sleep(50);
 
-      // Warm-up: one round of the full size, not counted. The processes are new, and a smaller warm-up left the
-      // first DAG paying for most of the JIT compilation of the controllers and workers (C1 and C2 threads took
-      // more CPU than the tasks), while the queue-alone run after it found everything compiled.
-      runDag(client, runs, dag(groups, width), 1000);
-      drainQueue(client, tasks);
+    /**
+     * What a phase cost, per task: CPU of the workers, the controllers and Redis (from /proc and INFO cpu), and Redis
+     * commands by command (INFO commandstats, which counts the commands scripts run too).
+     */
+    private record Cost(
+            long workersUs,
+            long controllersUs,
+            double redisS,
+            Map<String, long[]> stats,
+            List<Process> workers,
+            Collection<Process> controllers) {
+        static Cost start(Client c, List<Process> workers, Collection<Process> controllers) {
+            return new Cost(
+                    cpu(workers),
+                    cpu(controllers),
+                    QueueBench.redisCpuSeconds(c),
+                    QueueBench.commandStats(c),
+                    workers,
+                    controllers);
+        }
 
-      double[] dagSs = new double[rounds];
-      double[] queueSs = new double[rounds];
-      for (int round = 0; round < rounds; round++) { // interleaved, so both see the same machine
-        Cost dagCost = Cost.start(client, procs, controllers.values());
-        long t0 = System.nanoTime();
-        runDag(client, runs, dag(groups, width), 1000);
-        dagSs[round] = (System.nanoTime() - t0) / 1e9;
-        if (round == rounds - 1) dagCost.print(client, "the DAG (last round)", tasks);
-        Cost queueCost = Cost.start(client, procs, controllers.values());
-        long q0 = System.nanoTime();
-        drainQueue(client, tasks);
-        queueSs[round] = (System.nanoTime() - q0) / 1e9;
-        if (round == rounds - 1) queueCost.print(client, "the queue alone (last round)", tasks);
-        System.out.printf(Locale.ROOT, "round %d: DAG %.2f s, queue alone %.2f s%n", round + 1, dagSs[round], queueSs[round]);
-      }
-      double dagS = median(dagSs);
-      double queueS = median(queueSs);
-      double overheadUs = (dagS - queueS) * 1e6 / tasks;
-      System.out.printf(Locale.ROOT, "DAG of %,d no-op tasks on the controllers: %.2f s (%,.0f tasks/s), median of %d%n", tasks, dagS, tasks / dagS, rounds);
-      System.out.printf(Locale.ROOT, "the same %,d tasks on the queue alone:     %.2f s (%,.0f tasks/s), median of %d%n", tasks, queueS, tasks / queueS, rounds);
-      System.out.printf(Locale.ROOT, "the DAG's throughput is %.0f%% of the queue's; dispatch overhead of the DAG: %.1f us per task%n",
-          100 * queueS / dagS, overheadUs);
+        static long cpu(Collection<Process> ps) {
+            return ps.stream().mapToLong(p -> QueueBench.cpuMicros(p.pid())).sum();
+        }
 
-      long[] takeover = new long[failovers];
-      for (int i = 0; i < failovers; i++) {
-        takeover[i] = failover(client, runs, controllers, url);
-        System.out.printf(Locale.ROOT, "failover %d: kill -9 of the leader to the first dispatch by the next one: %d ms%n", i + 1, takeover[i]);
-      }
-      long[] sorted = takeover.clone();
-      Arrays.sort(sorted);
-      Map<String, Object> r = new LinkedHashMap<>();
-      r.put("tasks", tasks);
-      r.put("workers", workers);
-      r.put("concurrency", concurrency);
-      r.put("dag_s", round(dagS));
-      r.put("dag_tasks_per_s", Math.round(tasks / dagS));
-      r.put("queue_s", round(queueS));
-      r.put("queue_tasks_per_s", Math.round(tasks / queueS));
-      r.put("dag_overhead_us_per_task", round(overheadUs));
-      r.put("dag_share_of_queue_throughput", round(queueS / dagS));
-      r.put("rounds", rounds);
-      if (failovers > 0) {
-        r.put("failover_ms_median", sorted[sorted.length / 2]);
-        r.put("failover_ms_max", sorted[sorted.length - 1]);
-        r.put("failover_ms_all", Arrays.toString(takeover));
-      }
-      System.out.println(Json.write(r));
-    } finally {
-      for (Process p : controllers.values()) p.destroy();
-      for (Process p : procs) p.destroy();
-      for (Process p : procs) if (!p.waitFor(30, TimeUnit.SECONDS)) p.destroyForcibly();
-      if (ownRedis != null) ownRedis.close();
-    }
-  }
-
-  /**
-   * What a phase cost, per task: CPU of the workers, the controllers and Redis (from /proc and INFO cpu), and Redis
-   * commands by command (INFO commandstats, which counts the commands scripts run too).
-   */
-  private record Cost(long workersUs, long controllersUs, double redisS, Map<String, long[]> stats,
-      List<Process> workers, java.util.Collection<Process> controllers) {
-    static Cost start(Client c, List<Process> workers, java.util.Collection<Process> controllers) {
-      return new Cost(cpu(workers), cpu(controllers), QueueBench.redisCpuSeconds(c), QueueBench.commandStats(c),
-          workers, controllers);
+        void print(Client c, String what, int tasks) {
+            Map<String, long[]> after = QueueBench.commandStats(c);
+            System.out.printf(
+                    Locale.ROOT,
+                    "%s, CPU per task: workers %.0f us, controllers %.0f us, Redis %.0f us; Redis commands"
+                            + " per task %.1f%n",
+                    what,
+                    (double) (cpu(workers) - workersUs) / tasks,
+                    (double) (cpu(controllers) - controllersUs) / tasks,
+                    (QueueBench.redisCpuSeconds(c) - redisS) * 1e6 / tasks,
+                    (double) (QueueBench.commandCalls(after) - QueueBench.commandCalls(stats)) / tasks);
+            QueueBench.printTopCommands(stats, after, tasks);
+        }
     }
 
-    static long cpu(java.util.Collection<Process> ps) {
-      return ps.stream().mapToLong(p -> QueueBench.cpuMicros(p.pid())).sum();
+    private static double median(double[] xs) {
+        double[] s = xs.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
-    void print(Client c, String what, int tasks) {
-      Map<String, long[]> after = QueueBench.commandStats(c);
-      System.out.printf(Locale.ROOT, "%s, CPU per task: workers %.0f us, controllers %.0f us, Redis %.0f us; Redis commands"
-          + " per task %.1f%n", what, (double) (cpu(workers) - workersUs) / tasks, (double) (cpu(controllers) - controllersUs) / tasks,
-          (QueueBench.redisCpuSeconds(c) - redisS) * 1e6 / tasks,
-          (double) (QueueBench.commandCalls(after) - QueueBench.commandCalls(stats)) / tasks);
-      QueueBench.printTopCommands(stats, after, tasks);
+    private static Process child(List<String> args) throws Exception {
+        List<String> cmd = Jvm.command(List.of(), ControllerBench.class.getName(), args);
+        return new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                        new File(System.getProperty("java.io.tmpdir"), "drover-bench-controller.log")))
+                .redirectInput(new File("/dev/null"))
+                .start();
     }
-  }
 
-  private static double median(double[] xs) {
-    double[] s = xs.clone();
-    Arrays.sort(s);
-    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-  }
-
-  private static Process child(List<String> args) throws Exception {
-    List<String> cmd = io.drover.core.Jvm.command(List.of(), ControllerBench.class.getName(), args);
-    return new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(new File(System.getProperty("java.io.tmpdir"), "drover-bench-controller.log")))
-        .redirectInput(new File("/dev/null")).start();
-  }
-
-  /** Groups of one root, {@code width - 2} leaves depending on it and a join depending on the leaves. */
-  static WorkflowSource dag(int groups, int width) {
-    StringBuilder sb = new StringBuilder("local noop = function() return true end\nTaskDefinitions = {}\n");
-    sb.append("for g = 1, ").append(groups).append(" do\n")
-        .append("  local tasks = { { name = 'root', command = noop } }\n")
-        .append("  local leaves = {}\n")
-        .append("  for i = 1, ").append(width - 2).append(" do\n")
-        .append("    tasks[#tasks + 1] = { name = 'leaf' .. i, depends_on = 'root', command = noop }\n")
-        .append("    leaves[#leaves + 1] = 'leaf' .. i\n")
-        .append("  end\n")
-        .append("  tasks[#tasks + 1] = { name = 'join', depends_on = leaves, command = noop }\n")
-        .append("  TaskDefinitions['g' .. g] = { tasks = tasks }\n")
-        .append("end\n");
-    return new WorkflowSource("bench-dag.lua", sb.toString());
-  }
-
-  private static void runDag(Client client, RunRecords runs, WorkflowSource source, int concurrency) throws InterruptedException {
-    String id = runs.submit(new RunRecords.Submission(source, List.of(), List.of(), Map.of(), "default", concurrency, false));
-    while (true) {
-      io.drover.cluster.queue.RunState state = runs.state(id).orElse(null);
-      if (state != null && state.isEnded()) {
-        if (state != io.drover.cluster.queue.RunState.SUCCEEDED) throw new IllegalStateException("the bench run " + id + " ended " + state);
-        return;
-      }
-      Thread.sleep(10);
+    /** Groups of one root, {@code width - 2} leaves depending on it and a join depending on the leaves. */
+    static WorkflowSource dag(int groups, int width) {
+        StringBuilder sb = new StringBuilder("local noop = function() return true end\nTaskDefinitions = {}\n");
+        sb.append("for g = 1, ")
+                .append(groups)
+                .append(" do\n")
+                .append("  local tasks = { { name = 'root', command = noop } }\n")
+                .append("  local leaves = {}\n")
+                .append("  for i = 1, ")
+                .append(width - 2)
+                .append(" do\n")
+                .append("    tasks[#tasks + 1] = { name = 'leaf' .. i, depends_on = 'root', command = noop }\n")
+                .append("    leaves[#leaves + 1] = 'leaf' .. i\n")
+                .append("  end\n")
+                .append("  tasks[#tasks + 1] = { name = 'join', depends_on = leaves, command = noop }\n")
+                .append("  TaskDefinitions['g' .. g] = { tasks = tasks }\n")
+                .append("end\n");
+        return new WorkflowSource("bench-dag.lua", sb.toString());
     }
-  }
 
-  private static void drainQueue(Client client, int tasks) throws InterruptedException {
-    TaskSubmission noop = TaskSubmission.lua("return true");
-    List<String> ids = new ArrayList<>(tasks);
-    for (int from = 0; from < tasks; from += 5000) {
-      ids.addAll(client.submitAll(java.util.Collections.nCopies(Math.min(5000, tasks - from), noop)));
+    private static void runDag(Client client, RunRecords runs, WorkflowSource source, int concurrency)
+            throws InterruptedException {
+        String id = runs.submit(
+                new RunRecords.Submission(source, List.of(), List.of(), Map.of(), "default", concurrency, false));
+        while (true) {
+            RunState state = runs.state(id).orElse(null);
+            if (state != null && state.isEnded()) {
+                if (state != RunState.SUCCEEDED)
+                    throw new IllegalStateException("the bench run " + id + " ended " + state);
+                return;
+            }
+            Thread.sleep(10);
+        }
     }
-    String last = ids.get(ids.size() - 1);
-    String stream = new Keys("default").stream();
-    while (true) {
-      Thread.sleep(10);
-      var s = client.status(last).orElseThrow();
-      if (s.isFinished() && client.streamBacklog(stream).isEmpty()) return;
-    }
-  }
 
-  /**
-   * Starts a run of sleeping tasks, kills the leader once they run, and measures to the first task dispatched
-   * (a RUNNING change in the run's events) after the kill; then cancels the run and restarts the killed controller.
-   */
-  private static long failover(Client client, RunRecords runs, Map<String, Process> controllers, String url) throws Exception {
-    WorkflowSource sleepy = new WorkflowSource("sleepy.lua", """
+    private static void drainQueue(Client client, int tasks) throws InterruptedException {
+        TaskSubmission noop = TaskSubmission.lua("return true");
+        List<String> ids = new ArrayList<>(tasks);
+        for (int from = 0; from < tasks; from += 5000) {
+            ids.addAll(client.submitAll(Collections.nCopies(Math.min(5000, tasks - from), noop)));
+        }
+        String last = ids.get(ids.size() - 1);
+        String stream = new Keys("default").stream();
+        while (true) {
+            Thread.sleep(10);
+            var s = client.status(last).orElseThrow();
+            if (s.isFinished() && client.streamBacklog(stream).isEmpty()) return;
+        }
+    }
+
+    /**
+     * Starts a run of sleeping tasks, kills the leader once they run, and measures to the first task dispatched
+     * (a RUNNING change in the run's events) after the kill; then cancels the run and restarts the killed controller.
+     */
+    private static long failover(Client client, RunRecords runs, Map<String, Process> controllers, String url)
+            throws Exception {
+        WorkflowSource sleepy = new WorkflowSource("sleepy.lua", """
         local tasks = {}
         for i = 1, 8 do tasks[#tasks + 1] = { name = 's' .. i, command = 'sleep 60' } end
         TaskDefinitions = { sleepy = { tasks = tasks } }
         """);
-    String id = runs.submit(new RunRecords.Submission(sleepy, List.of(), List.of(), Map.of(), "default", 100, false));
-    while (runs.get(id).map(v -> v.counts().getOrDefault(io.drover.core.engine.TaskState.RUNNING, 0)).orElse(0) < 8) Thread.sleep(20);
-    String leader = runs.leaseHolder().orElseThrow().controllerId();
-    long killedAt = System.currentTimeMillis();
-    controllers.get(leader).destroyForcibly().waitFor();
-    long firstDispatch;
-    outer:
-    while (true) {
-      for (RunRecords.Event e : runs.events(id, "0", 0)) {
-        long at = Long.parseLong(e.id().substring(0, e.id().indexOf('-')));
-        if (at >= killedAt && e.type().equals("state") && "RUNNING".equals(e.fields().get("to"))) {
-          firstDispatch = at;
-          break outer;
+        String id =
+                runs.submit(new RunRecords.Submission(sleepy, List.of(), List.of(), Map.of(), "default", 100, false));
+        while (runs.get(id)
+                        .map(v -> v.counts().getOrDefault(TaskState.RUNNING, 0))
+                        .orElse(0)
+                < 8) Thread.sleep(20);
+        String leader = runs.leaseHolder().orElseThrow().controllerId();
+        long killedAt = System.currentTimeMillis();
+        controllers.get(leader).destroyForcibly().waitFor();
+        long firstDispatch;
+        outer:
+        while (true) {
+            for (RunRecords.Event e : runs.events(id, "0", 0)) {
+                long at = Long.parseLong(e.id().substring(0, e.id().indexOf('-')));
+                if (at >= killedAt
+                        && e.type().equals("state")
+                        && "RUNNING".equals(e.fields().get("to"))) {
+                    firstDispatch = at;
+                    break outer;
+                }
+            }
+            Thread.sleep(5);
         }
-      }
-      Thread.sleep(5);
+        runs.requestCancel(id, "bench");
+        while (!runs.state(id).orElseThrow().isEnded()) Thread.sleep(20);
+        controllers.put(leader, child(List.of("--controller", url, leader)));
+        while (runs.controllerRecord(leader).isEmpty()) Thread.sleep(20);
+        return firstDispatch - killedAt;
     }
-    runs.requestCancel(id, "bench");
-    while (!runs.state(id).orElseThrow().isEnded()) Thread.sleep(20);
-    controllers.put(leader, child(List.of("--controller", url, leader)));
-    while (runs.controllerRecord(leader).isEmpty()) Thread.sleep(20);
-    return firstDispatch - killedAt;
-  }
 
-  private static double round(double d) {
-    return Math.round(d * 1000) / 1000.0;
-  }
+    private static double round(double d) {
+        return Math.round(d * 1000) / 1000.0;
+    }
 }

@@ -12,20 +12,20 @@ import java.util.concurrent.Executor;
  * all that is measured) or handed to an executor (a thread hop per task, as a real dispatcher has).
  */
 final class InlineDispatcher implements Dispatcher {
-  private static final AttemptHandle NOTHING_TO_CANCEL = reason -> {};
-  private final Executor executor;
+    private static final AttemptHandle NOTHING_TO_CANCEL = reason -> {};
+    private final Executor executor;
 
-  InlineDispatcher(Executor executor) {
-    this.executor = executor;
-  }
-
-  @Override
-  public AttemptHandle dispatch(TaskRequest request, TaskSink sink) {
-    if (executor == null) {
-      sink.completed(TaskOutcome.OK);
-    } else {
-      executor.execute(() -> sink.completed(TaskOutcome.OK));
+    InlineDispatcher(Executor executor) {
+        this.executor = executor;
     }
-    return NOTHING_TO_CANCEL;
-  }
+
+    @Override
+    public AttemptHandle dispatch(TaskRequest request, TaskSink sink) {
+        if (executor == null) {
+            sink.completed(TaskOutcome.OK);
+        } else {
+            executor.execute(() -> sink.completed(TaskOutcome.OK));
+        }
+        return NOTHING_TO_CANCEL;
+    }
 }

@@ -17,21 +17,24 @@ import org.luaj.vm2.LuaValue;
  * classpath).
  */
 public final class LuaCallBench {
-  private LuaCallBench() {}
+    private LuaCallBench() {}
 
-  public static void main(String[] args) throws Exception {
-    LuaInterpreter in = new LuaInterpreter(new WorkflowSource("calls.lua", "local t = { a = 1 }\nFn = function() return t.a end"));
-    Path dir = Files.createTempDirectory("drover-lua-calls");
-    TaskScope scope = new TaskScope(line -> { }, dir, new HashMap<>(), new Cancellation());
-    double[] ns = new double[7];
-    for (int r = 0; r < ns.length; r++) {
-      long start = System.nanoTime();
-      for (int i = 0; i < 1_000_000; i++) in.callGlobal("Fn", scope, LuaValue.NONE);
-      ns[r] = (System.nanoTime() - start) / 1_000_000.0;
+    public static void main(String[] args) throws Exception {
+        LuaInterpreter in = new LuaInterpreter(
+                new WorkflowSource("calls.lua", "local t = { a = 1 }\nFn = function() return t.a end"));
+        Path dir = Files.createTempDirectory("drover-lua-calls");
+        TaskScope scope = new TaskScope(line -> {}, dir, new HashMap<>(), new Cancellation());
+        double[] ns = new double[7];
+        for (int r = 0; r < ns.length; r++) {
+            long start = System.nanoTime();
+            for (int i = 0; i < 1_000_000; i++) in.callGlobal("Fn", scope, LuaValue.NONE);
+            ns[r] = (System.nanoTime() - start) / 1_000_000.0;
+        }
+        Files.deleteIfExists(dir);
+        double[] m = Arrays.copyOfRange(ns, 2, ns.length);
+        Arrays.sort(m);
+        System.out.printf(
+                "lua calls: median %.0f ns a call of %s%n",
+                m[m.length / 2], Arrays.toString(Arrays.copyOfRange(ns, 2, ns.length)));
     }
-    Files.deleteIfExists(dir);
-    double[] m = Arrays.copyOfRange(ns, 2, ns.length);
-    Arrays.sort(m);
-    System.out.printf("lua calls: median %.0f ns a call of %s%n", m[m.length / 2], Arrays.toString(Arrays.copyOfRange(ns, 2, ns.length)));
-  }
 }

@@ -17,10 +17,10 @@ import org.luaj.vm2.LuaValue;
  * {@code java -cp drover-bench/target/drover-bench.jar io.drover.bench.LuaLoopBench}.
  */
 public final class LuaLoopBench {
-  private LuaLoopBench() {}
+    private LuaLoopBench() {}
 
-  public static void main(String[] args) throws Exception {
-    String src = """
+    public static void main(String[] args) throws Exception {
+        String src = """
         Fn = function()
           local t = { a = 1, b = { c = 2 } }
           local s = 0
@@ -30,18 +30,18 @@ public final class LuaLoopBench {
           end
           return s
         end""";
-    LuaInterpreter in = new LuaInterpreter(new WorkflowSource("loop.lua", src));
-    Path dir = Files.createTempDirectory("drover-lua-loop");
-    long[] ms = new long[7];
-    for (int r = 0; r < ms.length; r++) {
-      long start = System.nanoTime();
-      in.callGlobal("Fn", new TaskScope(line -> { }, dir, new HashMap<>(), new Cancellation()), LuaValue.NONE);
-      ms[r] = (System.nanoTime() - start) / 1_000_000;
+        LuaInterpreter in = new LuaInterpreter(new WorkflowSource("loop.lua", src));
+        Path dir = Files.createTempDirectory("drover-lua-loop");
+        long[] ms = new long[7];
+        for (int r = 0; r < ms.length; r++) {
+            long start = System.nanoTime();
+            in.callGlobal("Fn", new TaskScope(line -> {}, dir, new HashMap<>(), new Cancellation()), LuaValue.NONE);
+            ms[r] = (System.nanoTime() - start) / 1_000_000;
+        }
+        Files.deleteIfExists(dir);
+        long[] measured = Arrays.copyOfRange(ms, 2, ms.length);
+        Arrays.sort(measured);
+        System.out.println("lua loop, 3,000,000 iterations: median " + measured[measured.length / 2] + " ms of "
+                + Arrays.toString(Arrays.copyOfRange(ms, 2, ms.length)) + " (warm-up " + ms[0] + ", " + ms[1] + " ms)");
     }
-    Files.deleteIfExists(dir);
-    long[] measured = Arrays.copyOfRange(ms, 2, ms.length);
-    Arrays.sort(measured);
-    System.out.println("lua loop, 3,000,000 iterations: median " + measured[measured.length / 2] + " ms of "
-        + Arrays.toString(Arrays.copyOfRange(ms, 2, ms.length)) + " (warm-up " + ms[0] + ", " + ms[1] + " ms)");
-  }
 }

@@ -3,6 +3,7 @@ package io.drover.cli;
 import io.drover.core.plan.Plan;
 import io.drover.core.plan.PlanFormat;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -11,24 +12,33 @@ import picocli.CommandLine.Spec;
 /** {@code drover plan FILE}: the DAG as levels, or as a dot / mermaid graph. */
 @Command(name = "plan", description = "Print the order a workflow would run in: its levels, or a graph.")
 final class PlanCommand implements Callable<Integer> {
-  enum Format { text, dot, mermaid }
+    enum Format {
+        text,
+        dot,
+        mermaid
+    }
 
-  @Mixin WorkflowArgs workflow;
+    @Mixin
+    WorkflowArgs workflow;
 
-  @Option(names = "--format", defaultValue = "text", description = "text (levels), dot (Graphviz) or mermaid. Default: ${DEFAULT-VALUE}.")
-  Format format;
+    @Option(
+            names = "--format",
+            defaultValue = "text",
+            description = "text (levels), dot (Graphviz) or mermaid. Default: ${DEFAULT-VALUE}.")
+    Format format;
 
-  @Spec picocli.CommandLine.Model.CommandSpec spec;
+    @Spec
+    CommandLine.Model.CommandSpec spec;
 
-  @Override
-  public Integer call() {
-    Plan plan = workflow.load().plan();
-    String text = switch (format) {
-      case text -> PlanFormat.text(plan);
-      case dot -> PlanFormat.dot(plan);
-      case mermaid -> PlanFormat.mermaid(plan);
-    };
-    spec.commandLine().getOut().print(text);
-    return Main.OK;
-  }
+    @Override
+    public Integer call() {
+        Plan plan = workflow.load().plan();
+        String text = switch (format) {
+            case text -> PlanFormat.text(plan);
+            case dot -> PlanFormat.dot(plan);
+            case mermaid -> PlanFormat.mermaid(plan);
+        };
+        spec.commandLine().getOut().print(text);
+        return Main.OK;
+    }
 }

@@ -9,7 +9,6 @@ import io.drover.cluster.queue.RedisUrls;
 import io.drover.cluster.queue.RunRecords;
 import io.drover.cluster.run.ClusterDispatcher;
 import io.drover.core.engine.Dispatcher;
-import io.drover.core.model.Delegation;
 import io.drover.core.engine.LocalDispatcher;
 import io.drover.core.engine.RunHandle;
 import io.drover.core.engine.RunIds;
@@ -21,6 +20,8 @@ import io.drover.core.engine.Scheduler;
 import io.drover.core.engine.SecretMasker;
 import io.drover.core.engine.TaskResult;
 import io.drover.core.engine.TaskState;
+import io.drover.core.lua.LuaInterpreter;
+import io.drover.core.model.Delegation;
 import io.drover.core.plan.Plan;
 import io.drover.core.process.ProcessTree;
 import io.drover.core.record.RunJson;
@@ -32,6 +33,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -40,263 +42,341 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code drover run FILE}: runs a workflow on this machine and exits with its status. */
-@Command(name = "run", description = {
-    "Run a workflow on this machine, or with --redis-url on the fleet's workers; tasks with delegate_to run on agents.",
-    "Exit codes: 0 all tasks succeeded, 1 a task failed, 2 invalid input, 130 interrupted."})
+@Command(
+        name = "run",
+        description = {
+            "Run a workflow on this machine, or with --redis-url on the fleet's workers; tasks with delegate_to run on agents.",
+            "Exit codes: 0 all tasks succeeded, 1 a task failed, 2 invalid input, 130 interrupted."
+        })
 final class RunCommand implements Callable<Integer> {
-  private static final int SUMMARY_ROWS = 60;
+    private static final int SUMMARY_ROWS = 60;
 
-  @Mixin WorkflowArgs workflow;
+    @Mixin
+    WorkflowArgs workflow;
 
-  @Option(names = {"-p", "--param"}, paramLabel = "KEY=VALUE", description = "A run parameter (params.KEY in Lua, $DROVER_PARAM_KEY in shell). Repeatable.")
-  List<String> params = new ArrayList<>();
+    @Option(
+            names = {"-p", "--param"},
+            paramLabel = "KEY=VALUE",
+            description = "A run parameter (params.KEY in Lua, $DROVER_PARAM_KEY in shell). Repeatable.")
+    List<String> params = new ArrayList<>();
 
-  @Option(names = {"-c", "--concurrency"}, paramLabel = "N", description = "Tasks running at once. Default: the number of cores here; 256 for a run on the controllers.")
-  Integer concurrency;
+    @Option(
+            names = {"-c", "--concurrency"},
+            paramLabel = "N",
+            description = "Tasks running at once. Default: the number of cores here; 256 for a run on the controllers.")
+    Integer concurrency;
 
-  @Option(names = "--fail-fast", description = "Cancel everything else as soon as a task has failed for good.")
-  boolean failFast;
+    @Option(names = "--fail-fast", description = "Cancel everything else as soon as a task has failed for good.")
+    boolean failFast;
 
-  @Option(names = "--json", description = "Print one JSON object with the result on stdout (progress goes to stderr).")
-  boolean json;
+    @Option(
+            names = "--json",
+            description = "Print one JSON object with the result on stdout (progress goes to stderr).")
+    boolean json;
 
-  @Option(names = "--follow-logs", description = "Print every task's log lines as they come, prefixed by the task.")
-  boolean followLogs;
+    @Option(names = "--follow-logs", description = "Print every task's log lines as they come, prefixed by the task.")
+    boolean followLogs;
 
-  @Option(names = "--workdir", paramLabel = "DIR", description = "The directory relative task workdirs resolve against. Default: the current directory.")
-  Path workdir;
+    @Option(
+            names = "--workdir",
+            paramLabel = "DIR",
+            description = "The directory relative task workdirs resolve against. Default: the current directory.")
+    Path workdir;
 
-  @Option(names = "--config", paramLabel = "FILE", description = "drover.toml with agents by name. Default: $DROVER_CONFIG, ./drover.toml, or next to the workflow.")
-  Path config;
+    @Option(
+            names = "--config",
+            paramLabel = "FILE",
+            description =
+                    "drover.toml with agents by name. Default: $DROVER_CONFIG, ./drover.toml, or next to the workflow.")
+    Path config;
 
-  @Option(names = "--agent", paramLabel = "NAME|HOST:PORT", description = "Run every task without delegate_to on this agent (repeatable: the least busy one).")
-  List<String> agentTargets = new ArrayList<>();
+    @Option(
+            names = "--agent",
+            paramLabel = "NAME|HOST:PORT",
+            description = "Run every task without delegate_to on this agent (repeatable: the least busy one).")
+    List<String> agentTargets = new ArrayList<>();
 
-  @Option(names = "--redis-url", paramLabel = "URL", description = {"Run the tasks on the fleet: workers of this Redis (drover worker --queue Q).",
-      "Tasks with delegate_to still go to their agents."})
-  String redisUrl;
+    @Option(
+            names = "--redis-url",
+            paramLabel = "URL",
+            description = {
+                "Run the tasks on the fleet: workers of this Redis (drover worker --queue Q).",
+                "Tasks with delegate_to still go to their agents."
+            })
+    String redisUrl;
 
-  @Option(names = "--queue", paramLabel = "Q", defaultValue = "default", description = "With --redis-url: the queue of tasks that name none (default ${DEFAULT-VALUE}).")
-  String queue;
+    @Option(
+            names = "--queue",
+            paramLabel = "Q",
+            defaultValue = "default",
+            description = "With --redis-url: the queue of tasks that name none (default ${DEFAULT-VALUE}).")
+    String queue;
 
-  @Spec picocli.CommandLine.Model.CommandSpec spec;
+    @Spec
+    CommandLine.Model.CommandSpec spec;
 
-  @Override
-  public Integer call() {
-    io.drover.core.lua.LuaInterpreter.checkSettings();
-    if (concurrency != null && concurrency < 1) throw new Main.UserException("--concurrency must be at least 1, got " + concurrency);
-    Map<String, Object> runParams = parseParams(params);
-    Delegation byDefault = null;
-    if (!agentTargets.isEmpty()) {
-      List<String> addresses = new ArrayList<>();
-      List<String> names = new ArrayList<>();
-      for (String a : agentTargets) (a.contains(":") ? addresses : names).add(a);
-      byDefault = new Delegation(addresses, names, null);
-    }
-    TaskKinds kinds = TaskKinds.discover();
-    WorkflowArgs.Loaded loaded = workflow.checked(config, byDefault, redisUrl == null ? kinds : null);
-    Plan plan = loaded.plan();
-    AgentDirectory agents = Config.find(config, workflow.file).agents();
-    Limits limits;
-    try {
-      limits = Limits.fromEnvironment();
-    } catch (IllegalArgumentException e) {
-      throw new Main.UserException(e.getMessage());
-    }
-
-    Path cwd = Path.of("").toAbsolutePath();
-    Path base = workdir == null ? cwd : workdir.toAbsolutePath().normalize();
-    if (!Files.isDirectory(base)) throw new Main.UserException("--workdir " + workdir + " is not a directory");
-    RunStore store = RunStore.in(cwd);
-    String runId = RunIds.next();
-    Path scratch = store.dirOf(runId).resolve("tmp");
-
-    PrintWriter out = spec.commandLine().getOut();
-    PrintWriter progressOut = json ? spec.commandLine().getErr() : out;
-    boolean interactive = Terminal.isInteractive(json);
-    ConsoleReporter reporter = new ConsoleReporter(progressOut, interactive, Terminal.colors(interactive), followLogs);
-    Map<String, Object> shownParams = masked(runParams);
-    RunRecorder recorder = new RunRecorder(store, workflow.file.toString(), shownParams);
-
-    RunOptions options = RunOptions.builder().runId(runId).concurrency(concurrency == null ? RunOptions.DEFAULT_CONCURRENCY : concurrency).failFast(failFast)
-        .params(runParams).listener(RunListener.of(List.of(recorder, reporter))).build();
-    TaskRunner runner = new TaskRunner(loaded.workflow().lua(), kinds);
-    RunResult result;
-    Signals signals = Signals.install();
-    // agents and workers evaluate the file; they never need its delegate_to tokens
-    var source = loaded.workflow().lua() == null ? null
-        : loaded.workflow().lua().source().redact(SecretMasker.delegationTokens(plan));
-    Client fleet = null;
-    Dispatcher inner;
-    if (redisUrl != null) {
-      try {
-        new Keys(queue); // checks the name
-      } catch (IllegalArgumentException e) {
-        throw new Main.UserException("--queue: " + e.getMessage());
-      }
-      fleet = Client.connect(redisUrl);
-      if (FleetRuns.controllerLeads(fleet) && !AgentDispatcher.delegatesAny(plan, byDefault)) {
-        try (Client c = fleet) {
-          return onControllers(c, loaded, runParams, shownParams, reporter, recorder, out, progressOut, store, cwd, signals);
-        } finally {
-          reporter.close();
+    @Override
+    public Integer call() {
+        LuaInterpreter.checkSettings();
+        if (concurrency != null && concurrency < 1)
+            throw new Main.UserException("--concurrency must be at least 1, got " + concurrency);
+        Map<String, Object> runParams = parseParams(params);
+        Delegation byDefault = null;
+        if (!agentTargets.isEmpty()) {
+            List<String> addresses = new ArrayList<>();
+            List<String> names = new ArrayList<>();
+            for (String a : agentTargets) (a.contains(":") ? addresses : names).add(a);
+            byDefault = new Delegation(addresses, names, null);
         }
-      }
-      inner = new ClusterDispatcher(fleet, source, queue);
-      progressOut.println("on the fleet at " + RedisUrls.masked(redisUrl) + ", queue " + queue
-          + (AgentDispatcher.delegatesAny(plan, byDefault) ? " (tasks with delegate_to keep this process as their scheduler)"
-              : " (no controller leads on this Redis: this process schedules the run)"));
-    } else {
-      inner = new LocalDispatcher(runner, base, scratch);
-    }
-    try (Client ignored = fleet; AgentDispatcher dispatcher = new AgentDispatcher(inner, agents, source, base, limits, byDefault)) {
-      RunHandle handle = Scheduler.start(plan, dispatcher, options);
-      signals.attach(new Signals.Target() {
-        @Override
-        public void stop(String signal) {
-          System.err.println("\ndrover: interrupted (" + signal + "); stopping running tasks...");
-          handle.cancel("interrupted (" + signal + ")");
+        TaskKinds kinds = TaskKinds.discover();
+        WorkflowArgs.Loaded loaded = workflow.checked(config, byDefault, redisUrl == null ? kinds : null);
+        Plan plan = loaded.plan();
+        AgentDirectory agents = Config.find(config, workflow.file).agents();
+        Limits limits;
+        try {
+            limits = Limits.fromEnvironment();
+        } catch (IllegalArgumentException e) {
+            throw new Main.UserException(e.getMessage());
         }
 
-        @Override
-        public void stopNow(String signal) {
-          System.err.println("\ndrover: interrupted again; killing the tasks' processes and exiting");
-          ProcessTree.killAllNow();
-          // With its processes gone the run ends by itself and is recorded as usual; should it not within
-          // EXIT_NOW_WAIT (a Lua function deep in Java code), its record is closed here and the process goes.
-          Thread.ofPlatform().daemon().name("drover-exit-now").start(() -> {
+        Path cwd = Path.of("").toAbsolutePath();
+        Path base = workdir == null ? cwd : workdir.toAbsolutePath().normalize();
+        if (!Files.isDirectory(base)) throw new Main.UserException("--workdir " + workdir + " is not a directory");
+        RunStore store = RunStore.in(cwd);
+        String runId = RunIds.next();
+        Path scratch = store.dirOf(runId).resolve("tmp");
+
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter progressOut = json ? spec.commandLine().getErr() : out;
+        boolean interactive = Terminal.isInteractive(json);
+        ConsoleReporter reporter =
+                new ConsoleReporter(progressOut, interactive, Terminal.colors(interactive), followLogs);
+        Map<String, Object> shownParams = masked(runParams);
+        RunRecorder recorder = new RunRecorder(store, workflow.file.toString(), shownParams);
+
+        RunOptions options = RunOptions.builder()
+                .runId(runId)
+                .concurrency(concurrency == null ? RunOptions.DEFAULT_CONCURRENCY : concurrency)
+                .failFast(failFast)
+                .params(runParams)
+                .listener(RunListener.of(List.of(recorder, reporter)))
+                .build();
+        TaskRunner runner = new TaskRunner(loaded.workflow().lua(), kinds);
+        RunResult result;
+        Signals signals = Signals.install();
+        // agents and workers evaluate the file; they never need its delegate_to tokens
+        var source = loaded.workflow().lua() == null
+                ? null
+                : loaded.workflow().lua().source().redact(SecretMasker.delegationTokens(plan));
+        Client fleet = null;
+        Dispatcher inner;
+        if (redisUrl != null) {
             try {
-              Thread.sleep(EXIT_NOW_WAIT.toMillis());
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
+                new Keys(queue); // checks the name
+            } catch (IllegalArgumentException e) {
+                throw new Main.UserException("--queue: " + e.getMessage());
             }
-            recorder.exitedEarly("interrupted twice (" + signal + "): exited before the run could end");
-            Runtime.getRuntime().halt(Main.INTERRUPTED);
-          });
+            fleet = Client.connect(redisUrl);
+            if (FleetRuns.controllerLeads(fleet) && !AgentDispatcher.delegatesAny(plan, byDefault)) {
+                try (Client c = fleet) {
+                    return onControllers(
+                            c,
+                            loaded,
+                            runParams,
+                            shownParams,
+                            reporter,
+                            recorder,
+                            out,
+                            progressOut,
+                            store,
+                            cwd,
+                            signals);
+                } finally {
+                    reporter.close();
+                }
+            }
+            inner = new ClusterDispatcher(fleet, source, queue);
+            progressOut.println("on the fleet at " + RedisUrls.masked(redisUrl) + ", queue " + queue
+                    + (AgentDispatcher.delegatesAny(plan, byDefault)
+                            ? " (tasks with delegate_to keep this process as their scheduler)"
+                            : " (no controller leads on this Redis: this process schedules the run)"));
+        } else {
+            inner = new LocalDispatcher(runner, base, scratch);
         }
-      });
-      result = handle.await();
-    } finally {
-      reporter.close();
-      deleteQuietly(scratch);
+        try (Client ignored = fleet;
+                AgentDispatcher dispatcher = new AgentDispatcher(inner, agents, source, base, limits, byDefault)) {
+            RunHandle handle = Scheduler.start(plan, dispatcher, options);
+            signals.attach(new Signals.Target() {
+                @Override
+                public void stop(String signal) {
+                    System.err.println("\ndrover: interrupted (" + signal + "); stopping running tasks...");
+                    handle.cancel("interrupted (" + signal + ")");
+                }
+
+                @Override
+                public void stopNow(String signal) {
+                    System.err.println("\ndrover: interrupted again; killing the tasks' processes and exiting");
+                    ProcessTree.killAllNow();
+                    // With its processes gone the run ends by itself and is recorded as usual; should it not within
+                    // EXIT_NOW_WAIT (a Lua function deep in Java code), its record is closed here and the process goes.
+                    Thread.ofPlatform().daemon().name("drover-exit-now").start(() -> {
+                        try {
+                            Thread.sleep(EXIT_NOW_WAIT.toMillis());
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        recorder.exitedEarly("interrupted twice (" + signal + "): exited before the run could end");
+                        Runtime.getRuntime().halt(Main.INTERRUPTED);
+                    });
+                }
+            });
+            result = handle.await();
+        } finally {
+            reporter.close();
+            deleteQuietly(scratch);
+        }
+        return report(out, result, shownParams, store, cwd);
     }
-    return report(out, result, shownParams, store, cwd);
-  }
 
-  /** How long a second interrupt waits for the run to end once its processes were killed. */
-  private static final java.time.Duration EXIT_NOW_WAIT = java.time.Duration.ofSeconds(3);
+    /** How long a second interrupt waits for the run to end once its processes were killed. */
+    private static final Duration EXIT_NOW_WAIT = Duration.ofSeconds(3);
 
-  /**
-   * Hands the run to the controllers and follows it: the leader plans and dispatches it, and a standby resumes it if
-   * the leader dies, so this process may go away (Ctrl-C asks the controllers to cancel the run).
-   */
-  private int onControllers(Client fleet, WorkflowArgs.Loaded loaded, Map<String, Object> runParams,
-      Map<String, Object> shownParams, ConsoleReporter reporter, RunRecorder recorder, PrintWriter out,
-      PrintWriter progressOut, RunStore store, Path cwd, Signals signals) {
-    var source = loaded.workflow().lua() == null ? null : loaded.workflow().lua().source();
-    if (source == null) throw new Main.UserException("a run on the controllers needs a workflow file");
-    RunRecords records = fleet.runs();
-    String runId = records.submit(new RunRecords.Submission(source, workflow.groups, workflow.tasks, runParams, queue,
-        concurrency == null ? FLEET_CONCURRENCY : concurrency, failFast));
-    progressOut.println("run " + runId + " submitted to the controllers at " + RedisUrls.masked(redisUrl) + ", queue " + queue
-        + " (drover runs status " + runId + ")");
-    progressOut.flush();
-    signals.attach(new Signals.Target() {
-      @Override
-      public void stop(String signal) {
-        System.err.println("\ndrover: interrupted (" + signal + "); asking the controllers to cancel run " + runId);
-        records.requestCancel(runId, "interrupted (" + signal + ")");
-      }
+    /**
+     * Hands the run to the controllers and follows it: the leader plans and dispatches it, and a standby resumes it if
+     * the leader dies, so this process may go away (Ctrl-C asks the controllers to cancel the run).
+     */
+    private int onControllers(
+            Client fleet,
+            WorkflowArgs.Loaded loaded,
+            Map<String, Object> runParams,
+            Map<String, Object> shownParams,
+            ConsoleReporter reporter,
+            RunRecorder recorder,
+            PrintWriter out,
+            PrintWriter progressOut,
+            RunStore store,
+            Path cwd,
+            Signals signals) {
+        var source =
+                loaded.workflow().lua() == null ? null : loaded.workflow().lua().source();
+        if (source == null) throw new Main.UserException("a run on the controllers needs a workflow file");
+        RunRecords records = fleet.runs();
+        String runId = records.submit(new RunRecords.Submission(
+                source,
+                workflow.groups,
+                workflow.tasks,
+                runParams,
+                queue,
+                concurrency == null ? FLEET_CONCURRENCY : concurrency,
+                failFast));
+        progressOut.println("run " + runId + " submitted to the controllers at " + RedisUrls.masked(redisUrl)
+                + ", queue " + queue + " (drover runs status " + runId + ")");
+        progressOut.flush();
+        signals.attach(new Signals.Target() {
+            @Override
+            public void stop(String signal) {
+                System.err.println(
+                        "\ndrover: interrupted (" + signal + "); asking the controllers to cancel run " + runId);
+                records.requestCancel(runId, "interrupted (" + signal + ")");
+            }
 
-      @Override
-      public void stopNow(String signal) {
-        System.err.println("\ndrover: interrupted again; exiting now (the run goes on: drover runs cancel " + runId + ")");
-        Runtime.getRuntime().halt(Main.INTERRUPTED);
-      }
-    });
-    RunResult result;
-    try (var reader = Client.connect(redisUrl)) { // a client of its own: its reads block
-      result = FleetRuns.follow(reader.runs(), runId, loaded.plan(), RunListener.of(List.of(recorder, reporter)));
+            @Override
+            public void stopNow(String signal) {
+                System.err.println(
+                        "\ndrover: interrupted again; exiting now (the run goes on: drover runs cancel " + runId + ")");
+                Runtime.getRuntime().halt(Main.INTERRUPTED);
+            }
+        });
+        RunResult result;
+        try (var reader = Client.connect(redisUrl)) { // a client of its own: its reads block
+            result = FleetRuns.follow(reader.runs(), runId, loaded.plan(), RunListener.of(List.of(recorder, reporter)));
+        }
+        reporter.close();
+        records.get(runId)
+                .map(v -> v.fields().get("message"))
+                .ifPresent(m -> progressOut.println("run " + runId + ": " + m));
+        return report(out, result, shownParams, store, cwd);
     }
-    reporter.close();
-    records.get(runId).map(v -> v.fields().get("message")).ifPresent(m -> progressOut.println("run " + runId + ": " + m));
-    return report(out, result, shownParams, store, cwd);
-  }
 
-  /** The run's result on stdout (JSON or the summary table); returns its exit code. Both kinds of run end here. */
-  private int report(PrintWriter out, RunResult result, Map<String, Object> shownParams, RunStore store, Path cwd) {
-    if (json) {
-      out.println(RunJson.write(RunJson.toMap(result, workflow.file.toString(), shownParams), false));
-    } else {
-      printSummary(out, result, store.dirOf(result.runId()), cwd);
+    /** The run's result on stdout (JSON or the summary table); returns its exit code. Both kinds of run end here. */
+    private int report(PrintWriter out, RunResult result, Map<String, Object> shownParams, RunStore store, Path cwd) {
+        if (json) {
+            out.println(RunJson.write(RunJson.toMap(result, workflow.file.toString(), shownParams), false));
+        } else {
+            printSummary(out, result, store.dirOf(result.runId()), cwd);
+        }
+        out.flush();
+        return result.status().exitCode();
     }
-    out.flush();
-    return result.status().exitCode();
-  }
 
-  /** Attempts in flight at once for a run on the controllers, unless --concurrency says otherwise. */
-  static final int FLEET_CONCURRENCY = 256;
+    /** Attempts in flight at once for a run on the controllers, unless --concurrency says otherwise. */
+    static final int FLEET_CONCURRENCY = 256;
 
-  static Map<String, Object> parseParams(List<String> raw) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    for (String p : raw) {
-      int eq = p.indexOf('=');
-      if (eq <= 0) throw new Main.UserException("bad --param '" + p + "': write key=value");
-      String key = p.substring(0, eq).strip();
-      if (!key.matches("[A-Za-z_][A-Za-z0-9_.-]*")) {
-        throw new Main.UserException("bad --param key '" + key + "': use letters, digits, '_', '-' and '.'");
-      }
-      m.put(key, p.substring(eq + 1));
+    static Map<String, Object> parseParams(List<String> raw) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (String p : raw) {
+            int eq = p.indexOf('=');
+            if (eq <= 0) throw new Main.UserException("bad --param '" + p + "': write key=value");
+            String key = p.substring(0, eq).strip();
+            if (!key.matches("[A-Za-z_][A-Za-z0-9_.-]*")) {
+                throw new Main.UserException("bad --param key '" + key + "': use letters, digits, '_', '-' and '.'");
+            }
+            m.put(key, p.substring(eq + 1));
+        }
+        return m;
     }
-    return m;
-  }
 
-  private static Map<String, Object> masked(Map<String, Object> params) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    params.forEach((k, v) -> m.put(k, SecretMasker.SECRET_KEY.matcher(k).matches() ? SecretMasker.MASK : v));
-    return m;
-  }
-
-  /** A task's result as the task tables show it. */
-  static Format.TaskRow row(TaskResult t) {
-    return new Format.TaskRow(t.id().toString(), t.state().label(), t.attempts(), t.durationMillis(), t.ranOn(), t.message());
-  }
-
-  private static void printSummary(PrintWriter out, RunResult r, Path recordDir, Path cwd) {
-    List<TaskResult> rows = new ArrayList<>(r.tasks());
-    int hidden = 0;
-    if (rows.size() > SUMMARY_ROWS) {
-      // Keep what needs attention: anything but SUCCEEDED first, then as written.
-      rows.sort(Comparator.comparing((TaskResult t) -> t.state() == TaskState.SUCCEEDED));
-      hidden = rows.size() - SUMMARY_ROWS;
-      rows = rows.subList(0, SUMMARY_ROWS);
+    private static Map<String, Object> masked(Map<String, Object> params) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        params.forEach((k, v) -> m.put(k, SecretMasker.SECRET_KEY.matcher(k).matches() ? SecretMasker.MASK : v));
+        return m;
     }
-    out.println();
-    out.print(Format.tasks(rows.stream().map(RunCommand::row).toList()));
-    if (hidden > 0) out.println("... and " + hidden + " more succeeded tasks (drover runs show " + r.runId() + ")");
-    Map<TaskState, AtomicInteger> counts = new LinkedHashMap<>();
-    for (TaskResult t : r.tasks()) counts.computeIfAbsent(t.state(), s -> new AtomicInteger()).incrementAndGet();
-    StringBuilder sb = new StringBuilder();
-    counts.forEach((s, c) -> sb.append(sb.isEmpty() ? "" : ", ").append(c.get()).append(' ').append(s.label()));
-    long ms = r.finishedAt().toEpochMilli() - r.startedAt().toEpochMilli();
-    String rel = cwd.relativize(recordDir).toString();
-    out.println();
-    out.println("run " + r.runId() + " " + r.status().label() + " in " + Format.seconds(ms) + " (" + sb + "); record: " + rel);
-    if (r.status() == RunStatus.FAILED) out.println("logs: drover runs show " + r.runId() + " --logs");
-  }
 
-  private static void deleteQuietly(Path dir) {
-    if (!Files.exists(dir)) return;
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-    } catch (IOException e) {
-      // leftovers of a scratch directory are harmless
+    /** A task's result as the task tables show it. */
+    static Format.TaskRow row(TaskResult t) {
+        return new Format.TaskRow(
+                t.id().toString(), t.state().label(), t.attempts(), t.durationMillis(), t.ranOn(), t.message());
     }
-  }
+
+    private static void printSummary(PrintWriter out, RunResult r, Path recordDir, Path cwd) {
+        List<TaskResult> rows = new ArrayList<>(r.tasks());
+        int hidden = 0;
+        if (rows.size() > SUMMARY_ROWS) {
+            // Keep what needs attention: anything but SUCCEEDED first, then as written.
+            rows.sort(Comparator.comparing((TaskResult t) -> t.state() == TaskState.SUCCEEDED));
+            hidden = rows.size() - SUMMARY_ROWS;
+            rows = rows.subList(0, SUMMARY_ROWS);
+        }
+        out.println();
+        out.print(Format.tasks(rows.stream().map(RunCommand::row).toList()));
+        if (hidden > 0) out.println("... and " + hidden + " more succeeded tasks (drover runs show " + r.runId() + ")");
+        Map<TaskState, AtomicInteger> counts = new LinkedHashMap<>();
+        for (TaskResult t : r.tasks())
+            counts.computeIfAbsent(t.state(), s -> new AtomicInteger()).incrementAndGet();
+        StringBuilder sb = new StringBuilder();
+        counts.forEach((s, c) ->
+                sb.append(sb.isEmpty() ? "" : ", ").append(c.get()).append(' ').append(s.label()));
+        long ms = r.finishedAt().toEpochMilli() - r.startedAt().toEpochMilli();
+        String rel = cwd.relativize(recordDir).toString();
+        out.println();
+        out.println("run " + r.runId() + " " + r.status().label() + " in " + Format.seconds(ms) + " (" + sb
+                + "); record: " + rel);
+        if (r.status() == RunStatus.FAILED) out.println("logs: drover runs show " + r.runId() + " --logs");
+    }
+
+    private static void deleteQuietly(Path dir) {
+        if (!Files.exists(dir)) return;
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        } catch (IOException e) {
+            // leftovers of a scratch directory are harmless
+        }
+    }
 }

@@ -1,5 +1,8 @@
 package io.drover.cli;
 
+import io.drover.cluster.queue.Client;
+import io.drover.cluster.queue.RedisUrls;
+import io.drover.cluster.queue.RunRecords;
 import io.drover.core.record.RunJson;
 import io.drover.core.record.RunStore;
 import java.io.IOException;
@@ -11,224 +14,290 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code drover runs list} and {@code drover runs show ID}: the runs recorded under {@code .drover/runs}. */
-@Command(name = "runs", description = {"Runs recorded in this directory (.drover/runs), and with --redis-url the runs on the controllers.",
-    "  drover runs list [--redis-url URL] | show ID | status ID | cancel ID"},
-    subcommands = {RunsCommand.ListRuns.class, RunsCommand.ShowRun.class, RunsCommand.RunStatusCommand.class, RunsCommand.CancelRun.class})
+@Command(
+        name = "runs",
+        description = {
+            "Runs recorded in this directory (.drover/runs), and with --redis-url the runs on the controllers.",
+            "  drover runs list [--redis-url URL] | show ID | status ID | cancel ID"
+        },
+        subcommands = {
+            RunsCommand.ListRuns.class,
+            RunsCommand.ShowRun.class,
+            RunsCommand.RunStatusCommand.class,
+            RunsCommand.CancelRun.class
+        })
 final class RunsCommand implements Callable<Integer> {
-  @Spec picocli.CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public Integer call() {
-    spec.commandLine().usage(spec.commandLine().getOut());
-    return Main.OK;
-  }
-
-  static RunStore store() {
-    return RunStore.in(Path.of("").toAbsolutePath());
-  }
-
-  @Command(name = "list", description = "List recorded runs, newest first; with --redis-url (or $DROVER_REDIS_URL) the runs on the controllers.")
-  static final class ListRuns implements Callable<Integer> {
-    @Option(names = "--json", description = "One JSON array on stdout.") boolean json;
-
-    @picocli.CommandLine.Mixin RedisOption redis;
-
-    @Option(names = {"-n", "--limit"}, defaultValue = "20", description = "At most this many (default ${DEFAULT-VALUE}).") int limit;
-
-    @Option(names = "--local", description = "This directory's runs (.drover/runs), even when $DROVER_REDIS_URL is set.") boolean local;
-
-    @Spec picocli.CommandLine.Model.CommandSpec spec;
+    @Spec
+    CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
-      PrintWriter out = spec.commandLine().getOut();
-      if (local && redis.url != null) throw new Main.UserException("--local and --redis-url: choose one");
-      if (limit < 1) throw new Main.UserException("--limit must be at least 1, not " + limit);
-      if (!local && (redis.url != null || System.getenv("DROVER_REDIS_URL") != null)) return fleet(out);
-      RunStore store = store();
-      List<String> ids = store.list();
-      List<Map<String, Object>> records = new ArrayList<>();
-      for (String id : ids.subList(0, Math.min(limit, ids.size()))) store.read(id).ifPresent(records::add);
-      if (json) {
-        for (Map<String, Object> r : records) r.remove("tasks");
-        out.println(RunJson.write(records, false));
+        spec.commandLine().usage(spec.commandLine().getOut());
         return Main.OK;
-      }
-      if (records.isEmpty()) {
-        out.println("no runs recorded under " + store.root());
-        return Main.OK;
-      }
-      List<List<String>> rows = new ArrayList<>();
-      for (Map<String, Object> r : records) {
-        rows.add(List.of(str(r.get("run_id")), str(r.get("status")), str(r.get("started_at")).replace('T', ' ').replaceAll("\\.\\d+Z$", "Z"),
-            duration(r), counts(r), str(r.get("workflow"))));
-      }
-      out.print(Format.table(List.of("RUN", "STATUS", "STARTED", "DURATION", "TASKS", "WORKFLOW"), rows));
-      return Main.OK;
     }
 
-    private int fleet(PrintWriter out) {
-      try (var c = io.drover.cluster.queue.Client.connect(redis.url())) {
-        var runs = c.runs().list(limit);
+    static RunStore store() {
+        return RunStore.in(Path.of("").toAbsolutePath());
+    }
+
+    @Command(
+            name = "list",
+            description =
+                    "List recorded runs, newest first; with --redis-url (or $DROVER_REDIS_URL) the runs on the controllers.")
+    static final class ListRuns implements Callable<Integer> {
+        @Option(names = "--json", description = "One JSON array on stdout.")
+        boolean json;
+
+        @picocli.CommandLine.Mixin
+        RedisOption redis;
+
+        @Option(
+                names = {"-n", "--limit"},
+                defaultValue = "20",
+                description = "At most this many (default ${DEFAULT-VALUE}).")
+        int limit;
+
+        @Option(
+                names = "--local",
+                description = "This directory's runs (.drover/runs), even when $DROVER_REDIS_URL is set.")
+        boolean local;
+
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            if (local && redis.url != null) throw new Main.UserException("--local and --redis-url: choose one");
+            if (limit < 1) throw new Main.UserException("--limit must be at least 1, not " + limit);
+            if (!local && (redis.url != null || System.getenv("DROVER_REDIS_URL") != null)) return fleet(out);
+            RunStore store = store();
+            List<String> ids = store.list();
+            List<Map<String, Object>> records = new ArrayList<>();
+            for (String id : ids.subList(0, Math.min(limit, ids.size())))
+                store.read(id).ifPresent(records::add);
+            if (json) {
+                for (Map<String, Object> r : records) r.remove("tasks");
+                out.println(RunJson.write(records, false));
+                return Main.OK;
+            }
+            if (records.isEmpty()) {
+                out.println("no runs recorded under " + store.root());
+                return Main.OK;
+            }
+            List<List<String>> rows = new ArrayList<>();
+            for (Map<String, Object> r : records) {
+                rows.add(List.of(
+                        str(r.get("run_id")),
+                        str(r.get("status")),
+                        str(r.get("started_at")).replace('T', ' ').replaceAll("\\.\\d+Z$", "Z"),
+                        duration(r),
+                        counts(r),
+                        str(r.get("workflow"))));
+            }
+            out.print(Format.table(List.of("RUN", "STATUS", "STARTED", "DURATION", "TASKS", "WORKFLOW"), rows));
+            return Main.OK;
+        }
+
+        private int fleet(PrintWriter out) {
+            try (var c = Client.connect(redis.url())) {
+                var runs = c.runs().list(limit);
+                if (json) {
+                    List<Map<String, String>> rows = new ArrayList<>();
+                    for (var v : runs) rows.add(v.fields());
+                    out.println(RunJson.write(rows, false));
+                    return Main.OK;
+                }
+                List<List<String>> rows = new ArrayList<>();
+                for (var v : runs) {
+                    Map<String, String> f = v.fields();
+                    rows.add(List.of(
+                            f.getOrDefault("id", ""),
+                            f.getOrDefault("state", "").toLowerCase(Locale.ROOT),
+                            f.getOrDefault("submitted_at", "").replace('T', ' ').replaceAll("\\.\\d+Z$", "Z"),
+                            f.getOrDefault("task_count", ""),
+                            f.getOrDefault("queue", ""),
+                            f.getOrDefault("controller", ""),
+                            f.getOrDefault("workflow", "")));
+                }
+                if (rows.isEmpty()) out.println("no runs on the controllers at " + RedisUrls.masked(redis.url()));
+                else
+                    out.print(Format.table(
+                            List.of("RUN", "STATE", "SUBMITTED", "TASKS", "QUEUE", "CONTROLLER", "WORKFLOW"), rows));
+                return Main.OK;
+            }
+        }
+    }
+
+    @Command(
+            name = "status",
+            description = "One run on the controllers: its state and every task's (drover submit / run --redis-url).")
+    static final class RunStatusCommand implements Callable<Integer> {
+        @Parameters(paramLabel = "ID", description = "The run id.")
+        String id;
+
+        @Option(names = "--json", description = "One JSON object.")
+        boolean json;
+
+        @picocli.CommandLine.Mixin
+        RedisOption redis;
+
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            try (var c = Client.connect(redis.url())) {
+                var v = c.runs()
+                        .get(id)
+                        .orElseThrow(() -> new Main.UserException(
+                                "no run '" + id + "' on the controllers at " + RedisUrls.masked(redis.url())));
+                printRun(spec.commandLine().getOut(), v, json);
+                return Main.OK;
+            }
+        }
+    }
+
+    /** A run on the controllers, as {@code runs status} and {@code node} show it. */
+    static void printRun(PrintWriter out, RunRecords.RunView v, boolean json) {
         if (json) {
-          List<Map<String, String>> rows = new ArrayList<>();
-          for (var v : runs) rows.add(v.fields());
-          out.println(RunJson.write(rows, false));
-          return Main.OK;
+            out.println(RunJson.write(RunRecords.toMap(v), false));
+            return;
         }
-        List<List<String>> rows = new ArrayList<>();
-        for (var v : runs) {
-          Map<String, String> f = v.fields();
-          rows.add(List.of(f.getOrDefault("id", ""), f.getOrDefault("state", "").toLowerCase(java.util.Locale.ROOT),
-              f.getOrDefault("submitted_at", "").replace('T', ' ').replaceAll("\\.\\d+Z$", "Z"), f.getOrDefault("task_count", ""),
-              f.getOrDefault("queue", ""), f.getOrDefault("controller", ""), f.getOrDefault("workflow", "")));
+        Map<String, String> f = v.fields();
+        out.println("run " + v.id() + ": " + v.state().toLowerCase(Locale.ROOT) + " (" + f.getOrDefault("workflow", "")
+                + ", queue " + f.getOrDefault("queue", "") + ", submitted " + f.getOrDefault("submitted_at", "")
+                + (f.containsKey("controller")
+                        ? ", controller " + f.get("controller") + " epoch " + f.getOrDefault("epoch", "")
+                        : "")
+                + ")");
+        if (f.containsKey("message")) out.println(f.get("message"));
+        if (!v.tasks().isEmpty()) {
+            out.println();
+            out.print(Format.tasks(
+                    v.tasks().values().stream().map(RunCommand::row).toList()));
         }
-        if (rows.isEmpty()) out.println("no runs on the controllers at " + io.drover.cluster.queue.RedisUrls.masked(redis.url()));
-        else out.print(Format.table(List.of("RUN", "STATE", "SUBMITTED", "TASKS", "QUEUE", "CONTROLLER", "WORKFLOW"), rows));
-        return Main.OK;
-      }
     }
-  }
 
-  @Command(name = "status", description = "One run on the controllers: its state and every task's (drover submit / run --redis-url).")
-  static final class RunStatusCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "ID", description = "The run id.") String id;
+    @Command(
+            name = "cancel",
+            description = "Cancel a run on the controllers: queued tasks never start, running ones are killed.")
+    static final class CancelRun implements Callable<Integer> {
+        @Parameters(paramLabel = "ID", description = "The run id.")
+        String id;
 
-    @Option(names = "--json", description = "One JSON object.") boolean json;
+        @picocli.CommandLine.Mixin
+        RedisOption redis;
 
-    @picocli.CommandLine.Mixin RedisOption redis;
+        @Spec
+        CommandLine.Model.CommandSpec spec;
 
-    @Spec picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() {
-      try (var c = io.drover.cluster.queue.Client.connect(redis.url())) {
-        var v = c.runs().get(id)
-            .orElseThrow(() -> new Main.UserException("no run '" + id + "' on the controllers at " + io.drover.cluster.queue.RedisUrls.masked(redis.url())));
-        printRun(spec.commandLine().getOut(), v, json);
-        return Main.OK;
-      }
-    }
-  }
-
-  /** A run on the controllers, as {@code runs status} and {@code node} show it. */
-  static void printRun(PrintWriter out, io.drover.cluster.queue.RunRecords.RunView v, boolean json) {
-    if (json) {
-      out.println(RunJson.write(io.drover.cluster.queue.RunRecords.toMap(v), false));
-      return;
-    }
-    Map<String, String> f = v.fields();
-    out.println("run " + v.id() + ": " + v.state().toLowerCase(java.util.Locale.ROOT) + " (" + f.getOrDefault("workflow", "")
-        + ", queue " + f.getOrDefault("queue", "") + ", submitted " + f.getOrDefault("submitted_at", "")
-        + (f.containsKey("controller") ? ", controller " + f.get("controller") + " epoch " + f.getOrDefault("epoch", "") : "") + ")");
-    if (f.containsKey("message")) out.println(f.get("message"));
-    if (!v.tasks().isEmpty()) {
-      out.println();
-      out.print(Format.tasks(v.tasks().values().stream().map(RunCommand::row).toList()));
-    }
-  }
-
-  @Command(name = "cancel", description = "Cancel a run on the controllers: queued tasks never start, running ones are killed.")
-  static final class CancelRun implements Callable<Integer> {
-    @Parameters(paramLabel = "ID", description = "The run id.") String id;
-
-    @picocli.CommandLine.Mixin RedisOption redis;
-
-    @Spec picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() {
-      try (var c = io.drover.cluster.queue.Client.connect(redis.url())) {
-        if (!c.runs().requestCancel(id, "cancelled by drover runs cancel")) {
-          throw new Main.UserException("no active run '" + id + "' on the controllers (ended or unknown)");
+        @Override
+        public Integer call() {
+            try (var c = Client.connect(redis.url())) {
+                if (!c.runs().requestCancel(id, "cancelled by drover runs cancel")) {
+                    throw new Main.UserException("no active run '" + id + "' on the controllers (ended or unknown)");
+                }
+                spec.commandLine()
+                        .getOut()
+                        .println("cancel of run " + id + " requested; the leading controller stops its tasks");
+                return Main.OK;
+            }
         }
-        spec.commandLine().getOut().println("cancel of run " + id + " requested; the leading controller stops its tasks");
-        return Main.OK;
-      }
     }
-  }
 
-  @Command(name = "show", description = "Show one run: every task's result; with --logs, their logs.")
-  static final class ShowRun implements Callable<Integer> {
-    @Parameters(paramLabel = "ID", description = "A run id, a unique prefix of one, or 'last'.") String id;
+    @Command(name = "show", description = "Show one run: every task's result; with --logs, their logs.")
+    static final class ShowRun implements Callable<Integer> {
+        @Parameters(paramLabel = "ID", description = "A run id, a unique prefix of one, or 'last'.")
+        String id;
 
-    @Option(names = "--json", description = "The run record as JSON.") boolean json;
+        @Option(names = "--json", description = "The run record as JSON.")
+        boolean json;
 
-    @Option(names = "--logs", description = "Also print each task's log.") boolean logs;
+        @Option(names = "--logs", description = "Also print each task's log.")
+        boolean logs;
 
-    @Spec picocli.CommandLine.Model.CommandSpec spec;
+        @Spec
+        CommandLine.Model.CommandSpec spec;
 
-    @Override
-    public Integer call() throws IOException {
-      RunStore store = store();
-      String runId;
-      try {
-        runId = store.resolve(id);
-      } catch (IllegalArgumentException e) {
-        throw new Main.UserException(e.getMessage());
-      }
-      Map<String, Object> r = store.read(runId).orElseThrow(() -> new Main.UserException("no run '" + id + "'"));
-      PrintWriter out = spec.commandLine().getOut();
-      if (json) {
-        out.println(RunJson.write(r, true));
-        return Main.OK;
-      }
-      out.println("run " + runId + ": " + str(r.get("status")) + " (" + str(r.get("workflow")) + ", started " + str(r.get("started_at")) + ", " + duration(r) + ")");
-      if (r.get("params") instanceof Map<?, ?> p && !p.isEmpty()) out.println("params: " + p);
-      List<Format.TaskRow> rows = new ArrayList<>();
-      for (Map<String, Object> t : tasks(r)) {
-        rows.add(new Format.TaskRow(str(t.get("group")) + "." + str(t.get("name")), str(t.get("status")),
-            ((Number) t.getOrDefault("attempts", 0)).longValue(), ((Number) t.getOrDefault("duration_ms", 0)).longValue(),
-            str(t.get("worker")), str(t.get("message"))));
-      }
-      out.println();
-      out.print(Format.tasks(rows));
-      if (logs) {
-        for (Map<String, Object> t : tasks(r)) {
-          String task = str(t.get("group")) + "." + str(t.get("name"));
-          Path f = store.logFile(runId, task);
-          if (!Files.exists(f)) continue;
-          out.println();
-          out.println("== " + task + " ==");
-          out.print(Files.readString(f, StandardCharsets.UTF_8));
+        @Override
+        public Integer call() throws IOException {
+            RunStore store = store();
+            String runId;
+            try {
+                runId = store.resolve(id);
+            } catch (IllegalArgumentException e) {
+                throw new Main.UserException(e.getMessage());
+            }
+            Map<String, Object> r = store.read(runId).orElseThrow(() -> new Main.UserException("no run '" + id + "'"));
+            PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                out.println(RunJson.write(r, true));
+                return Main.OK;
+            }
+            out.println("run " + runId + ": " + str(r.get("status")) + " (" + str(r.get("workflow")) + ", started "
+                    + str(r.get("started_at")) + ", " + duration(r) + ")");
+            if (r.get("params") instanceof Map<?, ?> p && !p.isEmpty()) out.println("params: " + p);
+            List<Format.TaskRow> rows = new ArrayList<>();
+            for (Map<String, Object> t : tasks(r)) {
+                rows.add(new Format.TaskRow(
+                        str(t.get("group")) + "." + str(t.get("name")),
+                        str(t.get("status")),
+                        ((Number) t.getOrDefault("attempts", 0)).longValue(),
+                        ((Number) t.getOrDefault("duration_ms", 0)).longValue(),
+                        str(t.get("worker")),
+                        str(t.get("message"))));
+            }
+            out.println();
+            out.print(Format.tasks(rows));
+            if (logs) {
+                for (Map<String, Object> t : tasks(r)) {
+                    String task = str(t.get("group")) + "." + str(t.get("name"));
+                    Path f = store.logFile(runId, task);
+                    if (!Files.exists(f)) continue;
+                    out.println();
+                    out.println("== " + task + " ==");
+                    out.print(Files.readString(f, StandardCharsets.UTF_8));
+                }
+            }
+            return Main.OK;
         }
-      }
-      return Main.OK;
     }
-  }
 
-  @SuppressWarnings("unchecked")
-  static List<Map<String, Object>> tasks(Map<String, Object> r) {
-    Object t = r.get("tasks");
-    return t instanceof List<?> l ? (List<Map<String, Object>>) l : List.of();
-  }
-
-  static String str(Object o) {
-    return o == null ? "" : o.toString();
-  }
-
-  static String duration(Map<String, Object> r) {
-    try {
-      Instant start = Instant.parse(str(r.get("started_at")));
-      Instant end = r.get("finished_at") == null ? Instant.now() : Instant.parse(str(r.get("finished_at")));
-      return Format.seconds(Duration.between(start, end).toMillis()) + (r.get("finished_at") == null ? "+" : "");
-    } catch (RuntimeException e) {
-      return "?";
+    @SuppressWarnings("unchecked")
+    static List<Map<String, Object>> tasks(Map<String, Object> r) {
+        Object t = r.get("tasks");
+        return t instanceof List<?> l ? (List<Map<String, Object>>) l : List.of();
     }
-  }
 
-  static String counts(Map<String, Object> r) {
-    List<Map<String, Object>> ts = tasks(r);
-    if (ts.isEmpty()) return r.get("task_count") == null ? "" : str(r.get("task_count"));
-    long ok = ts.stream().filter(t -> "succeeded".equals(t.get("status"))).count();
-    return ok + "/" + ts.size() + " ok";
-  }
+    static String str(Object o) {
+        return o == null ? "" : o.toString();
+    }
+
+    static String duration(Map<String, Object> r) {
+        try {
+            Instant start = Instant.parse(str(r.get("started_at")));
+            Instant end = r.get("finished_at") == null ? Instant.now() : Instant.parse(str(r.get("finished_at")));
+            return Format.seconds(Duration.between(start, end).toMillis()) + (r.get("finished_at") == null ? "+" : "");
+        } catch (RuntimeException e) {
+            return "?";
+        }
+    }
+
+    static String counts(Map<String, Object> r) {
+        List<Map<String, Object>> ts = tasks(r);
+        if (ts.isEmpty()) return r.get("task_count") == null ? "" : str(r.get("task_count"));
+        long ok = ts.stream().filter(t -> "succeeded".equals(t.get("status"))).count();
+        return ok + "/" + ts.size() + " ok";
+    }
 }

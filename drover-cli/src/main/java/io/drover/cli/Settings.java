@@ -4,6 +4,7 @@ import io.drover.cluster.controller.ControllerOptions;
 import io.drover.cluster.worker.WorkerOptions;
 import io.drover.core.model.Durations;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -30,125 +31,140 @@ import java.util.Map;
  * </table>
  */
 final class Settings {
-  /** One setting: its flag (for messages), environment variable, drover.toml table and key, and default. */
-  enum Key {
-    REDIS_URL("--redis-url", "DROVER_REDIS_URL", "bus", "redis_url", RedisOption.DEFAULT),
-    QUEUE("--queue", "DROVER_QUEUE", "worker", "queue", "default"),
-    CONCURRENCY("--concurrency", "DROVER_CONCURRENCY", "worker", "concurrency", "1"),
-    WORKER_ID("--worker-id", "DROVER_WORKER_ID", "worker", "id", null),
-    WORKER_LEASE("--lease", "DROVER_WORKER_LEASE", "worker", "lease", "30s"),
-    GRACE("--grace", "DROVER_WORKER_GRACE", "worker", "grace", "30s"),
-    WORKDIR("--workdir", "DROVER_WORKER_WORKDIR", "worker", "workdir", null),
-    CONTROLLER_ID("--id", "DROVER_CONTROLLER_ID", "controller", "id", null),
-    PORT("--port", "DROVER_CONTROLLER_PORT", "controller", "port", "7700"),
-    BIND("--bind", "DROVER_CONTROLLER_BIND", "controller", "bind", "127.0.0.1"),
-    CONTROLLER_LEASE("--lease", "DROVER_CONTROLLER_LEASE", "controller", "lease", "2s");
+    /** One setting: its flag (for messages), environment variable, drover.toml table and key, and default. */
+    enum Key {
+        REDIS_URL("--redis-url", "DROVER_REDIS_URL", "bus", "redis_url", RedisOption.DEFAULT),
+        QUEUE("--queue", "DROVER_QUEUE", "worker", "queue", "default"),
+        CONCURRENCY("--concurrency", "DROVER_CONCURRENCY", "worker", "concurrency", "1"),
+        WORKER_ID("--worker-id", "DROVER_WORKER_ID", "worker", "id", null),
+        WORKER_LEASE("--lease", "DROVER_WORKER_LEASE", "worker", "lease", "30s"),
+        GRACE("--grace", "DROVER_WORKER_GRACE", "worker", "grace", "30s"),
+        WORKDIR("--workdir", "DROVER_WORKER_WORKDIR", "worker", "workdir", null),
+        CONTROLLER_ID("--id", "DROVER_CONTROLLER_ID", "controller", "id", null),
+        PORT("--port", "DROVER_CONTROLLER_PORT", "controller", "port", "7700"),
+        BIND("--bind", "DROVER_CONTROLLER_BIND", "controller", "bind", "127.0.0.1"),
+        CONTROLLER_LEASE("--lease", "DROVER_CONTROLLER_LEASE", "controller", "lease", "2s");
 
-    final String flag;
-    final String env;
-    final String table;
-    final String key;
-    final String fallback;
+        final String flag;
+        final String env;
+        final String table;
+        final String key;
+        final String fallback;
 
-    Key(String flag, String env, String table, String key, String fallback) {
-      this.flag = flag;
-      this.env = env;
-      this.table = table;
-      this.key = key;
-      this.fallback = fallback;
+        Key(String flag, String env, String table, String key, String fallback) {
+            this.flag = flag;
+            this.env = env;
+            this.table = table;
+            this.key = key;
+            this.fallback = fallback;
+        }
     }
-  }
 
-  /** A setting's value and where it came from ("--lease", "$DROVER_WORKER_LEASE", "lease in [worker] of FILE", "the default"). */
-  record Value(String value, String from) {}
+    /** A setting's value and where it came from ("--lease", "$DROVER_WORKER_LEASE", "lease in [worker] of FILE", "the default"). */
+    record Value(String value, String from) {}
 
-  private final Config config;
-  private final Map<String, String> env;
+    private final Config config;
+    private final Map<String, String> env;
 
-  Settings(Config config, Map<String, String> env) {
-    this.config = config;
-    this.env = env;
-  }
-
-  /** drover.toml from {@code --config}, $DROVER_CONFIG or ./drover.toml, and the process's environment. */
-  static Settings load(Path configFlag) {
-    return new Settings(Config.find(configFlag, null), System.getenv());
-  }
-
-  Config config() {
-    return config;
-  }
-
-  /** The value of {@code key}: the flag's when given, else the environment's, else the file's, else the default. */
-  Value get(Key key, Object flag) {
-    if (flag != null && !String.valueOf(flag).isBlank()) return new Value(String.valueOf(flag), key.flag);
-    String e = env.get(key.env);
-    if (e != null && !e.isBlank()) return new Value(e.strip(), "$" + key.env);
-    String f = key.table.equals("bus") ? config.redisUrl() : config.setting(key.table, key.key);
-    if (f != null) return new Value(f, key.key + " in [" + key.table + "] of " + config.file());
-    return new Value(key.fallback, "the default");
-  }
-
-  String string(Key key, Object flag) {
-    return get(key, flag).value();
-  }
-
-  int whole(Key key, Object flag, int min, int max) {
-    Value v = get(key, flag);
-    return Config.whole(v.value(), v.from(), min, max);
-  }
-
-  java.time.Duration duration(Key key, Object flag) {
-    Value v = get(key, flag);
-    try {
-      return Durations.parse(v.value());
-    } catch (IllegalArgumentException e) {
-      throw new Main.UserException(v.from() + ": " + e.getMessage());
+    Settings(Config config, Map<String, String> env) {
+        this.config = config;
+        this.env = env;
     }
-  }
 
-  /** The worker's tags: the flag's, else $DROVER_WORKER_TAGS (k=v,...), else [worker] tags. */
-  Map<String, String> tags(Map<String, String> flag) {
-    if (flag != null && !flag.isEmpty()) return flag;
-    String e = env.get("DROVER_WORKER_TAGS");
-    if (e != null && !e.isBlank()) {
-      Map<String, String> m = new LinkedHashMap<>();
-      for (String kv : e.split(",")) {
-        int eq = kv.indexOf('=');
-        if (eq <= 0) throw new Main.UserException("$DROVER_WORKER_TAGS: '" + Terminal.escape(kv) + "' is not k=v");
-        m.put(kv.substring(0, eq).strip(), kv.substring(eq + 1).strip());
-      }
-      return m;
+    /** drover.toml from {@code --config}, $DROVER_CONFIG or ./drover.toml, and the process's environment. */
+    static Settings load(Path configFlag) {
+        return new Settings(Config.find(configFlag, null), System.getenv());
     }
-    return config.workerTags();
-  }
 
-  /** The flags a worker's settings may come from; null for a flag not given. */
-  record WorkerFlags(String redisUrl, String queue, Integer concurrency, String workerId, String lease, String grace,
-      Path workdir, Map<String, String> tags) {}
-
-  /** A worker's options, each setting from its flag, environment variable, drover.toml or default. */
-  WorkerOptions.Builder worker(WorkerFlags f) {
-    String workdir = string(Key.WORKDIR, f.workdir());
-    try {
-      return WorkerOptions.builder(string(Key.REDIS_URL, f.redisUrl())).queue(string(Key.QUEUE, f.queue()))
-          .concurrency(whole(Key.CONCURRENCY, f.concurrency(), 1, 100_000)).workerId(string(Key.WORKER_ID, f.workerId()))
-          .lease(duration(Key.WORKER_LEASE, f.lease())).grace(duration(Key.GRACE, f.grace()))
-          .workdir(workdir == null ? null : Path.of(workdir)).tags(tags(f.tags()));
-    } catch (IllegalArgumentException e) {
-      throw new Main.UserException(e.getMessage());
+    Config config() {
+        return config;
     }
-  }
 
-  /** The flags a controller's settings may come from; null for a flag not given. */
-  record ControllerFlags(String redisUrl, String id, Integer port, String bind, String lease, String token) {}
+    /** The value of {@code key}: the flag's when given, else the environment's, else the file's, else the default. */
+    Value get(Key key, Object flag) {
+        if (flag != null && !String.valueOf(flag).isBlank()) return new Value(String.valueOf(flag), key.flag);
+        String e = env.get(key.env);
+        if (e != null && !e.isBlank()) return new Value(e.strip(), "$" + key.env);
+        String f = key.table.equals("bus") ? config.redisUrl() : config.setting(key.table, key.key);
+        if (f != null) return new Value(f, key.key + " in [" + key.table + "] of " + config.file());
+        return new Value(key.fallback, "the default");
+    }
 
-  /** A controller's options, each setting from its flag, environment variable, drover.toml or default. */
-  ControllerOptions.Builder controller(ControllerFlags f) {
-    String token = f.token() != null ? f.token() : env.get("DROVER_TOKEN");
-    if (token == null || token.isBlank()) token = config.nodeToken();
-    return ControllerOptions.builder(string(Key.REDIS_URL, f.redisUrl())).controllerId(string(Key.CONTROLLER_ID, f.id()))
-        .port(whole(Key.PORT, f.port(), 0, 65535)).bind(string(Key.BIND, f.bind()))
-        .lease(duration(Key.CONTROLLER_LEASE, f.lease())).token(token);
-  }
+    String string(Key key, Object flag) {
+        return get(key, flag).value();
+    }
+
+    int whole(Key key, Object flag, int min, int max) {
+        Value v = get(key, flag);
+        return Config.whole(v.value(), v.from(), min, max);
+    }
+
+    Duration duration(Key key, Object flag) {
+        Value v = get(key, flag);
+        try {
+            return Durations.parse(v.value());
+        } catch (IllegalArgumentException e) {
+            throw new Main.UserException(v.from() + ": " + e.getMessage());
+        }
+    }
+
+    /** The worker's tags: the flag's, else $DROVER_WORKER_TAGS (k=v,...), else [worker] tags. */
+    Map<String, String> tags(Map<String, String> flag) {
+        if (flag != null && !flag.isEmpty()) return flag;
+        String e = env.get("DROVER_WORKER_TAGS");
+        if (e != null && !e.isBlank()) {
+            Map<String, String> m = new LinkedHashMap<>();
+            for (String kv : e.split(",")) {
+                int eq = kv.indexOf('=');
+                if (eq <= 0)
+                    throw new Main.UserException("$DROVER_WORKER_TAGS: '" + Terminal.escape(kv) + "' is not k=v");
+                m.put(kv.substring(0, eq).strip(), kv.substring(eq + 1).strip());
+            }
+            return m;
+        }
+        return config.workerTags();
+    }
+
+    /** The flags a worker's settings may come from; null for a flag not given. */
+    record WorkerFlags(
+            String redisUrl,
+            String queue,
+            Integer concurrency,
+            String workerId,
+            String lease,
+            String grace,
+            Path workdir,
+            Map<String, String> tags) {}
+
+    /** A worker's options, each setting from its flag, environment variable, drover.toml or default. */
+    WorkerOptions.Builder worker(WorkerFlags f) {
+        String workdir = string(Key.WORKDIR, f.workdir());
+        try {
+            return WorkerOptions.builder(string(Key.REDIS_URL, f.redisUrl()))
+                    .queue(string(Key.QUEUE, f.queue()))
+                    .concurrency(whole(Key.CONCURRENCY, f.concurrency(), 1, 100_000))
+                    .workerId(string(Key.WORKER_ID, f.workerId()))
+                    .lease(duration(Key.WORKER_LEASE, f.lease()))
+                    .grace(duration(Key.GRACE, f.grace()))
+                    .workdir(workdir == null ? null : Path.of(workdir))
+                    .tags(tags(f.tags()));
+        } catch (IllegalArgumentException e) {
+            throw new Main.UserException(e.getMessage());
+        }
+    }
+
+    /** The flags a controller's settings may come from; null for a flag not given. */
+    record ControllerFlags(String redisUrl, String id, Integer port, String bind, String lease, String token) {}
+
+    /** A controller's options, each setting from its flag, environment variable, drover.toml or default. */
+    ControllerOptions.Builder controller(ControllerFlags f) {
+        String token = f.token() != null ? f.token() : env.get("DROVER_TOKEN");
+        if (token == null || token.isBlank()) token = config.nodeToken();
+        return ControllerOptions.builder(string(Key.REDIS_URL, f.redisUrl()))
+                .controllerId(string(Key.CONTROLLER_ID, f.id()))
+                .port(whole(Key.PORT, f.port(), 0, 65535))
+                .bind(string(Key.BIND, f.bind()))
+                .lease(duration(Key.CONTROLLER_LEASE, f.lease()))
+                .token(token);
+    }
 }

@@ -12,53 +12,53 @@ import java.util.concurrent.atomic.AtomicReference;
  * like {@code nohup}) stays ignored: the JVM does not take it over.
  */
 final class Signals {
-  /** What a signal stops. */
-  interface Target {
-    /** The first signal: stop gracefully. */
-    void stop(String reason);
+    /** What a signal stops. */
+    interface Target {
+        /** The first signal: stop gracefully. */
+        void stop(String reason);
 
-    /** A second signal: stop at once. */
-    void stopNow(String reason);
-  }
-
-  private final AtomicReference<Target> target = new AtomicReference<>();
-  private final AtomicReference<String> early = new AtomicReference<>();
-  private final AtomicInteger count = new AtomicInteger();
-
-  private Signals() {}
-
-  static Signals install() {
-    Signals s = new Signals();
-    for (String name : new String[] {"INT", "TERM"}) {
-      try {
-        sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> s.received("SIG" + name));
-      } catch (IllegalArgumentException | UnsupportedOperationException e) {
-        // the signal is not available here (or the JVM uses it); the default behaviour stays
-      }
+        /** A second signal: stop at once. */
+        void stopNow(String reason);
     }
-    return s;
-  }
 
-  private void received(String name) {
-    boolean first = count.incrementAndGet() == 1;
-    Target t = target.get();
-    if (t == null) {
-      early.compareAndSet(null, name);
-      t = target.get(); // attached meanwhile
-      if (t == null) return;
+    private final AtomicReference<Target> target = new AtomicReference<>();
+    private final AtomicReference<String> early = new AtomicReference<>();
+    private final AtomicInteger count = new AtomicInteger();
+
+    private Signals() {}
+
+    static Signals install() {
+        Signals s = new Signals();
+        for (String name : new String[] {"INT", "TERM"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> s.received("SIG" + name));
+            } catch (IllegalArgumentException | UnsupportedOperationException e) {
+                // the signal is not available here (or the JVM uses it); the default behaviour stays
+            }
+        }
+        return s;
     }
-    if (first) t.stop(name);
-    else t.stopNow(name);
-  }
 
-  /** Whether a stop signal came (before a target was attached, too). */
-  boolean stopRequested() {
-    return count.get() > 0;
-  }
+    private void received(String name) {
+        boolean first = count.incrementAndGet() == 1;
+        Target t = target.get();
+        if (t == null) {
+            early.compareAndSet(null, name);
+            t = target.get(); // attached meanwhile
+            if (t == null) return;
+        }
+        if (first) t.stop(name);
+        else t.stopNow(name);
+    }
 
-  void attach(Target t) {
-    target.set(t);
-    String name = early.get();
-    if (name != null) t.stop(name);
-  }
+    /** Whether a stop signal came (before a target was attached, too). */
+    boolean stopRequested() {
+        return count.get() > 0;
+    }
+
+    void attach(Target t) {
+        target.set(t);
+        String name = early.get();
+        if (name != null) t.stop(name);
+    }
 }

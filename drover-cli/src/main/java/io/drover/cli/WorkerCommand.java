@@ -1,155 +1,245 @@
 package io.drover.cli;
 
+import io.drover.cluster.queue.Client;
 import io.drover.cluster.queue.RedisUrls;
+import io.drover.cluster.queue.RunRecords;
 import io.drover.cluster.worker.Worker;
 import io.drover.cluster.worker.WorkerOptions;
-import io.drover.cluster.queue.WorkerRecords;
+import io.drover.core.DroverException;
+import io.drover.core.Log;
 import io.drover.core.Version;
+import io.drover.core.lua.LuaInterpreter;
 import io.drover.core.model.Durations;
+import io.drover.core.record.RunJson;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code drover worker}: runs tasks from a Redis queue until stopped; {@code drover worker list}. */
-@Command(name = "worker", description = "Run tasks from a Redis queue until stopped (SIGTERM/Ctrl-C: finish within --grace, hand the rest back).",
-    subcommands = WorkerCommand.ListWorkers.class)
+@Command(
+        name = "worker",
+        description =
+                "Run tasks from a Redis queue until stopped (SIGTERM/Ctrl-C: finish within --grace, hand the rest back).",
+        subcommands = WorkerCommand.ListWorkers.class)
 final class WorkerCommand implements Callable<Integer> {
-  @Mixin RedisOption redis;
+    @Mixin
+    RedisOption redis;
 
-  @Option(names = {"-c", "--concurrency"}, description = "Tasks at once (default: $DROVER_CONCURRENCY, else [worker] concurrency, else 1).") Integer concurrency;
+    @Option(
+            names = {"-c", "--concurrency"},
+            description = "Tasks at once (default: $DROVER_CONCURRENCY, else [worker] concurrency, else 1).")
+    Integer concurrency;
 
-  @Option(names = "--queue", description = "Queue to take tasks from (default: $DROVER_QUEUE, else [worker] queue, else default).") String queue;
+    @Option(
+            names = "--queue",
+            description = "Queue to take tasks from (default: $DROVER_QUEUE, else [worker] queue, else default).")
+    String queue;
 
-  @Option(names = "--worker-id", description = "Default: $DROVER_WORKER_ID, else [worker] id, else host-pid-random.") String workerId;
+    @Option(names = "--worker-id", description = "Default: $DROVER_WORKER_ID, else [worker] id, else host-pid-random.")
+    String workerId;
 
-  @Option(names = "--grace", description = "How long running tasks may finish after a stop signal (default: $DROVER_WORKER_GRACE, else [worker] grace, else 30s).") String grace;
+    @Option(
+            names = "--grace",
+            description =
+                    "How long running tasks may finish after a stop signal (default: $DROVER_WORKER_GRACE, else [worker] grace, else 30s).")
+    String grace;
 
-  @Option(names = "--lease", description = "How long a task stays this worker's without a heartbeat (default: $DROVER_WORKER_LEASE, else [worker] lease, else 30s).") String lease;
+    @Option(
+            names = "--lease",
+            description =
+                    "How long a task stays this worker's without a heartbeat (default: $DROVER_WORKER_LEASE, else [worker] lease, else 30s).")
+    String lease;
 
-  @Option(names = "--workdir", description = "Where tasks get their private directories. Default: $DROVER_WORKER_WORKDIR, else [worker] workdir, else a temporary directory.") Path workdir;
+    @Option(
+            names = "--workdir",
+            description =
+                    "Where tasks get their private directories. Default: $DROVER_WORKER_WORKDIR, else [worker] workdir, else a temporary directory.")
+    Path workdir;
 
-  @Option(names = "--config", paramLabel = "FILE", description = "drover.toml ([bus], [worker]). Default: $DROVER_CONFIG or ./drover.toml.") Path config;
+    @Option(
+            names = "--config",
+            paramLabel = "FILE",
+            description = "drover.toml ([bus], [worker]). Default: $DROVER_CONFIG or ./drover.toml.")
+    Path config;
 
-  @Option(names = "--retention", defaultValue = "24h", description = "How long finished task records (and their events) are kept (default ${DEFAULT-VALUE}).") String retention;
+    @Option(
+            names = "--retention",
+            defaultValue = "24h",
+            description = "How long finished task records (and their events) are kept (default ${DEFAULT-VALUE}).")
+    String retention;
 
-  @Option(names = "--ttl", defaultValue = "30s", description = "Liveness of the worker's record: late after one TTL without a heartbeat, dead after two (default ${DEFAULT-VALUE}).") String ttl;
+    @Option(
+            names = "--ttl",
+            defaultValue = "30s",
+            description =
+                    "Liveness of the worker's record: late after one TTL without a heartbeat, dead after two (default ${DEFAULT-VALUE}).")
+    String ttl;
 
-  @Option(names = "--tags", split = ",", paramLabel = "K=V", description = "Labels shown in worker list, like gpu=yes,zone=a (default: $DROVER_WORKER_TAGS, else [worker] tags).") Map<String, String> tags;
+    @Option(
+            names = "--tags",
+            split = ",",
+            paramLabel = "K=V",
+            description =
+                    "Labels shown in worker list, like gpu=yes,zone=a (default: $DROVER_WORKER_TAGS, else [worker] tags).")
+    Map<String, String> tags;
 
-  @picocli.CommandLine.Mixin LogOptions logging;
+    @picocli.CommandLine.Mixin
+    LogOptions logging;
 
-  @Option(names = "--fail-fast", description = "Exit when Redis cannot be reached at start, instead of trying again"
-      + " with backoff (1 s, doubling, up to 30 s).") boolean failFast;
+    @Option(
+            names = "--fail-fast",
+            description = "Exit when Redis cannot be reached at start, instead of trying again"
+                    + " with backoff (1 s, doubling, up to 30 s).")
+    boolean failFast;
 
-  @Spec picocli.CommandLine.Model.CommandSpec spec;
+    @Spec
+    CommandLine.Model.CommandSpec spec;
 
-
-  /**
-   * Starts a worker, trying again with backoff while Redis cannot be reached (it may start after the worker, or
-   * be restarting), saying so each time; a refusal (bad password, missing permission) fails at once. Null when a
-   * stop signal came while waiting.
-   */
-  static Worker startWhenRedisAnswers(WorkerOptions options, boolean failFast, Signals signals, java.io.PrintWriter err)
-      throws InterruptedException {
-    long waitMillis = 1000;
-    while (true) {
-      try {
-        return Worker.start(options);
-      } catch (io.drover.core.DroverException e) {
-        if (failFast || !e.isRetryable()) throw e;
-        err.println("drover worker: " + e.getMessage() + "; trying again in " + waitMillis / 1000 + " s (--fail-fast exits instead)");
-        err.flush();
-        long until = System.nanoTime() + waitMillis * 1_000_000;
-        while (System.nanoTime() < until) {
-          if (signals.stopRequested()) return null;
-          Thread.sleep(50);
+    /**
+     * Starts a worker, trying again with backoff while Redis cannot be reached (it may start after the worker, or
+     * be restarting), saying so each time; a refusal (bad password, missing permission) fails at once. Null when a
+     * stop signal came while waiting.
+     */
+    static Worker startWhenRedisAnswers(WorkerOptions options, boolean failFast, Signals signals, PrintWriter err)
+            throws InterruptedException {
+        long waitMillis = 1000;
+        while (true) {
+            try {
+                return Worker.start(options);
+            } catch (DroverException e) {
+                if (failFast || !e.isRetryable()) throw e;
+                err.println("drover worker: " + e.getMessage() + "; trying again in " + waitMillis / 1000
+                        + " s (--fail-fast exits instead)");
+                err.flush();
+                long until = System.nanoTime() + waitMillis * 1_000_000;
+                while (System.nanoTime() < until) {
+                    if (signals.stopRequested()) return null;
+                    Thread.sleep(50);
+                }
+                waitMillis = Math.min(30_000, waitMillis * 2);
+            }
         }
-        waitMillis = Math.min(30_000, waitMillis * 2);
-      }
     }
-  }
 
-  /** This command's worker options: its flags, else the environment, else drover.toml, else defaults ({@link Settings}). */
-  WorkerOptions options(Settings settings) {
-    // warn by default: what goes wrong; info also says what the worker does, one line per task started and ended
-    boolean logTasks = logging.apply(io.drover.core.Log.Level.WARN).compareTo(io.drover.core.Log.Level.INFO) <= 0;
-    if (redis.url == null && settings.get(Settings.Key.REDIS_URL, null).from().equals("the default")) redis.url(); // says so
-    try {
-      return settings.worker(new Settings.WorkerFlags(redis.url, queue, concurrency, workerId, lease, grace, workdir, tags))
-          .recordTtl(Durations.parse(ttl)).retention(Durations.parse(retention)).logTasks(logTasks).build();
-    } catch (IllegalArgumentException e) {
-      throw new Main.UserException(e.getMessage());
+    /** This command's worker options: its flags, else the environment, else drover.toml, else defaults ({@link Settings}). */
+    WorkerOptions options(Settings settings) {
+        // warn by default: what goes wrong; info also says what the worker does, one line per task started and ended
+        boolean logTasks = logging.apply(Log.Level.WARN).compareTo(Log.Level.INFO) <= 0;
+        if (redis.url == null
+                && settings.get(Settings.Key.REDIS_URL, null).from().equals("the default")) redis.url(); // says so
+        try {
+            return settings.worker(new Settings.WorkerFlags(
+                            redis.url, queue, concurrency, workerId, lease, grace, workdir, tags))
+                    .recordTtl(Durations.parse(ttl))
+                    .retention(Durations.parse(retention))
+                    .logTasks(logTasks)
+                    .build();
+        } catch (IllegalArgumentException e) {
+            throw new Main.UserException(e.getMessage());
+        }
     }
-  }
-
-  @Override
-  public Integer call() throws Exception {
-    io.drover.core.lua.LuaInterpreter.checkSettings();
-    WorkerOptions options = options(Settings.load(config));
-    Signals signals = Signals.install();
-    var err = spec.commandLine().getErr();
-    Worker worker = startWhenRedisAnswers(options, failFast, signals, err);
-    if (worker == null) return Main.INTERRUPTED;
-    err.printf("drover worker %s: redis %s, queue %s, concurrency %d, lease %s, version %s%n", worker.id(),
-        RedisUrls.masked(options.redisUrl()), options.queue(), options.concurrency(), Durations.format(options.lease()), Version.current());
-    err.flush();
-    signals.attach(new Signals.Target() {
-      @Override
-      public void stop(String signal) {
-        System.err.println("drover worker: stopping (" + signal + "): finishing running tasks within " + Durations.format(options.grace()));
-        worker.shutdown();
-      }
-
-      @Override
-      public void stopNow(String signal) {
-        System.err.println("drover worker: stopping now, handing running tasks back");
-        worker.shutdownNow();
-      }
-    });
-    while (!worker.awaitTermination(Duration.ofSeconds(1))) {
-      // running until a signal stops it
-    }
-    return Main.OK;
-  }
-
-  /** The table (or JSON array) of {@code drover worker list} and {@code drover node workers}. */
-  static void printWorkers(java.io.PrintWriter out, List<Map<String, String>> rows, boolean json) {
-    if (json) {
-      out.println(io.drover.core.record.RunJson.write(rows.stream().map(io.drover.cluster.queue.RunRecords::typed).toList(), false));
-      return;
-    }
-    List<List<String>> cells = new ArrayList<>();
-    for (Map<String, String> h : rows) {
-      cells.add(List.of(h.getOrDefault("id", ""), h.getOrDefault("status", ""), h.getOrDefault("queue", ""),
-          h.getOrDefault("concurrency", ""), h.getOrDefault("processed", ""), h.getOrDefault("failed", ""),
-          h.getOrDefault("last_heartbeat", ""), h.getOrDefault("version", ""), h.getOrDefault("tags", ""),
-          h.getOrDefault("running", "")));
-    }
-    out.print(Format.table(List.of("WORKER", "STATUS", "QUEUE", "CONCURRENCY", "PROCESSED", "FAILED", "LAST HEARTBEAT",
-        "VERSION", "TAGS", "RUNNING"), cells));
-  }
-
-  @Command(name = "list", description = "Workers and their state: running, draining, stopping, incompatible (another major.minor), late (no heartbeat for one TTL) or dead (two).")
-  static final class ListWorkers implements Callable<Integer> {
-    @Mixin RedisOption redis;
-
-    @Option(names = "--json", description = "One JSON array.") boolean json;
-
-    @Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() {
-      try (var client = io.drover.cluster.queue.Client.connect(redis.url())) {
-        printWorkers(spec.commandLine().getOut(), client.workers().list(), json);
+    public Integer call() throws Exception {
+        LuaInterpreter.checkSettings();
+        WorkerOptions options = options(Settings.load(config));
+        Signals signals = Signals.install();
+        var err = spec.commandLine().getErr();
+        Worker worker = startWhenRedisAnswers(options, failFast, signals, err);
+        if (worker == null) return Main.INTERRUPTED;
+        err.printf(
+                "drover worker %s: redis %s, queue %s, concurrency %d, lease %s, version %s%n",
+                worker.id(),
+                RedisUrls.masked(options.redisUrl()),
+                options.queue(),
+                options.concurrency(),
+                Durations.format(options.lease()),
+                Version.current());
+        err.flush();
+        signals.attach(new Signals.Target() {
+            @Override
+            public void stop(String signal) {
+                System.err.println("drover worker: stopping (" + signal + "): finishing running tasks within "
+                        + Durations.format(options.grace()));
+                worker.shutdown();
+            }
+
+            @Override
+            public void stopNow(String signal) {
+                System.err.println("drover worker: stopping now, handing running tasks back");
+                worker.shutdownNow();
+            }
+        });
+        while (!worker.awaitTermination(Duration.ofSeconds(1))) {
+            // running until a signal stops it
+        }
         return Main.OK;
-      }
     }
-  }
+
+    /** The table (or JSON array) of {@code drover worker list} and {@code drover node workers}. */
+    static void printWorkers(PrintWriter out, List<Map<String, String>> rows, boolean json) {
+        if (json) {
+            out.println(RunJson.write(rows.stream().map(RunRecords::typed).toList(), false));
+            return;
+        }
+        List<List<String>> cells = new ArrayList<>();
+        for (Map<String, String> h : rows) {
+            cells.add(List.of(
+                    h.getOrDefault("id", ""),
+                    h.getOrDefault("status", ""),
+                    h.getOrDefault("queue", ""),
+                    h.getOrDefault("concurrency", ""),
+                    h.getOrDefault("processed", ""),
+                    h.getOrDefault("failed", ""),
+                    h.getOrDefault("last_heartbeat", ""),
+                    h.getOrDefault("version", ""),
+                    h.getOrDefault("tags", ""),
+                    h.getOrDefault("running", "")));
+        }
+        out.print(Format.table(
+                List.of(
+                        "WORKER",
+                        "STATUS",
+                        "QUEUE",
+                        "CONCURRENCY",
+                        "PROCESSED",
+                        "FAILED",
+                        "LAST HEARTBEAT",
+                        "VERSION",
+                        "TAGS",
+                        "RUNNING"),
+                cells));
+    }
+
+    @Command(
+            name = "list",
+            description =
+                    "Workers and their state: running, draining, stopping, incompatible (another major.minor), late (no heartbeat for one TTL) or dead (two).")
+    static final class ListWorkers implements Callable<Integer> {
+        @Mixin
+        RedisOption redis;
+
+        @Option(names = "--json", description = "One JSON array.")
+        boolean json;
+
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            try (var client = Client.connect(redis.url())) {
+                printWorkers(spec.commandLine().getOut(), client.workers().list(), json);
+                return Main.OK;
+            }
+        }
+    }
 }

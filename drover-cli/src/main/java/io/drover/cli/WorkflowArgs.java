@@ -1,8 +1,15 @@
 package io.drover.cli;
 
+import io.drover.agent.client.AgentDispatcher;
+import io.drover.core.Suggestions;
+import io.drover.core.WorkflowException;
 import io.drover.core.dsl.WorkflowLoader;
+import io.drover.core.model.Command;
+import io.drover.core.model.Delegation;
+import io.drover.core.model.TaskSpec;
 import io.drover.core.plan.Plan;
 import io.drover.core.plan.Planner;
+import io.drover.core.runner.TaskKinds;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,43 +18,53 @@ import picocli.CommandLine.Parameters;
 
 /** The workflow file and the part of it to use; shared by {@code run}, {@code plan} and {@code validate}. */
 final class WorkflowArgs {
-  @Parameters(index = "0", paramLabel = "FILE", description = "The workflow file (Lua).")
-  Path file;
+    @Parameters(index = "0", paramLabel = "FILE", description = "The workflow file (Lua).")
+    Path file;
 
-  @Option(names = "--group", paramLabel = "GROUP", description = "Only this group (and what it depends on). Repeatable.")
-  List<String> groups = new ArrayList<>();
+    @Option(
+            names = "--group",
+            paramLabel = "GROUP",
+            description = "Only this group (and what it depends on). Repeatable.")
+    List<String> groups = new ArrayList<>();
 
-  @Option(names = "--task", paramLabel = "TASK", description = "Only this task, as group.task or a unique name (and what it depends on). Repeatable.")
-  List<String> tasks = new ArrayList<>();
+    @Option(
+            names = "--task",
+            paramLabel = "TASK",
+            description = "Only this task, as group.task or a unique name (and what it depends on). Repeatable.")
+    List<String> tasks = new ArrayList<>();
 
-  /** Loads and plans; every problem is a WorkflowException naming file and line. */
-  Loaded load() {
-    WorkflowLoader.Loaded loaded = WorkflowLoader.load(file);
-    Plan plan = Planner.plan(loaded.workflow(), groups, tasks);
-    return new Loaded(loaded, plan);
-  }
-
-  /**
-   * Loads, plans and checks what running it needs, so {@code validate} refuses what {@code run} refuses: agents
-   * that drover.toml does not name, and (when the tasks run here) task kinds this installation does not have.
-   *
-   * @param byDefault where tasks without delegate_to go ({@code run --agent}), or null
-   * @param kinds the task kinds of the process that runs the tasks, or null when workers of a fleet run them
-   */
-  Loaded checked(Path config, io.drover.core.model.Delegation byDefault, io.drover.core.runner.TaskKinds kinds) {
-    Loaded l = load();
-    io.drover.agent.client.AgentDispatcher.check(l.plan(), Config.find(config, file).agents(), byDefault);
-    if (kinds != null) {
-      for (int i = 0; i < l.plan().size(); i++) {
-        io.drover.core.model.TaskSpec t = l.plan().task(i);
-        if (t.command() instanceof io.drover.core.model.Command.Plugin p && kinds.get(p.kind()) == null) {
-          throw new io.drover.core.WorkflowException(t.location(), "task '" + t.id() + "': unknown task kind '" + p.kind()
-              + "'" + (kinds.names().isEmpty() ? " (this installation has none)" : io.drover.core.Suggestions.didYouMean(p.kind(), kinds.names())));
-        }
-      }
+    /** Loads and plans; every problem is a WorkflowException naming file and line. */
+    Loaded load() {
+        WorkflowLoader.Loaded loaded = WorkflowLoader.load(file);
+        Plan plan = Planner.plan(loaded.workflow(), groups, tasks);
+        return new Loaded(loaded, plan);
     }
-    return l;
-  }
 
-  record Loaded(WorkflowLoader.Loaded workflow, Plan plan) {}
+    /**
+     * Loads, plans and checks what running it needs, so {@code validate} refuses what {@code run} refuses: agents
+     * that drover.toml does not name, and (when the tasks run here) task kinds this installation does not have.
+     *
+     * @param byDefault where tasks without delegate_to go ({@code run --agent}), or null
+     * @param kinds the task kinds of the process that runs the tasks, or null when workers of a fleet run them
+     */
+    Loaded checked(Path config, Delegation byDefault, TaskKinds kinds) {
+        Loaded l = load();
+        AgentDispatcher.check(l.plan(), Config.find(config, file).agents(), byDefault);
+        if (kinds != null) {
+            for (int i = 0; i < l.plan().size(); i++) {
+                TaskSpec t = l.plan().task(i);
+                if (t.command() instanceof Command.Plugin p && kinds.get(p.kind()) == null) {
+                    throw new WorkflowException(
+                            t.location(),
+                            "task '" + t.id() + "': unknown task kind '" + p.kind() + "'"
+                                    + (kinds.names().isEmpty()
+                                            ? " (this installation has none)"
+                                            : Suggestions.didYouMean(p.kind(), kinds.names())));
+                }
+            }
+        }
+        return l;
+    }
+
+    record Loaded(WorkflowLoader.Loaded workflow, Plan plan) {}
 }

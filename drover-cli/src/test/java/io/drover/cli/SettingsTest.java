@@ -15,15 +15,16 @@ import picocli.CommandLine;
 
 /** Flag, else environment variable, else drover.toml, else default: for worker, controller and node start alike. */
 class SettingsTest {
-  @TempDir Path dir;
+    @TempDir
+    Path dir;
 
-  private Settings settings(String toml, Map<String, String> env) throws Exception {
-    Path f = dir.resolve("drover.toml");
-    Files.writeString(f, toml);
-    return new Settings(Config.find(f, null), env);
-  }
+    private Settings settings(String toml, Map<String, String> env) throws Exception {
+        Path f = dir.resolve("drover.toml");
+        Files.writeString(f, toml);
+        return new Settings(Config.find(f, null), env);
+    }
 
-  private static final String FILE = """
+    private static final String FILE = """
       [bus]
       redis_url = "redis://from-file:6380"
       [worker]
@@ -38,63 +39,68 @@ class SettingsTest {
       id = "ctl-file"
       """;
 
-  private static <T> T parse(T command, String... args) {
-    new CommandLine(command).parseArgs(args);
-    return command;
-  }
-
-  private static WorkerOptions worker(Settings s, String... args) {
-    return parse(new WorkerCommand(), args).options(s);
-  }
-
-  private static WorkerOptions nodeWorker(Settings s, String... args) {
-    return s.worker(parse(new NodeCommand.Start(), args).flags(null)).build();
-  }
-
-  @Test
-  void aWorkersSettingComesFromItsFlagElseItsVariableElseDroverTomlElseItsDefault() throws Exception {
-    Map<String, String> env = Map.of("DROVER_CONCURRENCY", "4", "DROVER_QUEUE", "env-queue");
-    for (boolean node : new boolean[] {false, true}) {
-      Settings all = settings(FILE, env);
-      WorkerOptions o = node ? nodeWorker(all, "-c", "2") : worker(all, "-c", "2");
-      assertThat(o.concurrency()).isEqualTo(2); // the flag
-      assertThat(o.queue()).isEqualTo("env-queue"); // the variable
-      assertThat(o.lease()).isEqualTo(Duration.ofSeconds(40)); // the file
-      assertThat(o.grace()).isEqualTo(Duration.ofSeconds(9));
-      assertThat(o.redisUrl()).isEqualTo("redis://from-file:6380");
-      assertThat(o.tags()).containsExactly(Map.entry("zone", "file"));
-      assertThat((node ? nodeWorker(all) : worker(all)).concurrency()).isEqualTo(4);
-      Settings fileOnly = settings(FILE, Map.of());
-      assertThat((node ? nodeWorker(fileOnly) : worker(fileOnly)).concurrency()).isEqualTo(8);
-      Settings none = settings("", Map.of());
-      WorkerOptions d = node ? nodeWorker(none) : worker(none);
-      assertThat(d.concurrency()).isEqualTo(1);
-      assertThat(d.queue()).isEqualTo("default");
-      assertThat(d.lease()).isEqualTo(WorkerOptions.DEFAULT_LEASE);
+    private static <T> T parse(T command, String... args) {
+        new CommandLine(command).parseArgs(args);
+        return command;
     }
-  }
 
-  @Test
-  void aControllersSettingComesFromItsFlagElseItsVariableElseDroverTomlElseItsDefault() throws Exception {
-    Settings s = settings(FILE + "[nodes]\ntoken = \"file-token\"\n", Map.of("DROVER_CONTROLLER_PORT", "7900"));
-    ControllerOptions o = parse(new ControllerCommand(), "--lease", "4s").options(s);
-    assertThat(o.lease()).isEqualTo(Duration.ofSeconds(4)); // the flag
-    assertThat(o.port()).isEqualTo(7900); // the variable
-    assertThat(o.controllerId()).isEqualTo("ctl-file"); // the file
-    assertThat(o.token()).isEqualTo("file-token");
-    assertThat(o.bind()).isEqualTo("127.0.0.1"); // the default
-    ControllerOptions node = s.controller(new Settings.ControllerFlags(null, null, null, null, "4s", null)).build();
-    assertThat(node).isEqualTo(o);
-    assertThat(parse(new ControllerCommand()).options(settings("", Map.of())).lease()).isEqualTo(ControllerOptions.DEFAULT_LEASE);
-  }
+    private static WorkerOptions worker(Settings s, String... args) {
+        return parse(new WorkerCommand(), args).options(s);
+    }
 
-  @Test
-  void aBadValueIsInvalidInputNamingWhereItCameFrom() throws Exception {
-    assertThatThrownBy(() -> worker(settings(FILE, Map.of("DROVER_CONCURRENCY", "zero"))))
-        .isInstanceOf(Main.UserException.class)
-        .hasMessage("$DROVER_CONCURRENCY must be a whole number from 1 to 100000, not 'zero'");
-    assertThatThrownBy(() -> worker(settings("[worker]\nlease = \"soon\"\n", Map.of())))
-        .isInstanceOf(Main.UserException.class)
-        .hasMessageStartingWith("lease in [worker] of " + dir.resolve("drover.toml") + ": ");
-  }
+    private static WorkerOptions nodeWorker(Settings s, String... args) {
+        return s.worker(parse(new NodeCommand.Start(), args).flags(null)).build();
+    }
+
+    @Test
+    void aWorkersSettingComesFromItsFlagElseItsVariableElseDroverTomlElseItsDefault() throws Exception {
+        Map<String, String> env = Map.of("DROVER_CONCURRENCY", "4", "DROVER_QUEUE", "env-queue");
+        for (boolean node : new boolean[] {false, true}) {
+            Settings all = settings(FILE, env);
+            WorkerOptions o = node ? nodeWorker(all, "-c", "2") : worker(all, "-c", "2");
+            assertThat(o.concurrency()).isEqualTo(2); // the flag
+            assertThat(o.queue()).isEqualTo("env-queue"); // the variable
+            assertThat(o.lease()).isEqualTo(Duration.ofSeconds(40)); // the file
+            assertThat(o.grace()).isEqualTo(Duration.ofSeconds(9));
+            assertThat(o.redisUrl()).isEqualTo("redis://from-file:6380");
+            assertThat(o.tags()).containsExactly(Map.entry("zone", "file"));
+            assertThat((node ? nodeWorker(all) : worker(all)).concurrency()).isEqualTo(4);
+            Settings fileOnly = settings(FILE, Map.of());
+            assertThat((node ? nodeWorker(fileOnly) : worker(fileOnly)).concurrency())
+                    .isEqualTo(8);
+            Settings none = settings("", Map.of());
+            WorkerOptions d = node ? nodeWorker(none) : worker(none);
+            assertThat(d.concurrency()).isEqualTo(1);
+            assertThat(d.queue()).isEqualTo("default");
+            assertThat(d.lease()).isEqualTo(WorkerOptions.DEFAULT_LEASE);
+        }
+    }
+
+    @Test
+    void aControllersSettingComesFromItsFlagElseItsVariableElseDroverTomlElseItsDefault() throws Exception {
+        Settings s = settings(FILE + "[nodes]\ntoken = \"file-token\"\n", Map.of("DROVER_CONTROLLER_PORT", "7900"));
+        ControllerOptions o = parse(new ControllerCommand(), "--lease", "4s").options(s);
+        assertThat(o.lease()).isEqualTo(Duration.ofSeconds(4)); // the flag
+        assertThat(o.port()).isEqualTo(7900); // the variable
+        assertThat(o.controllerId()).isEqualTo("ctl-file"); // the file
+        assertThat(o.token()).isEqualTo("file-token");
+        assertThat(o.bind()).isEqualTo("127.0.0.1"); // the default
+        ControllerOptions node = s.controller(new Settings.ControllerFlags(null, null, null, null, "4s", null))
+                .build();
+        assertThat(node).isEqualTo(o);
+        assertThat(parse(new ControllerCommand())
+                        .options(settings("", Map.of()))
+                        .lease())
+                .isEqualTo(ControllerOptions.DEFAULT_LEASE);
+    }
+
+    @Test
+    void aBadValueIsInvalidInputNamingWhereItCameFrom() throws Exception {
+        assertThatThrownBy(() -> worker(settings(FILE, Map.of("DROVER_CONCURRENCY", "zero"))))
+                .isInstanceOf(Main.UserException.class)
+                .hasMessage("$DROVER_CONCURRENCY must be a whole number from 1 to 100000, not 'zero'");
+        assertThatThrownBy(() -> worker(settings("[worker]\nlease = \"soon\"\n", Map.of())))
+                .isInstanceOf(Main.UserException.class)
+                .hasMessageStartingWith("lease in [worker] of " + dir.resolve("drover.toml") + ": ");
+    }
 }

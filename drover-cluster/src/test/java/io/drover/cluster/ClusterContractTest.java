@@ -19,39 +19,45 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * locally, except what a worker's private directories exclude (files shared between tasks or brought back).
  */
 class ClusterContractTest extends DispatcherContract {
-  @RegisterExtension static final RedisExtension redis = new RedisExtension();
-  private static Client client;
-  private static Worker worker;
-  private static Path workerDir;
+    @RegisterExtension
+    static final RedisExtension redis = new RedisExtension();
 
-  @BeforeAll
-  static void startWorker() throws Exception {
-    workerDir = Files.createTempDirectory("drover-cluster-contract");
-    client = Client.connect(redis.url());
-    worker = Worker.start(WorkerOptions.builder(redis.url()).queue("contract").concurrency(4).workdir(workerDir)
-        .lease(Duration.ofSeconds(2)).build());
-  }
+    private static Client client;
+    private static Worker worker;
+    private static Path workerDir;
 
-  @AfterAll
-  static void stopWorker() throws Exception {
-    worker.shutdownNow();
-    worker.awaitTermination(Duration.ofSeconds(20));
-    client.close();
-    new ProcessBuilder("rm", "-rf", workerDir.toString()).start().waitFor();
-  }
+    @BeforeAll
+    static void startWorker() throws Exception {
+        workerDir = Files.createTempDirectory("drover-cluster-contract");
+        client = Client.connect(redis.url());
+        worker = Worker.start(WorkerOptions.builder(redis.url())
+                .queue("contract")
+                .concurrency(4)
+                .workdir(workerDir)
+                .lease(Duration.ofSeconds(2))
+                .build());
+    }
 
-  @Override
-  protected Dispatcher newDispatcher(WorkflowLoader.Loaded workflow, Path baseDir) {
-    return new ClusterDispatcher(client, workflow.lua().source(), "contract");
-  }
+    @AfterAll
+    static void stopWorker() throws Exception {
+        worker.shutdownNow();
+        worker.awaitTermination(Duration.ofSeconds(20));
+        client.close();
+        new ProcessBuilder("rm", "-rf", workerDir.toString()).start().waitFor();
+    }
 
-  @Override
-  protected boolean filesComeBack() {
-    return false;
-  }
+    @Override
+    protected Dispatcher newDispatcher(WorkflowLoader.Loaded workflow, Path baseDir) {
+        return new ClusterDispatcher(client, workflow.lua().source(), "contract");
+    }
 
-  @Override
-  protected boolean sharesDirectoryWhileRunning() {
-    return false;
-  }
+    @Override
+    protected boolean filesComeBack() {
+        return false;
+    }
+
+    @Override
+    protected boolean sharesDirectoryWhileRunning() {
+        return false;
+    }
 }

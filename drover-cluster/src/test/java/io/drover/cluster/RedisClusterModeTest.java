@@ -7,6 +7,7 @@ import io.drover.cluster.queue.TaskStatus;
 import io.drover.cluster.queue.TaskSubmission;
 import io.drover.cluster.worker.Worker;
 import io.drover.cluster.worker.WorkerOptions;
+import io.drover.core.model.Backoff;
 import io.lettuce.core.cluster.SlotHash;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,60 +23,78 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Workers and clients over a redis-cluster:// URL, against a three-node Redis Cluster of the test's own. */
 class RedisClusterModeTest {
-  private static RedisClusterServers cluster;
-  @TempDir Path dir;
+    private static RedisClusterServers cluster;
 
-  @BeforeAll
-  static void startCluster() throws Exception {
-    cluster = RedisClusterServers.start();
-  }
+    @TempDir
+    Path dir;
 
-  @AfterAll
-  static void stopCluster() throws Exception {
-    if (cluster != null) cluster.close();
-  }
-
-  @Test
-  void queuesOnDifferentNodesRunTheirTasksWithRetriesDeadLettersCancelAndIdempotency() throws Exception {
-    List<String> queues = List.of("alpha", "beta", "gamma", "delta");
-    Set<Integer> slots = new HashSet<>();
-    for (String q : queues) slots.add(SlotHash.getSlot("drover:{" + q + "}:stream") * 3 / 16384);
-    assertThat(slots).as("the queues live on more than one node").hasSizeGreaterThan(1);
-
-    List<Worker> workers = new ArrayList<>();
-    try (Client client = Client.connect(cluster.url())) {
-      for (String q : queues) {
-        workers.add(Worker.start(WorkerOptions.builder(cluster.url()).queue(q).concurrency(4).workdir(dir.resolve(q))
-            .lease(Duration.ofSeconds(2)).build()));
-      }
-      List<String> ids = new ArrayList<>();
-      for (String q : queues) {
-        for (int i = 0; i < 5; i++) ids.add(client.submit(TaskSubmission.lua("return true, 'ok " + i + "', { q = '" + q + "' }").withQueue(q)));
-      }
-      for (String id : ids) {
-        TaskStatus s = client.await(id, Duration.ofSeconds(30));
-        assertThat(s.state()).as(id).isEqualTo("SUCCEEDED");
-      }
-      String failing = client.submit(TaskSubmission.shell("echo nope; exit 3").withQueue("beta").withRetries(1)
-          .withBackoff(new io.drover.core.model.Backoff(Duration.ofMillis(50), Duration.ofMillis(50), 1, false)));
-      TaskStatus f = client.await(failing, Duration.ofSeconds(30));
-      assertThat(f.state()).isEqualTo("FAILED");
-      assertThat(f.dead()).isTrue();
-      assertThat(f.errors()).hasSize(2);
-      assertThat(client.list("beta", "dead", 10)).extracting(TaskStatus::id).contains(failing);
-
-      String first = client.submit(TaskSubmission.shell("true").withQueue("gamma").withIdempotencyKey("nightly-1"));
-      String again = client.submit(TaskSubmission.shell("true").withQueue("gamma").withIdempotencyKey("nightly-1"));
-      assertThat(again).isEqualTo(first);
-
-      String running = client.submit(TaskSubmission.shell("sleep 30").withQueue("delta"));
-      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20))
-          .until(() -> client.status(running).map(TaskStatus::state).orElse("").equals("RUNNING"));
-      client.cancel(running);
-      assertThat(client.await(running, Duration.ofSeconds(20)).state()).isEqualTo("CANCELLED");
-    } finally {
-      for (Worker w : workers) w.shutdownNow();
-      for (Worker w : workers) w.awaitTermination(Duration.ofSeconds(20));
+    @BeforeAll
+    static void startCluster() throws Exception {
+        cluster = RedisClusterServers.start();
     }
-  }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        if (cluster != null) cluster.close();
+    }
+
+    @Test
+    void queuesOnDifferentNodesRunTheirTasksWithRetriesDeadLettersCancelAndIdempotency() throws Exception {
+        List<String> queues = List.of("alpha", "beta", "gamma", "delta");
+        Set<Integer> slots = new HashSet<>();
+        for (String q : queues) slots.add(SlotHash.getSlot("drover:{" + q + "}:stream") * 3 / 16384);
+        assertThat(slots).as("the queues live on more than one node").hasSizeGreaterThan(1);
+
+        List<Worker> workers = new ArrayList<>();
+        try (Client client = Client.connect(cluster.url())) {
+            for (String q : queues) {
+                workers.add(Worker.start(WorkerOptions.builder(cluster.url())
+                        .queue(q)
+                        .concurrency(4)
+                        .workdir(dir.resolve(q))
+                        .lease(Duration.ofSeconds(2))
+                        .build()));
+            }
+            List<String> ids = new ArrayList<>();
+            for (String q : queues) {
+                for (int i = 0; i < 5; i++)
+                    ids.add(client.submit(TaskSubmission.lua("return true, 'ok " + i + "', { q = '" + q + "' }")
+                            .withQueue(q)));
+            }
+            for (String id : ids) {
+                TaskStatus s = client.await(id, Duration.ofSeconds(30));
+                assertThat(s.state()).as(id).isEqualTo("SUCCEEDED");
+            }
+            String failing = client.submit(TaskSubmission.shell("echo nope; exit 3")
+                    .withQueue("beta")
+                    .withRetries(1)
+                    .withBackoff(new Backoff(Duration.ofMillis(50), Duration.ofMillis(50), 1, false)));
+            TaskStatus f = client.await(failing, Duration.ofSeconds(30));
+            assertThat(f.state()).isEqualTo("FAILED");
+            assertThat(f.dead()).isTrue();
+            assertThat(f.errors()).hasSize(2);
+            assertThat(client.list("beta", "dead", 10))
+                    .extracting(TaskStatus::id)
+                    .contains(failing);
+
+            String first = client.submit(
+                    TaskSubmission.shell("true").withQueue("gamma").withIdempotencyKey("nightly-1"));
+            String again = client.submit(
+                    TaskSubmission.shell("true").withQueue("gamma").withIdempotencyKey("nightly-1"));
+            assertThat(again).isEqualTo(first);
+
+            String running = client.submit(TaskSubmission.shell("sleep 30").withQueue("delta"));
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(20))
+                    .until(() -> client.status(running)
+                            .map(TaskStatus::state)
+                            .orElse("")
+                            .equals("RUNNING"));
+            client.cancel(running);
+            assertThat(client.await(running, Duration.ofSeconds(20)).state()).isEqualTo("CANCELLED");
+        } finally {
+            for (Worker w : workers) w.shutdownNow();
+            for (Worker w : workers) w.awaitTermination(Duration.ofSeconds(20));
+        }
+    }
 }

@@ -7,22 +7,22 @@ package io.drover.core;
  * connection) or never will (an invalid workflow).
  */
 public class DroverException extends RuntimeException {
-  private final boolean retryable;
+    private final boolean retryable;
 
-  public DroverException(String message) {
-    this(message, null, false);
-  }
+    public DroverException(String message) {
+        this(message, null, false);
+    }
 
-  public DroverException(String message, Throwable cause) {
-    this(message, cause, false);
-  }
+    public DroverException(String message, Throwable cause) {
+        this(message, cause, false);
+    }
 
-  public DroverException(String message, Throwable cause, boolean retryable) {
-    super(message, cause);
-    this.retryable = retryable;
-  }
+    public DroverException(String message, Throwable cause, boolean retryable) {
+        super(message, cause);
+        this.retryable = retryable;
+    }
 
-  public boolean isRetryable() {
-    return retryable;
-  }
+    public boolean isRetryable() {
+        return retryable;
+    }
 }

@@ -5,7 +5,7 @@ package io.drover.core;
  * load. Its message is one line naming the input and what is wrong with it; the CLI prints it and exits 2.
  */
 public class InvalidInputException extends DroverException {
-  public InvalidInputException(String message) {
-    super(message);
-  }
+    public InvalidInputException(String message) {
+        super(message);
+    }
 }

@@ -9,19 +9,19 @@ import java.time.Duration;
  * (at once); both return at once and are idempotent, and {@link #awaitTermination} waits for the end.
  */
 public interface Lifecycle extends AutoCloseable {
-  /** Stops taking work; running work may finish within the grace period. Returns at once. Idempotent. */
-  void shutdown();
+    /** Stops taking work; running work may finish within the grace period. Returns at once. Idempotent. */
+    void shutdown();
 
-  /** Stops at once: running work is handed back or cancelled. Returns at once. Idempotent. */
-  void shutdownNow();
+    /** Stops at once: running work is handed back or cancelled. Returns at once. Idempotent. */
+    void shutdownNow();
 
-  /** Waits until everything stopped; false when {@code timeout} passed first. */
-  boolean awaitTermination(Duration timeout) throws InterruptedException;
+    /** Waits until everything stopped; false when {@code timeout} passed first. */
+    boolean awaitTermination(Duration timeout) throws InterruptedException;
 
-  /** Whether everything stopped. */
-  boolean isTerminated();
+    /** Whether everything stopped. */
+    boolean isTerminated();
 
-  /** {@link #shutdown()}, then waits for the end. */
-  @Override
-  void close();
+    /** {@link #shutdown()}, then waits for the end. */
+    @Override
+    void close();
 }

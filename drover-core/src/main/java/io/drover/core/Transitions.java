@@ -11,33 +11,33 @@ import java.util.Set;
  * run and queue record states. Immutable once built; read from any thread.
  */
 public final class Transitions<E extends Enum<E>> {
-  private final Class<E> type;
-  private final Map<E, EnumSet<E>> next;
+    private final Class<E> type;
+    private final Map<E, EnumSet<E>> next;
 
-  private Transitions(Class<E> type) {
-    this.type = type;
-    this.next = new EnumMap<>(type);
-  }
+    private Transitions(Class<E> type) {
+        this.type = type;
+        this.next = new EnumMap<>(type);
+    }
 
-  public static <E extends Enum<E>> Transitions<E> of(Class<E> type) {
-    return new Transitions<>(type);
-  }
+    public static <E extends Enum<E>> Transitions<E> of(Class<E> type) {
+        return new Transitions<>(type);
+    }
 
-  /** {@code from} may move to each of {@code to}. */
-  @SafeVarargs
-  public final Transitions<E> allow(E from, E... to) {
-    next.computeIfAbsent(from, k -> EnumSet.noneOf(type)).addAll(Set.of(to));
-    return this;
-  }
+    /** {@code from} may move to each of {@code to}. */
+    @SafeVarargs
+    public final Transitions<E> allow(E from, E... to) {
+        next.computeIfAbsent(from, k -> EnumSet.noneOf(type)).addAll(Set.of(to));
+        return this;
+    }
 
-  public boolean allows(E from, E to) {
-    EnumSet<E> s = next.get(from);
-    return s != null && s.contains(to);
-  }
+    public boolean allows(E from, E to) {
+        EnumSet<E> s = next.get(from);
+        return s != null && s.contains(to);
+    }
 
-  /** The states {@code from} may move to; empty for a state that ends the machine. */
-  public Set<E> next(E from) {
-    EnumSet<E> s = next.get(from);
-    return s == null ? EnumSet.noneOf(type) : EnumSet.copyOf(s);
-  }
+    /** The states {@code from} may move to; empty for a state that ends the machine. */
+    public Set<E> next(E from) {
+        EnumSet<E> s = next.get(from);
+        return s == null ? EnumSet.noneOf(type) : EnumSet.copyOf(s);
+    }
 }

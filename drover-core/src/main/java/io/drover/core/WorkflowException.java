@@ -8,26 +8,26 @@ import io.drover.core.model.SourceLocation;
  * as is and exits 2.
  */
 public class WorkflowException extends InvalidInputException {
-  private final SourceLocation location;
-  private final String problem;
+    private final SourceLocation location;
+    private final String problem;
 
-  public WorkflowException(SourceLocation location, String problem) {
-    super(format(location, problem));
-    this.location = location == null ? SourceLocation.UNKNOWN : location;
-    this.problem = problem;
-  }
+    public WorkflowException(SourceLocation location, String problem) {
+        super(format(location, problem));
+        this.location = location == null ? SourceLocation.UNKNOWN : location;
+        this.problem = problem;
+    }
 
-  private static String format(SourceLocation location, String problem) {
-    String where = location == null ? "" : location.toString();
-    return where.isEmpty() ? problem : where + ": " + problem;
-  }
+    private static String format(SourceLocation location, String problem) {
+        String where = location == null ? "" : location.toString();
+        return where.isEmpty() ? problem : where + ": " + problem;
+    }
 
-  public SourceLocation location() {
-    return location;
-  }
+    public SourceLocation location() {
+        return location;
+    }
 
-  /** The message without the location. */
-  public String problem() {
-    return problem;
-  }
+    /** The message without the location. */
+    public String problem() {
+        return problem;
+    }
 }

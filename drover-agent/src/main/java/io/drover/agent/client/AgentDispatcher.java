@@ -30,128 +30,135 @@ import java.util.concurrent.atomic.AtomicLong;
  * with the fewest attempts in flight from this run, preferring a different agent on a retry. Thread-safe.
  */
 public final class AgentDispatcher implements Dispatcher {
-  private final Dispatcher local;
-  private final AgentDirectory directory;
-  private final WorkflowSource source;
-  private final Path baseDir;
-  private final Limits limits;
-  private final Delegation byDefault;
-  private final Map<AgentTarget, AgentClient> clients = new ConcurrentHashMap<>();
-  private final Map<AgentTarget, AtomicInteger> inFlight = new ConcurrentHashMap<>();
-  private final Map<Path, Workspace> workspaces = new ConcurrentHashMap<>();
-  private final VirtualAttempts attempts = new VirtualAttempts("drover-remote-");
-  private final AtomicLong sentBytes = new AtomicLong();
-  private final AtomicLong sentEntries = new AtomicLong();
+    private final Dispatcher local;
+    private final AgentDirectory directory;
+    private final WorkflowSource source;
+    private final Path baseDir;
+    private final Limits limits;
+    private final Delegation byDefault;
+    private final Map<AgentTarget, AgentClient> clients = new ConcurrentHashMap<>();
+    private final Map<AgentTarget, AtomicInteger> inFlight = new ConcurrentHashMap<>();
+    private final Map<Path, Workspace> workspaces = new ConcurrentHashMap<>();
+    private final VirtualAttempts attempts = new VirtualAttempts("drover-remote-");
+    private final AtomicLong sentBytes = new AtomicLong();
+    private final AtomicLong sentEntries = new AtomicLong();
 
-  /**
-   * @param local runs tasks that are not delegated
-   * @param source the workflow's Lua, sent with each task (agents run its functions), or {@code null}
-   * @param baseDir what relative task workdirs resolve against, as for the local dispatcher
-   */
-  public AgentDispatcher(Dispatcher local, AgentDirectory directory, WorkflowSource source, Path baseDir, Limits limits) {
-    this(local, directory, source, baseDir, limits, null);
-  }
-
-  /**
-   * @param byDefault where tasks without {@code delegate_to} go ({@code drover run --agent}), or {@code null} to
-   *     run them with {@code local}; {@code delegate_to = false} always stays local
-   */
-  public AgentDispatcher(Dispatcher local, AgentDirectory directory, WorkflowSource source, Path baseDir, Limits limits,
-      Delegation byDefault) {
-    this.byDefault = byDefault;
-    this.local = local;
-    this.directory = directory;
-    this.source = source;
-    this.baseDir = baseDir.toAbsolutePath().normalize();
-    this.limits = limits;
-  }
-
-  /** Checks before a run starts that every delegated task names agents this master knows. */
-  public static void check(Plan plan, AgentDirectory directory, Delegation byDefault) {
-    for (int i = 0; i < plan.size(); i++) {
-      TaskSpec t = plan.task(i);
-      Delegation d = where(t, byDefault);
-      if (d == null) continue;
-      try {
-        directory.resolve(d);
-      } catch (IllegalArgumentException e) {
-        throw new WorkflowException(t.location(), "task '" + t.id() + "': " + e.getMessage());
-      }
+    /**
+     * @param local runs tasks that are not delegated
+     * @param source the workflow's Lua, sent with each task (agents run its functions), or {@code null}
+     * @param baseDir what relative task workdirs resolve against, as for the local dispatcher
+     */
+    public AgentDispatcher(
+            Dispatcher local, AgentDirectory directory, WorkflowSource source, Path baseDir, Limits limits) {
+        this(local, directory, source, baseDir, limits, null);
     }
-  }
 
-  /** Whether any task of the plan goes to an agent. */
-  public static boolean delegatesAny(Plan plan, Delegation byDefault) {
-    for (int i = 0; i < plan.size(); i++) if (where(plan.task(i), byDefault) != null) return true;
-    return false;
-  }
-
-  /** Where a task goes: its own {@code delegate_to}, else the default; null for here. */
-  private static Delegation where(TaskSpec t, Delegation byDefault) {
-    Delegation d = t.delegateTo() != null ? t.delegateTo() : byDefault;
-    return d == null || d.isLocal() ? null : d;
-  }
-
-  @Override
-  public AttemptHandle dispatch(TaskRequest request, TaskSink sink) {
-    Delegation to = where(request.task(), byDefault);
-    if (to == null) return local.dispatch(request, sink);
-    return attempts.start(sink, cancel -> runRemote(request, to, sink, cancel));
-  }
-
-  private TaskOutcome runRemote(TaskRequest request, Delegation to, TaskSink sink, Cancellation cancel) throws IOException {
-    List<AgentTarget> targets = directory.resolve(to);
-    AgentTarget target = pick(targets, request.attempt());
-    Path root = TaskRunner.workdirOf(request.task(), baseDir);
-    Files.createDirectories(root);
-    Workspace ws = workspaces.computeIfAbsent(root.toRealPath(), r -> new Workspace(r, baseDir, directory.privateFiles()));
-    AtomicInteger load = inFlight.computeIfAbsent(target, t -> new AtomicInteger());
-    load.incrementAndGet();
-    try {
-      RemoteAttempt attempt = new RemoteAttempt(client(target), request, source, ws, limits, sink::log, cancel);
-      TaskOutcome o = attempt.run();
-      sentBytes.addAndGet(attempt.sentBytes);
-      sentEntries.addAndGet(attempt.sentEntries);
-      return o;
-    } finally {
-      load.decrementAndGet();
+    /**
+     * @param byDefault where tasks without {@code delegate_to} go ({@code drover run --agent}), or {@code null} to
+     *     run them with {@code local}; {@code delegate_to = false} always stays local
+     */
+    public AgentDispatcher(
+            Dispatcher local,
+            AgentDirectory directory,
+            WorkflowSource source,
+            Path baseDir,
+            Limits limits,
+            Delegation byDefault) {
+        this.byDefault = byDefault;
+        this.local = local;
+        this.directory = directory;
+        this.source = source;
+        this.baseDir = baseDir.toAbsolutePath().normalize();
+        this.limits = limits;
     }
-  }
 
-  private AgentTarget pick(List<AgentTarget> targets, int attempt) {
-    AgentTarget best = null;
-    int bestLoad = Integer.MAX_VALUE;
-    for (int k = 0; k < targets.size(); k++) {
-      AgentTarget t = targets.get((k + attempt - 1) % targets.size());
-      int load = inFlight.computeIfAbsent(t, x -> new AtomicInteger()).get();
-      if (load < bestLoad) {
-        best = t;
-        bestLoad = load;
-      }
+    /** Checks before a run starts that every delegated task names agents this master knows. */
+    public static void check(Plan plan, AgentDirectory directory, Delegation byDefault) {
+        for (int i = 0; i < plan.size(); i++) {
+            TaskSpec t = plan.task(i);
+            Delegation d = where(t, byDefault);
+            if (d == null) continue;
+            try {
+                directory.resolve(d);
+            } catch (IllegalArgumentException e) {
+                throw new WorkflowException(t.location(), "task '" + t.id() + "': " + e.getMessage());
+            }
+        }
     }
-    return best;
-  }
 
-  private AgentClient client(AgentTarget t) {
-    return clients.computeIfAbsent(t, AgentClient::new);
-  }
+    /** Whether any task of the plan goes to an agent. */
+    public static boolean delegatesAny(Plan plan, Delegation byDefault) {
+        for (int i = 0; i < plan.size(); i++) if (where(plan.task(i), byDefault) != null) return true;
+        return false;
+    }
 
-  /** Bytes of file content sent to agents so far. */
-  public long sentBytes() {
-    return sentBytes.get();
-  }
+    /** Where a task goes: its own {@code delegate_to}, else the default; null for here. */
+    private static Delegation where(TaskSpec t, Delegation byDefault) {
+        Delegation d = t.delegateTo() != null ? t.delegateTo() : byDefault;
+        return d == null || d.isLocal() ? null : d;
+    }
 
-  /** Listing entries sent to agents so far (an upload sent as a delta counts only what it holds), for tests. */
-  public long sentEntries() {
-    return sentEntries.get();
-  }
+    @Override
+    public AttemptHandle dispatch(TaskRequest request, TaskSink sink) {
+        Delegation to = where(request.task(), byDefault);
+        if (to == null) return local.dispatch(request, sink);
+        return attempts.start(sink, cancel -> runRemote(request, to, sink, cancel));
+    }
 
+    private TaskOutcome runRemote(TaskRequest request, Delegation to, TaskSink sink, Cancellation cancel)
+            throws IOException {
+        List<AgentTarget> targets = directory.resolve(to);
+        AgentTarget target = pick(targets, request.attempt());
+        Path root = TaskRunner.workdirOf(request.task(), baseDir);
+        Files.createDirectories(root);
+        Workspace ws =
+                workspaces.computeIfAbsent(root.toRealPath(), r -> new Workspace(r, baseDir, directory.privateFiles()));
+        AtomicInteger load = inFlight.computeIfAbsent(target, t -> new AtomicInteger());
+        load.incrementAndGet();
+        try {
+            RemoteAttempt attempt = new RemoteAttempt(client(target), request, source, ws, limits, sink::log, cancel);
+            TaskOutcome o = attempt.run();
+            sentBytes.addAndGet(attempt.sentBytes);
+            sentEntries.addAndGet(attempt.sentEntries);
+            return o;
+        } finally {
+            load.decrementAndGet();
+        }
+    }
 
-  @Override
-  public void close() {
-    attempts.close();
-    clients.values().forEach(AgentClient::close);
-    workspaces.values().forEach(Workspace::save); // the next run hashes only what changed, and sends deltas
-    local.close();
-  }
+    private AgentTarget pick(List<AgentTarget> targets, int attempt) {
+        AgentTarget best = null;
+        int bestLoad = Integer.MAX_VALUE;
+        for (int k = 0; k < targets.size(); k++) {
+            AgentTarget t = targets.get((k + attempt - 1) % targets.size());
+            int load = inFlight.computeIfAbsent(t, x -> new AtomicInteger()).get();
+            if (load < bestLoad) {
+                best = t;
+                bestLoad = load;
+            }
+        }
+        return best;
+    }
+
+    private AgentClient client(AgentTarget t) {
+        return clients.computeIfAbsent(t, AgentClient::new);
+    }
+
+    /** Bytes of file content sent to agents so far. */
+    public long sentBytes() {
+        return sentBytes.get();
+    }
+
+    /** Listing entries sent to agents so far (an upload sent as a delta counts only what it holds), for tests. */
+    public long sentEntries() {
+        return sentEntries.get();
+    }
+
+    @Override
+    public void close() {
+        attempts.close();
+        clients.values().forEach(AgentClient::close);
+        workspaces.values().forEach(Workspace::save); // the next run hashes only what changed, and sends deltas
+        local.close();
+    }
 }

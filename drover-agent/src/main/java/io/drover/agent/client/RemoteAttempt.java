@@ -6,14 +6,13 @@ import io.drover.agent.sync.BlobSender;
 import io.drover.agent.sync.Changes;
 import io.drover.agent.sync.FileEntry;
 import io.drover.agent.sync.Limits;
-import io.drover.agent.sync.Trees;
 import io.drover.agent.sync.PathRules;
 import io.drover.agent.sync.Scanner;
 import io.drover.agent.sync.Transfer;
 import io.drover.agent.sync.TransferRejected;
+import io.drover.agent.sync.Trees;
 import io.drover.agent.wire.Down;
 import io.drover.agent.wire.Pipe;
-import io.drover.core.runner.RequestCodec;
 import io.drover.agent.wire.Result;
 import io.drover.agent.wire.Start;
 import io.drover.agent.wire.Up;
@@ -23,11 +22,13 @@ import io.drover.core.model.Durations;
 import io.drover.core.model.WorkflowSource;
 import io.drover.core.process.Cancellation;
 import io.drover.core.process.TaskLog;
+import io.drover.core.runner.RequestCodec;
 import io.drover.core.runner.TaskOutcome;
 import io.drover.core.runner.TaskRequest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,238 +38,291 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
 
 /**
  * The master's side of one {@code Run} call (see agent.proto), run as a plain sequence on the attempt's thread.
  * Never throws: every failure becomes an outcome whose message names the agent.
  */
 final class RemoteAttempt {
-  /** The call's deadline is the task's timeout plus this, for moving the workspace both ways. */
-  static final Duration TRANSFER_ALLOWANCE = Duration.ofMinutes(5);
-  private static final long IDLE_SECONDS = 120;
+    /** The call's deadline is the task's timeout plus this, for moving the workspace both ways. */
+    static final Duration TRANSFER_ALLOWANCE = Duration.ofMinutes(5);
 
-  /** Bytes of file content sent to the agent, for tests and benchmarks. */
+    private static final long IDLE_SECONDS = 120;
 
-  private final AgentClient client;
-  private final TaskRequest request;
-  private final WorkflowSource source;
-  private final Workspace workspace;
-  private final Limits limits;
-  private final TaskLog log;
-  private final Cancellation cancel;
-  volatile long sentBytes;
-  /** Listing entries sent (a delta counts only what it holds), for tests. */
-  volatile long sentEntries;
+    /** Bytes of file content sent to the agent, for tests and benchmarks. */
+    private final AgentClient client;
 
-  RemoteAttempt(AgentClient client, TaskRequest request, WorkflowSource source, Workspace workspace, Limits limits,
-      TaskLog log, Cancellation cancel) {
-    this.client = client;
-    this.request = request;
-    this.source = source;
-    this.workspace = workspace;
-    this.limits = limits;
-    this.log = log;
-    this.cancel = cancel;
-  }
+    private final TaskRequest request;
+    private final WorkflowSource source;
+    private final Workspace workspace;
+    private final Limits limits;
+    private final TaskLog log;
+    private final Cancellation cancel;
+    volatile long sentBytes;
+    /** Listing entries sent (a delta counts only what it holds), for tests. */
+    volatile long sentEntries;
 
-  TaskOutcome run() {
-    Pipe<Down, Up> pipe = new Pipe<>();
-    AtomicReference<Pipe<Down, Up>> call = new AtomicReference<>(); // set once the call exists
-    Duration timeout = request.task().timeout();
-    var stub = client.stub();
-    if (timeout != null) stub = stub.withDeadlineAfter(timeout.plus(TRANSFER_ALLOWANCE).toMillis(), TimeUnit.MILLISECONDS);
-    Path staging = null;
-    try (Cancellation.Registration ignored = cancel.onCancel(() -> {
-      Pipe<Down, Up> c = call.get();
-      if (c != null) c.cancel(cancel.reason());
-    })) {
-      if (cancel.isCancelled()) return stopped();
-      stub.run(pipe);
-      call.set(pipe);
-      if (cancel.isCancelled()) pipe.cancel(cancel.reason());
-      // 1. the task first, so the agent lists a directory it kept for this workspace while this side lists the
-      // workspace; then the listing (in full, or as a delta on the listing the agent keeps, followed at once by the
-      // contents that base lacks); then whatever contents the agent asks for
-      String agent = client.target().toString();
-      Workspace.Base base = workspace.base(agent);
-      Start.Builder start = Start.newBuilder().setClientVersion(Version.current()).setRequestJson(RequestCodec.write(request))
-          .setWorkspaceKey(workspace.key).setBaseListing(base == null ? "" : base.id());
-      if (source != null) start.setSourceName(source.name()).setSourceText(source.text());
-      pipe.send(Up.newBuilder().setStart(start).build());
-      List<FileEntry> manifest;
-      workspace.lock.readLock().lock();
-      try {
-        List<FileEntry> all = workspace.scanner.scan(workspace.root);
-        manifest = client.target().sendsConfig() ? all : workspace.withoutKept(all); // the user's opt-in, per agent
-      } finally {
-        workspace.lock.readLock().unlock();
-      }
-      long bytes = 0;
-      for (FileEntry e : manifest) if (e.isFile()) bytes += e.size();
-      limits.check(manifest.size(), bytes); // this side's limits hold for what it sends, too
-      Contents local = new Contents(workspace.root, manifest);
-      long sent = 0;
-      boolean delta = expect(pipe, Down::hasReady).getReady().getHasBase() && base != null;
-      if (delta) {
-        Changes diff = Changes.between(base.entries(), manifest);
-        Transfer.sendEntries(diff.written(), diff.deleted(), e -> pipe.send(Up.newBuilder().setManifest(e.toBuilder().setDelta(true)).build()));
-        sentEntries += diff.written().size() + diff.deleted().size();
-        var held = base.contents();
-        Map<String, Long> pushed = Transfer.missing(diff.written(), h -> held.contains(java.nio.ByteBuffer.wrap(HexFormat.of().parseHex(h))));
-        if (!pushed.isEmpty()) {
-          Contents changed = new Contents(workspace.root, diff.written());
-          sent += BlobSender.send(List.copyOf(pushed.keySet()), changed::path, changed::size, b -> pipe.send(Up.newBuilder().setBlobs(b).build()));
-        }
-      } else {
-        Transfer.sendEntries(manifest, List.of(), e -> pipe.send(Up.newBuilder().setManifest(e).build()));
-        sentEntries += manifest.size();
-      }
+    RemoteAttempt(
+            AgentClient client,
+            TaskRequest request,
+            WorkflowSource source,
+            Workspace workspace,
+            Limits limits,
+            TaskLog log,
+            Cancellation cancel) {
+        this.client = client;
+        this.request = request;
+        this.source = source;
+        this.workspace = workspace;
+        this.limits = limits;
+        this.log = log;
+        this.cancel = cancel;
+    }
 
-      // 2. contents the agent asks for, log lines, until the result
-      Result result;
-      while (true) {
-        // no idle limit while the task runs: keepalive notices a dead agent, the deadline a stuck one
-        Down m = expect(pipe, d -> d.hasNeed() || d.hasLog() || d.hasResult(), Long.MAX_VALUE / 4);
-        if (m.hasNeed()) {
-          boolean[] first = {true};
-          List<String> need = Transfer.receiveHashes(() -> {
-            if (first[0]) {
-              first[0] = false;
-              return m.getNeed();
+    TaskOutcome run() {
+        Pipe<Down, Up> pipe = new Pipe<>();
+        AtomicReference<Pipe<Down, Up>> call = new AtomicReference<>(); // set once the call exists
+        Duration timeout = request.task().timeout();
+        var stub = client.stub();
+        if (timeout != null)
+            stub = stub.withDeadlineAfter(timeout.plus(TRANSFER_ALLOWANCE).toMillis(), TimeUnit.MILLISECONDS);
+        Path staging = null;
+        try (Cancellation.Registration ignored = cancel.onCancel(() -> {
+            Pipe<Down, Up> c = call.get();
+            if (c != null) c.cancel(cancel.reason());
+        })) {
+            if (cancel.isCancelled()) return stopped();
+            stub.run(pipe);
+            call.set(pipe);
+            if (cancel.isCancelled()) pipe.cancel(cancel.reason());
+            // 1. the task first, so the agent lists a directory it kept for this workspace while this side lists the
+            // workspace; then the listing (in full, or as a delta on the listing the agent keeps, followed at once by
+            // the
+            // contents that base lacks); then whatever contents the agent asks for
+            String agent = client.target().toString();
+            Workspace.Base base = workspace.base(agent);
+            Start.Builder start = Start.newBuilder()
+                    .setClientVersion(Version.current())
+                    .setRequestJson(RequestCodec.write(request))
+                    .setWorkspaceKey(workspace.key)
+                    .setBaseListing(base == null ? "" : base.id());
+            if (source != null) start.setSourceName(source.name()).setSourceText(source.text());
+            pipe.send(Up.newBuilder().setStart(start).build());
+            List<FileEntry> manifest;
+            workspace.lock.readLock().lock();
+            try {
+                List<FileEntry> all = workspace.scanner.scan(workspace.root);
+                manifest = client.target().sendsConfig()
+                        ? all
+                        : workspace.withoutKept(all); // the user's opt-in, per agent
+            } finally {
+                workspace.lock.readLock().unlock();
             }
-            return expect(pipe, Down::hasNeed).getNeed();
-          }, local.count());
-          sent += BlobSender.send(need, local::path, local::size, b -> pipe.send(Up.newBuilder().setBlobs(b).build()));
-        } else if (m.hasLog()) {
-          m.getLog().getLinesList().forEach(log::line);
-        } else {
-          result = m.getResult();
-          break;
-        }
-      }
-      sentBytes = sent;
+            long bytes = 0;
+            for (FileEntry e : manifest) if (e.isFile()) bytes += e.size();
+            limits.check(manifest.size(), bytes); // this side's limits hold for what it sends, too
+            Contents local = new Contents(workspace.root, manifest);
+            long sent = 0;
+            boolean delta = expect(pipe, Down::hasReady).getReady().getHasBase() && base != null;
+            if (delta) {
+                Changes diff = Changes.between(base.entries(), manifest);
+                Transfer.sendEntries(
+                        diff.written(),
+                        diff.deleted(),
+                        e -> pipe.send(Up.newBuilder()
+                                .setManifest(e.toBuilder().setDelta(true))
+                                .build()));
+                sentEntries += diff.written().size() + diff.deleted().size();
+                var held = base.contents();
+                Map<String, Long> pushed = Transfer.missing(
+                        diff.written(),
+                        h -> held.contains(ByteBuffer.wrap(HexFormat.of().parseHex(h))));
+                if (!pushed.isEmpty()) {
+                    Contents changed = new Contents(workspace.root, diff.written());
+                    sent += BlobSender.send(
+                            List.copyOf(pushed.keySet()),
+                            changed::path,
+                            changed::size,
+                            b -> pipe.send(Up.newBuilder().setBlobs(b).build()));
+                }
+            } else {
+                Transfer.sendEntries(
+                        manifest,
+                        List.of(),
+                        e -> pipe.send(Up.newBuilder().setManifest(e).build()));
+                sentEntries += manifest.size();
+            }
 
-      // 3. the changes: checked, contents gathered in a staging directory, then applied all or none
-      Changes changes = Transfer.receiveEntries(() -> expect(pipe, Down::hasChanges).getChanges(), limits.maxFiles());
-      PathRules.checkAll(changes.written(), changes.deleted(), limits);
-      workspace.refuseKept(changes);
-      List<FileEntry> after = changes.applyTo(manifest);
-      PathRules.checkTree(after, changes.written()); // links resolved through what is here and what comes back
-      workspace.agentKeeps(agent, result.getListingId(), after);
-      Path stage = workspace.root.resolve(Scanner.OWN_DIR).resolve("sync")
-          .resolve(Long.toHexString(System.nanoTime()) + "-" + request.task().id().name());
-      staging = changes.isEmpty() ? null : stage;
-      Map<String, Long> wanted = Transfer.missing(changes.written(), local::has);
-      for (String hex : Transfer.missing(changes.written(), h -> !local.has(h)).keySet()) {
-        Files.createDirectories(stage);
-        Files.copy(local.path(hex), stage.resolve(hex)); // content this side already has: copied, not sent
-      }
-      if (Transfer.hasFiles(changes.written())) {
-        Transfer.sendHashes(wanted.keySet(), h -> pipe.send(Up.newBuilder().setNeed(h).build()));
-        try (BlobReceiver receiver = new BlobReceiver(stage, wanted)) {
-          receiver.receiveAll(() -> expect(pipe, Down::hasBlobs).getBlobs());
-        }
-      }
-      if (!changes.isEmpty()) {
-        workspace.lock.writeLock().lock();
-        try {
-          Files.createDirectories(stage); // also where replaced paths wait until the end
-          Applier applier = new Applier(workspace.root, stage);
-          applier.check(changes, Changes.byPath(manifest), client.target().toString());
-          applier.apply(changes);
+            // 2. contents the agent asks for, log lines, until the result
+            Result result;
+            while (true) {
+                // no idle limit while the task runs: keepalive notices a dead agent, the deadline a stuck one
+                Down m = expect(pipe, d -> d.hasNeed() || d.hasLog() || d.hasResult(), Long.MAX_VALUE / 4);
+                if (m.hasNeed()) {
+                    boolean[] first = {true};
+                    List<String> need = Transfer.receiveHashes(
+                            () -> {
+                                if (first[0]) {
+                                    first[0] = false;
+                                    return m.getNeed();
+                                }
+                                return expect(pipe, Down::hasNeed).getNeed();
+                            },
+                            local.count());
+                    sent += BlobSender.send(
+                            need,
+                            local::path,
+                            local::size,
+                            b -> pipe.send(Up.newBuilder().setBlobs(b).build()));
+                } else if (m.hasLog()) {
+                    m.getLog().getLinesList().forEach(log::line);
+                } else {
+                    result = m.getResult();
+                    break;
+                }
+            }
+            sentBytes = sent;
+
+            // 3. the changes: checked, contents gathered in a staging directory, then applied all or none
+            Changes changes =
+                    Transfer.receiveEntries(() -> expect(pipe, Down::hasChanges).getChanges(), limits.maxFiles());
+            PathRules.checkAll(changes.written(), changes.deleted(), limits);
+            workspace.refuseKept(changes);
+            List<FileEntry> after = changes.applyTo(manifest);
+            PathRules.checkTree(after, changes.written()); // links resolved through what is here and what comes back
+            workspace.agentKeeps(agent, result.getListingId(), after);
+            Path stage = workspace
+                    .root
+                    .resolve(Scanner.OWN_DIR)
+                    .resolve("sync")
+                    .resolve(Long.toHexString(System.nanoTime()) + "-"
+                            + request.task().id().name());
+            staging = changes.isEmpty() ? null : stage;
+            Map<String, Long> wanted = Transfer.missing(changes.written(), local::has);
+            for (String hex :
+                    Transfer.missing(changes.written(), h -> !local.has(h)).keySet()) {
+                Files.createDirectories(stage);
+                Files.copy(local.path(hex), stage.resolve(hex)); // content this side already has: copied, not sent
+            }
+            if (Transfer.hasFiles(changes.written())) {
+                Transfer.sendHashes(
+                        wanted.keySet(),
+                        h -> pipe.send(Up.newBuilder().setNeed(h).build()));
+                try (BlobReceiver receiver = new BlobReceiver(stage, wanted)) {
+                    receiver.receiveAll(() -> expect(pipe, Down::hasBlobs).getBlobs());
+                }
+            }
+            if (!changes.isEmpty()) {
+                workspace.lock.writeLock().lock();
+                try {
+                    Files.createDirectories(stage); // also where replaced paths wait until the end
+                    Applier applier = new Applier(workspace.root, stage);
+                    applier.check(
+                            changes, Changes.byPath(manifest), client.target().toString());
+                    applier.apply(changes);
+                } finally {
+                    workspace.lock.writeLock().unlock();
+                }
+            }
+
+            pipe.complete(); // the agent ends the call in turn; nothing is left to wait for
+            return outcome(result);
+        } catch (TransferRejected e) {
+            cancelCall(call, "rejected: " + e.getMessage());
+            return TaskOutcome.failed("changes from agent " + client.target() + " rejected: " + e.getMessage());
+        } catch (StatusRuntimeException e) {
+            if (cancel.isCancelled()) return stopped();
+            if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED && timeout != null) {
+                return TaskOutcome.failed(
+                        "timed out after " + Durations.format(timeout) + " (agent " + client.target() + ")");
+            }
+            return TaskOutcome.failed(client.describe(e));
+        } catch (IOException | RuntimeException e) {
+            cancelCall(call, "master error");
+            if (cancel.isCancelled()) return stopped();
+            return TaskOutcome.failed("delegating to agent " + client.target() + " failed: " + e);
         } finally {
-          workspace.lock.writeLock().unlock();
+            if (staging != null && Files.exists(staging)) Trees.delete(staging);
         }
-      }
-
-      pipe.complete(); // the agent ends the call in turn; nothing is left to wait for
-      return outcome(result);
-    } catch (TransferRejected e) {
-      cancelCall(call, "rejected: " + e.getMessage());
-      return TaskOutcome.failed("changes from agent " + client.target() + " rejected: " + e.getMessage());
-    } catch (StatusRuntimeException e) {
-      if (cancel.isCancelled()) return stopped();
-      if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED && timeout != null) {
-        return TaskOutcome.failed("timed out after " + Durations.format(timeout) + " (agent " + client.target() + ")");
-      }
-      return TaskOutcome.failed(client.describe(e));
-    } catch (IOException | RuntimeException e) {
-      cancelCall(call, "master error");
-      if (cancel.isCancelled()) return stopped();
-      return TaskOutcome.failed("delegating to agent " + client.target() + " failed: " + e);
-    } finally {
-      if (staging != null && Files.exists(staging)) Trees.delete(staging);
-    }
-  }
-
-  private TaskOutcome stopped() {
-    return cancel.cause() == Cancellation.Cause.TIMED_OUT ? TaskOutcome.failed(cancel.reason()) : TaskOutcome.cancelled(cancel.reason());
-  }
-
-  private static void cancelCall(AtomicReference<Pipe<Down, Up>> call, String why) {
-    Pipe<Down, Up> c = call.get();
-    if (c != null) c.cancel(why);
-  }
-
-  @SuppressWarnings("unchecked")
-  private static TaskOutcome outcome(Result r) {
-    Object outputs = r.getOutputsJson().isEmpty() ? Map.of() : Json.read(r.getOutputsJson());
-    Map<String, Object> out = outputs instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
-    TaskOutcome.Status status;
-    try {
-      status = TaskOutcome.Status.valueOf(r.getStatus());
-    } catch (IllegalArgumentException e) {
-      return TaskOutcome.failed("the agent reported an unknown status '" + r.getStatus() + "'");
-    }
-    return new TaskOutcome(status, r.getMessage(), out);
-  }
-
-  private static Down expect(Pipe<Down, Up> pipe, java.util.function.Predicate<Down> what) {
-    return expect(pipe, what, IDLE_SECONDS);
-  }
-
-  private static Down expect(Pipe<Down, Up> pipe, java.util.function.Predicate<Down> what, long seconds) {
-    Down m = pipe.receive(seconds, TimeUnit.SECONDS);
-    if (m == null) throw Status.UNAVAILABLE.withDescription("the agent closed the call early").asRuntimeException();
-    if (!what.test(m)) throw Status.INTERNAL.withDescription("unexpected message " + m.getBodyCase() + " from the agent").asRuntimeException();
-    return m;
-  }
-
-  /** The contents of a listing by hash: where each is read from and its size, indexed on first use. */
-  private static final class Contents {
-    private final Path root;
-    private final List<FileEntry> entries;
-    private Map<String, FileEntry> byHash;
-
-    Contents(Path root, List<FileEntry> entries) {
-      this.root = root;
-      this.entries = entries;
     }
 
-    private Map<String, FileEntry> index() {
-      if (byHash == null) {
-        byHash = new HashMap<>();
-        for (FileEntry e : entries) if (e.isFile()) byHash.putIfAbsent(e.hashHex(), e);
-      }
-      return byHash;
+    private TaskOutcome stopped() {
+        return cancel.cause() == Cancellation.Cause.TIMED_OUT
+                ? TaskOutcome.failed(cancel.reason())
+                : TaskOutcome.cancelled(cancel.reason());
     }
 
-    boolean has(String hex) {
-      return index().containsKey(hex);
+    private static void cancelCall(AtomicReference<Pipe<Down, Up>> call, String why) {
+        Pipe<Down, Up> c = call.get();
+        if (c != null) c.cancel(why);
     }
 
-    Path path(String hex) {
-      FileEntry e = index().get(hex);
-      return e == null ? null : root.resolve(e.path());
+    @SuppressWarnings("unchecked")
+    private static TaskOutcome outcome(Result r) {
+        Object outputs = r.getOutputsJson().isEmpty() ? Map.of() : Json.read(r.getOutputsJson());
+        Map<String, Object> out = outputs instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+        TaskOutcome.Status status;
+        try {
+            status = TaskOutcome.Status.valueOf(r.getStatus());
+        } catch (IllegalArgumentException e) {
+            return TaskOutcome.failed("the agent reported an unknown status '" + r.getStatus() + "'");
+        }
+        return new TaskOutcome(status, r.getMessage(), out);
     }
 
-    Long size(String hex) {
-      FileEntry e = index().get(hex);
-      return e == null ? null : e.size();
+    private static Down expect(Pipe<Down, Up> pipe, Predicate<Down> what) {
+        return expect(pipe, what, IDLE_SECONDS);
     }
 
-    int count() {
-      return index().size();
+    private static Down expect(Pipe<Down, Up> pipe, Predicate<Down> what, long seconds) {
+        Down m = pipe.receive(seconds, TimeUnit.SECONDS);
+        if (m == null)
+            throw Status.UNAVAILABLE
+                    .withDescription("the agent closed the call early")
+                    .asRuntimeException();
+        if (!what.test(m))
+            throw Status.INTERNAL
+                    .withDescription("unexpected message " + m.getBodyCase() + " from the agent")
+                    .asRuntimeException();
+        return m;
     }
-  }
+
+    /** The contents of a listing by hash: where each is read from and its size, indexed on first use. */
+    private static final class Contents {
+        private final Path root;
+        private final List<FileEntry> entries;
+        private Map<String, FileEntry> byHash;
+
+        Contents(Path root, List<FileEntry> entries) {
+            this.root = root;
+            this.entries = entries;
+        }
+
+        private Map<String, FileEntry> index() {
+            if (byHash == null) {
+                byHash = new HashMap<>();
+                for (FileEntry e : entries) if (e.isFile()) byHash.putIfAbsent(e.hashHex(), e);
+            }
+            return byHash;
+        }
+
+        boolean has(String hex) {
+            return index().containsKey(hex);
+        }
+
+        Path path(String hex) {
+            FileEntry e = index().get(hex);
+            return e == null ? null : root.resolve(e.path());
+        }
+
+        Long size(String hex) {
+            FileEntry e = index().get(hex);
+            return e == null ? null : e.size();
+        }
+
+        int count() {
+            return index().size();
+        }
+    }
 }

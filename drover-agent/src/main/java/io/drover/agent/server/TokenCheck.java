@@ -13,27 +13,32 @@ import java.security.MessageDigest;
  * never logs a token.
  */
 final class TokenCheck implements ServerInterceptor {
-  static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
-  private final byte[] expected;
+    static final Metadata.Key<String> AUTHORIZATION =
+            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+    private final byte[] expected;
 
-  TokenCheck(String token) {
-    this.expected = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
-  }
+    TokenCheck(String token) {
+        this.expected = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+    }
 
-  @Override
-  public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-    if (call.getMethodDescriptor().getServiceName() != null && call.getMethodDescriptor().getServiceName().equals("grpc.health.v1.Health")) {
-      return next.startCall(call, headers);
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(
+            ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+        if (call.getMethodDescriptor().getServiceName() != null
+                && call.getMethodDescriptor().getServiceName().equals("grpc.health.v1.Health")) {
+            return next.startCall(call, headers);
+        }
+        String given = headers.get(AUTHORIZATION);
+        if (given == null) {
+            call.close(
+                    Status.UNAUTHENTICATED.withDescription("this agent needs a token and none was given"),
+                    new Metadata());
+            return new ServerCall.Listener<>() {};
+        }
+        if (!MessageDigest.isEqual(expected, given.getBytes(StandardCharsets.UTF_8))) {
+            call.close(Status.UNAUTHENTICATED.withDescription("wrong token for this agent"), new Metadata());
+            return new ServerCall.Listener<>() {};
+        }
+        return next.startCall(call, headers);
     }
-    String given = headers.get(AUTHORIZATION);
-    if (given == null) {
-      call.close(Status.UNAUTHENTICATED.withDescription("this agent needs a token and none was given"), new Metadata());
-      return new ServerCall.Listener<>() {};
-    }
-    if (!MessageDigest.isEqual(expected, given.getBytes(StandardCharsets.UTF_8))) {
-      call.close(Status.UNAUTHENTICATED.withDescription("wrong token for this agent"), new Metadata());
-      return new ServerCall.Listener<>() {};
-    }
-    return next.startCall(call, headers);
-  }
 }

@@ -6,11 +6,20 @@ import io.drover.agent.wire.Blobs;
 import io.drover.agent.wire.Piece;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -20,120 +29,132 @@ import java.util.function.Function;
  * meanwhile fails the transfer instead of sending a mismatch.
  */
 public final class BlobSender {
-  /** Bytes per message, data and per-piece overhead together: under the protocol's 1 MiB rule. */
-  public static final int MESSAGE_BYTES = 960 * 1024;
-  /** What a piece costs besides its data: the hash, the flags, the framing. */
-  private static final int PIECE_OVERHEAD = 48;
+    /** Bytes per message, data and per-piece overhead together: under the protocol's 1 MiB rule. */
+    public static final int MESSAGE_BYTES = 960 * 1024;
+    /** What a piece costs besides its data: the hash, the flags, the framing. */
+    private static final int PIECE_OVERHEAD = 48;
 
-  /** Where a message goes; blocks while the stream is not ready. */
-  @FunctionalInterface
-  public interface Out {
-    void send(Blobs blobs) throws IOException;
-  }
+    /** Where a message goes; blocks while the stream is not ready. */
+    @FunctionalInterface
+    public interface Out {
+        void send(Blobs blobs) throws IOException;
+    }
 
-  private BlobSender() {}
+    private BlobSender() {}
 
-  /** Contents up to this size are read whole, ahead of sending, by reader threads. */
-  private static final int READ_AHEAD_MAX = MESSAGE_BYTES;
-  /** How many contents are read ahead at most. */
-  private static final int READ_AHEAD = 64;
-  private static final java.util.concurrent.ExecutorService READERS = readers();
-  /** In place of a read ahead: a content read piece by piece as it goes. */
-  private static final java.util.concurrent.Future<byte[]> STREAMED = java.util.concurrent.CompletableFuture.completedFuture(null);
+    /** Contents up to this size are read whole, ahead of sending, by reader threads. */
+    private static final int READ_AHEAD_MAX = MESSAGE_BYTES;
+    /** How many contents are read ahead at most. */
+    private static final int READ_AHEAD = 64;
 
-  /**
-   * @param hashes hex hashes, in the order asked
-   * @param source where each content is read from
-   * @param size each content's size
-   * @return bytes sent
-   */
-  public static long send(List<String> hashes, Function<String, Path> source, Function<String, Long> size, Out out)
-      throws IOException {
-    // small contents are read by reader threads a few dozen ahead (opening files one after the other is what
-    // limits a large send); large ones are read piece by piece as they go
-    java.util.ArrayDeque<java.util.concurrent.Future<byte[]>> ahead = new java.util.ArrayDeque<>();
-    int next = 0; // the next content to start reading ahead
-    Blobs.Builder msg = Blobs.newBuilder();
-    int inMsg = 0;
-    long sent = 0;
-    try {
-      for (int i = 0; i < hashes.size(); i++) {
-        for (; next < hashes.size() && next < i + READ_AHEAD; next++) {
-          String h = hashes.get(next);
-          Path file = source.apply(h);
-          Long n = file == null ? null : size.apply(h);
-          ahead.add(n != null && n <= READ_AHEAD_MAX ? READERS.submit(() -> readWhole(file, n)) : STREAMED);
-        }
-        String hex = hashes.get(i);
-        Path file = source.apply(hex);
-        if (file == null) throw new TransferRejected("asked for content " + hex.substring(0, Math.min(12, hex.length())) + " that was never offered");
-        long expected = size.apply(hex);
-        ByteString hash = ByteString.copyFrom(HexFormat.of().parseHex(hex));
-        java.util.concurrent.Future<byte[]> read = ahead.poll();
-        byte[] whole = await(read); // null: read as it goes
-        long left = expected;
-        try (InputStream in = whole != null ? null : Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
-          do {
-            int room = MESSAGE_BYTES - inMsg - PIECE_OVERHEAD;
-            if (room <= 0) {
-              out.send(msg.build());
-              msg = Blobs.newBuilder();
-              inMsg = 0;
-              room = MESSAGE_BYTES - PIECE_OVERHEAD;
+    private static final ExecutorService READERS = readers();
+    /** In place of a read ahead: a content read piece by piece as it goes. */
+    private static final Future<byte[]> STREAMED = CompletableFuture.completedFuture(null);
+
+    /**
+     * @param hashes hex hashes, in the order asked
+     * @param source where each content is read from
+     * @param size each content's size
+     * @return bytes sent
+     */
+    public static long send(List<String> hashes, Function<String, Path> source, Function<String, Long> size, Out out)
+            throws IOException {
+        // small contents are read by reader threads a few dozen ahead (opening files one after the other is what
+        // limits a large send); large ones are read piece by piece as they go
+        ArrayDeque<Future<byte[]>> ahead = new ArrayDeque<>();
+        int next = 0; // the next content to start reading ahead
+        Blobs.Builder msg = Blobs.newBuilder();
+        int inMsg = 0;
+        long sent = 0;
+        try {
+            for (int i = 0; i < hashes.size(); i++) {
+                for (; next < hashes.size() && next < i + READ_AHEAD; next++) {
+                    String h = hashes.get(next);
+                    Path file = source.apply(h);
+                    Long n = file == null ? null : size.apply(h);
+                    ahead.add(n != null && n <= READ_AHEAD_MAX ? READERS.submit(() -> readWhole(file, n)) : STREAMED);
+                }
+                String hex = hashes.get(i);
+                Path file = source.apply(hex);
+                if (file == null)
+                    throw new TransferRejected("asked for content " + hex.substring(0, Math.min(12, hex.length()))
+                            + " that was never offered");
+                long expected = size.apply(hex);
+                ByteString hash = ByteString.copyFrom(HexFormat.of().parseHex(hex));
+                Future<byte[]> read = ahead.poll();
+                byte[] whole = await(read); // null: read as it goes
+                long left = expected;
+                try (InputStream in = whole != null ? null : Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+                    do {
+                        int room = MESSAGE_BYTES - inMsg - PIECE_OVERHEAD;
+                        if (room <= 0) {
+                            out.send(msg.build());
+                            msg = Blobs.newBuilder();
+                            inMsg = 0;
+                            room = MESSAGE_BYTES - PIECE_OVERHEAD;
+                        }
+                        int want = (int) Math.min(room, left);
+                        ByteString data;
+                        if (whole != null) {
+                            data = UnsafeByteOperations.unsafeWrap(
+                                    whole, (int) (expected - left), want); // read ahead, not copied
+                        } else {
+                            byte[] chunk = new byte[want]; // owned by the message from here on: wrapped, not copied
+                            int got = in.readNBytes(chunk, 0, want);
+                            if (got < want)
+                                throw new IOException(file + " changed while it was being sent (shorter than listed)");
+                            data = UnsafeByteOperations.unsafeWrap(chunk);
+                        }
+                        left -= want;
+                        msg.addPieces(
+                                Piece.newBuilder().setHash(hash).setData(data).setLast(left == 0));
+                        inMsg += want + PIECE_OVERHEAD;
+                        sent += want;
+                    } while (left > 0);
+                    if (in != null && in.read() >= 0)
+                        throw new IOException(file + " changed while it was being sent (longer than listed)");
+                }
             }
-            int want = (int) Math.min(room, left);
-            ByteString data;
-            if (whole != null) {
-              data = UnsafeByteOperations.unsafeWrap(whole, (int) (expected - left), want); // read ahead, not copied
-            } else {
-              byte[] chunk = new byte[want]; // owned by the message from here on: wrapped, not copied
-              int got = in.readNBytes(chunk, 0, want);
-              if (got < want) throw new IOException(file + " changed while it was being sent (shorter than listed)");
-              data = UnsafeByteOperations.unsafeWrap(chunk);
-            }
-            left -= want;
-            msg.addPieces(Piece.newBuilder().setHash(hash).setData(data).setLast(left == 0));
-            inMsg += want + PIECE_OVERHEAD;
-            sent += want;
-          } while (left > 0);
-          if (in != null && in.read() >= 0) throw new IOException(file + " changed while it was being sent (longer than listed)");
+        } finally {
+            for (var f : ahead) f.cancel(false);
         }
-      }
-    } finally {
-      for (var f : ahead) f.cancel(false);
+        out.send(msg.setDone(true).build());
+        return sent;
     }
-    out.send(msg.setDone(true).build());
-    return sent;
-  }
 
-  /** A content read whole, checked against the size it was listed with. */
-  private static byte[] readWhole(Path file, long expected) throws IOException {
-    try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
-      byte[] b = new byte[(int) expected];
-      if (in.readNBytes(b, 0, b.length) < b.length) throw new IOException(file + " changed while it was being sent (shorter than listed)");
-      if (in.read() >= 0) throw new IOException(file + " changed while it was being sent (longer than listed)");
-      return b;
+    /** A content read whole, checked against the size it was listed with. */
+    private static byte[] readWhole(Path file, long expected) throws IOException {
+        try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+            byte[] b = new byte[(int) expected];
+            if (in.readNBytes(b, 0, b.length) < b.length)
+                throw new IOException(file + " changed while it was being sent (shorter than listed)");
+            if (in.read() >= 0) throw new IOException(file + " changed while it was being sent (longer than listed)");
+            return b;
+        }
     }
-  }
 
-  private static byte[] await(java.util.concurrent.Future<byte[]> f) throws IOException {
-    try {
-      return f.get();
-    } catch (java.util.concurrent.ExecutionException e) {
-      if (e.getCause() instanceof IOException io) throw io;
-      if (e.getCause() instanceof RuntimeException re) throw re;
-      throw new IOException(e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("interrupted while reading contents");
+    private static byte[] await(Future<byte[]> f) throws IOException {
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) throw io;
+            if (e.getCause() instanceof RuntimeException re) throw re;
+            throw new IOException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while reading contents");
+        }
     }
-  }
 
-  private static java.util.concurrent.ExecutorService readers() {
-    java.util.concurrent.ThreadPoolExecutor p = new java.util.concurrent.ThreadPoolExecutor(4, 4, 30,
-        java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(),
-        Thread.ofPlatform().daemon().name("drover-read-", 0).factory());
-    p.allowCoreThreadTimeOut(true);
-    return p;
-  }
+    private static ExecutorService readers() {
+        ThreadPoolExecutor p = new ThreadPoolExecutor(
+                4,
+                4,
+                30,
+                TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(),
+                Thread.ofPlatform().daemon().name("drover-read-", 0).factory());
+        p.allowCoreThreadTimeOut(true);
+        return p;
+    }
 }

@@ -4,7 +4,7 @@ import io.drover.core.DroverException;
 
 /** A transfer that breaks a safety rule or a limit. The whole transfer is refused; nothing of it is written. */
 public final class TransferRejected extends DroverException {
-  public TransferRejected(String message) {
-    super(message);
-  }
+    public TransferRejected(String message) {
+        super(message);
+    }
 }

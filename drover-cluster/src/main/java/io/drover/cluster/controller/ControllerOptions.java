@@ -1,7 +1,10 @@
 package io.drover.cluster.controller;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.LongSupplier;
 
 /**
  * How a controller runs. Immutable; {@link #builder(String)} validates at {@link Builder#build()}.
@@ -14,61 +17,93 @@ import java.util.Objects;
  * @param ticker the controller's clock for its lease, in nanoseconds ({@link System#nanoTime} unless a test
  *     gives another)
  */
-public record ControllerOptions(String redisUrl, String controllerId, Duration lease, String bind, int port, String token,
-    java.util.function.LongSupplier ticker) {
-  public static final Duration DEFAULT_LEASE = Duration.ofSeconds(2);
-  public static final int DEFAULT_PORT = 7700;
+public record ControllerOptions(
+        String redisUrl,
+        String controllerId,
+        Duration lease,
+        String bind,
+        int port,
+        String token,
+        LongSupplier ticker) {
+    public static final Duration DEFAULT_LEASE = Duration.ofSeconds(2);
+    public static final int DEFAULT_PORT = 7700;
 
-  public static Builder builder(String redisUrl) {
-    return new Builder(redisUrl);
-  }
-
-  /** Builds {@link ControllerOptions}. Not thread-safe. */
-  public static final class Builder {
-    private final String redisUrl;
-    private String controllerId;
-    private Duration lease = DEFAULT_LEASE;
-    private String bind = "127.0.0.1";
-    private int port = DEFAULT_PORT;
-    private String token;
-    private java.util.function.LongSupplier ticker = System::nanoTime;
-
-    private Builder(String redisUrl) {
-      this.redisUrl = redisUrl;
+    public static Builder builder(String redisUrl) {
+        return new Builder(redisUrl);
     }
 
-    public Builder controllerId(String v) { controllerId = v; return this; }
-    public Builder lease(Duration v) { lease = v; return this; }
-    public Builder bind(String v) { bind = v; return this; }
-    public Builder port(int v) { port = v; return this; }
-    public Builder token(String v) { token = v == null || v.isBlank() ? null : v; return this; }
-    /** The clock the lease is measured on (nanoseconds); for tests. */
-    public Builder ticker(java.util.function.LongSupplier v) { ticker = Objects.requireNonNull(v); return this; }
+    /** Builds {@link ControllerOptions}. Not thread-safe. */
+    public static final class Builder {
+        private final String redisUrl;
+        private String controllerId;
+        private Duration lease = DEFAULT_LEASE;
+        private String bind = "127.0.0.1";
+        private int port = DEFAULT_PORT;
+        private String token;
+        private LongSupplier ticker = System::nanoTime;
 
-    public ControllerOptions build() {
-      Objects.requireNonNull(redisUrl, "redisUrl");
-      if (lease.toMillis() < 400) throw new IllegalArgumentException("lease must be at least 400ms, got " + lease);
-      if (port < 0 || port > 65535) throw new IllegalArgumentException("bad port " + port);
-      if (token == null && !isLoopback(bind)) {
-        throw new IllegalArgumentException("the HTTP API on " + bind + " needs a token (--token or DROVER_TOKEN); without one it binds to 127.0.0.1 only");
-      }
-      String id = controllerId != null ? controllerId : defaultId();
-      if (!id.matches("[A-Za-z0-9_.:-]{1,128}") || id.contains(" ")) throw new IllegalArgumentException("bad controller id '" + id + "'");
-      return new ControllerOptions(redisUrl, id, lease, bind, port, token, ticker);
-    }
+        private Builder(String redisUrl) {
+            this.redisUrl = redisUrl;
+        }
 
-    static boolean isLoopback(String host) {
-      return host.equals("127.0.0.1") || host.equals("localhost") || host.equals("::1");
-    }
+        public Builder controllerId(String v) {
+            controllerId = v;
+            return this;
+        }
 
-    private static String defaultId() {
-      String host;
-      try {
-        host = java.net.InetAddress.getLocalHost().getHostName();
-      } catch (java.net.UnknownHostException e) {
-        host = "host";
-      }
-      return "ctl-" + host.replaceAll("[^A-Za-z0-9_.-]", "_") + "-" + ProcessHandle.current().pid();
+        public Builder lease(Duration v) {
+            lease = v;
+            return this;
+        }
+
+        public Builder bind(String v) {
+            bind = v;
+            return this;
+        }
+
+        public Builder port(int v) {
+            port = v;
+            return this;
+        }
+
+        public Builder token(String v) {
+            token = v == null || v.isBlank() ? null : v;
+            return this;
+        }
+        /** The clock the lease is measured on (nanoseconds); for tests. */
+        public Builder ticker(LongSupplier v) {
+            ticker = Objects.requireNonNull(v);
+            return this;
+        }
+
+        public ControllerOptions build() {
+            Objects.requireNonNull(redisUrl, "redisUrl");
+            if (lease.toMillis() < 400)
+                throw new IllegalArgumentException("lease must be at least 400ms, got " + lease);
+            if (port < 0 || port > 65535) throw new IllegalArgumentException("bad port " + port);
+            if (token == null && !isLoopback(bind)) {
+                throw new IllegalArgumentException("the HTTP API on " + bind
+                        + " needs a token (--token or DROVER_TOKEN); without one it binds to 127.0.0.1 only");
+            }
+            String id = controllerId != null ? controllerId : defaultId();
+            if (!id.matches("[A-Za-z0-9_.:-]{1,128}") || id.contains(" "))
+                throw new IllegalArgumentException("bad controller id '" + id + "'");
+            return new ControllerOptions(redisUrl, id, lease, bind, port, token, ticker);
+        }
+
+        static boolean isLoopback(String host) {
+            return host.equals("127.0.0.1") || host.equals("localhost") || host.equals("::1");
+        }
+
+        private static String defaultId() {
+            String host;
+            try {
+                host = InetAddress.getLocalHost().getHostName();
+            } catch (UnknownHostException e) {
+                host = "host";
+            }
+            return "ctl-" + host.replaceAll("[^A-Za-z0-9_.-]", "_") + "-"
+                    + ProcessHandle.current().pid();
+        }
     }
-  }
 }

@@ -5,8 +5,11 @@ import io.drover.cluster.queue.RunState;
 import io.drover.core.engine.RunListener;
 import io.drover.core.engine.RunResult;
 import io.drover.core.engine.TaskState;
+import io.drover.core.lua.Json;
 import io.drover.core.model.TaskId;
 import io.drover.core.model.TaskSpec;
+import io.drover.core.plan.Plan;
+import io.drover.core.runner.TaskOutcome;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -25,249 +28,292 @@ import java.util.function.LongConsumer;
  */
 final class RunJournal implements RunListener {
 
-  private final String runId;
-  private final long epoch;
-  private final RunRecords runs;
-  private final LongConsumer onFenced;
-  private final ControllerMetrics metrics;
+    private final String runId;
+    private final long epoch;
+    private final RunRecords runs;
+    private final LongConsumer onFenced;
+    private final ControllerMetrics metrics;
 
-  private final Object lock = new Object();
-  private Map<String, String> fields = new LinkedHashMap<>();
-  /**
-   * Each task's latest state since the last flush, written as its {@code t:TASK} field by the flush: a task that
-   * passes through three states between two flushes is serialized once.
-   */
-  private Map<TaskId, Snapshot> snapshots = new LinkedHashMap<>();
-  private List<Map<String, String>> events = new ArrayList<>();
+    private final Object lock = new Object();
+    private Map<String, String> fields = new LinkedHashMap<>();
+    /**
+     * Each task's latest state since the last flush, written as its {@code t:TASK} field by the flush: a task that
+     * passes through three states between two flushes is serialized once.
+     */
+    private Map<TaskId, Snapshot> snapshots = new LinkedHashMap<>();
 
-  private record Snapshot(TaskState state, int attempt, String message, long millis, Map<String, Object> outputs, long since) {
-    String json() {
-      return RunRecords.taskJson(state, attempt, message, millis, outputs, since);
+    private List<Map<String, String>> events = new ArrayList<>();
+
+    private record Snapshot(
+            TaskState state, int attempt, String message, long millis, Map<String, Object> outputs, long since) {
+        String json() {
+            return RunRecords.taskJson(state, attempt, message, millis, outputs, since);
+        }
     }
-  }
-  private volatile boolean fenced;
-  private volatile boolean ended;
-  /** The run ended: the next flush is its last. */
-  private volatile boolean ending;
 
-  // Owned by the scheduler's thread.
-  private final Map<TaskId, Map<String, Object>> outputs = new HashMap<>();
-  private final Map<TaskId, Long> started = new HashMap<>();
-  private final Map<TaskId, Long> readyAt = new HashMap<>();
-  /** When an attempt that ended on a worker ended there (epoch ms), for the state change that follows. */
-  private final Map<TaskId, Long> endedAt = new HashMap<>();
+    private volatile boolean fenced;
+    private volatile boolean ended;
+    /** The run ended: the next flush is its last. */
+    private volatile boolean ending;
 
-  private final boolean resumed;
-  /** The run's state as this journal last wrote it (guarded by {@code lock}). */
-  private RunState state;
+    // Owned by the scheduler's thread.
+    private final Map<TaskId, Map<String, Object>> outputs = new HashMap<>();
+    private final Map<TaskId, Long> started = new HashMap<>();
+    private final Map<TaskId, Long> readyAt = new HashMap<>();
+    /** When an attempt that ended on a worker ended there (epoch ms), for the state change that follows. */
+    private final Map<TaskId, Long> endedAt = new HashMap<>();
 
-  /** {@code resumed}: another leader ran this run before; {@code onFenced} hears the epoch that holds it now. */
-  RunJournal(String runId, long epoch, RunRecords runs, ControllerMetrics metrics, boolean resumed, LongConsumer onFenced,
-      Map<TaskId, Long> startedBefore) {
-    this.started.putAll(startedBefore);
-    this.runId = runId;
-    this.resumed = resumed;
-    this.state = resumed ? RunState.RUNNING : RunState.SUBMITTED;
-    this.epoch = epoch;
-    this.runs = runs;
-    this.metrics = metrics;
-    this.onFenced = onFenced;
-  }
+    private final boolean resumed;
+    /** The run's state as this journal last wrote it (guarded by {@code lock}). */
+    private RunState state;
 
-  String runId() {
-    return runId;
-  }
-
-  boolean ended() {
-    return ended;
-  }
-
-  /** Moves the run's state through its table ({@link RunState}); a transition it does not allow is a bug. */
-  private void moveTo(RunState to) {
-    state = state.checkMoveTo(to, runId);
-    fields.put("state", to.name());
-  }
-
-  @Override
-  public void onRunStarted(String id, int taskCount) {
-    synchronized (lock) {
-      moveTo(RunState.RUNNING);
-      fields.put("task_count", Integer.toString(taskCount));
-      fields.put(resumed ? "resumed_at" : "started_at", Instant.now().toString());
-      events.add(event("type", "run", "state", "RUNNING", "epoch", Long.toString(epoch), "at", Instant.now().toString()));
+    /** {@code resumed}: another leader ran this run before; {@code onFenced} hears the epoch that holds it now. */
+    RunJournal(
+            String runId,
+            long epoch,
+            RunRecords runs,
+            ControllerMetrics metrics,
+            boolean resumed,
+            LongConsumer onFenced,
+            Map<TaskId, Long> startedBefore) {
+        this.started.putAll(startedBefore);
+        this.runId = runId;
+        this.resumed = resumed;
+        this.state = resumed ? RunState.RUNNING : RunState.SUBMITTED;
+        this.epoch = epoch;
+        this.runs = runs;
+        this.metrics = metrics;
+        this.onFenced = onFenced;
     }
-  }
 
-  /** The plan's order of the tasks, kept with the run so that records list them as they run (a hash keeps none). */
-  void order(io.drover.core.plan.Plan plan) {
-    List<String> ids = new java.util.ArrayList<>(plan.size());
-    for (int i = 0; i < plan.size(); i++) ids.add(plan.task(i).id().toString());
-    synchronized (lock) {
-      fields.put("order", io.drover.core.lua.Json.write(ids));
+    String runId() {
+        return runId;
     }
-  }
 
-  /** A line for the run's events from the controller itself (who started or resumed it). */
-  void note(String message) {
-    synchronized (lock) {
-      events.add(event("type", "controller", "epoch", Long.toString(epoch), "message", message));
+    boolean ended() {
+        return ended;
     }
-  }
 
-  /** The run cannot be planned here (its source no longer loads): it ends FAILED with the reason. */
-  void failBeforeStart(String message) {
-    synchronized (lock) {
-      moveTo(RunState.FAILED);
-      fields.put("message", message);
-      fields.put("finished_at", Instant.now().toString());
-      events.add(event("type", "run", "state", "FAILED", "message", message, "at", Instant.now().toString()));
+    /** Moves the run's state through its table ({@link RunState}); a transition it does not allow is a bug. */
+    private void moveTo(RunState to) {
+        state = state.checkMoveTo(to, runId);
+        fields.put("state", to.name());
     }
-    end();
-  }
 
-  @Override
-  public void onTaskOutputs(TaskSpec task, int attempt, Map<String, Object> out) {
-    outputs.put(task.id(), out);
-  }
+    @Override
+    public void onRunStarted(String id, int taskCount) {
+        synchronized (lock) {
+            moveTo(RunState.RUNNING);
+            fields.put("task_count", Integer.toString(taskCount));
+            fields.put(resumed ? "resumed_at" : "started_at", Instant.now().toString());
+            events.add(event(
+                    "type",
+                    "run",
+                    "state",
+                    "RUNNING",
+                    "epoch",
+                    Long.toString(epoch),
+                    "at",
+                    Instant.now().toString()));
+        }
+    }
 
-  /** Where the attempt runs: the run's {@code w:TASK} field, which {@code runs status} shows as the worker. */
-  @Override
-  public void onAttemptStarted(TaskSpec task, int attempt, String on) {
-    synchronized (lock) {
-      fields.put("w:" + task.id(), on);
+    /** The plan's order of the tasks, kept with the run so that records list them as they run (a hash keeps none). */
+    void order(Plan plan) {
+        List<String> ids = new ArrayList<>(plan.size());
+        for (int i = 0; i < plan.size(); i++) ids.add(plan.task(i).id().toString());
+        synchronized (lock) {
+            fields.put("order", Json.write(ids));
+        }
     }
-  }
 
-  @Override
-  public void onAttemptEnded(TaskSpec task, int attempt, io.drover.core.runner.TaskOutcome outcome) {
-    if (outcome.ran() == null) return;
-    if (outcome.ran().finished() != null) endedAt.put(task.id(), outcome.ran().finished().toEpochMilli());
-    if (outcome.ran().started() != null) { // the worker's start: earlier than a snapshot taken over may say
-      started.merge(task.id(), outcome.ran().started().toEpochMilli(), Math::min);
+    /** A line for the run's events from the controller itself (who started or resumed it). */
+    void note(String message) {
+        synchronized (lock) {
+            events.add(event("type", "controller", "epoch", Long.toString(epoch), "message", message));
+        }
     }
-    synchronized (lock) {
-      fields.put("w:" + task.id(), outcome.ran().on());
-    }
-  }
 
-  @Override
-  public void onTaskStateChanged(TaskSpec task, TaskState from, TaskState to, int attempt, String message) {
-    long now = System.currentTimeMillis();
-    TaskId id = task.id();
-    if (to == TaskState.READY) readyAt.put(id, now);
-    if (to == TaskState.RUNNING) {
-      started.putIfAbsent(id, now);
-      Long ready = readyAt.remove(id);
-      if (ready != null) metrics.waited(now - ready);
-      metrics.dispatched(attempt > 1);
+    /** The run cannot be planned here (its source no longer loads): it ends FAILED with the reason. */
+    void failBeforeStart(String message) {
+        synchronized (lock) {
+            moveTo(RunState.FAILED);
+            fields.put("message", message);
+            fields.put("finished_at", Instant.now().toString());
+            events.add(event(
+                    "type",
+                    "run",
+                    "state",
+                    "FAILED",
+                    "message",
+                    message,
+                    "at",
+                    Instant.now().toString()));
+        }
+        end();
     }
-    long ms = 0;
-    Long end = endedAt.remove(id); // the worker's end: a leader that took the run over hears of it late
-    if (to.isTerminal()) {
-      Long s = started.remove(id);
-      if (s != null) ms = Math.max(1, (end == null ? now : Math.min(now, end)) - s);
-      metrics.ended(to, ms);
-    }
-    Map<String, Object> o = to == TaskState.SUCCEEDED ? outputs.getOrDefault(id, Map.of()) : Map.of();
-    Long since = started.get(id);
-    Snapshot snapshot = new Snapshot(to, attempt, message, ms, o, to.isTerminal() || since == null ? 0 : since);
-    synchronized (lock) {
-      snapshots.put(id, snapshot);
-      events.add(event("type", "state", "task", id.toString(), "from", from.name(), "to", to.name(),
-          "attempt", Integer.toString(attempt), "message", message));
-    }
-  }
 
-  @Override
-  public void onTaskLog(TaskSpec task, int attempt, String line) {
-    synchronized (lock) {
-      events.add(event("type", "log", "task", task.id().toString(), "attempt", Integer.toString(attempt),
-          "line", line));
+    @Override
+    public void onTaskOutputs(TaskSpec task, int attempt, Map<String, Object> out) {
+        outputs.put(task.id(), out);
     }
-  }
 
-  @Override
-  public void onRunFinished(RunResult result) {
-    synchronized (lock) {
-      moveTo(RunState.valueOf(result.status().name()));
-      fields.put("finished_at", Instant.now().toString());
-      events.add(event("type", "run", "state", result.status().name(), "at", Instant.now().toString()));
+    /** Where the attempt runs: the run's {@code w:TASK} field, which {@code runs status} shows as the worker. */
+    @Override
+    public void onAttemptStarted(TaskSpec task, int attempt, String on) {
+        synchronized (lock) {
+            fields.put("w:" + task.id(), on);
+        }
     }
-    metrics.runEnded(result.status().name());
-    end();
-  }
 
-  /**
-   * Writes the end down; the same script call takes the run off the active set and sets its record to expire
-   * ({@link RunRecords#ENDED_RUN_KEEP}). If it fails, the next leader finds the run ended and drops it.
-   */
-  private void end() {
-    ending = true;
-    flush();
-    ended = true;
-  }
-
-  /**
-   * Writes what gathered since the last flush. Returns true when everything is written; false when Redis failed
-   * (kept for the next flush) or the run belongs to a newer epoch (dropped; {@code onFenced} hears of it).
-   */
-  boolean flush() {
-    synchronized (flushing) { // one flush at a time, so an older batch never lands after a newer one
-      return flushNow();
+    @Override
+    public void onAttemptEnded(TaskSpec task, int attempt, TaskOutcome outcome) {
+        if (outcome.ran() == null) return;
+        if (outcome.ran().finished() != null)
+            endedAt.put(task.id(), outcome.ran().finished().toEpochMilli());
+        if (outcome.ran().started() != null) { // the worker's start: earlier than a snapshot taken over may say
+            started.merge(task.id(), outcome.ran().started().toEpochMilli(), Math::min);
+        }
+        synchronized (lock) {
+            fields.put("w:" + task.id(), outcome.ran().on());
+        }
     }
-  }
 
-  private final Object flushing = new Object();
-
-  private boolean flushNow() {
-    if (fenced) return false;
-    Map<String, String> f;
-    Map<TaskId, Snapshot> snaps;
-    List<Map<String, String>> e;
-    synchronized (lock) {
-      if (fields.isEmpty() && snapshots.isEmpty() && events.isEmpty()) return true;
-      f = fields;
-      snaps = snapshots;
-      e = events;
-      fields = new LinkedHashMap<>();
-      snapshots = new LinkedHashMap<>();
-      events = new ArrayList<>();
+    @Override
+    public void onTaskStateChanged(TaskSpec task, TaskState from, TaskState to, int attempt, String message) {
+        long now = System.currentTimeMillis();
+        TaskId id = task.id();
+        if (to == TaskState.READY) readyAt.put(id, now);
+        if (to == TaskState.RUNNING) {
+            started.putIfAbsent(id, now);
+            Long ready = readyAt.remove(id);
+            if (ready != null) metrics.waited(now - ready);
+            metrics.dispatched(attempt > 1);
+        }
+        long ms = 0;
+        Long end = endedAt.remove(id); // the worker's end: a leader that took the run over hears of it late
+        if (to.isTerminal()) {
+            Long s = started.remove(id);
+            if (s != null) ms = Math.max(1, (end == null ? now : Math.min(now, end)) - s);
+            metrics.ended(to, ms);
+        }
+        Map<String, Object> o = to == TaskState.SUCCEEDED ? outputs.getOrDefault(id, Map.of()) : Map.of();
+        Long since = started.get(id);
+        Snapshot snapshot = new Snapshot(to, attempt, message, ms, o, to.isTerminal() || since == null ? 0 : since);
+        synchronized (lock) {
+            snapshots.put(id, snapshot);
+            events.add(event(
+                    "type",
+                    "state",
+                    "task",
+                    id.toString(),
+                    "from",
+                    from.name(),
+                    "to",
+                    to.name(),
+                    "attempt",
+                    Integer.toString(attempt),
+                    "message",
+                    message));
+        }
     }
-    // Serialized outside the lock (the scheduler goes on meanwhile). Tasks first, the run's own fields after them:
-    // a flush written in several calls never shows the run ended before its tasks.
-    Map<String, String> ordered = new LinkedHashMap<>();
-    f.forEach((k, v) -> {
-      if (k.startsWith("t:")) ordered.put(k, v); // put back by a failed flush: older than the snapshots
-    });
-    snaps.forEach((id, snap) -> ordered.put("t:" + id, snap.json()));
-    f.forEach((k, v) -> {
-      if (!k.startsWith("t:")) ordered.put(k, v);
-    });
-    f = ordered;
-    try {
-      long holder = runs.write(runId, epoch, new ArrayList<>(f.entrySet()), e, ending);
-      if (holder != 0) {
-        fenced = true;
-        onFenced.accept(holder);
-        return false;
-      }
-      return true;
-    } catch (RuntimeException ex) {
-      synchronized (lock) { // put back, under what came meanwhile
-        f.putAll(fields);
-        fields = new LinkedHashMap<>(f);
-        e.addAll(events);
-        events = e;
-      }
-      return false;
-    }
-  }
 
-  /** An event of this run: its fields (name, value, ...), tagged with the run as every run's stream needs them. */
-  private Map<String, String> event(String... nameValues) {
-    Map<String, String> body = new LinkedHashMap<>();
-    body.put("run", runId);
-    for (int i = 0; i + 1 < nameValues.length; i += 2) body.put(nameValues[i], nameValues[i + 1]);
-    return body;
-  }
+    @Override
+    public void onTaskLog(TaskSpec task, int attempt, String line) {
+        synchronized (lock) {
+            events.add(event(
+                    "type", "log", "task", task.id().toString(), "attempt", Integer.toString(attempt), "line", line));
+        }
+    }
+
+    @Override
+    public void onRunFinished(RunResult result) {
+        synchronized (lock) {
+            moveTo(RunState.valueOf(result.status().name()));
+            fields.put("finished_at", Instant.now().toString());
+            events.add(event(
+                    "type",
+                    "run",
+                    "state",
+                    result.status().name(),
+                    "at",
+                    Instant.now().toString()));
+        }
+        metrics.runEnded(result.status().name());
+        end();
+    }
+
+    /**
+     * Writes the end down; the same script call takes the run off the active set and sets its record to expire
+     * ({@link RunRecords#ENDED_RUN_KEEP}). If it fails, the next leader finds the run ended and drops it.
+     */
+    private void end() {
+        ending = true;
+        flush();
+        ended = true;
+    }
+
+    /**
+     * Writes what gathered since the last flush. Returns true when everything is written; false when Redis failed
+     * (kept for the next flush) or the run belongs to a newer epoch (dropped; {@code onFenced} hears of it).
+     */
+    boolean flush() {
+        synchronized (flushing) { // one flush at a time, so an older batch never lands after a newer one
+            return flushNow();
+        }
+    }
+
+    private final Object flushing = new Object();
+
+    private boolean flushNow() {
+        if (fenced) return false;
+        Map<String, String> f;
+        Map<TaskId, Snapshot> snaps;
+        List<Map<String, String>> e;
+        synchronized (lock) {
+            if (fields.isEmpty() && snapshots.isEmpty() && events.isEmpty()) return true;
+            f = fields;
+            snaps = snapshots;
+            e = events;
+            fields = new LinkedHashMap<>();
+            snapshots = new LinkedHashMap<>();
+            events = new ArrayList<>();
+        }
+        // Serialized outside the lock (the scheduler goes on meanwhile). Tasks first, the run's own fields after them:
+        // a flush written in several calls never shows the run ended before its tasks.
+        Map<String, String> ordered = new LinkedHashMap<>();
+        f.forEach((k, v) -> {
+            if (k.startsWith("t:")) ordered.put(k, v); // put back by a failed flush: older than the snapshots
+        });
+        snaps.forEach((id, snap) -> ordered.put("t:" + id, snap.json()));
+        f.forEach((k, v) -> {
+            if (!k.startsWith("t:")) ordered.put(k, v);
+        });
+        f = ordered;
+        try {
+            long holder = runs.write(runId, epoch, new ArrayList<>(f.entrySet()), e, ending);
+            if (holder != 0) {
+                fenced = true;
+                onFenced.accept(holder);
+                return false;
+            }
+            return true;
+        } catch (RuntimeException ex) {
+            synchronized (lock) { // put back, under what came meanwhile
+                f.putAll(fields);
+                fields = new LinkedHashMap<>(f);
+                e.addAll(events);
+                events = e;
+            }
+            return false;
+        }
+    }
+
+    /** An event of this run: its fields (name, value, ...), tagged with the run as every run's stream needs them. */
+    private Map<String, String> event(String... nameValues) {
+        Map<String, String> body = new LinkedHashMap<>();
+        body.put("run", runId);
+        for (int i = 0; i + 1 < nameValues.length; i += 2) body.put(nameValues[i], nameValues[i + 1]);
+        return body;
+    }
 }

@@ -1,5 +1,7 @@
 package io.drover.cluster.queue;
 
+import io.drover.core.model.Durations;
+import java.time.Duration;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
@@ -11,54 +13,56 @@ import java.util.function.LongSupplier;
  * Used by one thread at a time.
  */
 public final class Outage {
-  static final long FIRST_DELAY_MILLIS = 100;
-  static final long MAX_DELAY_MILLIS = 5000;
+    static final long FIRST_DELAY_MILLIS = 100;
+    static final long MAX_DELAY_MILLIS = 5000;
 
-  private final String what;
-  private final Consumer<String> say;
-  private final LongSupplier millis;
-  private long since = -1;
-  private long delay;
+    private final String what;
+    private final Consumer<String> say;
+    private final LongSupplier millis;
+    private long since = -1;
+    private long delay;
 
-  /**
-   * @param what what is calling, as the lines say it ({@code "claiming tasks"})
-   * @param say where the lines go
-   * @param millis the clock ({@link System#currentTimeMillis} outside tests)
-   */
-  public Outage(String what, Consumer<String> say, LongSupplier millis) {
-    this.what = what;
-    this.say = say;
-    this.millis = millis;
-  }
-
-  public Outage(String what, Consumer<String> say) {
-    this(what, say, System::currentTimeMillis);
-  }
-
-  /** A call failed: says so if it is news, and returns how long to wait before the next try (ms). */
-  public long failed(RuntimeException e) {
-    StoreException s = StoreException.of(e);
-    if (since < 0) {
-      since = millis.getAsLong();
-      delay = FIRST_DELAY_MILLIS;
-      say.accept(what + ": " + s.getMessage() + "; trying again with backoff (up to " + MAX_DELAY_MILLIS / 1000 + " s)");
-    } else {
-      delay = Math.min(MAX_DELAY_MILLIS, delay * 2);
-      if (!s.isRetryable()) say.accept(what + ": " + s.getMessage());
+    /**
+     * @param what what is calling, as the lines say it ({@code "claiming tasks"})
+     * @param say where the lines go
+     * @param millis the clock ({@link System#currentTimeMillis} outside tests)
+     */
+    public Outage(String what, Consumer<String> say, LongSupplier millis) {
+        this.what = what;
+        this.say = say;
+        this.millis = millis;
     }
-    return delay;
-  }
 
-  /** A call worked: if calls were failing, says that they work again. */
-  public void succeeded() {
-    if (since < 0) return;
-    long lasted = millis.getAsLong() - since;
-    since = -1;
-    say.accept(what + ": Redis answers again (calls failed for " + io.drover.core.model.Durations.format(java.time.Duration.ofMillis(lasted)) + ")");
-  }
+    public Outage(String what, Consumer<String> say) {
+        this(what, say, System::currentTimeMillis);
+    }
 
-  /** Whether calls are failing now. */
-  public boolean ongoing() {
-    return since >= 0;
-  }
+    /** A call failed: says so if it is news, and returns how long to wait before the next try (ms). */
+    public long failed(RuntimeException e) {
+        StoreException s = StoreException.of(e);
+        if (since < 0) {
+            since = millis.getAsLong();
+            delay = FIRST_DELAY_MILLIS;
+            say.accept(what + ": " + s.getMessage() + "; trying again with backoff (up to " + MAX_DELAY_MILLIS / 1000
+                    + " s)");
+        } else {
+            delay = Math.min(MAX_DELAY_MILLIS, delay * 2);
+            if (!s.isRetryable()) say.accept(what + ": " + s.getMessage());
+        }
+        return delay;
+    }
+
+    /** A call worked: if calls were failing, says that they work again. */
+    public void succeeded() {
+        if (since < 0) return;
+        long lasted = millis.getAsLong() - since;
+        since = -1;
+        say.accept(
+                what + ": Redis answers again (calls failed for " + Durations.format(Duration.ofMillis(lasted)) + ")");
+    }
+
+    /** Whether calls are failing now. */
+    public boolean ongoing() {
+        return since >= 0;
+    }
 }

@@ -1,5 +1,6 @@
 package io.drover.cluster.queue;
 
+import io.drover.core.Transitions;
 import java.util.Set;
 
 /**
@@ -15,42 +16,42 @@ import java.util.Set;
  * </pre>
  */
 public enum QueueTaskState {
-  PENDING,
-  RUNNING,
-  RETRYING,
-  SUCCEEDED,
-  FAILED,
-  CANCELLED,
-  SKIPPED,
-  /** A record whose state field is missing or unreadable. */
-  UNKNOWN;
+    PENDING,
+    RUNNING,
+    RETRYING,
+    SUCCEEDED,
+    FAILED,
+    CANCELLED,
+    SKIPPED,
+    /** A record whose state field is missing or unreadable. */
+    UNKNOWN;
 
-  private static final io.drover.core.Transitions<QueueTaskState> TABLE = io.drover.core.Transitions.of(QueueTaskState.class)
-      .allow(PENDING, RUNNING, CANCELLED)
-      .allow(RUNNING, SUCCEEDED, FAILED, CANCELLED, SKIPPED, RETRYING, PENDING)
-      .allow(RETRYING, PENDING, CANCELLED);
+    private static final Transitions<QueueTaskState> TABLE = Transitions.of(QueueTaskState.class)
+            .allow(PENDING, RUNNING, CANCELLED)
+            .allow(RUNNING, SUCCEEDED, FAILED, CANCELLED, SKIPPED, RETRYING, PENDING)
+            .allow(RETRYING, PENDING, CANCELLED);
 
-  public boolean canMoveTo(QueueTaskState to) {
-    return TABLE.allows(this, to);
-  }
-
-  /** The states this one may move to; empty for one that ends the machine. */
-  public Set<QueueTaskState> next() {
-    return TABLE.next(this);
-  }
-
-  /** Whether the task ended for good (nothing runs it again). */
-  public boolean isFinished() {
-    return this == SUCCEEDED || this == FAILED || this == CANCELLED || this == SKIPPED;
-  }
-
-  /** The state a record names; {@link #UNKNOWN} for none or another. */
-  public static QueueTaskState parse(String s) {
-    if (s == null) return UNKNOWN;
-    try {
-      return valueOf(s);
-    } catch (IllegalArgumentException e) {
-      return UNKNOWN;
+    public boolean canMoveTo(QueueTaskState to) {
+        return TABLE.allows(this, to);
     }
-  }
+
+    /** The states this one may move to; empty for one that ends the machine. */
+    public Set<QueueTaskState> next() {
+        return TABLE.next(this);
+    }
+
+    /** Whether the task ended for good (nothing runs it again). */
+    public boolean isFinished() {
+        return this == SUCCEEDED || this == FAILED || this == CANCELLED || this == SKIPPED;
+    }
+
+    /** The state a record names; {@link #UNKNOWN} for none or another. */
+    public static QueueTaskState parse(String s) {
+        if (s == null) return UNKNOWN;
+        try {
+            return valueOf(s);
+        } catch (IllegalArgumentException e) {
+            return UNKNOWN;
+        }
+    }
 }

@@ -7,18 +7,24 @@ import io.drover.core.engine.TaskState;
 import io.drover.core.lua.Json;
 import io.drover.core.model.TaskId;
 import io.drover.core.model.WorkflowSource;
+import io.lettuce.core.KeyValue;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.StreamMessage;
-import io.lettuce.core.XAddArgs;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Runs on the fleet as Redis keeps them: what a client submits, what the leading controller snapshots as the run
@@ -29,468 +35,538 @@ import java.util.Optional;
  * active set) are one script each. Thread-safe.
  */
 public final class RunRecords {
-  /** How long an ended run's record and events are kept. */
-  public static final java.time.Duration ENDED_RUN_KEEP = java.time.Duration.ofDays(7);
+    /** How long an ended run's record and events are kept. */
+    public static final Duration ENDED_RUN_KEEP = Duration.ofDays(7);
 
-  /**
-   * The value of {@link Keys#LEASE}: the controller that leads, the epoch it leads with, and the process (an
-   * instance token drawn at start) that holds it. The epoch fences a process, not an id: a controller restarted
-   * with the same {@code --id} is another instance and takes a new, larger epoch once the old lease lapsed.
-   */
-  public record Lease(String controllerId, long epoch, String instance) {
-    /** The lease's value as the scripts store it: {@code <id> <epoch> <instance>}. */
-    public String value() {
-      return controllerId + " " + epoch + " " + instance;
-    }
-
-    /** Reads a lease value; empty for none or for one of another shape. */
-    public static java.util.Optional<Lease> parse(String value) {
-      if (value == null) return java.util.Optional.empty();
-      String[] f = value.split(" ");
-      if (f.length != 3) return java.util.Optional.empty();
-      try {
-        return java.util.Optional.of(new Lease(f[0], Long.parseLong(f[1]), f[2]));
-      } catch (NumberFormatException e) {
-        return java.util.Optional.empty();
-      }
-    }
-  }
-  public static final long EVENTS_CAP = 20_000;
-  public static final long RUN_EVENTS_CAP = 200_000;
-
-  /** Run states as the record shows them. */
-  public static final List<String> ENDED = java.util.Arrays.stream(RunState.values()).filter(RunState::isEnded)
-      .map(RunState::name).toList();
-
-  private final RedisClusterCommands<String, String> redis;
-
-  public RunRecords(RedisClusterCommands<String, String> redis) {
-    this.redis = redis;
-  }
-
-
-
-
-  /**
-   * A run to submit: the workflow's source travels with it, so any controller can plan it and any worker can run
-   * its Lua functions.
-   */
-  public record Submission(WorkflowSource source, List<String> groups, List<String> tasks, Map<String, Object> params,
-      String queue, int concurrency, boolean failFast) {
-    public Submission {
-      new Keys(queue); // checks the name
-      if (concurrency < 1) throw new IllegalArgumentException("concurrency must be at least 1, got " + concurrency);
-      groups = List.copyOf(groups);
-      tasks = List.copyOf(tasks);
-      params = Map.copyOf(params);
-    }
-  }
-
-  /** Writes a run for the controllers to pick up; returns its id. */
-  public String submit(Submission s) {
-    String id = RunIds.next();
-    Map<String, String> r = new LinkedHashMap<>();
-    r.put("id", id);
-    r.put("workflow", s.source().name());
-    r.put("source_text", s.source().text());
-    r.put("groups", Json.write(s.groups()));
-    r.put("tasks", Json.write(s.tasks()));
-    r.put("params", Json.write(s.params()));
-    r.put("queue", s.queue());
-    r.put("concurrency", Integer.toString(s.concurrency()));
-    r.put("fail_fast", s.failFast() ? "1" : "0");
-    r.put("state", "SUBMITTED");
-    r.put("epoch", "0");
-    Instant now = Instant.now();
-    r.put("submitted_at", now.toString());
-    List<String> args = new ArrayList<>(List.of(id, Long.toString(now.toEpochMilli()), now.toString(), Long.toString(RUN_EVENTS_CAP)));
-    r.forEach((k, v) -> {
-      args.add(k);
-      args.add(v);
-    });
-    Scripts.run(redis, Scripts.SUBMIT_RUN, io.lettuce.core.ScriptOutputType.INTEGER,
-        new String[] {Keys.run(id), Keys.runEvents(id), Keys.RUN_INDEX, Keys.ACTIVE_RUNS}, args.toArray(new String[0]));
-    return id;
-  }
-
-  /** Asks the leader to cancel a run. False when the run is unknown or has ended. */
-  public boolean requestCancel(String id, String reason) {
-    long r = Scripts.run(redis, Scripts.CANCEL_RUN, io.lettuce.core.ScriptOutputType.INTEGER,
-        new String[] {Keys.run(id)}, reason);
-    return r == 1;
-  }
-
-  // ---- what the leading controller writes and reads ----
-
-  /** What claiming a run for an epoch found ({@code claim_run.lua}). */
-  public enum Claim {
-    /** The run is this epoch's now. */
-    CLAIMED,
-    /** A newer epoch holds it: the claimer no longer leads. */
-    NEWER_EPOCH,
-    /** No such run (it expired). */
-    UNKNOWN
-  }
-
-  /** Claims a run for a leader's epoch unless a newer one holds it. */
-  public Claim claim(String runId, long epoch, String controllerId, Instant now) {
-    long r = Scripts.run(redis, Scripts.CLAIM_RUN, io.lettuce.core.ScriptOutputType.INTEGER, new String[] {Keys.run(runId)},
-        Long.toString(epoch), controllerId, now.toString());
-    return r == 1 ? Claim.CLAIMED : r == 0 ? Claim.NEWER_EPOCH : Claim.UNKNOWN;
-  }
-
-  /** Runs not ended: what the leader runs. */
-  public java.util.Set<String> active() {
-    return redis.smembers(Keys.ACTIVE_RUNS);
-  }
-
-  public long activeCount() {
-    return redis.scard(Keys.ACTIVE_RUNS);
-  }
-
-  /** Takes a run off the active set (it ended, or its record is gone). */
-  public void dropActive(String runId) {
-    redis.srem(Keys.ACTIVE_RUNS, runId);
-  }
-
-  /** A run's whole record (its source included), empty when unknown. */
-  public Map<String, String> record(String runId) {
-    return redis.hgetall(Keys.run(runId));
-  }
-
-  /** Why someone asked to cancel a run, or null when nobody did. */
-  public String cancelRequest(String runId) {
-    return redis.hget(Keys.run(runId), "cancel");
-  }
-
-  /** Values per write script call: Redis's Lua unpacks at most a few thousand. */
-  private static final int WRITE_CHUNK = 2000;
-
-  /**
-   * A fenced write about a run ({@code write_run.lua}): record fields and events, applied only while the run is
-   * still {@code epoch}'s, in script calls of at most a few thousand values (fields first, then events, in order).
-   * {@code ending}: the last call also takes the run off the active set and sets it to expire after {@link
-   * #ENDED_RUN_KEEP}. Returns 0 when all is written, else the epoch that holds the run now (nothing more was
-   * written). A Redis failure is thrown; calls before it stay written.
-   *
-   * @param events each a JSON object's fields (tagged with the run by the caller); written to the run's stream and
-   *     to {@link Keys#ALL_RUN_EVENTS} as entries of at most {@link #EVENTS_PER_ENTRY}
-   */
-  public long write(String runId, long epoch, List<Map.Entry<String, String>> fields, List<Map<String, String>> events,
-      boolean ending) {
-    List<String> entries = new ArrayList<>();
-    for (int from = 0; from < events.size(); from += EVENTS_PER_ENTRY) {
-      entries.add(Json.write(events.subList(from, Math.min(events.size(), from + EVENTS_PER_ENTRY))));
-    }
-    int fi = 0;
-    int ei = 0;
-    do {
-      List<String> args = new ArrayList<>(List.of(Long.toString(epoch), Long.toString(RUN_EVENTS_CAP), "0", "0",
-          Long.toString(EVENTS_CAP)));
-      int n = 0;
-      while (fi < fields.size() && args.size() < WRITE_CHUNK) {
-        args.add(fields.get(fi).getKey());
-        args.add(fields.get(fi).getValue());
-        fi++;
-        n += 2;
-      }
-      args.set(3, Integer.toString(n));
-      while (ei < entries.size() && args.size() < WRITE_CHUNK) args.add(entries.get(ei++));
-      if (ending && fi >= fields.size() && ei >= entries.size()) args.set(2, Long.toString(ENDED_RUN_KEEP.toSeconds()));
-      List<Object> r = Scripts.run(redis, Scripts.WRITE_RUN, io.lettuce.core.ScriptOutputType.MULTI,
-          new String[] {Keys.run(runId), Keys.runEvents(runId), Keys.ACTIVE_RUNS, Keys.ALL_RUN_EVENTS},
-          args.toArray(new String[0]));
-      if (((Long) r.get(0)) == 0) return (Long) r.get(1);
-    } while (fi < fields.size() || ei < entries.size());
-    return 0;
-  }
-
-  /** Events a stream entry holds at most: a flush of more is written as several entries. */
-  static final int EVENTS_PER_ENTRY = 500;
-
-  /** The id of the newest event of a run (or of every run, {@code runId} null); "0" when there is none. */
-  public String newestEventId(String runId) {
-    var newest = redis.xrevrange(runId == null ? Keys.ALL_RUN_EVENTS : Keys.runEvents(runId), Range.unbounded(), Limit.create(0, 1));
-    return newest.isEmpty() ? "0" : newest.get(0).getId();
-  }
-
-  // ---- the leader lease ----
-
-  /**
-   * Takes the lease for a controller process ({@code take_lease.lua}), or keeps it if it holds it: returns the
-   * epoch it leads with, or 0 when another process holds the lease.
-   */
-  public long takeLease(String controllerId, String instance, java.time.Duration lease) {
-    return Scripts.run(redis, Scripts.TAKE_LEASE, io.lettuce.core.ScriptOutputType.INTEGER, new String[] {Keys.LEASE, Keys.EPOCH},
-        controllerId, Long.toString(lease.toMillis()), instance);
-  }
-
-  /** Renews the lease only if it still holds exactly {@code held}; false when it does not. */
-  public boolean renewLease(Lease held, java.time.Duration lease) {
-    return (Long) Scripts.run(redis, Scripts.RENEW_LEASE, io.lettuce.core.ScriptOutputType.INTEGER, new String[] {Keys.LEASE},
-        held.value(), Long.toString(lease.toMillis()), "0") == 1;
-  }
-
-  /** Gives the lease up if it still holds exactly {@code held}. */
-  public void releaseLease(Lease held) {
-    Scripts.run(redis, Scripts.RENEW_LEASE, io.lettuce.core.ScriptOutputType.INTEGER, new String[] {Keys.LEASE}, held.value(), "1", "1");
-  }
-
-  /** Who holds the lease now, if anyone. */
-  public Optional<Lease> leaseHolder() {
-    return Lease.parse(redis.get(Keys.LEASE));
-  }
-
-  // ---- controllers' records ----
-
-  /** A controller's record, empty when it has none. */
-  public Map<String, String> controllerRecord(String controllerId) {
-    return redis.hgetall(Keys.controller(controllerId));
-  }
-
-  /** Writes a controller's record, kept {@code keep} unless written again. */
-  public void writeControllerRecord(String controllerId, Map<String, String> fields, java.time.Duration keep) {
-    redis.hset(Keys.controller(controllerId), fields);
-    redis.pexpire(Keys.controller(controllerId), keep.toMillis());
-    redis.sadd(Keys.CONTROLLERS, controllerId);
-  }
-
-  public void deleteControllerRecord(String controllerId) {
-    redis.del(Keys.controller(controllerId));
-    redis.srem(Keys.CONTROLLERS, controllerId);
-  }
-
-  /** Every controller's record, by id (records that expired are dropped from the set). */
-  public List<Map<String, String>> controllers() {
-    List<Map<String, String>> out = new ArrayList<>();
-    for (String id : new java.util.TreeSet<>(redis.smembers(Keys.CONTROLLERS))) {
-      Map<String, String> h = redis.hgetall(Keys.controller(id));
-      if (h.isEmpty()) redis.srem(Keys.CONTROLLERS, id);
-      else out.add(h);
-    }
-    return out;
-  }
-
-  /** One run as recorded, without its source. */
-  public record RunView(Map<String, String> fields, Map<TaskId, TaskResult> tasks) {
-    public String id() {
-      return fields.getOrDefault("id", "");
-    }
-
-    public String state() {
-      return fields.getOrDefault("state", "");
-    }
-
-    public boolean ended() {
-      return ENDED.contains(state());
-    }
-
-    /** How many tasks are in each state, as far as the snapshot has them. */
-    public Map<TaskState, Integer> counts() {
-      Map<TaskState, Integer> c = new LinkedHashMap<>();
-      for (TaskResult t : tasks.values()) c.merge(t.state(), 1, Integer::sum);
-      return c;
-    }
-  }
-
-  /** A run as the API shows it: its fields (secret parameters masked) and its tasks. */
-  public static Map<String, Object> toMap(RunView v) {
-    Map<String, Object> m = typed(v.fields());
-    Object params = m.containsKey("params") ? Json.read((String) m.get("params")) : Map.of();
-    SecretMasker masker = SecretMasker.ofMaps();
-    if (params instanceof Map<?, ?> ps) {
-      @SuppressWarnings("unchecked")
-      Map<String, ?> typed = (Map<String, ?>) ps;
-      masker = SecretMasker.ofMaps(typed);
-      Map<String, Object> masked = new LinkedHashMap<>();
-      ps.forEach((k, val) -> masked.put(String.valueOf(k), SecretMasker.SECRET_KEY.matcher(String.valueOf(k)).matches() ? SecretMasker.MASK : val));
-      m.put("params", masked);
-    }
-    for (String f : List.of("groups", "tasks")) if (m.get(f) instanceof String s) m.put(f, Json.read(s));
-    List<Map<String, Object>> tasks = new ArrayList<>();
-    for (Map.Entry<TaskId, TaskResult> e : v.tasks().entrySet()) {
-      TaskResult t = e.getValue();
-      Map<String, Object> tm = new LinkedHashMap<>();
-      tm.put("id", e.getKey().toString());
-      tm.put("state", t.state().name());
-      tm.put("attempts", t.attempts());
-      tm.put("duration_ms", t.durationMillis());
-      if (!t.ranOn().isEmpty()) tm.put("worker", t.ranOn());
-      tm.put("message", t.message());
-      tm.put("outputs", masker.maskOutputs(t.outputs()));
-      tasks.add(tm);
-    }
-    m.put("task_states", tasks);
-    return m;
-  }
-
-  /**
-   * The state of a run and nothing else (one field): what a caller that waits for a run's end polls. {@link #get}
-   * reads and decodes every task's snapshot, which for a run of 10,000 tasks costs milliseconds of Redis and of the
-   * caller per read.
-   */
-  public Optional<RunState> state(String id) {
-    if (!RunIds.isValid(id)) return Optional.empty();
-    String s = redis.hget(Keys.run(id), "state");
-    return s == null ? Optional.empty() : Optional.of(RunState.valueOf(s));
-  }
-
-  public Optional<RunView> get(String id) {
-    if (!RunIds.isValid(id)) return Optional.empty();
-    Map<String, String> h = redis.hgetall(Keys.run(id));
-    return h.isEmpty() ? Optional.empty() : Optional.of(view(h));
-  }
-
-  /** Fields of run, controller and worker records that hold whole numbers (Redis keeps every value as text). */
-  private static final java.util.Set<String> NUMERIC = java.util.Set.of("epoch", "concurrency", "task_count", "runs",
-      "processed", "failed", "ttl_ms");
-
-  /** A record as JSON answers show it: the fields that hold numbers as numbers, the rest as text. */
-  public static Map<String, Object> typed(Map<String, String> record) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    record.forEach((k, v) -> {
-      if (NUMERIC.contains(k) && v != null && v.matches("-?\\d{1,18}")) m.put(k, Long.parseLong(v));
-      else m.put(k, v);
-    });
-    return m;
-  }
-
-  /** The source of a run, as submitted. */
-  public Optional<WorkflowSource> source(String id) {
-    List<io.lettuce.core.KeyValue<String, String>> v = redis.hmget(Keys.run(id), "workflow", "source_text");
-    if (!v.get(1).hasValue()) return Optional.empty();
-    return Optional.of(new WorkflowSource(v.get(0).getValueOrElse("workflow.lua"), v.get(1).getValue()));
-  }
-
-  public static RunView view(Map<String, String> h) {
-    Map<String, String> fields = new LinkedHashMap<>();
-    Map<TaskId, TaskResult> found = new LinkedHashMap<>();
-    Map<String, String> workers = new java.util.HashMap<>();
-    h.forEach((k, v) -> {
-      if (k.startsWith("t:")) {
-        TaskId id = TaskId.parse(k.substring(2));
-        found.put(id, task(id, v));
-      } else if (k.startsWith("w:")) {
-        workers.put(k.substring(2), v);
-      } else if (!k.equals("source_text")) {
-        fields.put(k, v);
-      }
-    });
-    found.replaceAll((id, t) -> {
-      String w = workers.get(id.toString());
-      return w == null ? t : new TaskResult(t.id(), t.state(), t.attempts(), t.durationMillis(), t.message(), t.outputs(), w);
-    });
-    Map<TaskId, TaskResult> tasks = found;
-    String order = fields.remove("order");
-    if (order != null && !tasks.isEmpty()) { // in the plan's order, as the run goes
-      Map<TaskId, TaskResult> ordered = new LinkedHashMap<>();
-      if (Json.read(order) instanceof List<?> ids) {
-        for (Object o : ids) {
-          TaskResult t = tasks.get(TaskId.parse(String.valueOf(o)));
-          if (t != null) ordered.put(t.id(), t);
+    /**
+     * The value of {@link Keys#LEASE}: the controller that leads, the epoch it leads with, and the process (an
+     * instance token drawn at start) that holds it. The epoch fences a process, not an id: a controller restarted
+     * with the same {@code --id} is another instance and takes a new, larger epoch once the old lease lapsed.
+     */
+    public record Lease(String controllerId, long epoch, String instance) {
+        /** The lease's value as the scripts store it: {@code <id> <epoch> <instance>}. */
+        public String value() {
+            return controllerId + " " + epoch + " " + instance;
         }
-      }
-      ordered.putAll(tasks); // any the order lacks, after it
-      tasks = ordered;
+
+        /** Reads a lease value; empty for none or for one of another shape. */
+        public static Optional<Lease> parse(String value) {
+            if (value == null) return Optional.empty();
+            String[] f = value.split(" ");
+            if (f.length != 3) return Optional.empty();
+            try {
+                return Optional.of(new Lease(f[0], Long.parseLong(f[1]), f[2]));
+            } catch (NumberFormatException e) {
+                return Optional.empty();
+            }
+        }
     }
-    return new RunView(fields, tasks);
-  }
 
-  /**
-   * A task's snapshot: {@code {"s": state, "a": attempt, "m": message, "ms": duration, "o": outputs, "st": start}},
-   * the start (epoch ms of its first attempt) while it has not ended, so a leader that resumes the run keeps
-   * counting its duration from there.
-   */
-  public static String taskJson(TaskState state, int attempt, String message, long millis, Map<String, Object> outputs, long startedAt) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("s", state.name());
-    m.put("a", attempt);
-    if (!message.isEmpty()) m.put("m", message);
-    if (millis > 0) m.put("ms", millis);
-    if (startedAt > 0) m.put("st", startedAt);
-    if (!outputs.isEmpty()) m.put("o", outputs);
-    return Json.write(m);
-  }
+    public static final long EVENTS_CAP = 20_000;
+    public static final long RUN_EVENTS_CAP = 200_000;
 
-  @SuppressWarnings("unchecked")
-  public static TaskResult task(TaskId id, String json) {
-    Map<String, Object> m = (Map<String, Object>) Json.read(json);
-    Object o = m.get("o");
-    long ms = ((Number) m.getOrDefault("ms", 0L)).longValue();
-    if (m.get("st") instanceof Number st) ms = Math.max(0, System.currentTimeMillis() - st.longValue()); // still going
-    return new TaskResult(id, TaskState.valueOf(String.valueOf(m.get("s"))), ((Number) m.getOrDefault("a", 0L)).intValue(),
-        ms, String.valueOf(m.getOrDefault("m", "")),
-        o instanceof Map<?, ?> map ? (Map<String, Object>) map : Map.of());
-  }
+    /** Run states as the record shows them. */
+    public static final List<String> ENDED = Arrays.stream(RunState.values())
+            .filter(RunState::isEnded)
+            .map(RunState::name)
+            .toList();
 
-  /** The newest runs first, without their tasks. */
-  public List<RunView> list(int limit) {
-    List<RunView> out = new ArrayList<>();
-    for (String id : redis.zrevrangebyscore(Keys.RUN_INDEX, Range.unbounded(), Limit.create(0, limit))) {
-      List<io.lettuce.core.KeyValue<String, String>> v = redis.hmget(Keys.run(id), SUMMARY);
-      Map<String, String> f = new LinkedHashMap<>();
-      for (int i = 0; i < SUMMARY.length; i++) if (v.get(i).hasValue()) f.put(SUMMARY[i], v.get(i).getValue());
-      if (f.isEmpty()) {
-        redis.zrem(Keys.RUN_INDEX, id); // expired
-        continue;
-      }
-      out.add(new RunView(f, Map.of()));
+    private final RedisClusterCommands<String, String> redis;
+
+    public RunRecords(RedisClusterCommands<String, String> redis) {
+        this.redis = redis;
     }
-    return out;
-  }
 
-  private static final String[] SUMMARY = {"id", "workflow", "state", "queue", "submitted_at", "started_at",
-      "finished_at", "controller", "epoch", "task_count", "message"};
-
-  /** One event of a run's stream. */
-  public record Event(String id, Map<String, String> fields) {
-    public String type() {
-      return fields.getOrDefault("type", "");
+    /**
+     * A run to submit: the workflow's source travels with it, so any controller can plan it and any worker can run
+     * its Lua functions.
+     */
+    public record Submission(
+            WorkflowSource source,
+            List<String> groups,
+            List<String> tasks,
+            Map<String, Object> params,
+            String queue,
+            int concurrency,
+            boolean failFast) {
+        public Submission {
+            new Keys(queue); // checks the name
+            if (concurrency < 1)
+                throw new IllegalArgumentException("concurrency must be at least 1, got " + concurrency);
+            groups = List.copyOf(groups);
+            tasks = List.copyOf(tasks);
+            params = Map.copyOf(params);
+        }
     }
-  }
 
-  /**
-   * A run's events after {@code after}, waiting up to {@code blockMillis} for the first: "0" for all, else an event
-   * id as returned ({@code ENTRY/INDEX}: a stream entry holds the events of one journal flush, the index counts
-   * within it) or an entry's id (from the entry after it).
-   */
-  public List<Event> events(String runId, String after, long blockMillis) {
-    return read(Keys.runEvents(runId), after, blockMillis);
-  }
-
-  /** Every run's events ({@link Keys#ALL_RUN_EVENTS}, each tagged with its run) after {@code after}, as {@link #events}. */
-  public List<Event> allEvents(String after) {
-    return read(Keys.ALL_RUN_EVENTS, after, 0);
-  }
-
-  private List<Event> read(String key, String after, long blockMillis) {
-    int slash = after.indexOf('/');
-    if (slash > 0) { // within an entry: the rest of it, then what follows
-      String entry = after.substring(0, slash);
-      int index = Integer.parseInt(after.substring(slash + 1));
-      List<Event> out = decode(redis.xrange(key, Range.create(entry, "+"), Limit.create(0, 100)), entry, index);
-      if (!out.isEmpty() || blockMillis <= 0) return out;
-      after = entry;
+    /** Writes a run for the controllers to pick up; returns its id. */
+    public String submit(Submission s) {
+        String id = RunIds.next();
+        Map<String, String> r = new LinkedHashMap<>();
+        r.put("id", id);
+        r.put("workflow", s.source().name());
+        r.put("source_text", s.source().text());
+        r.put("groups", Json.write(s.groups()));
+        r.put("tasks", Json.write(s.tasks()));
+        r.put("params", Json.write(s.params()));
+        r.put("queue", s.queue());
+        r.put("concurrency", Integer.toString(s.concurrency()));
+        r.put("fail_fast", s.failFast() ? "1" : "0");
+        r.put("state", "SUBMITTED");
+        r.put("epoch", "0");
+        Instant now = Instant.now();
+        r.put("submitted_at", now.toString());
+        List<String> args = new ArrayList<>(
+                List.of(id, Long.toString(now.toEpochMilli()), now.toString(), Long.toString(RUN_EVENTS_CAP)));
+        r.forEach((k, v) -> {
+            args.add(k);
+            args.add(v);
+        });
+        Scripts.run(
+                redis,
+                Scripts.SUBMIT_RUN,
+                ScriptOutputType.INTEGER,
+                new String[] {Keys.run(id), Keys.runEvents(id), Keys.RUN_INDEX, Keys.ACTIVE_RUNS},
+                args.toArray(new String[0]));
+        return id;
     }
-    XReadArgs args = XReadArgs.Builder.count(100);
-    if (blockMillis > 0) args.block(blockMillis);
-    List<StreamMessage<String, String>> msgs = redis.xread(args, XReadArgs.StreamOffset.from(key, after.equals("0") ? "0-0" : after));
-    return decode(msgs == null ? List.of() : msgs, null, -1);
-  }
 
-  /** The events of stream entries, each entry a JSON array of them; those of {@code skipEntry} up to {@code skipIndex} left out. */
-  @SuppressWarnings("unchecked")
-  private static List<Event> decode(List<StreamMessage<String, String>> entries, String skipEntry, int skipIndex) {
-    List<Event> out = new ArrayList<>();
-    for (StreamMessage<String, String> m : entries) {
-      if (!(Json.read(m.getBody().getOrDefault("events", "[]")) instanceof List<?> list)) continue;
-      for (int i = 0; i < list.size(); i++) {
-        if (m.getId().equals(skipEntry) && i <= skipIndex) continue;
-        Map<String, String> f = new LinkedHashMap<>();
-        ((Map<String, Object>) list.get(i)).forEach((k, v) -> f.put(k, String.valueOf(v)));
-        out.add(new Event(m.getId() + "/" + i, f));
-      }
+    /** Asks the leader to cancel a run. False when the run is unknown or has ended. */
+    public boolean requestCancel(String id, String reason) {
+        long r = Scripts.run(redis, Scripts.CANCEL_RUN, ScriptOutputType.INTEGER, new String[] {Keys.run(id)}, reason);
+        return r == 1;
     }
-    return out;
-  }
+
+    // ---- what the leading controller writes and reads ----
+
+    /** What claiming a run for an epoch found ({@code claim_run.lua}). */
+    public enum Claim {
+        /** The run is this epoch's now. */
+        CLAIMED,
+        /** A newer epoch holds it: the claimer no longer leads. */
+        NEWER_EPOCH,
+        /** No such run (it expired). */
+        UNKNOWN
+    }
+
+    /** Claims a run for a leader's epoch unless a newer one holds it. */
+    public Claim claim(String runId, long epoch, String controllerId, Instant now) {
+        long r = Scripts.run(
+                redis,
+                Scripts.CLAIM_RUN,
+                ScriptOutputType.INTEGER,
+                new String[] {Keys.run(runId)},
+                Long.toString(epoch),
+                controllerId,
+                now.toString());
+        return r == 1 ? Claim.CLAIMED : r == 0 ? Claim.NEWER_EPOCH : Claim.UNKNOWN;
+    }
+
+    /** Runs not ended: what the leader runs. */
+    public Set<String> active() {
+        return redis.smembers(Keys.ACTIVE_RUNS);
+    }
+
+    public long activeCount() {
+        return redis.scard(Keys.ACTIVE_RUNS);
+    }
+
+    /** Takes a run off the active set (it ended, or its record is gone). */
+    public void dropActive(String runId) {
+        redis.srem(Keys.ACTIVE_RUNS, runId);
+    }
+
+    /** A run's whole record (its source included), empty when unknown. */
+    public Map<String, String> record(String runId) {
+        return redis.hgetall(Keys.run(runId));
+    }
+
+    /** Why someone asked to cancel a run, or null when nobody did. */
+    public String cancelRequest(String runId) {
+        return redis.hget(Keys.run(runId), "cancel");
+    }
+
+    /** Values per write script call: Redis's Lua unpacks at most a few thousand. */
+    private static final int WRITE_CHUNK = 2000;
+
+    /**
+     * A fenced write about a run ({@code write_run.lua}): record fields and events, applied only while the run is
+     * still {@code epoch}'s, in script calls of at most a few thousand values (fields first, then events, in order).
+     * {@code ending}: the last call also takes the run off the active set and sets it to expire after {@link
+     * #ENDED_RUN_KEEP}. Returns 0 when all is written, else the epoch that holds the run now (nothing more was
+     * written). A Redis failure is thrown; calls before it stay written.
+     *
+     * @param events each a JSON object's fields (tagged with the run by the caller); written to the run's stream and
+     *     to {@link Keys#ALL_RUN_EVENTS} as entries of at most {@link #EVENTS_PER_ENTRY}
+     */
+    public long write(
+            String runId,
+            long epoch,
+            List<Map.Entry<String, String>> fields,
+            List<Map<String, String>> events,
+            boolean ending) {
+        List<String> entries = new ArrayList<>();
+        for (int from = 0; from < events.size(); from += EVENTS_PER_ENTRY) {
+            entries.add(Json.write(events.subList(from, Math.min(events.size(), from + EVENTS_PER_ENTRY))));
+        }
+        int fi = 0;
+        int ei = 0;
+        do {
+            List<String> args = new ArrayList<>(
+                    List.of(Long.toString(epoch), Long.toString(RUN_EVENTS_CAP), "0", "0", Long.toString(EVENTS_CAP)));
+            int n = 0;
+            while (fi < fields.size() && args.size() < WRITE_CHUNK) {
+                args.add(fields.get(fi).getKey());
+                args.add(fields.get(fi).getValue());
+                fi++;
+                n += 2;
+            }
+            args.set(3, Integer.toString(n));
+            while (ei < entries.size() && args.size() < WRITE_CHUNK) args.add(entries.get(ei++));
+            if (ending && fi >= fields.size() && ei >= entries.size())
+                args.set(2, Long.toString(ENDED_RUN_KEEP.toSeconds()));
+            List<Object> r = Scripts.run(
+                    redis,
+                    Scripts.WRITE_RUN,
+                    ScriptOutputType.MULTI,
+                    new String[] {Keys.run(runId), Keys.runEvents(runId), Keys.ACTIVE_RUNS, Keys.ALL_RUN_EVENTS},
+                    args.toArray(new String[0]));
+            if (((Long) r.get(0)) == 0) return (Long) r.get(1);
+        } while (fi < fields.size() || ei < entries.size());
+        return 0;
+    }
+
+    /** Events a stream entry holds at most: a flush of more is written as several entries. */
+    static final int EVENTS_PER_ENTRY = 500;
+
+    /** The id of the newest event of a run (or of every run, {@code runId} null); "0" when there is none. */
+    public String newestEventId(String runId) {
+        var newest = redis.xrevrange(
+                runId == null ? Keys.ALL_RUN_EVENTS : Keys.runEvents(runId), Range.unbounded(), Limit.create(0, 1));
+        return newest.isEmpty() ? "0" : newest.get(0).getId();
+    }
+
+    // ---- the leader lease ----
+
+    /**
+     * Takes the lease for a controller process ({@code take_lease.lua}), or keeps it if it holds it: returns the
+     * epoch it leads with, or 0 when another process holds the lease.
+     */
+    public long takeLease(String controllerId, String instance, Duration lease) {
+        return Scripts.run(
+                redis,
+                Scripts.TAKE_LEASE,
+                ScriptOutputType.INTEGER,
+                new String[] {Keys.LEASE, Keys.EPOCH},
+                controllerId,
+                Long.toString(lease.toMillis()),
+                instance);
+    }
+
+    /** Renews the lease only if it still holds exactly {@code held}; false when it does not. */
+    public boolean renewLease(Lease held, Duration lease) {
+        return (Long) Scripts.run(
+                        redis,
+                        Scripts.RENEW_LEASE,
+                        ScriptOutputType.INTEGER,
+                        new String[] {Keys.LEASE},
+                        held.value(),
+                        Long.toString(lease.toMillis()),
+                        "0")
+                == 1;
+    }
+
+    /** Gives the lease up if it still holds exactly {@code held}. */
+    public void releaseLease(Lease held) {
+        Scripts.run(
+                redis,
+                Scripts.RENEW_LEASE,
+                ScriptOutputType.INTEGER,
+                new String[] {Keys.LEASE},
+                held.value(),
+                "1",
+                "1");
+    }
+
+    /** Who holds the lease now, if anyone. */
+    public Optional<Lease> leaseHolder() {
+        return Lease.parse(redis.get(Keys.LEASE));
+    }
+
+    // ---- controllers' records ----
+
+    /** A controller's record, empty when it has none. */
+    public Map<String, String> controllerRecord(String controllerId) {
+        return redis.hgetall(Keys.controller(controllerId));
+    }
+
+    /** Writes a controller's record, kept {@code keep} unless written again. */
+    public void writeControllerRecord(String controllerId, Map<String, String> fields, Duration keep) {
+        redis.hset(Keys.controller(controllerId), fields);
+        redis.pexpire(Keys.controller(controllerId), keep.toMillis());
+        redis.sadd(Keys.CONTROLLERS, controllerId);
+    }
+
+    public void deleteControllerRecord(String controllerId) {
+        redis.del(Keys.controller(controllerId));
+        redis.srem(Keys.CONTROLLERS, controllerId);
+    }
+
+    /** Every controller's record, by id (records that expired are dropped from the set). */
+    public List<Map<String, String>> controllers() {
+        List<Map<String, String>> out = new ArrayList<>();
+        for (String id : new TreeSet<>(redis.smembers(Keys.CONTROLLERS))) {
+            Map<String, String> h = redis.hgetall(Keys.controller(id));
+            if (h.isEmpty()) redis.srem(Keys.CONTROLLERS, id);
+            else out.add(h);
+        }
+        return out;
+    }
+
+    /** One run as recorded, without its source. */
+    public record RunView(Map<String, String> fields, Map<TaskId, TaskResult> tasks) {
+        public String id() {
+            return fields.getOrDefault("id", "");
+        }
+
+        public String state() {
+            return fields.getOrDefault("state", "");
+        }
+
+        public boolean ended() {
+            return ENDED.contains(state());
+        }
+
+        /** How many tasks are in each state, as far as the snapshot has them. */
+        public Map<TaskState, Integer> counts() {
+            Map<TaskState, Integer> c = new LinkedHashMap<>();
+            for (TaskResult t : tasks.values()) c.merge(t.state(), 1, Integer::sum);
+            return c;
+        }
+    }
+
+    /** A run as the API shows it: its fields (secret parameters masked) and its tasks. */
+    public static Map<String, Object> toMap(RunView v) {
+        Map<String, Object> m = typed(v.fields());
+        Object params = m.containsKey("params") ? Json.read((String) m.get("params")) : Map.of();
+        SecretMasker masker = SecretMasker.ofMaps();
+        if (params instanceof Map<?, ?> ps) {
+            @SuppressWarnings("unchecked")
+            Map<String, ?> typed = (Map<String, ?>) ps;
+            masker = SecretMasker.ofMaps(typed);
+            Map<String, Object> masked = new LinkedHashMap<>();
+            ps.forEach((k, val) -> masked.put(
+                    String.valueOf(k),
+                    SecretMasker.SECRET_KEY.matcher(String.valueOf(k)).matches() ? SecretMasker.MASK : val));
+            m.put("params", masked);
+        }
+        for (String f : List.of("groups", "tasks")) if (m.get(f) instanceof String s) m.put(f, Json.read(s));
+        List<Map<String, Object>> tasks = new ArrayList<>();
+        for (Map.Entry<TaskId, TaskResult> e : v.tasks().entrySet()) {
+            TaskResult t = e.getValue();
+            Map<String, Object> tm = new LinkedHashMap<>();
+            tm.put("id", e.getKey().toString());
+            tm.put("state", t.state().name());
+            tm.put("attempts", t.attempts());
+            tm.put("duration_ms", t.durationMillis());
+            if (!t.ranOn().isEmpty()) tm.put("worker", t.ranOn());
+            tm.put("message", t.message());
+            tm.put("outputs", masker.maskOutputs(t.outputs()));
+            tasks.add(tm);
+        }
+        m.put("task_states", tasks);
+        return m;
+    }
+
+    /**
+     * The state of a run and nothing else (one field): what a caller that waits for a run's end polls. {@link #get}
+     * reads and decodes every task's snapshot, which for a run of 10,000 tasks costs milliseconds of Redis and of the
+     * caller per read.
+     */
+    public Optional<RunState> state(String id) {
+        if (!RunIds.isValid(id)) return Optional.empty();
+        String s = redis.hget(Keys.run(id), "state");
+        return s == null ? Optional.empty() : Optional.of(RunState.valueOf(s));
+    }
+
+    public Optional<RunView> get(String id) {
+        if (!RunIds.isValid(id)) return Optional.empty();
+        Map<String, String> h = redis.hgetall(Keys.run(id));
+        return h.isEmpty() ? Optional.empty() : Optional.of(view(h));
+    }
+
+    /** Fields of run, controller and worker records that hold whole numbers (Redis keeps every value as text). */
+    private static final Set<String> NUMERIC =
+            Set.of("epoch", "concurrency", "task_count", "runs", "processed", "failed", "ttl_ms");
+
+    /** A record as JSON answers show it: the fields that hold numbers as numbers, the rest as text. */
+    public static Map<String, Object> typed(Map<String, String> record) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        record.forEach((k, v) -> {
+            if (NUMERIC.contains(k) && v != null && v.matches("-?\\d{1,18}")) m.put(k, Long.parseLong(v));
+            else m.put(k, v);
+        });
+        return m;
+    }
+
+    /** The source of a run, as submitted. */
+    public Optional<WorkflowSource> source(String id) {
+        List<KeyValue<String, String>> v = redis.hmget(Keys.run(id), "workflow", "source_text");
+        if (!v.get(1).hasValue()) return Optional.empty();
+        return Optional.of(new WorkflowSource(
+                v.get(0).getValueOrElse("workflow.lua"), v.get(1).getValue()));
+    }
+
+    public static RunView view(Map<String, String> h) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        Map<TaskId, TaskResult> found = new LinkedHashMap<>();
+        Map<String, String> workers = new HashMap<>();
+        h.forEach((k, v) -> {
+            if (k.startsWith("t:")) {
+                TaskId id = TaskId.parse(k.substring(2));
+                found.put(id, task(id, v));
+            } else if (k.startsWith("w:")) {
+                workers.put(k.substring(2), v);
+            } else if (!k.equals("source_text")) {
+                fields.put(k, v);
+            }
+        });
+        found.replaceAll((id, t) -> {
+            String w = workers.get(id.toString());
+            return w == null
+                    ? t
+                    : new TaskResult(t.id(), t.state(), t.attempts(), t.durationMillis(), t.message(), t.outputs(), w);
+        });
+        Map<TaskId, TaskResult> tasks = found;
+        String order = fields.remove("order");
+        if (order != null && !tasks.isEmpty()) { // in the plan's order, as the run goes
+            Map<TaskId, TaskResult> ordered = new LinkedHashMap<>();
+            if (Json.read(order) instanceof List<?> ids) {
+                for (Object o : ids) {
+                    TaskResult t = tasks.get(TaskId.parse(String.valueOf(o)));
+                    if (t != null) ordered.put(t.id(), t);
+                }
+            }
+            ordered.putAll(tasks); // any the order lacks, after it
+            tasks = ordered;
+        }
+        return new RunView(fields, tasks);
+    }
+
+    /**
+     * A task's snapshot: {@code {"s": state, "a": attempt, "m": message, "ms": duration, "o": outputs, "st": start}},
+     * the start (epoch ms of its first attempt) while it has not ended, so a leader that resumes the run keeps
+     * counting its duration from there.
+     */
+    public static String taskJson(
+            TaskState state, int attempt, String message, long millis, Map<String, Object> outputs, long startedAt) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("s", state.name());
+        m.put("a", attempt);
+        if (!message.isEmpty()) m.put("m", message);
+        if (millis > 0) m.put("ms", millis);
+        if (startedAt > 0) m.put("st", startedAt);
+        if (!outputs.isEmpty()) m.put("o", outputs);
+        return Json.write(m);
+    }
+
+    @SuppressWarnings("unchecked")
+    public static TaskResult task(TaskId id, String json) {
+        Map<String, Object> m = (Map<String, Object>) Json.read(json);
+        Object o = m.get("o");
+        long ms = ((Number) m.getOrDefault("ms", 0L)).longValue();
+        if (m.get("st") instanceof Number st)
+            ms = Math.max(0, System.currentTimeMillis() - st.longValue()); // still going
+        return new TaskResult(
+                id,
+                TaskState.valueOf(String.valueOf(m.get("s"))),
+                ((Number) m.getOrDefault("a", 0L)).intValue(),
+                ms,
+                String.valueOf(m.getOrDefault("m", "")),
+                o instanceof Map<?, ?> map ? (Map<String, Object>) map : Map.of());
+    }
+
+    /** The newest runs first, without their tasks. */
+    public List<RunView> list(int limit) {
+        List<RunView> out = new ArrayList<>();
+        for (String id : redis.zrevrangebyscore(Keys.RUN_INDEX, Range.unbounded(), Limit.create(0, limit))) {
+            List<KeyValue<String, String>> v = redis.hmget(Keys.run(id), SUMMARY);
+            Map<String, String> f = new LinkedHashMap<>();
+            for (int i = 0; i < SUMMARY.length; i++)
+                if (v.get(i).hasValue()) f.put(SUMMARY[i], v.get(i).getValue());
+            if (f.isEmpty()) {
+                redis.zrem(Keys.RUN_INDEX, id); // expired
+                continue;
+            }
+            out.add(new RunView(f, Map.of()));
+        }
+        return out;
+    }
+
+    private static final String[] SUMMARY = {
+        "id",
+        "workflow",
+        "state",
+        "queue",
+        "submitted_at",
+        "started_at",
+        "finished_at",
+        "controller",
+        "epoch",
+        "task_count",
+        "message"
+    };
+
+    /** One event of a run's stream. */
+    public record Event(String id, Map<String, String> fields) {
+        public String type() {
+            return fields.getOrDefault("type", "");
+        }
+    }
+
+    /**
+     * A run's events after {@code after}, waiting up to {@code blockMillis} for the first: "0" for all, else an event
+     * id as returned ({@code ENTRY/INDEX}: a stream entry holds the events of one journal flush, the index counts
+     * within it) or an entry's id (from the entry after it).
+     */
+    public List<Event> events(String runId, String after, long blockMillis) {
+        return read(Keys.runEvents(runId), after, blockMillis);
+    }
+
+    /** Every run's events ({@link Keys#ALL_RUN_EVENTS}, each tagged with its run) after {@code after}, as {@link #events}. */
+    public List<Event> allEvents(String after) {
+        return read(Keys.ALL_RUN_EVENTS, after, 0);
+    }
+
+    private List<Event> read(String key, String after, long blockMillis) {
+        int slash = after.indexOf('/');
+        if (slash > 0) { // within an entry: the rest of it, then what follows
+            String entry = after.substring(0, slash);
+            int index = Integer.parseInt(after.substring(slash + 1));
+            List<Event> out = decode(redis.xrange(key, Range.create(entry, "+"), Limit.create(0, 100)), entry, index);
+            if (!out.isEmpty() || blockMillis <= 0) return out;
+            after = entry;
+        }
+        XReadArgs args = XReadArgs.Builder.count(100);
+        if (blockMillis > 0) args.block(blockMillis);
+        List<StreamMessage<String, String>> msgs =
+                redis.xread(args, XReadArgs.StreamOffset.from(key, after.equals("0") ? "0-0" : after));
+        return decode(msgs == null ? List.of() : msgs, null, -1);
+    }
+
+    /** The events of stream entries, each entry a JSON array of them; those of {@code skipEntry} up to {@code skipIndex} left out. */
+    @SuppressWarnings("unchecked")
+    private static List<Event> decode(List<StreamMessage<String, String>> entries, String skipEntry, int skipIndex) {
+        List<Event> out = new ArrayList<>();
+        for (StreamMessage<String, String> m : entries) {
+            if (!(Json.read(m.getBody().getOrDefault("events", "[]")) instanceof List<?> list)) continue;
+            for (int i = 0; i < list.size(); i++) {
+                if (m.getId().equals(skipEntry) && i <= skipIndex) continue;
+                Map<String, String> f = new LinkedHashMap<>();
+                ((Map<String, Object>) list.get(i)).forEach((k, v) -> f.put(k, String.valueOf(v)));
+                out.add(new Event(m.getId() + "/" + i, f));
+            }
+        }
+        return out;
+    }
 }

@@ -1,5 +1,6 @@
 package io.drover.cluster.queue;
 
+import io.drover.core.Transitions;
 import java.util.Set;
 
 /**
@@ -17,42 +18,43 @@ import java.util.Set;
  * states ({@link #checkMoveTo}).
  */
 public enum RunState {
-  SUBMITTED,
-  RUNNING,
-  SUCCEEDED,
-  FAILED,
-  CANCELLED;
+    SUBMITTED,
+    RUNNING,
+    SUCCEEDED,
+    FAILED,
+    CANCELLED;
 
-  private static final io.drover.core.Transitions<RunState> TABLE = io.drover.core.Transitions.of(RunState.class)
-      .allow(SUBMITTED, RUNNING, FAILED)
-      .allow(RUNNING, RUNNING, SUCCEEDED, FAILED, CANCELLED);
+    private static final Transitions<RunState> TABLE = Transitions.of(RunState.class)
+            .allow(SUBMITTED, RUNNING, FAILED)
+            .allow(RUNNING, RUNNING, SUCCEEDED, FAILED, CANCELLED);
 
-  public boolean canMoveTo(RunState to) {
-    return TABLE.allows(this, to);
-  }
-
-  /** The states this one may move to; empty for one that ends the machine. */
-  public Set<RunState> next() {
-    return TABLE.next(this);
-  }
-
-  public boolean isEnded() {
-    return this == SUCCEEDED || this == FAILED || this == CANCELLED;
-  }
-
-  /** Returns {@code to}, or throws when this state may not move there: a bug, never user error. */
-  public RunState checkMoveTo(RunState to, String runId) {
-    if (!canMoveTo(to)) throw new IllegalStateException("run '" + runId + "' cannot move from " + this + " to " + to);
-    return to;
-  }
-
-  /** The state a record's field names; null for none or an unknown one. */
-  public static RunState parse(String s) {
-    if (s == null) return null;
-    try {
-      return valueOf(s);
-    } catch (IllegalArgumentException e) {
-      return null;
+    public boolean canMoveTo(RunState to) {
+        return TABLE.allows(this, to);
     }
-  }
+
+    /** The states this one may move to; empty for one that ends the machine. */
+    public Set<RunState> next() {
+        return TABLE.next(this);
+    }
+
+    public boolean isEnded() {
+        return this == SUCCEEDED || this == FAILED || this == CANCELLED;
+    }
+
+    /** Returns {@code to}, or throws when this state may not move there: a bug, never user error. */
+    public RunState checkMoveTo(RunState to, String runId) {
+        if (!canMoveTo(to))
+            throw new IllegalStateException("run '" + runId + "' cannot move from " + this + " to " + to);
+        return to;
+    }
+
+    /** The state a record's field names; null for none or an unknown one. */
+    public static RunState parse(String s) {
+        if (s == null) return null;
+        try {
+            return valueOf(s);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
 }

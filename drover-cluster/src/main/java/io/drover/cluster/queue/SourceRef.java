@@ -14,48 +14,49 @@ import java.util.HexFormat;
  * @param hex 64 lower-case hex digits
  */
 public record SourceRef(String hex) {
-  public SourceRef {
-    if (!isHex(hex)) throw new IllegalArgumentException("bad source reference '" + hex + "': 64 hex digits expected");
-  }
-
-  /** The reference of a source. */
-  public static SourceRef of(WorkflowSource source) {
-    return new SourceRef(digest(source.name(), source.text()));
-  }
-
-  /** Reads a reference written by {@link #toString}. */
-  public static SourceRef parse(String s) {
-    return new SourceRef(s);
-  }
-
-  /** Whether {@code source} is what this reference names (what a worker checks of a source it fetched). */
-  public boolean names(WorkflowSource source) {
-    return hex.equals(digest(source.name(), source.text()));
-  }
-
-  @Override
-  public String toString() {
-    return hex;
-  }
-
-  private static String digest(String name, String text) {
-    try {
-      MessageDigest d = MessageDigest.getInstance("SHA-256");
-      d.update(name.getBytes(StandardCharsets.UTF_8));
-      d.update((byte) 0);
-      d.update(text.getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(d.digest());
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
+    public SourceRef {
+        if (!isHex(hex))
+            throw new IllegalArgumentException("bad source reference '" + hex + "': 64 hex digits expected");
     }
-  }
 
-  private static boolean isHex(String s) {
-    if (s == null || s.length() != 64) return false;
-    for (int i = 0; i < 64; i++) {
-      char c = s.charAt(i);
-      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+    /** The reference of a source. */
+    public static SourceRef of(WorkflowSource source) {
+        return new SourceRef(digest(source.name(), source.text()));
     }
-    return true;
-  }
+
+    /** Reads a reference written by {@link #toString}. */
+    public static SourceRef parse(String s) {
+        return new SourceRef(s);
+    }
+
+    /** Whether {@code source} is what this reference names (what a worker checks of a source it fetched). */
+    public boolean names(WorkflowSource source) {
+        return hex.equals(digest(source.name(), source.text()));
+    }
+
+    @Override
+    public String toString() {
+        return hex;
+    }
+
+    private static String digest(String name, String text) {
+        try {
+            MessageDigest d = MessageDigest.getInstance("SHA-256");
+            d.update(name.getBytes(StandardCharsets.UTF_8));
+            d.update((byte) 0);
+            d.update(text.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static boolean isHex(String s) {
+        if (s == null || s.length() != 64) return false;
+        for (int i = 0; i < 64; i++) {
+            char c = s.charAt(i);
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+        }
+        return true;
+    }
 }

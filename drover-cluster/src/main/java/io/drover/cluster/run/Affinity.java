@@ -2,6 +2,8 @@ package io.drover.cluster.run;
 
 import io.drover.cluster.queue.Client;
 import io.drover.cluster.queue.Keys;
+import io.drover.core.Errors;
+import io.drover.core.Log;
 import io.drover.core.model.TaskId;
 import io.drover.core.model.TaskSpec;
 import java.util.HashMap;
@@ -19,118 +21,132 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Thread-safe.
  */
 final class Affinity {
-  private static final long REFRESH_NANOS = 500_000_000L;
+    private static final long REFRESH_NANOS = 500_000_000L;
 
-  private final Client client;
-  private final Map<TaskId, String> ranOn = new ConcurrentHashMap<>();
-  private final Map<String, AtomicInteger> sent = new ConcurrentHashMap<>();
-  private final Set<String> queues = ConcurrentHashMap.newKeySet();
-  private volatile Map<String, Seen> workers = Map.of();
+    private final Client client;
+    private final Map<TaskId, String> ranOn = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> sent = new ConcurrentHashMap<>();
+    private final Set<String> queues = ConcurrentHashMap.newKeySet();
+    private volatile Map<String, Seen> workers = Map.of();
 
-  /** A worker's record as read at the last refresh, parsed once then rather than for every task. */
-  private record Seen(String id, String status, String queue, Map<String, String> tags, int concurrency, int running) {
-    static Seen of(Map<String, String> w) {
-      Map<String, String> tags = new HashMap<>();
-      for (String kv : w.getOrDefault("tags", "").split(",")) {
-        int eq = kv.indexOf('=');
-        if (eq > 0) tags.put(kv.substring(0, eq), kv.substring(eq + 1));
-      }
-      String running = w.getOrDefault("running", "");
-      int concurrency;
-      try {
-        concurrency = Integer.parseInt(w.getOrDefault("concurrency", "1"));
-      } catch (NumberFormatException e) {
-        concurrency = 1;
-      }
-      return new Seen(w.get("id"), w.getOrDefault("status", ""), w.getOrDefault("queue", ""), tags, concurrency,
-          running.isEmpty() ? 0 : running.split(",").length);
+    /** A worker's record as read at the last refresh, parsed once then rather than for every task. */
+    private record Seen(
+            String id, String status, String queue, Map<String, String> tags, int concurrency, int running) {
+        static Seen of(Map<String, String> w) {
+            Map<String, String> tags = new HashMap<>();
+            for (String kv : w.getOrDefault("tags", "").split(",")) {
+                int eq = kv.indexOf('=');
+                if (eq > 0) tags.put(kv.substring(0, eq), kv.substring(eq + 1));
+            }
+            String running = w.getOrDefault("running", "");
+            int concurrency;
+            try {
+                concurrency = Integer.parseInt(w.getOrDefault("concurrency", "1"));
+            } catch (NumberFormatException e) {
+                concurrency = 1;
+            }
+            return new Seen(
+                    w.get("id"),
+                    w.getOrDefault("status", ""),
+                    w.getOrDefault("queue", ""),
+                    tags,
+                    concurrency,
+                    running.isEmpty() ? 0 : running.split(",").length);
+        }
     }
-  }
-  private volatile long refreshedAt;
 
-  private final io.drover.core.Log log;
+    private volatile long refreshedAt;
 
-  Affinity(Client client) {
-    this(client, io.drover.core.Log.of("dispatcher", "affinity"));
-  }
+    private final Log log;
 
-  Affinity(Client client, io.drover.core.Log log) {
-    this.client = client;
-    this.log = log;
-  }
-
-  /** The worker to send this task to, or null for the shared stream. */
-  String pick(TaskSpec task, String queue) {
-    queues.add(queue);
-    if (task.dependsOn().isEmpty()) return null;
-    Map<String, Integer> votes = new LinkedHashMap<>();
-    for (TaskId d : task.dependsOn()) {
-      String w = ranOn.get(d);
-      if (w != null) votes.merge(w, 1, Integer::sum);
+    Affinity(Client client) {
+        this(client, Log.of("dispatcher", "affinity"));
     }
-    if (votes.isEmpty()) return null;
-    Map<String, Seen> now = workers();
-    return votes.entrySet().stream().sorted((a, b) -> b.getValue() - a.getValue()).map(Map.Entry::getKey)
-        .filter(w -> fits(now.get(w), task, queue)).findFirst().orElse(null);
-  }
 
-  private boolean fits(Seen w, TaskSpec task, String queue) {
-    if (w == null || !"running".equals(w.status()) || !queue.equals(w.queue())) return false;
-    for (Map.Entry<String, String> t : task.tags().entrySet()) if (!t.getValue().equals(w.tags().get(t.getKey()))) return false;
-    return Math.max(w.running(), sent(w.id()).get()) < w.concurrency();
-  }
-
-  private AtomicInteger sent(String worker) {
-    return sent.computeIfAbsent(worker, k -> new AtomicInteger());
-  }
-
-  void sentTo(String worker) {
-    if (worker != null) sent(worker).incrementAndGet();
-  }
-
-  /** A task ended: it ran on {@code worker} (null if unknown); {@code sentTo} is where this run had sent it. */
-  void ended(TaskId task, String worker, String sentTo) {
-    if (worker != null && !worker.isEmpty()) ranOn.put(task, worker);
-    if (sentTo != null) sent(sentTo).decrementAndGet();
-  }
-
-  private Map<String, Seen> workers() {
-    long now = System.nanoTime();
-    if (now - refreshedAt > REFRESH_NANOS) {
-      Map<String, Seen> m = new HashMap<>();
-      try {
-        for (Map<String, String> w : client.workers().list()) m.put(w.get("id"), Seen.of(w));
-        workers = m;
-      } catch (RuntimeException e) {
-        log.debug("cannot read the worker records: " + io.drover.core.Errors.describe(e));
-      }
-      refreshedAt = now;
+    Affinity(Client client, Log log) {
+        this.client = client;
+        this.log = log;
     }
-    return workers;
-  }
 
-  /**
-   * Moves tasks waiting on the streams of workers that no longer take them to their shared streams: all of them
-   * when the worker is dead or gone (its record expired), those it was never delivered when it drains, stops or is
-   * late. Returns how many moved.
-   */
-  int rescue() {
-    int moved = 0;
-    Map<String, Seen> now = workers();
-    for (String queue : queues) {
-      Keys keys = new Keys(queue);
-      for (String stream : client.streamsOf(queue)) {
-        String worker = keys.workerOf(stream);
-        if (worker == null) continue;
-        Seen w = now.get(worker);
-        String status = w == null ? "gone" : w.status();
-        if ("running".equals(status)) continue;
-        boolean gone = w == null || "dead".equals(status);
-        long n = client.rescue(queue, stream, gone);
-        if (n > 0) log.info("moved " + n + " tasks of worker " + worker + " (" + status + ") back to the shared stream");
-        moved += (int) n;
-      }
+    /** The worker to send this task to, or null for the shared stream. */
+    String pick(TaskSpec task, String queue) {
+        queues.add(queue);
+        if (task.dependsOn().isEmpty()) return null;
+        Map<String, Integer> votes = new LinkedHashMap<>();
+        for (TaskId d : task.dependsOn()) {
+            String w = ranOn.get(d);
+            if (w != null) votes.merge(w, 1, Integer::sum);
+        }
+        if (votes.isEmpty()) return null;
+        Map<String, Seen> now = workers();
+        return votes.entrySet().stream()
+                .sorted((a, b) -> b.getValue() - a.getValue())
+                .map(Map.Entry::getKey)
+                .filter(w -> fits(now.get(w), task, queue))
+                .findFirst()
+                .orElse(null);
     }
-    return moved;
-  }
+
+    private boolean fits(Seen w, TaskSpec task, String queue) {
+        if (w == null || !"running".equals(w.status()) || !queue.equals(w.queue())) return false;
+        for (Map.Entry<String, String> t : task.tags().entrySet())
+            if (!t.getValue().equals(w.tags().get(t.getKey()))) return false;
+        return Math.max(w.running(), sent(w.id()).get()) < w.concurrency();
+    }
+
+    private AtomicInteger sent(String worker) {
+        return sent.computeIfAbsent(worker, k -> new AtomicInteger());
+    }
+
+    void sentTo(String worker) {
+        if (worker != null) sent(worker).incrementAndGet();
+    }
+
+    /** A task ended: it ran on {@code worker} (null if unknown); {@code sentTo} is where this run had sent it. */
+    void ended(TaskId task, String worker, String sentTo) {
+        if (worker != null && !worker.isEmpty()) ranOn.put(task, worker);
+        if (sentTo != null) sent(sentTo).decrementAndGet();
+    }
+
+    private Map<String, Seen> workers() {
+        long now = System.nanoTime();
+        if (now - refreshedAt > REFRESH_NANOS) {
+            Map<String, Seen> m = new HashMap<>();
+            try {
+                for (Map<String, String> w : client.workers().list()) m.put(w.get("id"), Seen.of(w));
+                workers = m;
+            } catch (RuntimeException e) {
+                log.debug("cannot read the worker records: " + Errors.describe(e));
+            }
+            refreshedAt = now;
+        }
+        return workers;
+    }
+
+    /**
+     * Moves tasks waiting on the streams of workers that no longer take them to their shared streams: all of them
+     * when the worker is dead or gone (its record expired), those it was never delivered when it drains, stops or is
+     * late. Returns how many moved.
+     */
+    int rescue() {
+        int moved = 0;
+        Map<String, Seen> now = workers();
+        for (String queue : queues) {
+            Keys keys = new Keys(queue);
+            for (String stream : client.streamsOf(queue)) {
+                String worker = keys.workerOf(stream);
+                if (worker == null) continue;
+                Seen w = now.get(worker);
+                String status = w == null ? "gone" : w.status();
+                if ("running".equals(status)) continue;
+                boolean gone = w == null || "dead".equals(status);
+                long n = client.rescue(queue, stream, gone);
+                if (n > 0)
+                    log.info("moved " + n + " tasks of worker " + worker + " (" + status
+                            + ") back to the shared stream");
+                moved += (int) n;
+            }
+        }
+        return moved;
+    }
 }

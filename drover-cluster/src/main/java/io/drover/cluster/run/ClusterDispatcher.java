@@ -1,8 +1,12 @@
 package io.drover.cluster.run;
 
 import io.drover.cluster.queue.Client;
+import io.drover.cluster.queue.Outage;
+import io.drover.cluster.queue.SourceRef;
 import io.drover.cluster.queue.TaskStatus;
 import io.drover.cluster.queue.TaskSubmission;
+import io.drover.core.Errors;
+import io.drover.core.Log;
 import io.drover.core.engine.AttemptHandle;
 import io.drover.core.engine.Dispatcher;
 import io.drover.core.engine.TaskSink;
@@ -12,6 +16,7 @@ import io.drover.core.runner.TaskOutcome;
 import io.drover.core.runner.TaskRequest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +26,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 
 /**
  * Runs a workflow's attempts on the fleet: each one becomes a {@code workflow} task on its queue (the task's
@@ -38,332 +44,353 @@ import java.util.concurrent.locks.LockSupport;
  * shared directory needs agents or one machine, not the fleet.
  */
 public final class ClusterDispatcher implements Dispatcher {
-  private static final int BATCH = 500;
-  private static final long CHECK_ALL_NANOS = TimeUnit.SECONDS.toNanos(5);
-  private static final Duration KEEP = Duration.ofHours(1);
+    private static final int BATCH = 500;
+    private static final long CHECK_ALL_NANOS = TimeUnit.SECONDS.toNanos(5);
+    private static final Duration KEEP = Duration.ofHours(1);
 
-  private final Client client;
-  private final WorkflowSource source;
-  /** Where the source is stored: set by the first submit, kept alive with the follower's streams. */
-  private volatile io.drover.cluster.queue.SourceRef sourceRef;
-  private final String defaultQueue;
-  private final String follower = "f" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
-  /** What this dispatcher says ({@link io.drover.core.Log}), as the follower it is on the fleet. */
-  private final io.drover.core.Log log = io.drover.core.Log.of("dispatcher", follower);
-  private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
-  private final Set<String> queues = ConcurrentHashMap.newKeySet();
-  private final Map<String, String> after = new ConcurrentHashMap<>();
-  /** Tasks to look at now: found already on the queue when submitted (a run taken over), or cancelled early. */
-  private final Set<String> checkNow = ConcurrentHashMap.newKeySet();
-  private final Map<String, Long> early = new ConcurrentHashMap<>();
-  /**
-   * Log lines heard before the submitter registered their task (a task that logs as it starts, claimed while the
-   * submit call was returning): kept, in order, until it is registered (at most 30 s and 1,000 lines a task).
-   * Only the watcher thread uses it.
-   */
-  private final Map<String, EarlyLines> earlyLogs = new java.util.HashMap<>();
+    private final Client client;
+    private final WorkflowSource source;
+    /** Where the source is stored: set by the first submit, kept alive with the follower's streams. */
+    private volatile SourceRef sourceRef;
 
-  private record EarlyLines(long since, List<String> lines) {}
-  private final Set<String> cancelLater = ConcurrentHashMap.newKeySet();
-  private final LinkedBlockingQueue<InFlight> toSubmit = new LinkedBlockingQueue<>();
-  private final Affinity affinity;
-  private final Thread submitter;
-  private final Thread watcher;
-  private volatile boolean closed;
-  private final java.util.function.BooleanSupplier mayWrite;
+    private final String defaultQueue;
+    private final String follower =
+            "f" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
+    /** What this dispatcher says ({@link io.drover.core.Log}), as the follower it is on the fleet. */
+    private final Log log = Log.of("dispatcher", follower);
 
-  private static final class InFlight {
-    final TaskRequest request;
-    final TaskSink sink;
-    final String queue;
-    final TaskId task;
-    volatile String id;
-    /** Why this run cancelled it (the run's words, e.g. --fail-fast), or null. */
-    volatile String cancelReason;
-    /** The worker it was sent to for affinity, or null. */
-    volatile String sentTo;
+    private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
+    private final Set<String> queues = ConcurrentHashMap.newKeySet();
+    private final Map<String, String> after = new ConcurrentHashMap<>();
+    /** Tasks to look at now: found already on the queue when submitted (a run taken over), or cancelled early. */
+    private final Set<String> checkNow = ConcurrentHashMap.newKeySet();
 
-    InFlight(TaskRequest request, TaskSink sink, String queue) {
-      this.request = request;
-      this.sink = sink;
-      this.queue = queue;
-      this.task = request.task().id();
-    }
-  }
+    private final Map<String, Long> early = new ConcurrentHashMap<>();
+    /**
+     * Log lines heard before the submitter registered their task (a task that logs as it starts, claimed while the
+     * submit call was returning): kept, in order, until it is registered (at most 30 s and 1,000 lines a task).
+     * Only the watcher thread uses it.
+     */
+    private final Map<String, EarlyLines> earlyLogs = new HashMap<>();
 
-  public ClusterDispatcher(Client client, WorkflowSource source, String defaultQueue) {
-    this(client, source, defaultQueue, () -> true);
-  }
+    private record EarlyLines(long since, List<String> lines) {}
 
-  /**
-   * With a fence: while {@code mayWrite} is false (a controller whose lease ran out), nothing is put on the queue
-   * or cancelled there; the scheduler that takes the run over does it.
-   */
-  public ClusterDispatcher(Client client, WorkflowSource source, String defaultQueue, java.util.function.BooleanSupplier mayWrite) {
-    this.mayWrite = mayWrite;
-    this.client = client;
-    this.source = source == null ? new WorkflowSource("workflow.lua", "") : source;
-    this.defaultQueue = defaultQueue;
-    this.affinity = new Affinity(client, log);
-    this.submitter = Thread.ofPlatform().daemon().name("drover-cluster-submit").unstarted(this::submitLoop);
-    this.watcher = Thread.ofPlatform().daemon().name("drover-cluster-watch").unstarted(this::watch);
-  }
+    private final Set<String> cancelLater = ConcurrentHashMap.newKeySet();
+    private final LinkedBlockingQueue<InFlight> toSubmit = new LinkedBlockingQueue<>();
+    private final Affinity affinity;
+    private final Thread submitter;
+    private final Thread watcher;
+    private volatile boolean closed;
+    private final BooleanSupplier mayWrite;
 
-  /** Its two threads start with the first attempt, not in the constructor. */
-  private synchronized void ensureStarted() {
-    if (closed || submitter.getState() != Thread.State.NEW) return;
-    submitter.start();
-    watcher.start();
-  }
+    private static final class InFlight {
+        final TaskRequest request;
+        final TaskSink sink;
+        final String queue;
+        final TaskId task;
+        volatile String id;
+        /** Why this run cancelled it (the run's words, e.g. --fail-fast), or null. */
+        volatile String cancelReason;
+        /** The worker it was sent to for affinity, or null. */
+        volatile String sentTo;
 
-  /**
-   * Returns at once: the submit (a Redis round trip, shared with other attempts ready at the same time) happens
-   * on the submitter thread. A cancel that comes before the task is on its queue is applied as soon as it is.
-   */
-  @Override
-  public AttemptHandle dispatch(TaskRequest request, TaskSink sink) {
-    InFlight f = new InFlight(request, sink, request.task().queue() == null ? defaultQueue : request.task().queue());
-    ensureStarted();
-    toSubmit.add(f);
-    return reason -> {
-      f.cancelReason = reason;
-      String id = f.id;
-      if (id != null) cancel(id); // else the submitter cancels it once it has an id
-    };
-  }
-
-  /**
-   * The idempotency key of an attempt: the same run, task and attempt number always name one queue task, so a
-   * scheduler that takes a run over and dispatches an attempt again follows the one already in flight (or already
-   * ended) instead of starting a second.
-   */
-  public static String attemptKey(TaskRequest request) {
-    return "run:" + request.runId() + ":" + request.task().id() + ":" + request.attempt();
-  }
-
-  private void submitLoop() {
-    List<InFlight> batch = new ArrayList<>();
-    while (!closed) {
-      try {
-        InFlight first = toSubmit.poll(200, TimeUnit.MILLISECONDS);
-        if (first == null) continue;
-        batch.add(first);
-        toSubmit.drainTo(batch, BATCH - 1);
-        if (!mayWrite.getAsBoolean()) { // fenced off for now: wait (a takeover detaches this dispatcher)
-          toSubmit.addAll(batch);
-          Thread.sleep(50);
-          continue;
+        InFlight(TaskRequest request, TaskSink sink, String queue) {
+            this.request = request;
+            this.sink = sink;
+            this.queue = queue;
+            this.task = request.task().id();
         }
-        submit(batch);
-      } catch (InterruptedException e) {
-        return;
-      } finally {
-        batch.clear();
-      }
     }
-  }
 
-  private void submit(List<InFlight> batch) {
-    List<TaskSubmission> subs = new ArrayList<>(batch.size());
-    io.drover.cluster.queue.SourceRef ref;
-    try {
-      ref = sourceRef != null ? sourceRef : (sourceRef = client.storeSource(source));
-    } catch (RuntimeException e) {
-      for (InFlight f : batch) {
-        f.sink.completed(TaskOutcome.failed("could not store the workflow's source for the fleet: " + e.getMessage()));
-      }
-      return;
+    public ClusterDispatcher(Client client, WorkflowSource source, String defaultQueue) {
+        this(client, source, defaultQueue, () -> true);
     }
-    for (InFlight f : batch) {
-      String to = affinity.pick(f.request.task(), f.queue);
-      f.sentTo = to;
-      subs.add(TaskSubmission.workflow(ref, f.request).withQueue(f.queue).withIdempotencyKey(attemptKey(f.request)).withWorker(to));
-    }
-    List<Client.Submitted> ids;
-    try {
-      ids = client.submitFollowed(subs, follower);
-    } catch (RuntimeException e) {
-      for (InFlight f : batch) {
-        f.sink.completed(TaskOutcome.failed("could not put the task on queue '" + f.queue + "': " + e.getMessage()));
-      }
-      return;
-    }
-    for (int i = 0; i < batch.size(); i++) {
-      InFlight f = batch.get(i);
-      Client.Submitted s = ids.get(i);
-      if (s.created()) affinity.sentTo(f.sentTo);
-      else f.sentTo = null;
-      f.id = s.id();
-      queues.add(f.queue);
-      inFlight.put(s.id(), f);
-      if (!s.created()) checkNow.add(s.id()); // it may have ended already: its end will not be announced again
-      if (f.cancelReason != null) cancel(s.id()); // cancelled while it was being submitted
-    }
-    LockSupport.unpark(watcher);
-  }
 
-  private void cancel(String id) {
-    if (!mayWrite.getAsBoolean()) { // fenced off for now: the watcher tries again
-      cancelLater.add(id);
-      return;
+    /**
+     * With a fence: while {@code mayWrite} is false (a controller whose lease ran out), nothing is put on the queue
+     * or cancelled there; the scheduler that takes the run over does it.
+     */
+    public ClusterDispatcher(Client client, WorkflowSource source, String defaultQueue, BooleanSupplier mayWrite) {
+        this.mayWrite = mayWrite;
+        this.client = client;
+        this.source = source == null ? new WorkflowSource("workflow.lua", "") : source;
+        this.defaultQueue = defaultQueue;
+        this.affinity = new Affinity(client, log);
+        this.submitter =
+                Thread.ofPlatform().daemon().name("drover-cluster-submit").unstarted(this::submitLoop);
+        this.watcher = Thread.ofPlatform().daemon().name("drover-cluster-watch").unstarted(this::watch);
     }
-    try {
-      client.cancel(id);
-    } catch (RuntimeException e) {
-      log.warn("could not cancel " + id + ": " + io.drover.core.Errors.describe(e));
-    }
-  }
 
-  private void watch() {
-    io.drover.cluster.queue.Outage outage = new io.drover.cluster.queue.Outage("following tasks on the fleet",
-        log::warn);
-    long idle = 1;
-    long nextRescue = System.nanoTime();
-    long nextCheckAll = System.nanoTime() + CHECK_ALL_NANOS;
-    long nextKeep = System.nanoTime();
-    while (!closed) {
-      boolean progress = false;
-      boolean failed = false;
-      try {
-        long now = System.nanoTime();
-        if (now >= nextRescue) {
-          nextRescue = now + 1_000_000_000L;
-          affinity.rescue();
-        }
-        if (now >= nextKeep && !queues.isEmpty()) {
-          nextKeep = now + TimeUnit.MINUTES.toNanos(10);
-          client.keepFollowing(queues, follower, KEEP);
-          client.storeSource(source); // its expiry only grows: attempts queued for long still find it
-        }
-        if (!cancelLater.isEmpty() && mayWrite.getAsBoolean()) {
-          for (String id : List.copyOf(cancelLater)) {
-            cancelLater.remove(id);
-            cancel(id);
-          }
-        }
-        Set<String> ended = new LinkedHashSet<>(checkNow);
-        checkNow.removeAll(ended);
-        flushEarlyLogs(now);
-        // an end heard before the submitter registered its task (a task that ended at once)
-        early.entrySet().removeIf(e -> {
-          if (inFlight.containsKey(e.getKey())) return ended.add(e.getKey());
-          return now - e.getValue() > TimeUnit.SECONDS.toNanos(30);
-        });
-        for (String q : queues) {
-          for (Client.Followed e : client.followed(q, follower, after.getOrDefault(q, "0-0"), 0)) {
-            after.put(q, e.streamId());
-            progress = true;
-            InFlight f = inFlight.get(e.id());
-            if (e.type().equals("started")) {
-              if (f != null) f.sink.started(e.line()); // else its end says where it ran
-            } else if (e.type().equals("log")) {
-              if (f != null && !earlyLogs.containsKey(e.id())) {
-                f.sink.log(e.line());
-              } else { // not registered yet, or lines of it wait: after them, in order
-                List<String> lines = earlyLogs.computeIfAbsent(e.id(), k -> new EarlyLines(now, new ArrayList<>())).lines();
-                if (lines.size() < 1000) lines.add(e.line());
-              }
-            } else if (f != null && e.ended() != null && e.ended().isFinished() && !earlyLogs.containsKey(e.id())) {
-              finish(e.id(), f, e.ended()); // the end carries the outcome: no record to read
-            } else if (f != null) {
-              ended.add(e.id());
-            } else {
-              early.put(e.id(), now);
+    /** Its two threads start with the first attempt, not in the constructor. */
+    private synchronized void ensureStarted() {
+        if (closed || submitter.getState() != Thread.State.NEW) return;
+        submitter.start();
+        watcher.start();
+    }
+
+    /**
+     * Returns at once: the submit (a Redis round trip, shared with other attempts ready at the same time) happens
+     * on the submitter thread. A cancel that comes before the task is on its queue is applied as soon as it is.
+     */
+    @Override
+    public AttemptHandle dispatch(TaskRequest request, TaskSink sink) {
+        InFlight f = new InFlight(
+                request,
+                sink,
+                request.task().queue() == null ? defaultQueue : request.task().queue());
+        ensureStarted();
+        toSubmit.add(f);
+        return reason -> {
+            f.cancelReason = reason;
+            String id = f.id;
+            if (id != null) cancel(id); // else the submitter cancels it once it has an id
+        };
+    }
+
+    /**
+     * The idempotency key of an attempt: the same run, task and attempt number always name one queue task, so a
+     * scheduler that takes a run over and dispatches an attempt again follows the one already in flight (or already
+     * ended) instead of starting a second.
+     */
+    public static String attemptKey(TaskRequest request) {
+        return "run:" + request.runId() + ":" + request.task().id() + ":" + request.attempt();
+    }
+
+    private void submitLoop() {
+        List<InFlight> batch = new ArrayList<>();
+        while (!closed) {
+            try {
+                InFlight first = toSubmit.poll(200, TimeUnit.MILLISECONDS);
+                if (first == null) continue;
+                batch.add(first);
+                toSubmit.drainTo(batch, BATCH - 1);
+                if (!mayWrite.getAsBoolean()) { // fenced off for now: wait (a takeover detaches this dispatcher)
+                    toSubmit.addAll(batch);
+                    Thread.sleep(50);
+                    continue;
+                }
+                submit(batch);
+            } catch (InterruptedException e) {
+                return;
+            } finally {
+                batch.clear();
             }
-          }
         }
-        if (now >= nextCheckAll) { // the safety net: a task whose end this follower did not hear of
-          nextCheckAll = now + CHECK_ALL_NANOS;
-          ended.addAll(inFlight.keySet());
+    }
+
+    private void submit(List<InFlight> batch) {
+        List<TaskSubmission> subs = new ArrayList<>(batch.size());
+        SourceRef ref;
+        try {
+            ref = sourceRef != null ? sourceRef : (sourceRef = client.storeSource(source));
+        } catch (RuntimeException e) {
+            for (InFlight f : batch) {
+                f.sink.completed(
+                        TaskOutcome.failed("could not store the workflow's source for the fleet: " + e.getMessage()));
+            }
+            return;
         }
-        if (!ended.isEmpty()) {
-          flushEarlyLogs(now); // a task's lines before its end
-          Map<String, TaskStatus> statuses = client.statuses(ended);
-          for (String id : ended) {
-            InFlight f = inFlight.get(id);
-            if (f == null) continue;
-            TaskStatus s = statuses.get(id);
-            if (s == null || s.isFinished()) finish(id, f, s);
-          }
+        for (InFlight f : batch) {
+            String to = affinity.pick(f.request.task(), f.queue);
+            f.sentTo = to;
+            subs.add(TaskSubmission.workflow(ref, f.request)
+                    .withQueue(f.queue)
+                    .withIdempotencyKey(attemptKey(f.request))
+                    .withWorker(to));
         }
-        outage.succeeded();
-      } catch (RuntimeException e) {
-        idle = outage.failed(e);
-        failed = true;
-      }
-      if (!failed) idle = progress ? 1 : Math.min(idle * 2, 10);
-      LockSupport.parkNanos(idle * 1_000_000);
+        List<Client.Submitted> ids;
+        try {
+            ids = client.submitFollowed(subs, follower);
+        } catch (RuntimeException e) {
+            for (InFlight f : batch) {
+                f.sink.completed(
+                        TaskOutcome.failed("could not put the task on queue '" + f.queue + "': " + e.getMessage()));
+            }
+            return;
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            InFlight f = batch.get(i);
+            Client.Submitted s = ids.get(i);
+            if (s.created()) affinity.sentTo(f.sentTo);
+            else f.sentTo = null;
+            f.id = s.id();
+            queues.add(f.queue);
+            inFlight.put(s.id(), f);
+            if (!s.created()) checkNow.add(s.id()); // it may have ended already: its end will not be announced again
+            if (f.cancelReason != null) cancel(s.id()); // cancelled while it was being submitted
+        }
+        LockSupport.unpark(watcher);
     }
-  }
 
-  /** Hands the early lines of registered tasks to their sinks; forgets those of tasks never registered. */
-  private void flushEarlyLogs(long now) {
-    earlyLogs.entrySet().removeIf(e -> {
-      InFlight f = inFlight.get(e.getKey());
-      if (f != null) {
-        for (String line : e.getValue().lines()) f.sink.log(line);
-        return true;
-      }
-      return now - e.getValue().since() > TimeUnit.SECONDS.toNanos(30);
-    });
-  }
+    private void cancel(String id) {
+        if (!mayWrite.getAsBoolean()) { // fenced off for now: the watcher tries again
+            cancelLater.add(id);
+            return;
+        }
+        try {
+            client.cancel(id);
+        } catch (RuntimeException e) {
+            log.warn("could not cancel " + id + ": " + Errors.describe(e));
+        }
+    }
 
-  private void finish(String id, InFlight f, TaskStatus s) {
-    if (inFlight.remove(id) == null) return;
-    affinity.ended(f.task, s == null ? null : s.worker(), f.sentTo);
-    if (s == null) {
-      f.sink.completed(TaskOutcome.failed("the task record of " + id + " is gone"));
-      return;
+    private void watch() {
+        Outage outage = new Outage("following tasks on the fleet", log::warn);
+        long idle = 1;
+        long nextRescue = System.nanoTime();
+        long nextCheckAll = System.nanoTime() + CHECK_ALL_NANOS;
+        long nextKeep = System.nanoTime();
+        while (!closed) {
+            boolean progress = false;
+            boolean failed = false;
+            try {
+                long now = System.nanoTime();
+                if (now >= nextRescue) {
+                    nextRescue = now + 1_000_000_000L;
+                    affinity.rescue();
+                }
+                if (now >= nextKeep && !queues.isEmpty()) {
+                    nextKeep = now + TimeUnit.MINUTES.toNanos(10);
+                    client.keepFollowing(queues, follower, KEEP);
+                    client.storeSource(source); // its expiry only grows: attempts queued for long still find it
+                }
+                if (!cancelLater.isEmpty() && mayWrite.getAsBoolean()) {
+                    for (String id : List.copyOf(cancelLater)) {
+                        cancelLater.remove(id);
+                        cancel(id);
+                    }
+                }
+                Set<String> ended = new LinkedHashSet<>(checkNow);
+                checkNow.removeAll(ended);
+                flushEarlyLogs(now);
+                // an end heard before the submitter registered its task (a task that ended at once)
+                early.entrySet().removeIf(e -> {
+                    if (inFlight.containsKey(e.getKey())) return ended.add(e.getKey());
+                    return now - e.getValue() > TimeUnit.SECONDS.toNanos(30);
+                });
+                for (String q : queues) {
+                    for (Client.Followed e : client.followed(q, follower, after.getOrDefault(q, "0-0"), 0)) {
+                        after.put(q, e.streamId());
+                        progress = true;
+                        InFlight f = inFlight.get(e.id());
+                        if (e.type().equals("started")) {
+                            if (f != null) f.sink.started(e.line()); // else its end says where it ran
+                        } else if (e.type().equals("log")) {
+                            if (f != null && !earlyLogs.containsKey(e.id())) {
+                                f.sink.log(e.line());
+                            } else { // not registered yet, or lines of it wait: after them, in order
+                                List<String> lines = earlyLogs
+                                        .computeIfAbsent(e.id(), k -> new EarlyLines(now, new ArrayList<>()))
+                                        .lines();
+                                if (lines.size() < 1000) lines.add(e.line());
+                            }
+                        } else if (f != null
+                                && e.ended() != null
+                                && e.ended().isFinished()
+                                && !earlyLogs.containsKey(e.id())) {
+                            finish(e.id(), f, e.ended()); // the end carries the outcome: no record to read
+                        } else if (f != null) {
+                            ended.add(e.id());
+                        } else {
+                            early.put(e.id(), now);
+                        }
+                    }
+                }
+                if (now >= nextCheckAll) { // the safety net: a task whose end this follower did not hear of
+                    nextCheckAll = now + CHECK_ALL_NANOS;
+                    ended.addAll(inFlight.keySet());
+                }
+                if (!ended.isEmpty()) {
+                    flushEarlyLogs(now); // a task's lines before its end
+                    Map<String, TaskStatus> statuses = client.statuses(ended);
+                    for (String id : ended) {
+                        InFlight f = inFlight.get(id);
+                        if (f == null) continue;
+                        TaskStatus s = statuses.get(id);
+                        if (s == null || s.isFinished()) finish(id, f, s);
+                    }
+                }
+                outage.succeeded();
+            } catch (RuntimeException e) {
+                idle = outage.failed(e);
+                failed = true;
+            }
+            if (!failed) idle = progress ? 1 : Math.min(idle * 2, 10);
+            LockSupport.parkNanos(idle * 1_000_000);
+        }
     }
-    TaskOutcome o = switch (s.state()) {
-      case "SUCCEEDED" -> TaskOutcome.succeeded(s.message(), s.outputs());
-      case "CANCELLED" -> TaskOutcome.cancelled(f.cancelReason != null ? f.cancelReason : s.message());
-      case "SKIPPED" -> TaskOutcome.skipped(s.message());
-      default -> TaskOutcome.failed(s.message().isEmpty() ? "failed on worker " + s.worker() : s.message());
-    };
-    // where it ran, and when it ended by the worker's record: what its duration is measured to, however late
-    // this follower hears of it (a controller that took the run over meanwhile)
-    f.sink.completed(s.worker() == null || s.worker().isEmpty() ? o : o.withRan(new TaskOutcome.Ran(s.worker(), s.startedAt(), s.finishedAt())));
-  }
 
-  /** Stops following; attempts still in flight are cancelled on the fleet. */
-  @Override
-  public void close() {
-    stop(true);
-  }
+    /** Hands the early lines of registered tasks to their sinks; forgets those of tasks never registered. */
+    private void flushEarlyLogs(long now) {
+        earlyLogs.entrySet().removeIf(e -> {
+            InFlight f = inFlight.get(e.getKey());
+            if (f != null) {
+                for (String line : e.getValue().lines()) f.sink.log(line);
+                return true;
+            }
+            return now - e.getValue().since() > TimeUnit.SECONDS.toNanos(30);
+        });
+    }
 
-  /**
-   * Stops following and leaves the attempts in flight to run on, for the scheduler that takes the run over; their
-   * sinks hear nothing more.
-   */
-  public void detach() {
-    stop(false);
-  }
+    private void finish(String id, InFlight f, TaskStatus s) {
+        if (inFlight.remove(id) == null) return;
+        affinity.ended(f.task, s == null ? null : s.worker(), f.sentTo);
+        if (s == null) {
+            f.sink.completed(TaskOutcome.failed("the task record of " + id + " is gone"));
+            return;
+        }
+        TaskOutcome o = switch (s.state()) {
+            case "SUCCEEDED" -> TaskOutcome.succeeded(s.message(), s.outputs());
+            case "CANCELLED" -> TaskOutcome.cancelled(f.cancelReason != null ? f.cancelReason : s.message());
+            case "SKIPPED" -> TaskOutcome.skipped(s.message());
+            default -> TaskOutcome.failed(s.message().isEmpty() ? "failed on worker " + s.worker() : s.message());
+        };
+        // where it ran, and when it ended by the worker's record: what its duration is measured to, however late
+        // this follower hears of it (a controller that took the run over meanwhile)
+        f.sink.completed(
+                s.worker() == null || s.worker().isEmpty()
+                        ? o
+                        : o.withRan(new TaskOutcome.Ran(s.worker(), s.startedAt(), s.finishedAt())));
+    }
 
-  private void stop(boolean cancelInFlight) {
-    synchronized (this) { // no thread starts after this
-      if (closed) return;
-      closed = true;
+    /** Stops following; attempts still in flight are cancelled on the fleet. */
+    @Override
+    public void close() {
+        stop(true);
     }
-    submitter.interrupt();
-    try {
-      submitter.join(10_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+
+    /**
+     * Stops following and leaves the attempts in flight to run on, for the scheduler that takes the run over; their
+     * sinks hear nothing more.
+     */
+    public void detach() {
+        stop(false);
     }
-    if (cancelInFlight) for (String id : inFlight.keySet()) cancel(id);
-    LockSupport.unpark(watcher);
-    try {
-      watcher.join(2000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+
+    private void stop(boolean cancelInFlight) {
+        synchronized (this) { // no thread starts after this
+            if (closed) return;
+            closed = true;
+        }
+        submitter.interrupt();
+        try {
+            submitter.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (cancelInFlight) for (String id : inFlight.keySet()) cancel(id);
+        LockSupport.unpark(watcher);
+        try {
+            watcher.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (cancelInFlight) {
+            try {
+                client.keepFollowing(queues, follower, Duration.ZERO);
+            } catch (RuntimeException e) {
+                // they expire
+            }
+        }
     }
-    if (cancelInFlight) {
-      try {
-        client.keepFollowing(queues, follower, Duration.ZERO);
-      } catch (RuntimeException e) {
-        // they expire
-      }
-    }
-  }
 }

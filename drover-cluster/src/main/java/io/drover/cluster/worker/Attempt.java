@@ -18,164 +18,173 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link Heartbeat}.
  */
 final class Attempt {
-  /** Log lines of one attempt waiting to be written; the task's output waits (its pipe fills) past them. */
-  static final int PENDING_LINES = 10_000;
-  /** Log lines per fenced write. */
-  static final int LINES_PER_WRITE = 500;
+    /** Log lines of one attempt waiting to be written; the task's output waits (its pipe fills) past them. */
+    static final int PENDING_LINES = 10_000;
+    /** Log lines per fenced write. */
+    static final int LINES_PER_WRITE = 500;
 
-  final QueueTaskId id;
-  final String stream;
-  final String entry;
-  /** The entry's delivery count when this attempt started: the lease's fencing token. */
-  final long token;
-  /** The attempt's number (attempts made before its entry, plus the token). */
-  final int attempt;
-  final long startedUs = TaskCodec.nowMicros();
-  /** The stream of the task's follower (a run's dispatcher), which hears of its end; empty for none. */
-  final String notify;
-  /** The task's spec, from its stream entry: parsed once, when the entry was taken (empty if unreadable). */
-  final Map<String, Object> spec;
-  /** Failed attempts before this one (for the backoff before the next). */
-  final int failures;
-  final Cancellation cancellation = new Cancellation();
-  volatile boolean lost;
-  volatile boolean handBack;
-  /**
-   * Whether this attempt's RUNNING event is in the task's event stream: the claim writes it for a followed task,
-   * the worker with the first log line otherwise. Then the outcome goes there too (guarded by this).
-   */
-  private boolean runningEventWritten;
-  /** The attempt's log lines on their way to Redis (set when it starts running). */
-  Lines lines;
+    final QueueTaskId id;
+    final String stream;
+    final String entry;
+    /** The entry's delivery count when this attempt started: the lease's fencing token. */
+    final long token;
+    /** The attempt's number (attempts made before its entry, plus the token). */
+    final int attempt;
 
-  /** One delivery: duplicate entries of one task are two deliveries, each with its own slot and directory. */
-  final String key;
+    final long startedUs = TaskCodec.nowMicros();
+    /** The stream of the task's follower (a run's dispatcher), which hears of its end; empty for none. */
+    final String notify;
+    /** The task's spec, from its stream entry: parsed once, when the entry was taken (empty if unreadable). */
+    final Map<String, Object> spec;
+    /** Failed attempts before this one (for the backoff before the next). */
+    final int failures;
 
-  Attempt(QueueTaskId id, String stream, String entry, long token, int attempt, String notify, Map<String, Object> spec,
-      int failures) {
-    this.id = id;
-    this.notify = notify;
-    this.spec = spec;
-    this.failures = failures;
-    this.stream = stream;
-    this.entry = entry;
-    this.token = token;
-    this.attempt = attempt;
-    this.key = stream + ' ' + entry;
-  }
+    final Cancellation cancellation = new Cancellation();
+    volatile boolean lost;
+    volatile boolean handBack;
+    /**
+     * Whether this attempt's RUNNING event is in the task's event stream: the claim writes it for a followed task,
+     * the worker with the first log line otherwise. Then the outcome goes there too (guarded by this).
+     */
+    private boolean runningEventWritten;
+    /** The attempt's log lines on their way to Redis (set when it starts running). */
+    Lines lines;
 
-  /** The lease this attempt holds, as the store fences it. */
-  WorkerStore.Held lease() {
-    return new WorkerStore.Held(id, stream, entry, token);
-  }
+    /** One delivery: duplicate entries of one task are two deliveries, each with its own slot and directory. */
+    final String key;
 
-  /** Someone else holds the task now (the heartbeat or a fenced write found out): the attempt is stopped. */
-  void leaseLost() {
-    lost = true;
-    cancellation.cancel(Cancellation.Cause.CANCELLED, "lease lost: another worker holds the task now");
-  }
-
-  synchronized boolean runningEventWritten() {
-    return runningEventWritten;
-  }
-
-  /** The claim script wrote the RUNNING event (a followed task). */
-  synchronized void runningEventWrittenByClaim(boolean written) {
-    runningEventWritten = written;
-  }
-
-  /** Marks the RUNNING event written; true if this call is the one that writes it. */
-  synchronized boolean takeRunningEvent() {
-    boolean first = !runningEventWritten;
-    runningEventWritten = true;
-    return first;
-  }
-
-  /** Writes the attempt's RUNNING event (for a followed task, or before its first log line), once. */
-  synchronized void writeRunningEvent(WorkerStore store) {
-    if (runningEventWritten) return;
-    runningEventWritten = true;
-    store.runningEvent(id, attempt);
-  }
-
-  /**
-   * The log lines of one attempt, for its task's event stream (and its follower's). They go in order, many to a
-   * call of the {@code log} script, which writes them only while this worker still holds the task's lease: a
-   * worker that was paused or cut off and wakes up after another took the task over never appends lines after
-   * that task's end (a line written without that check could reach Redis any time later). One call at a time per
-   * attempt; while {@value #PENDING_LINES} lines wait, the task's output waits too. Thread-safe.
-   */
-  final class Lines {
-    private final WorkerStore store;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
-    private final ArrayDeque<String> pending = new ArrayDeque<>();
-    private boolean writing;
-
-    Lines(WorkerStore store) {
-      this.store = store;
+    Attempt(
+            QueueTaskId id,
+            String stream,
+            String entry,
+            long token,
+            int attempt,
+            String notify,
+            Map<String, Object> spec,
+            int failures) {
+        this.id = id;
+        this.notify = notify;
+        this.spec = spec;
+        this.failures = failures;
+        this.stream = stream;
+        this.entry = entry;
+        this.token = token;
+        this.attempt = attempt;
+        this.key = stream + ' ' + entry;
     }
 
-    void add(String line) {
-      lock.lock();
-      try {
-        while (pending.size() >= PENDING_LINES && !lost) changed.awaitUninterruptibly();
-        if (lost) return;
-        pending.add(line);
-        if (!writing) {
-          writing = true;
-          Thread.ofVirtual().name("drover-lines-" + id).start(this::drain);
+    /** The lease this attempt holds, as the store fences it. */
+    WorkerStore.Held lease() {
+        return new WorkerStore.Held(id, stream, entry, token);
+    }
+
+    /** Someone else holds the task now (the heartbeat or a fenced write found out): the attempt is stopped. */
+    void leaseLost() {
+        lost = true;
+        cancellation.cancel(Cancellation.Cause.CANCELLED, "lease lost: another worker holds the task now");
+    }
+
+    synchronized boolean runningEventWritten() {
+        return runningEventWritten;
+    }
+
+    /** The claim script wrote the RUNNING event (a followed task). */
+    synchronized void runningEventWrittenByClaim(boolean written) {
+        runningEventWritten = written;
+    }
+
+    /** Marks the RUNNING event written; true if this call is the one that writes it. */
+    synchronized boolean takeRunningEvent() {
+        boolean first = !runningEventWritten;
+        runningEventWritten = true;
+        return first;
+    }
+
+    /** Writes the attempt's RUNNING event (for a followed task, or before its first log line), once. */
+    synchronized void writeRunningEvent(WorkerStore store) {
+        if (runningEventWritten) return;
+        runningEventWritten = true;
+        store.runningEvent(id, attempt);
+    }
+
+    /**
+     * The log lines of one attempt, for its task's event stream (and its follower's). They go in order, many to a
+     * call of the {@code log} script, which writes them only while this worker still holds the task's lease: a
+     * worker that was paused or cut off and wakes up after another took the task over never appends lines after
+     * that task's end (a line written without that check could reach Redis any time later). One call at a time per
+     * attempt; while {@value #PENDING_LINES} lines wait, the task's output waits too. Thread-safe.
+     */
+    final class Lines {
+        private final WorkerStore store;
+        private final ReentrantLock lock = new ReentrantLock();
+        private final Condition changed = lock.newCondition();
+        private final ArrayDeque<String> pending = new ArrayDeque<>();
+        private boolean writing;
+
+        Lines(WorkerStore store) {
+            this.store = store;
         }
-      } finally {
-        lock.unlock();
-      }
-    }
 
-    private void drain() {
-      while (true) {
-        List<String> batch = new ArrayList<>();
-        lock.lock();
-        try {
-          while (batch.size() < LINES_PER_WRITE && !pending.isEmpty()) batch.add(pending.poll());
-          if (batch.isEmpty()) {
-            writing = false;
-            changed.signalAll();
-            return;
-          }
-          changed.signalAll();
-        } finally {
-          lock.unlock();
+        void add(String line) {
+            lock.lock();
+            try {
+                while (pending.size() >= PENDING_LINES && !lost) changed.awaitUninterruptibly();
+                if (lost) return;
+                pending.add(line);
+                if (!writing) {
+                    writing = true;
+                    Thread.ofVirtual().name("drover-lines-" + id).start(this::drain);
+                }
+            } finally {
+                lock.unlock();
+            }
         }
-        if (!write(batch)) {
-          leaseLost();
-          lock.lock();
-          try {
-            pending.clear();
-          } finally {
-            lock.unlock();
-          }
+
+        private void drain() {
+            while (true) {
+                List<String> batch = new ArrayList<>();
+                lock.lock();
+                try {
+                    while (batch.size() < LINES_PER_WRITE && !pending.isEmpty()) batch.add(pending.poll());
+                    if (batch.isEmpty()) {
+                        writing = false;
+                        changed.signalAll();
+                        return;
+                    }
+                    changed.signalAll();
+                } finally {
+                    lock.unlock();
+                }
+                if (!write(batch)) {
+                    leaseLost();
+                    lock.lock();
+                    try {
+                        pending.clear();
+                    } finally {
+                        lock.unlock();
+                    }
+                }
+            }
         }
-      }
-    }
 
-    /** One fenced write; false when someone else holds the task now. Lines Redis could not take are dropped. */
-    private boolean write(List<String> batch) {
-      boolean first = takeRunningEvent();
-      try {
-        return store.log(lease(), attempt, first, notify, batch);
-      } catch (RuntimeException e) {
-        return true; // Redis away: these lines are lost with it, as an outcome would be
-      }
-    }
+        /** One fenced write; false when someone else holds the task now. Lines Redis could not take are dropped. */
+        private boolean write(List<String> batch) {
+            boolean first = takeRunningEvent();
+            try {
+                return store.log(lease(), attempt, first, notify, batch);
+            } catch (RuntimeException e) {
+                return true; // Redis away: these lines are lost with it, as an outcome would be
+            }
+        }
 
-    /** Waits until every line added is written or dropped. */
-    void awaitWritten() {
-      lock.lock();
-      try {
-        while (writing) changed.awaitUninterruptibly();
-      } finally {
-        lock.unlock();
-      }
+        /** Waits until every line added is written or dropped. */
+        void awaitWritten() {
+            lock.lock();
+            try {
+                while (writing) changed.awaitUninterruptibly();
+            } finally {
+                lock.unlock();
+            }
+        }
     }
-  }
 }

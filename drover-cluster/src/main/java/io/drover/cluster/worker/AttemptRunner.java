@@ -3,11 +3,11 @@ package io.drover.cluster.worker;
 import io.drover.cluster.queue.QueueTaskId;
 import io.drover.cluster.queue.TaskCodec;
 import io.drover.core.engine.SecretMasker;
+import io.drover.core.model.TaskSpec;
 import io.drover.core.runner.TaskContext;
 import io.drover.core.runner.TaskOutcome;
 import io.drover.core.runner.TaskRequest;
 import io.drover.core.runner.TaskRunner;
-import io.drover.core.model.TaskSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -26,116 +26,126 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link Completer}, or hands it back to the queue when the worker stops.
  */
 final class AttemptRunner {
-  /** Deliveries of one entry from which an attempt is a suspect of crashing its worker ({@link #awaitSuspectTurn}). */
-  static final int SUSPECT_DELIVERIES = 3;
+    /** Deliveries of one entry from which an attempt is a suspect of crashing its worker ({@link #awaitSuspectTurn}). */
+    static final int SUSPECT_DELIVERIES = 3;
 
-  private final WorkerContext w;
-  private final AttemptDecoder decoder;
-  private final Completer completer;
-  private final ExecutorService threads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("drover-attempt-", 0).factory());
-  private final Semaphore suspects = new Semaphore(1);
+    private final WorkerContext w;
+    private final AttemptDecoder decoder;
+    private final Completer completer;
+    private final ExecutorService threads = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("drover-attempt-", 0).factory());
+    private final Semaphore suspects = new Semaphore(1);
 
-  AttemptRunner(WorkerContext w, AttemptDecoder decoder, Completer completer) {
-    this.w = w;
-    this.decoder = decoder;
-    this.completer = completer;
-  }
-
-  /**
-   * Runs attempts of tasks this worker now holds. Their followers (a run's dispatcher) hear where they run, one
-   * {@code started} entry per follower for all of them ({@code runs status} shows the worker).
-   */
-  void startAll(List<Attempt> ready) {
-    Map<String, List<QueueTaskId>> byFollower = new LinkedHashMap<>();
-    for (Attempt a : ready) if (!a.notify.isEmpty()) byFollower.computeIfAbsent(a.notify, k -> new ArrayList<>()).add(a.id);
-    byFollower.forEach(w.store::announceStarted);
-    for (Attempt a : ready) {
-      w.held.put(a.key, a);
-      threads.execute(() -> run(a));
+    AttemptRunner(WorkerContext w, AttemptDecoder decoder, Completer completer) {
+        this.w = w;
+        this.decoder = decoder;
+        this.completer = completer;
     }
-  }
 
-  /** No new attempts; those running go on. */
-  void shutdown() {
-    threads.shutdown();
-  }
+    /**
+     * Runs attempts of tasks this worker now holds. Their followers (a run's dispatcher) hear where they run, one
+     * {@code started} entry per follower for all of them ({@code runs status} shows the worker).
+     */
+    void startAll(List<Attempt> ready) {
+        Map<String, List<QueueTaskId>> byFollower = new LinkedHashMap<>();
+        for (Attempt a : ready)
+            if (!a.notify.isEmpty())
+                byFollower.computeIfAbsent(a.notify, k -> new ArrayList<>()).add(a.id);
+        byFollower.forEach(w.store::announceStarted);
+        for (Attempt a : ready) {
+            w.held.put(a.key, a);
+            threads.execute(() -> run(a));
+        }
+    }
 
-  private void run(Attempt a) {
-    boolean suspect = a.token >= SUSPECT_DELIVERIES;
-    boolean turn = suspect && awaitSuspectTurn(a);
-    if (suspect && !turn) a.handBack = true; // the worker began to stop while it waited: it never started
-    try {
-      runHeld(a);
-    } finally {
-      if (turn) suspects.release();
+    /** No new attempts; those running go on. */
+    void shutdown() {
+        threads.shutdown();
     }
-  }
 
-  /**
-   * An entry delivered {@value #SUSPECT_DELIVERIES} times or more ended twice without an outcome: its workers
-   * stopped under it, maybe because of it (a task that kills its worker takes the tasks beside it down too). Such
-   * attempts run one at a time here, so when one crashes the worker again it is the only suspect that dies with it:
-   * a healthy task that shared a worker with a poison task is never dead-lettered as one. Returns false if the
-   * worker began to stop while it waited.
-   */
-  private boolean awaitSuspectTurn(Attempt a) {
-    w.log.warn("task " + a.id + " was delivered " + a.token + " times without an outcome; it runs alone among such tasks here");
-    try {
-      while (!suspects.tryAcquire(100, TimeUnit.MILLISECONDS)) {
-        if (a.cancellation.isCancelled()) return false;
-      }
-      return true;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
+    private void run(Attempt a) {
+        boolean suspect = a.token >= SUSPECT_DELIVERIES;
+        boolean turn = suspect && awaitSuspectTurn(a);
+        if (suspect && !turn) a.handBack = true; // the worker began to stop while it waited: it never started
+        try {
+            runHeld(a);
+        } finally {
+            if (turn) suspects.release();
+        }
     }
-  }
 
-  private void runHeld(Attempt a) {
-    TaskOutcome outcome;
-    // the id was checked (Keys.isTaskIdOf), and the entry makes duplicate deliveries of one task use two directories
-    Path dir = w.options.workdir().resolve(a.id + "-" + a.attempt + "-" + a.entry);
-    // set by the runner when the attempt made or used its directory: only then is there one to remove
-    AtomicBoolean dirUsed = new AtomicBoolean();
-    try {
-      AttemptDecoder.Decoded d = decoder.decode(a.id, a.attempt, a.spec);
-      TaskRequest request = d.request();
-      TaskRunner runner = d.runner();
-      TaskSpec spec = request.task();
-      if (w.options.logTasks()) w.log.info("started " + a.id + " (attempt " + a.attempt + ")");
-      SecretMasker m = SecretMasker.ofMaps(request.params(), spec.env());
-      a.lines = a.new Lines(w.store);
-      Attempt.Lines lines = a.lines;
-      outcome = runner.run(request, new TaskContext(dir, dir.resolve(".drover"), line -> lines.add(m.mask(line)),
-          a.cancellation, dirUsed));
-      outcome = new TaskOutcome(outcome.status(), m.mask(outcome.message()), outcome.outputs());
-    } catch (Exception e) {
-      outcome = TaskOutcome.failed("the worker could not run it: " + e.getMessage());
-    } catch (Throwable e) { // an Error (out of memory, stack overflow) ends the attempt like any failure
-      outcome = TaskOutcome.failed(TaskOutcome.describe(e));
-    } finally {
-      if (a.lines != null) a.lines.awaitWritten(); // its lines go before its end
-      if (dirUsed.get()) Workdirs.deleteQuietly(dir);
+    /**
+     * An entry delivered {@value #SUSPECT_DELIVERIES} times or more ended twice without an outcome: its workers
+     * stopped under it, maybe because of it (a task that kills its worker takes the tasks beside it down too). Such
+     * attempts run one at a time here, so when one crashes the worker again it is the only suspect that dies with it:
+     * a healthy task that shared a worker with a poison task is never dead-lettered as one. Returns false if the
+     * worker began to stop while it waited.
+     */
+    private boolean awaitSuspectTurn(Attempt a) {
+        w.log.warn("task " + a.id + " was delivered " + a.token
+                + " times without an outcome; it runs alone among such tasks here");
+        try {
+            while (!suspects.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+                if (a.cancellation.isCancelled()) return false;
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
-    if (a.handBack) {
-      try {
-        w.store.handBack(a.lease(), a.attempt);
-      } catch (RuntimeException e) {
-        w.log.warn("could not hand " + a.id + " back (its lease will lapse): " + e.getMessage());
-      } finally {
-        w.release(a);
-      }
-      return;
+
+    private void runHeld(Attempt a) {
+        TaskOutcome outcome;
+        // the id was checked (Keys.isTaskIdOf), and the entry makes duplicate deliveries of one task use two
+        // directories
+        Path dir = w.options.workdir().resolve(a.id + "-" + a.attempt + "-" + a.entry);
+        // set by the runner when the attempt made or used its directory: only then is there one to remove
+        AtomicBoolean dirUsed = new AtomicBoolean();
+        try {
+            AttemptDecoder.Decoded d = decoder.decode(a.id, a.attempt, a.spec);
+            TaskRequest request = d.request();
+            TaskRunner runner = d.runner();
+            TaskSpec spec = request.task();
+            if (w.options.logTasks()) w.log.info("started " + a.id + " (attempt " + a.attempt + ")");
+            SecretMasker m = SecretMasker.ofMaps(request.params(), spec.env());
+            a.lines = a.new Lines(w.store);
+            Attempt.Lines lines = a.lines;
+            outcome = runner.run(
+                    request,
+                    new TaskContext(
+                            dir, dir.resolve(".drover"), line -> lines.add(m.mask(line)), a.cancellation, dirUsed));
+            outcome = new TaskOutcome(outcome.status(), m.mask(outcome.message()), outcome.outputs());
+        } catch (Exception e) {
+            outcome = TaskOutcome.failed("the worker could not run it: " + e.getMessage());
+        } catch (Throwable e) { // an Error (out of memory, stack overflow) ends the attempt like any failure
+            outcome = TaskOutcome.failed(TaskOutcome.describe(e));
+        } finally {
+            if (a.lines != null) a.lines.awaitWritten(); // its lines go before its end
+            if (dirUsed.get()) Workdirs.deleteQuietly(dir);
+        }
+        if (a.handBack) {
+            try {
+                w.store.handBack(a.lease(), a.attempt);
+            } catch (RuntimeException e) {
+                w.log.warn("could not hand " + a.id + " back (its lease will lapse): " + e.getMessage());
+            } finally {
+                w.release(a);
+            }
+            return;
+        }
+        long due = 0; // when a retry is due, if this failure leaves one
+        if (outcome.status() == TaskOutcome.Status.FAILED) {
+            due = w.options.clock().millis()
+                    + TaskCodec.backoff(a.spec)
+                            .delayBefore(a.failures + 2, ThreadLocalRandom.current())
+                            .toMillis();
+        }
+        // The lease stays with the task until its outcome is recorded (the heartbeat renews what is held); its slot
+        // goes
+        // to the next task now, unless recording has fallen behind.
+        w.unrecorded.acquireUninterruptibly();
+        w.slots.release();
+        completer.add(a, outcome, due);
     }
-    long due = 0; // when a retry is due, if this failure leaves one
-    if (outcome.status() == TaskOutcome.Status.FAILED) {
-      due = w.options.clock().millis()
-          + TaskCodec.backoff(a.spec).delayBefore(a.failures + 2, ThreadLocalRandom.current()).toMillis();
-    }
-    // The lease stays with the task until its outcome is recorded (the heartbeat renews what is held); its slot goes
-    // to the next task now, unless recording has fallen behind.
-    w.unrecorded.acquireUninterruptibly();
-    w.slots.release();
-    completer.add(a, outcome, due);
-  }
 }

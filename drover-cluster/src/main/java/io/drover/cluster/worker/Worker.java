@@ -32,135 +32,137 @@ import java.util.concurrent.TimeUnit;
  * complete a task that someone else holds now.
  */
 public final class Worker implements Lifecycle {
-  private final WorkerContext w;
-  private final ScheduledExecutorService heartbeatThread;
-  private final CountDownLatch terminated = new CountDownLatch(1);
-  private Heartbeat heartbeat;
-  private AttemptRunner runner;
-  private Thread claimer;
-  private Thread completer;
+    private final WorkerContext w;
+    private final ScheduledExecutorService heartbeatThread;
+    private final CountDownLatch terminated = new CountDownLatch(1);
+    private Heartbeat heartbeat;
+    private AttemptRunner runner;
+    private Thread claimer;
+    private Thread completer;
 
-  private Worker(WorkerOptions options) {
-    this.w = new WorkerContext(options);
-    this.heartbeatThread = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("drover-heartbeat").factory());
-  }
-
-  /** Connects, checks Redis, registers the worker and starts claiming. */
-  public static Worker start(WorkerOptions options) {
-    Worker worker = new Worker(options);
-    WorkerContext w = worker.w;
-    w.store = WorkerStore.open(options.redisUrl(), options.workerId(), w.keys, w.streams);
-    try {
-      Workdirs.sweepDefaults(options.workdir());
-      Files.createDirectories(options.workdir());
-    } catch (IOException | RuntimeException e) {
-      worker.closeConnections();
-      throw new DroverException("cannot start the worker: " + e.getMessage(), e);
+    private Worker(WorkerOptions options) {
+        this.w = new WorkerContext(options);
+        this.heartbeatThread = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("drover-heartbeat").factory());
     }
-    Completer completer = new Completer(w);
-    worker.runner = new AttemptRunner(w, new AttemptDecoder(w.store, options.kinds()), completer);
-    worker.heartbeat = new Heartbeat(w);
-    worker.heartbeat.writeRecord("running");
-    long beat = w.beatMillis();
-    worker.heartbeatThread.scheduleWithFixedDelay(worker.heartbeat::beat, beat, beat, TimeUnit.MILLISECONDS);
-    Claimer claimer = new Claimer(w, worker.runner::startAll);
-    worker.claimer = Thread.ofPlatform().name("drover-claimer").daemon().start(claimer::loop);
-    worker.completer = Thread.ofPlatform().name("drover-completer").daemon().start(completer::loop);
-    return worker;
-  }
 
-  /** Where this worker's tasks get their private directories. */
-  public Path workdir() {
-    return w.options.workdir();
-  }
-
-  public String id() {
-    return w.options.workerId();
-  }
-
-  public WorkerOptions options() {
-    return w.options;
-  }
-
-  /** Ids of the tasks running here now. */
-  public List<String> running() {
-    return w.running();
-  }
-
-  // ---- stopping ----
-
-  /** Stops claiming; running tasks get the grace period, then are handed back. Returns at once. Idempotent. */
-  @Override
-  public void shutdown() {
-    stop(w.options.grace());
-  }
-
-  /** Stops claiming and hands every running task back at once. Returns at once. Idempotent. */
-  @Override
-  public void shutdownNow() {
-    stop(Duration.ZERO);
-  }
-
-  private void stop(Duration grace) {
-    if (!w.stopping.compareAndSet(false, true)) {
-      if (grace.isZero()) handBackAll(); // a second, impatient request
-      return;
-    }
-    w.claiming = false;
-    Thread.ofPlatform().name("drover-worker-stop").start(() -> {
-      try {
-        long deadline = System.nanoTime() + grace.toNanos();
-        while (!w.held.isEmpty() && System.nanoTime() < deadline) WorkerContext.sleepQuietly(20);
-        handBackAll();
-        long hard = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (!w.held.isEmpty() && System.nanoTime() < hard) WorkerContext.sleepQuietly(20);
-        if (claimer != null) claimer.join(2000);
-        if (completer != null) completer.join(2000);
-        heartbeatThread.shutdownNow();
-        if (runner != null) runner.shutdown();
+    /** Connects, checks Redis, registers the worker and starts claiming. */
+    public static Worker start(WorkerOptions options) {
+        Worker worker = new Worker(options);
+        WorkerContext w = worker.w;
+        w.store = WorkerStore.open(options.redisUrl(), options.workerId(), w.keys, w.streams);
         try {
-          w.store.deleteRecord();
-        } catch (RuntimeException e) {
-          // Redis gone: the record expires by itself
+            Workdirs.sweepDefaults(options.workdir());
+            Files.createDirectories(options.workdir());
+        } catch (IOException | RuntimeException e) {
+            worker.closeConnections();
+            throw new DroverException("cannot start the worker: " + e.getMessage(), e);
         }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } finally {
-        closeConnections();
-        if (Workdirs.isDefault(w.options.workdir())) Workdirs.deleteQuietly(w.options.workdir()); // nothing in it outlives the worker
-        terminated.countDown();
-      }
-    });
-  }
-
-  private void handBackAll() {
-    for (Attempt a : w.held.values()) {
-      a.handBack = true;
-      a.cancellation.cancel(Cancellation.Cause.CANCELLED, "worker stopping: task handed back to the queue");
+        Completer completer = new Completer(w);
+        worker.runner = new AttemptRunner(w, new AttemptDecoder(w.store, options.kinds()), completer);
+        worker.heartbeat = new Heartbeat(w);
+        worker.heartbeat.writeRecord("running");
+        long beat = w.beatMillis();
+        worker.heartbeatThread.scheduleWithFixedDelay(worker.heartbeat::beat, beat, beat, TimeUnit.MILLISECONDS);
+        Claimer claimer = new Claimer(w, worker.runner::startAll);
+        worker.claimer = Thread.ofPlatform().name("drover-claimer").daemon().start(claimer::loop);
+        worker.completer = Thread.ofPlatform().name("drover-completer").daemon().start(completer::loop);
+        return worker;
     }
-  }
 
-  @Override
-  public boolean isTerminated() {
-    return terminated.getCount() == 0;
-  }
-
-  @Override
-  public boolean awaitTermination(Duration timeout) throws InterruptedException {
-    return terminated.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
-  }
-
-  @Override
-  public void close() {
-    shutdown();
-    try {
-      awaitTermination(w.options.grace().plusSeconds(20));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    /** Where this worker's tasks get their private directories. */
+    public Path workdir() {
+        return w.options.workdir();
     }
-  }
 
-  private void closeConnections() {
-    if (w.store != null) w.store.close();
-  }
+    public String id() {
+        return w.options.workerId();
+    }
+
+    public WorkerOptions options() {
+        return w.options;
+    }
+
+    /** Ids of the tasks running here now. */
+    public List<String> running() {
+        return w.running();
+    }
+
+    // ---- stopping ----
+
+    /** Stops claiming; running tasks get the grace period, then are handed back. Returns at once. Idempotent. */
+    @Override
+    public void shutdown() {
+        stop(w.options.grace());
+    }
+
+    /** Stops claiming and hands every running task back at once. Returns at once. Idempotent. */
+    @Override
+    public void shutdownNow() {
+        stop(Duration.ZERO);
+    }
+
+    private void stop(Duration grace) {
+        if (!w.stopping.compareAndSet(false, true)) {
+            if (grace.isZero()) handBackAll(); // a second, impatient request
+            return;
+        }
+        w.claiming = false;
+        Thread.ofPlatform().name("drover-worker-stop").start(() -> {
+            try {
+                long deadline = System.nanoTime() + grace.toNanos();
+                while (!w.held.isEmpty() && System.nanoTime() < deadline) WorkerContext.sleepQuietly(20);
+                handBackAll();
+                long hard = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+                while (!w.held.isEmpty() && System.nanoTime() < hard) WorkerContext.sleepQuietly(20);
+                if (claimer != null) claimer.join(2000);
+                if (completer != null) completer.join(2000);
+                heartbeatThread.shutdownNow();
+                if (runner != null) runner.shutdown();
+                try {
+                    w.store.deleteRecord();
+                } catch (RuntimeException e) {
+                    // Redis gone: the record expires by itself
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                closeConnections();
+                if (Workdirs.isDefault(w.options.workdir()))
+                    Workdirs.deleteQuietly(w.options.workdir()); // nothing in it outlives the worker
+                terminated.countDown();
+            }
+        });
+    }
+
+    private void handBackAll() {
+        for (Attempt a : w.held.values()) {
+            a.handBack = true;
+            a.cancellation.cancel(Cancellation.Cause.CANCELLED, "worker stopping: task handed back to the queue");
+        }
+    }
+
+    @Override
+    public boolean isTerminated() {
+        return terminated.getCount() == 0;
+    }
+
+    @Override
+    public boolean awaitTermination(Duration timeout) throws InterruptedException {
+        return terminated.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void close() {
+        shutdown();
+        try {
+            awaitTermination(w.options.grace().plusSeconds(20));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void closeConnections() {
+        if (w.store != null) w.store.close();
+    }
 }

@@ -4,6 +4,7 @@ import io.drover.cluster.queue.Keys;
 import io.drover.cluster.queue.WorkerStore;
 import io.drover.core.Log;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,71 +21,78 @@ import java.util.concurrent.atomic.AtomicLong;
  * is recorded; it stays in {@code held} (and its lease is renewed) until then.
  */
 final class WorkerContext {
-  final WorkerOptions options;
-  /** What this worker says ({@link Log}): what goes wrong at warn, its comings and goings at info. */
-  final Log log;
-  final Keys keys;
-  /**
-   * The streams this worker reads: its own (tasks sent to it for affinity), the queue's plain one, and those of
-   * every subset of its tags.
-   */
-  final List<String> streams;
-  /** Every call this worker makes to Redis (set when it starts). */
-  WorkerStore store;
-  final Semaphore slots;
-  /**
-   * Outcomes waiting to be recorded, at most {@code concurrency}: an attempt that ended gives its slot back at once
-   * (concurrency counts tasks that run), and only waits, holding it, when recording falls that far behind.
-   */
-  final Semaphore unrecorded;
-  /** The attempts this worker holds, by {@link Attempt#key}. */
-  final Map<String, Attempt> held = new ConcurrentHashMap<>();
-  final AtomicBoolean stopping = new AtomicBoolean();
-  volatile boolean claiming = true;
-  /** Set by an operator through the worker's record (drover node drain): no new claims, running tasks go on. */
-  volatile boolean draining;
-  final AtomicLong processed = new AtomicLong();
-  final AtomicLong failed = new AtomicLong();
-  final Instant startedAt = Instant.now();
+    final WorkerOptions options;
+    /** What this worker says ({@link Log}): what goes wrong at warn, its comings and goings at info. */
+    final Log log;
 
-  WorkerContext(WorkerOptions options) {
-    this.options = options;
-    this.log = Log.of("worker", options.workerId());
-    this.keys = new Keys(options.queue());
-    List<String> all = new java.util.ArrayList<>(List.of(keys.workerStream(options.workerId()))); // its own first
-    all.addAll(keys.streamsFor(options.tags()));
-    this.streams = List.copyOf(all);
-    this.slots = new Semaphore(options.concurrency());
-    this.unrecorded = new Semaphore(options.concurrency());
-  }
+    final Keys keys;
+    /**
+     * The streams this worker reads: its own (tasks sent to it for affinity), the queue's plain one, and those of
+     * every subset of its tags.
+     */
+    final List<String> streams;
+    /** Every call this worker makes to Redis (set when it starts). */
+    WorkerStore store;
 
-  /** Ids of the tasks running here now. */
-  List<String> running() {
-    return held.values().stream().map(a -> a.id.toString()).distinct().toList();
-  }
+    final Semaphore slots;
+    /**
+     * Outcomes waiting to be recorded, at most {@code concurrency}: an attempt that ended gives its slot back at once
+     * (concurrency counts tasks that run), and only waits, holding it, when recording falls that far behind.
+     */
+    final Semaphore unrecorded;
+    /** The attempts this worker holds, by {@link Attempt#key}. */
+    final Map<String, Attempt> held = new ConcurrentHashMap<>();
 
-  /** An attempt that will not be recorded (handed back): its task and its slot are let go. */
-  void release(Attempt a) {
-    held.remove(a.key);
-    slots.release();
-  }
+    final AtomicBoolean stopping = new AtomicBoolean();
+    volatile boolean claiming = true;
+    /** Set by an operator through the worker's record (drover node drain): no new claims, running tasks go on. */
+    volatile boolean draining;
 
-  /** An attempt whose outcome was recorded, refused or lost with Redis: its task is let go. */
-  void recorded(Attempt a) {
-    held.remove(a.key);
-    unrecorded.release();
-  }
+    final AtomicLong processed = new AtomicLong();
+    final AtomicLong failed = new AtomicLong();
+    final Instant startedAt = Instant.now();
 
-  /** How often the heartbeat renews leases and the claimer looks for lapsed ones. */
-  long beatMillis() {
-    return Math.max(100, Math.min(Math.min(options.lease().toMillis(), options.recordTtl().toMillis()) / 3, 10_000));
-  }
-
-  static void sleepQuietly(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    WorkerContext(WorkerOptions options) {
+        this.options = options;
+        this.log = Log.of("worker", options.workerId());
+        this.keys = new Keys(options.queue());
+        List<String> all = new ArrayList<>(List.of(keys.workerStream(options.workerId()))); // its own first
+        all.addAll(keys.streamsFor(options.tags()));
+        this.streams = List.copyOf(all);
+        this.slots = new Semaphore(options.concurrency());
+        this.unrecorded = new Semaphore(options.concurrency());
     }
-  }
+
+    /** Ids of the tasks running here now. */
+    List<String> running() {
+        return held.values().stream().map(a -> a.id.toString()).distinct().toList();
+    }
+
+    /** An attempt that will not be recorded (handed back): its task and its slot are let go. */
+    void release(Attempt a) {
+        held.remove(a.key);
+        slots.release();
+    }
+
+    /** An attempt whose outcome was recorded, refused or lost with Redis: its task is let go. */
+    void recorded(Attempt a) {
+        held.remove(a.key);
+        unrecorded.release();
+    }
+
+    /** How often the heartbeat renews leases and the claimer looks for lapsed ones. */
+    long beatMillis() {
+        return Math.max(
+                100,
+                Math.min(
+                        Math.min(options.lease().toMillis(), options.recordTtl().toMillis()) / 3, 10_000));
+    }
+
+    static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
 }

@@ -1,11 +1,17 @@
 package io.drover.cluster.worker;
 
 import io.drover.cluster.queue.Client;
+import io.drover.cluster.queue.Keys;
 import io.drover.cluster.queue.TaskSubmission;
 import io.drover.core.runner.TaskKinds;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * How a worker runs. Immutable; {@link #builder(String)} validates at {@link Builder#build()}.
@@ -15,81 +21,164 @@ import java.util.Objects;
  * @param clock the wall clock retries are due by and promoted on ({@link java.time.Clock#systemUTC()} unless a test
  *     gives another)
  */
-public record WorkerOptions(String redisUrl, String queue, int concurrency, String workerId, Duration lease,
-    Duration grace, int maxRedeliveries, Path workdir, Duration retention, TaskKinds kinds, TaskDoneListener onTaskDone,
-    java.util.Map<String, String> tags, Duration recordTtl, boolean logTasks, java.time.Clock clock) {
-  public static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
-  public static final Duration DEFAULT_GRACE = Duration.ofSeconds(30);
-  public static final int DEFAULT_MAX_REDELIVERIES = 3;
-  /** A worker whose record is older than this is late; older than twice this, dead. */
-  public static final Duration DEFAULT_RECORD_TTL = Duration.ofSeconds(30);
+public record WorkerOptions(
+        String redisUrl,
+        String queue,
+        int concurrency,
+        String workerId,
+        Duration lease,
+        Duration grace,
+        int maxRedeliveries,
+        Path workdir,
+        Duration retention,
+        TaskKinds kinds,
+        TaskDoneListener onTaskDone,
+        Map<String, String> tags,
+        Duration recordTtl,
+        boolean logTasks,
+        Clock clock) {
+    public static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_GRACE = Duration.ofSeconds(30);
+    public static final int DEFAULT_MAX_REDELIVERIES = 3;
+    /** A worker whose record is older than this is late; older than twice this, dead. */
+    public static final Duration DEFAULT_RECORD_TTL = Duration.ofSeconds(30);
 
-  public static Builder builder(String redisUrl) {
-    return new Builder(redisUrl);
-  }
-
-  /** Builds {@link WorkerOptions}. Not thread-safe. */
-  public static final class Builder {
-    private final String redisUrl;
-    private String queue = TaskSubmission.DEFAULT_QUEUE;
-    private int concurrency = 1;
-    private String workerId;
-    private Duration lease = DEFAULT_LEASE;
-    private Duration grace = DEFAULT_GRACE;
-    private int maxRedeliveries = DEFAULT_MAX_REDELIVERIES;
-    private Path workdir;
-    private Duration retention = Client.DEFAULT_RETENTION;
-    private TaskKinds kinds = TaskKinds.discover();
-    private TaskDoneListener onTaskDone = TaskDoneListener.NONE;
-    private java.util.Map<String, String> tags = java.util.Map.of();
-    private Duration recordTtl = DEFAULT_RECORD_TTL;
-    private java.time.Clock clock = java.time.Clock.systemUTC();
-    private boolean logTasks;
-
-    private Builder(String redisUrl) {
-      this.redisUrl = redisUrl;
+    public static Builder builder(String redisUrl) {
+        return new Builder(redisUrl);
     }
 
-    public Builder queue(String v) { queue = v; return this; }
-    public Builder concurrency(int v) { concurrency = v; return this; }
-    public Builder workerId(String v) { workerId = v; return this; }
-    public Builder lease(Duration v) { lease = v; return this; }
-    public Builder grace(Duration v) { grace = v; return this; }
-    public Builder maxRedeliveries(int v) { maxRedeliveries = v; return this; }
-    public Builder workdir(Path v) { workdir = v; return this; }
-    public Builder retention(Duration v) { retention = v; return this; }
-    public Builder kinds(TaskKinds v) { kinds = v; return this; }
-    public Builder onTaskDone(TaskDoneListener v) { onTaskDone = v; return this; }
-    public Builder tags(java.util.Map<String, String> v) { tags = java.util.Map.copyOf(v); return this; }
-    public Builder recordTtl(Duration v) { recordTtl = v; return this; }
-    /** One log line per task started and per task ended (off: the worker logs only what goes wrong). */
-    public Builder logTasks(boolean v) { logTasks = v; return this; }
-    /** The wall clock retries are due by and promoted on; for tests. */
-    public Builder clock(java.time.Clock v) { clock = Objects.requireNonNull(v); return this; }
+    /** Builds {@link WorkerOptions}. Not thread-safe. */
+    public static final class Builder {
+        private final String redisUrl;
+        private String queue = TaskSubmission.DEFAULT_QUEUE;
+        private int concurrency = 1;
+        private String workerId;
+        private Duration lease = DEFAULT_LEASE;
+        private Duration grace = DEFAULT_GRACE;
+        private int maxRedeliveries = DEFAULT_MAX_REDELIVERIES;
+        private Path workdir;
+        private Duration retention = Client.DEFAULT_RETENTION;
+        private TaskKinds kinds = TaskKinds.discover();
+        private TaskDoneListener onTaskDone = TaskDoneListener.NONE;
+        private Map<String, String> tags = Map.of();
+        private Duration recordTtl = DEFAULT_RECORD_TTL;
+        private Clock clock = Clock.systemUTC();
+        private boolean logTasks;
 
-    public WorkerOptions build() {
-      Objects.requireNonNull(redisUrl, "redisUrl");
-      if (concurrency < 1) throw new IllegalArgumentException("concurrency must be at least 1, got " + concurrency);
-      if (lease.toMillis() < 300) throw new IllegalArgumentException("lease must be at least 300ms, got " + lease);
-      if (grace.isNegative()) throw new IllegalArgumentException("grace must not be negative");
-      io.drover.cluster.queue.Keys.checkTags(tags);
-      new io.drover.cluster.queue.Keys(queue).streamsFor(tags); // at most MAX_WORKER_TAGS
-      String id = workerId != null ? workerId : defaultId();
-      if (!io.drover.cluster.queue.Keys.isWorkerId(id)) throw new IllegalArgumentException("bad worker id '" + id + "'");
-      Path dir = workdir != null ? workdir : Path.of(System.getProperty("java.io.tmpdir"), "drover-worker-" + id);
-      return new WorkerOptions(redisUrl, queue, concurrency, id, lease, grace, maxRedeliveries, dir, retention, kinds, onTaskDone,
-          tags, recordTtl, logTasks, clock);
-    }
+        private Builder(String redisUrl) {
+            this.redisUrl = redisUrl;
+        }
 
-    private static String defaultId() {
-      String host;
-      try {
-        host = java.net.InetAddress.getLocalHost().getHostName();
-      } catch (java.net.UnknownHostException e) {
-        host = "host";
-      }
-      return host.replaceAll("[^A-Za-z0-9_.-]", "_") + "-" + ProcessHandle.current().pid() + "-"
-          + Integer.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextInt(0x10000));
+        public Builder queue(String v) {
+            queue = v;
+            return this;
+        }
+
+        public Builder concurrency(int v) {
+            concurrency = v;
+            return this;
+        }
+
+        public Builder workerId(String v) {
+            workerId = v;
+            return this;
+        }
+
+        public Builder lease(Duration v) {
+            lease = v;
+            return this;
+        }
+
+        public Builder grace(Duration v) {
+            grace = v;
+            return this;
+        }
+
+        public Builder maxRedeliveries(int v) {
+            maxRedeliveries = v;
+            return this;
+        }
+
+        public Builder workdir(Path v) {
+            workdir = v;
+            return this;
+        }
+
+        public Builder retention(Duration v) {
+            retention = v;
+            return this;
+        }
+
+        public Builder kinds(TaskKinds v) {
+            kinds = v;
+            return this;
+        }
+
+        public Builder onTaskDone(TaskDoneListener v) {
+            onTaskDone = v;
+            return this;
+        }
+
+        public Builder tags(Map<String, String> v) {
+            tags = Map.copyOf(v);
+            return this;
+        }
+
+        public Builder recordTtl(Duration v) {
+            recordTtl = v;
+            return this;
+        }
+        /** One log line per task started and per task ended (off: the worker logs only what goes wrong). */
+        public Builder logTasks(boolean v) {
+            logTasks = v;
+            return this;
+        }
+        /** The wall clock retries are due by and promoted on; for tests. */
+        public Builder clock(Clock v) {
+            clock = Objects.requireNonNull(v);
+            return this;
+        }
+
+        public WorkerOptions build() {
+            Objects.requireNonNull(redisUrl, "redisUrl");
+            if (concurrency < 1)
+                throw new IllegalArgumentException("concurrency must be at least 1, got " + concurrency);
+            if (lease.toMillis() < 300)
+                throw new IllegalArgumentException("lease must be at least 300ms, got " + lease);
+            if (grace.isNegative()) throw new IllegalArgumentException("grace must not be negative");
+            Keys.checkTags(tags);
+            new Keys(queue).streamsFor(tags); // at most MAX_WORKER_TAGS
+            String id = workerId != null ? workerId : defaultId();
+            if (!Keys.isWorkerId(id)) throw new IllegalArgumentException("bad worker id '" + id + "'");
+            Path dir = workdir != null ? workdir : Path.of(System.getProperty("java.io.tmpdir"), "drover-worker-" + id);
+            return new WorkerOptions(
+                    redisUrl,
+                    queue,
+                    concurrency,
+                    id,
+                    lease,
+                    grace,
+                    maxRedeliveries,
+                    dir,
+                    retention,
+                    kinds,
+                    onTaskDone,
+                    tags,
+                    recordTtl,
+                    logTasks,
+                    clock);
+        }
+
+        private static String defaultId() {
+            String host;
+            try {
+                host = InetAddress.getLocalHost().getHostName();
+            } catch (UnknownHostException e) {
+                host = "host";
+            }
+            return host.replaceAll("[^A-Za-z0-9_.-]", "_") + "-"
+                    + ProcessHandle.current().pid() + "-"
+                    + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000));
+        }
     }
-  }
 }

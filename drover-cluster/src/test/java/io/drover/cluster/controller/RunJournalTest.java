@@ -1,11 +1,11 @@
 package io.drover.cluster.controller;
 
-import io.drover.cluster.queue.RunRecords;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.drover.cluster.RedisServer;
 import io.drover.cluster.queue.Keys;
 import io.drover.cluster.queue.RedisLink;
+import io.drover.cluster.queue.RunRecords;
 import io.drover.core.engine.TaskState;
 import io.drover.core.model.Command;
 import io.drover.core.model.TaskId;
@@ -20,113 +20,117 @@ import org.junit.jupiter.api.Test;
 
 /** How the leader's snapshot of a run reaches Redis: chunked, fenced, and put back when a flush fails. */
 class RunJournalTest {
-  private RedisServer server;
-  private RedisLink link;
-  private final AtomicLong fencedBy = new AtomicLong();
+    private RedisServer server;
+    private RedisLink link;
+    private final AtomicLong fencedBy = new AtomicLong();
 
-  @BeforeEach
-  void start() throws Exception {
-    server = RedisServer.start();
-    link = RedisLink.connect(server.url());
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    link.close();
-    server.close();
-  }
-
-  /** A run claimed by epoch {@code epoch}, as claim_run leaves it, and a journal writing for {@code writer}. */
-  private RunJournal journal(String runId, long epoch, long writer) {
-    link.sync().hset(Keys.run(runId), Map.of("id", runId, "epoch", Long.toString(epoch), "state", "RUNNING"));
-    link.sync().sadd(Keys.ACTIVE_RUNS, runId);
-    return new RunJournal(runId, writer, new RunRecords(link.sync()), new ControllerMetrics(), false, fencedBy::set, Map.of());
-  }
-
-  private static TaskSpec task(int i) {
-    return TaskSpec.of(new TaskId("g", "t" + i), new Command.Shell("true"), List.of());
-  }
-
-  @Test
-  void aFlushOfMoreValuesThanOneScriptCallTakesIsWrittenInChunksAndLosesNothing() {
-    RunJournal j = journal("r1", 1, 1);
-    for (int i = 0; i < 1500; i++) { // 3,000 record values and 1,500 events: over the 2,000 values of a call
-      j.onTaskStateChanged(task(i), TaskState.READY, TaskState.RUNNING, 1, "");
+    @BeforeEach
+    void start() throws Exception {
+        server = RedisServer.start();
+        link = RedisLink.connect(server.url());
     }
-    assertThat(j.flush()).isTrue();
-    Map<String, String> h = link.sync().hgetall(Keys.run("r1"));
-    assertThat(h.keySet().stream().filter(k -> k.startsWith("t:"))).hasSize(1500);
-    assertThat(RunRecords.task(TaskId.parse("g.t1499"), h.get("t:g.t1499")).state()).isEqualTo(TaskState.RUNNING);
-    assertThat(new RunRecords(link.sync()).events("r1", "0", 0)).hasSize(1500);
-    assertThat(new RunRecords(link.sync()).allEvents("0")).hasSize(1500);
-  }
 
-  @Test
-  void eventsAreWrittenAsOneEntryPerFlushAndAReaderResumingInsideAnEntryGetsEachEventOnce() {
-    RunJournal j = journal("r5", 1, 1);
-    for (int i = 0; i < 700; i++) j.onTaskStateChanged(task(i), TaskState.READY, TaskState.RUNNING, 1, "");
-    assertThat(j.flush()).isTrue();
-    j.onTaskStateChanged(task(0), TaskState.RUNNING, TaskState.SUCCEEDED, 1, "");
-    assertThat(j.flush()).isTrue();
-    assertThat(link.sync().xlen(Keys.runEvents("r5"))).isEqualTo(3); // 500 + 200 events, then 1
-    RunRecords runs = new RunRecords(link.sync());
-    List<String> seen = new ArrayList<>();
-    String after = "0";
-    for (int reads = 0; reads < 20 && seen.size() < 701; reads++) {
-      List<RunRecords.Event> batch = runs.events("r5", after, 0);
-      for (RunRecords.Event e : batch.subList(0, Math.min(batch.size(), 123))) { // stop inside entries
-        seen.add(e.fields().get("task") + " " + e.fields().get("to"));
-        after = e.id();
-      }
+    @AfterEach
+    void stop() throws Exception {
+        link.close();
+        server.close();
     }
-    assertThat(seen).hasSize(701).doesNotHaveDuplicates();
-    assertThat(seen.get(0)).isEqualTo("g.t0 RUNNING");
-    assertThat(seen.get(700)).isEqualTo("g.t0 SUCCEEDED");
-    assertThat(runs.events("r5", after, 0)).isEmpty();
-    assertThat(runs.events("r5", after, 50)).isEmpty(); // waits, then nothing
-  }
 
-  @Test
-  void aFlushThatFailsKeepsItsWritesAndTheNextFlushWritesThemUnderWhatCameMeanwhile() {
-    RunJournal j = journal("r2", 1, 1);
-    j.onTaskStateChanged(task(1), TaskState.READY, TaskState.RUNNING, 1, "");
-    j.onTaskStateChanged(task(2), TaskState.READY, TaskState.RUNNING, 1, "");
-    link.sync().configSet("maxmemory", "1"); // Redis refuses every write (OOM) until this is undone
-    try {
-      assertThat(j.flush()).isFalse();
-    } finally {
-      link.sync().configSet("maxmemory", "0");
+    /** A run claimed by epoch {@code epoch}, as claim_run leaves it, and a journal writing for {@code writer}. */
+    private RunJournal journal(String runId, long epoch, long writer) {
+        link.sync().hset(Keys.run(runId), Map.of("id", runId, "epoch", Long.toString(epoch), "state", "RUNNING"));
+        link.sync().sadd(Keys.ACTIVE_RUNS, runId);
+        return new RunJournal(
+                runId, writer, new RunRecords(link.sync()), new ControllerMetrics(), false, fencedBy::set, Map.of());
     }
-    j.onTaskStateChanged(task(2), TaskState.RUNNING, TaskState.SUCCEEDED, 1, "done"); // newer than what was kept
-    assertThat(j.flush()).isTrue();
-    Map<String, String> h = link.sync().hgetall(Keys.run("r2"));
-    assertThat(RunRecords.task(TaskId.parse("g.t1"), h.get("t:g.t1")).state()).isEqualTo(TaskState.RUNNING);
-    assertThat(RunRecords.task(TaskId.parse("g.t2"), h.get("t:g.t2")).state()).isEqualTo(TaskState.SUCCEEDED);
-    assertThat(new RunRecords(link.sync()).events("r2", "0", 0))
-        .extracting(e -> e.fields().get("task") + " " + e.fields().get("to"))
-        .containsExactly("g.t1 RUNNING", "g.t2 RUNNING", "g.t2 SUCCEEDED");
-  }
 
-  @Test
-  void aJournalWhoseEpochNoLongerHoldsTheRunWritesNothingAndHearsWhichEpochDoes() {
-    RunJournal j = journal("r3", 5, 4); // a newer leader (epoch 5) claimed the run
-    j.onTaskStateChanged(task(1), TaskState.READY, TaskState.RUNNING, 1, "");
-    assertThat(j.flush()).isFalse();
-    assertThat(fencedBy.get()).isEqualTo(5);
-    assertThat(link.sync().hget(Keys.run("r3"), "t:g.t1")).isNull();
-    j.onTaskStateChanged(task(1), TaskState.RUNNING, TaskState.SUCCEEDED, 1, "");
-    assertThat(j.flush()).isFalse(); // and never again
-    assertThat(link.sync().xlen(Keys.runEvents("r3"))).isZero();
-  }
+    private static TaskSpec task(int i) {
+        return TaskSpec.of(new TaskId("g", "t" + i), new Command.Shell("true"), List.of());
+    }
 
-  @Test
-  void theWriteThatEndsARunTakesItOffTheActiveSetAndSetsItsExpiry() {
-    RunJournal j = journal("r4", 1, 1);
-    j.onTaskStateChanged(task(1), TaskState.RUNNING, TaskState.SUCCEEDED, 1, "");
-    j.failBeforeStart("for the test: the run ends");
-    assertThat(j.ended()).isTrue();
-    assertThat(link.sync().sismember(Keys.ACTIVE_RUNS, "r4")).isFalse();
-    assertThat(link.sync().ttl(Keys.run("r4"))).isPositive();
-    assertThat(link.sync().hget(Keys.run("r4"), "state")).isEqualTo("FAILED");
-  }
+    @Test
+    void aFlushOfMoreValuesThanOneScriptCallTakesIsWrittenInChunksAndLosesNothing() {
+        RunJournal j = journal("r1", 1, 1);
+        for (int i = 0; i < 1500; i++) { // 3,000 record values and 1,500 events: over the 2,000 values of a call
+            j.onTaskStateChanged(task(i), TaskState.READY, TaskState.RUNNING, 1, "");
+        }
+        assertThat(j.flush()).isTrue();
+        Map<String, String> h = link.sync().hgetall(Keys.run("r1"));
+        assertThat(h.keySet().stream().filter(k -> k.startsWith("t:"))).hasSize(1500);
+        assertThat(RunRecords.task(TaskId.parse("g.t1499"), h.get("t:g.t1499")).state())
+                .isEqualTo(TaskState.RUNNING);
+        assertThat(new RunRecords(link.sync()).events("r1", "0", 0)).hasSize(1500);
+        assertThat(new RunRecords(link.sync()).allEvents("0")).hasSize(1500);
+    }
+
+    @Test
+    void eventsAreWrittenAsOneEntryPerFlushAndAReaderResumingInsideAnEntryGetsEachEventOnce() {
+        RunJournal j = journal("r5", 1, 1);
+        for (int i = 0; i < 700; i++) j.onTaskStateChanged(task(i), TaskState.READY, TaskState.RUNNING, 1, "");
+        assertThat(j.flush()).isTrue();
+        j.onTaskStateChanged(task(0), TaskState.RUNNING, TaskState.SUCCEEDED, 1, "");
+        assertThat(j.flush()).isTrue();
+        assertThat(link.sync().xlen(Keys.runEvents("r5"))).isEqualTo(3); // 500 + 200 events, then 1
+        RunRecords runs = new RunRecords(link.sync());
+        List<String> seen = new ArrayList<>();
+        String after = "0";
+        for (int reads = 0; reads < 20 && seen.size() < 701; reads++) {
+            List<RunRecords.Event> batch = runs.events("r5", after, 0);
+            for (RunRecords.Event e : batch.subList(0, Math.min(batch.size(), 123))) { // stop inside entries
+                seen.add(e.fields().get("task") + " " + e.fields().get("to"));
+                after = e.id();
+            }
+        }
+        assertThat(seen).hasSize(701).doesNotHaveDuplicates();
+        assertThat(seen.get(0)).isEqualTo("g.t0 RUNNING");
+        assertThat(seen.get(700)).isEqualTo("g.t0 SUCCEEDED");
+        assertThat(runs.events("r5", after, 0)).isEmpty();
+        assertThat(runs.events("r5", after, 50)).isEmpty(); // waits, then nothing
+    }
+
+    @Test
+    void aFlushThatFailsKeepsItsWritesAndTheNextFlushWritesThemUnderWhatCameMeanwhile() {
+        RunJournal j = journal("r2", 1, 1);
+        j.onTaskStateChanged(task(1), TaskState.READY, TaskState.RUNNING, 1, "");
+        j.onTaskStateChanged(task(2), TaskState.READY, TaskState.RUNNING, 1, "");
+        link.sync().configSet("maxmemory", "1"); // Redis refuses every write (OOM) until this is undone
+        try {
+            assertThat(j.flush()).isFalse();
+        } finally {
+            link.sync().configSet("maxmemory", "0");
+        }
+        j.onTaskStateChanged(task(2), TaskState.RUNNING, TaskState.SUCCEEDED, 1, "done"); // newer than what was kept
+        assertThat(j.flush()).isTrue();
+        Map<String, String> h = link.sync().hgetall(Keys.run("r2"));
+        assertThat(RunRecords.task(TaskId.parse("g.t1"), h.get("t:g.t1")).state())
+                .isEqualTo(TaskState.RUNNING);
+        assertThat(RunRecords.task(TaskId.parse("g.t2"), h.get("t:g.t2")).state())
+                .isEqualTo(TaskState.SUCCEEDED);
+        assertThat(new RunRecords(link.sync()).events("r2", "0", 0))
+                .extracting(e -> e.fields().get("task") + " " + e.fields().get("to"))
+                .containsExactly("g.t1 RUNNING", "g.t2 RUNNING", "g.t2 SUCCEEDED");
+    }
+
+    @Test
+    void aJournalWhoseEpochNoLongerHoldsTheRunWritesNothingAndHearsWhichEpochDoes() {
+        RunJournal j = journal("r3", 5, 4); // a newer leader (epoch 5) claimed the run
+        j.onTaskStateChanged(task(1), TaskState.READY, TaskState.RUNNING, 1, "");
+        assertThat(j.flush()).isFalse();
+        assertThat(fencedBy.get()).isEqualTo(5);
+        assertThat(link.sync().hget(Keys.run("r3"), "t:g.t1")).isNull();
+        j.onTaskStateChanged(task(1), TaskState.RUNNING, TaskState.SUCCEEDED, 1, "");
+        assertThat(j.flush()).isFalse(); // and never again
+        assertThat(link.sync().xlen(Keys.runEvents("r3"))).isZero();
+    }
+
+    @Test
+    void theWriteThatEndsARunTakesItOffTheActiveSetAndSetsItsExpiry() {
+        RunJournal j = journal("r4", 1, 1);
+        j.onTaskStateChanged(task(1), TaskState.RUNNING, TaskState.SUCCEEDED, 1, "");
+        j.failBeforeStart("for the test: the run ends");
+        assertThat(j.ended()).isTrue();
+        assertThat(link.sync().sismember(Keys.ACTIVE_RUNS, "r4")).isFalse();
+        assertThat(link.sync().ttl(Keys.run("r4"))).isPositive();
+        assertThat(link.sync().hget(Keys.run("r4"), "state")).isEqualTo("FAILED");
+    }
 }

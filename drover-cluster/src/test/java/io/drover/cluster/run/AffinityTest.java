@@ -7,6 +7,7 @@ import io.drover.cluster.queue.Client;
 import io.drover.cluster.queue.Keys;
 import io.drover.cluster.queue.TaskStatus;
 import io.drover.cluster.queue.TaskSubmission;
+import io.drover.cluster.queue.WorkerRecords;
 import io.drover.cluster.worker.Worker;
 import io.drover.cluster.worker.WorkerOptions;
 import io.drover.core.dsl.WorkflowLoader;
@@ -15,6 +16,9 @@ import io.drover.core.engine.RunResult;
 import io.drover.core.engine.RunStatus;
 import io.drover.core.engine.Scheduler;
 import io.drover.core.engine.TaskResult;
+import io.drover.core.model.Command;
+import io.drover.core.model.TaskId;
+import io.drover.core.model.TaskSpec;
 import io.drover.core.model.WorkflowSource;
 import io.drover.core.plan.Planner;
 import java.nio.file.Path;
@@ -22,8 +26,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -32,84 +36,101 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Affinity and the rescue of tasks sent to a worker that no longer takes them, against a real redis-server. */
 class AffinityTest {
-  @RegisterExtension static final RedisExtension redis = new RedisExtension();
-  @TempDir Path dir;
-  private Client client;
-  private final List<Worker> workers = new ArrayList<>();
+    @RegisterExtension
+    static final RedisExtension redis = new RedisExtension();
 
-  @BeforeEach
-  void connect() {
-    client = Client.connect(redis.url());
-    redis.commands().flushall();
-  }
+    @TempDir
+    Path dir;
 
-  @AfterEach
-  void stop() throws Exception {
-    for (Worker w : workers) w.shutdownNow();
-    for (Worker w : workers) w.awaitTermination(Duration.ofSeconds(20));
-    client.close();
-  }
+    private Client client;
+    private final List<Worker> workers = new ArrayList<>();
 
-  private void worker(String id, int concurrency) {
-    workers.add(Worker.start(WorkerOptions.builder(redis.url()).workerId(id).concurrency(concurrency)
-        .workdir(dir.resolve(id)).lease(Duration.ofSeconds(2)).build()));
-  }
-
-  @Test
-  void everyTaskOfAChainRunsOnTheWorkerThatRanItsDependency() {
-    worker("w1", 4);
-    worker("w2", 4);
-    StringBuilder lua = new StringBuilder("TaskDefinitions = { c = { tasks = {\n");
-    // each link prints the worker whose directory it runs in
-    lua.append("  { name = 't1', command = 'basename \"$(dirname \"$PWD\")\"' },\n");
-    for (int i = 2; i <= 8; i++) {
-      lua.append("  { name = 't").append(i).append("', depends_on = 't").append(i - 1)
-          .append("', command = 'basename \"$(dirname \"$PWD\")\"' },\n");
+    @BeforeEach
+    void connect() {
+        client = Client.connect(redis.url());
+        redis.commands().flushall();
     }
-    lua.append("} } }");
-    WorkflowLoader.Loaded wf = WorkflowLoader.load(new WorkflowSource("chain.lua", lua.toString()));
-    for (int round = 0; round < 3; round++) {
-      RunResult r;
-      try (ClusterDispatcher d = new ClusterDispatcher(client, wf.lua().source(), "default")) {
-        r = Scheduler.run(Planner.plan(wf.workflow()), d, RunOptions.builder().concurrency(4).build());
-      }
-      assertThat(r.status()).isEqualTo(RunStatus.SUCCEEDED);
-      Set<String> ranOn = new HashSet<>();
-      for (TaskResult t : r.tasks()) ranOn.add(t.message());
-      assertThat(ranOn).as("round %d", round).hasSize(1).isSubsetOf("w1", "w2");
+
+    @AfterEach
+    void stop() throws Exception {
+        for (Worker w : workers) w.shutdownNow();
+        for (Worker w : workers) w.awaitTermination(Duration.ofSeconds(20));
+        client.close();
     }
-  }
 
-  @Test
-  void tasksSentToAWorkerThatIsGoneGoBackToTheSharedStream() throws Exception {
-    worker("w1", 2);
-    String id = client.submit(TaskSubmission.shell("echo rescued").withWorker("ghost"));
-    Thread.sleep(500);
-    assertThat(client.status(id).orElseThrow().state()).isEqualTo("PENDING"); // nobody reads the ghost's stream
-    Affinity a = new Affinity(client);
-    a.pick(io.drover.core.model.TaskSpec.of(new io.drover.core.model.TaskId("g", "x"),
-        new io.drover.core.model.Command.Shell("true"), List.of()), "default"); // registers the queue
-    assertThat(a.rescue()).isEqualTo(1);
-    TaskStatus s = client.await(id, Duration.ofSeconds(20));
-    assertThat(s.state()).isEqualTo("SUCCEEDED");
-    assertThat(s.worker()).isEqualTo("w1");
-    assertThat(s.message()).isEqualTo("rescued");
-    assertThat(redis.commands().smembers(new Keys("default").taggedStreams())).isEmpty();
-  }
+    private void worker(String id, int concurrency) {
+        workers.add(Worker.start(WorkerOptions.builder(redis.url())
+                .workerId(id)
+                .concurrency(concurrency)
+                .workdir(dir.resolve(id))
+                .lease(Duration.ofSeconds(2))
+                .build()));
+    }
 
-  @Test
-  void aWorkerThatDrainsHasItsWaitingTasksMovedButKeepsWhatItRuns() throws Exception {
-    worker("w1", 1);
-    new io.drover.cluster.queue.WorkerRecords(redis.commands()).drain("w1", true);
-    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() ->
-        "draining".equals(redis.commands().hget(io.drover.cluster.queue.Keys.worker("w1"), "status")));
-    String id = client.submit(TaskSubmission.shell("true").withWorker("w1"));
-    Affinity a = new Affinity(client);
-    a.pick(io.drover.core.model.TaskSpec.of(new io.drover.core.model.TaskId("g", "x"),
-        new io.drover.core.model.Command.Shell("true"), List.of()), "default");
-    assertThat(a.rescue()).isEqualTo(1);
-    assertThat(redis.commands().hget(new Keys("default").task(id), "stream")).isEqualTo(new Keys("default").stream());
-    worker("w2", 1);
-    assertThat(client.await(id, Duration.ofSeconds(20)).worker()).isEqualTo("w2");
-  }
+    @Test
+    void everyTaskOfAChainRunsOnTheWorkerThatRanItsDependency() {
+        worker("w1", 4);
+        worker("w2", 4);
+        StringBuilder lua = new StringBuilder("TaskDefinitions = { c = { tasks = {\n");
+        // each link prints the worker whose directory it runs in
+        lua.append("  { name = 't1', command = 'basename \"$(dirname \"$PWD\")\"' },\n");
+        for (int i = 2; i <= 8; i++) {
+            lua.append("  { name = 't")
+                    .append(i)
+                    .append("', depends_on = 't")
+                    .append(i - 1)
+                    .append("', command = 'basename \"$(dirname \"$PWD\")\"' },\n");
+        }
+        lua.append("} } }");
+        WorkflowLoader.Loaded wf = WorkflowLoader.load(new WorkflowSource("chain.lua", lua.toString()));
+        for (int round = 0; round < 3; round++) {
+            RunResult r;
+            try (ClusterDispatcher d = new ClusterDispatcher(client, wf.lua().source(), "default")) {
+                r = Scheduler.run(
+                        Planner.plan(wf.workflow()),
+                        d,
+                        RunOptions.builder().concurrency(4).build());
+            }
+            assertThat(r.status()).isEqualTo(RunStatus.SUCCEEDED);
+            Set<String> ranOn = new HashSet<>();
+            for (TaskResult t : r.tasks()) ranOn.add(t.message());
+            assertThat(ranOn).as("round %d", round).hasSize(1).isSubsetOf("w1", "w2");
+        }
+    }
+
+    @Test
+    void tasksSentToAWorkerThatIsGoneGoBackToTheSharedStream() throws Exception {
+        worker("w1", 2);
+        String id = client.submit(TaskSubmission.shell("echo rescued").withWorker("ghost"));
+        Thread.sleep(500);
+        assertThat(client.status(id).orElseThrow().state()).isEqualTo("PENDING"); // nobody reads the ghost's stream
+        Affinity a = new Affinity(client);
+        a.pick(
+                TaskSpec.of(new TaskId("g", "x"), new Command.Shell("true"), List.of()),
+                "default"); // registers the queue
+        assertThat(a.rescue()).isEqualTo(1);
+        TaskStatus s = client.await(id, Duration.ofSeconds(20));
+        assertThat(s.state()).isEqualTo("SUCCEEDED");
+        assertThat(s.worker()).isEqualTo("w1");
+        assertThat(s.message()).isEqualTo("rescued");
+        assertThat(redis.commands().smembers(new Keys("default").taggedStreams()))
+                .isEmpty();
+    }
+
+    @Test
+    void aWorkerThatDrainsHasItsWaitingTasksMovedButKeepsWhatItRuns() throws Exception {
+        worker("w1", 1);
+        new WorkerRecords(redis.commands()).drain("w1", true);
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> "draining".equals(redis.commands().hget(Keys.worker("w1"), "status")));
+        String id = client.submit(TaskSubmission.shell("true").withWorker("w1"));
+        Affinity a = new Affinity(client);
+        a.pick(TaskSpec.of(new TaskId("g", "x"), new Command.Shell("true"), List.of()), "default");
+        assertThat(a.rescue()).isEqualTo(1);
+        assertThat(redis.commands().hget(new Keys("default").task(id), "stream"))
+                .isEqualTo(new Keys("default").stream());
+        worker("w2", 1);
+        assertThat(client.await(id, Duration.ofSeconds(20)).worker()).isEqualTo("w2");
+    }
 }

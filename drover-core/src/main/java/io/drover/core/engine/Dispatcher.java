@@ -7,13 +7,13 @@ import io.drover.core.runner.TaskRequest;
  * own thread, never more than the run's concurrency at a time.
  */
 public interface Dispatcher extends AutoCloseable {
-  /**
-   * Starts one attempt without blocking. The dispatcher must report through {@code sink} exactly once, also when
-   * the attempt cannot start (report FAILED with the reason) or is cancelled.
-   */
-  AttemptHandle dispatch(TaskRequest request, TaskSink sink);
+    /**
+     * Starts one attempt without blocking. The dispatcher must report through {@code sink} exactly once, also when
+     * the attempt cannot start (report FAILED with the reason) or is cancelled.
+     */
+    AttemptHandle dispatch(TaskRequest request, TaskSink sink);
 
-  /** Releases what the dispatcher holds (threads, connections). Running attempts are cancelled. */
-  @Override
-  default void close() {}
+    /** Releases what the dispatcher holds (threads, connections). Running attempts are cancelled. */
+    @Override
+    default void close() {}
 }

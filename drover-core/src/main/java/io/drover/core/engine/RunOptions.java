@@ -1,7 +1,7 @@
 package io.drover.core.engine;
 
 import io.drover.core.model.TaskId;
-
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -20,84 +20,100 @@ import java.util.random.RandomGenerator;
  *     {@link Builder#resume}
  */
 public record RunOptions(
-    String runId, int concurrency, boolean failFast, Map<String, Object> params, RunListener listener,
-    RandomGenerator random, Map<TaskId, TaskResult> resume) {
+        String runId,
+        int concurrency,
+        boolean failFast,
+        Map<String, Object> params,
+        RunListener listener,
+        RandomGenerator random,
+        Map<TaskId, TaskResult> resume) {
 
-  public static final int DEFAULT_CONCURRENCY = Runtime.getRuntime().availableProcessors();
+    public static final int DEFAULT_CONCURRENCY = Runtime.getRuntime().availableProcessors();
 
-  public static Builder builder() {
-    return new Builder();
-  }
-
-  public Builder toBuilder() {
-    return new Builder().runId(runId).concurrency(concurrency).failFast(failFast).params(params).listener(listener)
-        .random(random).resume(resume);
-  }
-
-  /** Builds {@link RunOptions}; not thread-safe. */
-  public static final class Builder {
-    private String runId;
-    private int concurrency = DEFAULT_CONCURRENCY;
-    private boolean failFast;
-    private Map<String, Object> params = new LinkedHashMap<>();
-    private RunListener listener = RunListener.NOOP;
-    private RandomGenerator random;
-    private Map<TaskId, TaskResult> resume = Map.of();
-
-    public Builder runId(String runId) {
-      this.runId = runId;
-      return this;
+    public static Builder builder() {
+        return new Builder();
     }
 
-    public Builder concurrency(int concurrency) {
-      this.concurrency = concurrency;
-      return this;
+    public Builder toBuilder() {
+        return new Builder()
+                .runId(runId)
+                .concurrency(concurrency)
+                .failFast(failFast)
+                .params(params)
+                .listener(listener)
+                .random(random)
+                .resume(resume);
     }
 
-    public Builder failFast(boolean failFast) {
-      this.failFast = failFast;
-      return this;
-    }
+    /** Builds {@link RunOptions}; not thread-safe. */
+    public static final class Builder {
+        private String runId;
+        private int concurrency = DEFAULT_CONCURRENCY;
+        private boolean failFast;
+        private Map<String, Object> params = new LinkedHashMap<>();
+        private RunListener listener = RunListener.NOOP;
+        private RandomGenerator random;
+        private Map<TaskId, TaskResult> resume = Map.of();
 
-    public Builder params(Map<String, ?> params) {
-      this.params = new LinkedHashMap<>(params);
-      return this;
-    }
+        public Builder runId(String runId) {
+            this.runId = runId;
+            return this;
+        }
 
-    public Builder param(String key, Object value) {
-      this.params.put(key, value);
-      return this;
-    }
+        public Builder concurrency(int concurrency) {
+            this.concurrency = concurrency;
+            return this;
+        }
 
-    public Builder listener(RunListener listener) {
-      this.listener = listener;
-      return this;
-    }
+        public Builder failFast(boolean failFast) {
+            this.failFast = failFast;
+            return this;
+        }
 
-    public Builder random(RandomGenerator random) {
-      this.random = random;
-      return this;
-    }
+        public Builder params(Map<String, ?> params) {
+            this.params = new LinkedHashMap<>(params);
+            return this;
+        }
 
-    /**
-     * Takes a run over from an earlier scheduler (one that stopped, e.g. a controller that lost its lease): tasks
-     * that ended keep their state and outputs and never run again; a task RUNNING attempt {@code n} is dispatched as
-     * attempt {@code n} again, which a dispatcher with idempotent submits (the fleet's) turns into following the
-     * attempt already in flight; a RETRYING task goes on with its next attempt. Tasks not named start PENDING.
-     */
-    public Builder resume(Map<TaskId, TaskResult> resume) {
-      this.resume = Map.copyOf(resume);
-      return this;
-    }
+        public Builder param(String key, Object value) {
+            this.params.put(key, value);
+            return this;
+        }
 
-    public RunOptions build() {
-      if (concurrency < 1) {
-        throw new IllegalArgumentException("concurrency must be at least 1, got " + concurrency);
-      }
-      Objects.requireNonNull(listener, "listener");
-      return new RunOptions(runId == null ? RunIds.next() : runId, concurrency, failFast,
-          java.util.Collections.unmodifiableMap(new LinkedHashMap<>(params)), listener,
-          random == null ? RandomGenerator.getDefault() : random, resume);
+        public Builder listener(RunListener listener) {
+            this.listener = listener;
+            return this;
+        }
+
+        public Builder random(RandomGenerator random) {
+            this.random = random;
+            return this;
+        }
+
+        /**
+         * Takes a run over from an earlier scheduler (one that stopped, e.g. a controller that lost its lease): tasks
+         * that ended keep their state and outputs and never run again; a task RUNNING attempt {@code n} is dispatched as
+         * attempt {@code n} again, which a dispatcher with idempotent submits (the fleet's) turns into following the
+         * attempt already in flight; a RETRYING task goes on with its next attempt. Tasks not named start PENDING.
+         */
+        public Builder resume(Map<TaskId, TaskResult> resume) {
+            this.resume = Map.copyOf(resume);
+            return this;
+        }
+
+        public RunOptions build() {
+            if (concurrency < 1) {
+                throw new IllegalArgumentException("concurrency must be at least 1, got " + concurrency);
+            }
+            Objects.requireNonNull(listener, "listener");
+            return new RunOptions(
+                    runId == null ? RunIds.next() : runId,
+                    concurrency,
+                    failFast,
+                    Collections.unmodifiableMap(new LinkedHashMap<>(params)),
+                    listener,
+                    random == null ? RandomGenerator.getDefault() : random,
+                    resume);
+        }
     }
-  }
 }

@@ -6,12 +6,12 @@ import java.util.List;
 
 /** How a run ended, with every task's result in the order written. */
 public record RunResult(String runId, RunStatus status, Instant startedAt, Instant finishedAt, List<TaskResult> tasks) {
-  public TaskResult task(TaskId id) {
-    for (TaskResult t : tasks) if (t.id().equals(id)) return t;
-    return null;
-  }
+    public TaskResult task(TaskId id) {
+        for (TaskResult t : tasks) if (t.id().equals(id)) return t;
+        return null;
+    }
 
-  public long count(TaskState state) {
-    return tasks.stream().filter(t -> t.state() == state).count();
-  }
+    public long count(TaskState state) {
+        return tasks.stream().filter(t -> t.state() == state).count();
+    }
 }

@@ -12,17 +12,17 @@ import io.drover.core.plan.Plan;
  * CANCELLED task skips its dependents too; with {@code failFast}, the first FAILED task cancels the rest.
  */
 public final class Scheduler {
-  private Scheduler() {}
+    private Scheduler() {}
 
-  /** Starts a run and returns at once. The dispatcher is not closed by the run. */
-  public static RunHandle start(Plan plan, Dispatcher dispatcher, RunOptions options) {
-    RunLoop loop = new RunLoop(plan, dispatcher, options);
-    loop.start();
-    return loop;
-  }
+    /** Starts a run and returns at once. The dispatcher is not closed by the run. */
+    public static RunHandle start(Plan plan, Dispatcher dispatcher, RunOptions options) {
+        RunLoop loop = new RunLoop(plan, dispatcher, options);
+        loop.start();
+        return loop;
+    }
 
-  /** Runs a plan to the end. */
-  public static RunResult run(Plan plan, Dispatcher dispatcher, RunOptions options) {
-    return start(plan, dispatcher, options).await();
-  }
+    /** Runs a plan to the end. */
+    public static RunResult run(Plan plan, Dispatcher dispatcher, RunOptions options) {
+        return start(plan, dispatcher, options).await();
+    }
 }

@@ -7,10 +7,10 @@ import io.drover.core.runner.TaskOutcome;
  * may be called from any thread.
  */
 public interface TaskSink {
-  void log(String line);
+    void log(String line);
 
-  /** The attempt started on {@code on} (a worker), for dispatchers that send attempts elsewhere. */
-  default void started(String on) {}
+    /** The attempt started on {@code on} (a worker), for dispatchers that send attempts elsewhere. */
+    default void started(String on) {}
 
-  void completed(TaskOutcome outcome);
+    void completed(TaskOutcome outcome);
 }

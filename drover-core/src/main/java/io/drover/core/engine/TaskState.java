@@ -1,5 +1,6 @@
 package io.drover.core.engine;
 
+import io.drover.core.Transitions;
 import java.util.Locale;
 import java.util.Set;
 
@@ -17,43 +18,43 @@ import java.util.Set;
  * succeed).
  */
 public enum TaskState {
-  PENDING,
-  READY,
-  RUNNING,
-  RETRYING,
-  SUCCEEDED,
-  FAILED,
-  CANCELLED,
-  SKIPPED;
+    PENDING,
+    READY,
+    RUNNING,
+    RETRYING,
+    SUCCEEDED,
+    FAILED,
+    CANCELLED,
+    SKIPPED;
 
-  private static final io.drover.core.Transitions<TaskState> TABLE = io.drover.core.Transitions.of(TaskState.class)
-      .allow(PENDING, READY, CANCELLED, SKIPPED)
-      .allow(READY, RUNNING, CANCELLED, SKIPPED)
-      .allow(RUNNING, SUCCEEDED, FAILED, CANCELLED, SKIPPED, RETRYING)
-      .allow(RETRYING, READY, CANCELLED, SKIPPED);
+    private static final Transitions<TaskState> TABLE = Transitions.of(TaskState.class)
+            .allow(PENDING, READY, CANCELLED, SKIPPED)
+            .allow(READY, RUNNING, CANCELLED, SKIPPED)
+            .allow(RUNNING, SUCCEEDED, FAILED, CANCELLED, SKIPPED, RETRYING)
+            .allow(RETRYING, READY, CANCELLED, SKIPPED);
 
-  /** Whether this state may move to {@code to}. */
-  public boolean canMoveTo(TaskState to) {
-    return TABLE.allows(this, to);
-  }
+    /** Whether this state may move to {@code to}. */
+    public boolean canMoveTo(TaskState to) {
+        return TABLE.allows(this, to);
+    }
 
-  /** The states this one may move to; empty for one that ends the machine. */
-  public Set<TaskState> next() {
-    return TABLE.next(this);
-  }
+    /** The states this one may move to; empty for one that ends the machine. */
+    public Set<TaskState> next() {
+        return TABLE.next(this);
+    }
 
-  public boolean isTerminal() {
-    return this == SUCCEEDED || this == FAILED || this == CANCELLED || this == SKIPPED;
-  }
+    public boolean isTerminal() {
+        return this == SUCCEEDED || this == FAILED || this == CANCELLED || this == SKIPPED;
+    }
 
-  /** Checks a transition, throwing {@link IllegalTransitionException} naming the task and both states. */
-  public TaskState checkMoveTo(TaskState to, Object task) {
-    if (!canMoveTo(to)) throw new IllegalTransitionException(task, this, to);
-    return to;
-  }
+    /** Checks a transition, throwing {@link IllegalTransitionException} naming the task and both states. */
+    public TaskState checkMoveTo(TaskState to, Object task) {
+        if (!canMoveTo(to)) throw new IllegalTransitionException(task, this, to);
+        return to;
+    }
 
-  /** Lower case, as printed and written to JSON. */
-  public String label() {
-    return name().toLowerCase(Locale.ROOT);
-  }
+    /** Lower case, as printed and written to JSON. */
+    public String label() {
+        return name().toLowerCase(Locale.ROOT);
+    }
 }

@@ -10,27 +10,27 @@ import io.drover.core.model.WorkflowSource;
  * task. The chunk receives {@code params} and {@code deps} as its arguments.
  */
 public final class LuaBody {
-  /** Where the body's function is in {@link #source}. */
-  public static final Command.LuaFunction FUNCTION = new Command.LuaFunction("task", 1, "command");
+    /** Where the body's function is in {@link #source}. */
+    public static final Command.LuaFunction FUNCTION = new Command.LuaFunction("task", 1, "command");
 
-  private LuaBody() {}
+    private LuaBody() {}
 
-  /** The workflow source that holds the body as one task's function. */
-  public static WorkflowSource source(String body) {
-    String chunk = "local params, deps = ...; " + body;
-    String eq = "=";
-    while (chunk.contains("]" + eq + "]")) eq += "=";
-    String text = "TaskDefinitions = { task = { tasks = { { name = 'main', command = assert(load([" + eq + "["
-        + chunk + "]" + eq + "], 'task.lua', 't')) } } } }";
-    return new WorkflowSource("task.lua", text);
-  }
+    /** The workflow source that holds the body as one task's function. */
+    public static WorkflowSource source(String body) {
+        String chunk = "local params, deps = ...; " + body;
+        String eq = "=";
+        while (chunk.contains("]" + eq + "]")) eq += "=";
+        String text = "TaskDefinitions = { task = { tasks = { { name = 'main', command = assert(load([" + eq + "["
+                + chunk + "]" + eq + "], 'task.lua', 't')) } } } }";
+        return new WorkflowSource("task.lua", text);
+    }
 
-  /**
-   * Compiles a body as a worker would, to refuse one that does not compile before it is submitted.
-   *
-   * @throws WorkflowException naming the line of the body
-   */
-  public static void check(String body) {
-    new LuaInterpreter(source(body));
-  }
+    /**
+     * Compiles a body as a worker would, to refuse one that does not compile before it is submitted.
+     *
+     * @throws WorkflowException naming the line of the body
+     */
+    public static void check(String body) {
+        new LuaInterpreter(source(body));
+    }
 }

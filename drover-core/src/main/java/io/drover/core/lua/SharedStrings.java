@@ -14,20 +14,20 @@ import org.luaj.vm2.lib.StringLib;
  * same one every interpreter gets as {@code string}, and the string metatable is sealed too.
  */
 final class SharedStrings {
-  static final LuaTable LIBRARY;
+    static final LuaTable LIBRARY;
 
-  static {
-    Globals g = new Globals();
-    g.load(new PackageLib()); // StringLib registers itself in package.loaded
-    g.load(new StringLib());
-    LuaTable raw = (LuaTable) g.rawget("string");
-    raw.rawset("dump", LuaValue.NIL);
-    LuaPatterns.install(raw);
-    LIBRARY = new SealedTable("string", raw);
-    LuaTable meta = new LuaTable();
-    meta.rawset(LuaValue.INDEX, LIBRARY);
-    LuaString.s_metatable = new SealedTable("string metatable", meta);
-  }
+    static {
+        Globals g = new Globals();
+        g.load(new PackageLib()); // StringLib registers itself in package.loaded
+        g.load(new StringLib());
+        LuaTable raw = (LuaTable) g.rawget("string");
+        raw.rawset("dump", LuaValue.NIL);
+        LuaPatterns.install(raw);
+        LIBRARY = new SealedTable("string", raw);
+        LuaTable meta = new LuaTable();
+        meta.rawset(LuaValue.INDEX, LIBRARY);
+        LuaString.s_metatable = new SealedTable("string metatable", meta);
+    }
 
-  private SharedStrings() {}
+    private SharedStrings() {}
 }

@@ -13,9 +13,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * @param env the task's environment on top of the process's (mutable, private to the task)
  * @param workdirUsed set once {@code fs} or {@code exec} touched the working directory (creating it if missing)
  */
-public record TaskScope(TaskLog log, Path workdir, Map<String, String> env, Cancellation cancellation,
-    AtomicBoolean workdirUsed) {
-  public TaskScope(TaskLog log, Path workdir, Map<String, String> env, Cancellation cancellation) {
-    this(log, workdir, env, cancellation, new AtomicBoolean());
-  }
+public record TaskScope(
+        TaskLog log, Path workdir, Map<String, String> env, Cancellation cancellation, AtomicBoolean workdirUsed) {
+    public TaskScope(TaskLog log, Path workdir, Map<String, String> env, Cancellation cancellation) {
+        this(log, workdir, env, cancellation, new AtomicBoolean());
+    }
 }

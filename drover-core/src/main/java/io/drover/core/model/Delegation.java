@@ -7,23 +7,24 @@ import java.util.List;
  * {@link #LOCAL} (written {@code delegate_to = false}) forces a task to run locally even when its group delegates.
  */
 public record Delegation(List<String> addresses, List<String> agentNames, String token) {
-  public static final Delegation LOCAL = new Delegation(List.of(), List.of(), null);
+    public static final Delegation LOCAL = new Delegation(List.of(), List.of(), null);
 
-  public Delegation {
-    addresses = List.copyOf(addresses);
-    agentNames = List.copyOf(agentNames);
-  }
+    public Delegation {
+        addresses = List.copyOf(addresses);
+        agentNames = List.copyOf(agentNames);
+    }
 
-  public boolean isLocal() {
-    return addresses.isEmpty() && agentNames.isEmpty();
-  }
+    public boolean isLocal() {
+        return addresses.isEmpty() && agentNames.isEmpty();
+    }
 
-  @Override
-  public String toString() {
-    if (isLocal()) return "local";
-    StringBuilder sb = new StringBuilder();
-    addresses.forEach(a -> sb.append(sb.isEmpty() ? "" : ", ").append(a));
-    agentNames.forEach(a -> sb.append(sb.isEmpty() ? "" : ", ").append("agent '").append(a).append('\''));
-    return sb.toString(); // never the token
-  }
+    @Override
+    public String toString() {
+        if (isLocal()) return "local";
+        StringBuilder sb = new StringBuilder();
+        addresses.forEach(a -> sb.append(sb.isEmpty() ? "" : ", ").append(a));
+        agentNames.forEach(a ->
+                sb.append(sb.isEmpty() ? "" : ", ").append("agent '").append(a).append('\''));
+        return sb.toString(); // never the token
+    }
 }

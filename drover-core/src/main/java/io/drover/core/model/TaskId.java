@@ -10,47 +10,47 @@ import java.util.regex.Pattern;
  * @param name the task's name, unique within its group
  */
 public record TaskId(String group, String name) implements Comparable<TaskId> {
-  /** Names of groups and tasks: letters, digits, {@code _} and {@code -}; no dots, so {@code a.b} is unambiguous. */
-  public static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_-]*");
+    /** Names of groups and tasks: letters, digits, {@code _} and {@code -}; no dots, so {@code a.b} is unambiguous. */
+    public static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_-]*");
 
-  public TaskId {
-    Objects.requireNonNull(group, "group");
-    Objects.requireNonNull(name, "name");
-  }
-
-  /** Parses {@code group.task}; throws {@link IllegalArgumentException} for anything else. */
-  public static TaskId parse(String text) {
-    int dot = text.indexOf('.');
-    if (dot <= 0 || dot == text.length() - 1 || text.indexOf('.', dot + 1) >= 0) {
-      throw new IllegalArgumentException("not a task id: '" + text + "' (expected group.task)");
+    public TaskId {
+        Objects.requireNonNull(group, "group");
+        Objects.requireNonNull(name, "name");
     }
-    return new TaskId(text.substring(0, dot), text.substring(dot + 1));
-  }
 
-  public static boolean isValidName(String name) {
-    return name != null && NAME.matcher(name).matches();
-  }
+    /** Parses {@code group.task}; throws {@link IllegalArgumentException} for anything else. */
+    public static TaskId parse(String text) {
+        int dot = text.indexOf('.');
+        if (dot <= 0 || dot == text.length() - 1 || text.indexOf('.', dot + 1) >= 0) {
+            throw new IllegalArgumentException("not a task id: '" + text + "' (expected group.task)");
+        }
+        return new TaskId(text.substring(0, dot), text.substring(dot + 1));
+    }
 
-  @Override
-  public int compareTo(TaskId o) {
-    int c = group.compareTo(o.group);
-    return c != 0 ? c : name.compareTo(o.name);
-  }
+    public static boolean isValidName(String name) {
+        return name != null && NAME.matcher(name).matches();
+    }
 
-  /**
-   * The hash of {@link #toString()}, computed without building it. A record's own hash ({@code 31 * group + name})
-   * collides for generated ids: 100 groups of 100 tasks ({@code g1.leaf1} ...) gave 2,969 distinct values for
-   * 10,000 ids, which made every map of task ids (plan, scheduler, journal) walk long bins.
-   */
-  @Override
-  public int hashCode() {
-    int h = 31 * group.hashCode() + '.';
-    for (int i = 0; i < name.length(); i++) h = 31 * h + name.charAt(i);
-    return h;
-  }
+    @Override
+    public int compareTo(TaskId o) {
+        int c = group.compareTo(o.group);
+        return c != 0 ? c : name.compareTo(o.name);
+    }
 
-  @Override
-  public String toString() {
-    return group + "." + name;
-  }
+    /**
+     * The hash of {@link #toString()}, computed without building it. A record's own hash ({@code 31 * group + name})
+     * collides for generated ids: 100 groups of 100 tasks ({@code g1.leaf1} ...) gave 2,969 distinct values for
+     * 10,000 ids, which made every map of task ids (plan, scheduler, journal) walk long bins.
+     */
+    @Override
+    public int hashCode() {
+        int h = 31 * group.hashCode() + '.';
+        for (int i = 0; i < name.length(); i++) h = 31 * h + name.charAt(i);
+        return h;
+    }
+
+    @Override
+    public String toString() {
+        return group + "." + name;
+    }
 }

@@ -1,6 +1,8 @@
 package io.drover.core.model;
 
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -25,47 +27,61 @@ import java.util.Objects;
  * @param location where the task is written
  */
 public record TaskSpec(
-    TaskId id,
-    String description,
-    Command command,
-    List<TaskId> dependsOn,
-    Map<String, Object> params,
-    Map<String, String> env,
-    String workdir,
-    int retries,
-    Backoff backoff,
-    Duration timeout,
-    Command runIf,
-    Delegation delegateTo,
-    String queue,
-    Map<String, String> tags,
-    SourceLocation location) {
+        TaskId id,
+        String description,
+        Command command,
+        List<TaskId> dependsOn,
+        Map<String, Object> params,
+        Map<String, String> env,
+        String workdir,
+        int retries,
+        Backoff backoff,
+        Duration timeout,
+        Command runIf,
+        Delegation delegateTo,
+        String queue,
+        Map<String, String> tags,
+        SourceLocation location) {
 
-  public TaskSpec {
-    Objects.requireNonNull(id, "id");
-    Objects.requireNonNull(command, "command of " + id);
-    description = description == null ? "" : description;
-    dependsOn = List.copyOf(dependsOn);
-    params = params.isEmpty() ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(params));
-    env = env.isEmpty() ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(env));
-    workdir = workdir == null ? "" : workdir;
-    if (retries < 0) throw new IllegalArgumentException("retries of " + id + " must be >= 0");
-    backoff = backoff == null ? Backoff.DEFAULT : backoff;
-    if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
-      throw new IllegalArgumentException("timeout of " + id + " must be positive");
+    public TaskSpec {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(command, "command of " + id);
+        description = description == null ? "" : description;
+        dependsOn = List.copyOf(dependsOn);
+        params = params.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(params));
+        env = env.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(env));
+        workdir = workdir == null ? "" : workdir;
+        if (retries < 0) throw new IllegalArgumentException("retries of " + id + " must be >= 0");
+        backoff = backoff == null ? Backoff.DEFAULT : backoff;
+        if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
+            throw new IllegalArgumentException("timeout of " + id + " must be positive");
+        }
+        tags = tags.isEmpty() ? Map.of() : Map.copyOf(tags);
+        location = location == null ? SourceLocation.UNKNOWN : location;
     }
-    tags = tags.isEmpty() ? Map.of() : Map.copyOf(tags);
-    location = location == null ? SourceLocation.UNKNOWN : location;
-  }
 
-  /** A task with only an id, a command and dependencies; everything else at its default. For Java callers. */
-  public static TaskSpec of(TaskId id, Command command, List<TaskId> dependsOn) {
-    return new TaskSpec(id, "", command, dependsOn, Map.of(), Map.of(), "", 0, Backoff.DEFAULT, null, null,
-        null, null, Map.of(), SourceLocation.UNKNOWN);
-  }
+    /** A task with only an id, a command and dependencies; everything else at its default. For Java callers. */
+    public static TaskSpec of(TaskId id, Command command, List<TaskId> dependsOn) {
+        return new TaskSpec(
+                id,
+                "",
+                command,
+                dependsOn,
+                Map.of(),
+                Map.of(),
+                "",
+                0,
+                Backoff.DEFAULT,
+                null,
+                null,
+                null,
+                null,
+                Map.of(),
+                SourceLocation.UNKNOWN);
+    }
 
-  /** Attempts in all: {@code retries + 1}. */
-  public int maxAttempts() {
-    return retries + 1;
-  }
+    /** Attempts in all: {@code retries + 1}. */
+    public int maxAttempts() {
+        return retries + 1;
+    }
 }

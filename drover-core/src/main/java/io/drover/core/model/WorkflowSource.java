@@ -1,5 +1,6 @@
 package io.drover.core.model;
 
+import java.util.Collection;
 import java.util.Objects;
 
 /**
@@ -7,27 +8,27 @@ import java.util.Objects;
  * wherever its Lua functions execute.
  */
 public record WorkflowSource(String name, String text) {
-  public WorkflowSource {
-    Objects.requireNonNull(name, "name");
-    Objects.requireNonNull(text, "text");
-  }
-
-  /**
-   * This source with every string literal that holds one of {@code secrets} (quoted with ' or ") replaced by
-   * {@code "***"}: what goes to an agent or a worker, which evaluate the file but never need a {@code delegate_to}
-   * token. Code and other strings are left as they are, so the file means the same there.
-   */
-  public WorkflowSource redact(java.util.Collection<String> secrets) {
-    String t = text;
-    for (String s : secrets) {
-      if (s == null || s.isEmpty()) continue;
-      t = t.replace("\"" + s + "\"", "\"***\"").replace("'" + s + "'", "'***'");
+    public WorkflowSource {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(text, "text");
     }
-    return t.equals(text) ? this : new WorkflowSource(name, t);
-  }
 
-  /** For workflows built in Java, with no Lua behind them. */
-  public static WorkflowSource none(String name) {
-    return new WorkflowSource(name, "");
-  }
+    /**
+     * This source with every string literal that holds one of {@code secrets} (quoted with ' or ") replaced by
+     * {@code "***"}: what goes to an agent or a worker, which evaluate the file but never need a {@code delegate_to}
+     * token. Code and other strings are left as they are, so the file means the same there.
+     */
+    public WorkflowSource redact(Collection<String> secrets) {
+        String t = text;
+        for (String s : secrets) {
+            if (s == null || s.isEmpty()) continue;
+            t = t.replace("\"" + s + "\"", "\"***\"").replace("'" + s + "'", "'***'");
+        }
+        return t.equals(text) ? this : new WorkflowSource(name, t);
+    }
+
+    /** For workflows built in Java, with no Lua behind them. */
+    public static WorkflowSource none(String name) {
+        return new WorkflowSource(name, "");
+    }
 }

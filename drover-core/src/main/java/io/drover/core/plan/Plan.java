@@ -14,66 +14,72 @@ import java.util.Map;
  * Immutable and thread-safe; built by {@link Planner}.
  */
 public final class Plan {
-  private final Workflow workflow;
-  private final TaskSpec[] tasks;
-  private final int[][] deps;
-  private final int[][] dependents;
-  private final int[] level;
-  private final int levelCount;
-  private final Map<TaskId, Integer> index;
+    private final Workflow workflow;
+    private final TaskSpec[] tasks;
+    private final int[][] deps;
+    private final int[][] dependents;
+    private final int[] level;
+    private final int levelCount;
+    private final Map<TaskId, Integer> index;
 
-  Plan(Workflow workflow, TaskSpec[] tasks, int[][] deps, int[][] dependents, int[] level, int levelCount,
-      Map<TaskId, Integer> index) {
-    this.workflow = workflow;
-    this.tasks = tasks;
-    this.deps = deps;
-    this.dependents = dependents;
-    this.level = level;
-    this.levelCount = levelCount;
-    this.index = Collections.unmodifiableMap(index);
-  }
+    Plan(
+            Workflow workflow,
+            TaskSpec[] tasks,
+            int[][] deps,
+            int[][] dependents,
+            int[] level,
+            int levelCount,
+            Map<TaskId, Integer> index) {
+        this.workflow = workflow;
+        this.tasks = tasks;
+        this.deps = deps;
+        this.dependents = dependents;
+        this.level = level;
+        this.levelCount = levelCount;
+        this.index = Collections.unmodifiableMap(index);
+    }
 
-  public Workflow workflow() {
-    return workflow;
-  }
+    public Workflow workflow() {
+        return workflow;
+    }
 
-  public int size() {
-    return tasks.length;
-  }
+    public int size() {
+        return tasks.length;
+    }
 
-  public TaskSpec task(int i) {
-    return tasks[i];
-  }
+    public TaskSpec task(int i) {
+        return tasks[i];
+    }
 
-  /** The index of a task, or -1 if the plan does not hold it. */
-  public int indexOf(TaskId id) {
-    Integer i = index.get(id);
-    return i == null ? -1 : i;
-  }
+    /** The index of a task, or -1 if the plan does not hold it. */
+    public int indexOf(TaskId id) {
+        Integer i = index.get(id);
+        return i == null ? -1 : i;
+    }
 
-  /** Indexes of the task's dependencies. The array is shared: do not modify it. */
-  public int[] dependenciesOf(int i) {
-    return deps[i];
-  }
+    /** Indexes of the task's dependencies. The array is shared: do not modify it. */
+    public int[] dependenciesOf(int i) {
+        return deps[i];
+    }
 
-  /** Indexes of the tasks that depend on this one. The array is shared: do not modify it. */
-  public int[] dependentsOf(int i) {
-    return dependents[i];
-  }
+    /** Indexes of the tasks that depend on this one. The array is shared: do not modify it. */
+    public int[] dependentsOf(int i) {
+        return dependents[i];
+    }
 
-  public int levelOf(int i) {
-    return level[i];
-  }
+    public int levelOf(int i) {
+        return level[i];
+    }
 
-  public int levelCount() {
-    return levelCount;
-  }
+    public int levelCount() {
+        return levelCount;
+    }
 
-  /** Task ids level by level, each level in the order written. */
-  public List<List<TaskId>> levels() {
-    List<List<TaskId>> out = new ArrayList<>(levelCount);
-    for (int l = 0; l < levelCount; l++) out.add(new ArrayList<>());
-    for (int i = 0; i < tasks.length; i++) out.get(level[i]).add(tasks[i].id());
-    return out;
-  }
+    /** Task ids level by level, each level in the order written. */
+    public List<List<TaskId>> levels() {
+        List<List<TaskId>> out = new ArrayList<>(levelCount);
+        for (int l = 0; l < levelCount; l++) out.add(new ArrayList<>());
+        for (int i = 0; i < tasks.length; i++) out.get(level[i]).add(tasks[i].id());
+        return out;
+    }
 }

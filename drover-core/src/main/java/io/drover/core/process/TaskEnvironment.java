@@ -11,28 +11,28 @@ import java.util.Map;
  * {@code os.getenv} all read this view. Thread-safe: computed once.
  */
 public final class TaskEnvironment {
-  private static final Map<String, String> INHERITED = compute();
+    private static final Map<String, String> INHERITED = compute();
 
-  private TaskEnvironment() {}
+    private TaskEnvironment() {}
 
-  private static Map<String, String> compute() {
-    Map<String, String> m = new LinkedHashMap<>(System.getenv());
-    m.keySet().removeIf(TaskEnvironment::isDroverSetting);
-    return Map.copyOf(m);
-  }
+    private static Map<String, String> compute() {
+        Map<String, String> m = new LinkedHashMap<>(System.getenv());
+        m.keySet().removeIf(TaskEnvironment::isDroverSetting);
+        return Map.copyOf(m);
+    }
 
-  /** Whether a variable is one of Drover's own settings, which tasks never inherit. */
-  public static boolean isDroverSetting(String name) {
-    return name.startsWith("DROVER_");
-  }
+    /** Whether a variable is one of Drover's own settings, which tasks never inherit. */
+    public static boolean isDroverSetting(String name) {
+        return name.startsWith("DROVER_");
+    }
 
-  /** What a task inherits from this process. */
-  public static Map<String, String> inherited() {
-    return INHERITED;
-  }
+    /** What a task inherits from this process. */
+    public static Map<String, String> inherited() {
+        return INHERITED;
+    }
 
-  /** An inherited variable, or null. */
-  public static String get(String name) {
-    return INHERITED.get(name);
-  }
+    /** An inherited variable, or null. */
+    public static String get(String name) {
+        return INHERITED.get(name);
+    }
 }

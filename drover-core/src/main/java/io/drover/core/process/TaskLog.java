@@ -3,7 +3,7 @@ package io.drover.core.process;
 /** Receives one attempt's log lines (output of its commands, {@code log.*} and {@code print} calls). Thread-safe. */
 @FunctionalInterface
 public interface TaskLog {
-  TaskLog DISCARD = line -> {};
+    TaskLog DISCARD = line -> {};
 
-  void line(String text);
+    void line(String text);
 }

@@ -16,97 +16,123 @@ import java.util.Map;
  * Agents receive it in {@code Start.request_json}; workers in a {@code workflow} task's configuration.
  */
 public final class RequestCodec {
-  private RequestCodec() {}
+    private RequestCodec() {}
 
-  public static String write(TaskRequest r) {
-    return Json.write(toMap(r));
-  }
-
-  /** The request as a JSON object's values (what {@link #write} writes), for a codec that embeds it. */
-  public static Map<String, Object> toMap(TaskRequest r) {
-    TaskSpec t = r.task();
-    Map<String, Object> task = new LinkedHashMap<>();
-    task.put("id", t.id().toString());
-    task.put("command", command(t.command()));
-    if (t.runIf() != null) task.put("run_if", command(t.runIf()));
-    task.put("depends_on", t.dependsOn().stream().map(TaskId::toString).toList());
-    task.put("env", t.env());
-    task.put("timeout_ms", t.timeout() == null ? 0 : t.timeout().toMillis());
-    Map<String, Object> deps = new LinkedHashMap<>();
-    r.dependencyOutputs().forEach((k, v) -> deps.put(k.toString(), v));
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("run_id", r.runId());
-    m.put("attempt", r.attempt());
-    m.put("task", task);
-    m.put("params", r.params());
-    m.put("deps", deps);
-    return m;
-  }
-
-  private static Map<String, Object> command(Command c) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    switch (c) {
-      case Command.Shell s -> {
-        m.put("type", "shell");
-        m.put("script", s.script());
-      }
-      case Command.LuaFunction f -> {
-        m.put("type", "lua");
-        m.put("group", f.group());
-        m.put("index", f.taskIndex());
-        m.put("field", f.field());
-      }
-      case Command.Plugin p -> {
-        m.put("type", "plugin");
-        m.put("kind", p.kind());
-        m.put("config", p.config());
-      }
+    public static String write(TaskRequest r) {
+        return Json.write(toMap(r));
     }
-    return m;
-  }
 
-  /** Reads a request; anything missing or of the wrong type is an {@link IllegalArgumentException}. */
-  public static TaskRequest read(String json) {
-    return fromMap(Json.read(json));
-  }
+    /** The request as a JSON object's values (what {@link #write} writes), for a codec that embeds it. */
+    public static Map<String, Object> toMap(TaskRequest r) {
+        TaskSpec t = r.task();
+        Map<String, Object> task = new LinkedHashMap<>();
+        task.put("id", t.id().toString());
+        task.put("command", command(t.command()));
+        if (t.runIf() != null) task.put("run_if", command(t.runIf()));
+        task.put("depends_on", t.dependsOn().stream().map(TaskId::toString).toList());
+        task.put("env", t.env());
+        task.put("timeout_ms", t.timeout() == null ? 0 : t.timeout().toMillis());
+        Map<String, Object> deps = new LinkedHashMap<>();
+        r.dependencyOutputs().forEach((k, v) -> deps.put(k.toString(), v));
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("run_id", r.runId());
+        m.put("attempt", r.attempt());
+        m.put("task", task);
+        m.put("params", r.params());
+        m.put("deps", deps);
+        return m;
+    }
 
-  /** Reads a request from parsed JSON ({@link #toMap}); anything missing or mistyped is an {@link IllegalArgumentException}. */
-  public static TaskRequest fromMap(Object json) {
-    Map<String, Object> m = map(json, "request");
-    Map<String, Object> task = map(m.get("task"), "task");
-    TaskId id = TaskId.parse(string(task.get("id"), "task.id"));
-    List<TaskId> deps = new ArrayList<>();
-    if (task.get("depends_on") instanceof List<?> l) for (Object o : l) deps.add(TaskId.parse(string(o, "depends_on")));
-    Map<String, String> env = new LinkedHashMap<>();
-    if (task.get("env") instanceof Map<?, ?> e) e.forEach((k, v) -> env.put(String.valueOf(k), String.valueOf(v)));
-    long timeoutMs = task.get("timeout_ms") instanceof Number n ? n.longValue() : 0;
-    Command runIf = task.get("run_if") == null ? null : command(map(task.get("run_if"), "run_if"));
-    TaskSpec spec = new TaskSpec(id, "", command(map(task.get("command"), "command")), deps, Map.of(), env, "", 0, null,
-        timeoutMs > 0 ? Duration.ofMillis(timeoutMs) : null, runIf, null, null, Map.of(), null);
-    Map<TaskId, Map<String, Object>> outputs = new LinkedHashMap<>();
-    map(m.getOrDefault("deps", Map.of()), "deps").forEach((k, v) -> outputs.put(TaskId.parse(k), map(v, "deps." + k)));
-    int attempt = m.get("attempt") instanceof Number n ? n.intValue() : 1;
-    return new TaskRequest(string(m.get("run_id"), "run_id"), spec, attempt, map(m.getOrDefault("params", Map.of()), "params"), outputs);
-  }
+    private static Map<String, Object> command(Command c) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        switch (c) {
+            case Command.Shell s -> {
+                m.put("type", "shell");
+                m.put("script", s.script());
+            }
+            case Command.LuaFunction f -> {
+                m.put("type", "lua");
+                m.put("group", f.group());
+                m.put("index", f.taskIndex());
+                m.put("field", f.field());
+            }
+            case Command.Plugin p -> {
+                m.put("type", "plugin");
+                m.put("kind", p.kind());
+                m.put("config", p.config());
+            }
+        }
+        return m;
+    }
 
-  private static Command command(Map<String, Object> m) {
-    return switch (string(m.get("type"), "command.type")) {
-      case "shell" -> new Command.Shell(string(m.get("script"), "command.script"));
-      case "lua" -> new Command.LuaFunction(string(m.get("group"), "command.group"),
-          m.get("index") instanceof Number n ? n.intValue() : 0, string(m.get("field"), "command.field"));
-      case "plugin" -> new Command.Plugin(string(m.get("kind"), "command.kind"), map(m.getOrDefault("config", Map.of()), "config"));
-      default -> throw new IllegalArgumentException("unknown command type '" + m.get("type") + "'");
-    };
-  }
+    /** Reads a request; anything missing or of the wrong type is an {@link IllegalArgumentException}. */
+    public static TaskRequest read(String json) {
+        return fromMap(Json.read(json));
+    }
 
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> map(Object o, String what) {
-    if (o instanceof Map<?, ?> m) return (Map<String, Object>) m;
-    throw new IllegalArgumentException(what + " must be an object");
-  }
+    /** Reads a request from parsed JSON ({@link #toMap}); anything missing or mistyped is an {@link IllegalArgumentException}. */
+    public static TaskRequest fromMap(Object json) {
+        Map<String, Object> m = map(json, "request");
+        Map<String, Object> task = map(m.get("task"), "task");
+        TaskId id = TaskId.parse(string(task.get("id"), "task.id"));
+        List<TaskId> deps = new ArrayList<>();
+        if (task.get("depends_on") instanceof List<?> l)
+            for (Object o : l) deps.add(TaskId.parse(string(o, "depends_on")));
+        Map<String, String> env = new LinkedHashMap<>();
+        if (task.get("env") instanceof Map<?, ?> e) e.forEach((k, v) -> env.put(String.valueOf(k), String.valueOf(v)));
+        long timeoutMs = task.get("timeout_ms") instanceof Number n ? n.longValue() : 0;
+        Command runIf = task.get("run_if") == null ? null : command(map(task.get("run_if"), "run_if"));
+        TaskSpec spec = new TaskSpec(
+                id,
+                "",
+                command(map(task.get("command"), "command")),
+                deps,
+                Map.of(),
+                env,
+                "",
+                0,
+                null,
+                timeoutMs > 0 ? Duration.ofMillis(timeoutMs) : null,
+                runIf,
+                null,
+                null,
+                Map.of(),
+                null);
+        Map<TaskId, Map<String, Object>> outputs = new LinkedHashMap<>();
+        map(m.getOrDefault("deps", Map.of()), "deps")
+                .forEach((k, v) -> outputs.put(TaskId.parse(k), map(v, "deps." + k)));
+        int attempt = m.get("attempt") instanceof Number n ? n.intValue() : 1;
+        return new TaskRequest(
+                string(m.get("run_id"), "run_id"),
+                spec,
+                attempt,
+                map(m.getOrDefault("params", Map.of()), "params"),
+                outputs);
+    }
 
-  private static String string(Object o, String what) {
-    if (o instanceof String s) return s;
-    throw new IllegalArgumentException(what + " must be a string");
-  }
+    private static Command command(Map<String, Object> m) {
+        return switch (string(m.get("type"), "command.type")) {
+            case "shell" -> new Command.Shell(string(m.get("script"), "command.script"));
+            case "lua" ->
+                new Command.LuaFunction(
+                        string(m.get("group"), "command.group"),
+                        m.get("index") instanceof Number n ? n.intValue() : 0,
+                        string(m.get("field"), "command.field"));
+            case "plugin" ->
+                new Command.Plugin(
+                        string(m.get("kind"), "command.kind"), map(m.getOrDefault("config", Map.of()), "config"));
+            default -> throw new IllegalArgumentException("unknown command type '" + m.get("type") + "'");
+        };
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(Object o, String what) {
+        if (o instanceof Map<?, ?> m) return (Map<String, Object>) m;
+        throw new IllegalArgumentException(what + " must be an object");
+    }
+
+    private static String string(Object o, String what) {
+        if (o instanceof String s) return s;
+        throw new IllegalArgumentException(what + " must be a string");
+    }
 }

@@ -17,9 +17,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *     directories that were never made (a lookup of a missing path per task cost a worker more CPU than running a
  *     small Lua task)
  */
-public record TaskContext(Path baseDir, Path scratchDir, TaskLog log, Cancellation cancellation,
-    AtomicBoolean directoriesUsed) {
-  public TaskContext(Path baseDir, Path scratchDir, TaskLog log, Cancellation cancellation) {
-    this(baseDir, scratchDir, log, cancellation, new AtomicBoolean());
-  }
+public record TaskContext(
+        Path baseDir, Path scratchDir, TaskLog log, Cancellation cancellation, AtomicBoolean directoriesUsed) {
+    public TaskContext(Path baseDir, Path scratchDir, TaskLog log, Cancellation cancellation) {
+        this(baseDir, scratchDir, log, cancellation, new AtomicBoolean());
+    }
 }

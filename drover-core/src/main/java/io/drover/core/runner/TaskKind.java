@@ -8,13 +8,13 @@ import java.util.Map;
  * {@link TaskKinds#with}. Implementations must be thread-safe: many attempts may run at once.
  */
 public interface TaskKind {
-  /** The name used in {@code kind = "..."}. */
-  String name();
+    /** The name used in {@code kind = "..."}. */
+    String name();
 
-  /**
-   * Runs one attempt. Block until done; watch {@code context.cancellation()} and stop promptly when it fires.
-   *
-   * @param config the command table without its {@code kind} key
-   */
-  TaskOutcome run(Map<String, Object> config, TaskRequest request, TaskContext context) throws Exception;
+    /**
+     * Runs one attempt. Block until done; watch {@code context.cancellation()} and stop promptly when it fires.
+     *
+     * @param config the command table without its {@code kind} key
+     */
+    TaskOutcome run(Map<String, Object> config, TaskRequest request, TaskContext context) throws Exception;
 }

@@ -14,4 +14,8 @@ import java.util.Map;
  * @param dependencyOutputs the outputs of the task's direct dependencies that produced any
  */
 public record TaskRequest(
-    String runId, TaskSpec task, int attempt, Map<String, Object> params, Map<TaskId, Map<String, Object>> dependencyOutputs) {}
+        String runId,
+        TaskSpec task,
+        int attempt,
+        Map<String, Object> params,
+        Map<TaskId, Map<String, Object>> dependencyOutputs) {}

@@ -1,5 +1,6 @@
 package io.drover.core.runner;
 
+import io.drover.core.Errors;
 import io.drover.core.lua.LuaConvert;
 import io.drover.core.lua.LuaErrors;
 import io.drover.core.lua.LuaInterpreter;
@@ -39,243 +40,263 @@ import org.luaj.vm2.Varargs;
  * command as data (environment variables), never spliced into its text.
  */
 public final class TaskRunner {
-  private static final ScheduledExecutorService TIMER = timer();
+    private static final ScheduledExecutorService TIMER = timer();
 
-  private final LuaRuntime lua;
-  private final TaskKinds kinds;
+    private final LuaRuntime lua;
+    private final TaskKinds kinds;
 
-  /**
-   * @param lua the workflow's Lua, or null for workflows without Lua functions
-   * @param kinds plugin task kinds
-   */
-  public TaskRunner(LuaRuntime lua, TaskKinds kinds) {
-    this.lua = lua;
-    this.kinds = kinds;
-  }
-
-  private static ScheduledExecutorService timer() {
-    ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread th = new Thread(r, "drover-timeouts");
-      th.setDaemon(true);
-      return th;
-    });
-    t.setRemoveOnCancelPolicy(true);
-    return Executors.unconfigurableScheduledExecutorService(t);
-  }
-
-  /** Runs the attempt. Never throws: every failure becomes a FAILED outcome with a message. */
-  public TaskOutcome run(TaskRequest request, TaskContext context) {
-    TaskSpec task = request.task();
-    Cancellation cancel = context.cancellation();
-    ScheduledFuture<?> timeout = null;
-    if (task.timeout() != null) {
-      String why = "timed out after " + Durations.format(task.timeout());
-      timeout = TIMER.schedule(() -> cancel.cancel(Cancellation.Cause.TIMED_OUT, why), task.timeout().toNanos(),
-          TimeUnit.NANOSECONDS);
+    /**
+     * @param lua the workflow's Lua, or null for workflows without Lua functions
+     * @param kinds plugin task kinds
+     */
+    public TaskRunner(LuaRuntime lua, TaskKinds kinds) {
+        this.lua = lua;
+        this.kinds = kinds;
     }
-    TaskOutcome outcome;
-    try {
-      if (cancel.isCancelled()) {
-        outcome = TaskOutcome.cancelled(cancel.reason());
-      } else {
-        outcome = runAttempt(request, context);
-      }
-    } catch (LuaError e) {
-      outcome = TaskOutcome.failed(LuaErrors.message(e));
-    } catch (Exception e) {
-      outcome = TaskOutcome.failed(io.drover.core.Errors.describe(e));
-    } catch (VirtualMachineError e) { // out of memory or stack: the attempt fails, the process goes on
-      outcome = TaskOutcome.failed(TaskOutcome.describe(e));
-    } finally {
-      if (timeout != null) timeout.cancel(false);
+
+    private static ScheduledExecutorService timer() {
+        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread th = new Thread(r, "drover-timeouts");
+            th.setDaemon(true);
+            return th;
+        });
+        t.setRemoveOnCancelPolicy(true);
+        return Executors.unconfigurableScheduledExecutorService(t);
     }
-    if (cancel.isCancelled()) {
-      return cancel.cause() == Cancellation.Cause.TIMED_OUT
-          ? TaskOutcome.failed(cancel.reason())
-          : TaskOutcome.cancelled(cancel.reason());
+
+    /** Runs the attempt. Never throws: every failure becomes a FAILED outcome with a message. */
+    public TaskOutcome run(TaskRequest request, TaskContext context) {
+        TaskSpec task = request.task();
+        Cancellation cancel = context.cancellation();
+        ScheduledFuture<?> timeout = null;
+        if (task.timeout() != null) {
+            String why = "timed out after " + Durations.format(task.timeout());
+            timeout = TIMER.schedule(
+                    () -> cancel.cancel(Cancellation.Cause.TIMED_OUT, why),
+                    task.timeout().toNanos(),
+                    TimeUnit.NANOSECONDS);
+        }
+        TaskOutcome outcome;
+        try {
+            if (cancel.isCancelled()) {
+                outcome = TaskOutcome.cancelled(cancel.reason());
+            } else {
+                outcome = runAttempt(request, context);
+            }
+        } catch (LuaError e) {
+            outcome = TaskOutcome.failed(LuaErrors.message(e));
+        } catch (Exception e) {
+            outcome = TaskOutcome.failed(Errors.describe(e));
+        } catch (VirtualMachineError e) { // out of memory or stack: the attempt fails, the process goes on
+            outcome = TaskOutcome.failed(TaskOutcome.describe(e));
+        } finally {
+            if (timeout != null) timeout.cancel(false);
+        }
+        if (cancel.isCancelled()) {
+            return cancel.cause() == Cancellation.Cause.TIMED_OUT
+                    ? TaskOutcome.failed(cancel.reason())
+                    : TaskOutcome.cancelled(cancel.reason());
+        }
+        return outcome;
     }
-    return outcome;
-  }
 
-  private TaskOutcome runAttempt(TaskRequest request, TaskContext context) throws Exception {
-    TaskSpec task = request.task();
-    Path workdir = workdirOf(task, context.baseDir());
-    Path outputFile = context.scratchDir().resolve(fileName(task.id()) + "." + request.attempt() + ".out");
-    // Directories only where something needs them: a shell command (or plugin) before it starts; a Lua function
-    // when it first uses fs or exec. Creating them costs more than running a small function.
-    if (!(task.command() instanceof Command.LuaFunction) || task.runIf() instanceof Command.Shell) {
-      context.directoriesUsed().set(true);
-      if (!Files.isDirectory(workdir)) Files.createDirectories(workdir);
-      if (!Files.isDirectory(context.scratchDir())) Files.createDirectories(context.scratchDir());
+    private TaskOutcome runAttempt(TaskRequest request, TaskContext context) throws Exception {
+        TaskSpec task = request.task();
+        Path workdir = workdirOf(task, context.baseDir());
+        Path outputFile = context.scratchDir().resolve(fileName(task.id()) + "." + request.attempt() + ".out");
+        // Directories only where something needs them: a shell command (or plugin) before it starts; a Lua function
+        // when it first uses fs or exec. Creating them costs more than running a small function.
+        if (!(task.command() instanceof Command.LuaFunction) || task.runIf() instanceof Command.Shell) {
+            context.directoriesUsed().set(true);
+            if (!Files.isDirectory(workdir)) Files.createDirectories(workdir);
+            if (!Files.isDirectory(context.scratchDir())) Files.createDirectories(context.scratchDir());
+        }
+        Map<String, String> env = environment(request, workdir, outputFile);
+
+        if (request.attempt() == 1
+                && task.runIf() != null
+                && !condition(task.runIf(), request, context, workdir, env)) {
+            return TaskOutcome.skipped("run_if was false");
+        }
+        return switch (task.command()) {
+            case Command.Shell shell -> shell(shell.script(), workdir, env, outputFile, context);
+            case Command.LuaFunction fn -> luaTask(fn, request, context, workdir, env);
+            case Command.Plugin plugin -> plugin(plugin, request, context);
+        };
     }
-    Map<String, String> env = environment(request, workdir, outputFile);
 
-    if (request.attempt() == 1 && task.runIf() != null && !condition(task.runIf(), request, context, workdir, env)) {
-      return TaskOutcome.skipped("run_if was false");
+    /** The task's working directory: its {@code workdir} against the base (absolute ones kept). */
+    public static Path workdirOf(TaskSpec task, Path baseDir) {
+        if (task.workdir().isEmpty()) return baseDir;
+        return baseDir.resolve(task.workdir()).normalize();
     }
-    return switch (task.command()) {
-      case Command.Shell shell -> shell(shell.script(), workdir, env, outputFile, context);
-      case Command.LuaFunction fn -> luaTask(fn, request, context, workdir, env);
-      case Command.Plugin plugin -> plugin(plugin, request, context);
-    };
-  }
 
-  /** The task's working directory: its {@code workdir} against the base (absolute ones kept). */
-  public static Path workdirOf(TaskSpec task, Path baseDir) {
-    if (task.workdir().isEmpty()) return baseDir;
-    return baseDir.resolve(task.workdir()).normalize();
-  }
-
-  private static String fileName(TaskId id) {
-    return id.group() + "." + id.name();
-  }
-
-  // ---- environment ----
-
-  /** The variables a task adds to the process environment. */
-  static Map<String, String> environment(TaskRequest request, Path workdir, Path outputFile) {
-    TaskSpec task = request.task();
-    Map<String, String> env = new LinkedHashMap<>();
-    env.put("DROVER_RUN_ID", request.runId());
-    env.put("DROVER_TASK", task.id().toString());
-    env.put("DROVER_GROUP", task.id().group());
-    env.put("DROVER_ATTEMPT", Integer.toString(request.attempt()));
-    env.put("DROVER_WORKDIR", workdir.toString());
-    env.put("DROVER_OUTPUT", outputFile.toString());
-    request.params().forEach((k, v) -> env.put("DROVER_PARAM_" + envName(k), LuaConvert.toEnvText(v)));
-    request.dependencyOutputs().forEach((dep, outputs) -> outputs.forEach((k, v) -> {
-      String text = LuaConvert.toEnvText(v);
-      env.put("DROVER_DEP_" + envName(dep.group()) + "_" + envName(dep.name()) + "_" + envName(k), text);
-      if (dep.group().equals(task.id().group())) env.put("DROVER_DEP_" + envName(dep.name()) + "_" + envName(k), text);
-    }));
-    env.putAll(task.env());
-    return env;
-  }
-
-  /** {@code release-tag} becomes {@code RELEASE_TAG}. */
-  public static String envName(String key) {
-    StringBuilder sb = new StringBuilder(key.length());
-    for (int i = 0; i < key.length(); i++) {
-      char c = Character.toUpperCase(key.charAt(i));
-      sb.append((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ? c : '_');
+    private static String fileName(TaskId id) {
+        return id.group() + "." + id.name();
     }
-    return sb.toString();
-  }
 
-  // ---- shell ----
+    // ---- environment ----
 
-  private static TaskOutcome shell(String script, Path workdir, Map<String, String> env, Path outputFile,
-      TaskContext context) throws IOException {
-    Commands.Exit exit = Commands.logged(List.of("/bin/sh", "-c", script), workdir, env, context.log(), context.cancellation());
-    Map<String, Object> outputs = readOutputs(outputFile, context);
-    if (exit.stopped()) return TaskOutcome.cancelled(context.cancellation().reason());
-    if (exit.code() != 0) {
-      return TaskOutcome.failed("exit code " + exit.code() + (exit.lastLine().isEmpty() ? "" : ": " + clip(exit.lastLine())));
+    /** The variables a task adds to the process environment. */
+    static Map<String, String> environment(TaskRequest request, Path workdir, Path outputFile) {
+        TaskSpec task = request.task();
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("DROVER_RUN_ID", request.runId());
+        env.put("DROVER_TASK", task.id().toString());
+        env.put("DROVER_GROUP", task.id().group());
+        env.put("DROVER_ATTEMPT", Integer.toString(request.attempt()));
+        env.put("DROVER_WORKDIR", workdir.toString());
+        env.put("DROVER_OUTPUT", outputFile.toString());
+        request.params().forEach((k, v) -> env.put("DROVER_PARAM_" + envName(k), LuaConvert.toEnvText(v)));
+        request.dependencyOutputs()
+                .forEach((dep, outputs) -> outputs.forEach((k, v) -> {
+                    String text = LuaConvert.toEnvText(v);
+                    env.put("DROVER_DEP_" + envName(dep.group()) + "_" + envName(dep.name()) + "_" + envName(k), text);
+                    if (dep.group().equals(task.id().group()))
+                        env.put("DROVER_DEP_" + envName(dep.name()) + "_" + envName(k), text);
+                }));
+        env.putAll(task.env());
+        return env;
     }
-    return TaskOutcome.succeeded(clip(exit.lastLine()), outputs);
-  }
 
-  /** Reads and removes the {@code key=value} lines a shell task appended to {@code $DROVER_OUTPUT}. */
-  private static Map<String, Object> readOutputs(Path file, TaskContext context) throws IOException {
-    if (!Files.exists(file)) return Map.of();
-    Map<String, Object> out = new LinkedHashMap<>();
-    for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-      if (line.isBlank() || line.startsWith("#")) continue;
-      int eq = line.indexOf('=');
-      if (eq <= 0) {
-        context.log().line("[warn] ignored a line of $DROVER_OUTPUT without key=value: " + clip(line));
-        continue;
-      }
-      out.put(line.substring(0, eq).strip(), line.substring(eq + 1));
+    /** {@code release-tag} becomes {@code RELEASE_TAG}. */
+    public static String envName(String key) {
+        StringBuilder sb = new StringBuilder(key.length());
+        for (int i = 0; i < key.length(); i++) {
+            char c = Character.toUpperCase(key.charAt(i));
+            sb.append((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ? c : '_');
+        }
+        return sb.toString();
     }
-    Files.deleteIfExists(file);
-    return out;
-  }
 
-  private static String clip(String s) {
-    String t = s.strip();
-    return t.length() <= 200 ? t : t.substring(0, 197) + "...";
-  }
+    // ---- shell ----
 
-  // ---- Lua ----
-
-  private LuaRuntime requireLua() {
-    if (lua == null) throw new IllegalStateException("this workflow has no Lua source to run functions from");
-    return lua;
-  }
-
-  private TaskOutcome luaTask(Command.LuaFunction ref, TaskRequest request, TaskContext context, Path workdir,
-      Map<String, String> env) {
-    Varargs r = callLua(ref, request, context, workdir, env);
-    if (r.narg() == 0) return TaskOutcome.succeeded("", Map.of());
-    boolean ok = r.arg1().toboolean();
-    String message = r.arg(2).isnil() ? "" : r.arg(2).tojstring();
-    if (!ok) return TaskOutcome.failed(message.isEmpty() ? "the function returned false" : message);
-    LuaValue out = r.arg(3);
-    if (out.isnil()) return TaskOutcome.succeeded(message, Map.of());
-    if (!out.istable()) {
-      return TaskOutcome.failed("the function's third return value must be a table of outputs, not a " + out.typename());
+    private static TaskOutcome shell(
+            String script, Path workdir, Map<String, String> env, Path outputFile, TaskContext context)
+            throws IOException {
+        Commands.Exit exit =
+                Commands.logged(List.of("/bin/sh", "-c", script), workdir, env, context.log(), context.cancellation());
+        Map<String, Object> outputs = readOutputs(outputFile, context);
+        if (exit.stopped()) return TaskOutcome.cancelled(context.cancellation().reason());
+        if (exit.code() != 0) {
+            return TaskOutcome.failed(
+                    "exit code " + exit.code() + (exit.lastLine().isEmpty() ? "" : ": " + clip(exit.lastLine())));
+        }
+        return TaskOutcome.succeeded(clip(exit.lastLine()), outputs);
     }
-    Object converted = LuaConvert.toJava(out);
-    if (!(converted instanceof Map<?, ?> map)) {
-      return converted instanceof List<?> l && l.isEmpty()
-          ? TaskOutcome.succeeded(message, Map.of())
-          : TaskOutcome.failed("outputs must be a table with names as keys, like { version = \"1.4\" }");
+
+    /** Reads and removes the {@code key=value} lines a shell task appended to {@code $DROVER_OUTPUT}. */
+    private static Map<String, Object> readOutputs(Path file, TaskContext context) throws IOException {
+        if (!Files.exists(file)) return Map.of();
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            if (line.isBlank() || line.startsWith("#")) continue;
+            int eq = line.indexOf('=');
+            if (eq <= 0) {
+                context.log().line("[warn] ignored a line of $DROVER_OUTPUT without key=value: " + clip(line));
+                continue;
+            }
+            out.put(line.substring(0, eq).strip(), line.substring(eq + 1));
+        }
+        Files.deleteIfExists(file);
+        return out;
     }
-    @SuppressWarnings("unchecked")
-    Map<String, Object> outputs = (Map<String, Object>) map;
-    return TaskOutcome.succeeded(message, outputs);
-  }
 
-  private Varargs callLua(Command.LuaFunction ref, TaskRequest request, TaskContext context, Path workdir,
-      Map<String, String> env) {
-    LuaRuntime rt = requireLua();
-    LuaInterpreter in = rt.borrow();
-    Cancellation cancel = context.cancellation();
-    try (Cancellation.Registration ignored = cancel.onCancel(in::requestStop)) {
-      TaskScope scope = new TaskScope(context.log(), workdir, env, cancel, context.directoriesUsed());
-      return in.call(ref, scope, LuaValue.varargsOf(paramsTable(request), depsTable(request)));
-    } finally {
-      rt.release(in);
+    private static String clip(String s) {
+        String t = s.strip();
+        return t.length() <= 200 ? t : t.substring(0, 197) + "...";
     }
-  }
 
-  private static LuaTable paramsTable(TaskRequest request) {
-    return LuaConvert.table(request.params());
-  }
+    // ---- Lua ----
 
-  /** {@code deps.task} (same group) and {@code deps["group.task"]}: every direct dependency, outputs or not. */
-  private static LuaTable depsTable(TaskRequest request) {
-    TaskSpec task = request.task();
-    LuaTable deps = new LuaTable();
-    for (TaskId d : task.dependsOn()) {
-      Map<String, Object> outputs = request.dependencyOutputs().getOrDefault(d, Map.of());
-      LuaTable t = LuaConvert.table(outputs);
-      deps.rawset(d.toString(), t);
-      if (d.group().equals(task.id().group())) deps.rawset(d.name(), t);
+    private LuaRuntime requireLua() {
+        if (lua == null) throw new IllegalStateException("this workflow has no Lua source to run functions from");
+        return lua;
     }
-    return deps;
-  }
 
-  // ---- run_if and plugins ----
-
-  private boolean condition(Command runIf, TaskRequest request, TaskContext context, Path workdir,
-      Map<String, String> env) throws IOException {
-    return switch (runIf) {
-      case Command.Shell shell ->
-          Commands.logged(List.of("/bin/sh", "-c", shell.script()), workdir, env, context.log(), context.cancellation()).code() == 0;
-      case Command.LuaFunction fn -> callLua(fn, request, context, workdir, env).arg1().toboolean();
-      case Command.Plugin p -> throw new IllegalArgumentException("run_if cannot be a plugin kind ('" + p.kind() + "')");
-    };
-  }
-
-  private TaskOutcome plugin(Command.Plugin plugin, TaskRequest request, TaskContext context) throws Exception {
-    TaskKind kind = kinds.get(plugin.kind());
-    if (kind == null) {
-      return TaskOutcome.failed("unknown task kind '" + plugin.kind() + "'"
-          + (kinds.names().isEmpty() ? "" : " (known: " + String.join(", ", kinds.names()) + ")"));
+    private TaskOutcome luaTask(
+            Command.LuaFunction ref, TaskRequest request, TaskContext context, Path workdir, Map<String, String> env) {
+        Varargs r = callLua(ref, request, context, workdir, env);
+        if (r.narg() == 0) return TaskOutcome.succeeded("", Map.of());
+        boolean ok = r.arg1().toboolean();
+        String message = r.arg(2).isnil() ? "" : r.arg(2).tojstring();
+        if (!ok) return TaskOutcome.failed(message.isEmpty() ? "the function returned false" : message);
+        LuaValue out = r.arg(3);
+        if (out.isnil()) return TaskOutcome.succeeded(message, Map.of());
+        if (!out.istable()) {
+            return TaskOutcome.failed(
+                    "the function's third return value must be a table of outputs, not a " + out.typename());
+        }
+        Object converted = LuaConvert.toJava(out);
+        if (!(converted instanceof Map<?, ?> map)) {
+            return converted instanceof List<?> l && l.isEmpty()
+                    ? TaskOutcome.succeeded(message, Map.of())
+                    : TaskOutcome.failed("outputs must be a table with names as keys, like { version = \"1.4\" }");
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> outputs = (Map<String, Object>) map;
+        return TaskOutcome.succeeded(message, outputs);
     }
-    TaskOutcome o = kind.run(plugin.config(), request, context);
-    return o == null ? TaskOutcome.failed("task kind '" + plugin.kind() + "' returned no outcome") : o;
-  }
+
+    private Varargs callLua(
+            Command.LuaFunction ref, TaskRequest request, TaskContext context, Path workdir, Map<String, String> env) {
+        LuaRuntime rt = requireLua();
+        LuaInterpreter in = rt.borrow();
+        Cancellation cancel = context.cancellation();
+        try (Cancellation.Registration ignored = cancel.onCancel(in::requestStop)) {
+            TaskScope scope = new TaskScope(context.log(), workdir, env, cancel, context.directoriesUsed());
+            return in.call(ref, scope, LuaValue.varargsOf(paramsTable(request), depsTable(request)));
+        } finally {
+            rt.release(in);
+        }
+    }
+
+    private static LuaTable paramsTable(TaskRequest request) {
+        return LuaConvert.table(request.params());
+    }
+
+    /** {@code deps.task} (same group) and {@code deps["group.task"]}: every direct dependency, outputs or not. */
+    private static LuaTable depsTable(TaskRequest request) {
+        TaskSpec task = request.task();
+        LuaTable deps = new LuaTable();
+        for (TaskId d : task.dependsOn()) {
+            Map<String, Object> outputs = request.dependencyOutputs().getOrDefault(d, Map.of());
+            LuaTable t = LuaConvert.table(outputs);
+            deps.rawset(d.toString(), t);
+            if (d.group().equals(task.id().group())) deps.rawset(d.name(), t);
+        }
+        return deps;
+    }
+
+    // ---- run_if and plugins ----
+
+    private boolean condition(
+            Command runIf, TaskRequest request, TaskContext context, Path workdir, Map<String, String> env)
+            throws IOException {
+        return switch (runIf) {
+            case Command.Shell shell ->
+                Commands.logged(
+                                        List.of("/bin/sh", "-c", shell.script()),
+                                        workdir,
+                                        env,
+                                        context.log(),
+                                        context.cancellation())
+                                .code()
+                        == 0;
+            case Command.LuaFunction fn ->
+                callLua(fn, request, context, workdir, env).arg1().toboolean();
+            case Command.Plugin p ->
+                throw new IllegalArgumentException("run_if cannot be a plugin kind ('" + p.kind() + "')");
+        };
+    }
+
+    private TaskOutcome plugin(Command.Plugin plugin, TaskRequest request, TaskContext context) throws Exception {
+        TaskKind kind = kinds.get(plugin.kind());
+        if (kind == null) {
+            return TaskOutcome.failed("unknown task kind '" + plugin.kind() + "'"
+                    + (kinds.names().isEmpty() ? "" : " (known: " + String.join(", ", kinds.names()) + ")"));
+        }
+        TaskOutcome o = kind.run(plugin.config(), request, context);
+        return o == null ? TaskOutcome.failed("task kind '" + plugin.kind() + "' returned no outcome") : o;
+    }
 }

@@ -12,10 +12,11 @@ import io.drover.core.model.Workflow;
 import io.drover.core.model.WorkflowSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class PlannerTest {
-  private static final String FLOW = """
+    private static final String FLOW = """
       TaskDefinitions = {
         build = { tasks = {
           { name = "version", command = "true" },
@@ -27,57 +28,69 @@ class PlannerTest {
         docs = { tasks = { { name = "site", command = "true" } } },
       }""";
 
-  private static Workflow flow() {
-    return load(FLOW).workflow();
-  }
-
-  @Test
-  void putsEachTaskOneLevelAfterItsDeepestDependency() {
-    Plan p = Planner.plan(flow());
-    assertThat(p.levels()).extracting(l -> l.stream().map(TaskId::toString).toList()).containsExactly(
-        List.of("build.version", "docs.site"), List.of("build.api", "build.web"), List.of("build.test"), List.of("deploy.ship"));
-    assertThat(PlanFormat.text(p)).startsWith("level 0: build.version docs.site\n").endsWith("6 tasks in 4 levels\n");
-  }
-
-  @Test
-  void selectsTasksWithEverythingTheyDependOn() {
-    Plan p = Planner.plan(flow(), List.of(), List.of("build.api"));
-    assertThat(idsOf(p)).containsExactly("build.version", "build.api");
-    Plan byName = Planner.plan(flow(), List.of(), List.of("ship"));
-    assertThat(idsOf(byName)).containsExactly("build.version", "build.api", "build.web", "build.test", "deploy.ship");
-    Plan group = Planner.plan(flow(), List.of("docs"), List.of());
-    assertThat(idsOf(group)).containsExactly("docs.site");
-  }
-
-  @Test
-  void rejectsUnknownSelectionsWithASuggestion() {
-    assertThatThrownBy(() -> Planner.plan(flow(), List.of("biuld"), List.of()))
-        .isInstanceOf(WorkflowException.class).hasMessage("unknown group 'biuld'; did you mean 'build'?");
-    assertThatThrownBy(() -> Planner.plan(flow(), List.of(), List.of("build.tset")))
-        .isInstanceOf(WorkflowException.class).hasMessage("unknown task 'build.tset'; did you mean 'build.test'?");
-  }
-
-  @Test
-  void printsDotAndMermaidGraphs() {
-    Plan p = Planner.plan(flow(), List.of(), List.of("build.api"));
-    assertThat(PlanFormat.dot(p)).contains("\"build.version\" -> \"build.api\";");
-    assertThat(PlanFormat.mermaid(p)).isEqualTo("graph TD\n  t0[\"build.version\"]\n  t1[\"build.api\"]\n  t0 --> t1\n");
-  }
-
-  @Test
-  void plansAMillionTaskChainWithoutRecursion() {
-    List<TaskSpec> tasks = new ArrayList<>();
-    Command noop = new Command.Plugin("noop", java.util.Map.of());
-    for (int i = 0; i < 1_000_000; i++) {
-      tasks.add(TaskSpec.of(new TaskId("g", "t" + i), noop, i == 0 ? List.of() : List.of(new TaskId("g", "t" + (i - 1)))));
+    private static Workflow flow() {
+        return load(FLOW).workflow();
     }
-    Plan p = Planner.plan(Workflow.ofTasks(WorkflowSource.none("chain"), tasks));
-    assertThat(p.levelCount()).isEqualTo(1_000_000);
-  }
 
-  private static List<String> idsOf(Plan p) {
-    List<String> out = new ArrayList<>();
-    for (int i = 0; i < p.size(); i++) out.add(p.task(i).id().toString());
-    return out;
-  }
+    @Test
+    void putsEachTaskOneLevelAfterItsDeepestDependency() {
+        Plan p = Planner.plan(flow());
+        assertThat(p.levels())
+                .extracting(l -> l.stream().map(TaskId::toString).toList())
+                .containsExactly(
+                        List.of("build.version", "docs.site"),
+                        List.of("build.api", "build.web"),
+                        List.of("build.test"),
+                        List.of("deploy.ship"));
+        assertThat(PlanFormat.text(p))
+                .startsWith("level 0: build.version docs.site\n")
+                .endsWith("6 tasks in 4 levels\n");
+    }
+
+    @Test
+    void selectsTasksWithEverythingTheyDependOn() {
+        Plan p = Planner.plan(flow(), List.of(), List.of("build.api"));
+        assertThat(idsOf(p)).containsExactly("build.version", "build.api");
+        Plan byName = Planner.plan(flow(), List.of(), List.of("ship"));
+        assertThat(idsOf(byName))
+                .containsExactly("build.version", "build.api", "build.web", "build.test", "deploy.ship");
+        Plan group = Planner.plan(flow(), List.of("docs"), List.of());
+        assertThat(idsOf(group)).containsExactly("docs.site");
+    }
+
+    @Test
+    void rejectsUnknownSelectionsWithASuggestion() {
+        assertThatThrownBy(() -> Planner.plan(flow(), List.of("biuld"), List.of()))
+                .isInstanceOf(WorkflowException.class)
+                .hasMessage("unknown group 'biuld'; did you mean 'build'?");
+        assertThatThrownBy(() -> Planner.plan(flow(), List.of(), List.of("build.tset")))
+                .isInstanceOf(WorkflowException.class)
+                .hasMessage("unknown task 'build.tset'; did you mean 'build.test'?");
+    }
+
+    @Test
+    void printsDotAndMermaidGraphs() {
+        Plan p = Planner.plan(flow(), List.of(), List.of("build.api"));
+        assertThat(PlanFormat.dot(p)).contains("\"build.version\" -> \"build.api\";");
+        assertThat(PlanFormat.mermaid(p))
+                .isEqualTo("graph TD\n  t0[\"build.version\"]\n  t1[\"build.api\"]\n  t0 --> t1\n");
+    }
+
+    @Test
+    void plansAMillionTaskChainWithoutRecursion() {
+        List<TaskSpec> tasks = new ArrayList<>();
+        Command noop = new Command.Plugin("noop", Map.of());
+        for (int i = 0; i < 1_000_000; i++) {
+            tasks.add(TaskSpec.of(
+                    new TaskId("g", "t" + i), noop, i == 0 ? List.of() : List.of(new TaskId("g", "t" + (i - 1)))));
+        }
+        Plan p = Planner.plan(Workflow.ofTasks(WorkflowSource.none("chain"), tasks));
+        assertThat(p.levelCount()).isEqualTo(1_000_000);
+    }
+
+    private static List<String> idsOf(Plan p) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < p.size(); i++) out.add(p.task(i).id().toString());
+        return out;
+    }
 }
