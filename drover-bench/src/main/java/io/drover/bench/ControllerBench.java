@@ -96,7 +96,7 @@ public final class ControllerBench {
             // Warm-up: one round of the full size, not counted. The processes are new, and a smaller warm-up left the
             // first DAG paying for most of the JIT compilation of the controllers and workers (C1 and C2 threads took
             // more CPU than the tasks), while the queue-alone run after it found everything compiled.
-            runDag(client, runs, dag(groups, width), 1000);
+            runDag(runs, dag(groups, width), 1000);
             drainQueue(client, tasks);
 
             double[] dagSs = new double[rounds];
@@ -104,7 +104,7 @@ public final class ControllerBench {
             for (int round = 0; round < rounds; round++) { // interleaved, so both see the same machine
                 Cost dagCost = Cost.start(client, procs, controllers.values());
                 long t0 = System.nanoTime();
-                runDag(client, runs, dag(groups, width), 1000);
+                runDag(runs, dag(groups, width), 1000);
                 dagSs[round] = (System.nanoTime() - t0) / 1e9;
                 if (round == rounds - 1) dagCost.print(client, "the DAG (last round)", tasks);
                 Cost queueCost = Cost.start(client, procs, controllers.values());
@@ -144,7 +144,7 @@ public final class ControllerBench {
 
             long[] takeover = new long[failovers];
             for (int i = 0; i < failovers; i++) {
-                takeover[i] = failover(client, runs, controllers, url);
+                takeover[i] = failover(runs, controllers, url);
                 System.out.printf(
                         Locale.ROOT,
                         "failover %d: kill -9 of the leader to the first dispatch by the next one: %d ms%n",
@@ -254,8 +254,7 @@ public final class ControllerBench {
         return new WorkflowSource("bench-dag.lua", sb.toString());
     }
 
-    private static void runDag(Client client, RunRecords runs, WorkflowSource source, int concurrency)
-            throws InterruptedException {
+    private static void runDag(RunRecords runs, WorkflowSource source, int concurrency) throws InterruptedException {
         String id = runs.submit(
                 new RunRecords.Submission(source, List.of(), List.of(), Map.of(), "default", concurrency, false));
         while (true) {
@@ -288,8 +287,7 @@ public final class ControllerBench {
      * Starts a run of sleeping tasks, kills the leader once they run, and measures to the first task dispatched
      * (a RUNNING change in the run's events) after the kill; then cancels the run and restarts the killed controller.
      */
-    private static long failover(Client client, RunRecords runs, Map<String, Process> controllers, String url)
-            throws Exception {
+    private static long failover(RunRecords runs, Map<String, Process> controllers, String url) throws Exception {
         WorkflowSource sleepy = new WorkflowSource("sleepy.lua", """
         local tasks = {}
         for i = 1, 8 do tasks[#tasks + 1] = { name = 's' .. i, command = 'sleep 60' } end

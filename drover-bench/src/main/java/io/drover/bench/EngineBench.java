@@ -183,6 +183,7 @@ public final class EngineBench {
 
     // ---- shell ----
 
+    @SuppressWarnings("UnnecessaryStringBuilder") // the source is built in several appends below
     private void shell() throws Exception {
         Path base = Files.createTempDirectory("drover-bench");
         StringBuilder src = new StringBuilder(

@@ -24,6 +24,8 @@ import java.util.concurrent.TimeUnit;
  * written PENDING at submit; the outcome written and given its retention): the floor of that data model.
  * {@code outcomes}: without the record at submit (a design where the stream entry is a queued task's record).
  */
+@SuppressWarnings(
+        "FutureReturnValueIgnored") // pipelined: each batch waits on its last reply, as Redis answers in order
 final class StreamBaseline {
     private static final String GROUP = "workers";
     static final List<String> MODES = List.of("streams", "records", "outcomes");

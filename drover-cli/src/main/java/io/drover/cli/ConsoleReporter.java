@@ -172,7 +172,9 @@ final class ConsoleReporter implements RunListener, AutoCloseable {
     }
 
     private String stamp() {
-        return interactive ? "" : dim(LocalTime.now().format(CLOCK)) + " ";
+        return interactive
+                ? ""
+                : dim(LocalTime.now(java.time.ZoneId.systemDefault()).format(CLOCK)) + " ";
     }
 
     private static String elapsed(Long since) {

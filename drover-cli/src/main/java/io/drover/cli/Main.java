@@ -65,7 +65,10 @@ public final class Main implements Callable<Integer> {
         if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
             System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tLZ %4$s %3$s: %5$s%6$s%n");
         }
-        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+        System.exit(execute(
+                args,
+                new PrintWriter(System.out, true, java.nio.charset.Charset.defaultCharset()),
+                new PrintWriter(System.err, true, java.nio.charset.Charset.defaultCharset())));
     }
 
     /** The whole command model: every command, each with -h/--help. */

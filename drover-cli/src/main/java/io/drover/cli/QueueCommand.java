@@ -81,8 +81,9 @@ final class QueueCommand implements Callable<Integer> {
                     Object since = r.get("oldest_waiting_since");
                     String age = since == null
                             ? ""
-                            : Durations.format(Duration.between(Instant.parse((String) since), Instant.now())
-                                            .withNanos(0))
+                            : Durations.format(Duration.ofSeconds(
+                                            Duration.between(Instant.parse((String) since), Instant.now())
+                                                    .toSeconds()))
                                     + " ago";
                     cells.add(List.of(
                             (String) r.get("queue"),

@@ -13,6 +13,7 @@ final class Terminal {
      * The launcher passes {@code -Ddrover.tty=1} when stdout is a terminal; otherwise ask the JVM's console, which
      * on JDK 22+ needs {@code isTerminal()} to tell a real terminal from a redirected one.
      */
+    @SuppressWarnings("SystemConsoleNull") // null on JDK 21 without a terminal; isTerminal (22+) is asked after
     static boolean isInteractive(boolean stderr) {
         String prop = System.getProperty(stderr ? "drover.tty.err" : "drover.tty");
         if (prop != null) return prop.equals("1");

@@ -119,7 +119,7 @@ public final class AgentDispatcher implements Dispatcher {
             RemoteAttempt attempt = new RemoteAttempt(client(target), request, source, ws, limits, sink::log, cancel);
             TaskOutcome o = attempt.run();
             sentBytes.addAndGet(attempt.sentBytes);
-            sentEntries.addAndGet(attempt.sentEntries);
+            sentEntries.addAndGet(attempt.sentEntries.get());
             return o;
         } finally {
             load.decrementAndGet();

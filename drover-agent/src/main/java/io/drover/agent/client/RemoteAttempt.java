@@ -61,7 +61,7 @@ final class RemoteAttempt {
     private final Cancellation cancel;
     volatile long sentBytes;
     /** Listing entries sent (a delta counts only what it holds), for tests. */
-    volatile long sentEntries;
+    final java.util.concurrent.atomic.AtomicLong sentEntries = new java.util.concurrent.atomic.AtomicLong();
 
     RemoteAttempt(
             AgentClient client,
@@ -133,7 +133,7 @@ final class RemoteAttempt {
                         e -> pipe.send(Up.newBuilder()
                                 .setManifest(e.toBuilder().setDelta(true))
                                 .build()));
-                sentEntries += diff.written().size() + diff.deleted().size();
+                sentEntries.addAndGet(diff.written().size() + diff.deleted().size());
                 var held = base.contents();
                 Map<String, Long> pushed = Transfer.missing(
                         diff.written(),
@@ -151,7 +151,7 @@ final class RemoteAttempt {
                         manifest,
                         List.of(),
                         e -> pipe.send(Up.newBuilder().setManifest(e).build()));
-                sentEntries += manifest.size();
+                sentEntries.addAndGet(manifest.size());
             }
 
             // 2. contents the agent asks for, log lines, until the result

@@ -33,12 +33,10 @@ public final class AgentServer implements Lifecycle {
      * and writing on the other overlap instead of taking turns (the default 1 MiB holds one). */
     public static final int FLOW_WINDOW = 16 * 1024 * 1024;
 
-    private final AgentOptions options;
     private final Server server;
     private final AgentService service;
 
-    private AgentServer(AgentOptions options, Server server, AgentService service) {
-        this.options = options;
+    private AgentServer(Server server, AgentService service) {
         this.server = server;
         this.service = service;
     }
@@ -77,7 +75,7 @@ public final class AgentServer implements Lifecycle {
                         ? service.bindService()
                         : ServerInterceptors.intercept(service, new TokenCheck(options.token())));
         Server server = nb.build().start();
-        AgentServer a = new AgentServer(options, server, service);
+        AgentServer a = new AgentServer(server, service);
         health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
         health.setStatus("drover.agent.v1.Agent", HealthCheckResponse.ServingStatus.SERVING);
         a.healthRef = health;

@@ -16,6 +16,7 @@ import java.util.Objects;
  * @param linkTarget a symbolic link's target as written, empty for anything else
  * @param links a file's number of names on disk as the scan saw it (1 for entries not read from disk); never travels
  */
+@SuppressWarnings("ArrayRecordComponent") // equals and hashCode compare the hash's bytes
 public record FileEntry(
         String path, EntryKind kind, int mode, long size, byte[] hash, String linkTarget, Stamp stamp, int links) {
     /**

@@ -7,7 +7,7 @@ import java.util.concurrent.TimeUnit;
  * The memory an agent lets listings take at once, counted before each part of a listing is kept: concurrent
  * uploads of huge listings wait for each other instead of exhausting the heap. A part's cost is its wire size
  * times {@link #OVERHEAD} (what its entries take as Java objects). A listing larger than the whole budget is
- * refused at once; one that waits longer than {@link #WAIT} for memory others hold is refused too, so transfers
+ * refused at once; one that waits longer than {@code WAIT} for memory others hold is refused too, so transfers
  * that each hold part of the budget never wait on each other for ever. Thread-safe.
  */
 public final class ListingBudget {
@@ -43,7 +43,7 @@ public final class ListingBudget {
         return bytes;
     }
 
-    /** What one transfer holds; {@link #close()} gives it all back. Used by one thread. */
+    /** What one transfer holds; {@link Hold#close()} gives it all back. Used by one thread. */
     public Hold hold() {
         return new Hold();
     }

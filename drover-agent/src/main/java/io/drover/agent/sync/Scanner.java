@@ -232,11 +232,6 @@ public final class Scanner {
         }
     }
 
-    private static boolean isOwn(Path root, Path p) {
-        return p.getNameCount() > root.getNameCount()
-                && p.getName(root.getNameCount()).toString().equals(OWN_DIR);
-    }
-
     /** An entry for one path, without its hash. */
     public static FileEntry stat(Path root, Path p) throws IOException {
         return entry(root.toString() + "/", p, attrs(p));

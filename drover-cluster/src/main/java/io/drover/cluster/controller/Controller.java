@@ -60,7 +60,6 @@ public final class Controller implements Lifecycle {
     private final RunSupervisor supervisor;
 
     private volatile List<ControllerMetrics.Alert> alerts = List.of();
-    private volatile Map<String, Object> lastStatus = Map.of();
 
     private Controller(ControllerOptions options) {
         this.options = options;
@@ -89,6 +88,8 @@ public final class Controller implements Lifecycle {
     }
 
     /** Connects, starts the HTTP API and joins the election. Fails fast when Redis or the port cannot be had. */
+    @SuppressWarnings(
+            "FutureReturnValueIgnored") // the flusher's schedule and warm-up run until shutdown; nothing awaits them
     public static Controller start(ControllerOptions options) {
         Controller c = new Controller(options);
         try {

@@ -43,7 +43,11 @@ final class RunSupervisor {
     /** Runs being taken: their files are evaluated off the loop, so one whose top level never returns holds no other. */
     private final Set<String> taking = ConcurrentHashMap.newKeySet();
 
-    private record LocalRun(RunHandle handle, ClusterDispatcher dispatcher, RunJournal journal, String[] cancelSent) {}
+    private record LocalRun(
+            RunHandle handle,
+            ClusterDispatcher dispatcher,
+            RunJournal journal,
+            java.util.concurrent.atomic.AtomicBoolean cancelSent) {}
 
     RunSupervisor(
             String controllerId,
@@ -110,8 +114,7 @@ final class RunSupervisor {
                     });
             } else {
                 String cancel = runs.cancelRequest(id);
-                if (cancel != null && r.cancelSent()[0] == null) {
-                    r.cancelSent()[0] = cancel;
+                if (cancel != null && r.cancelSent().compareAndSet(false, true)) {
                     r.handle().cancel(cancel);
                 }
             }
@@ -180,7 +183,7 @@ final class RunSupervisor {
         // queue writes are fenced like the snapshot: none once this controller's lease may have run out
         ClusterDispatcher dispatcher = new ClusterDispatcher(
                 client, source, h.getOrDefault("queue", "default"), () -> lease.isLeader() && lease.epoch() == mine);
-        String[] cancelSent = new String[1];
+        java.util.concurrent.atomic.AtomicBoolean cancelSent = new java.util.concurrent.atomic.AtomicBoolean();
         journal.order(plan);
         RunHandle handle = Scheduler.start(plan, dispatcher, runOptions);
         synchronized (runsLock) {

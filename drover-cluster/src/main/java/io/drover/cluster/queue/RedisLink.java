@@ -55,6 +55,8 @@ public final class RedisLink implements AutoCloseable {
     }
 
     /** Connects (fails fast, with the password masked, when Redis cannot be reached). */
+    @SuppressWarnings(
+            "FutureReturnValueIgnored") // the client's resources shut down in the background; nothing waits for them
     public static RedisLink connect(String url) {
         RedisUrls.check(url);
         AbstractRedisClient client = null;
@@ -221,6 +223,8 @@ public final class RedisLink implements AutoCloseable {
     }
 
     @Override
+    @SuppressWarnings(
+            "FutureReturnValueIgnored") // the client's resources shut down in the background; nothing waits for them
     public void close() {
         connection.close();
         if (client != null) {

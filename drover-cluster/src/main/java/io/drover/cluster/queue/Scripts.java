@@ -88,6 +88,8 @@ public final class Scripts {
     }
 
     /** Runs a script; if Redis does not know it (after a restart), loads it and runs it again. */
+    @SuppressWarnings(
+            "TypeParameterUnusedInFormals") // the reply's type is the script's output type, chosen by the caller
     public static <T> T run(
             RedisClusterCommands<String, String> redis,
             Script s,

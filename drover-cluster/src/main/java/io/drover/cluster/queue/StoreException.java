@@ -4,7 +4,6 @@ import io.drover.core.DroverException;
 import io.drover.core.Errors;
 import io.lettuce.core.RedisBusyException;
 import io.lettuce.core.RedisCommandExecutionException;
-import io.lettuce.core.RedisCommandInterruptedException;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisLoadingException;
@@ -77,8 +76,7 @@ public final class StoreException extends DroverException {
         else if (m.startsWith("NOAUTH") || m.startsWith("WRONGPASS") || m.startsWith("NOPERM")) kind = Kind.REFUSED;
         else if (m.startsWith("OOM")) kind = Kind.OUT_OF_MEMORY;
         else if (t instanceof RedisCommandExecutionException) kind = Kind.COMMAND;
-        else if (t instanceof RedisCommandInterruptedException) kind = Kind.CONNECTION;
-        else kind = Kind.CONNECTION; // closed channel, connection reset, a client shut down under the call
+        else kind = Kind.CONNECTION; // closed channel, connection reset, an interrupted call, a client shut down
         String why = t instanceof RedisCommandExecutionException
                 ? "Redis refused a command: " + m
                 : "Redis call failed: " + Errors.describe(t);

@@ -81,7 +81,7 @@ public final class WorkerRecords {
      * record of it exists.
      */
     public boolean drain(String workerId, boolean drain) {
-        if (redis.hexists(Keys.worker(workerId), "id") != Boolean.TRUE) return false;
+        if (!Boolean.TRUE.equals(redis.hexists(Keys.worker(workerId), "id"))) return false;
         redis.hset(Keys.worker(workerId), DRAIN_FIELD, drain ? "1" : "0");
         return true;
     }

@@ -225,6 +225,9 @@ public final class WorkerStore implements AutoCloseable {
     // ---- while attempts run ----
 
     /** Tells a follower (a run's dispatcher) that these tasks started here: one entry for all of them. */
+    @SuppressWarnings(
+            "FutureReturnValueIgnored") // event appends are fire and forget: a lost one costs a line of history, never
+    // an outcome
     public void announceStarted(String notify, List<QueueTaskId> taskIds) {
         main.async()
                 .xadd(
@@ -244,6 +247,9 @@ public final class WorkerStore implements AutoCloseable {
     }
 
     /** Writes an attempt's RUNNING event to its task's event stream (without waiting). */
+    @SuppressWarnings(
+            "FutureReturnValueIgnored") // event appends are fire and forget: a lost one costs a line of history, never
+    // an outcome
     public void runningEvent(QueueTaskId taskId, int attempt) {
         main.async()
                 .xadd(

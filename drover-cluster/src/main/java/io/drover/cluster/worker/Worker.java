@@ -47,6 +47,7 @@ public final class Worker implements Lifecycle {
     }
 
     /** Connects, checks Redis, registers the worker and starts claiming. */
+    @SuppressWarnings("FutureReturnValueIgnored") // the heartbeat's schedule runs until shutdown; nothing awaits it
     public static Worker start(WorkerOptions options) {
         Worker worker = new Worker(options);
         WorkerContext w = worker.w;

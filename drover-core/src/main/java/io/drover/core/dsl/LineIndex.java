@@ -112,10 +112,6 @@ final class LineIndex {
         boolean is(String op) {
             return type == Type.OP && op.equals(text);
         }
-
-        boolean isWord(String word) {
-            return type == Type.NAME && word.equals(text);
-        }
     }
 
     private static final Set<String> KEYWORDS = Set.of(

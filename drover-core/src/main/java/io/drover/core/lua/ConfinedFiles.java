@@ -56,6 +56,7 @@ final class ConfinedFiles {
         return names;
     }
 
+    @SuppressWarnings("StreamResourceLeak") // the stream is what it returns (closed here when it is not secure)
     private SecureDirectoryStream<Path> openRoot() throws IOException {
         DirectoryStream<Path> d = Files.newDirectoryStream(root);
         if (d instanceof SecureDirectoryStream<Path> s) return s;
@@ -115,8 +116,8 @@ final class ConfinedFiles {
         try {
             return dir.newDirectoryStream(Path.of(name), NOFOLLOW);
         } catch (FileSystemException e) {
-            if (attributes(dir, name) instanceof BasicFileAttributes b && b.isSymbolicLink())
-                throw throughLink(path, at);
+            BasicFileAttributes b = attributes(dir, name);
+            if (b != null && b.isSymbolicLink()) throw throughLink(path, at);
             throw e;
         }
     }

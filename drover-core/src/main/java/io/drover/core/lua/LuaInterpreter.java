@@ -321,6 +321,7 @@ public final class LuaInterpreter {
             LuaTable meta = new LuaTable();
             meta.rawset("__index", new TwoArgFunction() {
                 @Override
+                @SuppressWarnings("ReferenceEquality") // REMOVED is a sentinel: identity is the test
                 public LuaValue call(LuaValue table, LuaValue key) {
                     LuaTable own = taskGlobals;
                     if (own == null) return globals.rawget(key);
@@ -596,6 +597,8 @@ public final class LuaInterpreter {
         }
 
         @Override
+        @SuppressWarnings(
+                "ThreadPriorityCheck") // a CPU-bound Lua call on a virtual thread yields so others on its carrier run
         public void onInstruction(int pc, Varargs v, int top) {
             if (stopRequested) checkStop();
             Frames f = frames.get();
@@ -625,6 +628,7 @@ public final class LuaInterpreter {
          * value)}) where LuaJ would say "?", and saying when the name is something Drover's sandbox leaves out. Small,
          * so the compiler inlines it into the interpreter's loop: the common case is one load and one compare.
          */
+        @SuppressWarnings("ReferenceEquality") // registers hold the one NIL instance: identity is the test
         private void check(Frames f, int d, int i, int pc) {
             int op = i & 0x3f;
             if (op == Lua.OP_CONCAT) {

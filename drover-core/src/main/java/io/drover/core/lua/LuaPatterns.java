@@ -235,6 +235,7 @@ final class LuaPatterns {
     static final class Budget {
         private Budget() {}
 
+        @SuppressWarnings("ThreadPriorityCheck") // a long match on a virtual thread yields so others on its carrier run
         static void step() {
             LuaInterpreter in = LuaInterpreter.current();
             if (in != null) in.checkStop();
@@ -270,6 +271,7 @@ final class LuaPatterns {
         }
 
         /** The end (exclusive) of a match of {@code p[pi..]} at {@code s[si..]}, or -1. */
+        @SuppressWarnings("OrphanedFormatString") // Lua pattern items (%b, %f) in Lua's own error messages
         int match(int si, int pi) {
             if (++depth > MAX_DEPTH) throw new LuaError("pattern too complex");
             try {
@@ -398,6 +400,7 @@ final class LuaPatterns {
             throw new LuaError("invalid pattern capture");
         }
 
+        @SuppressWarnings("OrphanedFormatString") // Lua pattern items (%b, %f) in Lua's own error messages
         private int matchBalance(int si, int pi) {
             if (pi + 1 >= p.length()) throw new LuaError("missing arguments to '%b'");
             if (si >= s.length() || s.luaByte(si) != p.luaByte(pi)) return -1;

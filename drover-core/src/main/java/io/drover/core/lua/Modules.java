@@ -37,6 +37,7 @@ final class Modules {
     }
 
     /** A Lua function from a lambda; Java exceptions become Lua errors naming the function. */
+    @SuppressWarnings("UnusedVariable") // name is read by the anonymous class, a capture Error Prone does not see
     private static VarArgFunction fn(String name, Body body) {
         return new VarArgFunction() {
             @Override

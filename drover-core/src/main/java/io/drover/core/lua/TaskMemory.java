@@ -49,7 +49,7 @@ final class TaskMemory {
 
     private static volatile long limit = LIMIT;
     /** Collections that ended with more heap in use than the limit: a task measures once after each. */
-    private static volatile long pressure;
+    private static final java.util.concurrent.atomic.AtomicLong PRESSURE = new java.util.concurrent.atomic.AtomicLong();
     /** Whether the last collection left more than {@link #SEVERE} of the heap in use. */
     private static volatile boolean severe;
     /** The share of the heap in use after a collection past which tasks are held to their share of the heap. */
@@ -78,7 +78,7 @@ final class TaskMemory {
                                 if (heapPools.contains(e.getKey())) used += u.getUsed();
                             }
                             severe = used > SEVERE * MAX_HEAP;
-                            if (used > effectiveLimit()) pressure++; // one listener thread writes it
+                            if (used > effectiveLimit()) PRESSURE.incrementAndGet();
                         },
                         null,
                         null);
@@ -98,7 +98,7 @@ final class TaskMemory {
     }
 
     static long pressure() {
-        return pressure;
+        return PRESSURE.get();
     }
 
     /**
