@@ -96,7 +96,7 @@ class AgentServerTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("io.drover.agent.SyncSafetyTest#corpus")
+    @MethodSource("io.drover.agent.SyncSafetyTest#agentCorpus")
     void theAgentRejectsEveryCraftedUploadAndWritesNothing(String name, List<FileEntry> listing, String words)
             throws Exception {
         Path outside = Files.createDirectories(tmp.resolve("outside-sentinel"));

@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
@@ -89,6 +90,35 @@ class SyncSafetyTest {
                         "limit"));
     }
 
+    /** Links that leave the root: refused coming back to the master, made as links by an agent. */
+    static final java.util.Set<String> LINKS_OUT = java.util.Set.of(
+            "link to an absolute path", "link climbing out", "chained links that climb out only when followed");
+
+    /** What an agent refuses of the master's uploads: everything in {@link #corpus} but links that leave the root. */
+    static Stream<Arguments> agentCorpus() {
+        return corpus().filter(a -> !LINKS_OUT.contains((String) a.get()[0]));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("corpus")
+    void anAgentTakesTheMastersLinksWhereverTheyPointButNothingBelowThem(
+            String name, List<FileEntry> entries, String words) {
+        if (LINKS_OUT.contains(name)) {
+            PathRules.checkAll(entries, List.of(), new Limits(100, 1L << 30), PathRules.Links.ANYWHERE);
+        } else {
+            assertThatThrownBy(() ->
+                            PathRules.checkAll(entries, List.of(), new Limits(100, 1L << 30), PathRules.Links.ANYWHERE))
+                    .isInstanceOf(TransferRejected.class)
+                    .hasMessageContaining(words);
+        }
+        assertThatThrownBy(() -> PathRules.checkAll(
+                        List.of(link("etc", "/etc"), file("etc/passwd", 0644, "x")),
+                        List.of(),
+                        new Limits(100, 1L << 30),
+                        PathRules.Links.ANYWHERE))
+                .hasMessageContaining("through the link");
+    }
+
     private static Arguments args(String name, List<FileEntry> entries, String words) {
         return Arguments.of(name, entries, words);
     }
@@ -142,7 +172,7 @@ class SyncSafetyTest {
     }
 
     @Test
-    void contentsGoInTheOrderAskedWholeAndAFileChangedSinceItWasListedFailsTheSend() throws Exception {
+    void contentsGoInTheOrderAskedWholeAndAFileRewrittenSinceItWasListedFailsTheTransfer() throws Exception {
         // small files (read ahead by reader threads) and one over a message (read as it goes), through a receiver
         Path src = Files.createDirectories(tmp.resolve("src"));
         Map<String, Path> files = new LinkedHashMap<>();
@@ -168,17 +198,24 @@ class SyncSafetyTest {
         for (var e : files.entrySet())
             assertThat(tmp.resolve("dst").resolve(e.getKey())).hasSameBinaryContentAs(e.getValue());
 
-        // a file that grew or shrank after it was listed: the send fails, naming it
-        String small = files.keySet().iterator().next();
-        Files.write(files.get(small), new byte[(int) (long) sizes.get(small) + 1]);
-        assertThatThrownBy(() -> BlobSender.send(List.of(small), files::get, sizes::get, m -> {}))
-                .isInstanceOf(IOException.class)
-                .hasMessageContaining("changed while it was being sent (longer than listed)");
+        // a file that shrank after it was listed: the send fails, naming it
         String big = List.copyOf(files.keySet()).get(150);
         Files.write(files.get(big), new byte[10]);
         assertThatThrownBy(() -> BlobSender.send(List.of(big), files::get, sizes::get, m -> {}))
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("changed while it was being sent (shorter than listed)");
+        // one rewritten in place, longer: what goes is what was listed in size, and the receiver's hash check
+        // refuses it
+        String small = files.keySet().iterator().next();
+        Files.write(files.get(small), new byte[(int) (long) sizes.get(small) + 1]);
+        List<Blobs> rewritten = new ArrayList<>();
+        BlobSender.send(List.of(small), files::get, sizes::get, rewritten::add);
+        Iterator<Blobs> rit = rewritten.iterator();
+        try (BlobReceiver r = new BlobReceiver(tmp.resolve("dst2"), Map.of(small, sizes.get(small)))) {
+            assertThatThrownBy(() -> r.receiveAll(rit::next))
+                    .isInstanceOf(TransferRejected.class)
+                    .hasMessageContaining("arrived damaged");
+        }
     }
 
     private static Blobs blobs(byte[] hash, String data) {
@@ -189,6 +226,36 @@ class SyncSafetyTest {
                         .setLast(true))
                 .setDone(true)
                 .build();
+    }
+
+    @Test
+    void aFileAppendedToWhileItIsSentArrivesAsItWasListed() throws Exception {
+        // the run's own log redirected into the workspace (drover run flow.lua > build.log) grows during the send
+        Path src = Files.createDirectories(tmp.resolve("growing"));
+        Map<String, Path> files = new LinkedHashMap<>();
+        Map<String, Long> sizes = new LinkedHashMap<>();
+        byte[] small = "line 1\nline 2\n".getBytes(StandardCharsets.UTF_8);
+        byte[] large = new byte[2 * BlobSender.MESSAGE_BYTES + 5]; // streamed piece by piece, not read ahead
+        new Random(7).nextBytes(large);
+        for (byte[] b : List.of(small, large)) {
+            Path f = Files.write(src.resolve("log" + b.length), b);
+            String hex = HexFormat.of().formatHex(Scanner.sha256().digest(b));
+            files.put(hex, f);
+            sizes.put(hex, (long) b.length);
+        }
+        for (Path f : files.values()) Files.writeString(f, "appended after the listing\n", StandardOpenOption.APPEND);
+        List<Blobs> sent = new ArrayList<>();
+        long bytes = BlobSender.send(List.copyOf(files.keySet()), files::get, sizes::get, sent::add);
+        assertThat(bytes).isEqualTo(small.length + large.length);
+        Iterator<Blobs> it = sent.iterator();
+        try (BlobReceiver r = new BlobReceiver(tmp.resolve("grown"), sizes)) {
+            assertThat(r.receiveAll(it::next)).isEqualTo(bytes);
+        }
+        for (var e : files.entrySet()) {
+            byte[] got = Files.readAllBytes(tmp.resolve("grown").resolve(e.getKey()));
+            assertThat(got)
+                    .isEqualTo(e.getValue().getFileName().toString().equals("log" + small.length) ? small : large);
+        }
     }
 
     @Test

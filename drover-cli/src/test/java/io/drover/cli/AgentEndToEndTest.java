@@ -158,6 +158,71 @@ class AgentEndToEndTest {
     }
 
     @Test
+    void anAbsoluteLinkInTheWorkspaceTravelsAsALinkAndANewOneComingBackIsRefused() throws Exception {
+        // every Python venv has one (bin/python -> /usr/bin/python3)
+        String alpha = agent("alpha");
+        Files.createDirectories(dir.resolve("venv/bin"));
+        Files.createSymbolicLink(dir.resolve("venv/bin/python"), Path.of("/usr/bin/env"));
+        write("flow.lua", """
+        TaskDefinitions = { g = { tasks = {
+          { name = "look", delegate_to = "%s", command = "test -L venv/bin/python && readlink venv/bin/python > seen.txt" },
+        } } }""".formatted(alpha));
+        var r = run(dir, Map.of("DROVER_AGENT_TOKEN", TOKEN), "run", "flow.lua");
+        assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        assertThat(dir.resolve("seen.txt")).hasContent("/usr/bin/env");
+        assertThat(Files.readSymbolicLink(dir.resolve("venv/bin/python"))).isEqualTo(Path.of("/usr/bin/env"));
+
+        // a task that leaves a new link out of the workspace: the master refuses its changes, in one line
+        write("flow.lua", """
+        TaskDefinitions = { g = { tasks = {
+          { name = "escape", delegate_to = "%s", command = "ln -s /etc out.lnk" },
+        } } }""".formatted(alpha));
+        var refused = run(dir, Map.of("DROVER_AGENT_TOKEN", TOKEN), "run", "flow.lua");
+        assertThat(refused.exit()).isNotZero();
+        assertThat(refused.out() + refused.err()).contains("link 'out.lnk' points outside the root (/etc)");
+        assertThat(dir.resolve("out.lnk")).doesNotExist();
+    }
+
+    @Test
+    void theRunsOwnLogGrowingInTheWorkspaceNeverFailsADelegatedTask() throws Exception {
+        // drover run flow.lua > build.log in the workspace: the log grows while each delegated task's workspace is
+        // listed and sent
+        String alpha = agent("alpha");
+        StringBuilder tasks = new StringBuilder(
+                "  { name = \"chatter\", delegate_to = false, command = \"for i in $(seq 1 400); do echo line $i"
+                        + " of the run that keeps writing to its own log; sleep 0.005; done\" },\n");
+        for (int i = 1; i <= 8; i++) {
+            tasks.append("  { name = \"d")
+                    .append(i)
+                    .append("\", delegate_to = \"")
+                    .append(alpha)
+                    .append("\"")
+                    .append(i > 1 ? ", depends_on = \"d" + (i - 1) + "\"" : "")
+                    .append(", command = \"wc -c < build.log > seen")
+                    .append(i)
+                    .append(".txt\" },\n");
+        }
+        write("flow.lua", "TaskDefinitions = { g = { tasks = {\n" + tasks + "} } }\n");
+        ProcessBuilder b = DroverProcess.builder(dir, "run", "flow.lua", "--follow-logs");
+        b.environment().put("DROVER_AGENT_TOKEN", TOKEN);
+        Process master = b.redirectErrorStream(true)
+                .redirectOutput(dir.resolve("build.log").toFile())
+                .start();
+        try {
+            assertThat(master.waitFor(120, TimeUnit.SECONDS))
+                    .as("the run finished")
+                    .isTrue();
+            String out = Files.readString(dir.resolve("build.log"));
+            assertThat(master.exitValue()).as(out).isZero();
+            assertThat(out).doesNotContain("changed while it was being sent").contains("line 400 of the run");
+            for (int i = 1; i <= 8; i++)
+                assertThat(dir.resolve("seen" + i + ".txt")).exists();
+        } finally {
+            master.destroyForcibly();
+        }
+    }
+
+    @Test
     void anAgentKilledMidTaskIsReportedAndTheRetryRunsOnAnotherAgent() throws Exception {
         String alpha = agent("alpha");
         String beta = agent("beta");

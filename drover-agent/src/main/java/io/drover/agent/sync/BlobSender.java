@@ -25,8 +25,10 @@ import java.util.function.Function;
 /**
  * Sends contents in the order asked, packed into {@link Blobs} messages of at most {@link #MESSAGE_BYTES} of data:
  * small files share a message, large ones span several. Small files are read whole by reader threads a few dozen
- * ahead of sending. The sender checks that a file still has the size it had when it was listed, so a file changed
- * meanwhile fails the transfer instead of sending a mismatch.
+ * ahead of sending. A file is sent as it was listed: its first {@code size} bytes, the bytes its listed hash
+ * covers. A file that grew since (a log the run itself appends to, {@code drover run flow.lua > build.log} in the
+ * workspace) sends what it had then, and the receiver's check of the hash finds it whole; only a file that
+ * shrank fails the transfer here, and one rewritten in place fails the receiver's hash check.
  */
 public final class BlobSender {
     /** Bytes per message, data and per-piece overhead together: under the protocol's 1 MiB rule. */
@@ -111,8 +113,7 @@ public final class BlobSender {
                         inMsg += want + PIECE_OVERHEAD;
                         sent += want;
                     } while (left > 0);
-                    if (in != null && in.read() >= 0)
-                        throw new IOException(file + " changed while it was being sent (longer than listed)");
+                    // bytes past the listed size were appended after the listing: not part of this content
                 }
             }
         } finally {
@@ -122,14 +123,13 @@ public final class BlobSender {
         return sent;
     }
 
-    /** A content read whole, checked against the size it was listed with. */
+    /** A content read whole: the first {@code expected} bytes, the size it was listed with. */
     private static byte[] readWhole(Path file, long expected) throws IOException {
         try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
             byte[] b = new byte[(int) expected];
             if (in.readNBytes(b, 0, b.length) < b.length)
                 throw new IOException(file + " changed while it was being sent (shorter than listed)");
-            if (in.read() >= 0) throw new IOException(file + " changed while it was being sent (longer than listed)");
-            return b;
+            return b; // what was appended since the listing is not part of it
         }
     }
 

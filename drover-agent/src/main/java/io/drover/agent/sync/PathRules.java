@@ -12,10 +12,25 @@ import java.util.Set;
 
 /**
  * The rules every received path obeys, checked before anything is written: relative, '/'-separated, no empty,
- * {@code .} or {@code ..} component, no NUL; links stay inside the root; nothing is written through a link;
- * only files, directories and links; limits on count and bytes.
+ * {@code .} or {@code ..} component, no NUL; links stay inside the root (unless {@link Links#ANYWHERE}); nothing is
+ * written through a link; only files, directories and links; limits on count and bytes.
  */
 public final class PathRules {
+    /** Where the links of a transfer may point. */
+    public enum Links {
+        /**
+         * Inside the root, resolved through the links of the tree: what the master takes back from a task, since
+         * its next local step would write through a link that leaves the workspace.
+         */
+        INSIDE,
+        /**
+         * Anywhere: what an agent takes from the master's workspace (a Python venv's {@code bin/python ->
+         * /usr/bin/python3}, node_modules' links). Such links are made as links and never followed or written
+         * through by the receiver; nothing of the transfer may lie below one.
+         */
+        ANYWHERE
+    }
+
     private static final int MAX_PATH = 4096;
 
     private PathRules() {}
@@ -38,8 +53,13 @@ public final class PathRules {
 
     /** Checks a link's target: relative, and inside the root when resolved from the link's directory. */
     public static void checkLink(String path, String target) {
+        checkLink(path, target, Links.INSIDE);
+    }
+
+    private static void checkLink(String path, String target, Links rule) {
         if (target.isEmpty()) throw new TransferRejected("link '" + path + "' has no target");
         if (target.indexOf('\0') >= 0) throw new TransferRejected("link '" + path + "' has a NUL in its target");
+        if (rule == Links.ANYWHERE) return;
         if (target.startsWith("/"))
             throw new TransferRejected("link '" + path + "' points outside the root (" + target + ")");
         Deque<String> parts = new ArrayDeque<>();
@@ -62,6 +82,11 @@ public final class PathRules {
      * link, no duplicates, path order, nothing below a link of the same transfer, and the limits.
      */
     public static void checkAll(List<FileEntry> entries, List<String> deleted, Limits limits) {
+        checkAll(entries, deleted, limits, Links.INSIDE);
+    }
+
+    /** {@link #checkAll(List, List, Limits)} with the links held to {@code rule}. */
+    public static void checkAll(List<FileEntry> entries, List<String> deleted, Limits limits, Links rule) {
         limits.check(entries.size() + (long) deleted.size(), 0);
         Set<String> links = new HashSet<>();
         long bytes = 0;
@@ -84,7 +109,7 @@ public final class PathRules {
                 }
                 case DIRECTORY -> {}
                 case SYMLINK -> {
-                    checkLink(e.path(), e.linkTarget());
+                    checkLink(e.path(), e.linkTarget(), rule);
                     links.add(e.path());
                 }
                 case HARDLINK -> throw new TransferRejected("'" + e.path() + "' is a hard link");
@@ -109,7 +134,7 @@ public final class PathRules {
         if (!links.isEmpty()) {
             for (FileEntry e : entries) throughLink(e.path(), links);
             for (String d : deleted) throughLink(d, links);
-            checkTree(entries, entries);
+            if (rule == Links.INSIDE) checkTree(entries, entries);
         }
     }
 

@@ -277,8 +277,12 @@ public final class Scanner {
 
     private FileEntry hashed(Path root, FileEntry e) throws IOException {
         hashed.incrementAndGet();
-        byte[] hash = hash(root.resolve(e.path()));
-        FileEntry h = new FileEntry(e.path(), e.kind(), e.mode(), e.size(), hash, "", e.stamp());
+        // The hash covers the size listed, no more: a file that grows while it is listed (a log the run appends to,
+        // drover run flow.lua > build.log) is listed as stat saw it, and the sender sends those bytes. One that
+        // shrank meanwhile is listed with what was there.
+        MessageDigest md = sha256();
+        long read = digestPrefix(root.resolve(e.path()), e.size(), md);
+        FileEntry h = new FileEntry(e.path(), e.kind(), e.mode(), read, md.digest(), "", e.stamp());
         known.put(h.path(), h);
         return h;
     }
@@ -306,6 +310,19 @@ public final class Scanner {
             for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
         }
         return md.digest();
+    }
+
+    /** Digests at most the first {@code limit} bytes of a file; returns how many there were. */
+    static long digestPrefix(Path file, long limit, MessageDigest md) throws IOException {
+        byte[] buf = BUFFER.get();
+        long read = 0;
+        try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+            for (int n; read < limit && (n = in.read(buf, 0, (int) Math.min(buf.length, limit - read))) > 0; ) {
+                md.update(buf, 0, n);
+                read += n;
+            }
+        }
+        return read;
     }
 
     public static MessageDigest sha256() {
