@@ -184,6 +184,26 @@ class AgentEndToEndTest {
     }
 
     @Test
+    void whatTheDroverignoreNamesNeitherGoesToTheAgentNorComesBack() throws Exception {
+        String alpha = agent("alpha");
+        write(".droverignore", "# kept here\n*.log\nbuild/\n");
+        write("secret.log", "token=hunter2\n");
+        Files.createDirectories(dir.resolve("build"));
+        write("build/old.o", "old\n");
+        write("flow.lua", """
+        TaskDefinitions = { g = { tasks = {
+          { name = "work", delegate_to = "%s",
+            command = "test ! -e secret.log && test ! -e build/old.o && mkdir -p build && echo new > build/new.o && echo made > made.txt" },
+        } } }""".formatted(alpha));
+        var r = run(dir, Map.of("DROVER_AGENT_TOKEN", TOKEN), "run", "flow.lua");
+        assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        assertThat(dir.resolve("made.txt")).hasContent("made");
+        assertThat(dir.resolve("build/new.o")).doesNotExist(); // ignored: it stays where it was made
+        assertThat(dir.resolve("build/old.o")).hasContent("old");
+        assertThat(dir.resolve("secret.log")).hasContent("token=hunter2");
+    }
+
+    @Test
     void theRunsOwnLogGrowingInTheWorkspaceNeverFailsADelegatedTask() throws Exception {
         // drover run flow.lua > build.log in the workspace: the log grows while each delegated task's workspace is
         // listed and sent

@@ -126,11 +126,13 @@ public final class Scanner {
     }
 
     /**
-     * Every entry under {@code root}, sorted by path (parents before children). One stat per path; the top-level
-     * subtrees are listed in parallel, and only files whose stamp changed are read and hashed.
+     * Every entry under {@code root}, sorted by path (parents before children), but what its {@link IgnoreRules}
+     * ({@code .droverignore}) keep out. One stat per path; the top-level subtrees are listed in parallel, and only
+     * files whose stamp changed are read and hashed.
      */
     public List<FileEntry> scan(Path root) throws IOException {
         String prefix = root.toString() + "/";
+        IgnoreRules rules = IgnoreRules.load(root);
         List<Path> tops = new ArrayList<>();
         List<FileEntry> out = new ArrayList<>();
         try (var children = Files.newDirectoryStream(root)) {
@@ -138,7 +140,7 @@ public final class Scanner {
         }
         tops.sort(null);
         List<Future<List<FileEntry>>> parts = new ArrayList<>(tops.size());
-        for (Path top : tops) parts.add(POOL.submit(() -> walk(top, prefix, known)));
+        for (Path top : tops) parts.add(POOL.submit(() -> walk(top, prefix, known, rules)));
         for (Future<List<FileEntry>> f : parts) out.addAll(await(f));
         // each part comes sorted (on its thread) and the parts in name order, so this mostly merges sorted runs
         out.sort(BY_PATH);
@@ -194,16 +196,19 @@ public final class Scanner {
      * One subtree (or a single path) without following links, sorted by path. Walked by hand rather than with
      * {@code Files.walkFileTree}, whose attributes are not POSIX ones: reading the mode would stat every path twice.
      */
-    private static List<FileEntry> walk(Path top, String prefix, Map<String, FileEntry> known) throws IOException {
+    private static List<FileEntry> walk(Path top, String prefix, Map<String, FileEntry> known, IgnoreRules rules)
+            throws IOException {
         List<FileEntry> out = new ArrayList<>();
-        walk(top, attrs(top), prefix, known, out);
+        walk(top, attrs(top), prefix, known, rules, out);
         out.sort(BY_PATH);
         return out;
     }
 
     /** Files whose stamp is the one remembered get their remembered hash here; the others are hashed afterwards. */
-    private static void walk(Path p, Attrs a, String prefix, Map<String, FileEntry> known, List<FileEntry> out)
+    private static void walk(
+            Path p, Attrs a, String prefix, Map<String, FileEntry> known, IgnoreRules rules, List<FileEntry> out)
             throws IOException {
+        if (!rules.isEmpty() && rules.ignored(p.toString().substring(prefix.length()), a.isDirectory())) return;
         FileEntry e = entry(prefix, p, a);
         if (e.isFile()) {
             FileEntry prior = known.get(e.path());
@@ -212,7 +217,7 @@ public final class Scanner {
         out.add(e);
         if (!a.isDirectory()) return;
         try (var children = Files.newDirectoryStream(p)) {
-            for (Path c : children) walk(c, attrs(c), prefix, known, out);
+            for (Path c : children) walk(c, attrs(c), prefix, known, rules, out);
         }
     }
 

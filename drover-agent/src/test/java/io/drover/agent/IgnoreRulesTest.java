@@ -1,0 +1,63 @@
+package io.drover.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.drover.agent.sync.FileEntry;
+import io.drover.agent.sync.IgnoreRules;
+import io.drover.agent.sync.Scanner;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class IgnoreRulesTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void patternsFollowGitignoreAndTheLastOneThatMatchesDecides() {
+        IgnoreRules r = IgnoreRules.parse(List.of(
+                "# build outputs",
+                "",
+                "*.log",
+                "!keep.log",
+                "node_modules/",
+                "/dist",
+                "docs/out",
+                "**/cache/**",
+                "secret?.txt",
+                "tmp[0-9]"));
+        assertThat(r.ignored("build.log", false)).isTrue();
+        assertThat(r.ignored("a/b/deep.log", false)).isTrue();
+        assertThat(r.ignored("keep.log", false)).isFalse(); // taken back in
+        assertThat(r.ignored("node_modules", true)).isTrue();
+        assertThat(r.ignored("web/node_modules", true)).isTrue();
+        assertThat(r.ignored("node_modules", false)).isFalse(); // a file of that name: directories only
+        assertThat(r.ignored("dist", true)).isTrue();
+        assertThat(r.ignored("web/dist", true)).isFalse(); // anchored at the root
+        assertThat(r.ignored("docs/out", true)).isTrue();
+        assertThat(r.ignored("x/docs/out", true)).isFalse();
+        assertThat(r.ignored("a/cache/b/c", false)).isTrue();
+        assertThat(r.ignored("secret1.txt", false)).isTrue();
+        assertThat(r.ignored("secret12.txt", false)).isFalse();
+        assertThat(r.ignored("tmp7", false)).isTrue();
+        assertThat(r.ignored("tmpx", false)).isFalse();
+        assertThat(r.ignored("src/main.c", false)).isFalse();
+        assertThat(IgnoreRules.parse(List.of("# nothing", "  ")).isEmpty()).isTrue();
+    }
+
+    @Test
+    void aWorkspaceListingLeavesOutWhatItsDroverignoreNamesAndWalksNoIgnoredDirectory() throws Exception {
+        Files.writeString(tmp.resolve(".droverignore"), "build/\n*.log\n");
+        Files.createDirectories(tmp.resolve("build/deep"));
+        Files.writeString(tmp.resolve("build/deep/out.o"), "o");
+        Files.writeString(tmp.resolve("run.log"), "log");
+        Files.createDirectories(tmp.resolve("src"));
+        Files.writeString(tmp.resolve("src/main.c"), "int main;");
+        Files.writeString(tmp.resolve("src/trace.log"), "log");
+        List<String> listed =
+                new Scanner().scan(tmp).stream().map(FileEntry::path).toList();
+        assertThat(listed).containsExactly(".droverignore", "src", "src/main.c");
+    }
+}
