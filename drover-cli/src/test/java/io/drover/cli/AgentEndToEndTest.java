@@ -204,6 +204,34 @@ class AgentEndToEndTest {
     }
 
     @Test
+    void aDelegationsSyncExcludeKeepsItsPatternsOutOfItsTransfers() throws Exception {
+        String alpha = agent("alpha");
+        Files.createDirectories(dir.resolve("big"));
+        write("big/blob.bin", "a large input this task does not need\n");
+        write("flow.lua", """
+        TaskDefinitions = { g = { tasks = {
+          { name = "work", delegate_to = { address = "%s", sync = { exclude = { "big/" } } },
+            command = "test ! -e big && mkdir big && echo out > big/out.txt && echo made > made.txt" },
+        } } }""".formatted(alpha));
+        var r = run(dir, Map.of("DROVER_AGENT_TOKEN", TOKEN), "run", "flow.lua");
+        assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        assertThat(dir.resolve("made.txt")).hasContent("made");
+        assertThat(dir.resolve("big/out.txt")).doesNotExist();
+        assertThat(dir.resolve("big/blob.bin")).exists();
+
+        write("typo.lua", """
+        TaskDefinitions = { g = { tasks = {
+          { name = "work", delegate_to = { address = "%s", sync = { exclud = "big/" } }, command = "true" },
+        } } }""".formatted(alpha));
+        var bad = run(dir, Map.of(), "validate", "typo.lua");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err().strip())
+                .startsWith("drover: typo.lua:2")
+                .contains("unknown field 'exclud' in sync of delegate_to")
+                .contains("exclude");
+    }
+
+    @Test
     void theRunsOwnLogGrowingInTheWorkspaceNeverFailsADelegatedTask() throws Exception {
         // drover run flow.lua > build.log in the workspace: the log grows while each delegated task's workspace is
         // listed and sent

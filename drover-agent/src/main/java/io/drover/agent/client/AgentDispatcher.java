@@ -116,7 +116,8 @@ public final class AgentDispatcher implements Dispatcher {
         AtomicInteger load = inFlight.computeIfAbsent(target, t -> new AtomicInteger());
         load.incrementAndGet();
         try {
-            RemoteAttempt attempt = new RemoteAttempt(client(target), request, source, ws, limits, sink::log, cancel);
+            RemoteAttempt attempt =
+                    new RemoteAttempt(client(target), request, source, ws, limits, sink::log, cancel, to.exclude());
             TaskOutcome o = attempt.run();
             sentBytes.addAndGet(attempt.sentBytes);
             sentEntries.addAndGet(attempt.sentEntries.get());

@@ -59,6 +59,9 @@ final class RemoteAttempt {
     private final Limits limits;
     private final TaskLog log;
     private final Cancellation cancel;
+    /** What the delegation keeps out of the transfers, on top of the workspace's .droverignore. */
+    private final List<String> exclude;
+
     volatile long sentBytes;
     /** Listing entries sent (a delta counts only what it holds), for tests. */
     final java.util.concurrent.atomic.AtomicLong sentEntries = new java.util.concurrent.atomic.AtomicLong();
@@ -70,7 +73,9 @@ final class RemoteAttempt {
             Workspace workspace,
             Limits limits,
             TaskLog log,
-            Cancellation cancel) {
+            Cancellation cancel,
+            List<String> exclude) {
+        this.exclude = List.copyOf(exclude);
         this.client = client;
         this.request = request;
         this.source = source;
@@ -106,13 +111,14 @@ final class RemoteAttempt {
                     .setClientVersion(Version.current())
                     .setRequestJson(RequestCodec.write(request))
                     .setWorkspaceKey(workspace.key)
-                    .setBaseListing(base == null ? "" : base.id());
+                    .setBaseListing(base == null ? "" : base.id())
+                    .addAllExclude(exclude);
             if (source != null) start.setSourceName(source.name()).setSourceText(source.text());
             pipe.send(Up.newBuilder().setStart(start).build());
             List<FileEntry> manifest;
             workspace.lock.readLock().lock();
             try {
-                List<FileEntry> all = workspace.scanner.scan(workspace.root);
+                List<FileEntry> all = workspace.scanner.scan(workspace.root, exclude);
                 manifest = client.target().sendsConfig()
                         ? all
                         : workspace.withoutKept(all); // the user's opt-in, per agent

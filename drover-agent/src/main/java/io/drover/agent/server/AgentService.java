@@ -184,7 +184,8 @@ final class AgentService extends AgentGrpc.AgentImplBase {
                 Scanner keptScanner = scanner;
                 Thread.ofVirtual().start(() -> {
                     try {
-                        f.complete(keptScanner.scan(keptWs)); // stat only, unless something changed since
+                        // stat only, unless something changed since
+                        f.complete(keptScanner.scan(keptWs, start.getExcludeList()));
                     } catch (Throwable t) {
                         f.completeExceptionally(t);
                     }
@@ -330,7 +331,7 @@ final class AgentService extends AgentGrpc.AgentImplBase {
             if (callCancelled.get()) return; // nobody to tell; a timeout, though, is reported like any failure
 
             // 6. the result and the changes; then what the master asks for
-            List<FileEntry> after = scanner.scan(ws);
+            List<FileEntry> after = scanner.scan(ws, start.getExcludeList());
             Changes changes = Changes.between(base, after);
             String listingId =
                     pool.keeps() && !key.isEmpty() ? UUID.randomUUID().toString() : "";

@@ -34,11 +34,17 @@ public final class IgnoreRules {
         this.rules = rules;
     }
 
-    /** The rules of the workspace at {@code root}: its {@value #FILE} if it is a regular file there, else none. */
-    public static IgnoreRules load(Path root) throws IOException {
+    /**
+     * The rules of the workspace at {@code root}: its {@value #FILE} if it is a regular file there, then
+     * {@code extra} (a delegation's {@code sync.exclude}), which come last and so decide over the file's.
+     */
+    public static IgnoreRules load(Path root, List<String> extra) throws IOException {
         Path f = root.resolve(FILE);
-        if (!Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) return NONE;
-        return parse(Files.readAllLines(f, StandardCharsets.UTF_8));
+        List<String> lines = new ArrayList<>();
+        if (Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS))
+            lines.addAll(Files.readAllLines(f, StandardCharsets.UTF_8));
+        lines.addAll(extra);
+        return parse(lines);
     }
 
     /** Rules from the lines of an ignore file. */

@@ -131,8 +131,13 @@ public final class Scanner {
      * files whose stamp changed are read and hashed.
      */
     public List<FileEntry> scan(Path root) throws IOException {
+        return scan(root, List.of());
+    }
+
+    /** {@link #scan(Path)}, leaving out what {@code exclude} (gitignore patterns) names too. */
+    public List<FileEntry> scan(Path root, List<String> exclude) throws IOException {
         String prefix = root.toString() + "/";
-        IgnoreRules rules = IgnoreRules.load(root);
+        IgnoreRules rules = IgnoreRules.load(root, exclude);
         List<Path> tops = new ArrayList<>();
         List<FileEntry> out = new ArrayList<>();
         try (var children = Files.newDirectoryStream(root)) {

@@ -81,7 +81,8 @@ public final class WorkflowLoader {
     }
 
     private static final Set<String> BACKOFF_FIELDS = Set.of("initial", "max", "factor", "jitter");
-    private static final Set<String> DELEGATE_FIELDS = Set.of("address", "agent", "token");
+    private static final Set<String> DELEGATE_FIELDS = Set.of("address", "agent", "token", "sync");
+    private static final Set<String> SYNC_FIELDS = Set.of("exclude");
 
     /** A loaded workflow and the Lua that evaluated it (its functions run there). */
     public record Loaded(Workflow workflow, LuaRuntime lua) {}
@@ -558,6 +559,7 @@ public final class WorkflowLoader {
                 List<String> addresses = new ArrayList<>();
                 List<String> agents = new ArrayList<>();
                 String token = null;
+                List<String> exclude = List.of();
                 if (v.isstring()) {
                     target(v.tojstring(), addresses, agents);
                 } else if (v.istable()) {
@@ -590,6 +592,7 @@ public final class WorkflowLoader {
                                         key + " in delegate_to of " + what + " must be a string or a list of strings");
                         }
                         if (!t.get("token").isnil()) token = t.get("token").tojstring();
+                        exclude = syncExclude(field, t.get("sync"));
                     }
                 } else {
                     throw error(
@@ -600,7 +603,37 @@ public final class WorkflowLoader {
                 }
                 if (addresses.isEmpty() && agents.isEmpty())
                     throw error(field, "delegate_to of " + what + " names no agent");
-                return new Delegation(addresses, agents, token);
+                return new Delegation(addresses, agents, token, exclude);
+            }
+
+            /** {@code sync = { exclude = "pattern" or { ... } }} of a delegation: patterns kept out of its transfers. */
+            private List<String> syncExclude(String field, LuaValue sync) {
+                if (sync.isnil()) return List.of();
+                if (!sync.istable())
+                    throw error(field, "sync in delegate_to of " + what + " must be a table, not a " + sync.typename());
+                for (LuaValue k : keys((LuaTable) sync)) {
+                    if (!SYNC_FIELDS.contains(k.tojstring())) {
+                        throw error(
+                                field,
+                                "unknown field '" + k.tojstring() + "' in sync of delegate_to of " + what
+                                        + Suggestions.didYouMean(k.tojstring(), SYNC_FIELDS));
+                    }
+                }
+                LuaValue ex = sync.get("exclude");
+                List<String> out = new ArrayList<>();
+                if (ex.isstring()) out.add(ex.tojstring());
+                else if (ex.istable()) {
+                    for (int i = 1; i <= ex.length(); i++) {
+                        if (!ex.get(i).isstring())
+                            throw error(
+                                    field,
+                                    "exclude in delegate_to of " + what + " lists something that is not a string");
+                        out.add(ex.get(i).tojstring());
+                    }
+                } else if (!ex.isnil()) {
+                    throw error(field, "exclude in delegate_to of " + what + " must be a string or a list of strings");
+                }
+                return out;
             }
 
             private void target(String s, List<String> addresses, List<String> agents) {

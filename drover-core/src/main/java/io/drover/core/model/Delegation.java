@@ -3,15 +3,22 @@ package io.drover.core.model;
 import java.util.List;
 
 /**
- * Where a task should run other than in the local process: agents by address or by name, with an optional token.
- * {@link #LOCAL} (written {@code delegate_to = false}) forces a task to run locally even when its group delegates.
+ * Where a task should run other than in the local process: agents by address or by name, with an optional token,
+ * and what its transfers leave out ({@code exclude}: gitignore patterns on top of the workspace's
+ * {@code .droverignore}). {@link #LOCAL} (written {@code delegate_to = false}) forces a task to run locally even
+ * when its group delegates.
  */
-public record Delegation(List<String> addresses, List<String> agentNames, String token) {
+public record Delegation(List<String> addresses, List<String> agentNames, String token, List<String> exclude) {
     public static final Delegation LOCAL = new Delegation(List.of(), List.of(), null);
 
     public Delegation {
         addresses = List.copyOf(addresses);
         agentNames = List.copyOf(agentNames);
+        exclude = List.copyOf(exclude);
+    }
+
+    public Delegation(List<String> addresses, List<String> agentNames, String token) {
+        this(addresses, agentNames, token, List.of());
     }
 
     public boolean isLocal() {
