@@ -85,6 +85,12 @@ final class RunCommand implements Callable<Integer> {
     boolean followLogs;
 
     @Option(
+            names = "--sync-stats",
+            description = "After the run, print what travelled for each delegated task: files and bytes each way, and"
+                    + " the time it took.")
+    boolean syncStats;
+
+    @Option(
             names = "--workdir",
             paramLabel = "DIR",
             description = "The directory relative task workdirs resolve against. Default: the current directory.")
@@ -238,11 +244,27 @@ final class RunCommand implements Callable<Integer> {
                 }
             });
             result = handle.await();
+            if (syncStats) printSyncStats(progressOut, dispatcher.syncStats());
         } finally {
             reporter.close();
             deleteQuietly(scratch);
         }
         return report(out, result, shownParams, store, cwd);
+    }
+
+    private static void printSyncStats(
+            PrintWriter out, Map<io.drover.core.model.TaskId, io.drover.agent.client.SyncStats> stats) {
+        if (stats.isEmpty()) {
+            out.println("sync: no task was delegated");
+            return;
+        }
+        int width = stats.keySet().stream()
+                .mapToInt(t -> t.toString().length())
+                .max()
+                .orElse(0);
+        out.println("sync, per delegated task:");
+        stats.forEach((task, s) -> out.println("  " + String.format("%-" + width + "s", task) + "  "
+                + s.describe().substring("sync: ".length())));
     }
 
     /** How long a second interrupt waits for the run to end once its processes were killed. */

@@ -181,6 +181,15 @@ class AgentEndToEndTest {
         assertThat(refused.exit()).isNotZero();
         assertThat(refused.out() + refused.err()).contains("link 'out.lnk' points outside the root (/etc)");
         assertThat(dir.resolve("out.lnk")).doesNotExist();
+
+        // unless the delegation lets links out: then it comes back as a link
+        write("flow.lua", """
+        TaskDefinitions = { g = { tasks = {
+          { name = "escape", delegate_to = { address = "%s", sync = { links_out = true } }, command = "ln -s /etc out.lnk" },
+        } } }""".formatted(alpha));
+        var allowed = run(dir, Map.of("DROVER_AGENT_TOKEN", TOKEN), "run", "flow.lua");
+        assertThat(allowed.exit()).as(allowed.out() + allowed.err()).isZero();
+        assertThat(Files.readSymbolicLink(dir.resolve("out.lnk"))).isEqualTo(Path.of("/etc"));
     }
 
     @Test
@@ -229,6 +238,28 @@ class AgentEndToEndTest {
                 .startsWith("drover: typo.lua:2")
                 .contains("unknown field 'exclud' in sync of delegate_to")
                 .contains("exclude");
+    }
+
+    @Test
+    void whatTravelledIsShownPerDelegatedTaskInItsLogAndWithSyncStats() throws Exception {
+        String alpha = agent("alpha");
+        write("input.txt", "x".repeat(5000));
+        write("flow.lua", """
+        TaskDefinitions = { g = { tasks = {
+          { name = "work", delegate_to = "%s", command = "cat input.txt input.txt > out.txt && rm -f gone.txt" },
+        } } }""".formatted(alpha));
+        write("gone.txt", "bye\n");
+        var r = run(dir, Map.of("DROVER_AGENT_TOKEN", TOKEN), "run", "flow.lua", "--follow-logs", "--sync-stats");
+        assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        String all = r.out() + r.err();
+        // the workspace goes (the agents' logs of this test lie in it too); out.txt (10,000 bytes) comes back and
+        // gone.txt is deleted
+        assertThat(all)
+                .containsPattern("g\\.work.*sync: sent \\d+ files \\([\\d.]+ KiB; \\d+ entries listed\\) in \\d+ ms;"
+                        + " received 1 file \\(9\\.8 KiB\\), 1 deleted in \\d+ ms");
+        assertThat(all).contains("sync, per delegated task:").containsPattern("  g\\.work  sent \\d+ files");
+        assertThat(dir.resolve("out.txt")).hasSize(10_000);
+        assertThat(dir.resolve("gone.txt")).doesNotExist();
     }
 
     @Test

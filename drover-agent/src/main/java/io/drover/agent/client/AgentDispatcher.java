@@ -7,6 +7,7 @@ import io.drover.core.engine.Dispatcher;
 import io.drover.core.engine.TaskSink;
 import io.drover.core.engine.VirtualAttempts;
 import io.drover.core.model.Delegation;
+import io.drover.core.model.TaskId;
 import io.drover.core.model.TaskSpec;
 import io.drover.core.model.WorkflowSource;
 import io.drover.core.plan.Plan;
@@ -42,6 +43,9 @@ public final class AgentDispatcher implements Dispatcher {
     private final VirtualAttempts attempts = new VirtualAttempts("drover-remote-");
     private final AtomicLong sentBytes = new AtomicLong();
     private final AtomicLong sentEntries = new AtomicLong();
+    /** What travelled for each delegated task, its last attempt's, in the order they ended. */
+    private final Map<TaskId, SyncStats> syncStats =
+            java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>());
 
     /**
      * @param local runs tasks that are not delegated
@@ -116,9 +120,10 @@ public final class AgentDispatcher implements Dispatcher {
         AtomicInteger load = inFlight.computeIfAbsent(target, t -> new AtomicInteger());
         load.incrementAndGet();
         try {
-            RemoteAttempt attempt =
-                    new RemoteAttempt(client(target), request, source, ws, limits, sink::log, cancel, to.exclude());
+            RemoteAttempt attempt = new RemoteAttempt(
+                    client(target), request, source, ws, limits, sink::log, cancel, to.exclude(), to.linksOut());
             TaskOutcome o = attempt.run();
+            if (attempt.stats != null) syncStats.put(request.task().id(), attempt.stats);
             sentBytes.addAndGet(attempt.sentBytes);
             sentEntries.addAndGet(attempt.sentEntries.get());
             return o;
@@ -151,6 +156,13 @@ public final class AgentDispatcher implements Dispatcher {
     }
 
     /** Listing entries sent to agents so far (an upload sent as a delta counts only what it holds), for tests. */
+    /** What travelled for each delegated task (its last attempt that got its changes back), in the order they ended. */
+    public Map<TaskId, SyncStats> syncStats() {
+        synchronized (syncStats) {
+            return java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(syncStats));
+        }
+    }
+
     public long sentEntries() {
         return sentEntries.get();
     }

@@ -59,6 +59,10 @@ final class RemoteAttempt {
     private final Limits limits;
     private final TaskLog log;
     private final Cancellation cancel;
+    /** What travelled, once the attempt's changes are applied (null before, or when it failed earlier). */
+    volatile SyncStats stats;
+    /** Whether links the task leaves pointing out of the workspace may come back (sync = { links_out = true }). */
+    private final boolean linksOut;
     /** What the delegation keeps out of the transfers, on top of the workspace's .droverignore. */
     private final List<String> exclude;
 
@@ -74,8 +78,10 @@ final class RemoteAttempt {
             Limits limits,
             TaskLog log,
             Cancellation cancel,
-            List<String> exclude) {
+            List<String> exclude,
+            boolean linksOut) {
         this.exclude = List.copyOf(exclude);
+        this.linksOut = linksOut;
         this.client = client;
         this.request = request;
         this.source = source;
@@ -115,6 +121,9 @@ final class RemoteAttempt {
                     .addAllExclude(exclude);
             if (source != null) start.setSourceName(source.name()).setSourceText(source.text());
             pipe.send(Up.newBuilder().setStart(start).build());
+            long upStarted = System.nanoTime();
+            long upNanos = 0;
+            int filesSent = 0;
             List<FileEntry> manifest;
             workspace.lock.readLock().lock();
             try {
@@ -146,6 +155,7 @@ final class RemoteAttempt {
                         h -> held.contains(ByteBuffer.wrap(HexFormat.of().parseHex(h))));
                 if (!pushed.isEmpty()) {
                     Contents changed = new Contents(workspace.root, diff.written());
+                    filesSent += pushed.size();
                     sent += BlobSender.send(
                             List.copyOf(pushed.keySet()),
                             changed::path,
@@ -159,6 +169,7 @@ final class RemoteAttempt {
                         e -> pipe.send(Up.newBuilder().setManifest(e).build()));
                 sentEntries.addAndGet(manifest.size());
             }
+            upNanos += System.nanoTime() - upStarted;
 
             // 2. contents the agent asks for, log lines, until the result
             Result result;
@@ -176,11 +187,14 @@ final class RemoteAttempt {
                                 return expect(pipe, Down::hasNeed).getNeed();
                             },
                             local.count());
+                    long askedAt = System.nanoTime();
+                    filesSent += need.size();
                     sent += BlobSender.send(
                             need,
                             local::path,
                             local::size,
                             b -> pipe.send(Up.newBuilder().setBlobs(b).build()));
+                    upNanos += System.nanoTime() - askedAt;
                 } else if (m.hasLog()) {
                     m.getLog().getLinesList().forEach(log::line);
                 } else {
@@ -191,12 +205,20 @@ final class RemoteAttempt {
             sentBytes = sent;
 
             // 3. the changes: checked, contents gathered in a staging directory, then applied all or none
+            long downStarted = System.nanoTime();
+            long received = 0;
             Changes changes =
                     Transfer.receiveEntries(() -> expect(pipe, Down::hasChanges).getChanges(), limits.maxFiles());
-            PathRules.checkAll(changes.written(), changes.deleted(), limits);
+            PathRules.checkAll(
+                    changes.written(),
+                    changes.deleted(),
+                    limits,
+                    linksOut ? PathRules.Links.ANYWHERE : PathRules.Links.INSIDE);
             workspace.refuseKept(changes);
             List<FileEntry> after = changes.applyTo(manifest);
-            PathRules.checkTree(after, changes.written()); // links resolved through what is here and what comes back
+            // links resolved through what is here and what comes back; nothing written below a link, ever
+            if (linksOut) PathRules.checkNothingBelowALink(after, changes.written());
+            else PathRules.checkTree(after, changes.written());
             workspace.agentKeeps(agent, result.getListingId(), after);
             Path stage = workspace
                     .root
@@ -216,7 +238,8 @@ final class RemoteAttempt {
                         wanted.keySet(),
                         h -> pipe.send(Up.newBuilder().setNeed(h).build()));
                 try (BlobReceiver receiver = new BlobReceiver(stage, wanted)) {
-                    receiver.receiveAll(() -> expect(pipe, Down::hasBlobs).getBlobs());
+                    received = receiver.receiveAll(
+                            () -> expect(pipe, Down::hasBlobs).getBlobs());
                 }
             }
             if (!changes.isEmpty()) {
@@ -233,6 +256,18 @@ final class RemoteAttempt {
             }
 
             pipe.complete(); // the agent ends the call in turn; nothing is left to wait for
+            int filesBack = 0;
+            for (FileEntry e : changes.written()) if (e.isFile()) filesBack++;
+            stats = new SyncStats(
+                    (int) sentEntries.get(),
+                    filesSent,
+                    sent,
+                    upNanos / 1_000_000,
+                    filesBack,
+                    changes.deleted().size(),
+                    received,
+                    (System.nanoTime() - downStarted) / 1_000_000);
+            log.line(stats.describe());
             return outcome(result);
         } catch (TransferRejected e) {
             cancelCall(call, "rejected: " + e.getMessage());

@@ -158,6 +158,17 @@ public final class PathRules {
         }
     }
 
+    /**
+     * What {@link #checkTree} checks but where links point: nothing in {@code written} lies below a link of
+     * {@code tree} (for a delegation that lets links out, {@code sync = { links_out = true }}).
+     */
+    public static void checkNothingBelowALink(List<FileEntry> tree, List<FileEntry> written) {
+        Set<String> links = new HashSet<>();
+        for (FileEntry e : tree) if (e.kind() == EntryKind.SYMLINK) links.add(e.path());
+        if (links.isEmpty()) return;
+        for (FileEntry e : written) throughLink(e.path(), links);
+    }
+
     private static final int MAX_HOPS = 40;
 
     /** Whether a link's target stays inside the root, each component looked up in {@code links} as the kernel would. */

@@ -82,7 +82,7 @@ public final class WorkflowLoader {
 
     private static final Set<String> BACKOFF_FIELDS = Set.of("initial", "max", "factor", "jitter");
     private static final Set<String> DELEGATE_FIELDS = Set.of("address", "agent", "token", "sync");
-    private static final Set<String> SYNC_FIELDS = Set.of("exclude");
+    private static final Set<String> SYNC_FIELDS = Set.of("exclude", "links_out");
 
     /** A loaded workflow and the Lua that evaluated it (its functions run there). */
     public record Loaded(Workflow workflow, LuaRuntime lua) {}
@@ -560,6 +560,7 @@ public final class WorkflowLoader {
                 List<String> agents = new ArrayList<>();
                 String token = null;
                 List<String> exclude = List.of();
+                boolean linksOut = false;
                 if (v.isstring()) {
                     target(v.tojstring(), addresses, agents);
                 } else if (v.istable()) {
@@ -593,6 +594,10 @@ public final class WorkflowLoader {
                         }
                         if (!t.get("token").isnil()) token = t.get("token").tojstring();
                         exclude = syncExclude(field, t.get("sync"));
+                        LuaValue out = t.get("sync").istable() ? t.get("sync").get("links_out") : LuaValue.NIL;
+                        if (!out.isnil() && !out.isboolean())
+                            throw error(field, "links_out in delegate_to of " + what + " must be true or false");
+                        linksOut = out.toboolean();
                     }
                 } else {
                     throw error(
@@ -603,7 +608,7 @@ public final class WorkflowLoader {
                 }
                 if (addresses.isEmpty() && agents.isEmpty())
                     throw error(field, "delegate_to of " + what + " names no agent");
-                return new Delegation(addresses, agents, token, exclude);
+                return new Delegation(addresses, agents, token, exclude, linksOut);
             }
 
             /** {@code sync = { exclude = "pattern" or { ... } }} of a delegation: patterns kept out of its transfers. */
