@@ -102,7 +102,9 @@ class AffinityTest {
     void tasksSentToAWorkerThatIsGoneGoBackToTheSharedStream() throws Exception {
         worker("w1", 2);
         String id = client.submit(TaskSubmission.shell("echo rescued").withWorker("ghost"));
-        Thread.sleep(500);
+        // w1, the only worker, reads again after that submit: a task queued after that one has run there
+        String later = client.submit(TaskSubmission.shell("true"));
+        assertThat(client.await(later, Duration.ofSeconds(20)).worker()).isEqualTo("w1");
         assertThat(client.status(id).orElseThrow().state()).isEqualTo("PENDING"); // nobody reads the ghost's stream
         Affinity a = new Affinity(client);
         a.pick(
