@@ -161,7 +161,7 @@ final class RunLoop implements RunHandle, Runnable {
      * attempt) and dependents of a task that did not succeed may not show SKIPPED yet (they are skipped here).
      */
     private void restore() {
-        long now = System.nanoTime();
+        long now = options.ticker().nanos();
         for (Map.Entry<TaskId, TaskResult> e : options.resume().entrySet()) {
             int i = plan.indexOf(e.getKey());
             if (i < 0) continue; // not in this plan
@@ -210,11 +210,13 @@ final class RunLoop implements RunHandle, Runnable {
             dispatchReady();
             if (!local.isEmpty() || finished >= n || detached) continue;
             if (running > 0 && spinForWork()) continue;
-            long parkNanos = retries.isEmpty() ? 0 : Math.max(1, retries.peek().dueNanos() - System.nanoTime());
+            long parkNanos = retries.isEmpty()
+                    ? 0
+                    : Math.max(1, retries.peek().dueNanos() - options.ticker().nanos());
             sleeping = true;
             if (inbox.isEmpty()) {
                 if (parkNanos == 0) LockSupport.park(this);
-                else LockSupport.parkNanos(this, parkNanos);
+                else options.ticker().park(this, parkNanos);
             }
             sleeping = false;
         }
@@ -264,7 +266,7 @@ final class RunLoop implements RunHandle, Runnable {
     private void dispatch(int i) {
         TaskSpec spec = plan.task(i);
         int attempt = ++attempts[i];
-        if (startNanos[i] == 0) startNanos[i] = System.nanoTime(); // kept when a resumed run dispatches again
+        if (startNanos[i] == 0) startNanos[i] = options.ticker().nanos(); // kept when a resumed run dispatches again
         move(i, TaskState.RUNNING, null);
         running++;
         AttemptSink sink = new AttemptSink(this, i, attempt, spec);
@@ -316,7 +318,7 @@ final class RunLoop implements RunHandle, Runnable {
                     long delay = s.spec.backoff()
                             .delayBefore(s.attempt + 1, options.random())
                             .toNanos();
-                    retries.add(new Retry(System.nanoTime() + delay, i));
+                    retries.add(new Retry(options.ticker().nanos() + delay, i));
                 } else {
                     endNanos[i] = end;
                     failed++;
@@ -341,7 +343,7 @@ final class RunLoop implements RunHandle, Runnable {
         } catch (RuntimeException e) {
             Log.of("engine", runId).warn("a run listener failed: " + e);
         }
-        long now = System.nanoTime();
+        long now = options.ticker().nanos();
         TaskOutcome.Ran ran = o.ran();
         if (ran == null) return now;
         ranOn[i] = ran.on();
@@ -356,7 +358,7 @@ final class RunLoop implements RunHandle, Runnable {
     }
 
     private void fireDueRetries() {
-        long now = System.nanoTime();
+        long now = options.ticker().nanos();
         while (!retries.isEmpty() && retries.peek().dueNanos() <= now) {
             int i = retries.poll().task();
             if (state[i] == RETRYING) makeReady(i);
@@ -388,7 +390,7 @@ final class RunLoop implements RunHandle, Runnable {
         for (int i = 0; i < n; i++) {
             byte s = state[i];
             if (s == PENDING || s == READY || s == RETRYING) {
-                if (startNanos[i] != 0) endNanos[i] = System.nanoTime();
+                if (startNanos[i] != 0) endNanos[i] = options.ticker().nanos();
                 move(i, TaskState.CANCELLED, cancelledBy);
             } else if (s == RUNNING && handles[i] != null) {
                 handles[i].cancel(cancelledBy);

@@ -1,5 +1,6 @@
 package io.drover.core.engine;
 
+import io.drover.core.Ticker;
 import io.drover.core.model.TaskId;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -18,6 +19,8 @@ import java.util.random.RandomGenerator;
  * @param random jitter source for retry backoff
  * @param resume where an earlier scheduler of this run left each task (empty for a new run); see
  *     {@link Builder#resume}
+ * @param ticker the time the run loop measures durations and waits for retries on ({@link Ticker#SYSTEM}; a fake
+ *     one in tests)
  */
 public record RunOptions(
         String runId,
@@ -26,7 +29,8 @@ public record RunOptions(
         Map<String, Object> params,
         RunListener listener,
         RandomGenerator random,
-        Map<TaskId, TaskResult> resume) {
+        Map<TaskId, TaskResult> resume,
+        Ticker ticker) {
 
     public static final int DEFAULT_CONCURRENCY = Runtime.getRuntime().availableProcessors();
 
@@ -42,7 +46,8 @@ public record RunOptions(
                 .params(params)
                 .listener(listener)
                 .random(random)
-                .resume(resume);
+                .resume(resume)
+                .ticker(ticker);
     }
 
     /** Builds {@link RunOptions}; not thread-safe. */
@@ -54,6 +59,7 @@ public record RunOptions(
         private RunListener listener = RunListener.NOOP;
         private RandomGenerator random;
         private Map<TaskId, TaskResult> resume = Map.of();
+        private Ticker ticker = Ticker.SYSTEM;
 
         public Builder runId(String runId) {
             this.runId = runId;
@@ -101,6 +107,12 @@ public record RunOptions(
             return this;
         }
 
+        /** The time the run loop measures and waits on; for tests. */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
+            return this;
+        }
+
         public RunOptions build() {
             if (concurrency < 1) {
                 throw new IllegalArgumentException("concurrency must be at least 1, got " + concurrency);
@@ -113,7 +125,8 @@ public record RunOptions(
                     Collections.unmodifiableMap(new LinkedHashMap<>(params)),
                     listener,
                     random == null ? RandomGenerator.getDefault() : random,
-                    resume);
+                    resume,
+                    ticker);
         }
     }
 }

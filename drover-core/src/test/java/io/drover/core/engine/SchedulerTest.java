@@ -118,6 +118,80 @@ class SchedulerTest {
         assertThat(r.status()).isEqualTo(RunStatus.FAILED);
     }
 
+    /** A ticker the test moves: its time stands still until {@link #advance}; a park waits a millisecond at most. */
+    private static final class FakeTicker implements io.drover.core.Ticker {
+        private final java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
+        private final java.util.concurrent.atomic.AtomicInteger timedParks =
+                new java.util.concurrent.atomic.AtomicInteger();
+
+        @Override
+        public long nanos() {
+            return now.get();
+        }
+
+        @Override
+        public void park(Object blocker, long nanos) {
+            timedParks.incrementAndGet();
+            java.util.concurrent.locks.LockSupport.parkNanos(blocker, Math.min(nanos, 1_000_000));
+        }
+
+        void advance(java.time.Duration d) {
+            now.addAndGet(d.toNanos());
+        }
+
+        /** Waits (in real time) until the loop has looked at this ticker's time and parked {@code n} more times. */
+        void awaitParks(int n) throws InterruptedException {
+            int target = timedParks.get() + n;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (timedParks.get() < target) {
+                if (System.nanoTime() > deadline) throw new AssertionError("the run loop never waited on the ticker");
+                Thread.sleep(1);
+            }
+        }
+    }
+
+    @Test
+    void aRetryWaitsItsBackoffOnTheRunsTickerAndNotOnTheWallClock() throws Exception {
+        TaskId a = new TaskId("g", "a");
+        TaskSpec flaky = new TaskSpec(
+                a,
+                "",
+                NOOP,
+                List.of(),
+                Map.of(),
+                Map.of(),
+                "",
+                1,
+                new io.drover.core.model.Backoff(
+                        java.time.Duration.ofHours(1), java.time.Duration.ofHours(1), 2, false),
+                null,
+                null,
+                null,
+                null,
+                Map.of(),
+                null);
+        Workflow wf = Workflow.ofTasks(WorkflowSource.none("test"), List.of(flaky));
+        List<Integer> attempts = Collections.synchronizedList(new ArrayList<>());
+        FakeTicker ticker = new FakeTicker();
+        RunHandle h = Scheduler.start(
+                Planner.plan(wf),
+                (req, sink) -> {
+                    attempts.add(req.attempt());
+                    sink.completed(req.attempt() == 1 ? TaskOutcome.failed("boom") : TaskOutcome.OK);
+                    return reason -> {};
+                },
+                RunOptions.builder().ticker(ticker).build());
+        ticker.awaitParks(3); // the first attempt failed and the loop waits for the retry, at time 0
+        assertThat(attempts).containsExactly(1);
+        ticker.advance(java.time.Duration.ofMinutes(59));
+        ticker.awaitParks(3); // looked again at 59 minutes: not due
+        assertThat(attempts).containsExactly(1);
+        ticker.advance(java.time.Duration.ofMinutes(1));
+        RunResult r = h.result().get(10, TimeUnit.SECONDS);
+        assertThat(r.status()).isEqualTo(RunStatus.SUCCEEDED);
+        assertThat(attempts).containsExactly(1, 2);
+    }
+
     @Test
     void aDetachedRunStopsSchedulingAndCancelsNothing() throws Exception {
         TaskId a = new TaskId("g", "a");
