@@ -209,16 +209,11 @@ final class RemoteAttempt {
             long received = 0;
             Changes changes =
                     Transfer.receiveEntries(() -> expect(pipe, Down::hasChanges).getChanges(), limits.maxFiles());
-            PathRules.checkAll(
-                    changes.written(),
-                    changes.deleted(),
-                    limits,
-                    linksOut ? PathRules.Links.ANYWHERE : PathRules.Links.INSIDE);
+            PathRules.checkAll(changes.written(), changes.deleted(), limits, linkRule());
             workspace.refuseKept(changes);
             List<FileEntry> after = changes.applyTo(manifest);
             // links resolved through what is here and what comes back; nothing written below a link, ever
-            if (linksOut) PathRules.checkNothingBelowALink(after, changes.written());
-            else PathRules.checkTree(after, changes.written());
+            PathRules.checkTree(after, changes.written(), linkRule());
             workspace.agentKeeps(agent, result.getListingId(), after);
             Path stage = workspace
                     .root
@@ -286,6 +281,11 @@ final class RemoteAttempt {
         } finally {
             if (staging != null && Files.exists(staging)) Trees.delete(staging);
         }
+    }
+
+    /** Where the links coming back may point: inside, unless the delegation lets them out. */
+    private PathRules.Links linkRule() {
+        return linksOut ? PathRules.Links.ANYWHERE : PathRules.Links.INSIDE;
     }
 
     private TaskOutcome stopped() {

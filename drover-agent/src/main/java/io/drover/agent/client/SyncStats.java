@@ -1,5 +1,6 @@
 package io.drover.agent.client;
 
+import io.drover.agent.sync.Sizes;
 import java.util.Locale;
 
 /**
@@ -24,27 +25,14 @@ public record SyncStats(
                 "sync: sent %d file%s (%s; %d entr%s listed) in %d ms; received %d file%s (%s)%s in %d ms",
                 filesSent,
                 filesSent == 1 ? "" : "s",
-                bytes(bytesSent),
+                Sizes.format(bytesSent),
                 entriesSent,
                 entriesSent == 1 ? "y" : "ies",
                 upMillis,
                 filesReceived,
                 filesReceived == 1 ? "" : "s",
-                bytes(bytesReceived),
+                Sizes.format(bytesReceived),
                 deleted == 0 ? "" : ", " + deleted + " deleted",
                 downMillis);
-    }
-
-    /** A size as people read it: {@code 512 B}, {@code 4.0 KiB}, {@code 1.2 MiB}, {@code 3.1 GiB}. */
-    public static String bytes(long n) {
-        if (n < 1024) return n + " B";
-        String[] units = {"KiB", "MiB", "GiB", "TiB"};
-        double v = n;
-        int u = -1;
-        while (v >= 1024 && u < units.length - 1) {
-            v /= 1024;
-            u++;
-        }
-        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
     }
 }

@@ -132,9 +132,8 @@ public final class PathRules {
             }
         }
         if (!links.isEmpty()) {
-            for (FileEntry e : entries) throughLink(e.path(), links);
             for (String d : deleted) throughLink(d, links);
-            if (rule == Links.INSIDE) checkTree(entries, entries);
+            checkTree(entries, entries, rule);
         }
     }
 
@@ -146,27 +145,26 @@ public final class PathRules {
      * the root though the text never climbs above it; only the tree says so.
      */
     public static void checkTree(List<FileEntry> tree, List<FileEntry> written) {
+        checkTree(tree, written, Links.INSIDE);
+    }
+
+    /**
+     * {@link #checkTree(List, List)} with the links held to {@code rule}: with {@link Links#ANYWHERE} only the rule
+     * that nothing in {@code written} lies below a link of {@code tree} holds.
+     */
+    public static void checkTree(List<FileEntry> tree, List<FileEntry> written, Links rule) {
         Map<String, String> links = new HashMap<>();
         for (FileEntry e : tree) if (e.kind() == EntryKind.SYMLINK) links.put(e.path(), e.linkTarget());
         if (links.isEmpty()) return;
         for (FileEntry e : written) {
             throughLink(e.path(), links.keySet());
-            if (e.kind() == EntryKind.SYMLINK && !resolvesInside(e.path(), e.linkTarget(), links)) {
+            if (rule == Links.INSIDE
+                    && e.kind() == EntryKind.SYMLINK
+                    && !resolvesInside(e.path(), e.linkTarget(), links)) {
                 throw new TransferRejected("link '" + e.path() + "' points outside the root (" + e.linkTarget()
                         + ", followed through the links of the tree)");
             }
         }
-    }
-
-    /**
-     * What {@link #checkTree} checks but where links point: nothing in {@code written} lies below a link of
-     * {@code tree} (for a delegation that lets links out, {@code sync = { links_out = true }}).
-     */
-    public static void checkNothingBelowALink(List<FileEntry> tree, List<FileEntry> written) {
-        Set<String> links = new HashSet<>();
-        for (FileEntry e : tree) if (e.kind() == EntryKind.SYMLINK) links.add(e.path());
-        if (links.isEmpty()) return;
-        for (FileEntry e : written) throughLink(e.path(), links);
     }
 
     private static final int MAX_HOPS = 40;

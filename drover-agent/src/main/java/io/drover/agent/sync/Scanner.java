@@ -313,15 +313,6 @@ public final class Scanner {
     /** One read buffer per thread: 10,000 files should not mean 10,000 buffers. */
     private static final ThreadLocal<byte[]> BUFFER = ThreadLocal.withInitial(() -> new byte[256 * 1024]);
 
-    public static byte[] hash(Path file) throws IOException {
-        MessageDigest md = sha256();
-        byte[] buf = BUFFER.get();
-        try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
-            for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
-        }
-        return md.digest();
-    }
-
     /** Digests at most the first {@code limit} bytes of a file; returns how many there were. */
     static long digestPrefix(Path file, long limit, MessageDigest md) throws IOException {
         byte[] buf = BUFFER.get();

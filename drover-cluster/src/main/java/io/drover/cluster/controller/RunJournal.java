@@ -42,7 +42,8 @@ final class RunJournal implements RunListener {
      */
     private Map<TaskId, Snapshot> snapshots = new LinkedHashMap<>();
 
-    private List<Map<String, String>> events = new ArrayList<>();
+    /** Events since the last flush, each as name, value, ...: made into JSON objects by the flush, off the loop. */
+    private List<String[]> events = new ArrayList<>();
 
     private record Snapshot(
             TaskState state, int attempt, String message, long millis, Map<String, Object> outputs, long since) {
@@ -106,15 +107,16 @@ final class RunJournal implements RunListener {
             moveTo(RunState.RUNNING);
             fields.put("task_count", Integer.toString(taskCount));
             fields.put(resumed ? "resumed_at" : "started_at", Instant.now().toString());
-            events.add(event(
-                    "type",
-                    "run",
-                    "state",
-                    "RUNNING",
-                    "epoch",
-                    Long.toString(epoch),
-                    "at",
-                    Instant.now().toString()));
+            events.add(new String[] {
+                "type",
+                "run",
+                "state",
+                "RUNNING",
+                "epoch",
+                Long.toString(epoch),
+                "at",
+                Instant.now().toString()
+            });
         }
     }
 
@@ -130,7 +132,7 @@ final class RunJournal implements RunListener {
     /** A line for the run's events from the controller itself (who started or resumed it). */
     void note(String message) {
         synchronized (lock) {
-            events.add(event("type", "controller", "epoch", Long.toString(epoch), "message", message));
+            events.add(new String[] {"type", "controller", "epoch", Long.toString(epoch), "message", message});
         }
     }
 
@@ -140,15 +142,16 @@ final class RunJournal implements RunListener {
             moveTo(RunState.FAILED);
             fields.put("message", message);
             fields.put("finished_at", Instant.now().toString());
-            events.add(event(
-                    "type",
-                    "run",
-                    "state",
-                    "FAILED",
-                    "message",
-                    message,
-                    "at",
-                    Instant.now().toString()));
+            events.add(new String[] {
+                "type",
+                "run",
+                "state",
+                "FAILED",
+                "message",
+                message,
+                "at",
+                Instant.now().toString()
+            });
         }
         end();
     }
@@ -202,27 +205,29 @@ final class RunJournal implements RunListener {
         Snapshot snapshot = new Snapshot(to, attempt, message, ms, o, to.isTerminal() || since == null ? 0 : since);
         synchronized (lock) {
             snapshots.put(id, snapshot);
-            events.add(event(
-                    "type",
-                    "state",
-                    "task",
-                    id.toString(),
-                    "from",
-                    from.name(),
-                    "to",
-                    to.name(),
-                    "attempt",
-                    Integer.toString(attempt),
-                    "message",
-                    message));
+            events.add(new String[] {
+                "type",
+                "state",
+                "task",
+                id.toString(),
+                "from",
+                from.name(),
+                "to",
+                to.name(),
+                "attempt",
+                Integer.toString(attempt),
+                "message",
+                message
+            });
         }
     }
 
     @Override
     public void onTaskLog(TaskSpec task, int attempt, String line) {
         synchronized (lock) {
-            events.add(event(
-                    "type", "log", "task", task.id().toString(), "attempt", Integer.toString(attempt), "line", line));
+            events.add(new String[] {
+                "type", "log", "task", task.id().toString(), "attempt", Integer.toString(attempt), "line", line
+            });
         }
     }
 
@@ -231,13 +236,14 @@ final class RunJournal implements RunListener {
         synchronized (lock) {
             moveTo(RunState.valueOf(result.status().name()));
             fields.put("finished_at", Instant.now().toString());
-            events.add(event(
-                    "type",
-                    "run",
-                    "state",
-                    result.status().name(),
-                    "at",
-                    Instant.now().toString()));
+            events.add(new String[] {
+                "type",
+                "run",
+                "state",
+                result.status().name(),
+                "at",
+                Instant.now().toString()
+            });
         }
         metrics.runEnded(result.status().name());
         end();
@@ -269,7 +275,7 @@ final class RunJournal implements RunListener {
         if (fenced) return false;
         Map<String, String> f;
         Map<TaskId, Snapshot> snaps;
-        List<Map<String, String>> e;
+        List<String[]> e;
         synchronized (lock) {
             if (fields.isEmpty() && snapshots.isEmpty() && events.isEmpty()) return true;
             f = fields;
@@ -291,7 +297,9 @@ final class RunJournal implements RunListener {
         });
         f = ordered;
         try {
-            long holder = runs.write(runId, epoch, new ArrayList<>(f.entrySet()), e, ending);
+            List<Map<String, String>> bodies = new ArrayList<>(e.size());
+            for (String[] ev : e) bodies.add(body(ev));
+            long holder = runs.write(runId, epoch, new ArrayList<>(f.entrySet()), bodies, ending);
             if (holder != 0) {
                 fenced = true;
                 onFenced.accept(holder);
@@ -309,8 +317,8 @@ final class RunJournal implements RunListener {
         }
     }
 
-    /** An event of this run: its fields (name, value, ...), tagged with the run as every run's stream needs them. */
-    private Map<String, String> event(String... nameValues) {
+    /** An event as written: its fields, tagged with the run as every run's stream needs them. */
+    private Map<String, String> body(String[] nameValues) {
         Map<String, String> body = new LinkedHashMap<>();
         body.put("run", runId);
         for (int i = 0; i + 1 < nameValues.length; i += 2) body.put(nameValues[i], nameValues[i + 1]);

@@ -35,11 +35,6 @@ public record QueueTaskId(String queue, String unique) {
         return Keys.isName(queue) && isUnique(unique) ? Optional.of(new QueueTaskId(queue, unique)) : Optional.empty();
     }
 
-    /** Whether {@code id} is the id of a task of {@code queue}. */
-    public static boolean isOf(String id, String queue) {
-        return tryParse(id).map(t -> t.queue.equals(queue)).orElse(false);
-    }
-
     private static boolean isUnique(String s) {
         if (s == null || s.isEmpty()) return false;
         for (int i = 0; i < s.length(); i++) {

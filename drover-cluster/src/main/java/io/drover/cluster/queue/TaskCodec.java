@@ -80,12 +80,13 @@ public final class TaskCodec {
     public static final String ENTRY_VERSION = "3";
 
     /**
-     * Whether a stream entry of {@code queue} may be a task a worker can start: this schema version, a task id of
-     * that queue, a spec ({@link #specObject} then tells whether that is a JSON object). The claim script decides
-     * about the others, and sets aside those that are not.
+     * The task of a stream entry of {@code queue} that may be one a worker can start: this schema version, a task
+     * id of that queue, a spec ({@link #specObject} then tells whether that is a JSON object); empty for any other
+     * entry. The claim script decides about the others, and sets aside those that are not tasks.
      */
-    public static boolean isEntry(Map<String, String> f, String queue) {
-        return ENTRY_VERSION.equals(f.get("v")) && f.get("spec") != null && QueueTaskId.isOf(f.get("id"), queue);
+    public static java.util.Optional<QueueTaskId> entryTask(Map<String, String> f, String queue) {
+        if (!ENTRY_VERSION.equals(f.get("v")) || f.get("spec") == null) return java.util.Optional.empty();
+        return QueueTaskId.tryParse(f.get("id")).filter(t -> t.queue().equals(queue));
     }
 
     /** A spec (JSON) as a map, or null when it is not a readable JSON object (an array, garbage, nesting too deep). */

@@ -152,19 +152,13 @@ final class Claimer {
             boolean poison = attempt - failures
                     > Math.max(1, TaskCodec.integer(f.get("max_attempts"))) + w.options.maxRedeliveries();
             // not a task, or a spec that is no JSON object: the claim script sets it aside with the reason
-            Map<String, Object> spec = fresh && !following && !poison && TaskCodec.isEntry(f, w.keys.queue())
-                    ? TaskCodec.specObject(f.get("spec"))
-                    : null;
+            java.util.Optional<QueueTaskId> task = fresh && !following && !poison
+                    ? TaskCodec.entryTask(f, w.keys.queue())
+                    : java.util.Optional.empty();
+            Map<String, Object> spec = task.isPresent() ? TaskCodec.specObject(f.get("spec")) : null;
             if (spec != null) {
                 Attempt a = new Attempt(
-                        QueueTaskId.parse(f.get("id")),
-                        stream,
-                        m.entry(),
-                        1,
-                        attempt,
-                        f.getOrDefault("notify", ""),
-                        spec,
-                        failures);
+                        task.get(), stream, m.entry(), 1, attempt, f.getOrDefault("notify", ""), spec, failures);
                 if ("1".equals(f.get("followed"))) a.writeRunningEvent(w.store); // a retry of a followed task
                 ready.add(a);
             } else {

@@ -3,6 +3,7 @@ package io.drover.cluster.queue;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class QueueTaskIdTest {
@@ -13,8 +14,11 @@ class QueueTaskIdTest {
         assertThat(id.unique()).isEqualTo("tabc-1_2");
         assertThat(id.toString()).isEqualTo("nightly.builds.tabc-1_2");
         assertThat(QueueTaskId.parse(id.toString())).isEqualTo(id);
-        assertThat(QueueTaskId.isOf("default.t1", "default")).isTrue();
-        assertThat(QueueTaskId.isOf("default.t1", "other")).isFalse();
+        assertThat(TaskCodec.entryTask(
+                        Map.of("v", TaskCodec.ENTRY_VERSION, "id", "default.t1", "spec", "{}"), "default"))
+                .contains(QueueTaskId.parse("default.t1"));
+        assertThat(TaskCodec.entryTask(Map.of("v", TaskCodec.ENTRY_VERSION, "id", "default.t1", "spec", "{}"), "other"))
+                .isEmpty();
     }
 
     @Test

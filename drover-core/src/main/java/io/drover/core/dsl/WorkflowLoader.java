@@ -559,45 +559,19 @@ public final class WorkflowLoader {
                 List<String> addresses = new ArrayList<>();
                 List<String> agents = new ArrayList<>();
                 String token = null;
-                List<String> exclude = List.of();
-                boolean linksOut = false;
+                Sync sync = Sync.NONE;
                 if (v.isstring()) {
                     target(v.tojstring(), addresses, agents);
                 } else if (v.istable()) {
                     LuaTable t = (LuaTable) v;
                     if (t.length() > 0) {
-                        for (int i = 1; i <= t.length(); i++) {
-                            if (!t.get(i).isstring())
-                                throw error(field, "delegate_to of " + what + " lists something that is not a string");
-                            target(t.get(i).tojstring(), addresses, agents);
-                        }
+                        for (String s : strings(field, "delegate_to", t)) target(s, addresses, agents);
                     } else {
-                        for (LuaValue k : keys(t)) {
-                            if (!DELEGATE_FIELDS.contains(k.tojstring())) {
-                                throw error(
-                                        field,
-                                        "unknown field '" + k.tojstring() + "' in delegate_to of " + what
-                                                + Suggestions.didYouMean(k.tojstring(), DELEGATE_FIELDS));
-                            }
-                        }
-                        for (String key : List.of("address", "agent")) {
-                            LuaValue a = t.get(key);
-                            List<String> into = key.equals("address") ? addresses : agents;
-                            if (a.isstring()) into.add(a.tojstring());
-                            else if (a.istable())
-                                for (int i = 1; i <= a.length(); i++)
-                                    into.add(a.get(i).tojstring());
-                            else if (!a.isnil())
-                                throw error(
-                                        field,
-                                        key + " in delegate_to of " + what + " must be a string or a list of strings");
-                        }
+                        onlyFields(field, t, DELEGATE_FIELDS, "delegate_to");
+                        addresses.addAll(strings(field, "address in delegate_to", t.get("address")));
+                        agents.addAll(strings(field, "agent in delegate_to", t.get("agent")));
                         if (!t.get("token").isnil()) token = t.get("token").tojstring();
-                        exclude = syncExclude(field, t.get("sync"));
-                        LuaValue out = t.get("sync").istable() ? t.get("sync").get("links_out") : LuaValue.NIL;
-                        if (!out.isnil() && !out.isboolean())
-                            throw error(field, "links_out in delegate_to of " + what + " must be true or false");
-                        linksOut = out.toboolean();
+                        sync = sync(field, t.get("sync"));
                     }
                 } else {
                     throw error(
@@ -608,35 +582,47 @@ public final class WorkflowLoader {
                 }
                 if (addresses.isEmpty() && agents.isEmpty())
                     throw error(field, "delegate_to of " + what + " names no agent");
-                return new Delegation(addresses, agents, token, exclude, linksOut);
+                return new Delegation(addresses, agents, token, sync.exclude(), sync.linksOut());
             }
 
-            /** {@code sync = { exclude = "pattern" or { ... } }} of a delegation: patterns kept out of its transfers. */
-            private List<String> syncExclude(String field, LuaValue sync) {
-                if (sync.isnil()) return List.of();
+            /** A delegation's {@code sync = { exclude = ..., links_out = ... }}. */
+            private record Sync(List<String> exclude, boolean linksOut) {
+                static final Sync NONE = new Sync(List.of(), false);
+            }
+
+            private Sync sync(String field, LuaValue sync) {
+                if (sync.isnil()) return Sync.NONE;
                 if (!sync.istable())
                     throw error(field, "sync in delegate_to of " + what + " must be a table, not a " + sync.typename());
-                for (LuaValue k : keys((LuaTable) sync)) {
-                    if (!SYNC_FIELDS.contains(k.tojstring())) {
+                onlyFields(field, (LuaTable) sync, SYNC_FIELDS, "sync of delegate_to");
+                LuaValue out = sync.get("links_out");
+                if (!out.isnil() && !out.isboolean())
+                    throw error(field, "links_out in delegate_to of " + what + " must be true or false");
+                return new Sync(strings(field, "exclude in delegate_to", sync.get("exclude")), out.toboolean());
+            }
+
+            /** Refuses a field of {@code table} that is not one of {@code allowed}, naming it and what was meant. */
+            private void onlyFields(String field, LuaTable table, Set<String> allowed, String where) {
+                for (LuaValue k : keys(table)) {
+                    if (!allowed.contains(k.tojstring())) {
                         throw error(
                                 field,
-                                "unknown field '" + k.tojstring() + "' in sync of delegate_to of " + what
-                                        + Suggestions.didYouMean(k.tojstring(), SYNC_FIELDS));
+                                "unknown field '" + k.tojstring() + "' in " + where + " of " + what
+                                        + Suggestions.didYouMean(k.tojstring(), allowed));
                     }
                 }
-                LuaValue ex = sync.get("exclude");
+            }
+
+            /** A string or a list of strings ({@code name} says which in errors); none for nil. */
+            private List<String> strings(String field, String name, LuaValue v) {
+                if (v.isnil()) return List.of();
+                if (v.isstring()) return List.of(v.tojstring());
+                if (!v.istable()) throw error(field, name + " of " + what + " must be a string or a list of strings");
                 List<String> out = new ArrayList<>();
-                if (ex.isstring()) out.add(ex.tojstring());
-                else if (ex.istable()) {
-                    for (int i = 1; i <= ex.length(); i++) {
-                        if (!ex.get(i).isstring())
-                            throw error(
-                                    field,
-                                    "exclude in delegate_to of " + what + " lists something that is not a string");
-                        out.add(ex.get(i).tojstring());
-                    }
-                } else if (!ex.isnil()) {
-                    throw error(field, "exclude in delegate_to of " + what + " must be a string or a list of strings");
+                for (int i = 1; i <= v.length(); i++) {
+                    if (!v.get(i).isstring())
+                        throw error(field, name + " of " + what + " lists something that is not a string");
+                    out.add(v.get(i).tojstring());
                 }
                 return out;
             }

@@ -217,8 +217,9 @@ final class ConfinedFiles {
         try {
             links = Files.getAttribute(abs, "unix:nlink", NOFOLLOW);
             key = Files.readAttributes(abs, BasicFileAttributes.class, NOFOLLOW).fileKey();
-        } catch (UnsupportedOperationException e) {
-            return; // no link counts here
+        } catch (UnsupportedOperationException e) { // a file system without link counts: refuse rather than guess
+            throw new LuaError("path '" + path + "' is on a file system that cannot say whether the file has other"
+                    + " names; fs writes nothing there");
         }
         if (!a.fileKey().equals(key))
             throw new LuaError("path '" + path + "' changed while it was opened; nothing was written");

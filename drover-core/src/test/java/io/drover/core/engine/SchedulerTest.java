@@ -140,13 +140,12 @@ class SchedulerTest {
         }
 
         /** Waits (in real time) until the loop has looked at this ticker's time and parked {@code n} more times. */
-        void awaitParks(int n) throws InterruptedException {
+        void awaitParks(int n) {
             int target = timedParks.get() + n;
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (timedParks.get() < target) {
-                if (System.nanoTime() > deadline) throw new AssertionError("the run loop never waited on the ticker");
-                Thread.sleep(1);
-            }
+            org.awaitility.Awaitility.await("the run loop waits on the ticker")
+                    .atMost(java.time.Duration.ofSeconds(10))
+                    .pollInterval(java.time.Duration.ofMillis(1))
+                    .until(() -> timedParks.get() >= target);
         }
     }
 
