@@ -144,10 +144,12 @@ public final class ProcessTree {
         if (!HAS_PROC) return out;
         byte[] needle = (TAG_VARIABLE + "=" + tag + "\0").getBytes(StandardCharsets.US_ASCII);
         long self = ProcessHandle.current().pid();
+        // the tree's session: a task runs in a session of its own, led by the root (setsid)
+        long session = SETSID != null ? process.pid() : -1;
         long last = minPid > 0 ? lastPid() : -1;
         if (last >= minPid && last - minPid <= MAX_PROBES) {
             for (long pid = minPid + 1; pid <= last; pid++) {
-                if (pid != self) probe(pid, needle, out);
+                if (pid != self) probe(pid, needle, session, out);
             }
             return out;
         }
@@ -158,7 +160,7 @@ public final class ProcessTree {
                 Files.newDirectoryStream(PROC, p -> isNumber(p.getFileName().toString()))) {
             for (Path p : pids) {
                 long pid = Long.parseLong(p.getFileName().toString());
-                if (pid != self && pid > above) probe(pid, needle, out);
+                if (pid != self && pid > above) probe(pid, needle, session, out);
             }
         } catch (IOException e) {
             // no /proc after all: descendants only
@@ -168,13 +170,30 @@ public final class ProcessTree {
 
     private static final long MAX_PROBES = 4096;
 
-    private static void probe(long pid, byte[] needle, Set<ProcessHandle> into) {
+    /**
+     * Adds {@code pid} if it carries the tree's tag. A process in the middle of an exec shows an empty environment
+     * for a moment (the kernel fills it in after switching the memory): such a process counts when it is in the
+     * tree's session. One that cleared the tag to outlive its task has an environment without it, and stays out.
+     */
+    private static void probe(long pid, byte[] needle, long session, Set<ProcessHandle> into) {
         try {
-            if (contains(Files.readAllBytes(PROC.resolve(Long.toString(pid)).resolve("environ")), needle)) {
+            byte[] env = Files.readAllBytes(PROC.resolve(Long.toString(pid)).resolve("environ"));
+            if (contains(env, needle) || (env.length == 0 && session > 0 && sessionOf(pid) == session)) {
                 ProcessHandle.of(pid).ifPresent(into::add);
             }
         } catch (IOException | SecurityException e) {
             // no such process, or not ours to read
+        }
+    }
+
+    /** The session of a process (the sixth field of /proc/PID/stat), or -1. */
+    private static long sessionOf(long pid) throws IOException {
+        String stat = Files.readString(PROC.resolve(Long.toString(pid)).resolve("stat"), StandardCharsets.US_ASCII);
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        try {
+            return f.length > 3 ? Long.parseLong(f[3]) : -1;
+        } catch (NumberFormatException e) {
+            return -1;
         }
     }
 
