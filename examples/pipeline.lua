@@ -7,7 +7,7 @@
 TaskDefinitions = {
   build = {
     description = "Build and package",
-    workdir = ".drover/work/pipeline",      -- a default for every task of the group
+    workdir = "build/pipeline",             -- a default for every task of the group
     timeout = "2m",
     tasks = {
       { name = "version", description = "Resolve the version to build",
@@ -49,7 +49,7 @@ TaskDefinitions = {
   },
 
   deploy = {
-    workdir = ".drover/work/pipeline",
+    workdir = "build/pipeline",
     tasks = {
       { name = "ship", depends_on = "build.package",
         command = 'echo "shipping $DROVER_DEP_BUILD_PACKAGE_ARTIFACT (sha256 $DROVER_DEP_BUILD_PACKAGE_SHA256)"' },

@@ -60,4 +60,22 @@ class IgnoreRulesTest {
                 new Scanner().scan(tmp).stream().map(FileEntry::path).toList();
         assertThat(listed).containsExactly(".droverignore", "src", "src/main.c");
     }
+
+    @Test
+    void theRepositoryOfACheckoutStaysOutOfEveryTransferUnlessTheIgnoreFileTakesItBack() throws Exception {
+        Files.createDirectories(tmp.resolve(".git/objects"));
+        Files.writeString(tmp.resolve(".git/HEAD"), "ref: refs/heads/main");
+        Files.createDirectories(tmp.resolve("sub/.git"));
+        Files.writeString(tmp.resolve("sub/.git/HEAD"), "x");
+        Files.writeString(tmp.resolve(".gitignore"), "target/");
+        assertThat(new Scanner().scan(tmp).stream().map(FileEntry::path).toList())
+                .containsExactly(".gitignore", "sub", "sub/.git", "sub/.git/HEAD");
+        Files.writeString(tmp.resolve(".droverignore"), "!/.git/\n");
+        assertThat(new Scanner().scan(tmp).stream().map(FileEntry::path).toList())
+                .contains(".git", ".git/HEAD", ".git/objects");
+        Files.writeString(tmp.resolve(".droverignore"), "*.tmp\n");
+        assertThat(new Scanner().scan(tmp).stream().map(FileEntry::path).toList())
+                .doesNotContain(".git")
+                .contains(".droverignore");
+    }
 }

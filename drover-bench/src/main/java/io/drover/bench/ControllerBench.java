@@ -2,6 +2,8 @@ package io.drover.bench;
 
 import io.drover.cluster.controller.Controller;
 import io.drover.cluster.controller.ControllerOptions;
+import io.drover.cluster.files.FleetFiles;
+import io.drover.cluster.files.SyncBack;
 import io.drover.cluster.queue.Client;
 import io.drover.cluster.queue.Keys;
 import io.drover.cluster.queue.RunRecords;
@@ -32,7 +34,8 @@ import java.util.concurrent.TimeUnit;
  * leader, several times. Controllers and workers are processes of their own; Redis is the test's own unless
  * {@code --redis-url} names one. Prints the figures and a final JSON line.
  *
- * <pre>bench/controller.sh [--groups 100] [--width 100] [--workers 2] [--concurrency 50] [--rounds 3] [--failovers 10]</pre>
+ * <pre>bench/controller.sh [--groups 100] [--width 100] [--workers 2] [--concurrency 50] [--rounds 3] [--failovers 10]
+ * [--files]</pre>
  */
 public final class ControllerBench {
     private ControllerBench() {}
@@ -62,6 +65,7 @@ public final class ControllerBench {
         int concurrency = 50;
         int failovers = 10;
         int rounds = 3;
+        boolean files = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--redis-url" -> url = args[++i];
@@ -71,6 +75,7 @@ public final class ControllerBench {
                 case "--concurrency" -> concurrency = Integer.parseInt(args[++i]);
                 case "--failovers" -> failovers = Integer.parseInt(args[++i]);
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+                case "--files" -> files = true; // each run has a workspace (an empty one), as drover submit gives
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -90,6 +95,10 @@ public final class ControllerBench {
                 procs.add(child(List.of("--worker", url, Integer.toString(concurrency), "bw" + w)));
             for (String id : List.of("ctl-1", "ctl-2")) controllers.put(id, child(List.of("--controller", url, id)));
             RunRecords runs = client.runs();
+            if (files) {
+                workspace = SyncBack.Submitted.none(FleetFiles.of(client.blobs(), client.retention(), null, null))
+                        .ref();
+            }
             while (client.workers().list().size() < workers
                     || runs.leaseHolder().isEmpty()) Thread.sleep(50);
 
@@ -254,9 +263,12 @@ public final class ControllerBench {
         return new WorkflowSource("bench-dag.lua", sb.toString());
     }
 
+    /** The version of files each run starts from (--files: an empty workspace), or null for runs without files. */
+    private static String workspace;
+
     private static void runDag(RunRecords runs, WorkflowSource source, int concurrency) throws InterruptedException {
-        String id = runs.submit(
-                new RunRecords.Submission(source, List.of(), List.of(), Map.of(), "default", concurrency, false));
+        String id = runs.submit(new RunRecords.Submission(
+                source, List.of(), List.of(), Map.of(), "default", concurrency, false, workspace));
         while (true) {
             RunState state = runs.state(id).orElse(null);
             if (state != null && state.isEnded()) {
@@ -293,8 +305,8 @@ public final class ControllerBench {
         for i = 1, 8 do tasks[#tasks + 1] = { name = 's' .. i, command = 'sleep 60' } end
         TaskDefinitions = { sleepy = { tasks = tasks } }
         """);
-        String id =
-                runs.submit(new RunRecords.Submission(sleepy, List.of(), List.of(), Map.of(), "default", 100, false));
+        String id = runs.submit(
+                new RunRecords.Submission(sleepy, List.of(), List.of(), Map.of(), "default", 100, false, null));
         while (runs.get(id)
                         .map(v -> v.counts().getOrDefault(TaskState.RUNNING, 0))
                         .orElse(0)

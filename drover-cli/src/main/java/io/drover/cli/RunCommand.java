@@ -3,11 +3,18 @@ package io.drover.cli;
 import io.drover.agent.client.AgentDirectory;
 import io.drover.agent.client.AgentDispatcher;
 import io.drover.agent.sync.Limits;
+import io.drover.agent.sync.TransferRejected;
+import io.drover.cluster.files.FleetFiles;
+import io.drover.cluster.files.RunWorkspace;
+import io.drover.cluster.files.SyncBack;
+import io.drover.cluster.files.Versions;
 import io.drover.cluster.queue.Client;
 import io.drover.cluster.queue.Keys;
 import io.drover.cluster.queue.RedisUrls;
 import io.drover.cluster.queue.RunRecords;
+import io.drover.cluster.queue.StoreException;
 import io.drover.cluster.run.ClusterDispatcher;
+import io.drover.core.Errors;
 import io.drover.core.engine.Dispatcher;
 import io.drover.core.engine.LocalDispatcher;
 import io.drover.core.engine.RunHandle;
@@ -125,6 +132,14 @@ final class RunCommand implements Callable<Integer> {
             description = "With --redis-url: the queue of tasks that name none (default ${DEFAULT-VALUE}).")
     String queue;
 
+    @Option(
+            names = "--no-sync-back",
+            description = {
+                "With --redis-url: leave the run's changes to files on the fleet (drover runs files ID) instead of"
+                        + " applying them to the workdir when the run ends."
+            })
+    boolean noSyncBack;
+
     @Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -176,6 +191,7 @@ final class RunCommand implements Callable<Integer> {
                 .build();
         TaskRunner runner = new TaskRunner(loaded.workflow().lua(), kinds);
         RunResult result;
+        boolean applied;
         Signals signals = Signals.install();
         // agents and workers evaluate the file; they never need its delegate_to tokens
         var source = loaded.workflow().lua() == null
@@ -183,6 +199,9 @@ final class RunCommand implements Callable<Integer> {
                 : loaded.workflow().lua().source().redact(SecretMasker.delegationTokens(plan));
         Client fleet = null;
         Dispatcher inner;
+        FleetFiles fleetFiles = null;
+        SyncBack.Submitted submitted = null;
+        RunWorkspace workspace = null;
         if (redisUrl != null) {
             try {
                 new Keys(queue); // checks the name
@@ -203,12 +222,17 @@ final class RunCommand implements Callable<Integer> {
                             progressOut,
                             store,
                             cwd,
+                            base,
                             signals);
                 } finally {
                     reporter.close();
                 }
             }
-            inner = new ClusterDispatcher(fleet, source, queue);
+
+            fleetFiles = fleetFiles(fleet);
+            submitted = upload(fleetFiles, base);
+            workspace = new RunWorkspace(fleetFiles, new Versions(fleetFiles), submitted.ref(), head -> {});
+            inner = new ClusterDispatcher(fleet, source, queue, () -> true, workspace);
             progressOut.println("on the fleet at " + RedisUrls.masked(redisUrl) + ", queue " + queue
                     + (AgentDispatcher.delegatesAny(plan, byDefault)
                             ? " (tasks with delegate_to keep this process as their scheduler)"
@@ -245,11 +269,13 @@ final class RunCommand implements Callable<Integer> {
             });
             result = handle.await();
             if (syncStats) printSyncStats(progressOut, dispatcher.syncStats());
+            // with the fleet's client still open
+            applied = workspace == null || syncBack(fleetFiles, base, submitted, workspace.head(), progressOut);
         } finally {
             reporter.close();
             deleteQuietly(scratch);
         }
-        return report(out, result, shownParams, store, cwd);
+        return Math.max(report(out, result, shownParams, store, cwd), applied ? 0 : 1);
     }
 
     private static void printSyncStats(
@@ -285,11 +311,14 @@ final class RunCommand implements Callable<Integer> {
             PrintWriter progressOut,
             RunStore store,
             Path cwd,
+            Path base,
             Signals signals) {
         var source =
                 loaded.workflow().lua() == null ? null : loaded.workflow().lua().source();
         if (source == null) throw new Main.UserException("a run on the controllers needs a workflow file");
         RunRecords records = fleet.runs();
+        FleetFiles fleetFiles = fleetFiles(fleet);
+        SyncBack.Submitted submitted = upload(fleetFiles, base);
         String runId = records.submit(new RunRecords.Submission(
                 source,
                 workflow.groups,
@@ -297,7 +326,8 @@ final class RunCommand implements Callable<Integer> {
                 runParams,
                 queue,
                 concurrency == null ? FLEET_CONCURRENCY : concurrency,
-                failFast));
+                failFast,
+                submitted.ref()));
         progressOut.println("run " + runId + " submitted to the controllers at " + RedisUrls.masked(redisUrl)
                 + ", queue " + queue + " (drover runs status " + runId + ")");
         progressOut.flush();
@@ -321,10 +351,54 @@ final class RunCommand implements Callable<Integer> {
             result = FleetRuns.follow(reader.runs(), runId, loaded.plan(), RunListener.of(List.of(recorder, reporter)));
         }
         reporter.close();
-        records.get(runId)
-                .map(v -> v.fields().get("message"))
-                .ifPresent(m -> progressOut.println("run " + runId + ": " + m));
-        return report(out, result, shownParams, store, cwd);
+        var ended = records.get(runId);
+        ended.map(v -> v.fields().get("message")).ifPresent(m -> progressOut.println("run " + runId + ": " + m));
+        String head = ended.flatMap(v -> RunRecords.filesOf(v.fields())).orElse(null);
+        boolean applied = syncBack(fleetFiles, base, submitted, head, progressOut);
+        return Math.max(report(out, result, shownParams, store, cwd), applied ? 0 : 1);
+    }
+
+    /** The fleet's store of runs' files, with this process's settings ({@code DROVER_FILE_STORE}, ...). */
+    static FleetFiles fleetFiles(Client fleet) {
+        try {
+            return FleetFiles.fromEnvironment(fleet.blobs(), fleet.retention());
+        } catch (IllegalArgumentException e) {
+            throw new Main.UserException(e.getMessage());
+        }
+    }
+
+    /** Stores the run's workspace (the workdir) on the fleet; what cannot travel is refused before the run starts. */
+    static SyncBack.Submitted upload(FleetFiles files, Path base) {
+        try {
+            return SyncBack.upload(files, base);
+        } catch (TransferRejected e) {
+            throw new Main.UserException("the workdir cannot go to the fleet: " + e.getMessage());
+        } catch (IOException e) {
+            throw new Main.UserException("the workdir cannot be read: " + Errors.describe(e));
+        }
+    }
+
+    /**
+     * Applies what the run changed on the fleet to the workdir (unless --no-sync-back), all or none; says what came
+     * back. Returns false when it was refused (a conflict: nothing applied).
+     */
+    private boolean syncBack(
+            FleetFiles files, Path base, SyncBack.Submitted submitted, String head, PrintWriter progressOut) {
+        if (noSyncBack || head == null) return true;
+        try {
+            SyncBack.Applied a = SyncBack.apply(files, base, submitted, head);
+            if (a.written() + a.deleted() > 0) {
+                progressOut.println("files: " + a.written() + " written and " + a.deleted()
+                        + " deleted here by the run's tasks on the fleet");
+            }
+            return true;
+        } catch (TransferRejected | StoreException | IOException e) {
+            progressOut.println("drover: the run's changes to files were not applied here: " + Errors.describe(e)
+                    + " (they stay on the fleet: drover runs files)");
+            return false;
+        } finally {
+            progressOut.flush();
+        }
     }
 
     /** The run's result on stdout (JSON or the summary table); returns its exit code. Both kinds of run end here. */

@@ -1,5 +1,11 @@
 package io.drover.cli;
 
+import io.drover.agent.sync.FileEntry;
+import io.drover.agent.sync.Sizes;
+import io.drover.agent.sync.TransferRejected;
+import io.drover.agent.wire.EntryKind;
+import io.drover.cluster.files.FleetFiles;
+import io.drover.cluster.files.Versions;
 import io.drover.cluster.queue.Client;
 import io.drover.cluster.queue.RedisUrls;
 import io.drover.cluster.queue.RunRecords;
@@ -13,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -28,13 +35,14 @@ import picocli.CommandLine.Spec;
         name = "runs",
         description = {
             "Runs recorded in this directory (.drover/runs), and with --redis-url the runs on the controllers.",
-            "  drover runs list [--redis-url URL] | show ID | status ID | cancel ID"
+            "  drover runs list [--redis-url URL] | show ID | status ID | cancel ID | files ID [--get PATH]"
         },
         subcommands = {
             RunsCommand.ListRuns.class,
             RunsCommand.ShowRun.class,
             RunsCommand.RunStatusCommand.class,
-            RunsCommand.CancelRun.class
+            RunsCommand.CancelRun.class,
+            RunsCommand.RunFiles.class
         })
 final class RunsCommand implements Callable<Integer> {
     @Spec
@@ -158,14 +166,18 @@ final class RunsCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             try (var c = Client.connect(redis.url())) {
-                var v = c.runs()
-                        .get(id)
-                        .orElseThrow(() -> new Main.UserException(
-                                "no run '" + id + "' on the controllers at " + RedisUrls.masked(redis.url())));
-                printRun(spec.commandLine().getOut(), v, json);
+                printRun(spec.commandLine().getOut(), runOnControllers(c, id, redis.url()), json);
                 return Main.OK;
             }
         }
+    }
+
+    /** A run on the controllers, or one line saying there is none. */
+    static RunRecords.RunView runOnControllers(Client c, String id, String url) {
+        return c.runs()
+                .get(id)
+                .orElseThrow(() ->
+                        new Main.UserException("no run '" + id + "' on the controllers at " + RedisUrls.masked(url)));
     }
 
     /** A run on the controllers, as {@code runs status} and {@code node} show it. */
@@ -213,6 +225,107 @@ final class RunsCommand implements Callable<Integer> {
                         .println("cancel of run " + id + " requested; the leading controller stops its tasks");
                 return Main.OK;
             }
+        }
+    }
+
+    @Command(
+            name = "files",
+            description = {
+                "The files a run on the controllers left on the fleet (what drover run applies to its workdir).",
+                "--get PATH prints one file's content."
+            })
+    static final class RunFiles implements Callable<Integer> {
+        @Parameters(paramLabel = "ID", description = "The run id.")
+        String id;
+
+        @Option(names = "--get", paramLabel = "PATH", description = "Print this file's content (a path of the list).")
+        String get;
+
+        @Option(names = "--json", description = "One JSON array: path, kind, size, mode, sha256 (or link target).")
+        boolean json;
+
+        @picocli.CommandLine.Mixin
+        RedisOption redis;
+
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws IOException {
+            try (var c = Client.connect(redis.url())) {
+                var v = runOnControllers(c, id, redis.url());
+                String head = RunRecords.filesOf(v.fields())
+                        .orElseThrow(() -> new Main.UserException("run " + id + " has no files on the fleet"));
+                FleetFiles files;
+                try {
+                    files = FleetFiles.fromEnvironment(c.blobs(), c.retention());
+                } catch (IllegalArgumentException e) {
+                    throw new Main.UserException(e.getMessage());
+                }
+                List<FileEntry> listing;
+                try {
+                    listing = new Versions(files).resolve(head);
+                } catch (TransferRejected e) {
+                    throw new Main.UserException("run " + id + ": " + e.getMessage());
+                }
+                return get == null ? list(listing) : get(files, listing);
+            }
+        }
+
+        private int list(List<FileEntry> listing) {
+            PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                List<Map<String, Object>> rows = new ArrayList<>();
+                for (FileEntry e : listing) {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("path", e.path());
+                    m.put("kind", e.kind().name().toLowerCase(Locale.ROOT));
+                    m.put("size", e.size());
+                    m.put("mode", String.format("%04o", e.mode()));
+                    if (e.isFile()) m.put("sha256", e.hashHex());
+                    if (!e.linkTarget().isEmpty()) m.put("target", e.linkTarget());
+                    rows.add(m);
+                }
+                out.println(RunJson.write(rows, false));
+                return Main.OK;
+            }
+            if (listing.isEmpty()) {
+                out.println("run " + id + " has no files");
+                return Main.OK;
+            }
+            List<List<String>> rows = new ArrayList<>();
+            for (FileEntry e : listing) {
+                rows.add(List.of(
+                        e.path() + (e.kind() == EntryKind.DIRECTORY ? "/" : ""),
+                        e.isFile()
+                                ? Sizes.format(e.size())
+                                : e.kind() == EntryKind.SYMLINK ? "-> " + e.linkTarget() : "",
+                        String.format("%04o", e.mode())));
+            }
+            out.print(Format.table(List.of("PATH", "SIZE", "MODE"), rows));
+            return Main.OK;
+        }
+
+        private int get(FleetFiles files, List<FileEntry> listing) throws IOException {
+            FileEntry e = listing.stream()
+                    .filter(x -> x.path().equals(get))
+                    .findFirst()
+                    .orElseThrow(() -> new Main.UserException("run " + id + " has no file '" + get + "'"));
+            if (!e.isFile())
+                throw new Main.UserException(
+                        "'" + get + "' is a " + e.kind().name().toLowerCase(Locale.ROOT) + ", not a file");
+            Path tmp = Files.createTempFile("drover-get-", ".part");
+            try {
+                files.download(Map.of(e.hashHex(), e.size()), h -> tmp);
+                spec.commandLine().getOut().flush();
+                Files.copy(tmp, System.out);
+                System.out.flush();
+            } catch (TransferRejected x) {
+                throw new Main.UserException("run " + id + ": " + x.getMessage());
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+            return Main.OK;
         }
     }
 

@@ -1,8 +1,12 @@
 package io.drover.cli;
 
+import io.drover.cluster.files.FleetFiles;
+import io.drover.cluster.files.SyncBack;
 import io.drover.cluster.queue.Client;
 import io.drover.cluster.queue.RedisUrls;
 import io.drover.cluster.queue.RunRecords;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -49,6 +53,15 @@ final class SubmitCommand implements Callable<Integer> {
             description = "The queue of tasks that name none (default ${DEFAULT-VALUE}).")
     String queue;
 
+    @Option(
+            names = "--workdir",
+            paramLabel = "DIR",
+            description = {
+                "Send DIR as the run's workspace: its tasks start from its files (drover runs files ID shows what"
+                        + " they left). Default: none, the tasks start from an empty workspace."
+            })
+    Path workdir;
+
     @Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -58,14 +71,27 @@ final class SubmitCommand implements Callable<Integer> {
         WorkflowArgs.Loaded loaded =
                 workflow.load(); // problems are reported here, with file and line, not on a controller
         var source = loaded.workflow().lua().source();
-        RunRecords.Submission s;
-        try {
-            s = new RunRecords.Submission(
-                    source, workflow.groups, workflow.tasks, runParams, queue, concurrency, failFast);
-        } catch (IllegalArgumentException e) {
-            throw new Main.UserException(e.getMessage());
-        }
+        if (workdir != null && !Files.isDirectory(workdir))
+            throw new Main.UserException("--workdir " + workdir + " is not a directory");
         try (Client c = Client.connect(redis.url())) {
+            FleetFiles files = RunCommand.fleetFiles(c);
+            SyncBack.Submitted workspace = workdir == null
+                    ? SyncBack.Submitted.none(files)
+                    : RunCommand.upload(files, workdir.toAbsolutePath().normalize());
+            RunRecords.Submission s;
+            try {
+                s = new RunRecords.Submission(
+                        source,
+                        workflow.groups,
+                        workflow.tasks,
+                        runParams,
+                        queue,
+                        concurrency,
+                        failFast,
+                        workspace.ref());
+            } catch (IllegalArgumentException e) {
+                throw new Main.UserException(e.getMessage());
+            }
             String id = c.runs().submit(s);
             spec.commandLine().getOut().println(id);
             if (!FleetRuns.controllerLeads(c)) {

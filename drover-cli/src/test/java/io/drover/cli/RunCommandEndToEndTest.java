@@ -75,7 +75,7 @@ class RunCommandEndToEndTest {
         JsonNode pkg = json.get("tasks").get(5);
         assertThat(pkg.get("outputs").get("artifact").asText()).isEqualTo("app-1.4.tgz");
         assertThat(json.get("tasks").get(6).get("message").asText()).startsWith("shipping app-1.4.tgz (sha256 ");
-        assertThat(dir.resolve(".drover/work/pipeline/app-1.4.tgz")).exists();
+        assertThat(dir.resolve("build/pipeline/app-1.4.tgz")).exists();
 
         String runId = json.get("run_id").asText();
         Path record = dir.resolve(".drover/runs").resolve(runId);

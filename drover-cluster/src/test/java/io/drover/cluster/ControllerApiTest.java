@@ -124,7 +124,8 @@ class ControllerApiTest {
                     Map.of(),
                     "default",
                     1,
-                    false));
+                    false,
+                    null));
             // read to the end: the server closes the stream after the run's last event (else the read times out)
             String r = request(
                     "GET /events?run=" + id + "&after=0 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");

@@ -58,7 +58,7 @@ class ControllerTakeTest {
 
     private String submit(RunRecords runs, String name, String text) {
         return runs.submit(new RunRecords.Submission(
-                new WorkflowSource(name, text), List.of(), List.of(), Map.of(), "default", 4, false));
+                new WorkflowSource(name, text), List.of(), List.of(), Map.of(), "default", 4, false, null));
     }
 
     @Test

@@ -595,6 +595,7 @@ class WorkerTest {
                     "{}",
                     1,
                     false,
+                    "",
                     ""));
         }
         try (var store = WorkerStore.open(redis.url(), worker, keys, List.of(keys.stream()))) {

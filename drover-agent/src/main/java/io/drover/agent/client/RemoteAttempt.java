@@ -115,7 +115,13 @@ final class RemoteAttempt {
             Workspace.Base base = workspace.base(agent);
             Start.Builder start = Start.newBuilder()
                     .setClientVersion(Version.current())
-                    .setRequestJson(RequestCodec.write(request))
+                    // the workspace sent is the task's working directory: there the task runs at its root
+                    .setRequestJson(RequestCodec.write(new TaskRequest(
+                            request.runId(),
+                            request.task().withWorkdir(""),
+                            request.attempt(),
+                            request.params(),
+                            request.dependencyOutputs())))
                     .setWorkspaceKey(workspace.key)
                     .setBaseListing(base == null ? "" : base.id())
                     .addAllExclude(exclude);
@@ -279,7 +285,12 @@ final class RemoteAttempt {
             if (cancel.isCancelled()) return stopped();
             return TaskOutcome.failed("delegating to agent " + client.target() + " failed: " + e);
         } finally {
-            if (staging != null && Files.exists(staging)) Trees.delete(staging);
+            if (staging != null && Files.exists(staging)) {
+                Trees.delete(staging);
+                // .drover/sync and .drover, when this made them and nothing else is there: no trace in a workdir
+                Trees.deleteIfEmpty(staging.getParent());
+                Trees.deleteIfEmpty(staging.getParent().getParent());
+            }
         }
     }
 

@@ -24,18 +24,27 @@ public final class IgnoreRules {
     public static final String FILE = ".droverignore";
 
     /** Nothing ignored. */
-    public static final IgnoreRules NONE = new IgnoreRules(List.of());
+    public static final IgnoreRules NONE = new IgnoreRules(List.of(), false);
 
     private record Rule(Pattern pattern, boolean negated, boolean directoryOnly) {}
 
     private final List<Rule> rules;
+    /** Only {@link #DEFAULTS}: a directory {@code .git} at the root. */
+    private final boolean gitOnly;
 
-    private IgnoreRules(List<Rule> rules) {
+    private IgnoreRules(List<Rule> rules, boolean gitOnly) {
         this.rules = rules;
+        this.gitOnly = gitOnly;
     }
 
     /**
-     * The rules of the workspace at {@code root}: its {@value #FILE} if it is a regular file there, then
+     * What every workspace leaves out unless its {@value #FILE} or the delegation takes it back ({@code !/.git/}): the
+     * repository of a checkout, often the largest tree in it and never what a task needs from its workspace.
+     */
+    public static final List<String> DEFAULTS = List.of("/.git/");
+
+    /**
+     * The rules of the workspace at {@code root}: {@link #DEFAULTS} first, then its {@value #FILE} if it is a regular file there, then
      * {@code extra} (a delegation's {@code sync.exclude}), which come last and so decide over the file's.
      */
     public static IgnoreRules load(Path root, List<String> extra) throws IOException {
@@ -44,8 +53,14 @@ public final class IgnoreRules {
         if (Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS))
             lines.addAll(Files.readAllLines(f, StandardCharsets.UTF_8));
         lines.addAll(extra);
-        return parse(lines);
+        if (lines.stream().allMatch(l -> l.isBlank() || l.strip().startsWith("#"))) return ONLY_DEFAULTS;
+        List<String> all = new ArrayList<>(DEFAULTS);
+        all.addAll(lines);
+        return parse(all);
     }
+
+    /** {@link #DEFAULTS} alone, checked without patterns: only a directory {@code .git} at the root is left out. */
+    private static final IgnoreRules ONLY_DEFAULTS = new IgnoreRules(List.of(), true);
 
     /** Rules from the lines of an ignore file. */
     public static IgnoreRules parse(List<String> lines) {
@@ -63,15 +78,16 @@ public final class IgnoreRules {
             String regex = (anchored ? "" : "(?:.*/)?") + globToRegex(line);
             rules.add(new Rule(Pattern.compile(regex), negated, dirOnly));
         }
-        return rules.isEmpty() ? NONE : new IgnoreRules(List.copyOf(rules));
+        return rules.isEmpty() ? NONE : new IgnoreRules(List.copyOf(rules), false);
     }
 
     public boolean isEmpty() {
-        return rules.isEmpty();
+        return rules.isEmpty() && !gitOnly;
     }
 
     /** Whether a path ({@code /}-separated, relative to the root) is kept out; {@code directory} when it is one. */
     public boolean ignored(String path, boolean directory) {
+        if (gitOnly) return directory && path.equals(".git");
         boolean ignored = false;
         for (Rule r : rules) {
             if (r.directoryOnly && !directory) continue;

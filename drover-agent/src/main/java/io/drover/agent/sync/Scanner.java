@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
@@ -20,6 +21,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -154,6 +156,7 @@ public final class Scanner {
         for (int i = 0; i < out.size(); i++)
             if (out.get(i).isFile() && out.get(i).hash().length == 0) toHash.add(i);
         hashAll(root, out, toHash);
+        out.removeIf(Objects::isNull); // files removed before they could be read
         return out;
     }
 
@@ -222,7 +225,17 @@ public final class Scanner {
         out.add(e);
         if (!a.isDirectory()) return;
         try (var children = Files.newDirectoryStream(p)) {
-            for (Path c : children) walk(c, attrs(c), prefix, known, rules, out);
+            for (Path c : children) {
+                Attrs ca;
+                try {
+                    ca = attrs(c);
+                } catch (NoSuchFileException gone) { // removed between the listing of its directory and its stat
+                    continue;
+                }
+                walk(c, ca, prefix, known, rules, out);
+            }
+        } catch (NoSuchFileException gone) {
+            // a directory removed while it was walked is listed empty: what is gone is not part of the workspace
         }
     }
 
@@ -285,13 +298,19 @@ public final class Scanner {
         return hashed.get();
     }
 
+    /** The entry with its hash, or null when the file is gone. */
     private FileEntry hashed(Path root, FileEntry e) throws IOException {
         hashed.incrementAndGet();
         // The hash covers the size listed, no more: a file that grows while it is listed (a log the run appends to,
         // drover run flow.lua > build.log) is listed as stat saw it, and the sender sends those bytes. One that
         // shrank meanwhile is listed with what was there.
         MessageDigest md = sha256();
-        long read = digestPrefix(root.resolve(e.path()), e.size(), md);
+        long read;
+        try {
+            read = digestPrefix(root.resolve(e.path()), e.size(), md);
+        } catch (NoSuchFileException gone) { // removed since it was listed: not part of the workspace
+            return null;
+        }
         FileEntry h = new FileEntry(e.path(), e.kind(), e.mode(), read, md.digest(), "", e.stamp());
         known.put(h.path(), h);
         return h;

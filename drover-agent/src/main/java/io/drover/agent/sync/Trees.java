@@ -46,4 +46,13 @@ public final class Trees {
             // leftovers of a private directory are harmless
         }
     }
+
+    /** Removes a directory if it is empty (another task's staging directory beside it keeps it). */
+    public static void deleteIfEmpty(Path dir) {
+        try {
+            Files.deleteIfExists(dir);
+        } catch (IOException e) {
+            // not empty, or not ours to remove: it stays
+        }
+    }
 }

@@ -129,6 +129,13 @@ final class RunJournal implements RunListener {
         }
     }
 
+    /** The run's files after another task's changes: written with the next snapshot, before that task's end. */
+    void files(String head) {
+        synchronized (lock) {
+            fields.put(RunRecords.FILES_HEAD, head);
+        }
+    }
+
     /** A line for the run's events from the controller itself (who started or resumed it). */
     void note(String message) {
         synchronized (lock) {

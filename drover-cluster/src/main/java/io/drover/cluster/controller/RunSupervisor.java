@@ -1,7 +1,12 @@
 package io.drover.cluster.controller;
 
+import io.drover.agent.sync.TransferRejected;
+import io.drover.cluster.files.FleetFiles;
+import io.drover.cluster.files.RunWorkspace;
+import io.drover.cluster.files.Versions;
 import io.drover.cluster.queue.Client;
 import io.drover.cluster.queue.RunRecords;
+import io.drover.cluster.queue.StoreException;
 import io.drover.cluster.run.ClusterDispatcher;
 import io.drover.core.DroverException;
 import io.drover.core.Log;
@@ -19,8 +24,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -44,10 +51,7 @@ final class RunSupervisor {
     private final Set<String> taking = ConcurrentHashMap.newKeySet();
 
     private record LocalRun(
-            RunHandle handle,
-            ClusterDispatcher dispatcher,
-            RunJournal journal,
-            java.util.concurrent.atomic.AtomicBoolean cancelSent) {}
+            RunHandle handle, ClusterDispatcher dispatcher, RunJournal journal, AtomicBoolean cancelSent) {}
 
     RunSupervisor(
             String controllerId,
@@ -180,10 +184,28 @@ final class RunSupervisor {
             log.info("run " + id + " cannot start: " + e.getMessage());
             return;
         }
+        RunWorkspace files = null;
+        Optional<String> head = RunRecords.filesOf(h);
+        if (head.isPresent()) {
+            try {
+                // a controller reads and writes listings only, which are always kept in Redis
+                FleetFiles store =
+                        new FleetFiles(client.blobs(), null, FleetFiles.DEFAULT_INLINE_MAX, client.retention());
+                files = new RunWorkspace(store, new Versions(store), head.get(), journal::files);
+            } catch (TransferRejected | StoreException e) {
+                journal.failBeforeStart("its files cannot be had: " + e.getMessage());
+                log.info("run " + id + " cannot start: " + e.getMessage());
+                return;
+            }
+        }
         // queue writes are fenced like the snapshot: none once this controller's lease may have run out
         ClusterDispatcher dispatcher = new ClusterDispatcher(
-                client, source, h.getOrDefault("queue", "default"), () -> lease.isLeader() && lease.epoch() == mine);
-        java.util.concurrent.atomic.AtomicBoolean cancelSent = new java.util.concurrent.atomic.AtomicBoolean();
+                client,
+                source,
+                h.getOrDefault("queue", "default"),
+                () -> lease.isLeader() && lease.epoch() == mine,
+                files);
+        AtomicBoolean cancelSent = new AtomicBoolean();
         journal.order(plan);
         RunHandle handle = Scheduler.start(plan, dispatcher, runOptions);
         synchronized (runsLock) {

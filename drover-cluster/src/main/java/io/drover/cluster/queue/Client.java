@@ -46,6 +46,19 @@ public final class Client implements AutoCloseable {
         this.link = link;
         this.redis = link.sync();
         this.retention = retention;
+        this.blobs = new RedisBlobs(link);
+    }
+
+    private final RedisBlobs blobs;
+
+    /** The contents of runs' files kept in Redis ({@link Keys#blob}). */
+    public RedisBlobs blobs() {
+        return blobs;
+    }
+
+    /** How long what this client writes for a run or task is kept once it ended. */
+    public Duration retention() {
+        return retention;
     }
 
     /** Connects to a Redis URL (see {@link RedisLink}; fails fast when Redis cannot be reached). */

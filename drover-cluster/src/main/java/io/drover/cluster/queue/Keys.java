@@ -223,6 +223,26 @@ public record Keys(String queue) {
         return "drover:source:" + ref;
     }
 
+    /**
+     * One content of a run's files ({@link RedisBlobs}): a string under its SHA-256 in hex, written by whoever first
+     * stores it (the submitting side, a worker after a task, a controller for a listing), read by workers, controllers
+     * and the submitting side; expires with the retention of the runs that use it. Not of any queue or run: the same
+     * content is stored once for all of them, and each key is its own slot.
+     */
+    public static String blob(String hex) {
+        return "drover:blob:" + hex;
+    }
+
+    /** Whether {@code s} is a SHA-256 as content keys name it: 64 lower-case hex digits. */
+    public static boolean isHash(String s) {
+        if (s == null || s.length() != 64) return false;
+        for (int i = 0; i < 64; i++) {
+            char c = s.charAt(i);
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+        }
+        return true;
+    }
+
     public String idempotency(String key) {
         return prefix() + "idem:" + key;
     }

@@ -7,11 +7,13 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.metrics.CommandLatencyRecorder;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
@@ -40,15 +42,22 @@ public final class RedisLink implements AutoCloseable {
     private final RedisClusterCommands<String, String> sync;
     private final RedisClusterAsyncCommands<String, String> async;
     private final String url;
+    /** A connection for binary values (file contents), opened when first needed and closed with this link. */
+    private StatefulConnection<byte[], byte[]> binary;
+
+    /** Whether closing this link shuts its client down (the first link of a client; not {@link #another()}'s). */
+    private final boolean owner;
 
     private RedisLink(
             String url,
             AbstractRedisClient client,
+            boolean owner,
             StatefulConnection<String, String> connection,
             RedisClusterCommands<String, String> sync,
             RedisClusterAsyncCommands<String, String> async) {
         this.url = url;
         this.client = client;
+        this.owner = owner;
         this.connection = connection;
         this.sync = mapped(sync);
         this.async = async;
@@ -106,22 +115,37 @@ public final class RedisLink implements AutoCloseable {
 
     private static RedisLink open(String url, RedisClusterClient c) {
         StatefulRedisClusterConnection<String, String> conn = c.connect();
-        return new RedisLink(url, c, conn, conn.sync(), conn.async());
+        return new RedisLink(url, c, true, conn, conn.sync(), conn.async());
     }
 
     private static RedisLink open(String url, RedisClient c) {
         var conn = c.connect();
-        return new RedisLink(url, c, conn, conn.sync(), conn.async());
+        return new RedisLink(url, c, true, conn, conn.sync(), conn.async());
     }
 
     /** A second connection through the same client (for blocking reads that must not hold up the first). */
     public RedisLink another() {
         if (client instanceof RedisClusterClient c) {
             StatefulRedisClusterConnection<String, String> conn = c.connect();
-            return new RedisLink(url, null, conn, conn.sync(), conn.async());
+            return new RedisLink(url, c, false, conn, conn.sync(), conn.async());
         }
         var conn = ((RedisClient) client).connect();
-        return new RedisLink(url, null, conn, conn.sync(), conn.async());
+        return new RedisLink(url, client, false, conn, conn.sync(), conn.async());
+    }
+
+    /**
+     * Commands on byte arrays (file contents, listings: {@link RedisBlobs}), on a connection of their own opened the
+     * first time and closed with this link. Failures are mapped like {@link #sync}'s.
+     */
+    synchronized RedisClusterAsyncCommands<byte[], byte[]> binary() {
+        if (binary == null) {
+            binary = client instanceof RedisClusterClient c
+                    ? c.connect(ByteArrayCodec.INSTANCE)
+                    : ((RedisClient) client).connect(ByteArrayCodec.INSTANCE);
+        }
+        return binary instanceof StatefulRedisClusterConnection<byte[], byte[]> c
+                ? c.async()
+                : ((StatefulRedisConnection<byte[], byte[]>) binary).async();
     }
 
     /** Redis's own refusal among an exception's causes and suppressed ones (a closed handshake may carry it there). */
@@ -227,7 +251,10 @@ public final class RedisLink implements AutoCloseable {
             "FutureReturnValueIgnored") // the client's resources shut down in the background; nothing waits for them
     public void close() {
         connection.close();
-        if (client != null) {
+        synchronized (this) {
+            if (binary != null) binary.close();
+        }
+        if (owner) {
             client.shutdown();
             client.getResources().shutdown();
         }

@@ -80,6 +80,10 @@ public final class RunRecords {
     /**
      * A run to submit: the workflow's source travels with it, so any controller can plan it and any worker can run
      * its Lua functions.
+     *
+     * @param files the version of files its tasks start from ({@code io.drover.cluster.files}: the submitted
+     *     workdir, or an empty workspace), or null for a run without files (its tasks start in empty directories and
+     *     what they write stays on their workers)
      */
     public record Submission(
             WorkflowSource source,
@@ -88,7 +92,8 @@ public final class RunRecords {
             Map<String, Object> params,
             String queue,
             int concurrency,
-            boolean failFast) {
+            boolean failFast,
+            String files) {
         public Submission {
             new Keys(queue); // checks the name
             if (concurrency < 1)
@@ -97,6 +102,22 @@ public final class RunRecords {
             tasks = List.copyOf(tasks);
             params = Map.copyOf(params);
         }
+    }
+
+    /**
+     * The run hash's field with the version its files started from ({@code io.drover.cluster.files}): the submitted
+     * directory's listing; {@link #FILES_HEAD} is the version after the changes applied so far, written with the
+     * run's snapshot. A run without either has no files.
+     */
+    public static final String FILES = "files";
+
+    public static final String FILES_HEAD = "files_head";
+
+    /** The version of a run's files now: after the changes applied so far, else as submitted; empty for none. */
+    public static Optional<String> filesOf(Map<String, String> run) {
+        String head = run.get(FILES_HEAD);
+        if (head == null || head.isEmpty()) head = run.get(FILES);
+        return head == null || head.isEmpty() ? Optional.empty() : Optional.of(head);
     }
 
     /** Writes a run for the controllers to pick up; returns its id. */
@@ -112,6 +133,7 @@ public final class RunRecords {
         r.put("queue", s.queue());
         r.put("concurrency", Integer.toString(s.concurrency()));
         r.put("fail_fast", s.failFast() ? "1" : "0");
+        if (s.files() != null) r.put(FILES, s.files());
         r.put("state", "SUBMITTED");
         r.put("epoch", "0");
         Instant now = Instant.now();

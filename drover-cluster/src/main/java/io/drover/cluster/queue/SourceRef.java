@@ -15,7 +15,7 @@ import java.util.HexFormat;
  */
 public record SourceRef(String hex) {
     public SourceRef {
-        if (!isHex(hex))
+        if (!Keys.isHash(hex))
             throw new IllegalArgumentException("bad source reference '" + hex + "': 64 hex digits expected");
     }
 
@@ -49,14 +49,5 @@ public record SourceRef(String hex) {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static boolean isHex(String s) {
-        if (s == null || s.length() != 64) return false;
-        for (int i = 0; i < 64; i++) {
-            char c = s.charAt(i);
-            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-        }
-        return true;
     }
 }

@@ -24,6 +24,7 @@ public final class TaskCodec {
         spec.put("kind", t.kind());
         if (t.source() != null) { // a workflow task: its attempt as an object (written once, as it came) and its source
             spec.put("source", t.source().toString());
+            if (t.files() != null) spec.put("files", t.files()); // the version of the run's files it starts from
             spec.put("request", new RawValue(t.command()));
         } else {
             spec.put("command", t.command());
@@ -120,7 +121,8 @@ public final class TaskCodec {
                 errors,
                 number(h.get("submitted_us")),
                 number(h.get("started_us")),
-                number(h.get("finished_us")));
+                number(h.get("finished_us")),
+                h.get("files"));
     }
 
     /**
@@ -146,7 +148,8 @@ public final class TaskCodec {
                 List.of(),
                 0,
                 number(f.get("started_us")),
-                number(f.get("finished_us")));
+                number(f.get("finished_us")),
+                f.get("files"));
     }
 
     /** What a task runs, as its status shows it: the command, or for a workflow task the workflow's task id. */

@@ -18,6 +18,8 @@ import java.util.Map;
  * @param errors every failed attempt's error, oldest first
  * @param submittedMicros times in microseconds since the epoch (0 if not yet); an attempt's start is written with
  *     its outcome, so a running task's {@code startedMicros} is 0
+ * @param files for a workflow task of a run with files: the reference of what its last attempt changed in them
+ *     ({@code io.drover.cluster.files.Listing}), else empty
  */
 public record TaskStatus(
         String id,
@@ -35,7 +37,11 @@ public record TaskStatus(
         List<String> errors,
         long submittedMicros,
         long startedMicros,
-        long finishedMicros) {
+        long finishedMicros,
+        String files) {
+    public TaskStatus {
+        files = files == null ? "" : files;
+    }
 
     /** As {@code drover task status --json} and the controller's {@code /tasks/ID} show it. */
     public Map<String, Object> toMap() {

@@ -30,7 +30,8 @@ public record TaskSubmission(
         String idempotencyKey,
         Map<String, String> tags,
         String worker,
-        SourceRef source) {
+        SourceRef source,
+        String files) {
     public static final String DEFAULT_QUEUE = "default";
 
     public TaskSubmission {
@@ -49,6 +50,8 @@ public record TaskSubmission(
             throw new IllegalArgumentException("bad worker id '" + worker + "'");
         if (WORKFLOW_KIND.equals(kind) != (source != null))
             throw new IllegalArgumentException("a workflow task, and only one, names its source");
+        if (files != null && (source == null || !Keys.isHash(files)))
+            throw new IllegalArgumentException("only a workflow task starts from a version of its run's files");
     }
 
     public static TaskSubmission shell(String command) {
@@ -64,12 +67,25 @@ public record TaskSubmission(
                 null,
                 Map.of(),
                 null,
+                null,
                 null);
     }
 
     public static TaskSubmission lua(String body) {
         return new TaskSubmission(
-                "lua", body, DEFAULT_QUEUE, 0, null, Backoff.DEFAULT, Map.of(), Map.of(), null, Map.of(), null, null);
+                "lua",
+                body,
+                DEFAULT_QUEUE,
+                0,
+                null,
+                Backoff.DEFAULT,
+                Map.of(),
+                Map.of(),
+                null,
+                Map.of(),
+                null,
+                null,
+                null);
     }
 
     /**
@@ -91,7 +107,8 @@ public record TaskSubmission(
                 null,
                 request.task().tags(),
                 null,
-                sourceRef);
+                sourceRef,
+                null);
     }
 
     /** The built-in kind of {@link #workflow} tasks. */
@@ -113,27 +130,28 @@ public record TaskSubmission(
                 null,
                 Map.of(),
                 null,
+                null,
                 null);
     }
 
     public TaskSubmission withQueue(String q) {
         return new TaskSubmission(
-                kind, command, q, retries, timeout, backoff, params, env, idempotencyKey, tags, worker, source);
+                kind, command, q, retries, timeout, backoff, params, env, idempotencyKey, tags, worker, source, files);
     }
 
     public TaskSubmission withRetries(int n) {
         return new TaskSubmission(
-                kind, command, queue, n, timeout, backoff, params, env, idempotencyKey, tags, worker, source);
+                kind, command, queue, n, timeout, backoff, params, env, idempotencyKey, tags, worker, source, files);
     }
 
     public TaskSubmission withTimeout(Duration d) {
         return new TaskSubmission(
-                kind, command, queue, retries, d, backoff, params, env, idempotencyKey, tags, worker, source);
+                kind, command, queue, retries, d, backoff, params, env, idempotencyKey, tags, worker, source, files);
     }
 
     public TaskSubmission withBackoff(Backoff b) {
         return new TaskSubmission(
-                kind, command, queue, retries, timeout, b, params, env, idempotencyKey, tags, worker, source);
+                kind, command, queue, retries, timeout, b, params, env, idempotencyKey, tags, worker, source, files);
     }
 
     public TaskSubmission withParams(Map<String, ?> p) {
@@ -149,18 +167,31 @@ public record TaskSubmission(
                 idempotencyKey,
                 tags,
                 worker,
-                source);
+                source,
+                files);
     }
 
     public TaskSubmission withEnv(Map<String, String> e) {
         return new TaskSubmission(
-                kind, command, queue, retries, timeout, backoff, params, e, idempotencyKey, tags, worker, source);
+                kind,
+                command,
+                queue,
+                retries,
+                timeout,
+                backoff,
+                params,
+                e,
+                idempotencyKey,
+                tags,
+                worker,
+                source,
+                files);
     }
 
     /** Only workers with every one of these tags take the task (each tag: a name and a value). */
     public TaskSubmission withTags(Map<String, String> t) {
         return new TaskSubmission(
-                kind, command, queue, retries, timeout, backoff, params, env, idempotencyKey, t, worker, source);
+                kind, command, queue, retries, timeout, backoff, params, env, idempotencyKey, t, worker, source, files);
     }
 
     /**
@@ -169,11 +200,44 @@ public record TaskSubmission(
      */
     public TaskSubmission withWorker(String workerId) {
         return new TaskSubmission(
-                kind, command, queue, retries, timeout, backoff, params, env, idempotencyKey, tags, workerId, source);
+                kind,
+                command,
+                queue,
+                retries,
+                timeout,
+                backoff,
+                params,
+                env,
+                idempotencyKey,
+                tags,
+                workerId,
+                source,
+                files);
+    }
+
+    /**
+     * A workflow task that starts from the version {@code ref} of its run's files (a listing reference of
+     * {@code io.drover.cluster.files}): the worker makes its directory that version and stores what it changes.
+     */
+    public TaskSubmission withFiles(String ref) {
+        return new TaskSubmission(
+                kind,
+                command,
+                queue,
+                retries,
+                timeout,
+                backoff,
+                params,
+                env,
+                idempotencyKey,
+                tags,
+                worker,
+                source,
+                ref);
     }
 
     public TaskSubmission withIdempotencyKey(String key) {
         return new TaskSubmission(
-                kind, command, queue, retries, timeout, backoff, params, env, key, tags, worker, source);
+                kind, command, queue, retries, timeout, backoff, params, env, key, tags, worker, source, files);
     }
 }

@@ -31,6 +31,7 @@ public final class WorkerStore implements AutoCloseable {
     private final Keys keys;
     private final RedisLink main;
     private final RedisLink blocking;
+    private final RedisBlobs blobs;
     private final RedisClusterCommands<String, String> redis;
     private final Consumer<String> me;
 
@@ -71,7 +72,12 @@ public final class WorkerStore implements AutoCloseable {
             String outputsJson,
             long retryDueMillis,
             boolean stateEvented,
-            String follower) {}
+            String follower,
+            String files) {
+        public Outcome {
+            files = files == null ? "" : files;
+        }
+    }
 
     /** A lease to renew: the task's entry as this worker holds it. */
     public record Held(QueueTaskId taskId, String stream, String entry, long token) {}
@@ -97,6 +103,7 @@ public final class WorkerStore implements AutoCloseable {
         }
         this.redis = main.sync();
         this.me = Consumer.from(Keys.GROUP, workerId);
+        this.blobs = new RedisBlobs(main);
     }
 
     /** Connects (fails fast) and makes sure every stream the worker reads has its consumer group. */
@@ -333,7 +340,7 @@ public final class WorkerStore implements AutoCloseable {
         if (outcomes.isEmpty()) return List.of();
         List<String> scriptKeys =
                 new ArrayList<>(List.of(keys.delayed(), keys.dead(), keys.following(), keys.counters()));
-        List<String> tasks = new ArrayList<>(outcomes.size() * 11);
+        List<String> tasks = new ArrayList<>(outcomes.size() * 12);
         Map<String, String[]> spans = new LinkedHashMap<>(); // per stream, the first and last entry of this call
         for (Outcome o : outcomes) {
             scriptKeys.add(keys.task(o.taskId().toString()));
@@ -348,7 +355,8 @@ public final class WorkerStore implements AutoCloseable {
                     o.outputsJson(),
                     Long.toString(o.retryDueMillis()),
                     o.stateEvented() ? "1" : "0",
-                    o.follower()));
+                    o.follower(),
+                    o.files()));
             String[] span = spans.get(o.stream());
             if (span == null) {
                 spans.put(o.stream(), new String[] {o.entry(), o.entry()});
@@ -382,6 +390,11 @@ public final class WorkerStore implements AutoCloseable {
     /** A workflow's source stored by its run ({@link Client#storeSource}); empty when gone. */
     public Optional<WorkflowSource> source(SourceRef ref) {
         return Client.source(redis, ref);
+    }
+
+    /** The contents of runs' files kept in Redis (what a task's directory is made of, and what it changed). */
+    public RedisBlobs blobs() {
+        return blobs;
     }
 
     // ---- the heartbeat's upkeep ----

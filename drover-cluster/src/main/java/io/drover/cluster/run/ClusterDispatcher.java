@@ -1,8 +1,11 @@
 package io.drover.cluster.run;
 
+import io.drover.agent.sync.TransferRejected;
+import io.drover.cluster.files.RunWorkspace;
 import io.drover.cluster.queue.Client;
 import io.drover.cluster.queue.Outage;
 import io.drover.cluster.queue.SourceRef;
+import io.drover.cluster.queue.StoreException;
 import io.drover.cluster.queue.TaskStatus;
 import io.drover.cluster.queue.TaskSubmission;
 import io.drover.core.Errors;
@@ -40,8 +43,9 @@ import java.util.function.BooleanSupplier;
  * worker that ran its dependencies when that one has room ({@link Affinity}), else to the queue's shared stream.
  * Thread-safe.
  *
- * <p>Tasks run in the worker's private directory: a workflow whose tasks hand files to each other through a
- * shared directory needs agents or one machine, not the fleet.
+ * <p>With a {@link RunWorkspace} (a run with files), each attempt starts from the workspace's version at the time it
+ * is put on the queue, and what it changed is applied to the workspace when its end is heard, before the scheduler
+ * is told: a conflict (another task changed one of its paths meanwhile) fails the attempt.
  */
 public final class ClusterDispatcher implements Dispatcher {
     private static final int BATCH = 500;
@@ -50,6 +54,8 @@ public final class ClusterDispatcher implements Dispatcher {
 
     private final Client client;
     private final WorkflowSource source;
+    /** The run's files, or null for a run without. */
+    private final RunWorkspace files;
     /** Where the source is stored: set by the first submit, kept alive with the follower's streams. */
     private volatile SourceRef sourceRef;
 
@@ -111,6 +117,13 @@ public final class ClusterDispatcher implements Dispatcher {
      * or cancelled there; the scheduler that takes the run over does it.
      */
     public ClusterDispatcher(Client client, WorkflowSource source, String defaultQueue, BooleanSupplier mayWrite) {
+        this(client, source, defaultQueue, mayWrite, null);
+    }
+
+    /** With the run's files: attempts start from its workspace and their changes are applied to it. */
+    public ClusterDispatcher(
+            Client client, WorkflowSource source, String defaultQueue, BooleanSupplier mayWrite, RunWorkspace files) {
+        this.files = files;
         this.mayWrite = mayWrite;
         this.client = client;
         this.source = source == null ? new WorkflowSource("workflow.lua", "") : source;
@@ -196,7 +209,8 @@ public final class ClusterDispatcher implements Dispatcher {
             subs.add(TaskSubmission.workflow(ref, f.request)
                     .withQueue(f.queue)
                     .withIdempotencyKey(attemptKey(f.request))
-                    .withWorker(to));
+                    .withWorker(to)
+                    .withFiles(files == null ? null : files.head()));
         }
         List<Client.Submitted> ids;
         try {
@@ -339,11 +353,15 @@ public final class ClusterDispatcher implements Dispatcher {
             f.sink.completed(TaskOutcome.failed("the task record of " + id + " is gone"));
             return;
         }
+        String conflict = applyFiles(f, s);
         TaskOutcome o = switch (s.state()) {
-            case "SUCCEEDED" -> TaskOutcome.succeeded(s.message(), s.outputs());
+            case "SUCCEEDED" ->
+                conflict != null ? TaskOutcome.failed(conflict) : TaskOutcome.succeeded(s.message(), s.outputs());
             case "CANCELLED" -> TaskOutcome.cancelled(f.cancelReason != null ? f.cancelReason : s.message());
             case "SKIPPED" -> TaskOutcome.skipped(s.message());
-            default -> TaskOutcome.failed(s.message().isEmpty() ? "failed on worker " + s.worker() : s.message());
+            default ->
+                TaskOutcome.failed((s.message().isEmpty() ? "failed on worker " + s.worker() : s.message())
+                        + (conflict == null ? "" : "; " + conflict));
         };
         // where it ran, and when it ended by the worker's record: what its duration is measured to, however late
         // this follower hears of it (a controller that took the run over meanwhile)
@@ -351,6 +369,20 @@ public final class ClusterDispatcher implements Dispatcher {
                 s.worker() == null || s.worker().isEmpty()
                         ? o
                         : o.withRan(new TaskOutcome.Ran(s.worker(), s.startedAt(), s.finishedAt())));
+    }
+
+    /**
+     * Applies what an ended attempt changed in the run's files; returns why that was refused (a conflict, a content
+     * gone), or null.
+     */
+    private String applyFiles(InFlight f, TaskStatus s) {
+        if (files == null || s.files().isEmpty()) return null;
+        try {
+            files.apply(s.files(), f.task.toString());
+            return null;
+        } catch (TransferRejected | StoreException | IllegalArgumentException e) {
+            return e.getMessage();
+        }
     }
 
     /** Stops following; attempts still in flight are cancelled on the fleet. */

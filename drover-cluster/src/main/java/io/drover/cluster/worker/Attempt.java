@@ -49,6 +49,8 @@ final class Attempt {
     private boolean runningEventWritten;
     /** The attempt's log lines on their way to Redis (set when it starts running). */
     Lines lines;
+    /** The reference of what the attempt changed in its run's files, or null (set when it ended). */
+    volatile String files;
 
     /** One delivery: duplicate entries of one task are two deliveries, each with its own slot and directory. */
     final String key;

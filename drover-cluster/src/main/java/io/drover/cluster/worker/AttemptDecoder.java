@@ -29,8 +29,16 @@ import java.util.function.Supplier;
  * interpreters; a Lua task's body is kept the same way; shell and plugin tasks share one runner. Thread-safe.
  */
 final class AttemptDecoder {
-    /** An attempt ready to run. */
-    record Decoded(TaskRequest request, TaskRunner runner) {}
+    /**
+     * An attempt ready to run.
+     *
+     * @param files the version of its run's files it starts from (a workflow task on a run with files), else null
+     */
+    record Decoded(TaskRequest request, TaskRunner runner, String files) {
+        Decoded(TaskRequest request, TaskRunner runner) {
+            this(request, runner, null);
+        }
+    }
 
     private final WorkerStore store;
     private final TaskKinds kinds;
@@ -54,7 +62,8 @@ final class AttemptDecoder {
         if (TaskSubmission.WORKFLOW_KIND.equals(s.get("kind"))) { // a task of a workflow run on the fleet
             return new Decoded(
                     RequestCodec.fromMap(s.get("request")),
-                    workflowRunner(SourceRef.parse(String.valueOf(s.get("source")))));
+                    workflowRunner(SourceRef.parse(String.valueOf(s.get("source")))),
+                    s.get("files") instanceof String f ? f : null);
         }
         TaskSpec spec = spec(id, s); // the runner creates the directories it needs
         // A task submitted alone is a run of one task: the run it belongs to is named by the task's own id

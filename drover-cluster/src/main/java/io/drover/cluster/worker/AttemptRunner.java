@@ -1,6 +1,9 @@
 package io.drover.cluster.worker;
 
+import io.drover.agent.sync.TransferRejected;
+import io.drover.cluster.files.WorkerFiles;
 import io.drover.cluster.queue.QueueTaskId;
+import io.drover.cluster.queue.StoreException;
 import io.drover.cluster.queue.TaskCodec;
 import io.drover.core.engine.SecretMasker;
 import io.drover.core.model.TaskSpec;
@@ -8,6 +11,7 @@ import io.drover.core.runner.TaskContext;
 import io.drover.core.runner.TaskOutcome;
 import io.drover.core.runner.TaskRequest;
 import io.drover.core.runner.TaskRunner;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -74,6 +78,30 @@ final class AttemptRunner {
         }
     }
 
+    /** Makes the attempt's directory the version {@code ref} of its run's files. */
+    private WorkerFiles.Prepared prepare(String ref, Path dir) throws IOException {
+        try {
+            return w.files().prepare(ref, dir);
+        } catch (TransferRejected e) {
+            throw new IllegalArgumentException("its run's files could not be had: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Stores what the attempt changed in its directory and notes the reference on the attempt; changes that may not
+     * travel fail it (with the task's own message after them, if it failed).
+     */
+    private TaskOutcome collect(Attempt a, WorkerFiles.Prepared files, Path dir, TaskOutcome outcome) {
+        try {
+            a.files = w.files().collect(files, dir);
+            return outcome;
+        } catch (TransferRejected | IOException | StoreException e) {
+            String why = "its changes to the run's files cannot be kept: " + e.getMessage();
+            return TaskOutcome.failed(
+                    outcome.status() == TaskOutcome.Status.FAILED ? outcome.message() + "; " + why : why);
+        }
+    }
+
     /**
      * An entry delivered {@value #SUSPECT_DELIVERIES} times or more ended twice without an outcome: its workers
      * stopped under it, maybe because of it (a task that kills its worker takes the tasks beside it down too). Such
@@ -102,6 +130,7 @@ final class AttemptRunner {
         Path dir = w.options.workdir().resolve(a.id + "-" + a.attempt + "-" + a.entry);
         // set by the runner when the attempt made or used its directory: only then is there one to remove
         AtomicBoolean dirUsed = new AtomicBoolean();
+        WorkerFiles.Prepared files = null;
         try {
             AttemptDecoder.Decoded d = decoder.decode(a.id, a.attempt, a.spec);
             TaskRequest request = d.request();
@@ -111,11 +140,22 @@ final class AttemptRunner {
             SecretMasker m = SecretMasker.ofMaps(request.params(), spec.env());
             a.lines = a.new Lines(w.store);
             Attempt.Lines lines = a.lines;
+            if (!TaskRunner.workdirOf(spec, dir).startsWith(dir)) { // absolute, or climbing out with ..
+                throw new IllegalArgumentException("its workdir '" + spec.workdir()
+                        + "' is outside the run's workspace (on the fleet a task works inside it)");
+            }
+            if (d.files() != null) { // a task of a run with files: its directory is the run's workspace as dispatched
+                dirUsed.set(true);
+                files = prepare(d.files(), dir);
+            }
             outcome = runner.run(
                     request,
                     new TaskContext(
                             dir, dir.resolve(".drover"), line -> lines.add(m.mask(line)), a.cancellation, dirUsed));
             outcome = new TaskOutcome(outcome.status(), m.mask(outcome.message()), outcome.outputs());
+            if (files != null && !a.handBack && outcome.status() != TaskOutcome.Status.CANCELLED) {
+                outcome = collect(a, files, dir, outcome);
+            }
         } catch (Exception e) {
             outcome = TaskOutcome.failed("the worker could not run it: " + e.getMessage());
         } catch (Throwable e) { // an Error (out of memory, stack overflow) ends the attempt like any failure

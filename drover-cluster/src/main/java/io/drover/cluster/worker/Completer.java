@@ -82,7 +82,8 @@ final class Completer {
                     o.outputs().isEmpty() ? "{}" : Json.write(o.outputs()),
                     d.retryDueMillis(),
                     a.runningEventWritten(),
-                    a.notify)); // status SKIPPED: run_if was false
+                    a.notify, // status SKIPPED: run_if was false
+                    a.files));
             sent.add(d);
         }
         if (sent.isEmpty()) return;

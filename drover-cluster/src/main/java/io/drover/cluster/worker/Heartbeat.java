@@ -4,6 +4,7 @@ import io.drover.cluster.queue.Outage;
 import io.drover.cluster.queue.WorkerStore;
 import io.drover.core.Version;
 import io.drover.core.process.Cancellation;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Instant;
@@ -11,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The worker's heartbeat manager, every {@link WorkerContext#beatMillis} on a thread of its own: renews the leases
@@ -42,10 +44,27 @@ final class Heartbeat {
             writeRecord(w.stopping.get() ? "stopping" : w.draining ? "draining" : "running");
             // Records expire after the retention; the index's minutes go with them (their lists expire by themselves).
             w.store.prune(System.currentTimeMillis() - w.options.retention().toMillis());
+            sweepFileStore();
             outage.succeeded();
         } catch (RuntimeException e) {
             outage.failed(e); // the next beat comes at its time; leases this worker cannot renew lapse meanwhile
         }
+    }
+
+    private long nextSweep = System.nanoTime();
+
+    /** Hourly, on a thread of its own: contents of the shared file store unused for the retention go. */
+    private void sweepFileStore() {
+        if (w.options.fileStore() == null || System.nanoTime() < nextSweep) return;
+        nextSweep = System.nanoTime() + TimeUnit.HOURS.toNanos(1);
+        Thread.ofVirtual().name("drover-file-sweep").start(() -> {
+            try {
+                int n = w.files().store().sweepShared();
+                if (n > 0) w.log.info("removed " + n + " unused contents from the file store " + w.options.fileStore());
+            } catch (IOException | RuntimeException e) {
+                w.log.warn("could not sweep the file store " + w.options.fileStore() + ": " + e.getMessage());
+            }
+        });
     }
 
     private void renewLeases() {

@@ -1,5 +1,7 @@
 package io.drover.cluster.worker;
 
+import io.drover.cluster.files.FleetFiles;
+import io.drover.cluster.files.WorkerFiles;
 import io.drover.cluster.queue.Keys;
 import io.drover.cluster.queue.WorkerStore;
 import io.drover.core.Log;
@@ -33,6 +35,19 @@ final class WorkerContext {
     final List<String> streams;
     /** Every call this worker makes to Redis (set when it starts). */
     WorkerStore store;
+
+    private WorkerFiles files;
+
+    /** Runs' files as this worker fetches and stores them (made on first use, with the store). */
+    synchronized WorkerFiles files() {
+        if (files == null) {
+            files = new WorkerFiles(
+                    new FleetFiles(store.blobs(), options.fileStore(), options.filesInlineMax(), options.retention()),
+                    options.workdir().resolve(".drover-files"),
+                    options.filesCacheMax());
+        }
+        return files;
+    }
 
     final Semaphore slots;
     /**

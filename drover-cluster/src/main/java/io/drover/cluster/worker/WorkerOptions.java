@@ -1,5 +1,6 @@
 package io.drover.cluster.worker;
 
+import io.drover.cluster.files.FleetFiles;
 import io.drover.cluster.queue.Client;
 import io.drover.cluster.queue.Keys;
 import io.drover.cluster.queue.TaskSubmission;
@@ -20,6 +21,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param maxRedeliveries deliveries without an outcome (worker crashes) tolerated beyond the task's attempts
  * @param clock the wall clock retries are due by and promoted on ({@link java.time.Clock#systemUTC()} unless a test
  *     gives another)
+ * @param fileStore the directory every machine of the fleet shares for runs' files too large for Redis, or null
+ * @param filesInlineMax the size up to which a file's content goes to Redis
+ * @param filesCacheMax how many bytes of runs' file contents this worker keeps by hash under its workdir
  */
 public record WorkerOptions(
         String redisUrl,
@@ -36,12 +40,17 @@ public record WorkerOptions(
         Map<String, String> tags,
         Duration recordTtl,
         boolean logTasks,
-        Clock clock) {
+        Clock clock,
+        Path fileStore,
+        long filesInlineMax,
+        long filesCacheMax) {
     public static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
     public static final Duration DEFAULT_GRACE = Duration.ofSeconds(30);
     public static final int DEFAULT_MAX_REDELIVERIES = 3;
     /** A worker whose record is older than this is late; older than twice this, dead. */
     public static final Duration DEFAULT_RECORD_TTL = Duration.ofSeconds(30);
+    /** The worker's cache of runs' file contents, unless told otherwise. */
+    public static final long DEFAULT_FILES_CACHE_MAX = 2L << 30;
 
     public static Builder builder(String redisUrl) {
         return new Builder(redisUrl);
@@ -64,6 +73,9 @@ public record WorkerOptions(
         private Duration recordTtl = DEFAULT_RECORD_TTL;
         private Clock clock = Clock.systemUTC();
         private boolean logTasks;
+        private Path fileStore;
+        private long filesInlineMax = FleetFiles.DEFAULT_INLINE_MAX;
+        private long filesCacheMax = DEFAULT_FILES_CACHE_MAX;
 
         private Builder(String redisUrl) {
             this.redisUrl = redisUrl;
@@ -139,6 +151,24 @@ public record WorkerOptions(
             return this;
         }
 
+        /** The shared directory for large contents of runs' files ({@code DROVER_FILE_STORE}); null for none. */
+        public Builder fileStore(Path v) {
+            fileStore = v;
+            return this;
+        }
+
+        public Builder filesInlineMax(long v) {
+            if (v < 0) throw new IllegalArgumentException("the inline limit of files must not be negative");
+            filesInlineMax = v;
+            return this;
+        }
+
+        public Builder filesCacheMax(long v) {
+            if (v < 0) throw new IllegalArgumentException("the files cache limit must not be negative");
+            filesCacheMax = v;
+            return this;
+        }
+
         public WorkerOptions build() {
             Objects.requireNonNull(redisUrl, "redisUrl");
             if (concurrency < 1)
@@ -166,7 +196,10 @@ public record WorkerOptions(
                     tags,
                     recordTtl,
                     logTasks,
-                    clock);
+                    clock,
+                    fileStore,
+                    filesInlineMax,
+                    filesCacheMax);
         }
 
         private static String defaultId() {

@@ -4,10 +4,11 @@
 -- KEYS[4] the queue's counters hash, KEYS[5..] task hashes
 -- ARGV[1] now (microseconds), ARGV[2] retention s, ARGV[3] worker id, ARGV[4] key prefix of task hashes, ARGV[5] key
 -- prefix of task event streams, ARGV[6] the number k of streams the entries are on, then per stream 4 values: stream, its first and last entry of this call,
--- at most how many of this worker's pending entries lie between them; then per task 11 values: stream, entry id,
+-- at most how many of this worker's pending entries lie between them; then per task 12 values: stream, entry id,
 -- token, attempt, started (microseconds), status
 -- (SUCCEEDED|FAILED|CANCELLED|SKIPPED), message, outputs json, retry due ms, '1' when the task's state events are
--- written (someone follows it, or the attempt logged) else '0', its follower's stream or ''
+-- written (someone follows it, or the attempt logged) else '0', its follower's stream or '', the reference of the
+-- changes the attempt made to its run's files or ''
 -- Returns per task 1 (recorded) or 0 (refused: someone else holds the task now).
 -- Entries are acknowledged in one XACK per stream at the end. An acknowledged entry stays in its stream until the
 -- workers' heartbeat trims the stream (trim.lua): one XTRIM of whole nodes costs less than an XDEL per task.
@@ -35,10 +36,10 @@ end
 local base = 7 + streams * 4
 for i = 5, #KEYS do
   local key = KEYS[i]
-  local a = base + (i - 5) * 11
+  local a = base + (i - 5) * 12
   local stream, entry, token, attempt, started = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2]), ARGV[a + 3], ARGV[a + 4]
   local status, message, outputs, due = ARGV[a + 5], ARGV[a + 6], ARGV[a + 7], ARGV[a + 8]
-  local evented, notify = ARGV[a + 9] == '1', ARGV[a + 10]
+  local evented, notify, files = ARGV[a + 9] == '1', ARGV[a + 10], ARGV[a + 11]
   local count = mine[stream] and mine[stream][entry]
   if count == nil and (mine[stream] == nil or full[stream]) then
     local p = redis.call('XPENDING', stream, '{{GROUP}}', entry, entry, 1, me)
@@ -48,6 +49,8 @@ for i = 5, #KEYS do
     out[#out + 1] = 0
   else
     if not acks[stream] then acks[stream] = {} end
+    -- what the attempt changed in its run's files, failed or not (a local run keeps a failed task's changes too)
+    if files ~= '' then redis.call('HSET', key, 'files', files) end
     table.insert(acks[stream], entry)
     local id = string.sub(key, #prefix + 1)
     if following and redis.call('SREM', KEYS[3], id) == 1 then evented = true end
@@ -84,7 +87,7 @@ for i = 5, #KEYS do
       -- outcome, so it need not read the task's record
       redis.call('XADD', notify, 'MAXLEN', '~', 100000, '*', 'type', 'end', 'id', id, 'state', final,
         'message', message, 'outputs', final == 'SUCCEEDED' and outputs or '{}', 'worker', me, 'started_us', started,
-        'finished_us', now)
+        'finished_us', now, 'files', files)
     end
     if expire then
       redis.call('EXPIRE', key, retention)

@@ -60,6 +60,29 @@ public record TaskSpec(
         location = location == null ? SourceLocation.UNKNOWN : location;
     }
 
+    /**
+     * This task with another working directory (an agent's copy of the workspace is the task's working directory
+     * itself: there it runs in {@code ""}).
+     */
+    public TaskSpec withWorkdir(String dir) {
+        return new TaskSpec(
+                id,
+                description,
+                command,
+                dependsOn,
+                params,
+                env,
+                dir,
+                retries,
+                backoff,
+                timeout,
+                runIf,
+                delegateTo,
+                queue,
+                tags,
+                location);
+    }
+
     /** A task with only an id, a command and dependencies; everything else at its default. For Java callers. */
     public static TaskSpec of(TaskId id, Command command, List<TaskId> dependsOn) {
         return new TaskSpec(

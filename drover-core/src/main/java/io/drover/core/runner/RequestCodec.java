@@ -31,6 +31,7 @@ public final class RequestCodec {
         if (t.runIf() != null) task.put("run_if", command(t.runIf()));
         task.put("depends_on", t.dependsOn().stream().map(TaskId::toString).toList());
         task.put("env", t.env());
+        if (!t.workdir().isEmpty()) task.put("workdir", t.workdir()); // relative to the run's workspace
         task.put("timeout_ms", t.timeout() == null ? 0 : t.timeout().toMillis());
         Map<String, Object> deps = new LinkedHashMap<>();
         r.dependencyOutputs().forEach((k, v) -> deps.put(k.toString(), v));
@@ -89,7 +90,7 @@ public final class RequestCodec {
                 deps,
                 Map.of(),
                 env,
-                "",
+                task.get("workdir") instanceof String w ? w : "",
                 0,
                 null,
                 timeoutMs > 0 ? Duration.ofMillis(timeoutMs) : null,
