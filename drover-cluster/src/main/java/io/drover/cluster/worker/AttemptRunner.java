@@ -79,26 +79,23 @@ final class AttemptRunner {
     }
 
     /** Makes the attempt's directory the version {@code ref} of its run's files. */
-    private WorkerFiles.Prepared prepare(String ref, Path dir) throws IOException {
+    private WorkerFiles.Prepared prepare(String run, String ref, Path dir) throws IOException {
         try {
-            return w.files().prepare(ref, dir);
+            return w.files().prepare(run, ref, dir);
         } catch (TransferRejected e) {
             throw new IllegalArgumentException("its run's files could not be had: " + e.getMessage(), e);
         }
     }
 
-    /**
-     * Stores what the attempt changed in its directory and notes the reference on the attempt; changes that may not
-     * travel fail it (with the task's own message after them, if it failed).
-     */
-    private TaskOutcome collect(Attempt a, WorkerFiles.Prepared files, Path dir, TaskOutcome outcome) {
+    /** What an attempt left in its run's files, or why it cannot be kept. */
+    private record Left(WorkerFiles.Collected collected, String error) {}
+
+    /** Stores what the attempt changed in its directory; changes that may not travel fail it. */
+    private Left collect(WorkerFiles.Prepared files, Path dir) {
         try {
-            a.files = w.files().collect(files, dir);
-            return outcome;
+            return new Left(w.files().collect(files, dir), null);
         } catch (TransferRejected | IOException | StoreException e) {
-            String why = "its changes to the run's files cannot be kept: " + e.getMessage();
-            return TaskOutcome.failed(
-                    outcome.status() == TaskOutcome.Status.FAILED ? outcome.message() + "; " + why : why);
+            return new Left(null, "its changes to the run's files cannot be kept: " + e.getMessage());
         }
     }
 
@@ -131,6 +128,8 @@ final class AttemptRunner {
         // set by the runner when the attempt made or used its directory: only then is there one to remove
         AtomicBoolean dirUsed = new AtomicBoolean();
         WorkerFiles.Prepared files = null;
+        Left left = null; // what a task of a run with files left, when it may be kept
+        String run = null;
         try {
             AttemptDecoder.Decoded d = decoder.decode(a.id, a.attempt, a.spec);
             TaskRequest request = d.request();
@@ -146,7 +145,8 @@ final class AttemptRunner {
             }
             if (d.files() != null) { // a task of a run with files: its directory is the run's workspace as dispatched
                 dirUsed.set(true);
-                files = prepare(d.files(), dir);
+                run = request.runId();
+                files = prepare(run, d.files(), dir);
             }
             outcome = runner.run(
                     request,
@@ -154,7 +154,16 @@ final class AttemptRunner {
                             dir, dir.resolve(".drover"), line -> lines.add(m.mask(line)), a.cancellation, dirUsed));
             outcome = new TaskOutcome(outcome.status(), m.mask(outcome.message()), outcome.outputs());
             if (files != null && !a.handBack && outcome.status() != TaskOutcome.Status.CANCELLED) {
-                outcome = collect(a, files, dir, outcome);
+                left = collect(files, dir);
+                if (left.error() != null) {
+                    outcome = TaskOutcome.failed(
+                            outcome.status() == TaskOutcome.Status.FAILED
+                                    ? outcome.message() + "; " + left.error()
+                                    : left.error());
+                    left = null;
+                } else {
+                    a.files = left.collected().ref();
+                }
             }
         } catch (Exception e) {
             outcome = TaskOutcome.failed("the worker could not run it: " + e.getMessage());
@@ -162,7 +171,11 @@ final class AttemptRunner {
             outcome = TaskOutcome.failed(TaskOutcome.describe(e));
         } finally {
             if (a.lines != null) a.lines.awaitWritten(); // its lines go before its end
-            if (dirUsed.get()) Workdirs.deleteQuietly(dir);
+            if (left != null && left.collected().after() != null) {
+                w.files().keep(run, dir, left.collected().after()); // the run's next task here starts from it
+            } else if (dirUsed.get()) {
+                Workdirs.deleteQuietly(dir);
+            }
         }
         if (a.handBack) {
             try {

@@ -59,10 +59,10 @@ class RunFilesTest {
     /** Runs a "task" on a worker: its directory made from {@code ref}, {@code work} done in it, its changes kept. */
     private String task(WorkerFiles w, String ref, String attemptDir, ThrowingConsumer work) throws Exception {
         Path d = tmp.resolve(attemptDir);
-        WorkerFiles.Prepared p = w.prepare(ref, d);
+        WorkerFiles.Prepared p = w.prepare("run-1", ref, d);
         Files.createDirectories(d); // as the task runner makes it, when the version was empty
         work.accept(d);
-        return w.collect(p, d);
+        return w.collect(p, d).ref();
     }
 
     interface ThrowingConsumer {
@@ -206,7 +206,7 @@ class RunFilesTest {
         assertThat(redis.commands().exists(io.drover.cluster.queue.Keys.blob(hex)))
                 .isZero();
         Path d = tmp.resolve("attempt");
-        new WorkerFiles(withStore, dir("cache"), 1 << 30).prepare(s.ref(), d);
+        new WorkerFiles(withStore, dir("cache"), 1 << 30).prepare("run-1", s.ref(), d);
         assertThat(Files.readAllBytes(d.resolve("big.bin"))).isEqualTo(big);
     }
 
@@ -217,9 +217,11 @@ class RunFilesTest {
         SyncBack.Submitted s = SyncBack.upload(files, base);
         WorkerFiles w = worker("w");
         Path d = tmp.resolve("a1");
-        WorkerFiles.Prepared p = w.prepare(s.ref(), d);
+        WorkerFiles.Prepared p = w.prepare("run-1", s.ref(), d);
         assertThat(Files.readSymbolicLink(d.resolve("python"))).isEqualTo(Path.of("/usr/bin/python3"));
-        assertThat(w.collect(p, d)).as("a link left as it was is no change").isNull();
+        assertThat(w.collect(p, d).ref())
+                .as("a link left as it was is no change")
+                .isNull();
         Files.createSymbolicLink(d.resolve("etc"), Path.of("/etc"));
         assertThatThrownBy(() -> w.collect(p, d))
                 .isInstanceOf(TransferRejected.class)
@@ -233,22 +235,22 @@ class RunFilesTest {
         SyncBack.Submitted s = SyncBack.upload(files, base);
         Path cache = dir("w").resolve("cache");
         WorkerFiles w = new WorkerFiles(files, cache, 1 << 30);
-        w.prepare(s.ref(), tmp.resolve("a1"));
-        try (var l = Files.list(cache)) {
+        w.prepare("run-1", s.ref(), tmp.resolve("a1"));
+        try (var l = Files.list(cache.resolve("blobs"))) {
             assertThat(l.count()).isEqualTo(10);
         }
         redis.commands().flushall(); // a second attempt needs nothing from Redis but the listing it knows
-        w.prepare(s.ref(), tmp.resolve("a2"));
+        w.prepare("run-1", s.ref(), tmp.resolve("a2"));
         assertThat(Files.size(tmp.resolve("a2/f9"))).isEqualTo(10_009);
         WorkerFiles tight = new WorkerFiles(
                 new FleetFiles(client.blobs(), null, FleetFiles.DEFAULT_INLINE_MAX, Duration.ofMinutes(10)),
                 dir("tight"),
                 30_000);
         SyncBack.Submitted again = SyncBack.upload(files, base);
-        tight.prepare(again.ref(), tmp.resolve("a3"));
+        tight.prepare("run-1", again.ref(), tmp.resolve("a3"));
         assertThat(Files.size(tmp.resolve("a3/f5"))).isEqualTo(10_005);
         long cached;
-        try (var l = Files.list(dir("tight"))) {
+        try (var l = Files.list(dir("tight").resolve("blobs"))) {
             cached = l.mapToLong(f -> f.toFile().length()).sum();
         }
         assertThat(cached).isLessThanOrEqualTo(30_000);
@@ -271,5 +273,66 @@ class RunFilesTest {
         assertThat(old).doesNotExist();
         String kept = Changes.byPath(s.stored()).get("new.bin").hashHex();
         assertThat(shared.resolve(kept.substring(0, 2)).resolve(kept)).exists();
+    }
+
+    @Test
+    void theRunsNextTaskOnAWorkerStartsFromTheKeptDirectoryResetToItsVersionExactlyAsAFreshCopy() throws Exception {
+        Path base = dir("base");
+        Files.createDirectories(base.resolve("src/deep"));
+        Files.writeString(base.resolve("src/deep/a.txt"), "a");
+        Files.writeString(base.resolve("src/b.txt"), "b");
+        Files.createSymbolicLink(base.resolve("link"), Path.of("src/b.txt"));
+        SyncBack.Submitted s = SyncBack.upload(files, base);
+        RunWorkspace ws = new RunWorkspace(files, new Versions(files), s.ref(), h -> {});
+        WorkerFiles w = worker("w");
+        // task 1 changes things and leaves scratch; its directory is kept
+        Path d1 = tmp.resolve("a1");
+        WorkerFiles.Prepared p1 = w.prepare("run-1", ws.head(), d1);
+        Files.writeString(d1.resolve("src/b.txt"), "b2");
+        Files.writeString(d1.resolve("new.txt"), "n");
+        Files.createDirectories(d1.resolve(".drover"));
+        Files.writeString(d1.resolve(".drover/t1.1.out"), "x=1");
+        WorkerFiles.Collected c1 = w.collect(p1, d1);
+        ws.apply(c1.ref(), "g.t1");
+        w.keep("run-1", d1, c1.after());
+        assertThat(d1).doesNotExist();
+        // meanwhile another task elsewhere deletes a file and replaces the link by a directory
+        Path other = tmp.resolve("elsewhere");
+        WorkerFiles.Prepared po = worker("w2").prepare("run-1", ws.head(), other);
+        Files.delete(other.resolve("src/deep/a.txt"));
+        Files.delete(other.resolve("link"));
+        Files.createDirectories(other.resolve("link"));
+        Files.writeString(other.resolve("link/in.txt"), "in");
+        ws.apply(worker("w3").collect(po, other).ref(), "g.other");
+        // task 2 here: from the kept directory, reset to the head; the same as a fresh copy on a new worker
+        Path d2 = tmp.resolve("a2");
+        w.prepare("run-1", ws.head(), d2);
+        Path fresh = tmp.resolve("fresh");
+        worker("w4").prepare("run-1", ws.head(), fresh);
+        assertThat(d2.resolve(".drover"))
+                .as("the last attempt's scratch is gone")
+                .doesNotExist();
+        assertThat(tree(d2))
+                .isEqualTo(tree(fresh))
+                .containsEntry("link/in.txt", "in")
+                .containsEntry("src/b.txt", "b2");
+        assertThat(tree(d2)).doesNotContainKey("src/deep/a.txt");
+        // another run's attempt on the same worker starts fresh, not from run-1's directory
+        assertThat(w.prepare("run-2", s.ref(), tmp.resolve("b1")).listing()).hasSize(5);
+        assertThat(tree(tmp.resolve("b1"))).containsEntry("src/b.txt", "b").doesNotContainKey("new.txt");
+    }
+
+    private static Map<String, String> tree(Path root) throws Exception {
+        Map<String, String> m = new java.util.TreeMap<>();
+        try (var walk = Files.walk(root)) {
+            for (Path p : walk.toList()) {
+                String rel = root.relativize(p).toString();
+                if (rel.isEmpty()) continue;
+                if (Files.isSymbolicLink(p)) m.put(rel, "-> " + Files.readSymbolicLink(p));
+                else if (Files.isDirectory(p)) m.put(rel + "/", "");
+                else m.put(rel, Files.readString(p));
+            }
+        }
+        return m;
     }
 }
