@@ -49,8 +49,18 @@ final class Config {
     private static final Set<String> TOP = Set.of("agents", "agents_tls", "nodes", "bus", "controller", "worker");
     private static final Set<String> NODES = Set.of("mode", "role", "token", "token_env");
     private static final Set<String> CONTROLLER = Set.of("id", "port", "bind", "lease");
-    private static final Set<String> WORKER =
-            Set.of("id", "workers", "concurrency", "queue", "tags", "lease", "grace", "workdir");
+    private static final Set<String> WORKER = Set.of(
+            "id",
+            "workers",
+            "concurrency",
+            "queue",
+            "tags",
+            "lease",
+            "grace",
+            "workdir",
+            "file_store",
+            "files_inline_max",
+            "files_cache");
     private static final Set<String> BUS = Set.of("backend", "redis_url");
     private static final Set<String> AGENT =
             Set.of("address", "token", "token_env", "ca", "cert", "key", "send_config");

@@ -1,8 +1,10 @@
 package io.drover.cli;
 
+import io.drover.agent.sync.Sizes;
 import io.drover.cluster.controller.ControllerOptions;
 import io.drover.cluster.worker.WorkerOptions;
 import io.drover.core.model.Durations;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -22,6 +24,9 @@ import java.util.Map;
  *   <tr><td>worker lease</td><td>--lease</td><td>DROVER_WORKER_LEASE</td><td>[worker] lease</td><td>30s</td></tr>
  *   <tr><td>grace</td><td>--grace</td><td>DROVER_WORKER_GRACE</td><td>[worker] grace</td><td>30s</td></tr>
  *   <tr><td>workdir</td><td>--workdir</td><td>DROVER_WORKER_WORKDIR</td><td>[worker] workdir</td><td>a temporary directory</td></tr>
+ *   <tr><td>file store</td><td>--file-store</td><td>DROVER_FILE_STORE</td><td>[worker] file_store</td><td>none</td></tr>
+ *   <tr><td>files inline max</td><td>--files-inline-max</td><td>DROVER_FILES_INLINE_MAX</td><td>[worker] files_inline_max</td><td>16m</td></tr>
+ *   <tr><td>files cache</td><td>--files-cache</td><td>DROVER_FILES_CACHE_MAX</td><td>[worker] files_cache</td><td>2g</td></tr>
  *   <tr><td>tags</td><td>--tags</td><td>DROVER_WORKER_TAGS (k=v,...)</td><td>[worker] tags</td><td>none</td></tr>
  *   <tr><td>controller id</td><td>--id</td><td>DROVER_CONTROLLER_ID</td><td>[controller] id</td><td>ctl-host-pid</td></tr>
  *   <tr><td>port</td><td>--port</td><td>DROVER_CONTROLLER_PORT</td><td>[controller] port</td><td>7700</td></tr>
@@ -40,6 +45,9 @@ final class Settings {
         WORKER_LEASE("--lease", "DROVER_WORKER_LEASE", "worker", "lease", "30s"),
         GRACE("--grace", "DROVER_WORKER_GRACE", "worker", "grace", "30s"),
         WORKDIR("--workdir", "DROVER_WORKER_WORKDIR", "worker", "workdir", null),
+        FILE_STORE("--file-store", "DROVER_FILE_STORE", "worker", "file_store", null),
+        FILES_INLINE_MAX("--files-inline-max", "DROVER_FILES_INLINE_MAX", "worker", "files_inline_max", "16m"),
+        FILES_CACHE("--files-cache", "DROVER_FILES_CACHE_MAX", "worker", "files_cache", "2g"),
         CONTROLLER_ID("--id", "DROVER_CONTROLLER_ID", "controller", "id", null),
         PORT("--port", "DROVER_CONTROLLER_PORT", "controller", "port", "7700"),
         BIND("--bind", "DROVER_CONTROLLER_BIND", "controller", "bind", "127.0.0.1"),
@@ -99,6 +107,16 @@ final class Settings {
         return Config.whole(v.value(), v.from(), min, max);
     }
 
+    /** A size ({@code 16m}, {@code 2g}, a number of bytes), refused naming where it came from. */
+    long size(Key key, Object flag) {
+        Value v = get(key, flag);
+        try {
+            return Sizes.parse(v.value());
+        } catch (IllegalArgumentException e) {
+            throw new Main.UserException(v.from() + ": " + e.getMessage());
+        }
+    }
+
     Duration duration(Key key, Object flag) {
         Value v = get(key, flag);
         try {
@@ -134,11 +152,19 @@ final class Settings {
             String lease,
             String grace,
             Path workdir,
-            Map<String, String> tags) {}
+            Map<String, String> tags,
+            Path fileStore,
+            String filesInlineMax,
+            String filesCache) {}
 
     /** A worker's options, each setting from its flag, environment variable, drover.toml or default. */
     WorkerOptions.Builder worker(WorkerFlags f) {
         String workdir = string(Key.WORKDIR, f.workdir());
+        Value store = get(Key.FILE_STORE, f.fileStore());
+        if (store.value() != null && !Files.isDirectory(Path.of(store.value())))
+            throw new Main.UserException(store.from() + ": " + store.value() + " is not a directory");
+        long inline = size(Key.FILES_INLINE_MAX, f.filesInlineMax());
+        long cache = size(Key.FILES_CACHE, f.filesCache());
         try {
             return WorkerOptions.builder(string(Key.REDIS_URL, f.redisUrl()))
                     .queue(string(Key.QUEUE, f.queue()))
@@ -147,7 +173,13 @@ final class Settings {
                     .lease(duration(Key.WORKER_LEASE, f.lease()))
                     .grace(duration(Key.GRACE, f.grace()))
                     .workdir(workdir == null ? null : Path.of(workdir))
-                    .tags(tags(f.tags()));
+                    .tags(tags(f.tags()))
+                    .fileStore(
+                            store.value() == null
+                                    ? null
+                                    : Path.of(store.value()).toAbsolutePath())
+                    .filesInlineMax(inline)
+                    .filesCacheMax(cache);
         } catch (IllegalArgumentException e) {
             throw new Main.UserException(e.getMessage());
         }

@@ -66,6 +66,27 @@ final class WorkerCommand implements Callable<Integer> {
     Path workdir;
 
     @Option(
+            names = "--file-store",
+            paramLabel = "DIR",
+            description = "A directory every machine of the fleet mounts at the same path, for runs' files over"
+                    + " --files-inline-max. Default: $DROVER_FILE_STORE, else [worker] file_store, else none.")
+    Path fileStore;
+
+    @Option(
+            names = "--files-inline-max",
+            paramLabel = "SIZE",
+            description = "Runs' files up to this size go through Redis (16m). Default: $DROVER_FILES_INLINE_MAX, else"
+                    + " [worker] files_inline_max.")
+    String filesInlineMax;
+
+    @Option(
+            names = "--files-cache",
+            paramLabel = "SIZE",
+            description = "How much of runs' files this worker keeps by hash (2g). Default: $DROVER_FILES_CACHE_MAX,"
+                    + " else [worker] files_cache.")
+    String filesCache;
+
+    @Option(
             names = "--config",
             paramLabel = "FILE",
             description = "drover.toml ([bus], [worker]). Default: $DROVER_CONFIG or ./drover.toml.")
@@ -138,7 +159,17 @@ final class WorkerCommand implements Callable<Integer> {
                 && settings.get(Settings.Key.REDIS_URL, null).from().equals("the default")) redis.url(); // says so
         try {
             return settings.worker(new Settings.WorkerFlags(
-                            redis.url, queue, concurrency, workerId, lease, grace, workdir, tags))
+                            redis.url,
+                            queue,
+                            concurrency,
+                            workerId,
+                            lease,
+                            grace,
+                            workdir,
+                            tags,
+                            fileStore,
+                            filesInlineMax,
+                            filesCache))
                     .recordTtl(Durations.parse(ttl))
                     .retention(Durations.parse(retention))
                     .logTasks(logTasks)

@@ -103,4 +103,28 @@ class SettingsTest {
                 .isInstanceOf(Main.UserException.class)
                 .hasMessageStartingWith("lease in [worker] of " + dir.resolve("drover.toml") + ": ");
     }
+
+    @Test
+    void aWorkersFileSettingsComeFromItsFlagElseItsVariableElseDroverTomlElseTheirDefaults() throws Exception {
+        Path shared = Files.createDirectories(dir.resolve("shared"));
+        Path other = Files.createDirectories(dir.resolve("other"));
+        String toml = "[worker]\nfile_store = \"" + shared + "\"\nfiles_inline_max = \"1m\"\nfiles_cache = \"5g\"\n";
+        Settings s = settings(toml, Map.of("DROVER_FILES_INLINE_MAX", "2m"));
+        WorkerOptions o = worker(s, "--files-cache", "3g");
+        assertThat(o.filesCacheMax()).isEqualTo(3L << 30); // the flag
+        assertThat(o.filesInlineMax()).isEqualTo(2L << 20); // the variable
+        assertThat(o.fileStore()).isEqualTo(shared); // the file
+        assertThat(worker(s, "--file-store", other.toString()).fileStore()).isEqualTo(other);
+        WorkerOptions d = worker(settings("", Map.of()));
+        assertThat(d.fileStore()).isNull();
+        assertThat(d.filesInlineMax()).isEqualTo(16L << 20);
+        assertThat(d.filesCacheMax()).isEqualTo(2L << 30);
+        assertThatThrownBy(() -> worker(settings(
+                        "", Map.of("DROVER_FILE_STORE", dir.resolve("nope").toString()))))
+                .isInstanceOf(Main.UserException.class)
+                .hasMessage("$DROVER_FILE_STORE: " + dir.resolve("nope") + " is not a directory");
+        assertThatThrownBy(() -> worker(settings("", Map.of()), "--files-cache", "lots"))
+                .isInstanceOf(Main.UserException.class)
+                .hasMessageStartingWith("--files-cache: ");
+    }
 }
