@@ -2,12 +2,15 @@ package io.drover.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.drover.agent.sync.Changes;
 import io.drover.agent.sync.FileEntry;
 import io.drover.agent.sync.IgnoreRules;
 import io.drover.agent.sync.Scanner;
+import io.drover.agent.wire.EntryKind;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.BiFunction;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -77,5 +80,28 @@ class IgnoreRulesTest {
         assertThat(new Scanner().scan(tmp).stream().map(FileEntry::path).toList())
                 .doesNotContain(".git")
                 .contains(".droverignore");
+    }
+
+    @Test
+    void aTasksArtifactsKeepOnlyTheChangesUnderThemAndTheNewDirectoriesThatHoldThem() {
+        BiFunction<String, EntryKind, FileEntry> e = (p, k) -> new FileEntry(p, k, 0644, 0, null, "", null);
+        var dir = EntryKind.DIRECTORY;
+        var file = EntryKind.FILE;
+        Changes all = new Changes(
+                List.of(
+                        e.apply("dist", dir),
+                        e.apply("dist/app.tgz", file),
+                        e.apply("dist/notes.txt", file),
+                        e.apply("junk", dir),
+                        e.apply("junk/a.o", file),
+                        e.apply("out", dir),
+                        e.apply("out/deep", dir),
+                        e.apply("out/deep/x.bin", file)),
+                List.of("old.tgz", "dist/old.tgz", "junk/b.o"));
+        var only = all.only(List.of("dist/*.tgz", "out/"));
+        assertThat(only.written().stream().map(FileEntry::path).toList())
+                .containsExactly("dist", "dist/app.tgz", "out", "out/deep", "out/deep/x.bin");
+        assertThat(only.deleted()).containsExactly("dist/old.tgz");
+        assertThat(all.only(List.of())).isSameAs(all);
     }
 }

@@ -252,6 +252,7 @@ public final class SyncBench {
                 new Delegation(List.of("127.0.0.1:" + port), List.of(), null),
                 null,
                 Map.of(),
+                List.of(),
                 null);
         CompletableFuture<TaskOutcome> done = new CompletableFuture<>();
         d.dispatch(new TaskRequest("bench", spec, 1, Map.of(), Map.of()), new TaskSink() {

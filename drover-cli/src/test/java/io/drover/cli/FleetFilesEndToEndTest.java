@@ -336,4 +336,33 @@ class FleetFilesEndToEndTest {
         var alone = run(dir, "runs", "files", sid, "--redis-url", redis.url());
         assertThat(alone.out()).contains("build/app/VERSION").doesNotContain("input.txt");
     }
+
+    @Test
+    void aTaskWithArtifactsHandsOnlyThoseToItsDependentsAndBackOnAnAgentAndOnTheFleet() throws Exception {
+        String agent = agent();
+        worker("w1");
+        String flow = """
+                TaskDefinitions = { g = { tasks = {
+                  { name = "build", artifacts = { "dist/*.bin" },
+                    command = "mkdir -p dist junk && echo app > dist/app.bin && echo o > junk/tmp.o && echo n > dist/notes.txt" },
+                  { name = "check", depends_on = "build",
+                    command = "test -f dist/app.bin && test ! -e junk && test ! -e dist/notes.txt && echo ok > checked.txt" },
+                } } }
+                """;
+        Map<String, List<String>> modes = new LinkedHashMap<>();
+        modes.put("agent", List.of("--agent", agent));
+        modes.put("fleet", List.of("--redis-url", redis.url()));
+        for (var mode : modes.entrySet()) {
+            Path ws = workspace("artifacts-" + mode.getKey(), "flow.lua", flow);
+            List<String> args = new ArrayList<>(List.of("run", "flow.lua"));
+            args.addAll(mode.getValue());
+            var r = run(ws, Map.of("DROVER_AGENT_TOKEN", TOKEN), args.toArray(new String[0]));
+            assertThat(r.exit()).as(mode.getKey() + ": " + r.out() + r.err()).isZero();
+            assertThat(files(ws))
+                    .as(mode.getKey())
+                    .containsEntry("dist/app.bin", "app\n")
+                    .containsEntry("checked.txt", "ok\n")
+                    .doesNotContainKeys("junk/", "junk/tmp.o", "dist/notes.txt");
+        }
+    }
 }

@@ -177,6 +177,7 @@ class ClusterDispatcherTest {
                 null,
                 null,
                 Map.of(),
+                List.of(),
                 null);
         String taskId =
                 client.submit(TaskSubmission.workflow(missing, new TaskRequest("r1", spec, 1, Map.of(), Map.of()))

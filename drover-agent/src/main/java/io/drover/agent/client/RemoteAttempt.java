@@ -221,6 +221,8 @@ final class RemoteAttempt {
             // links resolved through what is here and what comes back; nothing written below a link, ever
             PathRules.checkTree(after, changes.written(), linkRule());
             workspace.agentKeeps(agent, result.getListingId(), after);
+            // a task with artifacts brings back only those (the agent keeps the rest; the next upload says so)
+            changes = changes.only(request.task().artifacts());
             Path stage = workspace
                     .root
                     .resolve(Scanner.OWN_DIR)

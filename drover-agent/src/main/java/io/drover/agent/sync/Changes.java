@@ -1,5 +1,6 @@
 package io.drover.agent.sync;
 
+import io.drover.agent.wire.EntryKind;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -70,6 +71,42 @@ public record Changes(List<FileEntry> written, List<String> deleted) {
         Map<String, FileEntry> m = new LinkedHashMap<>(entries.size() * 2);
         for (FileEntry e : entries) m.put(e.path(), e);
         return m;
+    }
+
+    /**
+     * Only the changes under {@code patterns} (a task's {@code artifacts}, gitignore syntax: {@code dist/*.tgz},
+     * {@code out/}, {@code **}{@code /*.jar}): a path matched by one, or lying below a directory matched by one,
+     * and the new directories that hold such paths. No patterns: all of them.
+     */
+    public Changes only(List<String> patterns) {
+        if (patterns.isEmpty() || isEmpty()) return this;
+        IgnoreRules match = IgnoreRules.parse(patterns);
+        Set<String> newDirs = new HashSet<>();
+        for (FileEntry e : written) if (e.kind() == EntryKind.DIRECTORY) newDirs.add(e.path());
+        Set<String> keep = new HashSet<>();
+        for (FileEntry e : written) {
+            if (matches(match, e.path(), e.kind() == EntryKind.DIRECTORY)) {
+                keep.add(e.path());
+                for (int i = e.path().indexOf('/'); i > 0; i = e.path().indexOf('/', i + 1)) {
+                    String parent = e.path().substring(0, i);
+                    if (newDirs.contains(parent)) keep.add(parent);
+                }
+            }
+        }
+        List<FileEntry> w = new ArrayList<>();
+        for (FileEntry e : written) if (keep.contains(e.path())) w.add(e);
+        List<String> d = new ArrayList<>();
+        for (String p : deleted) if (matches(match, p, false) || matches(match, p, true)) d.add(p);
+        return new Changes(w, d);
+    }
+
+    /** Whether {@code path}, or a directory it lies below, is matched. */
+    private static boolean matches(IgnoreRules rules, String path, boolean directory) {
+        if (rules.ignored(path, directory)) return true;
+        for (int i = path.indexOf('/'); i > 0; i = path.indexOf('/', i + 1)) {
+            if (rules.ignored(path.substring(0, i), true)) return true;
+        }
+        return false;
     }
 
     public boolean isEmpty() {

@@ -72,7 +72,8 @@ public final class WorkerFiles {
     public record Prepared(String ref, List<FileEntry> listing, Scanner scanner) {}
 
     /**
-     * What an attempt left: the reference of its changes (null when it changed nothing) and its directory's listing.
+     * What an attempt left: the reference of its changes (null when it changed nothing) and its directory's listing
+     * (null when the directory may not be kept).
      */
     public record Collected(String ref, List<FileEntry> after) {}
 
@@ -174,21 +175,26 @@ public final class WorkerFiles {
     }
 
     /**
-     * Stores what the attempt changed in {@code dir} since {@link #prepare}: its new and changed contents, and a
-     * {@link Listing} of the changes on top of the version it started from.
+     * Stores what the attempt changed in {@code dir} since {@link #prepare} (under {@code artifacts} only, when the
+     * task names some): its new and changed contents, and a {@link Listing} of the changes on top of the version it
+     * started from.
      *
      * @throws TransferRejected for changes that may not travel (a link leading out of the workspace, a hard link, a
      *     device) or a file over what the store takes
      */
-    public Collected collect(Prepared p, Path dir) throws IOException {
+    public Collected collect(Prepared p, Path dir, List<String> artifacts) throws IOException {
         if (!Files.isDirectory(dir)) return new Collected(null, null);
         List<FileEntry> after = p.scanner().scan(dir);
-        Changes changes = Changes.between(p.listing(), after);
-        if (changes.isEmpty()) return new Collected(null, after);
+        Changes all = Changes.between(p.listing(), after);
+        Changes changes = all.only(artifacts);
+        // What a task with artifacts leaves besides them stays out of the run's files; its directory, which holds
+        // them, is not kept (the listing kept must be what is on disk).
+        List<FileEntry> kept = changes == all ? after : null;
+        if (changes.isEmpty()) return new Collected(null, kept);
         PathRules.checkAll(changes.written(), changes.deleted(), Limits.DEFAULT);
-        PathRules.checkTree(after, changes.written());
+        PathRules.checkTree(changes == all ? after : changes.applyTo(p.listing()), changes.written());
         List<FileEntry> written = files.upload(dir, changes.written());
-        return new Collected(files.putListing(new Listing(p.ref(), new Changes(written, changes.deleted()))), after);
+        return new Collected(files.putListing(new Listing(p.ref(), new Changes(written, changes.deleted()))), kept);
     }
 
     /**

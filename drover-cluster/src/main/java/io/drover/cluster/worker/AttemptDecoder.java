@@ -108,6 +108,7 @@ final class AttemptDecoder {
                 null,
                 id.queue(),
                 Map.of(),
+                List.of(),
                 null);
     }
 

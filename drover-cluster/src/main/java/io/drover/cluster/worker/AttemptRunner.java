@@ -91,9 +91,9 @@ final class AttemptRunner {
     private record Left(WorkerFiles.Collected collected, String error) {}
 
     /** Stores what the attempt changed in its directory; changes that may not travel fail it. */
-    private Left collect(WorkerFiles.Prepared files, Path dir) {
+    private Left collect(WorkerFiles.Prepared files, Path dir, List<String> artifacts) {
         try {
-            return new Left(w.files().collect(files, dir), null);
+            return new Left(w.files().collect(files, dir, artifacts), null);
         } catch (TransferRejected | IOException | StoreException e) {
             return new Left(null, "its changes to the run's files cannot be kept: " + e.getMessage());
         }
@@ -154,7 +154,7 @@ final class AttemptRunner {
                             dir, dir.resolve(".drover"), line -> lines.add(m.mask(line)), a.cancellation, dirUsed));
             outcome = new TaskOutcome(outcome.status(), m.mask(outcome.message()), outcome.outputs());
             if (files != null && !a.handBack && outcome.status() != TaskOutcome.Status.CANCELLED) {
-                left = collect(files, dir);
+                left = collect(files, dir, spec.artifacts());
                 if (left.error() != null) {
                     outcome = TaskOutcome.failed(
                             outcome.status() == TaskOutcome.Status.FAILED

@@ -62,7 +62,7 @@ class RunFilesTest {
         WorkerFiles.Prepared p = w.prepare("run-1", ref, d);
         Files.createDirectories(d); // as the task runner makes it, when the version was empty
         work.accept(d);
-        return w.collect(p, d).ref();
+        return w.collect(p, d, List.of()).ref();
     }
 
     interface ThrowingConsumer {
@@ -219,11 +219,11 @@ class RunFilesTest {
         Path d = tmp.resolve("a1");
         WorkerFiles.Prepared p = w.prepare("run-1", s.ref(), d);
         assertThat(Files.readSymbolicLink(d.resolve("python"))).isEqualTo(Path.of("/usr/bin/python3"));
-        assertThat(w.collect(p, d).ref())
+        assertThat(w.collect(p, d, List.of()).ref())
                 .as("a link left as it was is no change")
                 .isNull();
         Files.createSymbolicLink(d.resolve("etc"), Path.of("/etc"));
-        assertThatThrownBy(() -> w.collect(p, d))
+        assertThatThrownBy(() -> w.collect(p, d, List.of()))
                 .isInstanceOf(TransferRejected.class)
                 .hasMessageContaining("'etc'");
     }
@@ -292,7 +292,7 @@ class RunFilesTest {
         Files.writeString(d1.resolve("new.txt"), "n");
         Files.createDirectories(d1.resolve(".drover"));
         Files.writeString(d1.resolve(".drover/t1.1.out"), "x=1");
-        WorkerFiles.Collected c1 = w.collect(p1, d1);
+        WorkerFiles.Collected c1 = w.collect(p1, d1, List.of());
         ws.apply(c1.ref(), "g.t1");
         w.keep("run-1", d1, c1.after());
         assertThat(d1).doesNotExist();
@@ -303,7 +303,7 @@ class RunFilesTest {
         Files.delete(other.resolve("link"));
         Files.createDirectories(other.resolve("link"));
         Files.writeString(other.resolve("link/in.txt"), "in");
-        ws.apply(worker("w3").collect(po, other).ref(), "g.other");
+        ws.apply(worker("w3").collect(po, other, List.of()).ref(), "g.other");
         // task 2 here: from the kept directory, reset to the head; the same as a fresh copy on a new worker
         Path d2 = tmp.resolve("a2");
         w.prepare("run-1", ws.head(), d2);

@@ -67,7 +67,8 @@ public final class WorkflowLoader {
             "run_if",
             "delegate_to",
             "queue",
-            "tags");
+            "tags",
+            "artifacts");
 
     /** Every field a group may have: its own, and task fields as defaults (all but {@code name}). */
     public static final Set<String> GROUP_FIELDS;
@@ -292,6 +293,15 @@ public final class WorkflowLoader {
             }
             src = t.has("delegate_to") ? t : g;
             Delegation delegation = src.delegation("delegate_to");
+            src = t.has("artifacts") ? t : g;
+            List<String> artifacts = src.strings("artifacts", "artifacts", src.raw("artifacts"));
+            for (String a : artifacts) {
+                if (a.isBlank() || a.startsWith("!") || a.contains("..") || a.indexOf('\0') >= 0)
+                    throw src.error(
+                            "artifacts",
+                            "bad artifact pattern '" + a + "' of " + src.what
+                                    + ": a path pattern inside the workspace (dist/*.tgz, out/, **/*.jar)");
+            }
 
             return new TaskSpec(
                     id,
@@ -308,6 +318,7 @@ public final class WorkflowLoader {
                     delegation,
                     queue,
                     tags,
+                    artifacts,
                     at(t.lines.line() > 0 ? t.lines.line() : g.lines.line()));
         }
 

@@ -24,6 +24,8 @@ import java.util.Objects;
  * @param delegateTo where to run it, or {@code null} to run wherever the run's dispatcher runs tasks
  * @param queue the queue name in cluster mode, or {@code null} for the default
  * @param tags routing tags in cluster mode
+ * @param artifacts gitignore-style patterns: on agents and the fleet only what the task changed under them travels
+ *     on to its dependents and back (empty: everything it changed)
  * @param location where the task is written
  */
 public record TaskSpec(
@@ -41,6 +43,7 @@ public record TaskSpec(
         Delegation delegateTo,
         String queue,
         Map<String, String> tags,
+        List<String> artifacts,
         SourceLocation location) {
 
     public TaskSpec {
@@ -57,6 +60,7 @@ public record TaskSpec(
             throw new IllegalArgumentException("timeout of " + id + " must be positive");
         }
         tags = tags.isEmpty() ? Map.of() : Map.copyOf(tags);
+        artifacts = artifacts == null ? List.of() : List.copyOf(artifacts);
         location = location == null ? SourceLocation.UNKNOWN : location;
     }
 
@@ -80,6 +84,7 @@ public record TaskSpec(
                 delegateTo,
                 queue,
                 tags,
+                artifacts,
                 location);
     }
 
@@ -100,6 +105,7 @@ public record TaskSpec(
                 null,
                 null,
                 Map.of(),
+                List.of(),
                 SourceLocation.UNKNOWN);
     }
 

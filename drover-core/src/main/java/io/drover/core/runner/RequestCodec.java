@@ -32,6 +32,7 @@ public final class RequestCodec {
         task.put("depends_on", t.dependsOn().stream().map(TaskId::toString).toList());
         task.put("env", t.env());
         if (!t.workdir().isEmpty()) task.put("workdir", t.workdir()); // relative to the run's workspace
+        if (!t.artifacts().isEmpty()) task.put("artifacts", t.artifacts());
         task.put("timeout_ms", t.timeout() == null ? 0 : t.timeout().toMillis());
         Map<String, Object> deps = new LinkedHashMap<>();
         r.dependencyOutputs().forEach((k, v) -> deps.put(k.toString(), v));
@@ -83,6 +84,8 @@ public final class RequestCodec {
         if (task.get("env") instanceof Map<?, ?> e) e.forEach((k, v) -> env.put(String.valueOf(k), String.valueOf(v)));
         long timeoutMs = task.get("timeout_ms") instanceof Number n ? n.longValue() : 0;
         Command runIf = task.get("run_if") == null ? null : command(map(task.get("run_if"), "run_if"));
+        List<String> artifacts = new ArrayList<>();
+        if (task.get("artifacts") instanceof List<?> al) for (Object o : al) artifacts.add(String.valueOf(o));
         TaskSpec spec = new TaskSpec(
                 id,
                 "",
@@ -98,6 +101,7 @@ public final class RequestCodec {
                 null,
                 null,
                 Map.of(),
+                artifacts,
                 null);
         Map<TaskId, Map<String, Object>> outputs = new LinkedHashMap<>();
         map(m.getOrDefault("deps", Map.of()), "deps")

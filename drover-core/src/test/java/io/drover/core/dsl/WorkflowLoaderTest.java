@@ -4,6 +4,7 @@ import static io.drover.core.TestWorkflows.load;
 import static io.drover.core.TestWorkflows.loadError;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.drover.core.TestWorkflows;
 import io.drover.core.lua.LuaInterpreter;
 import io.drover.core.model.Backoff;
 import io.drover.core.model.Command;
@@ -280,5 +281,26 @@ class WorkflowLoaderTest {
         String[] fromVirtual = new String[1];
         Thread.ofVirtual().start(() -> fromVirtual[0] = loadError(bomb)).join();
         assertThat(fromVirtual[0]).startsWith(expected);
+    }
+
+    @Test
+    void artifactsAreAPatternOrAListOfThemOnATaskOrItsGroupAndABadOneIsRefusedWithItsLine() {
+        var wf = TestWorkflows.load("""
+                TaskDefinitions = { build = { artifacts = "dist/", tasks = {
+                  { name = "a", command = "true" },
+                  { name = "b", command = "true", artifacts = { "out/*.tgz", "**/*.jar" } },
+                } } }""").workflow();
+        assertThat(wf.task(TaskId.parse("build.a")).artifacts()).containsExactly("dist/");
+        assertThat(wf.task(TaskId.parse("build.b")).artifacts()).containsExactly("out/*.tgz", "**/*.jar");
+        assertThat(loadError("""
+                TaskDefinitions = { g = { tasks = {
+                  { name = "a", command = "true",
+                    artifacts = { "../up" } },
+                } } }"""))
+                .isEqualTo("flow.lua:3: bad artifact pattern '../up' of task 'g.a': a path pattern inside the workspace"
+                        + " (dist/*.tgz, out/, **/*.jar)");
+        assertThat(loadError(
+                        "TaskDefinitions = { g = { tasks = { { name = 'a', command = 'true', artifacts = true } } } }"))
+                .isEqualTo("flow.lua:1: artifacts of task 'g.a' must be a string or a list of strings");
     }
 }

@@ -168,6 +168,7 @@ class SchedulerTest {
                 null,
                 null,
                 Map.of(),
+                List.of(),
                 null);
         Workflow wf = Workflow.ofTasks(WorkflowSource.none("test"), List.of(flaky));
         List<Integer> attempts = Collections.synchronizedList(new ArrayList<>());
