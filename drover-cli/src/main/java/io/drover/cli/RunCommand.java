@@ -202,6 +202,7 @@ final class RunCommand implements Callable<Integer> {
         FleetFiles fleetFiles = null;
         SyncBack.Submitted submitted = null;
         RunWorkspace workspace = null;
+        ClusterDispatcher fleetDispatcher = null;
         if (redisUrl != null) {
             try {
                 new Keys(queue); // checks the name
@@ -232,7 +233,16 @@ final class RunCommand implements Callable<Integer> {
             fleetFiles = fleetFiles(fleet);
             submitted = upload(fleetFiles, base);
             workspace = new RunWorkspace(fleetFiles, new Versions(fleetFiles), submitted.ref(), head -> {});
-            inner = new ClusterDispatcher(fleet, source, queue, () -> true, workspace);
+            // the tasks' changes land in the workdir as each one ends, as an agent's do
+            fleetDispatcher = new ClusterDispatcher(
+                    fleet,
+                    source,
+                    queue,
+                    () -> true,
+                    workspace,
+                    noSyncBack ? null : base,
+                    noSyncBack ? null : submitted);
+            inner = fleetDispatcher;
             progressOut.println("on the fleet at " + RedisUrls.masked(redisUrl) + ", queue " + queue
                     + (AgentDispatcher.delegatesAny(plan, byDefault)
                             ? " (tasks with delegate_to keep this process as their scheduler)"
@@ -269,8 +279,7 @@ final class RunCommand implements Callable<Integer> {
             });
             result = handle.await();
             if (syncStats) printSyncStats(progressOut, dispatcher.syncStats());
-            // with the fleet's client still open
-            applied = workspace == null || syncBack(fleetFiles, base, submitted, workspace.head(), progressOut);
+            applied = fleetDispatcher == null || noSyncBack || saidFilesBack(fleetDispatcher.filesBack(), progressOut);
         } finally {
             reporter.close();
             deleteQuietly(scratch);
@@ -356,6 +365,20 @@ final class RunCommand implements Callable<Integer> {
         String head = ended.flatMap(v -> RunRecords.filesOf(v.fields())).orElse(null);
         boolean applied = syncBack(fleetFiles, base, submitted, head, progressOut);
         return Math.max(report(out, result, shownParams, store, cwd), applied ? 0 : 1);
+    }
+
+    /** Says what came back to the workdir from the fleet; false when the run's files stopped coming back. */
+    private static boolean saidFilesBack(SyncBack.Applied back, PrintWriter progressOut) {
+        if (back == null) {
+            progressOut.println("drover: the run's later changes to files were not applied here (see the failed task)");
+            return false;
+        }
+        if (back.written() + back.deleted() > 0) {
+            progressOut.println("files: " + back.written() + " written and " + back.deleted()
+                    + " deleted here by the run's tasks on the fleet");
+        }
+        progressOut.flush();
+        return true;
     }
 
     /** The fleet's store of runs' files, with this process's settings ({@code DROVER_FILE_STORE}, ...). */

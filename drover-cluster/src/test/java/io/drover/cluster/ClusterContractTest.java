@@ -1,5 +1,9 @@
 package io.drover.cluster;
 
+import io.drover.cluster.files.FleetFiles;
+import io.drover.cluster.files.RunWorkspace;
+import io.drover.cluster.files.SyncBack;
+import io.drover.cluster.files.Versions;
 import io.drover.cluster.queue.Client;
 import io.drover.cluster.run.ClusterDispatcher;
 import io.drover.cluster.worker.Worker;
@@ -16,7 +20,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The scheduler contract with every task on a worker, through a real redis-server: the same semantics as
- * locally, except what a worker's private directories exclude (files shared between tasks or brought back).
+ * locally, files brought back included, except what a worker's private directories exclude (tasks seeing each
+ * other's files while they run).
  */
 class ClusterContractTest extends DispatcherContract {
     @RegisterExtension
@@ -46,14 +51,17 @@ class ClusterContractTest extends DispatcherContract {
         new ProcessBuilder("rm", "-rf", workerDir.toString()).start().waitFor();
     }
 
+    /**
+     * As {@code drover run --redis-url} schedules a run itself: the base directory is the run's workspace, and each
+     * task's changes come back to it as the task ends.
+     */
     @Override
-    protected Dispatcher newDispatcher(WorkflowLoader.Loaded workflow, Path baseDir) {
-        return new ClusterDispatcher(client, workflow.lua().source(), "contract");
-    }
-
-    @Override
-    protected boolean filesComeBack() {
-        return false;
+    protected Dispatcher newDispatcher(WorkflowLoader.Loaded workflow, Path baseDir) throws Exception {
+        FleetFiles files = new FleetFiles(client.blobs(), null, FleetFiles.DEFAULT_INLINE_MAX, Duration.ofHours(1));
+        SyncBack.Submitted submitted = SyncBack.upload(files, baseDir);
+        RunWorkspace workspace = new RunWorkspace(files, new Versions(files), submitted.ref(), head -> {});
+        return new ClusterDispatcher(
+                client, workflow.lua().source(), "contract", () -> true, workspace, baseDir, submitted);
     }
 
     @Override

@@ -44,6 +44,11 @@ public final class RunWorkspace {
         return files.putListing(Listing.whole(listing));
     }
 
+    /** The store this workspace's versions and contents are in. */
+    public FleetFiles store() {
+        return files;
+    }
+
     /** The version an attempt dispatched now starts from. */
     public synchronized String head() {
         return head;

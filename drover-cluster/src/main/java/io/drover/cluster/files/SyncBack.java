@@ -38,8 +38,11 @@ public final class SyncBack {
         }
     }
 
-    /** What came back: the files written and deleted here (both 0 when the run changed nothing). */
-    public record Applied(int written, int deleted) {}
+    /**
+     * What came back: the files written and deleted here (both 0 when the run changed nothing), and what the directory
+     * now holds of the run's files.
+     */
+    public record Applied(int written, int deleted, Submitted now) {}
 
     /**
      * Lists {@code root} (without {@code .drover/} and what {@code .droverignore} names), stores the contents the
@@ -64,11 +67,24 @@ public final class SyncBack {
      *
      * @throws io.drover.agent.sync.TransferRejected for a conflict or an unsafe change, nothing applied
      */
-    public static Applied apply(FleetFiles files, Path root, Submitted submitted, String head) throws IOException {
-        if (head == null || head.equals(submitted.ref())) return new Applied(0, 0);
-        List<FileEntry> end = new Versions(files).resolve(head);
-        Changes changes = Changes.between(submitted.stored(), end);
-        if (changes.isEmpty()) return new Applied(0, 0);
+    public static Applied apply(FleetFiles files, Path root, Submitted from, String head) throws IOException {
+        if (head == null || head.equals(from.ref())) return new Applied(0, 0, from);
+        return apply(files, root, from, head, new Versions(files).resolve(head));
+    }
+
+    /**
+     * Applies the changes from {@code from} (what {@code root} holds of the run's files: as submitted, or as a
+     * previous call left it) to {@code head}, whose listing is {@code end}, all or none. The result says what
+     * {@code root} now holds, for the next call.
+     *
+     * @throws io.drover.agent.sync.TransferRejected for a conflict (a path changed here since {@code from} was
+     *     listed) or an unsafe change, nothing applied
+     */
+    public static Applied apply(FleetFiles files, Path root, Submitted from, String head, List<FileEntry> end)
+            throws IOException {
+        if (head.equals(from.ref())) return new Applied(0, 0, from);
+        Changes changes = Changes.between(from.stored(), end);
+        if (changes.isEmpty()) return new Applied(0, 0, new Submitted(head, end, from.stamped()));
         PathRules.checkAll(changes.written(), changes.deleted(), Limits.fromEnvironment());
         PathRules.checkTree(end, changes.written());
         Path stage =
@@ -78,7 +94,7 @@ public final class SyncBack {
             Map<String, Long> wanted = Transfer.missing(changes.written(), h -> false);
             files.download(wanted, stage::resolve);
             Applier applier = new Applier(root, stage);
-            applier.check(changes, Changes.byPath(submitted.stamped()), "the fleet");
+            applier.check(changes, Changes.byPath(from.stamped()), "the fleet");
             applier.apply(changes);
         } finally {
             Trees.delete(stage);
@@ -87,6 +103,8 @@ public final class SyncBack {
         }
         int written = 0;
         for (FileEntry e : changes.written()) if (e.kind() != EntryKind.DIRECTORY) written++;
-        return new Applied(written, changes.deleted().size());
+        // what is here now: unchanged paths as they were listed, written ones with the stamps they have now
+        List<FileEntry> stamped = new Scanner().stamped(root, end, from.stamped());
+        return new Applied(written, changes.deleted().size(), new Submitted(head, end, stamped));
     }
 }

@@ -2,6 +2,7 @@ package io.drover.cluster.run;
 
 import io.drover.agent.sync.TransferRejected;
 import io.drover.cluster.files.RunWorkspace;
+import io.drover.cluster.files.SyncBack;
 import io.drover.cluster.queue.Client;
 import io.drover.cluster.queue.Outage;
 import io.drover.cluster.queue.SourceRef;
@@ -17,6 +18,8 @@ import io.drover.core.model.TaskId;
 import io.drover.core.model.WorkflowSource;
 import io.drover.core.runner.TaskOutcome;
 import io.drover.core.runner.TaskRequest;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -56,6 +59,13 @@ public final class ClusterDispatcher implements Dispatcher {
     private final WorkflowSource source;
     /** The run's files, or null for a run without. */
     private final RunWorkspace files;
+    /** Where the run's files come back as attempts end, or null. */
+    private final Path root;
+    /** What {@link #root} holds of the run's files now (guarded by this). */
+    private SyncBack.Submitted here;
+
+    private int filesWritten;
+    private int filesDeleted;
     /** Where the source is stored: set by the first submit, kept alive with the follower's streams. */
     private volatile SourceRef sourceRef;
 
@@ -123,6 +133,26 @@ public final class ClusterDispatcher implements Dispatcher {
     /** With the run's files: attempts start from its workspace and their changes are applied to it. */
     public ClusterDispatcher(
             Client client, WorkflowSource source, String defaultQueue, BooleanSupplier mayWrite, RunWorkspace files) {
+        this(client, source, defaultQueue, mayWrite, files, null, null);
+    }
+
+    /**
+     * With the run's files, brought back as each attempt ends to {@code root}, which held {@code submitted} when
+     * the run began (a run scheduled by {@code drover run} itself: its workdir changes as the tasks end, as with
+     * agents). A path changed in {@code root} meanwhile fails the attempt as a conflict, nothing of it applied here.
+     */
+    public ClusterDispatcher(
+            Client client,
+            WorkflowSource source,
+            String defaultQueue,
+            BooleanSupplier mayWrite,
+            RunWorkspace files,
+            Path root,
+            SyncBack.Submitted submitted) {
+        if ((root == null) != (submitted == null) || (root != null && files == null))
+            throw new IllegalArgumentException("files come back to a directory with what it held and the run's files");
+        this.root = root;
+        this.here = submitted;
         this.files = files;
         this.mayWrite = mayWrite;
         this.client = client;
@@ -379,10 +409,40 @@ public final class ClusterDispatcher implements Dispatcher {
         if (files == null || s.files().isEmpty()) return null;
         try {
             files.apply(s.files(), f.task.toString());
-            return null;
+            return root == null ? null : bringBack();
         } catch (TransferRejected | StoreException | IllegalArgumentException e) {
             return e.getMessage();
         }
+    }
+
+    /** Applies the run's files as they are now to {@link #root}; returns why that was refused, or null. */
+    private synchronized String bringBack() {
+        String head = files.head();
+        if (refusedHere != null || head.equals(here.ref())) return null;
+        try {
+            SyncBack.Applied a = SyncBack.apply(files.store(), root, here, head, files.listing());
+            here = a.now();
+            filesWritten += a.written();
+            filesDeleted += a.deleted();
+            return null;
+        } catch (TransferRejected | StoreException | IOException e) {
+            // The run's files go on on the fleet; this directory gets nothing more of them (all or none), and the
+            // task whose end found it out fails, as a conflict fails a task on an agent.
+            refusedHere = Errors.describe(e);
+            return "its changes to files could not be applied here: " + refusedHere;
+        }
+    }
+
+    /** Why the run's files stopped coming back to the directory (a conflict), or null. */
+    private String refusedHere;
+
+    /**
+     * What came back to the directory so far: files written and deleted, and what it holds of the run's files.
+     *
+     * @return null when the run's files stopped coming back ({@link #refusedHere}: the reason is in the failed task)
+     */
+    public synchronized SyncBack.Applied filesBack() {
+        return refusedHere != null ? null : new SyncBack.Applied(filesWritten, filesDeleted, here);
     }
 
     /** Stops following; attempts still in flight are cancelled on the fleet. */
