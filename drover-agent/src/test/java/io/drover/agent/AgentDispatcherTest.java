@@ -24,6 +24,7 @@ import io.drover.core.model.WorkflowSource;
 import io.drover.core.plan.Planner;
 import io.drover.core.runner.TaskKinds;
 import io.drover.core.runner.TaskRunner;
+import java.io.RandomAccessFile;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,6 +39,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -337,6 +339,53 @@ class AgentDispatcherTest {
         assertThat(dispatcher.sentEntries() - entriesBefore).isZero(); // nothing changed on the master: an empty delta
         assertThat(dispatcher.sentBytes() - sentBefore)
                 .isEqualTo("file 6\nfile 7\n".length()); // asked for, by the agent
+    }
+
+    /**
+     * Sizes past what an int counts and trees past what a listing message holds: a 2.5 GiB sparse file (its holes
+     * travel as zeros and come back as written), a 100,000-file tree, and a change to each coming back. Slow (a
+     * minute or more here): {@code ./scripts/test -Dgroups=slow -Dsurefire.excludedGroups=}.
+     */
+    @Test
+    @Tag("slow")
+    void aFileOverTwoGibibytesASparseOneAndAHundredThousandFilesMakeTheRoundTrip() throws Exception {
+        String a = agent("alpha");
+        Path ws = ws();
+        long size = (5L << 30) / 2;
+        try (RandomAccessFile f = new RandomAccessFile(ws.resolve("disk.img").toFile(), "rw")) {
+            f.setLength(size); // a hole but for the end
+            f.seek(size - 4);
+            f.write("tail".getBytes(StandardCharsets.US_ASCII));
+        }
+        for (int i = 0; i < 100_000; i++) {
+            Path f = ws.resolve("tree/d" + (i % 200) + "/f" + i);
+            if (i < 200) Files.createDirectories(f.getParent());
+            Files.writeString(f, Integer.toString(i));
+        }
+        RunResult r =
+                start("""
+                TaskDefinitions = { g = { delegate_to = "%s", tasks = { { name = "edit", command = [[
+                  set -e
+                  test "$(tail -c 4 disk.img)" = tail
+                  test "$(head -c 4 disk.img | od -An -tx1 | tr -d ' ')" = 00000000
+                  printf '!' >> disk.img
+                  echo changed > tree/d7/f99807
+                  echo "$(find tree -type f | wc -l) files"
+                ]] } } } }""".formatted(a), AgentDirectory.EMPTY, Limits.DEFAULT).await(Duration.ofMinutes(10));
+        assertThat(r).as("the run ended").isNotNull();
+        assertThat(r.status()).as(r.task(id("g.edit")).message()).isEqualTo(RunStatus.SUCCEEDED);
+        assertThat(r.task(id("g.edit")).message()).isEqualTo("100000 files");
+        assertThat(Files.size(ws.resolve("disk.img"))).isEqualTo(size + 1);
+        try (RandomAccessFile f = new RandomAccessFile(ws.resolve("disk.img").toFile(), "r")) {
+            byte[] end = new byte[5];
+            f.seek(size - 4);
+            f.readFully(end);
+            assertThat(new String(end, StandardCharsets.US_ASCII)).isEqualTo("tail!");
+            f.seek(size / 2);
+            assertThat(f.readLong()).isZero();
+        }
+        assertThat(ws.resolve("tree/d7/f99807")).hasContent("changed");
+        assertThat(ws.resolve("tree/d8/f99808")).hasContent("99808");
     }
 
     @Test

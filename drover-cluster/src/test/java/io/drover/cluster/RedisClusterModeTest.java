@@ -2,13 +2,20 @@ package io.drover.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.drover.cluster.files.FleetFiles;
+import io.drover.cluster.files.RunWorkspace;
+import io.drover.cluster.files.SyncBack;
+import io.drover.cluster.files.Versions;
+import io.drover.cluster.files.WorkerFiles;
 import io.drover.cluster.queue.Client;
+import io.drover.cluster.queue.Keys;
 import io.drover.cluster.queue.TaskStatus;
 import io.drover.cluster.queue.TaskSubmission;
 import io.drover.cluster.worker.Worker;
 import io.drover.cluster.worker.WorkerOptions;
 import io.drover.core.model.Backoff;
 import io.lettuce.core.cluster.SlotHash;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -95,6 +102,29 @@ class RedisClusterModeTest {
         } finally {
             for (Worker w : workers) w.shutdownNow();
             for (Worker w : workers) w.awaitTermination(Duration.ofSeconds(20));
+        }
+    }
+
+    @Test
+    void aRunsFilesTravelByContentAcrossTheClustersNodes() throws Exception {
+        try (Client client = Client.connect(cluster.url())) {
+            FleetFiles files =
+                    new FleetFiles(client.blobs(), null, FleetFiles.DEFAULT_INLINE_MAX, Duration.ofMinutes(5));
+            Path base = Files.createDirectories(dir.resolve("base"));
+            for (int i = 0; i < 40; i++) Files.writeString(base.resolve("f" + i + ".txt"), "content " + i);
+            SyncBack.Submitted s = SyncBack.upload(files, base);
+            Set<Integer> nodes = new HashSet<>();
+            for (var e : s.stored()) nodes.add(SlotHash.getSlot(Keys.blob(e.hashHex())) * 3 / 16384);
+            assertThat(nodes).as("the contents live on more than one node").hasSizeGreaterThan(1);
+            RunWorkspace ws = new RunWorkspace(files, new Versions(files), s.ref(), h -> {});
+            WorkerFiles worker = new WorkerFiles(files, dir.resolve("worker"), 1 << 30);
+            Path attempt = dir.resolve("attempt");
+            WorkerFiles.Prepared p = worker.prepare("run-1", ws.head(), attempt);
+            assertThat(Files.readString(attempt.resolve("f39.txt"))).isEqualTo("content 39");
+            Files.writeString(attempt.resolve("f0.txt"), "changed on the worker");
+            ws.apply(worker.collect(p, attempt, List.of()).ref(), "g.t");
+            SyncBack.apply(files, base, s, ws.head());
+            assertThat(Files.readString(base.resolve("f0.txt"))).isEqualTo("changed on the worker");
         }
     }
 }
