@@ -29,6 +29,8 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,6 +39,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
@@ -386,6 +389,49 @@ class AgentDispatcherTest {
         }
         assertThat(ws.resolve("tree/d7/f99807")).hasContent("changed");
         assertThat(ws.resolve("tree/d8/f99808")).hasContent("99808");
+    }
+
+    @Test
+    void aFileRewrittenWhileItIsSentIsListedAgainThenSentFromACopyAndTheTaskRunsAllTheSame() throws Exception {
+        String a = agent("alpha");
+        Path ws = ws();
+        Path hot = ws.resolve("hot.bin");
+        Files.write(hot, new byte[300_000]);
+        Files.writeString(ws.resolve("grows.log"), "line 0\n");
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread writer = Thread.ofPlatform()
+                .start(
+                        () -> { // rewrites one file and appends to another, without pause
+                            Random r = new Random(3);
+                            byte[] b = new byte[300_000];
+                            Path next = tmp.resolve("hot.next"); // outside the workspace, on its file system
+                            try {
+                                for (int i = 1; !stop.get(); i++) {
+                                    r.nextBytes(b); // each version whole (written aside, renamed over): 300,000 bytes
+                                    Files.write(next, b);
+                                    Files.move(
+                                            next,
+                                            hot,
+                                            StandardCopyOption.REPLACE_EXISTING,
+                                            StandardCopyOption.ATOMIC_MOVE);
+                                    Files.writeString(
+                                            ws.resolve("grows.log"), "line " + i + "\n", StandardOpenOption.APPEND);
+                                }
+                            } catch (Exception e) {
+                                throw new IllegalStateException(e);
+                            }
+                        });
+        try {
+            RunResult r = run("""
+                    TaskDefinitions = { g = { delegate_to = "%s", tasks = { { name = "use", command = "wc -c < hot.bin" } } } }""".formatted(a));
+            assertThat(r.status()).as(r.task(id("g.use")).message()).isEqualTo(RunStatus.SUCCEEDED);
+            assertThat(r.task(id("g.use")).message()).isEqualTo("300000");
+        } finally {
+            stop.set(true);
+            writer.join();
+        }
+        assertThat(logs).anyMatch(l -> l.startsWith("g.use | sync: hot.bin changed while it was sent; sending"));
+        assertThat(logs).noneMatch(l -> l.contains("grows.log")); // a file that only grows is sent as listed
     }
 
     @Test

@@ -8,6 +8,7 @@ import io.drover.agent.sync.Applier;
 import io.drover.agent.sync.BlobReceiver;
 import io.drover.agent.sync.BlobSender;
 import io.drover.agent.sync.Changes;
+import io.drover.agent.sync.ContentChanged;
 import io.drover.agent.sync.FileEntry;
 import io.drover.agent.sync.Limits;
 import io.drover.agent.sync.PathRules;
@@ -23,6 +24,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -215,6 +217,45 @@ class SyncSafetyTest {
             assertThatThrownBy(() -> r.receiveAll(rit::next))
                     .isInstanceOf(TransferRejected.class)
                     .hasMessageContaining("arrived damaged");
+        }
+    }
+
+    @Test
+    void givenTheListedStampsTheSenderFindsAFileRewrittenSinceItsListingAndSendsOneThatOnlyGrewAsListed()
+            throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("stamped"));
+        Map<String, Path> files = new HashMap<>();
+        Map<String, Long> sizes = new HashMap<>();
+        Map<String, FileEntry.Stamp> stamps = new HashMap<>();
+        for (String name : List.of("small.txt", "large.bin")) {
+            byte[] b = new byte[name.startsWith("small") ? 1000 : 3_000_000];
+            new Random(name.length()).nextBytes(b);
+            Path f = Files.write(dir.resolve(name), b);
+            FileEntry e = new Scanner()
+                    .scan(dir).stream()
+                            .filter(x -> x.path().equals(name))
+                            .findFirst()
+                            .orElseThrow();
+            files.put(e.hashHex(), f);
+            sizes.put(e.hashHex(), e.size());
+            stamps.put(e.hashHex(), e.stamp());
+        }
+        List<String> hashes = List.copyOf(files.keySet());
+        // both grew after the listing: sent as listed, and the receiver finds them whole
+        for (Path f : files.values()) Files.writeString(f, "appended", StandardOpenOption.APPEND);
+        List<Blobs> sent = new ArrayList<>();
+        BlobSender.send(hashes, files::get, sizes::get, stamps::get, sent::add);
+        Iterator<Blobs> it = sent.iterator();
+        try (BlobReceiver r = new BlobReceiver(tmp.resolve("got"), sizes)) {
+            r.receiveAll(it::next);
+        }
+        // each rewritten in place with its size kept: found before its last piece goes
+        for (String h : hashes) {
+            byte[] other = new byte[(int) (long) sizes.get(h)];
+            Files.write(files.get(h), other);
+            assertThatThrownBy(() -> BlobSender.send(List.of(h), files::get, sizes::get, stamps::get, m -> {}))
+                    .isInstanceOf(ContentChanged.class)
+                    .hasMessage(files.get(h) + " changed while it was being sent (rewritten)");
         }
     }
 

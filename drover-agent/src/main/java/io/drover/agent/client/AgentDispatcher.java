@@ -18,8 +18,10 @@ import io.drover.core.runner.TaskRunner;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -102,6 +104,12 @@ public final class AgentDispatcher implements Dispatcher {
         return d == null || d.isLocal() ? null : d;
     }
 
+    /**
+     * Tries of one attempt's upload when files change while they are sent: the first half list again, the rest send
+     * copies of the files that changed.
+     */
+    static final int RESEND_TRIES = 6;
+
     @Override
     public AttemptHandle dispatch(TaskRequest request, TaskSink sink) {
         Delegation to = where(request.task(), byDefault);
@@ -120,13 +128,36 @@ public final class AgentDispatcher implements Dispatcher {
         AtomicInteger load = inFlight.computeIfAbsent(target, t -> new AtomicInteger());
         load.incrementAndGet();
         try {
-            RemoteAttempt attempt = new RemoteAttempt(
-                    client(target), request, source, ws, limits, sink::log, cancel, to.exclude(), to.linksOut());
-            TaskOutcome o = attempt.run();
-            if (attempt.stats != null) syncStats.put(request.task().id(), attempt.stats);
-            sentBytes.addAndGet(attempt.sentBytes);
-            sentEntries.addAndGet(attempt.sentEntries.get());
-            return o;
+            // A file rewritten while it is sent (before the task runs there): listed and sent again, a few times;
+            // then sent from a copy taken as it is read, so a file that never stops changing fails no task.
+            Set<Path> snapshot = new LinkedHashSet<>();
+            for (int tries = 1; ; tries++) {
+                RemoteAttempt attempt = new RemoteAttempt(
+                        client(target),
+                        request,
+                        source,
+                        ws,
+                        limits,
+                        sink::log,
+                        cancel,
+                        to.exclude(),
+                        to.linksOut(),
+                        snapshot);
+                TaskOutcome o = attempt.run();
+                sentBytes.addAndGet(attempt.sentBytes);
+                sentEntries.addAndGet(attempt.sentEntries.get());
+                Path changed = attempt.changedWhileSent;
+                if (changed != null && tries < RESEND_TRIES && !cancel.isCancelled()) {
+                    String rel = ws.root.relativize(changed).toString();
+                    if (tries >= RESEND_TRIES / 2) snapshot.add(changed);
+                    sink.log("sync: " + rel + " changed while it was sent; sending "
+                            + (snapshot.contains(changed) ? "a copy of it as read" : "it again") + " (try "
+                            + (tries + 1) + ")");
+                    continue;
+                }
+                if (attempt.stats != null) syncStats.put(request.task().id(), attempt.stats);
+                return o;
+            }
         } finally {
             load.decrementAndGet();
         }

@@ -4,6 +4,7 @@ import io.drover.agent.sync.Applier;
 import io.drover.agent.sync.BlobReceiver;
 import io.drover.agent.sync.BlobSender;
 import io.drover.agent.sync.Changes;
+import io.drover.agent.sync.ContentChanged;
 import io.drover.agent.sync.FileEntry;
 import io.drover.agent.sync.Limits;
 import io.drover.agent.sync.PathRules;
@@ -28,14 +29,22 @@ import io.drover.core.runner.TaskRequest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
@@ -66,6 +75,11 @@ final class RemoteAttempt {
     /** What the delegation keeps out of the transfers, on top of the workspace's .droverignore. */
     private final List<String> exclude;
 
+    /** Files sent from a copy taken as they were listed (they changed while earlier tries sent them). */
+    private final Set<Path> snapshot;
+    /** A file found rewritten while this attempt sent it (nothing ran on the agent), or null. */
+    volatile Path changedWhileSent;
+
     volatile long sentBytes;
     /** Listing entries sent (a delta counts only what it holds), for tests. */
     final java.util.concurrent.atomic.AtomicLong sentEntries = new java.util.concurrent.atomic.AtomicLong();
@@ -79,7 +93,9 @@ final class RemoteAttempt {
             TaskLog log,
             Cancellation cancel,
             List<String> exclude,
-            boolean linksOut) {
+            boolean linksOut,
+            Set<Path> snapshot) {
+        this.snapshot = Set.copyOf(snapshot);
         this.exclude = List.copyOf(exclude);
         this.linksOut = linksOut;
         this.client = client;
@@ -99,6 +115,7 @@ final class RemoteAttempt {
         if (timeout != null)
             stub = stub.withDeadlineAfter(timeout.plus(TRANSFER_ALLOWANCE).toMillis(), TimeUnit.MILLISECONDS);
         Path staging = null;
+        snap = null;
         try (Cancellation.Registration ignored = cancel.onCancel(() -> {
             Pipe<Down, Up> c = call.get();
             if (c != null) c.cancel(cancel.reason());
@@ -140,10 +157,15 @@ final class RemoteAttempt {
             } finally {
                 workspace.lock.readLock().unlock();
             }
+            Map<String, Path> copies = new HashMap<>();
+            if (!snapshot.isEmpty()) {
+                snap = workspace.root.resolve(Scanner.OWN_DIR).resolve("sync").resolve("snap-" + System.nanoTime());
+                manifest = snapshot(manifest, snap, copies);
+            }
             long bytes = 0;
             for (FileEntry e : manifest) if (e.isFile()) bytes += e.size();
             limits.check(manifest.size(), bytes); // this side's limits hold for what it sends, too
-            Contents local = new Contents(workspace.root, manifest);
+            Contents local = new Contents(workspace.root, manifest, copies);
             long sent = 0;
             boolean delta = expect(pipe, Down::hasReady).getReady().getHasBase() && base != null;
             if (delta) {
@@ -160,12 +182,13 @@ final class RemoteAttempt {
                         diff.written(),
                         h -> held.contains(ByteBuffer.wrap(HexFormat.of().parseHex(h))));
                 if (!pushed.isEmpty()) {
-                    Contents changed = new Contents(workspace.root, diff.written());
+                    Contents changed = new Contents(workspace.root, diff.written(), copies);
                     filesSent += pushed.size();
                     sent += BlobSender.send(
                             List.copyOf(pushed.keySet()),
                             changed::path,
                             changed::size,
+                            changed::stamp,
                             b -> pipe.send(Up.newBuilder().setBlobs(b).build()));
                 }
             } else {
@@ -199,6 +222,7 @@ final class RemoteAttempt {
                             need,
                             local::path,
                             local::size,
+                            local::stamp,
                             b -> pipe.send(Up.newBuilder().setBlobs(b).build()));
                     upNanos += System.nanoTime() - askedAt;
                 } else if (m.hasLog()) {
@@ -272,6 +296,11 @@ final class RemoteAttempt {
                     (System.nanoTime() - downStarted) / 1_000_000);
             log.line(stats.describe());
             return outcome(result);
+        } catch (ContentChanged e) { // before the task ran there: the dispatcher lists again and tries once more
+            changedWhileSent = e.file();
+            cancelCall(call, "a file changed while it was sent");
+            if (cancel.isCancelled()) return stopped();
+            return TaskOutcome.failed("delegating to agent " + client.target() + " failed: " + e.getMessage());
         } catch (TransferRejected e) {
             cancelCall(call, "rejected: " + e.getMessage());
             return TaskOutcome.failed("changes from agent " + client.target() + " rejected: " + e.getMessage());
@@ -287,6 +316,11 @@ final class RemoteAttempt {
             if (cancel.isCancelled()) return stopped();
             return TaskOutcome.failed("delegating to agent " + client.target() + " failed: " + e);
         } finally {
+            if (snap != null) {
+                Trees.delete(snap);
+                Trees.deleteIfEmpty(snap.getParent());
+                Trees.deleteIfEmpty(snap.getParent().getParent());
+            }
             if (staging != null && Files.exists(staging)) {
                 Trees.delete(staging);
                 // .drover/sync and .drover, when this made them and nothing else is there: no trace in a workdir
@@ -294,6 +328,38 @@ final class RemoteAttempt {
                 Trees.deleteIfEmpty(staging.getParent().getParent());
             }
         }
+    }
+
+    /** Where this attempt's copies of changing files are, or null. */
+    private Path snap;
+
+    /**
+     * The listing with each file of {@link #snapshot} copied into {@code dir} as it is read, hashed as copied: what
+     * goes is what was read, however the file goes on changing ({@code copies}: hash -> copy).
+     */
+    private List<FileEntry> snapshot(List<FileEntry> listing, Path dir, Map<String, Path> copies) throws IOException {
+        List<FileEntry> out = new ArrayList<>(listing.size());
+        for (FileEntry e : listing) {
+            Path file = workspace.root.resolve(e.path());
+            if (!e.isFile() || !snapshot.contains(file)) {
+                out.add(e);
+                continue;
+            }
+            Files.createDirectories(dir);
+            Path copy = dir.resolve(Integer.toString(copies.size()));
+            MessageDigest md = Scanner.sha256();
+            long size;
+            try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS);
+                    OutputStream o = Files.newOutputStream(copy)) {
+                size = new DigestInputStream(in, md).transferTo(o);
+            } catch (NoSuchFileException gone) { // removed since it was listed: not part of the workspace
+                continue;
+            }
+            byte[] hash = md.digest();
+            copies.put(HexFormat.of().formatHex(hash), copy);
+            out.add(new FileEntry(e.path(), e.kind(), e.mode(), size, hash, "", null, e.links()));
+        }
+        return out;
     }
 
     /** Where the links coming back may point: inside, unless the delegation lets them out. */
@@ -346,11 +412,22 @@ final class RemoteAttempt {
     private static final class Contents {
         private final Path root;
         private final List<FileEntry> entries;
+        /** Contents sent from a snapshot, by hash. */
+        private final Map<String, Path> copies;
+
         private Map<String, FileEntry> byHash;
 
-        Contents(Path root, List<FileEntry> entries) {
+        Contents(Path root, List<FileEntry> entries, Map<String, Path> copies) {
             this.root = root;
             this.entries = entries;
+            this.copies = copies;
+        }
+
+        /** The stamp a content's file was listed with, to check it against as it is sent; none for a copy. */
+        FileEntry.Stamp stamp(String hex) {
+            if (copies.containsKey(hex)) return null;
+            FileEntry e = index().get(hex);
+            return e == null ? null : e.stamp();
         }
 
         private Map<String, FileEntry> index() {
@@ -366,6 +443,8 @@ final class RemoteAttempt {
         }
 
         Path path(String hex) {
+            Path copy = copies.get(hex);
+            if (copy != null) return copy;
             FileEntry e = index().get(hex);
             return e == null ? null : root.resolve(e.path());
         }

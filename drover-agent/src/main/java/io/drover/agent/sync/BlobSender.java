@@ -9,7 +9,9 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.ArrayDeque;
 import java.util.HexFormat;
 import java.util.List;
@@ -27,8 +29,8 @@ import java.util.function.Function;
  * small files share a message, large ones span several. Small files are read whole by reader threads a few dozen
  * ahead of sending. A file is sent as it was listed: its first {@code size} bytes, the bytes its listed hash
  * covers. A file that grew since (a log the run itself appends to, {@code drover run flow.lua > build.log} in the
- * workspace) sends what it had then, and the receiver's check of the hash finds it whole; only a file that
- * shrank fails the transfer here, and one rewritten in place fails the receiver's hash check.
+ * workspace) sends what it had then, and the receiver's check of the hash finds it whole. Given the listed stamps,
+ * a file rewritten or truncated since its listing is found here ({@link ContentChanged}) before it is sent.
  */
 public final class BlobSender {
     /** Bytes per message, data and per-piece overhead together: under the protocol's 1 MiB rule. */
@@ -61,6 +63,23 @@ public final class BlobSender {
      */
     public static long send(List<String> hashes, Function<String, Path> source, Function<String, Long> size, Out out)
             throws IOException {
+        return send(hashes, source, size, null, out);
+    }
+
+    /**
+     * As above, each file checked against the stamp it was listed with ({@code stamps}: hex -> stamp, or null for no
+     * check). A file whose stamp changed since (written while it was listed or sent) has what was read hashed: a file
+     * that only grew sends what its listed hash covers; one rewritten or truncated throws {@link ContentChanged}
+     * before anything the receiver would refuse is sent, so the caller can list again. A file unchanged by its stamp
+     * is sent as read, unhashed.
+     */
+    public static long send(
+            List<String> hashes,
+            Function<String, Path> source,
+            Function<String, Long> size,
+            Function<String, FileEntry.Stamp> stamps,
+            Out out)
+            throws IOException {
         // small contents are read by reader threads a few dozen ahead (opening files one after the other is what
         // limits a large send); large ones are read piece by piece as they go
         ArrayDeque<Future<byte[]>> ahead = new ArrayDeque<>();
@@ -85,6 +104,16 @@ public final class BlobSender {
                 ByteString hash = ByteString.copyFrom(HexFormat.of().parseHex(hex));
                 Future<byte[]> read = ahead.poll();
                 byte[] whole = await(read); // null: read as it goes
+                FileEntry.Stamp listed = stamps == null ? null : stamps.apply(hex);
+                MessageDigest md = null; // hashing what is read, when the file's stamp says it may have changed
+                if (listed != null && whole != null && !listed.equals(stampOf(file))) {
+                    md = Scanner.sha256();
+                    md.update(whole);
+                    checkDigest(md, hex, file);
+                    md = null;
+                } else if (listed != null && whole == null && !listed.equals(stampOf(file))) {
+                    md = Scanner.sha256();
+                }
                 long left = expected;
                 try (InputStream in = whole != null ? null : Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
                     do {
@@ -103,8 +132,9 @@ public final class BlobSender {
                         } else {
                             byte[] chunk = new byte[want]; // owned by the message from here on: wrapped, not copied
                             int got = in.readNBytes(chunk, 0, want);
-                            if (got < want)
-                                throw new IOException(file + " changed while it was being sent (shorter than listed)");
+                            if (got < want) throw new ContentChanged(file, "shorter than listed");
+                            if (md != null) md.update(chunk);
+                            if (md != null && left == want) checkDigest(md, hex, file); // before the last piece goes
                             data = UnsafeByteOperations.unsafeWrap(chunk);
                         }
                         left -= want;
@@ -114,6 +144,10 @@ public final class BlobSender {
                         sent += want;
                     } while (left > 0);
                     // bytes past the listed size were appended after the listing: not part of this content
+                    if (listed != null && whole == null && md == null && !listed.equals(stampOf(file))) {
+                        // written while it was streamed, unhashed: what went may not be what was listed
+                        throw new ContentChanged(file, "written while it was read");
+                    }
                 }
             }
         } finally {
@@ -123,12 +157,23 @@ public final class BlobSender {
         return sent;
     }
 
+    private static FileEntry.Stamp stampOf(Path file) throws IOException {
+        try {
+            return Scanner.stat(file.getParent(), file).stamp();
+        } catch (NoSuchFileException e) {
+            throw new ContentChanged(file, "deleted");
+        }
+    }
+
+    private static void checkDigest(MessageDigest md, String hex, Path file) throws ContentChanged {
+        if (!HexFormat.of().formatHex(md.digest()).equals(hex)) throw new ContentChanged(file, "rewritten");
+    }
+
     /** A content read whole: the first {@code expected} bytes, the size it was listed with. */
     private static byte[] readWhole(Path file, long expected) throws IOException {
         try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
             byte[] b = new byte[(int) expected];
-            if (in.readNBytes(b, 0, b.length) < b.length)
-                throw new IOException(file + " changed while it was being sent (shorter than listed)");
+            if (in.readNBytes(b, 0, b.length) < b.length) throw new ContentChanged(file, "shorter than listed");
             return b; // what was appended since the listing is not part of it
         }
     }
