@@ -70,6 +70,7 @@ final class SubmitCommand implements Callable<Integer> {
         var runParams = RunCommand.parseParams(params);
         WorkflowArgs.Loaded loaded =
                 workflow.load(); // problems are reported here, with file and line, not on a controller
+        WorkflowArgs.checkFleetWorkdirs(loaded.plan(), null);
         var source = loaded.workflow().lua().source();
         if (workdir != null && !Files.isDirectory(workdir))
             throw new Main.UserException("--workdir " + workdir + " is not a directory");

@@ -50,6 +50,7 @@ final class WorkflowArgs {
     Loaded checked(Path config, Delegation byDefault, TaskKinds kinds) {
         Loaded l = load();
         AgentDispatcher.check(l.plan(), Config.find(config, file).agents(), byDefault);
+        if (kinds == null) checkFleetWorkdirs(l.plan(), byDefault);
         if (kinds != null) {
             for (int i = 0; i < l.plan().size(); i++) {
                 TaskSpec t = l.plan().task(i);
@@ -64,6 +65,27 @@ final class WorkflowArgs {
             }
         }
         return l;
+    }
+
+    /**
+     * Refuses a task bound for the fleet whose {@code workdir} is absolute or leads out of the run's workspace: on a
+     * worker a task works inside its run's files, so such a directory would be another machine's (or nothing).
+     * Tasks delegated to agents are not the fleet's: there the workdir is the workspace that travels.
+     */
+    static void checkFleetWorkdirs(Plan plan, Delegation byDefault) {
+        for (int i = 0; i < plan.size(); i++) {
+            TaskSpec t = plan.task(i);
+            Delegation d = t.delegateTo() != null ? t.delegateTo() : byDefault;
+            if (d != null && !d.isLocal()) continue;
+            Path w = Path.of(t.workdir());
+            if (w.isAbsolute() || w.normalize().startsWith("..")) {
+                throw new WorkflowException(
+                        t.location(),
+                        "workdir '" + t.workdir() + "' of task '" + t.id()
+                                + "' is outside the run's workspace: on the fleet a task works inside it (a relative"
+                                + " path without ..)");
+            }
+        }
     }
 
     record Loaded(WorkflowLoader.Loaded workflow, Plan plan) {}

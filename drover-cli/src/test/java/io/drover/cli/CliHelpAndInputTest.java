@@ -132,6 +132,29 @@ class CliHelpAndInputTest {
     }
 
     @Test
+    void aTaskForTheFleetWhoseWorkdirLeavesTheRunsWorkspaceIsRefusedWithItsLineBeforeAnythingIsSent() throws Exception {
+        Path f = dir.resolve("flow.lua");
+        Files.writeString(
+                f,
+                "TaskDefinitions = { g = { tasks = {\n"
+                        + "  { name = 'a', command = 'true', workdir = 'build/app' },\n"
+                        + "  { name = 'b', command = 'true', workdir = '../elsewhere' },\n"
+                        + "} } }\n");
+        Result fleet = drover("validate", "--fleet", f.toString());
+        assertThat(fleet.exit()).isEqualTo(2);
+        assertThat(fleet.err().strip())
+                .isEqualTo("drover: " + f + ":3: workdir '../elsewhere' of task 'g.b' is outside the run's workspace:"
+                        + " on the fleet a task works inside it (a relative path without ..)");
+        // here it is a directory like any other
+        assertThat(drover("validate", f.toString()).exit()).isZero();
+        Files.writeString(
+                f, "TaskDefinitions = { g = { tasks = { { name = 'a', command = 'true', workdir = '/srv' } } } }\n");
+        Result submit = drover("submit", f.toString(), "--redis-url", "redis://127.0.0.1:1");
+        assertThat(submit.exit()).isEqualTo(2);
+        assertThat(submit.err()).contains("workdir '/srv' of task 'g.a' is outside the run's workspace");
+    }
+
+    @Test
     void validateRefusesWhatRunRefuses() throws Exception {
         Path f = dir.resolve("flow.lua");
         Files.writeString(
