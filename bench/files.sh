@@ -22,15 +22,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 "$root/drover" --version >/dev/null # builds on first use
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+. "$root/bench/lib.sh"
+bench_work
 
 # the tree: FILES files of random bytes in 10 directories, and the chain
 mkdir -p "$work/tree"
@@ -49,11 +42,7 @@ done
 } > "$work/tree/chain.lua"
 for mode in local agent fleet; do cp -a "$work/tree" "$work/ws-$mode"; done
 
-port="$(free_port)"
-redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" >"$work/redis.log" 2>&1 &
-pids+=($!)
-until redis-cli -p "$port" ping >/dev/null 2>&1; do sleep 0.05; done
-url="redis://127.0.0.1:$port"
+bench_redis
 "$root/drover" worker --redis-url "$url" --workdir "$work/worker" --concurrency 2 >"$work/worker.log" 2>&1 &
 pids+=($!)
 token="bench-files-$RANDOM$RANDOM"

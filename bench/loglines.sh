@@ -17,26 +17,15 @@ while [ $# -gt 0 ]; do
   esac
 done
 if [ ${#jars[@]} -eq 0 ]; then "$root/drover" --version >/dev/null; jars=("$root/drover-cli/target/drover.jar"); fi
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+. "$root/bench/lib.sh"
+bench_work
 # shellcheck disable=SC2086
 drover() { "$JAVA_HOME/bin/java" $DROVER_JAVA_OPTS -jar "$jar" "$@"; }
 
 for rep in $(seq 1 "$reps"); do
   for jar in "${jars[@]}"; do
-    port="$(free_port)"
-    redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" >"$work/redis.log" 2>&1 &
-    redis_pid=$!
-    pids=("$redis_pid")
-    until redis-cli -p "$port" ping >/dev/null 2>&1; do sleep 0.05; done
-    url="redis://127.0.0.1:$port"
+    pids=()
+    bench_redis
     # shellcheck disable=SC2086
     "$JAVA_HOME/bin/java" $DROVER_JAVA_OPTS -jar "$jar" worker --redis-url "$url" --workdir "$work/w" \
       >"$work/worker.log" 2>&1 &

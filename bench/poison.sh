@@ -24,8 +24,8 @@ command -v redis-server >/dev/null && command -v redis-cli >/dev/null \
   || { echo "bench/poison.sh: needs redis-server and redis-cli" >&2; exit 2; }
 "$root/drover" --version >/dev/null # builds the distribution once, before anything is timed
 
-work="$(mktemp -d)"
-pids=()
+. "$root/bench/lib.sh"
+bench_work
 # stops the worker loops, then the workers (they run with --workdir under $work: nothing else matches)
 stop_workers() {
   touch "$work/stop"
@@ -35,15 +35,7 @@ stop_workers() {
     sleep 0.1
   done
 }
-cleanup() {
-  stop_workers
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+bench_stop_more() { stop_workers; }
 
 # keeps one worker NAME alive until the file $work/stop exists; counts its deaths in $work/deaths
 keep_worker() {

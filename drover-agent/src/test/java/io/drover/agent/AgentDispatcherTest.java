@@ -435,6 +435,47 @@ class AgentDispatcherTest {
     }
 
     @Test
+    void anUploadCutOffMidwayResumesWithoutSendingAgainWhatArrived() throws Exception {
+        String a = agent("alpha");
+        Path ws = ws();
+        Random random = new Random(11);
+        int files = 80;
+        for (int i = 0; i < files; i++) {
+            byte[] b = new byte[1 << 20];
+            random.nextBytes(b);
+            Files.write(ws.resolve("part" + i + ".bin"), b);
+        }
+        String flow = """
+                TaskDefinitions = { g = { delegate_to = "%s", tasks = { { name = "count", command = "ls | wc -l" } } } }""".formatted(a);
+        Path tasks = tmp.resolve("agent-alpha").resolve("tasks");
+        RunHandle first = start(flow, AgentDirectory.EMPTY, Limits.DEFAULT);
+        await().atMost(Duration.ofSeconds(60)).until(() -> received(tasks) >= 10); // some of it arrived
+        first.cancel("cut off");
+        assertThat(first.await(Duration.ofSeconds(60)).status()).isEqualTo(RunStatus.CANCELLED);
+        Path agentLog = tmp.resolve("alpha.log");
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> Files.readString(agentLog).contains("upload cut off; what arrived is kept"));
+        long arrived = received(tasks);
+        assertThat(arrived).isBetween(10L, (long) files - 1);
+        long before = dispatcher.sentBytes();
+        RunResult second = run(flow);
+        assertThat(second.task(id("g.count")).message()).isEqualTo(Integer.toString(files));
+        assertThat(dispatcher.sentBytes() - before)
+                .as("only what had not arrived travels again")
+                .isEqualTo((files - arrived) * (1L << 20));
+    }
+
+    /** Whole contents the agent holds in its task directories so far. */
+    private static long received(Path tasks) throws Exception {
+        if (!Files.isDirectory(tasks)) return 0;
+        try (Stream<Path> s = Files.walk(tasks)) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".bin"))
+                    .filter(p -> p.toFile().length() == 1 << 20)
+                    .count();
+        }
+    }
+
+    @Test
     void theNextRunRemembersTheListingTheAgentKeepsAndSendsOnlyADelta() throws Exception {
         String a = agent("alpha");
         Path ws = ws();

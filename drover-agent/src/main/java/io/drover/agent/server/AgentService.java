@@ -139,6 +139,9 @@ final class AgentService extends AgentGrpc.AgentImplBase {
 
     private void serve(Pipe<Up, Down> pipe, Cancellation cancellation, AtomicBoolean callCancelled) {
         Path dir = null;
+        String key = "";
+        /* While the upload is received: a call cut off then leaves what arrived for the next one. */
+        boolean receiving = false;
         boolean slot = false;
         String task = "?";
         ListingBudget.Hold listingMemory = listings.hold();
@@ -162,7 +165,7 @@ final class AgentService extends AgentGrpc.AgentImplBase {
 
             // 1. a kept directory of this workspace, listed (in the background) while the master lists its workspace;
             // when it holds the listing the master names as its base, the upload comes as a delta on top of it
-            String key = start.getWorkspaceKey();
+            key = start.getWorkspaceKey();
             WorkspacePool.Kept kept = pool.take(key, start.getBaseListing());
             boolean delta = kept != null
                     && !start.getBaseListing().isEmpty()
@@ -193,6 +196,7 @@ final class AgentService extends AgentGrpc.AgentImplBase {
             }
 
             // 2. the workspace listing, checked before anything is written; after a delta, the contents its base lacks
+            receiving = true;
             Changes listing = Transfer.receiveEntries(
                     () -> {
                         Entries part = expect(pipe, Up::hasManifest).getManifest();
@@ -296,6 +300,7 @@ final class AgentService extends AgentGrpc.AgentImplBase {
                 }
                 if (Files.exists(staging)) Trees.delete(staging);
             }
+            receiving = false;
             List<FileEntry> base = scanner.stamped(ws, manifest, current);
             Path scratch = dir.resolve("scratch");
             if (!Files.isDirectory(scratch)) {
@@ -377,6 +382,13 @@ final class AgentService extends AgentGrpc.AgentImplBase {
             pipe.fail(Status.INVALID_ARGUMENT.withDescription("upload rejected by the agent: " + e.getMessage()));
         } catch (StatusRuntimeException e) {
             if (e.getStatus().getCode() != Status.Code.CANCELLED) events.accept("task " + task + ": " + e.getStatus());
+            if (receiving && dir != null && pool.keeps() && !key.isEmpty()) {
+                // The upload was cut off: what arrived (whole contents only; the one in flight was dropped) stays as
+                // this workspace's kept directory, so the next call, listed against it, asks only for the rest.
+                pool.give(new WorkspacePool.Kept(key, "partial-" + UUID.randomUUID(), dir, List.of()));
+                dir = null;
+                events.accept("task " + task + ": upload cut off; what arrived is kept for the next call");
+            }
             cancellation.cancel(
                     Cancellation.Cause.CANCELLED,
                     "the call ended: " + e.getStatus().getCode());
