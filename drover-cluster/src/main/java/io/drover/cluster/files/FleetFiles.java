@@ -4,32 +4,26 @@ import io.drover.agent.sync.FileEntry;
 import io.drover.agent.sync.Scanner;
 import io.drover.agent.sync.Sizes;
 import io.drover.agent.sync.TransferRejected;
-import io.drover.cluster.queue.Keys;
 import io.drover.cluster.queue.RedisBlobs;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.FileTime;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 
 /**
  * The fleet's content-addressed store of runs' files: every content under its SHA-256, so each is stored once and a
  * worker fetches only what it lacks. Contents up to {@code inlineMax} bytes, and every {@link Listing}, live in Redis
- * ({@link RedisBlobs}); larger contents in a directory every machine of the fleet mounts at the same path (a shared
- * file system; {@code DROVER_FILE_STORE}), as {@code <dir>/<2 hex>/<hex>}. Without such a directory a larger file
+ * ({@link RedisBlobs}); larger contents in a {@link LargeContents} store: a directory every machine of the fleet mounts
+ * at the same path ({@link SharedDirectory}, {@code DROVER_FILE_STORE}) to start with. Without such a directory a larger file
  * fails its transfer with one line naming both settings. Contents are kept {@code keep} from their last store (the
  * retention of runs). Thread-safe.
  */
@@ -40,18 +34,21 @@ public final class FleetFiles {
     private static final long BATCH_BYTES = 16L << 20;
 
     private final RedisBlobs redis;
-    private final Path shared;
+    /** Where contents over the inline limit go, or null for nowhere. */
+    private final LargeContents large;
+
     private final long inlineMax;
     private final Duration keep;
 
     /**
-     * @param shared the directory for contents over {@code inlineMax}, or null for none
+     * @param large where contents over {@code inlineMax} go ({@link SharedDirectory#at}, or an object store of the
+     *     caller's), or null for nowhere
      * @param keep how long a content stored or found is kept from now
      */
-    public FleetFiles(RedisBlobs redis, Path shared, long inlineMax, Duration keep) {
+    public FleetFiles(RedisBlobs redis, LargeContents large, long inlineMax, Duration keep) {
         if (inlineMax < 0) throw new IllegalArgumentException("the inline limit must not be negative");
         this.redis = redis;
-        this.shared = shared;
+        this.large = large;
         this.inlineMax = inlineMax;
         this.keep = keep;
     }
@@ -79,12 +76,12 @@ public final class FleetFiles {
         Path dir = store == null || store.isBlank() ? null : Path.of(store).toAbsolutePath();
         if (dir != null && !Files.isDirectory(dir))
             throw new IllegalArgumentException("DROVER_FILE_STORE: " + dir + " is not a directory");
-        return new FleetFiles(redis, dir, max, keep);
+        return new FleetFiles(redis, SharedDirectory.at(dir), max, keep);
     }
 
     /** The same store with contents kept {@code d} from their last use. */
     public FleetFiles keeping(Duration d) {
-        return new FleetFiles(redis, shared, inlineMax, d);
+        return new FleetFiles(redis, large, inlineMax, d);
     }
 
     // ---- listings ----
@@ -127,7 +124,7 @@ public final class FleetFiles {
         for (int i = 0; i < entries.size(); i++) {
             FileEntry e = entries.get(i);
             if (!e.isFile()) continue;
-            if (e.size() > inlineMax && shared == null) throw tooLarge(e);
+            if (e.size() > inlineMax && large == null) throw tooLarge(e);
             byHash.computeIfAbsent(e.hashHex(), k -> new ArrayList<>()).add(i);
         }
         if (byHash.isEmpty()) return entries;
@@ -136,7 +133,7 @@ public final class FleetFiles {
         for (var h : byHash.entrySet()) {
             long size = entries.get(h.getValue().get(0)).size();
             if (size <= inlineMax) small.add(h.getKey());
-            else if (!sharedHas(h.getKey())) storeShared(root, out, h.getValue());
+            else if (!large.has(h.getKey())) storeLarge(root, out, h.getValue());
         }
         Map<String, byte[]> batch = new LinkedHashMap<>();
         long bytes = 0;
@@ -170,10 +167,7 @@ public final class FleetFiles {
         List<String> batch = new ArrayList<>();
         long bytes = 0;
         for (var w : wanted.entrySet()) {
-            if (w.getValue() > inlineMax && shared != null && sharedHas(w.getKey())) {
-                copyChecked(sharedPath(w.getKey()), w.getKey(), dest.apply(w.getKey()));
-                continue;
-            }
+            if (w.getValue() > inlineMax && large != null && large.get(w.getKey(), dest.apply(w.getKey()))) continue;
             batch.add(w.getKey());
             bytes += w.getValue();
             if (bytes >= BATCH_BYTES) {
@@ -190,10 +184,7 @@ public final class FleetFiles {
         Map<String, byte[]> got = redis.get(hexes);
         for (String h : hexes) {
             byte[] b = got.get(h);
-            if (b == null && shared != null && sharedHas(h)) {
-                copyChecked(sharedPath(h), h, dest.apply(h));
-                continue;
-            }
+            if (b == null && large != null && large.get(h, dest.apply(h))) continue;
             if (b == null)
                 throw new TransferRejected("the content " + h.substring(0, 12)
                         + " is gone from the fleet's file store (kept for the run's retention)");
@@ -212,104 +203,26 @@ public final class FleetFiles {
     }
 
     /**
-     * Removes the contents of the shared directory not used within {@code keep} (their modification time is their
-     * last store or fetch), and temporary files of uploads that never finished; returns how many went. Any process
-     * of the fleet may call it (workers do, hourly): contents in use are touched by each use. Nothing without a
-     * shared directory.
+     * Removes the contents of the store of large contents not used within the retention, and uploads left half-done;
+     * returns how many went. Any process of the fleet may call it (workers do, hourly): contents in use are touched by
+     * each use. Nothing without such a store.
      */
     public int sweepShared() throws IOException {
-        if (shared == null || !Files.isDirectory(shared)) return 0;
-        long before = System.currentTimeMillis() - keep.toMillis();
-        long tmpBefore = System.currentTimeMillis() - Duration.ofHours(1).toMillis();
-        int removed = 0;
-        try (var dirs = Files.newDirectoryStream(shared)) {
-            for (Path d : dirs) {
-                String name = d.getFileName().toString();
-                boolean tmp = name.equals("tmp");
-                if (!tmp && !(name.length() == 2 && Keys.isHash(name + "0".repeat(62)))) continue;
-                try (var files = Files.newDirectoryStream(d)) {
-                    for (Path f : files) {
-                        try {
-                            long used = Files.getLastModifiedTime(f, LinkOption.NOFOLLOW_LINKS)
-                                    .toMillis();
-                            if (used < (tmp ? tmpBefore : before) && Files.deleteIfExists(f)) removed++;
-                        } catch (NoSuchFileException gone) {
-                            // another process swept it
-                        }
-                    }
-                } catch (NoSuchFileException gone) {
-                    // another process swept it
-                }
-            }
-        }
-        return removed;
+        return large == null ? 0 : large.sweep(keep);
     }
 
-    private Path sharedPath(String hex) {
-        return shared.resolve(hex.substring(0, 2)).resolve(hex);
-    }
-
-    /** Whether the shared directory holds a content; one it holds is kept (its time is its last use). */
-    private boolean sharedHas(String hex) throws IOException {
-        Path p = sharedPath(hex);
-        try {
-            Files.setLastModifiedTime(p, FileTime.fromMillis(System.currentTimeMillis()));
-            return true;
-        } catch (NoSuchFileException e) {
-            return false;
-        }
-    }
-
-    /** Copies a large file into the shared directory, hashing what it reads: stored under the hash of what was read. */
-    private void storeShared(Path root, List<FileEntry> out, List<Integer> names) throws IOException {
+    /** Stores large files, each under the hash of what was read; an entry whose file changed since says so. */
+    private void storeLarge(Path root, List<FileEntry> out, List<Integer> names) throws IOException {
         for (int i : names) {
             FileEntry e = out.get(i);
-            Path tmpDir = shared.resolve("tmp");
-            Files.createDirectories(tmpDir);
-            Path tmp = temp(tmpDir.resolve("upload"));
-            MessageDigest md = Scanner.sha256();
-            long copied = 0;
-            try (InputStream in = Files.newInputStream(root.resolve(e.path()), LinkOption.NOFOLLOW_LINKS);
-                    OutputStream o = Files.newOutputStream(tmp)) {
-                byte[] buf = new byte[1 << 20];
-                while (copied < e.size()) {
-                    int n = in.read(buf, 0, (int) Math.min(buf.length, e.size() - copied));
-                    if (n < 0) break;
-                    md.update(buf, 0, n);
-                    o.write(buf, 0, n);
-                    copied += n;
-                }
-            }
-            String got = HexFormat.of().formatHex(md.digest());
-            Path to = sharedPath(got);
-            Files.createDirectories(to.getParent());
-            Files.move(tmp, to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            if (got.equals(e.hashHex())) return;
-            out.set(i, asRead(e, copied, got));
+            LargeContents.Stored got = large.put(root.resolve(e.path()), e.size());
+            if (got.hex().equals(e.hashHex())) return;
+            out.set(i, asRead(e, got.size(), got.hex()));
         }
-    }
-
-    private static void copyChecked(Path from, String hex, Path to) throws IOException {
-        Path tmp = temp(to);
-        MessageDigest md = Scanner.sha256();
-        try (InputStream in = Files.newInputStream(from);
-                OutputStream o = Files.newOutputStream(tmp)) {
-            byte[] buf = new byte[1 << 20];
-            for (int n; (n = in.read(buf)) > 0; ) {
-                md.update(buf, 0, n);
-                o.write(buf, 0, n);
-            }
-        }
-        if (!HexFormat.of().formatHex(md.digest()).equals(hex)) {
-            Files.deleteIfExists(tmp);
-            throw new TransferRejected("the content " + hex.substring(0, 12) + " is damaged in the shared file store");
-        }
-        Files.move(tmp, to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     private static Path temp(Path to) {
-        return to.resolveSibling(
-                ".tmp-" + Long.toHexString(ThreadLocalRandom.current().nextLong()) + "-" + to.getFileName());
+        return SharedDirectory.temp(to);
     }
 
     private static byte[] read(Path file, long size) throws IOException {

@@ -1,6 +1,7 @@
 package io.drover.cluster.worker;
 
 import io.drover.cluster.files.FleetFiles;
+import io.drover.cluster.files.SharedDirectory;
 import io.drover.cluster.files.WorkerFiles;
 import io.drover.cluster.queue.Keys;
 import io.drover.cluster.queue.WorkerStore;
@@ -42,7 +43,11 @@ final class WorkerContext {
     synchronized WorkerFiles files() {
         if (files == null) {
             files = new WorkerFiles(
-                    new FleetFiles(store.blobs(), options.fileStore(), options.filesInlineMax(), options.retention()),
+                    new FleetFiles(
+                            store.blobs(),
+                            SharedDirectory.at(options.fileStore()),
+                            options.filesInlineMax(),
+                            options.retention()),
                     options.workdir().resolve(".drover-files"),
                     options.filesCacheMax());
         }

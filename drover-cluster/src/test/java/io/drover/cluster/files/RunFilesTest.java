@@ -203,7 +203,8 @@ class RunFilesTest {
                         + " (DROVER_FILES_INLINE_MAX)")
                 .hasMessageContaining("DROVER_FILE_STORE=DIR");
         Path shared = dir("shared");
-        FleetFiles withStore = new FleetFiles(client.blobs(), shared, 100_000, Duration.ofMinutes(10));
+        FleetFiles withStore =
+                new FleetFiles(client.blobs(), SharedDirectory.at(shared), 100_000, Duration.ofMinutes(10));
         SyncBack.Submitted s = SyncBack.upload(withStore, base);
         String hex = Changes.byPath(s.stored()).get("big.bin").hashHex();
         assertThat(shared.resolve(hex.substring(0, 2)).resolve(hex)).exists();
@@ -263,7 +264,7 @@ class RunFilesTest {
     @Test
     void theSharedDirectoryLosesContentsUnusedForTheRetentionAndKeepsThoseInUse() throws Exception {
         Path shared = dir("shared");
-        FleetFiles store = new FleetFiles(client.blobs(), shared, 10, Duration.ofHours(1));
+        FleetFiles store = new FleetFiles(client.blobs(), SharedDirectory.at(shared), 10, Duration.ofHours(1));
         Path base = dir("base");
         Files.writeString(base.resolve("old.bin"), "an old content, unused for long");
         Files.writeString(base.resolve("new.bin"), "a content used just now");
