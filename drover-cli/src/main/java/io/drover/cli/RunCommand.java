@@ -409,18 +409,12 @@ final class RunCommand implements Callable<Integer> {
             FleetFiles files, Path base, SyncBack.Submitted submitted, String head, PrintWriter progressOut) {
         if (noSyncBack || head == null) return true;
         try {
-            SyncBack.Applied a = SyncBack.apply(files, base, submitted, head);
-            if (a.written() + a.deleted() > 0) {
-                progressOut.println("files: " + a.written() + " written and " + a.deleted()
-                        + " deleted here by the run's tasks on the fleet");
-            }
-            return true;
+            return saidFilesBack(SyncBack.apply(files, base, submitted, head), progressOut);
         } catch (TransferRejected | StoreException | IOException e) {
             progressOut.println("drover: the run's changes to files were not applied here: " + Errors.describe(e)
                     + " (they stay on the fleet: drover runs files)");
-            return false;
-        } finally {
             progressOut.flush();
+            return false;
         }
     }
 
