@@ -253,6 +253,7 @@ public final class SyncBench {
                 null,
                 Map.of(),
                 List.of(),
+                null,
                 null);
         CompletableFuture<TaskOutcome> done = new CompletableFuture<>();
         d.dispatch(new TaskRequest("bench", spec, 1, Map.of(), Map.of()), new TaskSink() {

@@ -178,6 +178,7 @@ class ClusterDispatcherTest {
                 null,
                 Map.of(),
                 List.of(),
+                null,
                 null);
         String taskId =
                 client.submit(TaskSubmission.workflow(missing, new TaskRequest("r1", spec, 1, Map.of(), Map.of()))

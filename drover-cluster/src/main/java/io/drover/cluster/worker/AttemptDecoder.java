@@ -109,6 +109,7 @@ final class AttemptDecoder {
                 id.queue(),
                 Map.of(),
                 List.of(),
+                null,
                 null);
     }
 

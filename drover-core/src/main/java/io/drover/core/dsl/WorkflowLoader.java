@@ -5,17 +5,20 @@ import io.drover.core.WorkflowException;
 import io.drover.core.lua.LuaConvert;
 import io.drover.core.lua.LuaInterpreter;
 import io.drover.core.lua.LuaRuntime;
+import io.drover.core.lua.ParamRefs;
 import io.drover.core.model.Backoff;
 import io.drover.core.model.Command;
 import io.drover.core.model.Delegation;
 import io.drover.core.model.Durations;
 import io.drover.core.model.Group;
+import io.drover.core.model.Memory;
 import io.drover.core.model.Names;
 import io.drover.core.model.SourceLocation;
 import io.drover.core.model.TaskId;
 import io.drover.core.model.TaskSpec;
 import io.drover.core.model.Workflow;
 import io.drover.core.model.WorkflowSource;
+import io.drover.core.state.StateLimits;
 import java.io.IOException;
 import java.nio.charset.MalformedInputException;
 import java.nio.charset.StandardCharsets;
@@ -68,7 +71,8 @@ public final class WorkflowLoader {
             "delegate_to",
             "queue",
             "tags",
-            "artifacts");
+            "artifacts",
+            "memory");
 
     /** Every field a group may have: its own, and task fields as defaults (all but {@code name}). */
     public static final Set<String> GROUP_FIELDS;
@@ -84,6 +88,7 @@ public final class WorkflowLoader {
     private static final Set<String> BACKOFF_FIELDS = Set.of("initial", "max", "factor", "jitter");
     private static final Set<String> DELEGATE_FIELDS = Set.of("address", "agent", "token", "sync");
     private static final Set<String> SYNC_FIELDS = Set.of("exclude", "links_out");
+    private static final Set<String> MEMORY_FIELDS = Set.of("scope", "load", "max");
 
     /** A loaded workflow and the Lua that evaluated it (its functions run there). */
     public record Loaded(Workflow workflow, LuaRuntime lua) {}
@@ -303,6 +308,9 @@ public final class WorkflowLoader {
                                     + ": a path pattern inside the workspace (dist/*.tgz, out/, **/*.jar)");
             }
 
+            src = t.has("memory") ? t : g;
+            Memory memory = src.memory("memory");
+
             return new TaskSpec(
                     id,
                     t.string("description", ""),
@@ -319,6 +327,7 @@ public final class WorkflowLoader {
                     queue,
                     tags,
                     artifacts,
+                    memory,
                     at(t.lines.line() > 0 ? t.lines.line() : g.lines.line()));
         }
 
@@ -554,6 +563,54 @@ public final class WorkflowLoader {
                     out.put(k, LuaConvert.toEnvText(val));
                 });
                 return out;
+            }
+
+            Memory memory(String field) {
+                LuaValue v = raw(field);
+                if (v.isnil()) return null;
+                String usage = "memory of " + what + " must be a table like { scope = \"workflow\", load = \"history\","
+                        + " max = 100 }";
+                if (!v.istable()) throw error(field, usage);
+                LuaTable t = (LuaTable) v;
+                onlyFields(field, t, MEMORY_FIELDS, "memory");
+                LuaValue load = t.get("load");
+                if (!isString(load) || load.tojstring().isEmpty())
+                    throw error(field, "memory of " + what + " needs load = \"KEY\", the list it loads and appends to");
+                int max = StateLimits.DEFAULT_LIST_MAX;
+                if (!t.get("max").isnil()) {
+                    if (!t.get("max").isinttype() || t.get("max").toint() < 1)
+                        throw error(field, "memory max of " + what + " must be a whole number of at least 1");
+                    max = t.get("max").toint();
+                }
+                LuaValue scope = t.get("scope");
+                if (scope.isnil() || isString(scope)) {
+                    String named = scope.isnil() ? "workflow" : scope.tojstring();
+                    if (!Set.of("run", "workflow", "global").contains(named))
+                        throw error(
+                                field,
+                                "memory scope of " + what + " must be \"run\", \"workflow\", \"global\" or"
+                                        + " a table like { user_id = params.user }, not '" + named + "'");
+                    return new Memory(named, Map.of(), load.tojstring(), max);
+                }
+                if (!scope.istable()) throw error(field, usage);
+                Map<String, Memory.Field> fields = new LinkedHashMap<>();
+                LuaValue k = LuaValue.NIL;
+                while (true) {
+                    Varargs kv = scope.next(k);
+                    if ((k = kv.arg1()).isnil()) break;
+                    LuaValue val = kv.arg(2);
+                    String param = ParamRefs.nameOf(val);
+                    if (!isString(k) || (param == null && !isString(val) && !val.isboolean()))
+                        throw error(
+                                field,
+                                "memory scope of " + what + " holds names and text or params.NAME, like"
+                                        + " { user_id = params.user }");
+                    fields.put(
+                            k.tojstring(),
+                            param != null ? Memory.Field.param(param) : Memory.Field.text(val.tojstring()));
+                }
+                if (fields.isEmpty()) throw error(field, "memory scope of " + what + " is an empty table");
+                return new Memory(null, fields, load.tojstring(), max);
             }
 
             Delegation delegation(String field) {

@@ -296,7 +296,8 @@ public final class LuaInterpreter {
         g.STDIN = InputStream.nullInputStream();
         Modules.install(g, this);
         for (String name :
-                new String[] {"table", "bit32", "coroutine", "math", "os", "log", "exec", "fs", "env", "json"}) {
+                new String[] {"table", "bit32", "coroutine", "math", "os", "log", "exec", "fs", "env", "json", "state"
+                }) {
             g.rawset(name, new SealedTable(name, (LuaTable) g.rawget(name)));
         }
         return g;

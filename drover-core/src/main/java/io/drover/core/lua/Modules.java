@@ -22,7 +22,7 @@ import org.luaj.vm2.LuaValue;
 import org.luaj.vm2.Varargs;
 import org.luaj.vm2.lib.VarArgFunction;
 
-/** Drover's Lua modules: {@code log}, {@code exec}, {@code fs}, {@code env}, {@code json}. */
+/** Drover's Lua modules: {@code log}, {@code exec}, {@code fs}, {@code env}, {@code json}, {@code state}. */
 final class Modules {
     private Modules() {}
 
@@ -32,13 +32,15 @@ final class Modules {
         g.rawset("fs", fs(in));
         g.rawset("env", env(in));
         g.rawset("json", json());
+        StateModule.install(g, in);
+        g.rawset("params", ParamRefs.PARAMS);
         // os.getenv reads what env.get reads: the task's variables, then what tasks inherit (no DROVER_* settings)
         ((LuaTable) g.rawget("os")).rawset("getenv", ((LuaTable) g.rawget("env")).rawget("get"));
     }
 
     /** A Lua function from a lambda; Java exceptions become Lua errors naming the function. */
     @SuppressWarnings("UnusedVariable") // name is read by the anonymous class, a capture Error Prone does not see
-    private static VarArgFunction fn(String name, Body body) {
+    static VarArgFunction fn(String name, Body body) {
         return new VarArgFunction() {
             @Override
             public Varargs invoke(Varargs args) {
@@ -61,7 +63,7 @@ final class Modules {
     }
 
     @FunctionalInterface
-    private interface Body {
+    interface Body {
         Varargs call(Varargs args) throws IOException;
     }
 

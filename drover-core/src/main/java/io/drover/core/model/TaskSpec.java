@@ -26,6 +26,8 @@ import java.util.Objects;
  * @param tags routing tags in cluster mode
  * @param artifacts gitignore-style patterns: on agents and the fleet only what the task changed under them travels
  *     on to its dependents and back (empty: everything it changed)
+ * @param memory a capped list of the state store loaded into {@code params.memory} and saved after the task, or
+ *     null
  * @param location where the task is written
  */
 public record TaskSpec(
@@ -44,6 +46,7 @@ public record TaskSpec(
         String queue,
         Map<String, String> tags,
         List<String> artifacts,
+        Memory memory,
         SourceLocation location) {
 
     public TaskSpec {
@@ -85,6 +88,7 @@ public record TaskSpec(
                 queue,
                 tags,
                 artifacts,
+                memory,
                 location);
     }
 
@@ -106,6 +110,7 @@ public record TaskSpec(
                 null,
                 Map.of(),
                 List.of(),
+                null,
                 SourceLocation.UNKNOWN);
     }
 

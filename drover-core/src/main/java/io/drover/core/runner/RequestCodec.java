@@ -2,8 +2,10 @@ package io.drover.core.runner;
 
 import io.drover.core.lua.Json;
 import io.drover.core.model.Command;
+import io.drover.core.model.Memory;
 import io.drover.core.model.TaskId;
 import io.drover.core.model.TaskSpec;
+import io.drover.core.state.StateLimits;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -33,6 +35,7 @@ public final class RequestCodec {
         task.put("env", t.env());
         if (!t.workdir().isEmpty()) task.put("workdir", t.workdir()); // relative to the run's workspace
         if (!t.artifacts().isEmpty()) task.put("artifacts", t.artifacts());
+        if (t.memory() != null) task.put("memory", memory(t.memory()));
         task.put("timeout_ms", t.timeout() == null ? 0 : t.timeout().toMillis());
         Map<String, Object> deps = new LinkedHashMap<>();
         r.dependencyOutputs().forEach((k, v) -> deps.put(k.toString(), v));
@@ -102,6 +105,7 @@ public final class RequestCodec {
                 null,
                 Map.of(),
                 artifacts,
+                task.get("memory") == null ? null : memory(map(task.get("memory"), "memory")),
                 null);
         Map<TaskId, Map<String, Object>> outputs = new LinkedHashMap<>();
         map(m.getOrDefault("deps", Map.of()), "deps")
@@ -113,6 +117,32 @@ public final class RequestCodec {
                 attempt,
                 map(m.getOrDefault("params", Map.of()), "params"),
                 outputs);
+    }
+
+    private static Map<String, Object> memory(Memory mem) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (mem.scope() != null) m.put("scope", mem.scope());
+        Map<String, Object> fields = new LinkedHashMap<>();
+        mem.fields().forEach((k, f) -> fields.put(k, f.param() != null ? Map.of("param", f.param()) : f.literal()));
+        if (!fields.isEmpty()) m.put("fields", fields);
+        m.put("key", mem.key());
+        m.put("max", mem.max());
+        return m;
+    }
+
+    private static Memory memory(Map<String, Object> m) {
+        Map<String, Memory.Field> fields = new LinkedHashMap<>();
+        map(m.getOrDefault("fields", Map.of()), "memory.fields")
+                .forEach((k, v) -> fields.put(
+                        k,
+                        v instanceof Map<?, ?> ref
+                                ? Memory.Field.param(string(ref.get("param"), "memory.fields." + k))
+                                : Memory.Field.text(string(v, "memory.fields." + k))));
+        return new Memory(
+                m.get("scope") instanceof String sc ? sc : null,
+                fields,
+                string(m.get("key"), "memory.key"),
+                m.get("max") instanceof Number n ? n.intValue() : StateLimits.DEFAULT_LIST_MAX);
     }
 
     private static Command command(Map<String, Object> m) {

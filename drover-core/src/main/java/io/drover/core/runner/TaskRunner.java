@@ -1,6 +1,7 @@
 package io.drover.core.runner;
 
 import io.drover.core.Errors;
+import io.drover.core.lua.Json;
 import io.drover.core.lua.LuaConvert;
 import io.drover.core.lua.LuaErrors;
 import io.drover.core.lua.LuaInterpreter;
@@ -12,10 +13,12 @@ import io.drover.core.model.TaskId;
 import io.drover.core.model.TaskSpec;
 import io.drover.core.process.Cancellation;
 import io.drover.core.process.Commands;
+import io.drover.core.state.StateHandle;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,14 +47,27 @@ public final class TaskRunner {
 
     private final LuaRuntime lua;
     private final TaskKinds kinds;
+    private final StateHandle state;
 
     /**
      * @param lua the workflow's Lua, or null for workflows without Lua functions
      * @param kinds plugin task kinds
+     * @param state the store of {@code state.scope(...)} and tasks' {@code memory}
      */
-    public TaskRunner(LuaRuntime lua, TaskKinds kinds) {
+    public TaskRunner(LuaRuntime lua, TaskKinds kinds, StateHandle state) {
         this.lua = lua;
         this.kinds = kinds;
+        this.state = state;
+    }
+
+    /** A runner whose tasks have no state store ({@code state} and {@code memory} fail, saying how to give one). */
+    public TaskRunner(LuaRuntime lua, TaskKinds kinds) {
+        this(lua, kinds, StateHandle.none());
+    }
+
+    /** The workflow's name, as the {@code "workflow"} scope of the state store knows it. */
+    private String workflowName() {
+        return lua == null ? "" : lua.source().name();
     }
 
     private static ScheduledExecutorService timer() {
@@ -101,6 +117,34 @@ public final class TaskRunner {
     }
 
     private TaskOutcome runAttempt(TaskRequest request, TaskContext context) throws Exception {
+        Memories memory = Memories.load(request, state, workflowName());
+        if (memory == null) return runAttempt(request, context, null);
+        Map<String, Object> params = new LinkedHashMap<>(request.params());
+        params.put("memory", memory.loaded());
+        TaskRequest withMemory = new TaskRequest(
+                request.runId(), request.task(), request.attempt(), params, request.dependencyOutputs());
+        TaskOutcome outcome;
+        try {
+            outcome = runAttempt(withMemory, context, memory);
+        } catch (Exception | Error e) {
+            try {
+                memory.save();
+            } catch (RuntimeException lost) {
+                context.log().line("[warn] memory of " + request.task().id() + " not saved: " + Errors.describe(lost));
+            }
+            throw e;
+        }
+        try {
+            memory.save(); // on every outcome: what a failed attempt learned is kept too
+        } catch (RuntimeException e) {
+            String why = "memory of " + request.task().id() + " not saved: " + Errors.describe(e);
+            if (outcome.status() == TaskOutcome.Status.SUCCEEDED) return TaskOutcome.failed(why);
+            context.log().line("[warn] " + why);
+        }
+        return outcome;
+    }
+
+    private TaskOutcome runAttempt(TaskRequest request, TaskContext context, Memories memory) throws Exception {
         TaskSpec task = request.task();
         Path workdir = workdirOf(task, context.baseDir());
         Path outputFile = context.scratchDir().resolve(fileName(task.id()) + "." + request.attempt() + ".out");
@@ -112,17 +156,44 @@ public final class TaskRunner {
             if (!Files.isDirectory(context.scratchDir())) Files.createDirectories(context.scratchDir());
         }
         Map<String, String> env = environment(request, workdir, outputFile);
+        Path memoryFile = null;
+        if (memory != null) {
+            memoryFile = context.scratchDir().resolve(fileName(task.id()) + "." + request.attempt() + ".memory");
+            env.put("DROVER_MEMORY", memoryFile.toString());
+        }
 
         if (request.attempt() == 1
                 && task.runIf() != null
                 && !condition(task.runIf(), request, context, workdir, env)) {
             return TaskOutcome.skipped("run_if was false");
         }
-        return switch (task.command()) {
-            case Command.Shell shell -> shell(shell.script(), workdir, env, outputFile, context);
-            case Command.LuaFunction fn -> luaTask(fn, request, context, workdir, env);
-            case Command.Plugin plugin -> plugin(plugin, request, context);
-        };
+        try {
+            return switch (task.command()) {
+                case Command.Shell shell -> shell(shell.script(), workdir, env, outputFile, context);
+                case Command.LuaFunction fn -> luaTask(fn, request, context, workdir, env, memory);
+                case Command.Plugin plugin -> plugin(plugin, request, context);
+            };
+        } finally {
+            if (memoryFile != null) memory.appended(readMemory(memoryFile));
+        }
+    }
+
+    /** The entries a shell task appended to {@code $DROVER_MEMORY}, a line each (JSON, or else text). */
+    private static List<Object> readMemory(Path file) throws IOException {
+        if (!Files.exists(file)) return List.of();
+        List<Object> entries = new ArrayList<>();
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            if (line.isBlank()) continue;
+            Object v;
+            try {
+                v = Json.read(line);
+            } catch (IllegalArgumentException notJson) {
+                v = line;
+            }
+            entries.add(v);
+        }
+        Files.deleteIfExists(file);
+        return entries;
     }
 
     /** The task's working directory: its {@code workdir} against the base (absolute ones kept). */
@@ -215,8 +286,20 @@ public final class TaskRunner {
     }
 
     private TaskOutcome luaTask(
-            Command.LuaFunction ref, TaskRequest request, TaskContext context, Path workdir, Map<String, String> env) {
-        Varargs r = callLua(ref, request, context, workdir, env);
+            Command.LuaFunction ref,
+            TaskRequest request,
+            TaskContext context,
+            Path workdir,
+            Map<String, String> env,
+            Memories memory) {
+        LuaTable params = paramsTable(request);
+        Varargs r;
+        try {
+            r = callLua(ref, request, params, context, workdir, env);
+        } finally {
+            if (memory != null)
+                memory.appended(added(params.get("memory"), memory.loaded().size()));
+        }
         if (r.narg() == 0) return TaskOutcome.succeeded("", Map.of());
         boolean ok = r.arg1().toboolean();
         String message = r.arg(2).isnil() ? "" : r.arg(2).tojstring();
@@ -238,14 +321,28 @@ public final class TaskRunner {
         return TaskOutcome.succeeded(message, outputs);
     }
 
+    /** What a Lua task appended to {@code params.memory}: the entries after the first {@code loaded}. */
+    private static List<Object> added(LuaValue memory, int loaded) {
+        if (!memory.istable()) return List.of();
+        List<Object> out = new ArrayList<>();
+        for (int i = loaded + 1; i <= memory.length(); i++) out.add(LuaConvert.toJava(memory.get(i)));
+        return out;
+    }
+
     private Varargs callLua(
-            Command.LuaFunction ref, TaskRequest request, TaskContext context, Path workdir, Map<String, String> env) {
+            Command.LuaFunction ref,
+            TaskRequest request,
+            LuaTable params,
+            TaskContext context,
+            Path workdir,
+            Map<String, String> env) {
         LuaRuntime rt = requireLua();
         LuaInterpreter in = rt.borrow();
         Cancellation cancel = context.cancellation();
         try (Cancellation.Registration ignored = cancel.onCancel(in::requestStop)) {
-            TaskScope scope = new TaskScope(context.log(), workdir, env, cancel, context.directoriesUsed());
-            return in.call(ref, scope, LuaValue.varargsOf(paramsTable(request), depsTable(request)));
+            TaskScope scope = new TaskScope(
+                    context.log(), workdir, env, cancel, context.directoriesUsed(), state, request.runId());
+            return in.call(ref, scope, LuaValue.varargsOf(params, depsTable(request)));
         } finally {
             rt.release(in);
         }
@@ -284,7 +381,9 @@ public final class TaskRunner {
                                 .code()
                         == 0;
             case Command.LuaFunction fn ->
-                callLua(fn, request, context, workdir, env).arg1().toboolean();
+                callLua(fn, request, paramsTable(request), context, workdir, env)
+                        .arg1()
+                        .toboolean();
             case Command.Plugin p ->
                 throw new IllegalArgumentException("run_if cannot be a plugin kind ('" + p.kind() + "')");
         };

@@ -169,6 +169,7 @@ class SchedulerTest {
                 null,
                 Map.of(),
                 List.of(),
+                null,
                 null);
         Workflow wf = Workflow.ofTasks(WorkflowSource.none("test"), List.of(flaky));
         List<Integer> attempts = Collections.synchronizedList(new ArrayList<>());
