@@ -243,6 +243,46 @@ public record Keys(String queue) {
         return true;
     }
 
+    // ---- the state store of tasks ({@link RedisStateStore}): each namespace in one slot, named by its hash ----
+
+    /** The schema version of the state store (a string), written when a store is first opened. */
+    public static final String STATE_SCHEMA = "drover:state:schema";
+
+    /** The hash tag of a state namespace: the first 32 hex digits of its SHA-256 (names may hold any text). */
+    public static String stateSlot(String ns) {
+        return "drover:state:{" + sha256(ns).substring(0, 32) + "}:";
+    }
+
+    /** A key of a state namespace: a hash {@code v}, {@code ver} (a value) or a list; expires with its TTL. */
+    public static String stateItem(String ns, String key) {
+        return stateSlot(ns) + "k:" + key;
+    }
+
+    /** A state namespace's keys (a sorted set, all scores 0, read by prefix); stale members removed on reading. */
+    public static String stateIndex(String ns) {
+        return stateSlot(ns) + "index";
+    }
+
+    /** A state namespace's sequence: versions and fencing tokens of its keys and locks (never expires). */
+    public static String stateSequence(String ns) {
+        return stateSlot(ns) + "seq";
+    }
+
+    /** A lock of a state namespace: its holder's token, expiring with the lock's TTL. */
+    public static String stateLock(String ns, String name) {
+        return stateSlot(ns) + "lock:" + name;
+    }
+
+    private static String sha256(String s) {
+        try {
+            return java.util.HexFormat.of()
+                    .formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                            .digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public String idempotency(String key) {
         return prefix() + "idem:" + key;
     }

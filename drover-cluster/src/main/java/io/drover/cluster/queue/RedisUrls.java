@@ -50,6 +50,12 @@ public final class RedisUrls {
         }
     }
 
+    /** Whether {@code url} starts with a scheme of Redis (redis, rediss, their sentinel and cluster forms). */
+    public static boolean isRedis(String url) {
+        int sep = url.indexOf("://");
+        return sep > 0 && SCHEMES.contains(url.substring(0, sep));
+    }
+
     private static InvalidInputException bad(String url, String why) {
         return new InvalidInputException("bad Redis URL '" + masked(url) + "': " + why);
     }
