@@ -5,11 +5,13 @@ import io.drover.agent.server.AgentServer;
 import io.drover.agent.sync.Limits;
 import io.drover.agent.sync.Sizes;
 import io.drover.core.Errors;
+import io.drover.core.InvalidInputException;
 import io.drover.core.Log;
 import io.drover.core.Version;
 import io.drover.core.lua.LuaInterpreter;
 import io.drover.core.model.Durations;
 import io.drover.core.runner.TaskKinds;
+import io.drover.core.state.StateStores;
 import java.io.IOException;
 import java.net.BindException;
 import java.nio.file.Path;
@@ -70,6 +72,16 @@ final class AgentCommand implements Callable<Integer> {
                     "Tasks' private directories (and those kept for the next task). Default: a directory under the system's temp dir.")
     Path workdir;
 
+    @Option(
+            names = "--state-url",
+            paramLabel = "URL",
+            description = {
+                "The state store of the tasks it runs: sqlite:PATH, postgres://USER@HOST/DB or redis://HOST:PORT."
+                        + " Default: $DROVER_STATE_URL, [state] url in drover.toml, else sqlite:.drover/state.db"
+                        + " (shared with drover run in the same directory)."
+            })
+    String stateUrl;
+
     @Option(names = "--max-tasks", description = "Tasks at once; more wait (default: the number of cores).")
     Integer maxTasks;
 
@@ -125,7 +137,8 @@ final class AgentCommand implements Callable<Integer> {
                     .name(name)
                     .limits(new Limits(
                             maxFiles, Sizes.parse(maxUpload), "drover agent --max-files", "drover agent --max-upload"))
-                    .keepWorkspaces(keepWorkspaces);
+                    .keepWorkspaces(keepWorkspaces)
+                    .stateUrl(stateUrl(stateUrl));
             if (maxTasks != null) b.maxTasks(maxTasks);
             options = b.build();
         } catch (IllegalArgumentException e) {
@@ -146,7 +159,7 @@ final class AgentCommand implements Callable<Integer> {
             throw new Main.UserException(why);
         }
         err.printf(
-                "drover agent %s listening on %s:%d, version %s, TLS %s, auth %s, max tasks %d, workdir %s%n",
+                "drover agent %s listening on %s:%d, version %s, TLS %s, auth %s, max tasks %d, workdir %s, state %s%n",
                 options.name(),
                 options.bind(),
                 server.port(),
@@ -154,7 +167,8 @@ final class AgentCommand implements Callable<Integer> {
                 options.tls() ? (options.tlsClientCa() != null ? "on (mutual)" : "on") : "off",
                 options.token() == null ? "off" : "on (token)",
                 options.maxTasks(),
-                options.workdir());
+                options.workdir(),
+                StateStores.masked(options.stateUrl()));
         if (options.token() == null)
             err.println("drover agent: no token: listening on " + options.bind()
                     + " only; give --token to accept other machines");
@@ -184,6 +198,18 @@ final class AgentCommand implements Callable<Integer> {
         });
         server.awaitTermination();
         return Main.OK;
+    }
+
+    /** The state store URL of a process that runs tasks: flag, environment, drover.toml, else the SQLite file. */
+    static String stateUrl(String flag) {
+        Settings.Value v = Settings.load(null).get(Settings.Key.STATE_URL, flag);
+        String url = v.value() == null ? StateStores.DEFAULT_URL : v.value();
+        try {
+            StateStores.check(url);
+        } catch (InvalidInputException e) {
+            throw new Main.UserException(v.from() + ": " + e.getMessage());
+        }
+        return url;
     }
 
     private static String rootMessage(Throwable e) {

@@ -43,12 +43,16 @@ import java.util.Set;
  * [worker]                   # id, concurrency, queue, tags, lease, grace, workdir
  * concurrency = 8
  * tags = { gpu = "yes" }
+ * [state]                    # the state store of tasks run by this process (run, agent, worker)
+ * url = "postgres://drover@db:5432/drover"
  * </pre>
  */
 final class Config {
-    private static final Set<String> TOP = Set.of("agents", "agents_tls", "nodes", "bus", "controller", "worker");
+    private static final Set<String> TOP =
+            Set.of("agents", "agents_tls", "nodes", "bus", "controller", "worker", "state");
     private static final Set<String> NODES = Set.of("mode", "role", "token", "token_env");
     private static final Set<String> CONTROLLER = Set.of("id", "port", "bind", "lease");
+    private static final Set<String> STATE = Set.of("url");
     private static final Set<String> WORKER = Set.of(
             "id",
             "workers",
@@ -145,7 +149,7 @@ final class Config {
         return t != null ? t : env != null ? System.getenv(env) : null;
     }
 
-    /** A string of {@code [controller]} or {@code [worker]}, or null. */
+    /** A string of {@code [controller]}, {@code [worker]} or {@code [state]}, or null. */
     String setting(String table, String key) {
         JsonNode t = section(table);
         if (t == null) return null;
@@ -190,7 +194,14 @@ final class Config {
 
     private JsonNode section(String table) {
         if (root == null || !root.path(table).isObject()) return null;
-        checkKeys(root.path(table), table.equals("controller") ? CONTROLLER : WORKER, table);
+        checkKeys(
+                root.path(table),
+                switch (table) {
+                    case "controller" -> CONTROLLER;
+                    case "state" -> STATE;
+                    default -> WORKER;
+                },
+                table);
         return root.path(table);
     }
 

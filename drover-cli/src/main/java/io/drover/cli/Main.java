@@ -36,6 +36,7 @@ public final class Main implements Callable<Integer> {
             ControllerCommand.class,
             SubmitCommand.class,
             NodeCommand.class,
+            StateCommand.class,
             HelpCommands.Completion.class,
             HelpCommands.Man.class,
             TrainingCommand.class,

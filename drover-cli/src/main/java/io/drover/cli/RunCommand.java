@@ -36,6 +36,7 @@ import io.drover.core.record.RunRecorder;
 import io.drover.core.record.RunStore;
 import io.drover.core.runner.TaskKinds;
 import io.drover.core.runner.TaskRunner;
+import io.drover.core.state.StateHandle;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -140,6 +141,16 @@ final class RunCommand implements Callable<Integer> {
             })
     boolean noSyncBack;
 
+    @Option(
+            names = "--state-url",
+            paramLabel = "URL",
+            description = {
+                "The state store of the tasks this process runs (state.scope, memory): sqlite:PATH,"
+                        + " postgres://USER@HOST/DB or redis://HOST:PORT. Default: $DROVER_STATE_URL, [state] url"
+                        + " in drover.toml, else sqlite:.drover/state.db. Agents and workers use their own."
+            })
+    String stateUrl;
+
     @Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -189,7 +200,8 @@ final class RunCommand implements Callable<Integer> {
                 .params(runParams)
                 .listener(RunListener.of(List.of(recorder, reporter)))
                 .build();
-        TaskRunner runner = new TaskRunner(loaded.workflow().lua(), kinds);
+        StateHandle state = stateHandle(cwd);
+        TaskRunner runner = new TaskRunner(loaded.workflow().lua(), kinds, state);
         RunResult result;
         boolean applied;
         Signals signals = Signals.install();
@@ -250,7 +262,8 @@ final class RunCommand implements Callable<Integer> {
         } else {
             inner = new LocalDispatcher(runner, base, scratch);
         }
-        try (Client ignored = fleet;
+        try (StateHandle ignoredState = state;
+                Client ignored = fleet;
                 AgentDispatcher dispatcher = new AgentDispatcher(inner, agents, source, base, limits, byDefault)) {
             RunHandle handle = Scheduler.start(plan, dispatcher, options);
             signals.attach(new Signals.Target() {
@@ -285,6 +298,19 @@ final class RunCommand implements Callable<Integer> {
             deleteQuietly(scratch);
         }
         return Math.max(report(out, result, shownParams, store, cwd), applied ? 0 : 1);
+    }
+
+    /**
+     * The state store of the tasks this process runs: flag, environment, drover.toml, else the SQLite file in
+     * {@code .drover}. On the fleet the workers run the tasks with stores of their own, so a flag is refused there.
+     */
+    private StateHandle stateHandle(Path cwd) {
+        if (redisUrl != null && stateUrl != null) {
+            throw new Main.UserException("--state-url: on the fleet the workers run the tasks, each with its own store:"
+                    + " give it to them (drover worker --state-url URL, $DROVER_STATE_URL or [state] url);"
+                    + " by default they use the fleet's Redis");
+        }
+        return StateHandle.of(AgentCommand.stateUrl(stateUrl), cwd);
     }
 
     private static void printSyncStats(

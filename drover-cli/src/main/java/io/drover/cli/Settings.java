@@ -3,7 +3,9 @@ package io.drover.cli;
 import io.drover.agent.sync.Sizes;
 import io.drover.cluster.controller.ControllerOptions;
 import io.drover.cluster.worker.WorkerOptions;
+import io.drover.core.InvalidInputException;
 import io.drover.core.model.Durations;
+import io.drover.core.state.StateStores;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,6 +34,7 @@ import java.util.Map;
  *   <tr><td>port</td><td>--port</td><td>DROVER_CONTROLLER_PORT</td><td>[controller] port</td><td>7700</td></tr>
  *   <tr><td>bind</td><td>--bind</td><td>DROVER_CONTROLLER_BIND</td><td>[controller] bind</td><td>127.0.0.1</td></tr>
  *   <tr><td>controller lease</td><td>--lease</td><td>DROVER_CONTROLLER_LEASE</td><td>[controller] lease</td><td>2s</td></tr>
+ *   <tr><td>state store</td><td>--state-url</td><td>DROVER_STATE_URL</td><td>[state] url</td><td>sqlite:.drover/state.db (run, agent); the fleet's Redis (worker)</td></tr>
  *   <tr><td>token</td><td>--token, --token-file</td><td>DROVER_TOKEN</td><td>[nodes] token, token_env</td><td>none</td></tr>
  * </table>
  */
@@ -51,7 +54,8 @@ final class Settings {
         CONTROLLER_ID("--id", "DROVER_CONTROLLER_ID", "controller", "id", null),
         PORT("--port", "DROVER_CONTROLLER_PORT", "controller", "port", "7700"),
         BIND("--bind", "DROVER_CONTROLLER_BIND", "controller", "bind", "127.0.0.1"),
-        CONTROLLER_LEASE("--lease", "DROVER_CONTROLLER_LEASE", "controller", "lease", "2s");
+        CONTROLLER_LEASE("--lease", "DROVER_CONTROLLER_LEASE", "controller", "lease", "2s"),
+        STATE_URL("--state-url", "DROVER_STATE_URL", "state", "url", null);
 
         final String flag;
         final String env;
@@ -155,7 +159,8 @@ final class Settings {
             Map<String, String> tags,
             Path fileStore,
             String filesInlineMax,
-            String filesCache) {}
+            String filesCache,
+            String stateUrl) {}
 
     /** A worker's options, each setting from its flag, environment variable, drover.toml or default. */
     WorkerOptions.Builder worker(WorkerFlags f) {
@@ -165,6 +170,7 @@ final class Settings {
             throw new Main.UserException(store.from() + ": " + store.value() + " is not a directory");
         long inline = size(Key.FILES_INLINE_MAX, f.filesInlineMax());
         long cache = size(Key.FILES_CACHE, f.filesCache());
+        String stateUrl = fleetStateUrl(f.stateUrl());
         try {
             return WorkerOptions.builder(string(Key.REDIS_URL, f.redisUrl()))
                     .queue(string(Key.QUEUE, f.queue()))
@@ -179,10 +185,32 @@ final class Settings {
                                     ? null
                                     : Path.of(store.value()).toAbsolutePath())
                     .filesInlineMax(inline)
-                    .filesCacheMax(cache);
+                    .filesCacheMax(cache)
+                    .stateUrl(stateUrl);
         } catch (IllegalArgumentException e) {
             throw new Main.UserException(e.getMessage());
         }
+    }
+
+    /**
+     * A worker's state store: flag, environment, drover.toml, else null (the fleet's Redis). A SQLite file is
+     * refused: the other workers of the fleet could not reach it.
+     */
+    String fleetStateUrl(String flag) {
+        Value v = get(Key.STATE_URL, flag);
+        if (v.value() == null) return null;
+        try {
+            if (StateStores.isLocalFile(v.value())) {
+                throw new Main.UserException(v.from() + ": " + StateStores.masked(v.value()) + " is a file of this"
+                        + " machine, which the fleet's other workers cannot reach: give every worker one store they all"
+                        + " reach with --state-url, $DROVER_STATE_URL or [state] url (postgres://... or redis://...;"
+                        + " the default is the fleet's Redis)");
+            }
+        } catch (InvalidInputException e) {
+            if (e instanceof Main.UserException) throw e;
+            throw new Main.UserException(v.from() + ": " + e.getMessage());
+        }
+        return v.value();
     }
 
     /** The flags a controller's settings may come from; null for a flag not given. */

@@ -7,6 +7,7 @@ import io.drover.cluster.worker.Worker;
 import io.drover.cluster.worker.WorkerOptions;
 import io.drover.core.DroverException;
 import io.drover.core.Log;
+import io.drover.core.Urls;
 import io.drover.core.Version;
 import io.drover.core.lua.LuaInterpreter;
 import io.drover.core.model.Durations;
@@ -71,6 +72,14 @@ final class WorkerCommand implements Callable<Integer> {
             description = "A directory every machine of the fleet mounts at the same path, for runs' files over"
                     + " --files-inline-max. Default: $DROVER_FILE_STORE, else [worker] file_store, else none.")
     Path fileStore;
+
+    @Option(
+            names = "--state-url",
+            paramLabel = "URL",
+            description = "The state store of the tasks it runs (state.scope, memory): postgres://USER@HOST/DB or"
+                    + " redis://HOST:PORT, one every worker reaches. Default: $DROVER_STATE_URL, else [state] url, else"
+                    + " the fleet's Redis.")
+    String stateUrl;
 
     @Option(
             names = "--files-inline-max",
@@ -169,7 +178,8 @@ final class WorkerCommand implements Callable<Integer> {
                             tags,
                             fileStore,
                             filesInlineMax,
-                            filesCache))
+                            filesCache,
+                            stateUrl))
                     .recordTtl(Durations.parse(ttl))
                     .retention(Durations.parse(retention))
                     .logTasks(logTasks)
@@ -188,12 +198,13 @@ final class WorkerCommand implements Callable<Integer> {
         Worker worker = startWhenRedisAnswers(options, failFast, signals, err);
         if (worker == null) return Main.INTERRUPTED;
         err.printf(
-                "drover worker %s: redis %s, queue %s, concurrency %d, lease %s, version %s%n",
+                "drover worker %s: redis %s, queue %s, concurrency %d, lease %s, state %s, version %s%n",
                 worker.id(),
                 RedisUrls.masked(options.redisUrl()),
                 options.queue(),
                 options.concurrency(),
                 Durations.format(options.lease()),
+                options.stateUrl().equals(options.redisUrl()) ? "the fleet's Redis" : Urls.masked(options.stateUrl()),
                 Version.current());
         err.flush();
         signals.attach(new Signals.Target() {

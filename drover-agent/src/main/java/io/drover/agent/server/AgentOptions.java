@@ -1,6 +1,7 @@
 package io.drover.agent.server;
 
 import io.drover.agent.sync.Limits;
+import io.drover.core.state.StateStores;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -20,6 +21,7 @@ import java.util.Objects;
  * @param workdir where tasks' private directories live
  * @param maxTasks tasks run at once; more wait for a slot
  * @param limits the most one upload may hold
+ * @param stateUrl the state store of the tasks it runs (state.scope, memory)
  * @param keepWorkspaces directories of finished tasks kept for the next task of the same master workspace (0: each
  *     task's directory is removed when it ends)
  */
@@ -34,7 +36,8 @@ public record AgentOptions(
         Path workdir,
         int maxTasks,
         Limits limits,
-        int keepWorkspaces) {
+        int keepWorkspaces,
+        String stateUrl) {
 
     public static Builder builder() {
         return new Builder();
@@ -61,6 +64,7 @@ public record AgentOptions(
         private int maxTasks = Runtime.getRuntime().availableProcessors();
         private Limits limits = Limits.DEFAULT;
         private int keepWorkspaces = 4;
+        private String stateUrl = StateStores.DEFAULT_URL;
 
         public Builder name(String v) {
             name = v;
@@ -109,6 +113,12 @@ public record AgentOptions(
             return this;
         }
 
+        /** The state store of the tasks the agent runs ({@code sqlite:} paths relative to its directory). */
+        public Builder stateUrl(String v) {
+            stateUrl = v == null ? StateStores.DEFAULT_URL : v;
+            return this;
+        }
+
         public AgentOptions build() {
             if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be 0..65535, got " + port);
             if (keepWorkspaces < 0)
@@ -134,7 +144,8 @@ public record AgentOptions(
                     workdir == null ? Path.of(System.getProperty("java.io.tmpdir"), "drover-agent-" + port) : workdir,
                     maxTasks,
                     limits,
-                    keepWorkspaces);
+                    keepWorkspaces,
+                    stateUrl);
             if (token == null && !o.loopbackOnly()) {
                 throw new IllegalArgumentException("refusing to listen on " + b
                         + " without a token: give --token (or DROVER_AGENT_TOKEN), or bind to 127.0.0.1");

@@ -34,6 +34,7 @@ import io.drover.core.runner.TaskKinds;
 import io.drover.core.runner.TaskOutcome;
 import io.drover.core.runner.TaskRequest;
 import io.drover.core.runner.TaskRunner;
+import io.drover.core.state.StateHandle;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -87,6 +88,8 @@ final class AgentService extends AgentGrpc.AgentImplBase {
     };
     private final Consumer<String> events;
     private final WorkspacePool pool;
+    /** The tasks' state store, opened when a task first uses it. */
+    private final StateHandle state;
     /** Bounds the listings received at once: they arrive before a slot is taken, so the slots do not bound them. */
     private final ListingBudget listings = ListingBudget.fromEnvironment();
 
@@ -96,10 +99,12 @@ final class AgentService extends AgentGrpc.AgentImplBase {
         this.slots = new Semaphore(options.maxTasks(), true);
         this.events = events;
         this.pool = new WorkspacePool(options.keepWorkspaces());
+        this.state = StateHandle.of(options.stateUrl(), Path.of("").toAbsolutePath());
     }
 
     void close() {
         pool.clear();
+        state.close();
     }
 
     @Override
@@ -328,7 +333,7 @@ final class AgentService extends AgentGrpc.AgentImplBase {
                                 .build()),
                         cancellation);
                 events.accept("task " + task + ": started");
-                outcome = new TaskRunner(rt, kinds).run(request, context);
+                outcome = new TaskRunner(rt, kinds, state).run(request, context);
             } finally {
                 running.decrementAndGet();
             }

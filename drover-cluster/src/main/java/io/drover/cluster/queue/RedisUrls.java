@@ -1,6 +1,7 @@
 package io.drover.cluster.queue;
 
 import io.drover.core.InvalidInputException;
+import io.drover.core.Urls;
 import java.util.List;
 
 /** Redis URLs: checked before they are used, and as they may be shown (the password replaced by {@code ***}). */
@@ -61,9 +62,6 @@ public final class RedisUrls {
     }
 
     public static String masked(String url) {
-        return url == null
-                ? ""
-                : url.replaceAll("(rediss?(?:-sentinel|-cluster)?://[^:/@]*:)[^@]*@", "$1***@")
-                        .replaceAll("(rediss?(?:-sentinel|-cluster)?://)([^:/@]+)@", "$1***@");
+        return Urls.masked(url);
     }
 }

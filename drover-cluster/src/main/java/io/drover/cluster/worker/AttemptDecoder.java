@@ -16,6 +16,7 @@ import io.drover.core.runner.RequestCodec;
 import io.drover.core.runner.TaskKinds;
 import io.drover.core.runner.TaskRequest;
 import io.drover.core.runner.TaskRunner;
+import io.drover.core.state.StateHandle;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,13 +44,15 @@ final class AttemptDecoder {
     private final WorkerStore store;
     private final TaskKinds kinds;
     private final TaskRunner shellRunner;
+    private final StateHandle state;
     /** Runners of Lua sources: workflows by reference, Lua tasks by body. Emptied when it grows large. */
     private final Map<String, TaskRunner> runners = new ConcurrentHashMap<>();
 
-    AttemptDecoder(WorkerStore store, TaskKinds kinds) {
+    AttemptDecoder(WorkerStore store, TaskKinds kinds, StateHandle state) {
         this.store = store;
         this.kinds = kinds;
-        this.shellRunner = new TaskRunner(null, kinds);
+        this.state = state;
+        this.shellRunner = new TaskRunner(null, kinds, state);
     }
 
     /**
@@ -120,7 +123,7 @@ final class AttemptDecoder {
 
     /** A Lua task is the body of a function ({@link LuaBody}); it runs through the same runner as workflow functions. */
     private TaskRunner luaRunner(String body) {
-        return runner("lua\0" + body, () -> new TaskRunner(new LuaRuntime(LuaBody.source(body)), kinds));
+        return runner("lua\0" + body, () -> new TaskRunner(new LuaRuntime(LuaBody.source(body)), kinds, state));
     }
 
     /**
@@ -132,7 +135,7 @@ final class AttemptDecoder {
             WorkflowSource source = store.source(ref)
                     .orElseThrow(() -> new IllegalArgumentException("the workflow's source " + ref
                             + " is not in Redis (its run ended longer ago than the retention?)"));
-            return new TaskRunner(new LuaRuntime(source), kinds);
+            return new TaskRunner(new LuaRuntime(source), kinds, state);
         });
     }
 

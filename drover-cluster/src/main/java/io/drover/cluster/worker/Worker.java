@@ -60,7 +60,7 @@ public final class Worker implements Lifecycle {
             throw new DroverException("cannot start the worker: " + e.getMessage(), e);
         }
         Completer completer = new Completer(w);
-        worker.runner = new AttemptRunner(w, new AttemptDecoder(w.store, options.kinds()), completer);
+        worker.runner = new AttemptRunner(w, new AttemptDecoder(w.store, options.kinds(), w.state), completer);
         worker.heartbeat = new Heartbeat(w);
         worker.heartbeat.writeRecord("running");
         long beat = w.beatMillis();
@@ -165,5 +165,6 @@ public final class Worker implements Lifecycle {
 
     private void closeConnections() {
         if (w.store != null) w.store.close();
+        w.state.close();
     }
 }

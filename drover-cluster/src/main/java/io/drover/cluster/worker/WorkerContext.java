@@ -6,6 +6,7 @@ import io.drover.cluster.files.WorkerFiles;
 import io.drover.cluster.queue.Keys;
 import io.drover.cluster.queue.WorkerStore;
 import io.drover.core.Log;
+import io.drover.core.state.StateHandle;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +26,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class WorkerContext {
     final WorkerOptions options;
+    /** The tasks' state store, opened when a task first uses it. */
+    final StateHandle state;
     /** What this worker says ({@link Log}): what goes wrong at warn, its comings and goings at info. */
     final Log log;
 
@@ -81,6 +84,7 @@ final class WorkerContext {
         this.streams = List.copyOf(all);
         this.slots = new Semaphore(options.concurrency());
         this.unrecorded = new Semaphore(options.concurrency());
+        this.state = StateHandle.of(options.stateUrl(), options.workdir());
     }
 
     /** Ids of the tasks running here now. */

@@ -24,6 +24,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param fileStore the directory every machine of the fleet shares for runs' files too large for Redis, or null
  * @param filesInlineMax the size up to which a file's content goes to Redis
  * @param filesCacheMax how many bytes of runs' file contents this worker keeps by hash under its workdir
+ * @param stateUrl the state store of the tasks it runs ({@code state.scope}, {@code memory}); the fleet's Redis
+ *     unless given
  */
 public record WorkerOptions(
         String redisUrl,
@@ -43,7 +45,8 @@ public record WorkerOptions(
         Clock clock,
         Path fileStore,
         long filesInlineMax,
-        long filesCacheMax) {
+        long filesCacheMax,
+        String stateUrl) {
     public static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
     public static final Duration DEFAULT_GRACE = Duration.ofSeconds(30);
     public static final int DEFAULT_MAX_REDELIVERIES = 3;
@@ -73,6 +76,7 @@ public record WorkerOptions(
         private Duration recordTtl = DEFAULT_RECORD_TTL;
         private Clock clock = Clock.systemUTC();
         private boolean logTasks;
+        private String stateUrl;
         private Path fileStore;
         private long filesInlineMax = FleetFiles.DEFAULT_INLINE_MAX;
         private long filesCacheMax = DEFAULT_FILES_CACHE_MAX;
@@ -169,6 +173,12 @@ public record WorkerOptions(
             return this;
         }
 
+        /** The state store of the tasks this worker runs; null for the fleet's Redis. */
+        public Builder stateUrl(String v) {
+            stateUrl = v;
+            return this;
+        }
+
         public WorkerOptions build() {
             Objects.requireNonNull(redisUrl, "redisUrl");
             if (concurrency < 1)
@@ -199,7 +209,8 @@ public record WorkerOptions(
                     clock,
                     fileStore,
                     filesInlineMax,
-                    filesCacheMax);
+                    filesCacheMax,
+                    stateUrl != null ? stateUrl : redisUrl);
         }
 
         private static String defaultId() {

@@ -39,9 +39,13 @@ final class Modules {
     }
 
     /** A Lua function from a lambda; Java exceptions become Lua errors naming the function. */
-    @SuppressWarnings("UnusedVariable") // name is read by the anonymous class, a capture Error Prone does not see
     static VarArgFunction fn(String name, Body body) {
+        String label = name; // inside the class below, "name" is LuaJ's field of the function, not this parameter
         return new VarArgFunction() {
+            {
+                this.name = label; // what LuaJ's own argument errors name
+            }
+
             @Override
             public Varargs invoke(Varargs args) {
                 try {
@@ -49,7 +53,7 @@ final class Modules {
                 } catch (LuaError e) {
                     throw e;
                 } catch (IOException | RuntimeException e) {
-                    throw new LuaError(name + ": " + describe(e));
+                    throw new LuaError(label + ": " + describe(e));
                 }
             }
         };

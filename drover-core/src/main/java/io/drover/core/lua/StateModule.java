@@ -77,7 +77,9 @@ final class StateModule {
         });
         method(st, "set", a -> {
             String key = key(a, 2);
-            return LuaValue.valueOf(scope(s, ns).set(key, json(key, a.arg(3)), ttl(key, a.arg(4))));
+            String json = json(key, a.arg(3));
+            Duration ttl = ttl(key, a.arg(4));
+            return LuaValue.valueOf(scope(s, ns).set(key, json, ttl));
         });
         method(st, "incr", a -> {
             String key = key(a, 2);
@@ -86,7 +88,9 @@ final class StateModule {
         method(st, "cas", a -> {
             String key = key(a, 2);
             long expected = a.isnil(3) ? 0 : a.checklong(3);
-            long version = scope(s, ns).cas(key, expected, json(key, a.arg(4)), ttl(key, a.arg(5)));
+            String json = json(key, a.arg(4));
+            Duration ttl = ttl(key, a.arg(5));
+            long version = scope(s, ns).cas(key, expected, json, ttl);
             return LuaValue.varargsOf(LuaValue.valueOf(version > 0), LuaValue.valueOf(version));
         });
         method(st, "delete", a -> LuaValue.valueOf(scope(s, ns).delete(key(a, 2))));
@@ -97,14 +101,16 @@ final class StateModule {
             int max = StateLimits.DEFAULT_LIST_MAX;
             if (opts.istable() && !opts.get("max").isnil())
                 max = StateLimits.max(key, opts.get("max").checkint());
-            return LuaValue.valueOf(scope(s, ns).append(key, json(key, a.arg(3)), max, ttl(key, opts)));
+            String json = json(key, a.arg(3));
+            Duration ttl = ttl(key, opts);
+            return LuaValue.valueOf(scope(s, ns).append(key, json, max, ttl));
         });
         method(st, "range", a -> {
             String key = key(a, 2);
             long from = a.optlong(3, 1);
             long to = a.optlong(4, -1);
             LuaTable out = new LuaTable();
-            List<String> items = scope(s, ns).range(key, from > 0 ? from - 1 : from, to > 0 ? to - 1 : to);
+            List<String> items = scope(s, ns).slice(key, from, to);
             for (int i = 0; i < items.size(); i++) out.rawset(i + 1, LuaConvert.toLua(Json.read(items.get(i))));
             return out;
         });

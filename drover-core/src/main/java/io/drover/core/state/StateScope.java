@@ -40,6 +40,11 @@ public record StateScope(StateStore store, String ns) {
         return store.range(ns, key, from, to);
     }
 
+    /** A slice of a list counted as Lua counts: from 1, both ends included, -1 the last entry. */
+    public List<String> slice(String key, long from, long to) {
+        return store.range(ns, key, from > 0 ? from - 1 : from, to > 0 ? to - 1 : to);
+    }
+
     public long lock(String name, Duration ttl) {
         return store.lock(ns, name, ttl);
     }

@@ -1,6 +1,7 @@
 package io.drover.core.state;
 
 import io.drover.core.InvalidInputException;
+import io.drover.core.Urls;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -49,10 +50,8 @@ public final class StateStores {
                 + (known.isEmpty() ? " (no state store is on the class path)" : ""));
     }
 
-    /** {@code scheme://user:secret@host} as {@code scheme://user:***@host}; other URLs unchanged. */
+    /** The URL as it may be shown: its password masked ({@link Urls#masked}). */
     public static String masked(String url) {
-        if (url == null) return "";
-        return url.replaceAll("^([a-z][a-z0-9+.-]*://[^:/@]*:)[^@/]*@", "$1***@")
-                .replaceAll("([?&]password=)[^&]*", "$1***");
+        return Urls.masked(url);
     }
 }

@@ -88,6 +88,15 @@ class LuaSandboxTest {
     }
 
     @Test
+    void aModuleCallThatFailsNamesItsFunction() throws Exception {
+        // the name used to be LuaJ's own (unset) field of the function: "null: no such file: ..."
+        assertThat(error("fs.read('missing.txt')"))
+                .contains("fs.read: no such file")
+                .doesNotContain("null");
+        assertThat(error("json.decode('{')")).startsWith("flow.lua:2: json.decode: invalid JSON");
+    }
+
+    @Test
     void refusesBinaryChunks() throws Exception {
         Varargs r = call("return load('\\27Lua\\82\\0\\1\\4\\4\\4\\8\\0')");
         assertThat(r.arg1().isnil()).isTrue();
