@@ -19,10 +19,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,7 +41,12 @@ class FleetFilesEndToEndTest {
     @TempDir
     Path dir;
 
-    private final Map<String, Process> started = new LinkedHashMap<>();
+    private Processes processes;
+
+    @BeforeEach
+    void processes() {
+        processes = new Processes(dir);
+    }
 
     /** The README's first workflow: compile writes VERSION in the group's workdir, package tars it. */
     private static final String README_FLOW = """
@@ -64,72 +68,28 @@ class FleetFilesEndToEndTest {
 
     @AfterEach
     void stopAll() throws Exception {
-        for (Process p : started.values()) {
-            if (p.isAlive()) p.destroy();
-        }
-        for (Process p : started.values()) {
-            if (!p.waitFor(20, TimeUnit.SECONDS)) p.destroyForcibly().waitFor();
-        }
+        processes.stopAll();
         redis.commands().flushall();
     }
 
     private Process start(String name, String... args) throws Exception {
-        Process p = DroverProcess.builder(dir, args)
-                .redirectErrorStream(true)
-                .redirectOutput(dir.resolve(name + ".log").toFile())
-                .start();
-        started.put(name, p);
-        return p;
+        return processes.start(name, args);
     }
 
     private String log(String name) throws Exception {
-        Path f = dir.resolve(name + ".log");
-        return Files.exists(f) ? Files.readString(f) : "";
+        return processes.log(name);
     }
 
     private void controller(String name) throws Exception {
-        start(name, "controller", "--redis-url", redis.url(), "--port", "0", "--id", name, "--lease", "1s");
-        await().atMost(Duration.ofSeconds(30)).until(() -> log(name).contains("drover controller " + name));
+        processes.controller(name, redis.url());
     }
 
     private void worker(String name) throws Exception {
-        start(
-                name,
-                "worker",
-                "--redis-url",
-                redis.url(),
-                "--worker-id",
-                name,
-                "--concurrency",
-                "4",
-                "--lease",
-                "1s",
-                "--grace",
-                "1s",
-                "--workdir",
-                dir.resolve("workers").resolve(name).toString());
-        await().atMost(Duration.ofSeconds(30)).until(() -> log(name).contains("drover worker " + name));
+        processes.worker(name, redis.url());
     }
 
     private String agent() throws Exception {
-        start(
-                "agent",
-                "agent",
-                "-p",
-                "0",
-                "--bind",
-                "127.0.0.1",
-                "--token",
-                TOKEN,
-                "--workdir",
-                dir.resolve("agent-dir").toString());
-        Pattern listening = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
-        String[] port = new String[1];
-        await().atMost(Duration.ofSeconds(30)).until(() -> {
-            Matcher m = listening.matcher(log("agent"));
-            return m.find() && (port[0] = m.group(1)) != null;
-        });
-        return "127.0.0.1:" + port[0];
+        return processes.agent(TOKEN);
     }
 
     private String awaitLeader() {
@@ -290,13 +250,9 @@ class FleetFilesEndToEndTest {
         }
         flow.append("} } }\n");
         Path ws = workspace("takeover", "chain.lua", flow.toString());
-        Process runner = DroverProcess.builder(ws, "run", "chain.lua", "--redis-url", redis.url())
-                .redirectErrorStream(true)
-                .redirectOutput(dir.resolve("chain-run.log").toFile())
-                .start();
-        started.put("chain-run", runner);
+        Process runner = processes.startIn("chain-run", ws, "run", "chain.lua", "--redis-url", redis.url());
         await().atMost(Duration.ofSeconds(60)).until(() -> log("chain-run").contains("ok      chain.t2"));
-        started.get(first).destroyForcibly().waitFor(); // kill -9 of the leader mid-run
+        processes.get(first).destroyForcibly().waitFor(); // kill -9 of the leader mid-run
         assertThat(runner.waitFor(90, TimeUnit.SECONDS)).isTrue();
         assertThat(runner.exitValue()).as(log("chain-run")).isZero();
         assertThat(log(first.equals("ctl-a") ? "ctl-b" : "ctl-a")).contains("resumed run");
