@@ -78,8 +78,12 @@ public final class JdbcStateStore implements StateStore {
 
     // ---- values ----
 
-    /** A key's row, with whether it is still live. */
-    private record Row(char kind, String json, long version, Long expiresAt) {}
+    /**
+     * A key's row, live or not.
+     *
+     * @param staleList an expired list: its entries are still in the list table until the key is written again
+     */
+    private record Row(char kind, String json, long version, Long expiresAt, boolean staleList) {}
 
     /** The key's row for a write: the key locked against other writers first. */
     private Row locked(Connection c, String ns, String key, long now) throws SQLException {
@@ -87,18 +91,32 @@ public final class JdbcStateStore implements StateStore {
         return row(c, ns, key, now);
     }
 
+    /** The key's live row; null when it is absent or expired (an expired list is said by {@link Row#staleList}). */
     private Row row(Connection c, String ns, String key, long now) throws SQLException {
-        Row r = one(
+        Row r = raw(c, ns, key);
+        if (r == null || r.expiresAt == null || r.expiresAt > now) return r;
+        return r.kind == LIST ? STALE_LIST : null;
+    }
+
+    /** What {@link #row} says of an expired list: absent, with entries to remove. */
+    private static final Row STALE_LIST = new Row(LIST, null, 0, null, true);
+
+    private static Row live(Row r) {
+        return r == null || r.staleList ? null : r;
+    }
+
+    private Row raw(Connection c, String ns, String key) throws SQLException {
+        return one(
                 c,
                 "SELECT kind, v, version, expires_at FROM drover_state WHERE ns = ? AND k = ?",
                 rs -> new Row(
                         rs.getString(1).charAt(0),
                         rs.getString(2),
                         rs.getLong(3),
-                        rs.getObject(4) == null ? null : rs.getLong(4)),
+                        rs.getObject(4) == null ? null : rs.getLong(4),
+                        false),
                 ns,
                 key);
-        return r == null || (r.expiresAt != null && r.expiresAt <= now) ? null : r;
     }
 
     private static void expect(Row r, char kind, String key) {
@@ -111,7 +129,7 @@ public final class JdbcStateStore implements StateStore {
     @Override
     public Versioned get(String ns, String key) {
         return read(c -> {
-            Row r = row(c, ns, StateLimits.key(key), now());
+            Row r = live(row(c, ns, StateLimits.key(key), now()));
             expect(r, VALUE, key);
             return r == null ? null : new Versioned(r.json, r.version);
         });
@@ -124,15 +142,16 @@ public final class JdbcStateStore implements StateStore {
         StateLimits.positive(key, ttl);
         return write(c -> {
             long now = now();
-            Row r = locked(c, ns, key, now);
-            expect(r, VALUE, key);
-            return put(c, ns, key, json, expiry(now, ttl));
+            Row raw = locked(c, ns, key, now);
+            expect(live(raw), VALUE, key);
+            return put(c, ns, key, json, expiry(now, ttl), raw);
         });
     }
 
-    private long put(Connection c, String ns, String key, String json, Long expiresAt) throws SQLException {
+    private long put(Connection c, String ns, String key, String json, Long expiresAt, Row before) throws SQLException {
         long version = dialect.next(c);
-        update(c, "DELETE FROM drover_state_list WHERE ns = ? AND k = ?", ns, key); // an expired list's entries
+        if (before != null && before.staleList)
+            update(c, "DELETE FROM drover_state_list WHERE ns = ? AND k = ?", ns, key);
         update(
                 c,
                 "INSERT INTO drover_state (ns, k, kind, v, version, expires_at) VALUES (?, ?, 'v', ?, ?, ?)"
@@ -150,11 +169,12 @@ public final class JdbcStateStore implements StateStore {
     public long incr(String ns, String key, long by) {
         StateLimits.key(key);
         return write(c -> {
-            Row r = locked(c, ns, key, now());
+            Row raw = locked(c, ns, key, now());
+            Row r = live(raw);
             expect(r, VALUE, key);
             long value = r == null ? 0 : integer(key, r.json);
             long next = Math.addExact(value, by);
-            put(c, ns, key, Long.toString(next), r == null ? null : r.expiresAt);
+            put(c, ns, key, Long.toString(next), r == null ? null : r.expiresAt, raw);
             return next;
         });
     }
@@ -178,10 +198,11 @@ public final class JdbcStateStore implements StateStore {
         StateLimits.positive(key, ttl);
         return write(c -> {
             long now = now();
-            Row r = locked(c, ns, key, now);
+            Row raw = locked(c, ns, key, now);
+            Row r = live(raw);
             expect(r, VALUE, key);
             long current = r == null ? 0 : r.version;
-            return current != expected ? 0L : put(c, ns, key, json, expiry(now, ttl));
+            return current != expected ? 0L : put(c, ns, key, json, expiry(now, ttl), raw);
         });
     }
 
@@ -189,7 +210,7 @@ public final class JdbcStateStore implements StateStore {
     public boolean delete(String ns, String key) {
         StateLimits.key(key);
         return write(c -> {
-            Row r = locked(c, ns, key, now());
+            Row r = live(locked(c, ns, key, now()));
             update(c, "DELETE FROM drover_state_list WHERE ns = ? AND k = ?", ns, key);
             update(c, "DELETE FROM drover_state WHERE ns = ? AND k = ?", ns, key);
             return r != null;
@@ -222,9 +243,11 @@ public final class JdbcStateStore implements StateStore {
         StateLimits.positive(key, ttl);
         return write(c -> {
             long now = now();
-            Row r = locked(c, ns, key, now);
+            Row raw = locked(c, ns, key, now);
+            Row r = live(raw);
             expect(r, LIST, key);
-            if (r == null) update(c, "DELETE FROM drover_state_list WHERE ns = ? AND k = ?", ns, key);
+            if (raw != null && raw.staleList)
+                update(c, "DELETE FROM drover_state_list WHERE ns = ? AND k = ?", ns, key);
             long seq = dialect.next(c);
             update(c, "INSERT INTO drover_state_list (ns, k, seq, v) VALUES (?, ?, ?, ?)", ns, key, seq, json);
             Long expiresAt = ttl != null ? expiry(now, ttl) : r == null ? null : r.expiresAt;
@@ -256,7 +279,7 @@ public final class JdbcStateStore implements StateStore {
     public List<String> range(String ns, String key, long from, long to) {
         StateLimits.key(key);
         return read(c -> {
-            Row r = row(c, ns, key, now());
+            Row r = live(row(c, ns, key, now()));
             expect(r, LIST, key);
             if (r == null) return List.of();
             List<String> all = new ArrayList<>();

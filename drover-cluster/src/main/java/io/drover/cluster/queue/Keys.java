@@ -248,29 +248,35 @@ public record Keys(String queue) {
     /** The schema version of the state store (a string), written when a store is first opened. */
     public static final String STATE_SCHEMA = "drover:state:schema";
 
-    /** The hash tag of a state namespace: the first 32 hex digits of its SHA-256 (names may hold any text). */
-    public static String stateSlot(String ns) {
-        return "drover:state:{" + sha256(ns).substring(0, 32) + "}:";
+    /**
+     * The keys of one state namespace, all in one slot whose hash tag is the first 32 hex digits of the namespace's
+     * SHA-256 (names may hold any text).
+     */
+    public static StateKeys state(String ns) {
+        return new StateKeys("drover:state:{" + sha256(ns).substring(0, 32) + "}:");
     }
 
-    /** A key of a state namespace: a hash {@code v}, {@code ver} (a value) or a list; expires with its TTL. */
-    public static String stateItem(String ns, String key) {
-        return stateSlot(ns) + "k:" + key;
-    }
+    /** The keys of one state namespace ({@link #state}). */
+    public record StateKeys(String slot) {
+        /** A key of the namespace: a hash {@code v}, {@code ver} (a value) or a list; expires with its TTL. */
+        public String item(String key) {
+            return slot + "k:" + key;
+        }
 
-    /** A state namespace's keys (a sorted set, all scores 0, read by prefix); stale members removed on reading. */
-    public static String stateIndex(String ns) {
-        return stateSlot(ns) + "index";
-    }
+        /** The namespace's keys (a sorted set, all scores 0, read by prefix); stale members removed on reading. */
+        public String index() {
+            return slot + "index";
+        }
 
-    /** A state namespace's sequence: versions and fencing tokens of its keys and locks (never expires). */
-    public static String stateSequence(String ns) {
-        return stateSlot(ns) + "seq";
-    }
+        /** The namespace's sequence: versions and fencing tokens of its keys and locks (never expires). */
+        public String sequence() {
+            return slot + "seq";
+        }
 
-    /** A lock of a state namespace: its holder's token, expiring with the lock's TTL. */
-    public static String stateLock(String ns, String name) {
-        return stateSlot(ns) + "lock:" + name;
+        /** A lock of the namespace: its holder's token, expiring with the lock's TTL. */
+        public String lock(String name) {
+            return slot + "lock:" + name;
+        }
     }
 
     private static String sha256(String s) {

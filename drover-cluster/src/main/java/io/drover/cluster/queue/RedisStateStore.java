@@ -11,6 +11,8 @@ import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The state store of tasks on Redis: one script ({@code state.lua}) per call, the keys of one namespace in one
@@ -26,6 +28,7 @@ public final class RedisStateStore implements StateStore {
 
     private final RedisLink link;
     private final String name;
+    private final Map<String, Keys.StateKeys> namespaces = new ConcurrentHashMap<>();
 
     /**
      * Connects and checks the schema (writing it on a new Redis).
@@ -62,21 +65,31 @@ public final class RedisStateStore implements StateStore {
         return name;
     }
 
-    private <T> T run(String ns, String itemKey, ScriptOutputType type, String op, String key, String... more) {
+    /** The keys of a namespace, kept: each costs a SHA-256 to name. */
+    private Keys.StateKeys keys(String ns) {
+        Keys.StateKeys k = namespaces.get(ns);
+        if (k != null) return k;
+        if (namespaces.size() > 10_000) namespaces.clear();
+        return namespaces.computeIfAbsent(ns, Keys::state);
+    }
+
+    private <T> T run(Keys.StateKeys k, String itemKey, ScriptOutputType type, String op, String key, String... more) {
         String[] args = new String[more.length + 2];
         args[0] = op;
         args[1] = key;
         System.arraycopy(more, 0, args, 2, more.length);
-        String[] keys = {itemKey, Keys.stateIndex(ns), Keys.stateSequence(ns)};
+        String[] keys = {itemKey, k.index(), k.sequence()};
         return call(() -> Scripts.run(link.sync(), STATE, type, keys, args), key);
     }
 
     private <T> T item(String ns, String key, ScriptOutputType type, String op, String... more) {
-        return run(ns, Keys.stateItem(ns, StateLimits.key(key)), type, op, key, more);
+        Keys.StateKeys k = keys(ns);
+        return run(k, k.item(StateLimits.key(key)), type, op, key, more);
     }
 
     private <T> T lockCall(String ns, String lockName, ScriptOutputType type, String op, String... more) {
-        return run(ns, Keys.stateLock(ns, StateLimits.key(lockName)), type, op, lockName, more);
+        Keys.StateKeys k = keys(ns);
+        return run(k, k.lock(StateLimits.key(lockName)), type, op, lockName, more);
     }
 
     private static String ttl(String key, Duration ttl) {
@@ -125,7 +138,8 @@ public final class RedisStateStore implements StateStore {
         return call(
                 () -> {
                     RedisClusterCommands<String, String> r = link.sync();
-                    String index = Keys.stateIndex(ns);
+                    Keys.StateKeys k = keys(ns);
+                    String index = k.index();
                     List<String> out = new ArrayList<>();
                     List<String> stale = new ArrayList<>();
                     int offset = 0;
@@ -135,13 +149,13 @@ public final class RedisStateStore implements StateStore {
                                 Range.from(Range.Boundary.including(prefix), Range.Boundary.unbounded()),
                                 Limit.create(offset, 500));
                         boolean past = false;
-                        for (String k : page) {
-                            if (!k.startsWith(prefix)) {
+                        for (String member : page) {
+                            if (!member.startsWith(prefix)) {
                                 past = true;
                                 break;
                             }
-                            if (r.exists(Keys.stateItem(ns, k)) > 0) out.add(k);
-                            else stale.add(k); // expired: Redis removed the key, not its name in the index
+                            if (r.exists(k.item(member)) > 0) out.add(member);
+                            else stale.add(member); // expired: Redis removed the key, not its name in the index
                         }
                         if (past || page.size() < 500) break;
                         offset += page.size();

@@ -195,9 +195,14 @@ public abstract class StateStoreContract {
         Duration ttl = shortTtl();
         s.append("l", "1", 10, ttl);
         s.append("l", "2", 10, null);
+        s.append("m", "1", 10, ttl);
         pass(ttl, () -> assertThat(s.range("l", 0, -1)).isEmpty());
         s.append("l", "3", 10, null);
         assertThat(s.range("l", 0, -1)).containsExactly("3");
+        s.set("m", "\"now a value\"", null); // over an expired list: its entries must not come back
+        assertThat(s.delete("m")).isTrue();
+        s.append("m", "2", 10, null);
+        assertThat(s.range("m", 0, -1)).containsExactly("2");
     }
 
     @Test
