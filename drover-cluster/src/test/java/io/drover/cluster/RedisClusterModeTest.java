@@ -9,11 +9,13 @@ import io.drover.cluster.files.Versions;
 import io.drover.cluster.files.WorkerFiles;
 import io.drover.cluster.queue.Client;
 import io.drover.cluster.queue.Keys;
+import io.drover.cluster.queue.RedisStateStore;
 import io.drover.cluster.queue.TaskStatus;
 import io.drover.cluster.queue.TaskSubmission;
 import io.drover.cluster.worker.Worker;
 import io.drover.cluster.worker.WorkerOptions;
 import io.drover.core.model.Backoff;
+import io.drover.core.state.StateScope;
 import io.lettuce.core.cluster.SlotHash;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -102,6 +104,22 @@ class RedisClusterModeTest {
         } finally {
             for (Worker w : workers) w.shutdownNow();
             for (Worker w : workers) w.awaitTermination(Duration.ofSeconds(20));
+        }
+    }
+
+    @Test
+    void theStateStoreWorksOnAClusterWithEachNamespacesKeysInOneSlot() {
+        try (RedisStateStore store = new RedisStateStore(cluster.url())) {
+            for (int n = 0; n < 20; n++) { // namespaces spread over the nodes
+                StateScope s = store.scope("ns-" + n);
+                long v = s.set("k", "1", null);
+                assertThat(s.cas("k", v, "2", null)).isGreaterThan(v);
+                assertThat(s.incr("n", 3)).isEqualTo(3);
+                s.append("h", "\"x\"", 2, null);
+                assertThat(s.keys("")).containsExactly("h", "k", "n");
+                long token = s.lock("l", Duration.ofMinutes(1));
+                assertThat(s.unlock("l", token)).isTrue();
+            }
         }
     }
 
