@@ -5,11 +5,9 @@ import io.drover.core.state.StateScope;
 import io.drover.core.state.StateStore;
 import io.drover.core.state.StateStores;
 import io.drover.core.state.Versioned;
+import io.drover.state.JdbcStateProvider;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -162,15 +160,9 @@ public final class StateBench {
     }
 
     private static void dropSchema(String url, String schema) {
-        // postgres://USER@HOST:PORT/DB -> jdbc:postgresql://HOST:PORT/DB with that user
-        String rest = url.substring(url.indexOf("://") + 3);
-        String user = rest.contains("@") ? rest.substring(0, rest.indexOf('@')).split(":")[0] : "postgres";
-        String hostDb = rest.contains("@") ? rest.substring(rest.indexOf('@') + 1) : rest;
-        try (Connection c =
-                        DriverManager.getConnection("jdbc:postgresql://" + hostDb.replaceAll("\\?.*$", ""), user, "");
-                Statement st = c.createStatement()) {
-            st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-        } catch (Exception e) {
+        try {
+            JdbcStateProvider.dropSchema(url, schema);
+        } catch (RuntimeException e) {
             System.err.println("could not drop schema " + schema + ": " + e.getMessage());
         }
     }

@@ -1,6 +1,7 @@
 package io.drover.state;
 
 import io.drover.core.InvalidInputException;
+import io.drover.core.state.StateException;
 import io.drover.core.state.StateStore;
 import io.drover.core.state.StateStoreProvider;
 import io.drover.core.state.StateStores;
@@ -9,6 +10,9 @@ import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -91,6 +95,23 @@ public final class JdbcStateProvider implements StateStoreProvider {
         props.putIfAbsent("ApplicationName", "drover");
         String hostPort = uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "");
         return new Dialect.Postgres("jdbc:postgresql://" + hostPort + "/" + db, props, schema, pool);
+    }
+
+    /**
+     * Drops a schema of the PostgreSQL server {@code url} names, with everything in it: what tests and benches that
+     * made a schema of their own do when they end.
+     *
+     * @throws StateException naming the server when it cannot be done
+     */
+    public static void dropSchema(String url, String schema) {
+        if (!schema.matches("[A-Za-z_][A-Za-z0-9_]{0,62}")) throw new IllegalArgumentException("bad schema " + schema);
+        Dialect.Postgres server = postgres(url);
+        try (Connection c = server.connect();
+                Statement st = c.createStatement()) {
+            st.execute("DROP SCHEMA IF EXISTS \"" + schema + "\" CASCADE");
+        } catch (SQLException e) {
+            throw new StateException("state store " + StateStores.masked(url) + ": " + e.getMessage(), e, true);
+        }
     }
 
     private static String decode(String s) {

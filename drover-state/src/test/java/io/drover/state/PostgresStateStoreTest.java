@@ -10,11 +10,16 @@ import java.sql.Statement;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 
-/** The contract on the machine's PostgreSQL (127.0.0.1:5432, database test), in a schema of its own, dropped after. */
+/**
+ * The contract on the machine's PostgreSQL (127.0.0.1:5432, database test, or the server
+ * {@code $DROVER_TEST_POSTGRES_URL} names), in a schema of its own, dropped after.
+ */
 class PostgresStateStoreTest extends StateStoreContract {
+    static final String SERVER =
+            System.getenv().getOrDefault("DROVER_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test");
     static final String SCHEMA =
             "drover_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-    static final String URL = "postgres://postgres@127.0.0.1:5432/test?schema=" + SCHEMA;
+    static final String URL = SERVER + (SERVER.contains("?") ? "&" : "?") + "schema=" + SCHEMA;
 
     @Override
     protected StateStore open(MutableClock clock) {
@@ -38,11 +43,12 @@ class PostgresStateStoreTest extends StateStoreContract {
 
     @AfterAll
     static void dropSchema() {
-        sql("DROP SCHEMA IF EXISTS " + SCHEMA + " CASCADE");
+        JdbcStateProvider.dropSchema(SERVER, SCHEMA);
     }
 
     static void sql(String statement) {
-        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test", "postgres", "");
+        Dialect.Postgres server = JdbcStateProvider.postgres(SERVER);
+        try (Connection c = DriverManager.getConnection(server.jdbcUrl(), server.properties());
                 Statement s = c.createStatement()) {
             s.execute(statement);
         } catch (SQLException e) {
