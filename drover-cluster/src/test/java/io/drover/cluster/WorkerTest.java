@@ -27,11 +27,7 @@ import io.lettuce.core.XReadArgs;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -39,7 +35,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -403,59 +398,6 @@ class WorkerTest {
         assertThat(end.attempts()).isEqualTo("all 2 attempts failed");
         assertThat(end.durationMillis()).isNotNull();
         assertThat(end.toMap()).containsKeys("submitted_at", "started_at", "finished_at", "duration_ms");
-    }
-
-    /** A wall clock a test moves by hand. */
-    static final class MovableClock extends Clock {
-        private final AtomicLong millis = new AtomicLong(System.currentTimeMillis());
-
-        void advance(Duration d) {
-            millis.addAndGet(d.toMillis());
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(millis.get());
-        }
-    }
-
-    @Test
-    void aRetryIsPromotedWhenItsBackoffIsDueOnTheWorkersClockAndNotBefore() throws Exception {
-        MovableClock clock = new MovableClock();
-        Worker w = Worker.start(WorkerOptions.builder(redis.url())
-                .lease(Duration.ofSeconds(1))
-                .clock(clock)
-                .workdir(dir.resolve("clocked"))
-                .build());
-        workers.add(w);
-        String id = client.submit(TaskSubmission.shell("[ \"$DROVER_ATTEMPT\" = 2 ] && echo second")
-                .withRetries(1)
-                .withBackoff(new Backoff(Duration.ofHours(1), Duration.ofHours(1), 1, false)));
-        await().atMost(Duration.ofSeconds(10))
-                .until(() -> client.status(id).orElseThrow().state().equals("RETRYING"));
-        // two heartbeats (each one promotes what is due) pass on the real clock; an hour has not on the worker's
-        String record = Keys.worker(w.id());
-        String beat = redis.commands().hget(record, "last_heartbeat");
-        await().atMost(Duration.ofSeconds(10))
-                .until(() -> !beat.equals(redis.commands().hget(record, "last_heartbeat")));
-        String next = redis.commands().hget(record, "last_heartbeat");
-        await().atMost(Duration.ofSeconds(10))
-                .until(() -> !next.equals(redis.commands().hget(record, "last_heartbeat")));
-        assertThat(client.status(id).orElseThrow().state()).isEqualTo("RETRYING");
-        clock.advance(Duration.ofHours(1));
-        TaskStatus s = finished(id);
-        assertThat(s.state()).isEqualTo("SUCCEEDED");
-        assertThat(s.message()).isEqualTo("second");
     }
 
     @Test

@@ -220,14 +220,14 @@ public final class JdbcStateStore implements StateStore {
     @Override
     public List<String> keys(String ns, String prefix) {
         return read(c -> {
-            List<String> keys = new ArrayList<>();
-            try (PreparedStatement p = c.prepareStatement("SELECT k FROM drover_state WHERE ns = ? AND substr(k, 1, ?)"
-                    + " = ? AND (expires_at IS NULL OR expires_at > ?)")) {
-                bind(p, ns, prefix.length(), prefix, now());
-                try (ResultSet rs = p.executeQuery()) {
-                    while (rs.next()) keys.add(rs.getString(1));
-                }
-            }
+            List<String> keys = strings(
+                    c,
+                    "SELECT k FROM drover_state WHERE ns = ? AND substr(k, 1, ?) = ? AND (expires_at IS NULL OR"
+                            + " expires_at > ?)",
+                    ns,
+                    prefix.length(),
+                    prefix,
+                    now());
             Collections.sort(keys);
             return keys;
         });
@@ -282,14 +282,8 @@ public final class JdbcStateStore implements StateStore {
             Row r = live(row(c, ns, key, now()));
             expect(r, LIST, key);
             if (r == null) return List.of();
-            List<String> all = new ArrayList<>();
-            try (PreparedStatement p =
-                    c.prepareStatement("SELECT v FROM drover_state_list WHERE ns = ? AND k = ? ORDER BY seq")) {
-                bind(p, ns, key);
-                try (ResultSet rs = p.executeQuery()) {
-                    while (rs.next()) all.add(rs.getString(1));
-                }
-            }
+            List<String> all =
+                    strings(c, "SELECT v FROM drover_state_list WHERE ns = ? AND k = ? ORDER BY seq", ns, key);
             return slice(all, from, to);
         });
     }
@@ -448,6 +442,18 @@ public final class JdbcStateStore implements StateStore {
                 return rs.next() ? reader.read(rs) : null;
             }
         }
+    }
+
+    /** The first column of every row. */
+    private static List<String> strings(Connection c, String sql, Object... args) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (PreparedStatement p = c.prepareStatement(sql)) {
+            bind(p, args);
+            try (ResultSet rs = p.executeQuery()) {
+                while (rs.next()) out.add(rs.getString(1));
+            }
+        }
+        return out;
     }
 
     private static int update(Connection c, String sql, Object... args) throws SQLException {

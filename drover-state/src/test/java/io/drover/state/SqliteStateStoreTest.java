@@ -1,6 +1,6 @@
 package io.drover.state;
 
-import io.drover.core.state.MutableClock;
+import io.drover.core.MutableClock;
 import io.drover.core.state.StateStore;
 import io.drover.core.state.StateStoreContract;
 import java.nio.file.Path;

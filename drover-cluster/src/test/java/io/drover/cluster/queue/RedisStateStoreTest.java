@@ -1,7 +1,7 @@
 package io.drover.cluster.queue;
 
 import io.drover.cluster.RedisExtension;
-import io.drover.core.state.MutableClock;
+import io.drover.core.MutableClock;
 import io.drover.core.state.StateStore;
 import io.drover.core.state.StateStoreContract;
 import io.drover.core.state.StateStores;

@@ -73,17 +73,17 @@ final class StateModule {
             Versioned v = scope(s, ns).get(key(a, 2));
             return v == null
                     ? LuaValue.varargsOf(LuaValue.NIL, LuaValue.valueOf(0))
-                    : LuaValue.varargsOf(value(v), LuaValue.valueOf(v.version()));
+                    : LuaValue.varargsOf(value(v), number(v.version()));
         });
         method(st, "set", a -> {
             String key = key(a, 2);
             String json = json(key, a.arg(3));
             Duration ttl = ttl(key, a.arg(4));
-            return LuaValue.valueOf(scope(s, ns).set(key, json, ttl));
+            return number(scope(s, ns).set(key, json, ttl));
         });
         method(st, "incr", a -> {
             String key = key(a, 2);
-            return LuaValue.valueOf(scope(s, ns).incr(key, a.isnoneornil(3) ? 1 : a.checklong(3)));
+            return number(scope(s, ns).incr(key, a.isnoneornil(3) ? 1 : a.checklong(3)));
         });
         method(st, "cas", a -> {
             String key = key(a, 2);
@@ -91,7 +91,7 @@ final class StateModule {
             String json = json(key, a.arg(4));
             Duration ttl = ttl(key, a.arg(5));
             long version = scope(s, ns).cas(key, expected, json, ttl);
-            return LuaValue.varargsOf(LuaValue.valueOf(version > 0), LuaValue.valueOf(version));
+            return LuaValue.varargsOf(LuaValue.valueOf(version > 0), number(version));
         });
         method(st, "delete", a -> LuaValue.valueOf(scope(s, ns).delete(key(a, 2))));
         method(st, "keys", a -> list(scope(s, ns).keys(a.optjstring(2, ""))));
@@ -103,7 +103,7 @@ final class StateModule {
                 max = StateLimits.max(key, opts.get("max").checkint());
             String json = json(key, a.arg(3));
             Duration ttl = ttl(key, opts);
-            return LuaValue.valueOf(scope(s, ns).append(key, json, max, ttl));
+            return number(scope(s, ns).append(key, json, max, ttl));
         });
         method(st, "range", a -> {
             String key = key(a, 2);
@@ -129,9 +129,14 @@ final class StateModule {
                     ? StateLimits.ttl(name, opts.get("wait").tojstring())
                     : null;
             return StateLocks.withLock(
-                    scope(s, ns), name, ttl, wait, in::checkStop, token -> body.invoke(LuaValue.valueOf(token)));
+                    scope(s, ns), name, ttl, wait, in::checkStop, token -> body.invoke(number(token)));
         });
         return st;
+    }
+
+    /** A version, token, count or length as a Lua number (exact up to 2^53, as Lua's numbers are). */
+    private static LuaValue number(long n) {
+        return LuaValue.valueOf((double) n);
     }
 
     private static StateScope scope(TaskScope s, String ns) {
@@ -139,6 +144,7 @@ final class StateModule {
     }
 
     /** Adds {@code name}, called with a colon ({@code st:get(k)}): argument 1 is the scope table itself. */
+    @SuppressWarnings("ReferenceEquality") // the same table, not an equal one
     private static void method(LuaTable st, String name, Modules.Body body) {
         st.rawset(name, Modules.fn("st:" + name, a -> {
             if (a.arg1() != st) {

@@ -1,4 +1,4 @@
-package io.drover.core.state;
+package io.drover.core;
 
 import java.time.Clock;
 import java.time.Duration;
