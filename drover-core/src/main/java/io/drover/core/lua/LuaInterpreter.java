@@ -7,6 +7,7 @@ import io.drover.core.model.Command;
 import io.drover.core.model.Durations;
 import io.drover.core.model.SourceLocation;
 import io.drover.core.model.WorkflowSource;
+import io.drover.core.process.Cancellation;
 import io.drover.core.process.TaskLog;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -394,8 +395,8 @@ public final class LuaInterpreter {
     }
 
     /**
-     * Calls the function {@code ref} points at for a task: the scope is current and the task gets a fresh globals
-     * table for the call.
+     * Calls the function {@code ref} points at for a task: the scope is current, the task gets a fresh globals
+     * table for the call, and the scope's cancellation stops the call (also one that fired before the call began).
      *
      * @throws LuaError what the function raised, or "stopped" after {@link #requestStop()}
      */
@@ -445,10 +446,15 @@ public final class LuaInterpreter {
         TaskMemory.running(true);
         LuaInterpreter previous = CURRENT.get();
         CURRENT.set(this);
+        // Registered after the stop flag was reset for this call: a cancel (a timeout) that came while the task
+        // waited for this interpreter (which may have evaluated the file first) stops the call at its first
+        // instruction, instead of being reset and lost.
+        Cancellation.Registration stopOnCancel = taskScope.cancellation().onCancel(this::requestStop);
         try {
             LuaValue fn = copies.of(locate.apply(loaded));
             return fn.invoke(args);
         } finally {
+            stopOnCancel.close();
             TaskMemory.running(false);
             coroutines.endAll();
             coroutines = null;

@@ -338,10 +338,15 @@ public final class TaskRunner {
             Map<String, String> env) {
         LuaRuntime rt = requireLua();
         LuaInterpreter in = rt.borrow();
-        Cancellation cancel = context.cancellation();
-        try (Cancellation.Registration ignored = cancel.onCancel(in::requestStop)) {
+        try {
             TaskScope scope = new TaskScope(
-                    context.log(), workdir, env, cancel, context.directoriesUsed(), state, request.runId());
+                    context.log(),
+                    workdir,
+                    env,
+                    context.cancellation(),
+                    context.directoriesUsed(),
+                    state,
+                    request.runId());
             return in.call(ref, scope, LuaValue.varargsOf(params, depsTable(request)));
         } finally {
             rt.release(in);

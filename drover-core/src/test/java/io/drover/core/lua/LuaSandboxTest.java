@@ -2,6 +2,7 @@ package io.drover.core.lua;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.drover.core.WorkflowException;
 import io.drover.core.model.WorkflowSource;
@@ -85,6 +86,21 @@ class LuaSandboxTest {
         // a value without a name keeps LuaJ's words
         assertThat(error("local function f() return nil end\nreturn f().x"))
                 .isEqualTo("flow.lua:3: attempt to index ? (a nil value)");
+    }
+
+    @Test
+    void aCancelThatFiredBeforeTheCallBeganStopsTheCall() {
+        // A task's timeout can fire while it waits for an interpreter (one that evaluates the file first, slow on a
+        // loaded machine); the call used to reset the stop it had been given, and the loop ran for ever.
+        LuaInterpreter in = new LuaInterpreter(new WorkflowSource("flow.lua", "Fn = function() while true do end end"));
+        Cancellation cancel = new Cancellation();
+        cancel.cancel(Cancellation.Cause.TIMED_OUT, "timed out after 300ms");
+        TaskScope scope = new TaskScope(log::add, dir.resolve("work"), new HashMap<>(), cancel);
+        assertTimeoutPreemptively(
+                Duration.ofSeconds(20),
+                () -> assertThatThrownBy(() -> in.callGlobal("Fn", scope, LuaValue.NONE))
+                        .isInstanceOf(LuaError.class)
+                        .hasMessageContaining("stopped"));
     }
 
     @Test
