@@ -1,5 +1,6 @@
 # Sourced by ./drover and scripts/*: picks a JDK >= 21 and exports JAVA_HOME and DROVER_JAVA_OPTS.
-# Order: $JAVA_HOME if it is >= 21, then /usr/lib/jvm/temurin-25-jdk-amd64, then any JDK >= 21 under /usr/lib/jvm.
+# Order: the directories given as arguments (a release's bundled runtime), then $JAVA_HOME if it is >= 21, then
+# /usr/lib/jvm/temurin-25-jdk-amd64, then any JDK >= 21 under /usr/lib/jvm.
 
 drover_java_major() { # $1 = JAVA_HOME candidate; prints the feature version or nothing
   local rel="$1/release"
@@ -13,7 +14,7 @@ drover_java_major() { # $1 = JAVA_HOME candidate; prints the feature version or 
 
 drover_pick_jdk() {
   local c v
-  for c in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*; do
+  for c in "$@" "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*; do
     [ -n "$c" ] || continue
     v=$(drover_java_major "$c")
     if [ -n "$v" ] && [ "$v" -ge 21 ]; then
