@@ -84,7 +84,8 @@ public final class Controller implements Lifecycle {
                         supervisor.detachAll(epoch, why);
                     }
                 });
-        this.supervisor = new RunSupervisor(options.controllerId(), log, client, metrics, lease, () -> running);
+        this.supervisor =
+                new RunSupervisor(options.controllerId(), log, client, metrics, lease, () -> running, options.clock());
     }
 
     /** Connects, starts the HTTP API and joins the election. Fails fast when Redis or the port cannot be had. */

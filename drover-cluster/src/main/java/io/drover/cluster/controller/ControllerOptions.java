@@ -2,6 +2,7 @@ package io.drover.cluster.controller;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.function.LongSupplier;
@@ -16,6 +17,8 @@ import java.util.function.LongSupplier;
  * @param token what the HTTP API demands (Authorization: Bearer), except on {@code /health}; null for none
  * @param ticker the controller's clock for its lease, in nanoseconds ({@link System#nanoTime} unless a test
  *     gives another)
+ * @param clock the wall clock the runs' records are stamped with (start, end, when each task ran); {@link
+ *     Clock#systemUTC()} unless a test gives another
  */
 public record ControllerOptions(
         String redisUrl,
@@ -24,7 +27,8 @@ public record ControllerOptions(
         String bind,
         int port,
         String token,
-        LongSupplier ticker) {
+        LongSupplier ticker,
+        Clock clock) {
     public static final Duration DEFAULT_LEASE = Duration.ofSeconds(2);
     public static final int DEFAULT_PORT = 7700;
 
@@ -41,6 +45,7 @@ public record ControllerOptions(
         private int port = DEFAULT_PORT;
         private String token;
         private LongSupplier ticker = System::nanoTime;
+        private Clock clock = Clock.systemUTC();
 
         private Builder(String redisUrl) {
             this.redisUrl = redisUrl;
@@ -76,6 +81,12 @@ public record ControllerOptions(
             return this;
         }
 
+        /** The wall clock the runs' records are stamped with; for tests. */
+        public Builder clock(Clock v) {
+            clock = Objects.requireNonNull(v);
+            return this;
+        }
+
         public ControllerOptions build() {
             Objects.requireNonNull(redisUrl, "redisUrl");
             if (lease.toMillis() < 400)
@@ -88,7 +99,7 @@ public record ControllerOptions(
             String id = controllerId != null ? controllerId : defaultId();
             if (!id.matches("[A-Za-z0-9_.:-]{1,128}") || id.contains(" "))
                 throw new IllegalArgumentException("bad controller id '" + id + "'");
-            return new ControllerOptions(redisUrl, id, lease, bind, port, token, ticker);
+            return new ControllerOptions(redisUrl, id, lease, bind, port, token, ticker, clock);
         }
 
         static boolean isLoopback(String host) {

@@ -10,7 +10,7 @@ import io.drover.core.model.TaskId;
 import io.drover.core.model.TaskSpec;
 import io.drover.core.plan.Plan;
 import io.drover.core.runner.TaskOutcome;
-import java.time.Instant;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -65,10 +65,15 @@ final class RunJournal implements RunListener {
     private final Map<TaskId, Long> endedAt = new HashMap<>();
 
     private final boolean resumed;
+    /** The wall clock the record is stamped with (the controller's). */
+    private final Clock clock;
     /** The run's state as this journal last wrote it (guarded by {@code lock}). */
     private RunState state;
 
-    /** {@code resumed}: another leader ran this run before; {@code onFenced} hears the epoch that holds it now. */
+    /**
+     * {@code resumed}: another leader ran this run before; {@code onFenced} hears the epoch that holds it now;
+     * {@code clock} stamps the record (start, end, when each task became ready and ran).
+     */
     RunJournal(
             String runId,
             long epoch,
@@ -76,7 +81,9 @@ final class RunJournal implements RunListener {
             ControllerMetrics metrics,
             boolean resumed,
             LongConsumer onFenced,
-            Map<TaskId, Long> startedBefore) {
+            Map<TaskId, Long> startedBefore,
+            Clock clock) {
+        this.clock = clock;
         this.started.putAll(startedBefore);
         this.runId = runId;
         this.resumed = resumed;
@@ -106,7 +113,7 @@ final class RunJournal implements RunListener {
         synchronized (lock) {
             moveTo(RunState.RUNNING);
             fields.put("task_count", Integer.toString(taskCount));
-            fields.put(resumed ? "resumed_at" : "started_at", Instant.now().toString());
+            fields.put(resumed ? "resumed_at" : "started_at", clock.instant().toString());
             events.add(new String[] {
                 "type",
                 "run",
@@ -115,7 +122,7 @@ final class RunJournal implements RunListener {
                 "epoch",
                 Long.toString(epoch),
                 "at",
-                Instant.now().toString()
+                clock.instant().toString()
             });
         }
     }
@@ -148,7 +155,7 @@ final class RunJournal implements RunListener {
         synchronized (lock) {
             moveTo(RunState.FAILED);
             fields.put("message", message);
-            fields.put("finished_at", Instant.now().toString());
+            fields.put("finished_at", clock.instant().toString());
             events.add(new String[] {
                 "type",
                 "run",
@@ -157,7 +164,7 @@ final class RunJournal implements RunListener {
                 "message",
                 message,
                 "at",
-                Instant.now().toString()
+                clock.instant().toString()
             });
         }
         end();
@@ -191,7 +198,7 @@ final class RunJournal implements RunListener {
 
     @Override
     public void onTaskStateChanged(TaskSpec task, TaskState from, TaskState to, int attempt, String message) {
-        long now = System.currentTimeMillis();
+        long now = clock.millis();
         TaskId id = task.id();
         if (to == TaskState.READY) readyAt.put(id, now);
         if (to == TaskState.RUNNING) {
@@ -242,14 +249,14 @@ final class RunJournal implements RunListener {
     public void onRunFinished(RunResult result) {
         synchronized (lock) {
             moveTo(RunState.valueOf(result.status().name()));
-            fields.put("finished_at", Instant.now().toString());
+            fields.put("finished_at", clock.instant().toString());
             events.add(new String[] {
                 "type",
                 "run",
                 "state",
                 result.status().name(),
                 "at",
-                Instant.now().toString()
+                clock.instant().toString()
             });
         }
         metrics.runEnded(result.status().name());

@@ -19,6 +19,7 @@ import io.drover.core.model.TaskId;
 import io.drover.core.model.WorkflowSource;
 import io.drover.core.plan.Plan;
 import io.drover.core.plan.Planner;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -50,6 +51,9 @@ final class RunSupervisor {
     /** Runs being taken: their files are evaluated off the loop, so one whose top level never returns holds no other. */
     private final Set<String> taking = ConcurrentHashMap.newKeySet();
 
+    /** The wall clock the runs' records are stamped with. */
+    private final Clock clock;
+
     private record LocalRun(
             RunHandle handle, ClusterDispatcher dispatcher, RunJournal journal, AtomicBoolean cancelSent) {}
 
@@ -59,7 +63,9 @@ final class RunSupervisor {
             Client client,
             ControllerMetrics metrics,
             LeaderLease lease,
-            BooleanSupplier running) {
+            BooleanSupplier running,
+            Clock clock) {
+        this.clock = clock;
         this.controllerId = controllerId;
         this.log = log;
         this.client = client;
@@ -150,7 +156,7 @@ final class RunSupervisor {
         RunRecords.RunView before = RunRecords.view(h);
         boolean resumed = !"SUBMITTED".equals(h.get("state"));
         Map<TaskId, Long> startedBefore = new HashMap<>();
-        long nowMs = System.currentTimeMillis();
+        long nowMs = clock.millis();
         before.tasks().forEach((t, r) -> {
             if (!r.state().isTerminal() && r.durationMillis() > 0) startedBefore.put(t, nowMs - r.durationMillis());
         });
@@ -163,7 +169,8 @@ final class RunSupervisor {
                 held -> {
                     if (held > mine) lease.stepDown("run " + id + " belongs to epoch " + held);
                 },
-                startedBefore);
+                startedBefore,
+                clock);
         Plan plan;
         WorkflowSource source =
                 new WorkflowSource(h.getOrDefault("workflow", "workflow.lua"), h.getOrDefault("source_text", ""));

@@ -6,10 +6,13 @@ import io.drover.cluster.RedisServer;
 import io.drover.cluster.queue.Keys;
 import io.drover.cluster.queue.RedisLink;
 import io.drover.cluster.queue.RunRecords;
+import io.drover.core.MutableClock;
 import io.drover.core.engine.TaskState;
 import io.drover.core.model.Command;
 import io.drover.core.model.TaskId;
 import io.drover.core.model.TaskSpec;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -38,10 +41,33 @@ class RunJournalTest {
 
     /** A run claimed by epoch {@code epoch}, as claim_run leaves it, and a journal writing for {@code writer}. */
     private RunJournal journal(String runId, long epoch, long writer) {
+        return journal(runId, epoch, writer, Clock.systemUTC());
+    }
+
+    private RunJournal journal(String runId, long epoch, long writer, Clock clock) {
         link.sync().hset(Keys.run(runId), Map.of("id", runId, "epoch", Long.toString(epoch), "state", "RUNNING"));
         link.sync().sadd(Keys.ACTIVE_RUNS, runId);
         return new RunJournal(
-                runId, writer, new RunRecords(link.sync()), new ControllerMetrics(), false, fencedBy::set, Map.of());
+                runId,
+                writer,
+                new RunRecords(link.sync()),
+                new ControllerMetrics(),
+                false,
+                fencedBy::set,
+                Map.of(),
+                clock);
+    }
+
+    @Test
+    void theRecordIsStampedWithTheControllersClock() {
+        MutableClock clock = new MutableClock();
+        clock.advance(Duration.ofDays(400)); // far from the machine's time, so only the clock given can say it
+        RunJournal j = journal("r-clock", 1, 1, clock);
+        link.sync().hset(Keys.run("r-clock"), "state", "SUBMITTED");
+        j.onRunStarted("r-clock", 1);
+        assertThat(j.flush()).isTrue();
+        assertThat(link.sync().hget(Keys.run("r-clock"), "started_at"))
+                .isEqualTo(clock.instant().toString());
     }
 
     private static TaskSpec task(int i) {

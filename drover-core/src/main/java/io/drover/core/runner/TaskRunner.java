@@ -1,5 +1,6 @@
 package io.drover.core.runner;
 
+import io.drover.core.Deadlines;
 import io.drover.core.Errors;
 import io.drover.core.lua.Json;
 import io.drover.core.lua.LuaConvert;
@@ -22,11 +23,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import org.luaj.vm2.LuaError;
 import org.luaj.vm2.LuaTable;
 import org.luaj.vm2.LuaValue;
@@ -43,21 +39,27 @@ import org.luaj.vm2.Varargs;
  * command as data (environment variables), never spliced into its text.
  */
 public final class TaskRunner {
-    private static final ScheduledExecutorService TIMER = timer();
-
     private final LuaRuntime lua;
     private final TaskKinds kinds;
     private final StateHandle state;
+    private final Deadlines deadlines;
 
     /**
      * @param lua the workflow's Lua, or null for workflows without Lua functions
      * @param kinds plugin task kinds
      * @param state the store of {@code state.scope(...)} and tasks' {@code memory}
+     * @param deadlines what tasks' timeouts are measured on
      */
-    public TaskRunner(LuaRuntime lua, TaskKinds kinds, StateHandle state) {
+    public TaskRunner(LuaRuntime lua, TaskKinds kinds, StateHandle state, Deadlines deadlines) {
         this.lua = lua;
         this.kinds = kinds;
         this.state = state;
+        this.deadlines = deadlines;
+    }
+
+    /** A runner whose timeouts are measured on the machine's clock ({@link Deadlines#SYSTEM}). */
+    public TaskRunner(LuaRuntime lua, TaskKinds kinds, StateHandle state) {
+        this(lua, kinds, state, Deadlines.SYSTEM);
     }
 
     /** A runner whose tasks have no state store ({@code state} and {@code memory} fail, saying how to give one). */
@@ -70,27 +72,14 @@ public final class TaskRunner {
         return lua == null ? "" : lua.source().name();
     }
 
-    private static ScheduledExecutorService timer() {
-        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread th = new Thread(r, "drover-timeouts");
-            th.setDaemon(true);
-            return th;
-        });
-        t.setRemoveOnCancelPolicy(true);
-        return Executors.unconfigurableScheduledExecutorService(t);
-    }
-
     /** Runs the attempt. Never throws: every failure becomes a FAILED outcome with a message. */
     public TaskOutcome run(TaskRequest request, TaskContext context) {
         TaskSpec task = request.task();
         Cancellation cancel = context.cancellation();
-        ScheduledFuture<?> timeout = null;
+        Runnable timeout = null;
         if (task.timeout() != null) {
             String why = "timed out after " + Durations.format(task.timeout());
-            timeout = TIMER.schedule(
-                    () -> cancel.cancel(Cancellation.Cause.TIMED_OUT, why),
-                    task.timeout().toNanos(),
-                    TimeUnit.NANOSECONDS);
+            timeout = deadlines.after(task.timeout(), () -> cancel.cancel(Cancellation.Cause.TIMED_OUT, why));
         }
         TaskOutcome outcome;
         try {
@@ -106,7 +95,7 @@ public final class TaskRunner {
         } catch (VirtualMachineError e) { // out of memory or stack: the attempt fails, the process goes on
             outcome = TaskOutcome.failed(TaskOutcome.describe(e));
         } finally {
-            if (timeout != null) timeout.cancel(false);
+            if (timeout != null) timeout.run();
         }
         if (cancel.isCancelled()) {
             return cancel.cause() == Cancellation.Cause.TIMED_OUT
