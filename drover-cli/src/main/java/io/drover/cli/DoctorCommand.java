@@ -3,8 +3,11 @@ package io.drover.cli;
 import io.drover.cluster.queue.Client;
 import io.drover.cluster.queue.RedisUrls;
 import io.drover.cluster.queue.WorkerRecords;
+import io.drover.core.Errors;
 import io.drover.core.Version;
 import io.drover.core.record.RunJson;
+import io.drover.core.state.StateStore;
+import io.drover.core.state.StateStores;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -43,6 +46,12 @@ final class DoctorCommand implements Callable<Integer> {
             description = "drover.toml. Default: $DROVER_CONFIG or ./drover.toml.")
     Path config;
 
+    @Option(
+            names = "--state-url",
+            paramLabel = "URL",
+            description = "The state store to check. Default: $DROVER_STATE_URL, else [state] url in drover.toml.")
+    String stateUrl;
+
     @Option(names = "--json", description = "One JSON object with every check.")
     boolean json;
 
@@ -79,7 +88,34 @@ final class DoctorCommand implements Callable<Integer> {
         } else {
             distributed(url, cfg);
         }
+        state(mode.equals("distributed"));
         return report(mode, url);
+    }
+
+    /** The state store tasks use: opened and read once when one is configured (nothing is written). */
+    private void state(boolean fleet) {
+        Settings.Value v = Settings.load(config).get(Settings.Key.STATE_URL, stateUrl);
+        if (v.value() == null) {
+            add(
+                    "state",
+                    "ok",
+                    "no store configured: tasks run here use " + StateStores.DEFAULT_URL
+                            + (fleet ? ", workers the fleet's Redis" : ""));
+            return;
+        }
+        String shown = StateStores.masked(v.value());
+        try (StateStore store =
+                StateStores.open(v.value(), Path.of("").toAbsolutePath(), java.time.Clock.systemUTC())) {
+            store.get("doctor", "doctor");
+            boolean local = StateStores.isLocalFile(v.value());
+            add(
+                    "state",
+                    fleet && local ? "warn" : "ok",
+                    shown + " (from " + v.from() + ") answers"
+                            + (fleet && local ? "; a file of this machine: workers refuse it" : ""));
+        } catch (RuntimeException e) {
+            add("state", "FAIL", Errors.describe(e));
+        }
     }
 
     private void distributed(String url, Config cfg) {

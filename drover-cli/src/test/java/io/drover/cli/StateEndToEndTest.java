@@ -125,6 +125,21 @@ class StateEndToEndTest {
     }
 
     @Test
+    void doctorChecksTheStateStoreAndNamesOneThatDoesNotAnswerWithItsPasswordMasked() throws Exception {
+        var ok = DroverProcess.run(dir, "doctor", "--state-url", redis.url());
+        assertThat(ok.exit()).as(ok.out() + ok.err()).isZero();
+        assertThat(ok.out()).containsPattern("ok +state +redis://127.0.0.1:[0-9]+ \\(from --state-url\\) answers");
+        var down = DroverProcess.run(dir, "doctor", "--state-url", "postgres://drover:s3cret@127.0.0.1:1/x");
+        assertThat(down.exit()).isEqualTo(1);
+        assertThat(down.out())
+                .containsPattern("FAIL +state +state store postgres://drover:\\*\\*\\*@127.0.0.1:1/x: ")
+                .doesNotContain("s3cret");
+        var none = DroverProcess.run(dir, "doctor");
+        assertThat(none.out()).contains("no store configured: tasks run here use sqlite:.drover/state.db");
+        assertThat(dir.resolve(".drover/state.db")).doesNotExist();
+    }
+
+    @Test
     void anOperatorReadsAndChangesStateOnTheDefaultSqliteFile() throws Exception {
         Files.writeString(dir.resolve("deploy.lua"), """
                 TaskDefinitions = { deploy = { tasks = { { name = "ship", command = function(params)
