@@ -5,7 +5,6 @@ import io.drover.agent.server.AgentServer;
 import io.drover.agent.sync.Limits;
 import io.drover.agent.sync.Sizes;
 import io.drover.core.Errors;
-import io.drover.core.InvalidInputException;
 import io.drover.core.Log;
 import io.drover.core.Version;
 import io.drover.core.lua.LuaInterpreter;
@@ -138,7 +137,7 @@ final class AgentCommand implements Callable<Integer> {
                     .limits(new Limits(
                             maxFiles, Sizes.parse(maxUpload), "drover agent --max-files", "drover agent --max-upload"))
                     .keepWorkspaces(keepWorkspaces)
-                    .stateUrl(stateUrl(stateUrl));
+                    .stateUrl(Settings.load(null).localStateUrl(stateUrl));
             if (maxTasks != null) b.maxTasks(maxTasks);
             options = b.build();
         } catch (IllegalArgumentException e) {
@@ -198,18 +197,6 @@ final class AgentCommand implements Callable<Integer> {
         });
         server.awaitTermination();
         return Main.OK;
-    }
-
-    /** The state store URL of a process that runs tasks: flag, environment, drover.toml, else the SQLite file. */
-    static String stateUrl(String flag) {
-        Settings.Value v = Settings.load(null).get(Settings.Key.STATE_URL, flag);
-        String url = v.value() == null ? StateStores.DEFAULT_URL : v.value();
-        try {
-            StateStores.check(url);
-        } catch (InvalidInputException e) {
-            throw new Main.UserException(v.from() + ": " + e.getMessage());
-        }
-        return url;
     }
 
     private static String rootMessage(Throwable e) {

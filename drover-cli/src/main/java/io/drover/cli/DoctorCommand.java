@@ -9,6 +9,7 @@ import io.drover.core.record.RunJson;
 import io.drover.core.state.StateStore;
 import io.drover.core.state.StateStores;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -104,8 +105,7 @@ final class DoctorCommand implements Callable<Integer> {
             return;
         }
         String shown = StateStores.masked(v.value());
-        try (StateStore store =
-                StateStores.open(v.value(), Path.of("").toAbsolutePath(), java.time.Clock.systemUTC())) {
+        try (StateStore store = StateStores.open(v.value(), Path.of("").toAbsolutePath(), Clock.systemUTC())) {
             store.get("doctor", "doctor");
             boolean local = StateStores.isLocalFile(v.value());
             add(

@@ -310,7 +310,7 @@ final class RunCommand implements Callable<Integer> {
                     + " give it to them (drover worker --state-url URL, $DROVER_STATE_URL or [state] url);"
                     + " by default they use the fleet's Redis");
         }
-        return StateHandle.of(AgentCommand.stateUrl(stateUrl), cwd);
+        return StateHandle.of(Settings.load(config).localStateUrl(stateUrl), cwd);
     }
 
     private static void printSyncStats(

@@ -193,6 +193,21 @@ final class Settings {
     }
 
     /**
+     * The state store of a process that runs tasks on this machine ({@code drover run}, an agent, {@code drover
+     * state}): flag, environment, drover.toml, else the SQLite file in {@code .drover}.
+     */
+    String localStateUrl(String flag) {
+        Value v = get(Key.STATE_URL, flag);
+        String url = v.value() == null ? StateStores.DEFAULT_URL : v.value();
+        try {
+            StateStores.check(url);
+        } catch (InvalidInputException e) {
+            throw new Main.UserException(v.from() + ": " + e.getMessage());
+        }
+        return url;
+    }
+
+    /**
      * A worker's state store: flag, environment, drover.toml, else null (the fleet's Redis). A SQLite file is
      * refused: the other workers of the fleet could not reach it.
      */

@@ -63,7 +63,8 @@ final class StateCommand implements Callable<Integer> {
         String scope;
 
         StateStore open() {
-            return StateStores.open(AgentCommand.stateUrl(stateUrl), Path.of("").toAbsolutePath(), Clock.systemUTC());
+            return StateStores.open(
+                    Settings.load(null).localStateUrl(stateUrl), Path.of("").toAbsolutePath(), Clock.systemUTC());
         }
 
         /** The namespace {@code --scope} names: the same as {@code state.scope(...)} in a task. */
@@ -93,23 +94,30 @@ final class StateCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "get", description = "Print a value as JSON (exit 1 when the key is absent).")
-    static final class Get implements Callable<Integer> {
+    /** What every subcommand has: the store and scope it works on, and its command line. */
+    abstract static class Sub implements Callable<Integer> {
         @Mixin
         Where where;
 
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        PrintWriter out() {
+            return spec.commandLine().getOut();
+        }
+    }
+
+    @Command(name = "get", description = "Print a value as JSON (exit 1 when the key is absent).")
+    static final class Get extends Sub {
         @Parameters(paramLabel = "KEY")
         String key;
 
         @Option(names = "--show-version", description = "Print the value's version after it.")
         boolean version;
 
-        @Spec
-        CommandLine.Model.CommandSpec spec;
-
         @Override
         public Integer call() {
-            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter out = out();
             Versioned v = where.call(s -> s.get(key));
             if (v == null) {
                 spec.commandLine().getErr().println("no key '" + Terminal.escape(key) + "' in " + where.namespace());
@@ -121,10 +129,7 @@ final class StateCommand implements Callable<Integer> {
     }
 
     @Command(name = "set", description = "Write a value: JSON, or else text.")
-    static final class Set implements Callable<Integer> {
-        @Mixin
-        Where where;
-
+    static final class Set extends Sub {
         @Parameters(index = "0", paramLabel = "KEY")
         String key;
 
@@ -134,15 +139,12 @@ final class StateCommand implements Callable<Integer> {
         @Option(names = "--ttl", paramLabel = "DURATION", description = "How long it lives, like 30d.")
         String ttl;
 
-        @Spec
-        CommandLine.Model.CommandSpec spec;
-
         @Override
         public Integer call() {
             Duration d = StateLimits.ttl(key, ttl);
             String json = asJson(value);
             long version = where.call(s -> s.set(key, json, d));
-            spec.commandLine().getOut().println("set " + key + " (version " + version + ")");
+            out().println("set " + key + " (version " + version + ")");
             return Main.OK;
         }
     }
@@ -158,60 +160,42 @@ final class StateCommand implements Callable<Integer> {
     }
 
     @Command(name = "incr", description = "Add to an integer (1 unless given) and print the new value.")
-    static final class Incr implements Callable<Integer> {
-        @Mixin
-        Where where;
-
+    static final class Incr extends Sub {
         @Parameters(index = "0", paramLabel = "KEY")
         String key;
 
         @Parameters(index = "1", paramLabel = "BY", defaultValue = "1")
         long by;
 
-        @Spec
-        CommandLine.Model.CommandSpec spec;
-
         @Override
         public Integer call() {
             long value = where.call(s -> s.incr(key, by));
-            spec.commandLine().getOut().println(value);
+            out().println(value);
             return Main.OK;
         }
     }
 
     @Command(name = "delete", description = "Remove a value or a list (exit 1 when there was none).")
-    static final class Delete implements Callable<Integer> {
-        @Mixin
-        Where where;
-
+    static final class Delete extends Sub {
         @Parameters(paramLabel = "KEY")
         String key;
-
-        @Spec
-        CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() {
             boolean had = where.call(s -> s.delete(key));
-            spec.commandLine().getOut().println(had ? "deleted " + key : "no key '" + Terminal.escape(key) + "'");
+            out().println(had ? "deleted " + key : "no key '" + Terminal.escape(key) + "'");
             return had ? Main.OK : Main.TASK_FAILED;
         }
     }
 
     @Command(name = "keys", description = "List the keys of the scope (those starting with PREFIX).")
-    static final class Keys implements Callable<Integer> {
-        @Mixin
-        Where where;
-
+    static final class Keys extends Sub {
         @Parameters(paramLabel = "PREFIX", defaultValue = "")
         String prefix;
 
-        @Spec
-        CommandLine.Model.CommandSpec spec;
-
         @Override
         public Integer call() {
-            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter out = out();
             where.call(s -> s.keys(prefix)).forEach(k -> out.println(Terminal.escape(k)));
             return Main.OK;
         }
@@ -220,10 +204,7 @@ final class StateCommand implements Callable<Integer> {
     @Command(
             name = "range",
             description = "Print a list's entries, a line each (from FROM to TO, 1-based, -1 the last).")
-    static final class Range implements Callable<Integer> {
-        @Mixin
-        Where where;
-
+    static final class Range extends Sub {
         @Parameters(index = "0", paramLabel = "KEY")
         String key;
 
@@ -233,12 +214,9 @@ final class StateCommand implements Callable<Integer> {
         @Parameters(index = "2", paramLabel = "TO", defaultValue = "-1")
         long to;
 
-        @Spec
-        CommandLine.Model.CommandSpec spec;
-
         @Override
         public Integer call() {
-            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter out = out();
             where.call(s -> s.slice(key, from, to)).forEach(out::println);
             return Main.OK;
         }

@@ -137,9 +137,7 @@ public final class JdbcStateStore implements StateStore {
 
     @Override
     public long set(String ns, String key, String json, Duration ttl) {
-        StateLimits.key(key);
-        StateLimits.value(key, json);
-        StateLimits.positive(key, ttl);
+        StateLimits.write(key, json, ttl);
         return write(c -> {
             long now = now();
             Row raw = locked(c, ns, key, now);
@@ -193,9 +191,7 @@ public final class JdbcStateStore implements StateStore {
 
     @Override
     public long cas(String ns, String key, long expected, String json, Duration ttl) {
-        StateLimits.key(key);
-        StateLimits.value(key, json);
-        StateLimits.positive(key, ttl);
+        StateLimits.write(key, json, ttl);
         return write(c -> {
             long now = now();
             Row raw = locked(c, ns, key, now);
@@ -237,10 +233,8 @@ public final class JdbcStateStore implements StateStore {
 
     @Override
     public long append(String ns, String key, String json, int max, Duration ttl) {
-        StateLimits.key(key);
-        StateLimits.value(key, json);
+        StateLimits.write(key, json, ttl);
         StateLimits.max(key, max);
-        StateLimits.positive(key, ttl);
         return write(c -> {
             long now = now();
             Row raw = locked(c, ns, key, now);

@@ -30,13 +30,6 @@ public final class StateHandle implements AutoCloseable {
         return new StateHandle(null, null, Clock.systemUTC());
     }
 
-    /** A handle on a store already open (for Java callers and tests); closing the handle closes it. */
-    public static StateHandle of(StateStore store) {
-        StateHandle h = new StateHandle(store.describe(), null, Clock.systemUTC());
-        h.store = store;
-        return h;
-    }
-
     /**
      * The store, opened now if it is not yet.
      *

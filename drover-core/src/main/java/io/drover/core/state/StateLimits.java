@@ -59,6 +59,13 @@ public final class StateLimits {
         return d;
     }
 
+    /** The checks of a write: its key, its value and its time to live (null: none). */
+    public static void write(String key, String json, Duration ttl) {
+        key(key);
+        value(key, json);
+        positive(key, ttl);
+    }
+
     /** @throws StateException naming the key when a list's cap is below 1 */
     public static int max(String key, int max) {
         if (max < 1) throw new StateException("state: the cap of list '" + key + "' must be at least 1, not " + max);
