@@ -61,6 +61,16 @@ public final class TaskCodec {
         }
     }
 
+    /**
+     * The timeout of a spec ({@link #spec}): a task's own, or a workflow task's (inside its request); zero for none.
+     */
+    public static Duration timeout(Map<String, Object> spec) {
+        Object at = spec.get("request") instanceof Map<?, ?> request && request.get("task") instanceof Map<?, ?> task
+                ? task.get("timeout_ms")
+                : spec.get("timeout_ms");
+        return at instanceof Number n && n.longValue() > 0 ? Duration.ofMillis(n.longValue()) : Duration.ZERO;
+    }
+
     /** The spec of a task record as a map of JSON values (empty if unreadable). */
     @SuppressWarnings("unchecked")
     public static Map<String, Object> spec(Map<String, String> h) {

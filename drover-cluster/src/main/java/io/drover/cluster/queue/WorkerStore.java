@@ -2,6 +2,8 @@ package io.drover.cluster.queue;
 
 import io.drover.core.model.WorkflowSource;
 import io.lettuce.core.Consumer;
+import io.lettuce.core.KeyValue;
+import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.StreamMessage;
@@ -9,6 +11,7 @@ import io.lettuce.core.XAddArgs;
 import io.lettuce.core.XAutoClaimArgs;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import io.lettuce.core.models.stream.PendingMessage;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -279,9 +282,17 @@ public final class WorkerStore implements AutoCloseable {
      * the task now.
      */
     public boolean log(Held h, int attempt, boolean first, String notify, List<String> lines) {
+        return log(h, workerId, attempt, first, notify, lines);
+    }
+
+    /**
+     * {@link #log} for an attempt {@code holder} holds, run here for that worker's executor (a Temporal activity runs
+     * on whichever worker polls for it): written only while {@code holder} still holds the lease.
+     */
+    public boolean log(Held h, String holder, int attempt, boolean first, String notify, List<String> lines) {
         List<String> args = new ArrayList<>(7 + lines.size());
         args.addAll(List.of(
-                workerId,
+                holder,
                 Long.toString(h.token()),
                 h.entry(),
                 Integer.toString(attempt),
@@ -297,6 +308,37 @@ public final class WorkerStore implements AutoCloseable {
                         new String[] {h.stream(), events, notify.isEmpty() ? events : notify},
                         args.toArray(new String[0]))
                 == 1;
+    }
+
+    /** The spec of a task, read from its record (an attempt run for another worker's executor); empty if gone. */
+    public Optional<String> spec(QueueTaskId task) {
+        return Optional.ofNullable(redis.hget(keys.task(task.toString()), "spec"));
+    }
+
+    /**
+     * Who holds a task's lease now: the entry its record names, pending for a worker with a delivery count (the
+     * token); empty when nobody does (queued, ended, or gone).
+     *
+     * @param attempt the held attempt's number, as the task's events show it
+     */
+    public record Holder(String stream, String entry, String worker, long token, int attempt) {}
+
+    /** {@link Holder} of a task now (an attempt run for another worker's executor fences its lines by it). */
+    public Optional<Holder> holder(QueueTaskId task) {
+        List<KeyValue<String, String>> f = redis.hmget(keys.task(task.toString()), "stream", "entry", "attempt");
+        String stream = f.get(0).getValueOrElse(null);
+        String entry = f.get(1).getValueOrElse(null);
+        if (stream == null || entry == null) return Optional.empty();
+        List<PendingMessage> p = redis.xpending(stream, Keys.GROUP, Range.create(entry, entry), Limit.from(1));
+        if (p.isEmpty()) return Optional.empty();
+        long token = p.get(0).getRedeliveryCount();
+        int attempt = (int) (TaskCodec.integer(f.get(2).getValueOrElse("0")) + token);
+        return Optional.of(new Holder(stream, entry, p.get(0).getConsumer(), token, attempt));
+    }
+
+    /** A task's attempts at most, from its record (1 when it has no retries). */
+    public int maxAttempts(QueueTaskId task) {
+        return Math.max(1, TaskCodec.integer(redis.hget(keys.task(task.toString()), "max_attempts")));
     }
 
     /** Renews leases ({@code renew.lua}), one reply per lease, in order. */

@@ -4,12 +4,15 @@ import io.drover.cluster.queue.QueueTaskId;
 import io.drover.cluster.queue.TaskCodec;
 import io.drover.cluster.queue.WorkerStore;
 import io.drover.core.process.Cancellation;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * One attempt a worker holds: the delivered entry, the lease's fencing token, the task's spec, and what the attempt
@@ -20,6 +23,9 @@ import java.util.concurrent.locks.ReentrantLock;
 final class Attempt {
     /** Log lines of one attempt waiting to be written; the task's output waits (its pipe fills) past them. */
     static final int PENDING_LINES = 10_000;
+    /** How long lines of an attempt run for another worker wait for its next holder when their fence refuses them. */
+    static final Duration HOLDER_WAIT = Duration.ofSeconds(30);
+
     /** Log lines per fenced write. */
     static final int LINES_PER_WRITE = 500;
 
@@ -39,8 +45,20 @@ final class Attempt {
     /** Failed attempts before this one (for the backoff before the next). */
     final int failures;
 
-    final Cancellation cancellation = new Cancellation();
+    final Cancellation cancellation;
     volatile boolean lost;
+    /**
+     * For an attempt another worker holds, run here for its executor ({@link ExecutorHost}): the lease its lines are
+     * fenced by, and where to ask for a newer one; null for an attempt this worker holds.
+     */
+    private volatile AttemptInput remote;
+
+    private Supplier<AttemptInput> holders;
+    /** Sees every log line as it goes (an executor's progress), or null. */
+    private Consumer<String> tap;
+    /** Lines the task's log gets before the attempt's own. */
+    List<String> preface = List.of();
+
     volatile boolean handBack;
     /**
      * Whether this attempt's RUNNING event is in the task's event stream: the claim writes it for a followed task,
@@ -64,6 +82,20 @@ final class Attempt {
             String notify,
             Map<String, Object> spec,
             int failures) {
+        this(id, stream, entry, token, attempt, notify, spec, failures, new Cancellation());
+    }
+
+    private Attempt(
+            QueueTaskId id,
+            String stream,
+            String entry,
+            long token,
+            int attempt,
+            String notify,
+            Map<String, Object> spec,
+            int failures,
+            Cancellation cancellation) {
+        this.cancellation = cancellation;
         this.id = id;
         this.notify = notify;
         this.spec = spec;
@@ -73,6 +105,48 @@ final class Attempt {
         this.token = token;
         this.attempt = attempt;
         this.key = stream + ' ' + entry;
+    }
+
+    /**
+     * An attempt another worker holds, run here for its executor: its lines are fenced by {@code input}'s lease, and
+     * when refused by the lease {@code holders} names then; a refusal never stops it (its holder decides its fate).
+     */
+    static Attempt remote(
+            AttemptInput input,
+            Map<String, Object> spec,
+            Cancellation cancellation,
+            Supplier<AttemptInput> holders,
+            Consumer<String> tap,
+            List<String> preface) {
+        Attempt a = new Attempt(
+                QueueTaskId.parse(input.taskId()),
+                input.stream(),
+                input.entry(),
+                input.token(),
+                input.attempt(),
+                input.follower(),
+                spec,
+                input.failures(),
+                cancellation);
+        a.remote = input;
+        a.holders = holders;
+        a.tap = tap;
+        a.preface = List.copyOf(preface);
+        return a;
+    }
+
+    /** This attempt as plain values, held by {@code holder}. */
+    AttemptInput input(String holder) {
+        return new AttemptInput(
+                id.toString(),
+                stream,
+                entry,
+                holder,
+                token,
+                attempt,
+                failures,
+                notify,
+                TaskCodec.timeout(spec).toMillis());
     }
 
     /** The lease this attempt holds, as the store fences it. */
@@ -128,6 +202,7 @@ final class Attempt {
         }
 
         void add(String line) {
+            if (tap != null) tap.accept(line);
             lock.lock();
             try {
                 while (pending.size() >= PENDING_LINES && !lost) changed.awaitUninterruptibly();
@@ -173,10 +248,37 @@ final class Attempt {
         private boolean write(List<String> batch) {
             boolean first = takeRunningEvent();
             try {
-                return store.log(lease(), attempt, first, notify, batch);
+                AttemptInput held = remote;
+                if (held == null) return store.log(lease(), attempt, first, notify, batch);
+                if (logFor(held, first, batch)) return true;
+                // Refused: the task was taken over (or is being: its next holder attaches within a lease). Ask who
+                // holds it for a while; lines nobody holds the task for are dropped.
+                long until = System.nanoTime() + HOLDER_WAIT.toNanos();
+                while (!cancellation.isCancelled()) { // an attempt that stops keeps its end waiting for nobody
+                    AttemptInput now = holders.get();
+                    if (now != null
+                            && (!now.holder().equals(held.holder())
+                                    || !now.entry().equals(held.entry())
+                                    || now.token() != held.token())) {
+                        remote = now;
+                        logFor(now, first, batch);
+                        return true;
+                    }
+                    if (System.nanoTime() >= until) break;
+                    Thread.sleep(200);
+                }
+                return true; // an attempt run for another worker goes on: its holder decides its fate
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return true;
             } catch (RuntimeException e) {
                 return true; // Redis away: these lines are lost with it, as an outcome would be
             }
+        }
+
+        private boolean logFor(AttemptInput held, boolean first, List<String> batch) {
+            WorkerStore.Held h = new WorkerStore.Held(id, held.stream(), held.entry(), held.token());
+            return store.log(h, held.holder(), held.attempt(), first, notify, batch);
         }
 
         /** Waits until every line added is written or dropped. */

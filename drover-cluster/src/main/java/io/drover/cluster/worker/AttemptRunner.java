@@ -7,6 +7,7 @@ import io.drover.cluster.queue.StoreException;
 import io.drover.cluster.queue.TaskCodec;
 import io.drover.core.engine.SecretMasker;
 import io.drover.core.model.TaskSpec;
+import io.drover.core.process.Cancellation;
 import io.drover.core.runner.TaskContext;
 import io.drover.core.runner.TaskOutcome;
 import io.drover.core.runner.TaskRequest;
@@ -23,6 +24,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * The worker's handler: runs each attempt the {@link Claimer} took on a virtual thread of its own (decoded by the
@@ -39,6 +41,8 @@ final class AttemptRunner {
     private final ExecutorService threads = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("drover-attempt-", 0).factory());
     private final Semaphore suspects = new Semaphore(1);
+    /** Where held attempts run (set once, at the worker's start: the executor may need {@link #host}). */
+    private volatile AttemptExecutor executor = AttemptExecutor.LOCAL;
 
     AttemptRunner(WorkerContext w, AttemptDecoder decoder, Completer completer) {
         this.w = w;
@@ -60,6 +64,10 @@ final class AttemptRunner {
             w.held.put(a.key, a);
             threads.execute(() -> run(a));
         }
+    }
+
+    void executor(AttemptExecutor e) {
+        executor = e;
     }
 
     /** No new attempts; those running go on. */
@@ -121,15 +129,57 @@ final class AttemptRunner {
     }
 
     private void runHeld(Attempt a) {
+        Executed done;
+        try {
+            done = executor.execute(new Held(a));
+        } catch (RuntimeException e) { // an executor must not throw; if it does, the attempt failed
+            done = new Executed(TaskOutcome.failed("the worker's executor failed: " + e.getMessage()), null);
+        }
+        a.files = done.files();
+        TaskOutcome outcome = done.outcome();
+        if (a.handBack) {
+            try {
+                w.store.handBack(a.lease(), a.attempt);
+            } catch (RuntimeException e) {
+                w.log.warn("could not hand " + a.id + " back (its lease will lapse): " + e.getMessage());
+            } finally {
+                w.release(a);
+            }
+            return;
+        }
+        long due = 0; // when a retry is due, if this failure leaves one
+        if (outcome.status() == TaskOutcome.Status.FAILED && done.retried()) {
+            due = -1; // its executor made the retries: the failure is final
+        } else if (outcome.status() == TaskOutcome.Status.FAILED) {
+            due = w.options.clock().millis()
+                    + TaskCodec.backoff(a.spec)
+                            .delayBefore(a.failures + 2, ThreadLocalRandom.current())
+                            .toMillis();
+        }
+        // The lease stays with the task until its outcome is recorded (the heartbeat renews what is held); its slot
+        // goes
+        // to the next task now, unless recording has fallen behind.
+        w.unrecorded.acquireUninterruptibly();
+        w.slots.release();
+        completer.add(a, outcome, due);
+    }
+
+    /**
+     * Runs an attempt in this process: decoded by the {@link AttemptDecoder}, in a private directory (made from its
+     * run's files when it has some), its lines masked on their way to the task's event stream, what it changed in
+     * its run's files collected. Never throws.
+     */
+    private Executed runHere(Attempt a, String suffix) {
         TaskOutcome outcome;
         // the id was checked (Keys.isTaskIdOf), and the entry makes duplicate deliveries of one task use two
         // directories
-        Path dir = w.options.workdir().resolve(a.id + "-" + a.attempt + "-" + a.entry);
+        Path dir = w.options.workdir().resolve(a.id + "-" + a.attempt + "-" + a.entry + suffix);
         // set by the runner when the attempt made or used its directory: only then is there one to remove
         AtomicBoolean dirUsed = new AtomicBoolean();
         WorkerFiles.Prepared files = null;
         Left left = null; // what a task of a run with files left, when it may be kept
         String run = null;
+        String keptFiles = null;
         try {
             AttemptDecoder.Decoded d = decoder.decode(a.id, a.attempt, a.spec);
             TaskRequest request = d.request();
@@ -139,6 +189,7 @@ final class AttemptRunner {
             SecretMasker m = SecretMasker.ofMaps(request.params(), spec.env());
             a.lines = a.new Lines(w.store);
             Attempt.Lines lines = a.lines;
+            for (String line : a.preface) lines.add(line);
             if (!TaskRunner.workdirOf(spec, dir).startsWith(dir)) { // absolute, or climbing out with ..
                 throw new IllegalArgumentException("its workdir '" + spec.workdir()
                         + "' is outside the run's workspace (on the fleet a task works inside it)");
@@ -162,7 +213,7 @@ final class AttemptRunner {
                                     : left.error());
                     left = null;
                 } else {
-                    a.files = left.collected().ref();
+                    keptFiles = left.collected().ref();
                 }
             }
         } catch (Exception e) {
@@ -177,28 +228,88 @@ final class AttemptRunner {
                 Workdirs.deleteQuietly(dir);
             }
         }
-        if (a.handBack) {
+        return new Executed(outcome, keptFiles);
+    }
+
+    /** Runs attempts other workers hold, for their executor (a Temporal activity polled here). */
+    final ExecutorHost host = new ExecutorHost() {
+        @Override
+        public Executed run(AttemptInput input, Cancellation cancellation, Consumer<String> tap, List<String> preface) {
             try {
-                w.store.handBack(a.lease(), a.attempt);
+                QueueTaskId id = QueueTaskId.parse(input.taskId());
+                Map<String, Object> spec =
+                        w.store.spec(id).map(TaskCodec::specObject).orElse(null);
+                if (spec == null) {
+                    return new Executed(
+                            TaskOutcome.failed("the worker could not run it: the task's record is gone"), null);
+                }
+                return runHere(Attempt.remote(input, spec, cancellation, () -> holder(id, input), tap, preface), "-x");
             } catch (RuntimeException e) {
-                w.log.warn("could not hand " + a.id + " back (its lease will lapse): " + e.getMessage());
-            } finally {
-                w.release(a);
+                return new Executed(TaskOutcome.failed("the worker could not run it: " + e.getMessage()), null);
             }
-            return;
         }
-        long due = 0; // when a retry is due, if this failure leaves one
-        if (outcome.status() == TaskOutcome.Status.FAILED) {
-            due = w.options.clock().millis()
-                    + TaskCodec.backoff(a.spec)
-                            .delayBefore(a.failures + 2, ThreadLocalRandom.current())
-                            .toMillis();
+
+        @Override
+        public String workerId() {
+            return w.options.workerId();
         }
-        // The lease stays with the task until its outcome is recorded (the heartbeat renews what is held); its slot
-        // goes
-        // to the next task now, unless recording has fallen behind.
-        w.unrecorded.acquireUninterruptibly();
-        w.slots.release();
-        completer.add(a, outcome, due);
+
+        /** The attempt as whoever holds its task now holds it, or null when nobody does. */
+        private AttemptInput holder(QueueTaskId id, AttemptInput input) {
+            return w.store
+                    .holder(id)
+                    .map(h -> new AttemptInput(
+                            input.taskId(),
+                            h.stream(),
+                            h.entry(),
+                            h.worker(),
+                            h.token(),
+                            h.attempt(),
+                            input.failures(),
+                            input.follower(),
+                            input.timeoutMillis()))
+                    .orElse(null);
+        }
+
+        @Override
+        public Retries retries(AttemptInput input) {
+            QueueTaskId id = QueueTaskId.parse(input.taskId());
+            Map<String, Object> spec = w.store.spec(id).map(TaskCodec::spec).orElse(Map.of());
+            return new Retries(w.store.maxAttempts(id), TaskCodec.backoff(spec));
+        }
+
+        @Override
+        public int concurrency() {
+            return w.options.concurrency();
+        }
+    };
+
+    /** A held attempt as its executor sees it. */
+    private final class Held implements HeldAttempt {
+        private final Attempt a;
+
+        Held(Attempt a) {
+            this.a = a;
+        }
+
+        @Override
+        public AttemptInput input() {
+            return a.input(w.options.workerId());
+        }
+
+        @Override
+        public Cancellation cancellation() {
+            return a.cancellation;
+        }
+
+        @Override
+        public boolean cancelRequested() {
+            return a.cancellation.isCancelled() && !a.handBack && !a.lost;
+        }
+
+        @Override
+        public Executed runHere() {
+            return AttemptRunner.this.runHere(a, "");
+        }
     }
 }

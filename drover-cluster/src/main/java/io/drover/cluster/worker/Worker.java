@@ -37,6 +37,7 @@ public final class Worker implements Lifecycle {
     private final CountDownLatch terminated = new CountDownLatch(1);
     private Heartbeat heartbeat;
     private AttemptRunner runner;
+    private AttemptExecutor executor = AttemptExecutor.LOCAL;
     private Thread claimer;
     private Thread completer;
 
@@ -61,6 +62,14 @@ public final class Worker implements Lifecycle {
         }
         Completer completer = new Completer(w);
         worker.runner = new AttemptRunner(w, new AttemptDecoder(w.store, options.kinds(), w.state), completer);
+        try {
+            worker.executor =
+                    AttemptExecutorProvider.open(options.executor(), options.executorSettings(), worker.runner.host);
+        } catch (RuntimeException e) {
+            worker.closeConnections();
+            throw e;
+        }
+        worker.runner.executor(worker.executor);
         worker.heartbeat = new Heartbeat(w);
         worker.heartbeat.writeRecord("running");
         long beat = w.beatMillis();
@@ -82,6 +91,11 @@ public final class Worker implements Lifecycle {
 
     public WorkerOptions options() {
         return w.options;
+    }
+
+    /** Where this worker runs the attempts it holds, for its banner ({@link AttemptExecutor#describe}). */
+    public String executor() {
+        return executor.describe();
     }
 
     /** Ids of the tasks running here now. */
@@ -120,6 +134,11 @@ public final class Worker implements Lifecycle {
                 if (completer != null) completer.join(2000);
                 heartbeatThread.shutdownNow();
                 if (runner != null) runner.shutdown();
+                try {
+                    executor.close(); // what it runs here for other workers stops; they carry on elsewhere
+                } catch (RuntimeException e) {
+                    w.log.warn("could not stop the executor " + executor.describe() + ": " + e.getMessage());
+                }
                 try {
                     w.store.deleteRecord();
                 } catch (RuntimeException e) {

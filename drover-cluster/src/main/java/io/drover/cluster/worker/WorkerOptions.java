@@ -26,6 +26,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param filesCacheMax how many bytes of runs' file contents this worker keeps by hash under its workdir
  * @param stateUrl the state store of the tasks it runs ({@code state.scope}, {@code memory}); the fleet's Redis
  *     unless given
+ * @param executor where held attempts run: {@code local} (here), or the name of an {@link AttemptExecutorProvider}
+ * @param executorSettings the executor's settings (for {@code temporal}: host, namespace, task_queue, ...)
  */
 public record WorkerOptions(
         String redisUrl,
@@ -46,7 +48,9 @@ public record WorkerOptions(
         Path fileStore,
         long filesInlineMax,
         long filesCacheMax,
-        String stateUrl) {
+        String stateUrl,
+        String executor,
+        Map<String, String> executorSettings) {
     public static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
     public static final Duration DEFAULT_GRACE = Duration.ofSeconds(30);
     public static final int DEFAULT_MAX_REDELIVERIES = 3;
@@ -80,6 +84,8 @@ public record WorkerOptions(
         private Path fileStore;
         private long filesInlineMax = FleetFiles.DEFAULT_INLINE_MAX;
         private long filesCacheMax = DEFAULT_FILES_CACHE_MAX;
+        private String executor = "local";
+        private Map<String, String> executorSettings = Map.of();
 
         private Builder(String redisUrl) {
             this.redisUrl = redisUrl;
@@ -179,6 +185,13 @@ public record WorkerOptions(
             return this;
         }
 
+        /** Where held attempts run ({@link AttemptExecutorProvider}) and the executor's settings. */
+        public Builder executor(String name, Map<String, String> settings) {
+            executor = Objects.requireNonNull(name, "executor");
+            executorSettings = Map.copyOf(settings);
+            return this;
+        }
+
         public WorkerOptions build() {
             Objects.requireNonNull(redisUrl, "redisUrl");
             if (concurrency < 1)
@@ -210,7 +223,9 @@ public record WorkerOptions(
                     fileStore,
                     filesInlineMax,
                     filesCacheMax,
-                    stateUrl != null ? stateUrl : redisUrl);
+                    stateUrl != null ? stateUrl : redisUrl,
+                    executor,
+                    executorSettings);
         }
 
         private static String defaultId() {

@@ -6,7 +6,7 @@
 -- prefix of task event streams, ARGV[6] the number k of streams the entries are on, then per stream 4 values: stream, its first and last entry of this call,
 -- at most how many of this worker's pending entries lie between them; then per task 12 values: stream, entry id,
 -- token, attempt, started (microseconds), status
--- (SUCCEEDED|FAILED|CANCELLED|SKIPPED), message, outputs json, retry due ms, '1' when the task's state events are
+-- (SUCCEEDED|FAILED|CANCELLED|SKIPPED), message, outputs json, retry due ms (negative: no retry, its executor made them), '1' when the task's state events are
 -- written (someone follows it, or the attempt logged) else '0', its follower's stream or '', the reference of the
 -- changes the attempt made to its run's files or ''
 -- Returns per task 1 (recorded) or 0 (refused: someone else holds the task now).
@@ -63,7 +63,7 @@ for i = 5, #KEYS do
       errors[#errors + 1] = 'attempt ' .. attempt .. ': ' .. message
       redis.call('HSET', key, 'errors', cjson.encode(errors), 'message', message, 'attempt', attempt, 'worker', me,
         'started_us', started)
-      if failures < tonumber(f[2] or '1') and f[3] ~= '1' then
+      if failures < tonumber(f[2] or '1') and f[3] ~= '1' and tonumber(due) >= 0 then
         redis.call('HSET', key, 'state', 'RETRYING')
         redis.call('ZADD', KEYS[1], tonumber(due), id)
         final = 'RETRYING'

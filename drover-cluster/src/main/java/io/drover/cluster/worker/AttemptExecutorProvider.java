@@ -1,0 +1,36 @@
+package io.drover.cluster.worker;
+
+import io.drover.core.DroverException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+
+/**
+ * Makes {@link AttemptExecutor}s of one name ({@code drover worker --executor NAME}); found through
+ * {@link ServiceLoader} in {@code META-INF/services/io.drover.cluster.worker.AttemptExecutorProvider}.
+ */
+public interface AttemptExecutorProvider {
+    /** The name {@code --executor} takes. */
+    String name();
+
+    /**
+     * Opens an executor for one worker: checks that what it needs answers (a worker whose executor cannot work
+     * refuses to start), then starts whatever it runs in the worker's process.
+     *
+     * @param settings the executor's settings (its {@code drover.toml} table, flags and environment resolved)
+     * @throws DroverException with one line naming what did not answer
+     */
+    AttemptExecutor open(Map<String, String> settings, ExecutorHost host);
+
+    /** The executor named {@code name}: {@code local}, or one a provider on the class path makes. */
+    static AttemptExecutor open(String name, Map<String, String> settings, ExecutorHost host) {
+        if (name == null || name.isEmpty() || name.equals("local")) return AttemptExecutor.LOCAL;
+        List<String> known = new ArrayList<>(List.of("local"));
+        for (AttemptExecutorProvider p : ServiceLoader.load(AttemptExecutorProvider.class)) {
+            if (p.name().equals(name)) return p.open(settings, host);
+            known.add(p.name());
+        }
+        throw new DroverException("unknown executor '" + name + "' (known here: " + String.join(", ", known) + ")");
+    }
+}
