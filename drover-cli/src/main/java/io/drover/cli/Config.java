@@ -43,16 +43,21 @@ import java.util.Set;
  * [worker]                   # id, concurrency, queue, tags, lease, grace, workdir
  * concurrency = 8
  * tags = { gpu = "yes" }
+ * executor = "temporal"      # where attempts run: "local" (the default) or "temporal"
+ * [temporal]                 # host, namespace, task_queue, tls, retries, heartbeat_timeout
+ * host = "temporal:7233"
  * [state]                    # the state store of tasks run by this process (run, agent, worker)
  * url = "postgres://drover@db:5432/drover"
  * </pre>
  */
 final class Config {
     private static final Set<String> TOP =
-            Set.of("agents", "agents_tls", "nodes", "bus", "controller", "worker", "state");
+            Set.of("agents", "agents_tls", "nodes", "bus", "controller", "worker", "state", "temporal");
     private static final Set<String> NODES = Set.of("mode", "role", "token", "token_env");
     private static final Set<String> CONTROLLER = Set.of("id", "port", "bind", "lease");
     private static final Set<String> STATE = Set.of("url");
+    private static final Set<String> TEMPORAL =
+            Set.of("host", "namespace", "task_queue", "tls", "retries", "heartbeat_timeout");
     private static final Set<String> WORKER = Set.of(
             "id",
             "workers",
@@ -64,7 +69,8 @@ final class Config {
             "workdir",
             "file_store",
             "files_inline_max",
-            "files_cache");
+            "files_cache",
+            "executor");
     private static final Set<String> BUS = Set.of("backend", "redis_url");
     private static final Set<String> AGENT =
             Set.of("address", "token", "token_env", "ca", "cert", "key", "send_config");
@@ -155,9 +161,10 @@ final class Config {
         if (t == null) return null;
         JsonNode v = t.get(key);
         if (v == null || v.isNull()) return null;
-        if (v.isNumber()) return v.asText();
+        if (v.isNumber() || v.isBoolean()) return v.asText();
         if (!v.isTextual())
-            throw new Main.UserException(file + ": " + key + " in [" + table + "] must be a string or a number");
+            throw new Main.UserException(
+                    file + ": " + key + " in [" + table + "] must be a string, a number or a boolean");
         return v.asText();
     }
 
@@ -199,6 +206,7 @@ final class Config {
                 switch (table) {
                     case "controller" -> CONTROLLER;
                     case "state" -> STATE;
+                    case "temporal" -> TEMPORAL;
                     default -> WORKER;
                 },
                 table);

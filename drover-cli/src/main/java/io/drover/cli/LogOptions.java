@@ -8,6 +8,16 @@ import picocli.CommandLine.Option;
  * agent): how much their parts say and in which shape ({@link Log}). A bad value is invalid input (exit 2).
  */
 final class LogOptions {
+    /**
+     * Temporal's SDK ({@code --executor temporal}) says at INFO what its workers do at every start and stop, and at
+     * WARNING every failed activity attempt with its stack trace (a task's failure is in its events already): it
+     * follows the chosen level, its activity reports only at debug. Held here: java.util.logging keeps loggers weakly.
+     */
+    private static final java.util.logging.Logger TEMPORAL = java.util.logging.Logger.getLogger("io.temporal");
+
+    private static final java.util.logging.Logger TEMPORAL_ACTIVITIES =
+            java.util.logging.Logger.getLogger("io.temporal.internal.activity");
+
     @Option(
             names = "--log-level",
             paramLabel = "LEVEL",
@@ -27,6 +37,12 @@ final class LogOptions {
             Log.Level l = level == null ? fallback : Log.Level.parse(level);
             Log.configure(l, format == null ? Log.Format.PLAIN : Log.Format.parse(format));
             Log.formatLibraries();
+            boolean debug = l == Log.Level.DEBUG;
+            TEMPORAL.setLevel(
+                    debug
+                            ? java.util.logging.Level.FINE
+                            : l == Log.Level.INFO ? java.util.logging.Level.INFO : java.util.logging.Level.WARNING);
+            TEMPORAL_ACTIVITIES.setLevel(debug ? java.util.logging.Level.FINE : java.util.logging.Level.SEVERE);
             return l;
         } catch (IllegalArgumentException e) {
             throw new Main.UserException("--" + (e.getMessage().contains("format") ? "log-format" : "log-level") + ": "

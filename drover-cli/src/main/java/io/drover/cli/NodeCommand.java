@@ -367,7 +367,19 @@ final class NodeCommand implements Callable<Integer> {
         /** The worker settings this command's flags give ({@link Settings} fills in the rest). */
         Settings.WorkerFlags flags(String workerId) {
             return new Settings.WorkerFlags(
-                    redisUrl, queue, concurrency, workerId, null, null, null, tags, null, null, null, null);
+                    redisUrl,
+                    queue,
+                    concurrency,
+                    workerId,
+                    null,
+                    null,
+                    null,
+                    tags,
+                    null,
+                    null,
+                    null,
+                    null,
+                    Settings.ExecutorFlags.NONE);
         }
 
         private static String pick(String flag, String env, String file) {

@@ -2,7 +2,9 @@ package io.drover.cli;
 
 import io.drover.agent.sync.Sizes;
 import io.drover.cluster.controller.ControllerOptions;
+import io.drover.cluster.worker.AttemptExecutorProvider;
 import io.drover.cluster.worker.WorkerOptions;
+import io.drover.core.DroverException;
 import io.drover.core.InvalidInputException;
 import io.drover.core.model.Durations;
 import io.drover.core.state.StateStores;
@@ -35,6 +37,13 @@ import java.util.Map;
  *   <tr><td>bind</td><td>--bind</td><td>DROVER_CONTROLLER_BIND</td><td>[controller] bind</td><td>127.0.0.1</td></tr>
  *   <tr><td>controller lease</td><td>--lease</td><td>DROVER_CONTROLLER_LEASE</td><td>[controller] lease</td><td>2s</td></tr>
  *   <tr><td>state store</td><td>--state-url</td><td>DROVER_STATE_URL</td><td>[state] url</td><td>sqlite:.drover/state.db (run, agent); the fleet's Redis (worker)</td></tr>
+ *   <tr><td>executor</td><td>--executor</td><td>DROVER_EXECUTOR</td><td>[worker] executor</td><td>local</td></tr>
+ *   <tr><td>Temporal</td><td>--temporal-host</td><td>TEMPORAL_HOST</td><td>[temporal] host</td><td>localhost:7233</td></tr>
+ *   <tr><td>namespace</td><td>--temporal-namespace</td><td>TEMPORAL_NAMESPACE</td><td>[temporal] namespace</td><td>default</td></tr>
+ *   <tr><td>task queue</td><td>--temporal-task-queue</td><td>TEMPORAL_TASK_QUEUE</td><td>[temporal] task_queue</td><td>drover</td></tr>
+ *   <tr><td>TLS</td><td>--temporal-tls</td><td>TEMPORAL_TLS</td><td>[temporal] tls</td><td>false</td></tr>
+ *   <tr><td>retries by Temporal</td><td>--temporal-retries</td><td>DROVER_TEMPORAL_RETRIES</td><td>[temporal] retries</td><td>false</td></tr>
+ *   <tr><td>heartbeat timeout</td><td>--temporal-heartbeat-timeout</td><td>DROVER_TEMPORAL_HEARTBEAT_TIMEOUT</td><td>[temporal] heartbeat_timeout</td><td>5s</td></tr>
  *   <tr><td>token</td><td>--token, --token-file</td><td>DROVER_TOKEN</td><td>[nodes] token, token_env</td><td>none</td></tr>
  * </table>
  */
@@ -55,7 +64,19 @@ final class Settings {
         PORT("--port", "DROVER_CONTROLLER_PORT", "controller", "port", "7700"),
         BIND("--bind", "DROVER_CONTROLLER_BIND", "controller", "bind", "127.0.0.1"),
         CONTROLLER_LEASE("--lease", "DROVER_CONTROLLER_LEASE", "controller", "lease", "2s"),
-        STATE_URL("--state-url", "DROVER_STATE_URL", "state", "url", null);
+        STATE_URL("--state-url", "DROVER_STATE_URL", "state", "url", null),
+        EXECUTOR("--executor", "DROVER_EXECUTOR", "worker", "executor", "local"),
+        TEMPORAL_HOST("--temporal-host", "TEMPORAL_HOST", "temporal", "host", "localhost:7233"),
+        TEMPORAL_NAMESPACE("--temporal-namespace", "TEMPORAL_NAMESPACE", "temporal", "namespace", "default"),
+        TEMPORAL_TASK_QUEUE("--temporal-task-queue", "TEMPORAL_TASK_QUEUE", "temporal", "task_queue", "drover"),
+        TEMPORAL_TLS("--temporal-tls", "TEMPORAL_TLS", "temporal", "tls", "false"),
+        TEMPORAL_RETRIES("--temporal-retries", "DROVER_TEMPORAL_RETRIES", "temporal", "retries", "false"),
+        TEMPORAL_HEARTBEAT(
+                "--temporal-heartbeat-timeout",
+                "DROVER_TEMPORAL_HEARTBEAT_TIMEOUT",
+                "temporal",
+                "heartbeat_timeout",
+                "5s");
 
         final String flag;
         final String env;
@@ -160,7 +181,48 @@ final class Settings {
             Path fileStore,
             String filesInlineMax,
             String filesCache,
-            String stateUrl) {}
+            String stateUrl,
+            ExecutorFlags executor) {}
+
+    /** Where a worker runs its attempts: {@code --executor} and the executor's own flags (null: not given). */
+    record ExecutorFlags(
+            String name,
+            String temporalHost,
+            String temporalNamespace,
+            String temporalTaskQueue,
+            Boolean temporalTls,
+            Boolean temporalRetries,
+            String temporalHeartbeatTimeout) {
+        static final ExecutorFlags NONE = new ExecutorFlags(null, null, null, null, null, null, null);
+    }
+
+    /**
+     * The executor's name and settings: {@code local}, or one an {@link AttemptExecutorProvider} on the class path
+     * makes, its settings checked here (a bad one is invalid input naming where it came from).
+     */
+    private void executor(WorkerOptions.Builder b, ExecutorFlags f) {
+        Value name = get(Key.EXECUTOR, f.name());
+        if (name.value().equals("local")) return;
+        AttemptExecutorProvider provider = AttemptExecutorProvider.find(name.value())
+                .orElseThrow(() -> new Main.UserException(name.from() + ": unknown executor '"
+                        + Terminal.escape(name.value()) + "' (known: "
+                        + String.join(", ", AttemptExecutorProvider.names()) + ")"));
+        Map<String, String> settings = new LinkedHashMap<>();
+        if (name.value().equals("temporal")) {
+            settings.put("host", string(Key.TEMPORAL_HOST, f.temporalHost()));
+            settings.put("namespace", string(Key.TEMPORAL_NAMESPACE, f.temporalNamespace()));
+            settings.put("task_queue", string(Key.TEMPORAL_TASK_QUEUE, f.temporalTaskQueue()));
+            settings.put("tls", string(Key.TEMPORAL_TLS, f.temporalTls()));
+            settings.put("retries", string(Key.TEMPORAL_RETRIES, f.temporalRetries()));
+            settings.put("heartbeat_timeout", string(Key.TEMPORAL_HEARTBEAT, f.temporalHeartbeatTimeout()));
+        }
+        try {
+            provider.check(settings);
+        } catch (DroverException e) {
+            throw new Main.UserException(e.getMessage());
+        }
+        b.executor(name.value(), settings);
+    }
 
     /** A worker's options, each setting from its flag, environment variable, drover.toml or default. */
     WorkerOptions.Builder worker(WorkerFlags f) {
@@ -172,7 +234,7 @@ final class Settings {
         long cache = size(Key.FILES_CACHE, f.filesCache());
         String stateUrl = fleetStateUrl(f.stateUrl());
         try {
-            return WorkerOptions.builder(string(Key.REDIS_URL, f.redisUrl()))
+            WorkerOptions.Builder b = WorkerOptions.builder(string(Key.REDIS_URL, f.redisUrl()))
                     .queue(string(Key.QUEUE, f.queue()))
                     .concurrency(whole(Key.CONCURRENCY, f.concurrency(), 1, 100_000))
                     .workerId(string(Key.WORKER_ID, f.workerId()))
@@ -187,6 +249,8 @@ final class Settings {
                     .filesInlineMax(inline)
                     .filesCacheMax(cache)
                     .stateUrl(stateUrl);
+            executor(b, f.executor() == null ? ExecutorFlags.NONE : f.executor());
+            return b;
         } catch (IllegalArgumentException e) {
             throw new Main.UserException(e.getMessage());
         }

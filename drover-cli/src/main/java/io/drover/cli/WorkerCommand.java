@@ -122,6 +122,52 @@ final class WorkerCommand implements Callable<Integer> {
                     "Labels shown in worker list, like gpu=yes,zone=a (default: $DROVER_WORKER_TAGS, else [worker] tags).")
     Map<String, String> tags;
 
+    @Option(
+            names = "--executor",
+            paramLabel = "NAME",
+            description = "Where the tasks it takes run: local (here) or temporal (each a Temporal workflow whose"
+                    + " activity runs it on a worker polling --temporal-task-queue). Default: $DROVER_EXECUTOR, else"
+                    + " [worker] executor, else local.")
+    String executor;
+
+    @Option(
+            names = "--temporal-host",
+            paramLabel = "HOST:PORT",
+            description = "Temporal's frontend. Default: $TEMPORAL_HOST, else [temporal] host, else localhost:7233.")
+    String temporalHost;
+
+    @Option(
+            names = "--temporal-namespace",
+            paramLabel = "NS",
+            description = "Default: $TEMPORAL_NAMESPACE, else [temporal] namespace, else default.")
+    String temporalNamespace;
+
+    @Option(
+            names = "--temporal-task-queue",
+            paramLabel = "NAME",
+            description = "The task queue its workflows and activities go on. Default: $TEMPORAL_TASK_QUEUE, else"
+                    + " [temporal] task_queue, else drover.")
+    String temporalTaskQueue;
+
+    @Option(
+            names = "--temporal-tls",
+            description = "Connect to Temporal with TLS (the JVM's trusted certificates). Default: $TEMPORAL_TLS, else"
+                    + " [temporal] tls, else off.")
+    boolean temporalTls;
+
+    @Option(
+            names = "--temporal-retries",
+            description = "Temporal makes a task's retries (activity attempts with the task's backoff) instead of"
+                    + " the queue. Default: $DROVER_TEMPORAL_RETRIES, else [temporal] retries, else off.")
+    boolean temporalRetries;
+
+    @Option(
+            names = "--temporal-heartbeat-timeout",
+            paramLabel = "DURATION",
+            description = "How soon Temporal runs an activity again elsewhere when its worker stops heartbeating."
+                    + " Default: $DROVER_TEMPORAL_HEARTBEAT_TIMEOUT, else [temporal] heartbeat_timeout, else 5s.")
+    String temporalHeartbeatTimeout;
+
     @picocli.CommandLine.Mixin
     LogOptions logging;
 
@@ -179,7 +225,15 @@ final class WorkerCommand implements Callable<Integer> {
                             fileStore,
                             filesInlineMax,
                             filesCache,
-                            stateUrl))
+                            stateUrl,
+                            new Settings.ExecutorFlags(
+                                    executor,
+                                    temporalHost,
+                                    temporalNamespace,
+                                    temporalTaskQueue,
+                                    temporalTls ? Boolean.TRUE : null,
+                                    temporalRetries ? Boolean.TRUE : null,
+                                    temporalHeartbeatTimeout)))
                     .recordTtl(Durations.parse(ttl))
                     .retention(Durations.parse(retention))
                     .logTasks(logTasks)
@@ -198,13 +252,14 @@ final class WorkerCommand implements Callable<Integer> {
         Worker worker = startWhenRedisAnswers(options, failFast, signals, err);
         if (worker == null) return Main.INTERRUPTED;
         err.printf(
-                "drover worker %s: redis %s, queue %s, concurrency %d, lease %s, state %s, version %s%n",
+                "drover worker %s: redis %s, queue %s, concurrency %d, lease %s, state %s, executor %s, version %s%n",
                 worker.id(),
                 RedisUrls.masked(options.redisUrl()),
                 options.queue(),
                 options.concurrency(),
                 Durations.format(options.lease()),
                 options.stateUrl().equals(options.redisUrl()) ? "the fleet's Redis" : Urls.masked(options.stateUrl()),
+                worker.executor(),
                 Version.current());
         err.flush();
         signals.attach(new Signals.Target() {

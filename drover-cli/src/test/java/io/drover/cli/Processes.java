@@ -31,8 +31,18 @@ final class Processes {
 
     /** Starts drover in {@code cwd} (its log still in the test's directory). */
     Process startIn(String name, Path cwd, String... args) throws Exception {
-        Process p = DroverProcess.builder(cwd, args)
-                .redirectErrorStream(true)
+        return startIn(name, cwd, Map.of(), args);
+    }
+
+    /** Starts drover with extra environment variables. */
+    Process start(String name, Map<String, String> env, String... args) throws Exception {
+        return startIn(name, dir, env, args);
+    }
+
+    private Process startIn(String name, Path cwd, Map<String, String> env, String... args) throws Exception {
+        ProcessBuilder b = DroverProcess.builder(cwd, args);
+        b.environment().putAll(env);
+        Process p = b.redirectErrorStream(true)
                 .redirectOutput(dir.resolve(name + ".log").toFile())
                 .start();
         started.put(name, p);

@@ -13,6 +13,11 @@ public final class TemporalExecutorProvider implements AttemptExecutorProvider {
     }
 
     @Override
+    public void check(Map<String, String> settings) {
+        TemporalSettings.of(settings);
+    }
+
+    @Override
     public AttemptExecutor open(Map<String, String> settings, ExecutorHost host) {
         return TemporalExecutor.open(TemporalSettings.of(settings), host);
     }

@@ -4,6 +4,7 @@ import io.drover.core.DroverException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.ServiceLoader;
 
 /**
@@ -23,14 +24,34 @@ public interface AttemptExecutorProvider {
      */
     AttemptExecutor open(Map<String, String> settings, ExecutorHost host);
 
+    /**
+     * Checks settings without connecting to anything (a command line checks them before it starts a worker).
+     *
+     * @throws DroverException with one line naming the bad setting
+     */
+    default void check(Map<String, String> settings) {}
+
     /** The executor named {@code name}: {@code local}, or one a provider on the class path makes. */
     static AttemptExecutor open(String name, Map<String, String> settings, ExecutorHost host) {
         if (name == null || name.isEmpty() || name.equals("local")) return AttemptExecutor.LOCAL;
-        List<String> known = new ArrayList<>(List.of("local"));
+        return find(name)
+                .orElseThrow(() -> new DroverException(
+                        "unknown executor '" + name + "' (known here: " + String.join(", ", names()) + ")"))
+                .open(settings, host);
+    }
+
+    /** The provider of executors named {@code name} on the class path, if any. */
+    static Optional<AttemptExecutorProvider> find(String name) {
         for (AttemptExecutorProvider p : ServiceLoader.load(AttemptExecutorProvider.class)) {
-            if (p.name().equals(name)) return p.open(settings, host);
-            known.add(p.name());
+            if (p.name().equals(name)) return Optional.of(p);
         }
-        throw new DroverException("unknown executor '" + name + "' (known here: " + String.join(", ", known) + ")");
+        return Optional.empty();
+    }
+
+    /** Every executor's name: {@code local} and the providers' on the class path. */
+    static List<String> names() {
+        List<String> known = new ArrayList<>(List.of("local"));
+        for (AttemptExecutorProvider p : ServiceLoader.load(AttemptExecutorProvider.class)) known.add(p.name());
+        return known;
     }
 }
