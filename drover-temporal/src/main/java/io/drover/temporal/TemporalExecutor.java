@@ -6,11 +6,14 @@ import io.drover.cluster.worker.Executed;
 import io.drover.cluster.worker.ExecutorHost;
 import io.drover.cluster.worker.HeldAttempt;
 import io.drover.core.DroverException;
+import io.drover.core.model.Durations;
 import io.drover.core.runner.TaskOutcome;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.api.workflowservice.v1.DescribeNamespaceRequest;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
@@ -27,7 +30,9 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Runs a worker's held attempts on Temporal: each starts (or, taken over from a worker that died, attaches to) the
@@ -39,6 +44,12 @@ import java.util.concurrent.TimeUnit;
 public final class TemporalExecutor implements AttemptExecutor {
     /** What a timed-out task's process tree gets beyond its timeout to die, before Temporal's own timeout. */
     static final Duration KILL_GRACE = Duration.ofSeconds(5);
+    /** The shortest time a call to Temporal gets before the attempt fails. */
+    static final Duration MIN_CALL_TIMEOUT = Duration.ofSeconds(10);
+
+    /** Heartbeat timeouts without an answer from Temporal after which a waiting attempt fails. */
+    static final int LOST_AFTER_BEATS = 3;
+
     /** The start-to-close timeout of a task without a timeout of its own. */
     static final Duration NO_TIMEOUT = Duration.ofDays(1);
 
@@ -156,12 +167,31 @@ public final class TemporalExecutor implements AttemptExecutor {
                         // one execution per id, ever: a worker that takes the task over after it ended reads its result
                         .setWorkflowIdReusePolicy(WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
                         .build());
+        // The SDK retries a call Temporal does not answer for a minute or more: bounded here, so that an outage
+        // fails the attempt in the time it takes to notice one while waiting (await)
+        ActivityPlan plan = plan(in);
+        CompletableFuture<Void> started = new CompletableFuture<>();
+        Thread.ofVirtual().name("drover-temporal-start").start(() -> {
+            try {
+                start.signalWithStart("attach", new Object[] {in}, new Object[] {in, plan});
+                started.complete(null);
+            } catch (RuntimeException e) {
+                started.completeExceptionally(e);
+            }
+        });
         try {
-            start.signalWithStart("attach", new Object[] {in}, new Object[] {in, plan(in)});
-        } catch (WorkflowExecutionAlreadyStarted e) {
-            // it ended already (its holder died before recording the result): that result stands
-        } catch (RuntimeException e) {
-            return failed("Temporal at " + settings.host() + " did not start the task's workflow: " + rootMessage(e));
+            started.get(callTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof WorkflowExecutionAlreadyStarted)) {
+                return failed("Temporal at " + settings.host() + " did not start the task's workflow: "
+                        + rootMessage(e.getCause()));
+            } // else it ended already (its holder died before recording the result): that result stands
+        } catch (TimeoutException e) {
+            return failed("Temporal at " + settings.host() + " did not answer within " + Durations.format(callTimeout())
+                    + " when asked to start the task's workflow");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return failed("the worker was interrupted while it started the task's workflow");
         }
         WorkflowStub workflow =
                 client.newUntypedWorkflowStub(id, Optional.empty(), Optional.of(DroverTaskWorkflow.TYPE));
@@ -182,7 +212,59 @@ public final class TemporalExecutor implements AttemptExecutor {
                         new Executed(TaskOutcome.cancelled(held.cancellation().reason()), null));
             }
         })) {
-            return done.join();
+            return await(done, id);
+        }
+    }
+
+    /**
+     * Waits for the workflow's result, looking every heartbeat timeout whether Temporal still answers: when it has not
+     * for {@link #LOST_AFTER_BEATS} of them, the attempt fails saying so (its outcome is unknown here; the queue's
+     * retries apply, each with a workflow of its own) rather than wait for a server that may never come back.
+     */
+    private Executed await(CompletableFuture<Executed> done, String id) {
+        long beat = settings.heartbeatTimeout().toMillis();
+        long silentSince = -1;
+        while (true) {
+            try {
+                return done.get(beat, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                long now = System.nanoTime();
+                if (answers(id)) {
+                    silentSince = -1;
+                } else if (silentSince < 0) {
+                    silentSince = now;
+                } else if (now - silentSince >= TimeUnit.MILLISECONDS.toNanos(beat * LOST_AFTER_BEATS)) {
+                    return failed("Temporal at " + settings.host() + " stopped answering while the task ran (for "
+                            + Durations.format(Duration.ofNanos(now - silentSince)) + "): its outcome is unknown");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return failed("the worker was interrupted while it waited for Temporal");
+            } catch (ExecutionException e) {
+                return ended(id, e.getCause());
+            }
+        }
+    }
+
+    /** How long a call may go unanswered before the attempt fails: {@link #LOST_AFTER_BEATS} heartbeat timeouts. */
+    private Duration callTimeout() {
+        Duration d = settings.heartbeatTimeout().multipliedBy(LOST_AFTER_BEATS);
+        return d.compareTo(MIN_CALL_TIMEOUT) < 0 ? MIN_CALL_TIMEOUT : d;
+    }
+
+    /** Whether Temporal answers about the workflow {@code id} within a second. */
+    private boolean answers(String id) {
+        try {
+            service.blockingStub()
+                    .withDeadlineAfter(1, TimeUnit.SECONDS)
+                    .describeWorkflowExecution(DescribeWorkflowExecutionRequest.newBuilder()
+                            .setNamespace(settings.namespace())
+                            .setExecution(WorkflowExecution.newBuilder().setWorkflowId(id))
+                            .build());
+            return true;
+        } catch (StatusRuntimeException e) {
+            Status.Code c = e.getStatus().getCode();
+            return c != Status.Code.UNAVAILABLE && c != Status.Code.DEADLINE_EXCEEDED;
         }
     }
 

@@ -36,6 +36,12 @@ public final class TemporalTestServer implements BeforeAllCallback, AfterAllCall
         if (server != null) server.close();
     }
 
+    /** Stops the server (a test of Temporal going away): workers' calls fail UNAVAILABLE from then on. */
+    public synchronized void stop() {
+        if (server != null) server.close();
+        server = null;
+    }
+
     /** {@code 127.0.0.1:PORT}, what TEMPORAL_HOST takes. */
     public String host() {
         return "127.0.0.1:" + port;
