@@ -77,6 +77,40 @@ class SettingsTest {
     }
 
     @Test
+    void theExecutorAndItsTemporalSettingsComeFromFlagElseVariableElseDroverTomlElseDefault() throws Exception {
+        String toml = """
+            [worker]
+            executor = "temporal"
+            [temporal]
+            host = "file-temporal:7233"
+            namespace = "file-ns"
+            task_queue = "file-queue"
+            tls = true
+            """;
+        Map<String, String> env = Map.of("TEMPORAL_HOST", "env-temporal:7233", "TEMPORAL_NAMESPACE", "env-ns");
+        WorkerOptions o = worker(settings(toml, env), "--temporal-host", "flag-temporal:7233", "--temporal-retries");
+        assertThat(o.executor()).isEqualTo("temporal"); // the file
+        assertThat(o.executorSettings())
+                .containsEntry("host", "flag-temporal:7233") // the flag
+                .containsEntry("namespace", "env-ns") // the variable
+                .containsEntry("task_queue", "file-queue") // the file
+                .containsEntry("tls", "true")
+                .containsEntry("retries", "true")
+                .containsEntry("heartbeat_timeout", "5s"); // the default
+        // node start's worker reads the same table
+        assertThat(nodeWorker(settings(toml, env)).executorSettings()).containsEntry("host", "env-temporal:7233");
+        WorkerOptions local = worker(settings("", Map.of()));
+        assertThat(local.executor()).isEqualTo("local");
+        assertThat(local.executorSettings()).isEmpty();
+        assertThatThrownBy(() -> worker(settings(toml, Map.of("DROVER_EXECUTOR", "nomad"))))
+                .isInstanceOf(Main.UserException.class)
+                .hasMessage("$DROVER_EXECUTOR: unknown executor 'nomad' (known: local, temporal)");
+        assertThatThrownBy(() -> worker(settings(toml, Map.of()), "--temporal-host", "no-port"))
+                .isInstanceOf(Main.UserException.class)
+                .hasMessageStartingWith("bad Temporal host 'no-port'");
+    }
+
+    @Test
     void aControllersSettingComesFromItsFlagElseItsVariableElseDroverTomlElseItsDefault() throws Exception {
         Settings s = settings(FILE + "[nodes]\ntoken = \"file-token\"\n", Map.of("DROVER_CONTROLLER_PORT", "7900"));
         ControllerOptions o = parse(new ControllerCommand(), "--lease", "4s").options(s);

@@ -144,10 +144,6 @@ public final class TemporalExecutor implements AttemptExecutor {
         return "drover-" + in.taskId() + "-" + in.execution();
     }
 
-    public WorkflowClient client() {
-        return client;
-    }
-
     @Override
     public String describe() {
         return "temporal at " + settings.host() + " (namespace " + settings.namespace() + ", task queue "

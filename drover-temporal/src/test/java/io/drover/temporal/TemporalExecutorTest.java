@@ -126,6 +126,17 @@ class TemporalExecutorTest {
     }
 
     @Test
+    void aLuaTaskRunsThroughTheSameRunner() throws Exception {
+        worker("w1", Map.of());
+        String id = client.submit(TaskSubmission.lua("return true, 'hi ' .. params.who, { n = 4 }")
+                .withParams(Map.of("who", "lua")));
+        TaskStatus s = finished(id);
+        assertThat(s.state()).isEqualTo("SUCCEEDED");
+        assertThat(s.message()).isEqualTo("hi lua");
+        assertThat(s.outputs()).isEqualTo(Map.of("n", 4L));
+    }
+
+    @Test
     void aTasksParamsAndEnvironmentNeverReachTemporal() throws Exception {
         worker("w1", Map.of());
         String id = client.submit(TaskSubmission.shell("echo ok")

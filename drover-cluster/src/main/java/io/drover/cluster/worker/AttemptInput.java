@@ -35,9 +35,4 @@ public record AttemptInput(
     public int execution() {
         return failures + 1;
     }
-
-    /** The same attempt as another holder took it over. */
-    public AttemptInput heldBy(String holder, long token, int attempt) {
-        return new AttemptInput(taskId, stream, entry, holder, token, attempt, failures, follower, timeoutMillis);
-    }
 }
