@@ -72,6 +72,11 @@ final class Processes {
 
     /** A worker of {@code redisUrl} with 4 slots and a 1 s lease, started and ready. */
     void worker(String name, String redisUrl, String... extra) throws Exception {
+        worker(name, redisUrl, Map.of(), extra);
+    }
+
+    /** {@link #worker} with extra environment variables. */
+    void worker(String name, String redisUrl, Map<String, String> env, String... extra) throws Exception {
         List<String> args = new ArrayList<>(List.of(
                 "worker",
                 "--redis-url",
@@ -87,8 +92,8 @@ final class Processes {
                 "--workdir",
                 dir.resolve("workers").resolve(name).toString()));
         args.addAll(List.of(extra));
-        start(name, args.toArray(String[]::new));
-        await().atMost(Duration.ofSeconds(30)).until(() -> log(name).contains("drover worker " + name));
+        start(name, env, args.toArray(String[]::new));
+        await().atMost(Duration.ofSeconds(60)).until(() -> log(name).contains("drover worker " + name));
     }
 
     /** A controller of {@code redisUrl} with a 1 s lease on a free port, started and ready. */

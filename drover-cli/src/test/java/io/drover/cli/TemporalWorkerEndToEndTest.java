@@ -54,27 +54,16 @@ class TemporalWorkerEndToEndTest {
     }
 
     private void worker(String name, String taskQueue) throws Exception {
-        processes.start(
+        processes.worker(
                 name,
-                Map.of("TEMPORAL_HOST", temporal.host(), "TEMPORAL_NAMESPACE", "default"),
-                "worker",
-                "--redis-url",
                 redis.url(),
-                "--worker-id",
-                name,
-                "--concurrency",
-                "4",
-                "--lease",
-                "2s",
-                "--workdir",
-                dir.resolve("workers").resolve(name).toString(),
+                Map.of("TEMPORAL_HOST", temporal.host(), "TEMPORAL_NAMESPACE", "default"),
                 "--executor",
                 "temporal",
                 "--temporal-task-queue",
                 taskQueue,
                 "--temporal-heartbeat-timeout",
                 "2s");
-        await().atMost(Duration.ofSeconds(60)).until(() -> processes.log(name).contains("drover worker " + name));
         assertThat(processes.log(name))
                 .contains("executor temporal at " + temporal.host() + " (namespace default, task queue " + taskQueue);
     }

@@ -81,18 +81,6 @@ final class Attempt {
             int attempt,
             String notify,
             Map<String, Object> spec,
-            int failures) {
-        this(id, stream, entry, token, attempt, notify, spec, failures, new Cancellation());
-    }
-
-    private Attempt(
-            QueueTaskId id,
-            String stream,
-            String entry,
-            long token,
-            int attempt,
-            String notify,
-            Map<String, Object> spec,
             int failures,
             Cancellation cancellation) {
         this.cancellation = cancellation;

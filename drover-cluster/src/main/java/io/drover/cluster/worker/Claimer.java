@@ -4,6 +4,7 @@ import io.drover.cluster.queue.Outage;
 import io.drover.cluster.queue.QueueTaskId;
 import io.drover.cluster.queue.TaskCodec;
 import io.drover.cluster.queue.WorkerStore;
+import io.drover.core.process.Cancellation;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -158,7 +159,15 @@ final class Claimer {
             Map<String, Object> spec = task.isPresent() ? TaskCodec.specObject(f.get("spec")) : null;
             if (spec != null) {
                 Attempt a = new Attempt(
-                        task.get(), stream, m.entry(), 1, attempt, f.getOrDefault("notify", ""), spec, failures);
+                        task.get(),
+                        stream,
+                        m.entry(),
+                        1,
+                        attempt,
+                        f.getOrDefault("notify", ""),
+                        spec,
+                        failures,
+                        new Cancellation());
                 if ("1".equals(f.get("followed"))) a.writeRunningEvent(w.store); // a retry of a followed task
                 ready.add(a);
             } else {
@@ -194,7 +203,8 @@ final class Claimer {
                             t.attempt(),
                             t.follower(),
                             Objects.requireNonNullElse(TaskCodec.specObject(t.spec()), Map.of()),
-                            t.failures());
+                            t.failures(),
+                            new Cancellation());
                     a.runningEventWrittenByClaim(t.runningEventWritten()); // followed: the claim wrote it
                     taken.add(a);
                 }
