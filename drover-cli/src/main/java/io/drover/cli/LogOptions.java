@@ -18,6 +18,10 @@ final class LogOptions {
     private static final java.util.logging.Logger TEMPORAL_ACTIVITIES =
             java.util.logging.Logger.getLogger("io.temporal.internal.activity");
 
+    /** Its pollers warn with a stack trace each when the worker stops (their channel closes under them). */
+    private static final java.util.logging.Logger TEMPORAL_POLLERS =
+            java.util.logging.Logger.getLogger("io.temporal.internal.worker.BasePoller");
+
     @Option(
             names = "--log-level",
             paramLabel = "LEVEL",
@@ -43,6 +47,7 @@ final class LogOptions {
                             ? java.util.logging.Level.FINE
                             : l == Log.Level.INFO ? java.util.logging.Level.INFO : java.util.logging.Level.WARNING);
             TEMPORAL_ACTIVITIES.setLevel(debug ? java.util.logging.Level.FINE : java.util.logging.Level.SEVERE);
+            TEMPORAL_POLLERS.setLevel(debug ? java.util.logging.Level.FINE : java.util.logging.Level.SEVERE);
             return l;
         } catch (IllegalArgumentException e) {
             throw new Main.UserException("--" + (e.getMessage().contains("format") ? "log-format" : "log-level") + ": "

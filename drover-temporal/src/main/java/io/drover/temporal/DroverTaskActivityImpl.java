@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -47,6 +49,14 @@ final class DroverTaskActivityImpl implements DroverTaskActivity {
         stopping = true;
         for (Cancellation c : running)
             c.cancel(Cancellation.Cause.CANCELLED, "worker stopping: the activity goes to another worker");
+    }
+
+    private static void joinQuietly(Thread t) {
+        try {
+            t.join(Duration.ofSeconds(15));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Waits until no attempt runs here, for at most {@code timeout}. */
@@ -96,14 +106,16 @@ final class DroverTaskActivityImpl implements DroverTaskActivity {
                 // Temporal unreachable for a moment: the next beat tries again (a long outage times the activity out)
             }
         };
-        Thread timer = Thread.ofVirtual().name("drover-temporal-beat").start(() -> {
-            while (!cancellation.isCancelled()) {
-                beat.run();
-                try {
-                    Thread.sleep(beatEvery);
-                } catch (InterruptedException e) {
-                    return;
+        // Stopped by a latch, never interrupted: an interrupt inside a heartbeat's call would cancel that call
+        CountDownLatch ranOut = new CountDownLatch(1);
+        Thread beater = Thread.ofVirtual().name("drover-temporal-beat").start(() -> {
+            try {
+                while (!cancellation.isCancelled()) {
+                    beat.run();
+                    if (ranOut.await(beatEvery.toMillis(), TimeUnit.MILLISECONDS)) return;
                 }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         });
         Executed done;
@@ -118,7 +130,8 @@ final class DroverTaskActivityImpl implements DroverTaskActivity {
                     preface);
         } finally {
             running.remove(cancellation);
-            timer.interrupt();
+            ranOut.countDown();
+            joinQuietly(beater); // no heartbeat of this attempt after it ended
         }
         if (ended.get() instanceof ActivityCanceledException e) throw e; // the workflow hears the cancel completed
         if (stopping && done.outcome().status() != TaskOutcome.Status.SUCCEEDED) {

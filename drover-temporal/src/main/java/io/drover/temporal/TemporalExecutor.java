@@ -303,15 +303,16 @@ public final class TemporalExecutor implements AttemptExecutor {
     /**
      * Stops the activities running here (Temporal runs them again on another worker: their failure says this worker
      * stopped, or, if that report does not get out, their heartbeat times out), then stops polling at once (a long
-     * poll left open would take a task nobody here would run) and disconnects.
+     * poll left open would take a task nobody here would run: shutdownNow interrupts the pollers, which cancels
+     * their calls) and disconnects.
      */
     @Override
     public void close() {
         activities.stop();
         activities.awaitIdle(Duration.ofSeconds(5));
-        factory.shutdownNow();
-        service.shutdownNow(); // cancels the open polls now: Temporal must not hand a task to a worker that stops
+        factory.shutdownNow(); // interrupts the pollers, which cancels their open polls
         factory.awaitTermination(5, TimeUnit.SECONDS);
+        service.shutdownNow();
         service.awaitTermination(5, TimeUnit.SECONDS);
     }
 }

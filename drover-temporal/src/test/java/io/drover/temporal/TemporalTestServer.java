@@ -27,7 +27,7 @@ public final class TemporalTestServer implements BeforeAllCallback, AfterAllCall
     @Override
     public void beforeAll(ExtensionContext context) {
         port = freePort();
-        server = TestServer.createPortBoundServer(port, false);
+        server = TestServer.createPortBoundServer(port, true); // true: time skipping locked, real time
     }
 
     @Override
