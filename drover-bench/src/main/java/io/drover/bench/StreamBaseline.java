@@ -161,6 +161,7 @@ final class StreamBaseline {
      * entry's outcome is also written to its record and the record given its retention (HSET and EXPIRE, pipelined):
      * the writes Drover's queue makes per task, without its fencing and without a script.
      */
+    @SuppressWarnings("unchecked") // Lettuce's xread takes its stream offsets as generic varargs
     static void consume(String url, String stream, String name, boolean records) {
         try (RedisLink link = RedisLink.connect(url)) {
             var sync = link.sync();

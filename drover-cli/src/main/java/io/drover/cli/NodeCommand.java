@@ -363,7 +363,6 @@ final class NodeCommand implements Callable<Integer> {
             return Main.OK;
         }
 
-        /** The flag, else the environment variable, else the file's value. */
         /** The worker settings this command's flags give ({@link Settings} fills in the rest). */
         Settings.WorkerFlags flags(String workerId) {
             return new Settings.WorkerFlags(
@@ -382,6 +381,7 @@ final class NodeCommand implements Callable<Integer> {
                     Settings.ExecutorFlags.NONE);
         }
 
+        /** The flag, else the environment variable, else the file's value. */
         private static String pick(String flag, String env, String file) {
             if (flag != null && !flag.isBlank()) return flag;
             String e = env == null ? null : System.getenv(env);

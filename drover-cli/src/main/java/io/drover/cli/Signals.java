@@ -1,5 +1,7 @@
 package io.drover.cli;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -29,14 +31,42 @@ final class Signals {
 
     static Signals install() {
         Signals s = new Signals();
-        for (String name : new String[] {"INT", "TERM"}) {
-            try {
-                sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> s.received("SIG" + name));
-            } catch (IllegalArgumentException | UnsupportedOperationException e) {
-                // the signal is not available here (or the JVM uses it); the default behaviour stays
-            }
-        }
+        for (String name : new String[] {"INT", "TERM"}) handle(name, () -> s.received("SIG" + name));
         return s;
+    }
+
+    /**
+     * Runs {@code action} when the process gets signal {@code name}, through {@code sun.misc.Signal} (module
+     * jdk.unsupported), the JVM's only way to hear SIGTERM apart from SIGINT. Reached by reflection: javac warns about
+     * every compiled use of that class and no annotation silences it, and the build fails on warnings.
+     */
+    private static void handle(String name, Runnable action) {
+        try {
+            Class<?> signal = Class.forName("sun.misc.Signal");
+            Class<?> handler = Class.forName("sun.misc.SignalHandler");
+            Object proxy = Proxy.newProxyInstance(handler.getClassLoader(), new Class<?>[] {handler}, (p, m, args) -> {
+                switch (m.getName()) {
+                    case "handle" -> action.run();
+                    case "hashCode" -> {
+                        return System.identityHashCode(p);
+                    }
+                    case "equals" -> {
+                        return p == args[0];
+                    }
+                    case "toString" -> {
+                        return "drover's SIG" + name + " handler";
+                    }
+                    default -> {}
+                }
+                return null;
+            });
+            signal.getMethod("handle", signal, handler)
+                    .invoke(null, signal.getConstructor(String.class).newInstance(name), proxy);
+        } catch (InvocationTargetException e) {
+            // IllegalArgumentException: the signal is not available here (or the JVM uses it); the default stays
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            // no sun.misc.Signal in this runtime: the default behaviour stays
+        }
     }
 
     private void received(String name) {

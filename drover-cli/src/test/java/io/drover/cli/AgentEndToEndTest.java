@@ -342,7 +342,7 @@ class AgentEndToEndTest {
     void mutualTlsWithCertificatesNamedInDroverToml() throws Exception {
         var certs = new TestCerts(Files.createDirectories(dir.resolve("certs")), "e2e-ca");
         Path[] server = certs.issue("agent");
-        Path[] master = certs.issue("master");
+        certs.issue("master"); // the client certificate the runs below present
         String secure = agent(
                 "secure",
                 "--tls-cert",

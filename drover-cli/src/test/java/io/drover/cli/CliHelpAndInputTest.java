@@ -134,12 +134,12 @@ class CliHelpAndInputTest {
     @Test
     void aTaskForTheFleetWhoseWorkdirLeavesTheRunsWorkspaceIsRefusedWithItsLineBeforeAnythingIsSent() throws Exception {
         Path f = dir.resolve("flow.lua");
-        Files.writeString(
-                f,
-                "TaskDefinitions = { g = { tasks = {\n"
-                        + "  { name = 'a', command = 'true', workdir = 'build/app' },\n"
-                        + "  { name = 'b', command = 'true', workdir = '../elsewhere' },\n"
-                        + "} } }\n");
+        Files.writeString(f, """
+                TaskDefinitions = { g = { tasks = {
+                  { name = 'a', command = 'true', workdir = 'build/app' },
+                  { name = 'b', command = 'true', workdir = '../elsewhere' },
+                } } }
+                """);
         Result fleet = drover("validate", "--fleet", f.toString());
         assertThat(fleet.exit()).isEqualTo(2);
         assertThat(fleet.err().strip())
@@ -221,10 +221,13 @@ class CliHelpAndInputTest {
                 drover("task", "list", "--redis-url", "http://127.0.0.1:6500"),
                 "drover: bad Redis URL 'http://127.0.0.1:6500': the scheme must be redis, rediss, redis-sentinel, rediss-sentinel,"
                         + " redis-cluster, rediss-cluster, not 'http'");
-        Path toml = Files.writeString(
-                dir.resolve("drover.toml"),
-                "[bus]\nbackend = \"kafka\"\nredis_url = \"redis://127.0.0.1:1\"\n"
-                        + "[worker]\nconcurrency = \"eight\"\n");
+        Path toml = Files.writeString(dir.resolve("drover.toml"), """
+                [bus]
+                backend = "kafka"
+                redis_url = "redis://127.0.0.1:1"
+                [worker]
+                concurrency = "eight"
+                """);
         assertOneLine(
                 drover("node", "start", "--config", toml.toString(), "--role", "worker"),
                 "drover: " + toml + ": backend in [bus] must be \"redis\" (the only bus Drover has), not \"kafka\"");

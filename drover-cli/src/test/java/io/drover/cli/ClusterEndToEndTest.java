@@ -14,6 +14,7 @@ import io.drover.cluster.queue.Keys;
 import io.drover.core.lua.Json;
 import java.io.File;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -231,7 +232,7 @@ class ClusterEndToEndTest {
             workers.add(fast);
             assertThat(fast.waitFor(30, TimeUnit.SECONDS)).isTrue();
             assertThat(fast.exitValue()).isEqualTo(1);
-            assertThat(new String(fast.getInputStream().readAllBytes()).strip())
+            assertThat(new String(fast.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip())
                     .isEqualTo("drover: cannot reach Redis at redis://127.0.0.1:1: Connection refused");
         }
     }

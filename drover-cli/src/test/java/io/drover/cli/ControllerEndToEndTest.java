@@ -421,10 +421,9 @@ class ControllerEndToEndTest {
                     return w.get("status").asText().equals("draining");
             return false;
         });
-        var ids = new ArrayList<String>();
         for (int i = 0; i < 8; i++) {
             var s = run(dir, "task", "submit", "--redis-url", redis.url(), "--", "echo", "hi");
-            ids.add(s.out().strip());
+            assertThat(s.exit()).as(s.err()).isZero();
         }
         await().atMost(Duration.ofSeconds(30)).until(() -> processed() == 8);
         for (JsonNode w : workers()) {

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.drover.cluster.RedisExtension;
 import io.drover.cluster.queue.Keys;
 import io.drover.cluster.queue.RunRecords;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -72,10 +73,6 @@ class FleetFilesEndToEndTest {
         redis.commands().flushall();
     }
 
-    private Process start(String name, String... args) throws Exception {
-        return processes.start(name, args);
-    }
-
     private String log(String name) throws Exception {
         return processes.log(name);
     }
@@ -127,7 +124,7 @@ class FleetFilesEndToEndTest {
 
     private static String tarListing(Path tgz) throws Exception {
         Process p = new ProcessBuilder("tar", "tzf", tgz.toString()).start();
-        String out = new String(p.getInputStream().readAllBytes());
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         p.waitFor();
         return out;
     }

@@ -11,6 +11,7 @@ import io.drover.core.model.WorkflowSource;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
@@ -44,7 +45,7 @@ class ControllerApiTest {
 
     /** Sends a raw request and returns the status line ("" if the server closed without answering). */
     private static String request(String text) throws IOException {
-        try (Socket s = new Socket("127.0.0.1", controller.httpPort())) {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), controller.httpPort())) {
             s.setSoTimeout(20_000);
             OutputStream out = s.getOutputStream();
             out.write(text.getBytes(StandardCharsets.US_ASCII));
@@ -61,6 +62,7 @@ class ControllerApiTest {
     }
 
     @Test
+    @SuppressWarnings("StringConcatToTextBlock") // HTTP's CRLF line ends read clearer as escapes
     void aPostFromAForeignOriginIsRefusedAndOneFromLoopbackIsAnswered() throws Exception {
         String foreign =
                 request("POST /runs/nosuch/cancel HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: https://evil.example\r\n"
@@ -79,7 +81,7 @@ class ControllerApiTest {
 
     @Test
     void aClientThatNeverFinishesItsRequestIsCutOff() throws Exception {
-        try (Socket s = new Socket("127.0.0.1", controller.httpPort())) {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), controller.httpPort())) {
             s.getOutputStream()
                     .write("GET /status HTTP/1.1\r\nHost: 127.0.0.1\r\n".getBytes(StandardCharsets.US_ASCII));
             s.getOutputStream().flush();

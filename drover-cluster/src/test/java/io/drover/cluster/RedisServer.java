@@ -91,7 +91,7 @@ public final class RedisServer implements AutoCloseable {
     }
 
     private boolean ping() {
-        try (Socket s = new Socket("127.0.0.1", port)) {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
             OutputStream out = s.getOutputStream();
             out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
             InputStream in = s.getInputStream();

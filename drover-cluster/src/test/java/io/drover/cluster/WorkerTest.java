@@ -273,6 +273,7 @@ class WorkerTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked") // Lettuce's xread takes its stream offsets as generic varargs
     void streamsAreTrimmedOfFinishedEntriesButNeverOfPendingOrUndeliveredOnes() {
         Keys keys = new Keys("default");
         var r = redis.commands();
@@ -485,6 +486,7 @@ class WorkerTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked") // Lettuce's xread takes its stream offsets as generic varargs
     void anOutcomeWithAStaleAttemptIsRefused() throws Exception {
         // A paused worker ("zombie") wakes up after its task was taken over by another worker ("other").
         Keys keys = new Keys("default");
@@ -548,6 +550,7 @@ class WorkerTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked") // Lettuce's xread takes its stream offsets as generic varargs
     void outcomesAreFencedByOneLookAtTheWorkersPendingEntriesOrOneByOneWhenThatLookIsCutShort() {
         // The complete script reads the worker's pending entries between the first and last of its batch in one
         // XPENDING of at most `limit`; entries a cut-short reply did not bring are looked up alone, never refused for
@@ -583,6 +586,7 @@ class WorkerTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked") // Lettuce's xread takes its stream offsets as generic varargs
     void aTaskDeliveredAgainAndAgainWithoutAnOutcomeIsDeadLettered() {
         // Each delivery below stands for a worker that took the task and crashed before reporting; the next one
         // reclaims the entry (XCLAIM, as XAUTOCLAIM does once the lease lapsed), which counts one more delivery.
@@ -677,6 +681,7 @@ class WorkerTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked") // Lettuce's xread takes its stream offsets as generic varargs
     void tasksDeliveredTwiceWithoutAnOutcomeRunOneAtATimeSoACrashIsChargedToOneOfThem() throws Exception {
         // Each of these entries was delivered twice to a worker ("crashy") that stopped before reporting: suspects.
         Keys keys = new Keys("default");

@@ -26,7 +26,8 @@ public final class Transitions<E extends Enum<E>> {
     /** {@code from} may move to each of {@code to}. */
     @SafeVarargs
     public final Transitions<E> allow(E from, E... to) {
-        next.computeIfAbsent(from, k -> EnumSet.noneOf(type)).addAll(Set.of(to));
+        Set<E> targets = next.computeIfAbsent(from, k -> EnumSet.noneOf(type));
+        for (E t : to) targets.add(t);
         return this;
     }
 

@@ -27,7 +27,6 @@ import io.temporal.worker.WorkerFactory;
 import io.temporal.worker.WorkerFactoryOptions;
 import io.temporal.worker.WorkerOptions;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -189,10 +188,9 @@ public final class TemporalExecutor implements AttemptExecutor {
             Thread.currentThread().interrupt();
             return failed("the worker was interrupted while it started the task's workflow");
         }
-        WorkflowStub workflow =
-                client.newUntypedWorkflowStub(id, Optional.empty(), Optional.of(DroverTaskWorkflow.TYPE));
+        WorkflowStub workflow = client.newUntypedWorkflowStub(id); // the latest run of the id: the only one
         CompletableFuture<Executed> done = new CompletableFuture<>();
-        workflow.getResultAsync(TaskResult.class)
+        var unused = workflow.getResultAsync(TaskResult.class) // its outcome goes to done
                 .whenComplete((r, e) -> done.complete(e == null ? r.executed() : ended(id, e)));
         try (var registration = held.cancellation().onCancel(() -> {
             if (held.cancelRequested()) { // the activity hears it at its next heartbeat and kills the task's tree

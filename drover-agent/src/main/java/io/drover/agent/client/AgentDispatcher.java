@@ -186,7 +186,6 @@ public final class AgentDispatcher implements Dispatcher {
         return sentBytes.get();
     }
 
-    /** Listing entries sent to agents so far (an upload sent as a delta counts only what it holds), for tests. */
     /** What travelled for each delegated task (its last attempt that got its changes back), in the order they ended. */
     public Map<TaskId, SyncStats> syncStats() {
         synchronized (syncStats) {

@@ -189,10 +189,11 @@ public final class WorkerFiles {
         Changes changes = all.only(artifacts);
         // What a task with artifacts leaves besides them stays out of the run's files; its directory, which holds
         // them, is not kept (the listing kept must be what is on disk).
-        List<FileEntry> kept = changes == all ? after : null;
+        boolean whole = artifacts.isEmpty() || all.isEmpty(); // only() kept all of them
+        List<FileEntry> kept = whole ? after : null;
         if (changes.isEmpty()) return new Collected(null, kept);
         PathRules.checkAll(changes.written(), changes.deleted(), Limits.DEFAULT);
-        PathRules.checkTree(changes == all ? after : changes.applyTo(p.listing()), changes.written());
+        PathRules.checkTree(whole ? after : changes.applyTo(p.listing()), changes.written());
         List<FileEntry> written = files.upload(dir, changes.written());
         return new Collected(files.putListing(new Listing(p.ref(), new Changes(written, changes.deleted()))), kept);
     }

@@ -256,6 +256,7 @@ public final class Client implements AutoCloseable {
      * What happened to a follower's tasks on one queue after {@code after} ("0-0" for all), waiting up to
      * {@code blockMillis} (on a connection of its own) when nothing is there yet.
      */
+    @SuppressWarnings("unchecked") // Lettuce's xread takes its stream offsets as generic varargs
     public List<Followed> followed(String queue, String follower, String after, long blockMillis) {
         String key = new Keys(queue).notify(follower);
         var args = XReadArgs.Builder.count(5000);
@@ -572,6 +573,7 @@ public final class Client implements AutoCloseable {
      * A task's events after {@code afterId} ({@code "0"} for all); with {@code blockMillis > 0}, waits that long for
      * the first one to come.
      */
+    @SuppressWarnings("unchecked") // Lettuce's xread takes its stream offsets as generic varargs
     public List<TaskEvent> events(String id, String afterId, long blockMillis) {
         String key = new Keys(taskOf(id).queue()).events(id);
         List<StreamMessage<String, String>> msgs = blockMillis > 0
@@ -645,7 +647,6 @@ public final class Client implements AutoCloseable {
         return new WorkerRecords(redis);
     }
 
-    /** {@code <queue>.t<time><random>}: unique, roughly time-ordered, and it names its queue. */
     /** The task an id names; a string that is no task id is a {@link DroverException} ("no task"). */
     private static QueueTaskId taskOf(String id) {
         return QueueTaskId.tryParse(id).orElseThrow(() -> new DroverException("no task '" + id + "'"));

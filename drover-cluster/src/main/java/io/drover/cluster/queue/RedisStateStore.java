@@ -73,6 +73,7 @@ public final class RedisStateStore implements StateStore {
         return namespaces.computeIfAbsent(ns, Keys::state);
     }
 
+    @SuppressWarnings("TypeParameterUnusedInFormals") // the reply's type is what the caller's ScriptOutputType makes
     private <T> T run(Keys.StateKeys k, String itemKey, ScriptOutputType type, String op, String key, String... more) {
         String[] args = new String[more.length + 2];
         args[0] = op;
@@ -82,11 +83,13 @@ public final class RedisStateStore implements StateStore {
         return call(() -> Scripts.run(link.sync(), STATE, type, keys, args), key);
     }
 
+    @SuppressWarnings("TypeParameterUnusedInFormals") // the reply's type is what the caller's ScriptOutputType makes
     private <T> T item(String ns, String key, ScriptOutputType type, String op, String... more) {
         Keys.StateKeys k = keys(ns);
         return run(k, k.item(StateLimits.key(key)), type, op, key, more);
     }
 
+    @SuppressWarnings("TypeParameterUnusedInFormals") // the reply's type is what the caller's ScriptOutputType makes
     private <T> T lockCall(String ns, String lockName, ScriptOutputType type, String op, String... more) {
         Keys.StateKeys k = keys(ns);
         return run(k, k.lock(StateLimits.key(lockName)), type, op, lockName, more);

@@ -560,6 +560,7 @@ public final class RunRecords {
         return read(Keys.ALL_RUN_EVENTS, after, 0);
     }
 
+    @SuppressWarnings("unchecked") // Lettuce's xread takes its stream offsets as generic varargs
     private List<Event> read(String key, String after, long blockMillis) {
         int slash = after.indexOf('/');
         if (slash > 0) { // within an entry: the rest of it, then what follows

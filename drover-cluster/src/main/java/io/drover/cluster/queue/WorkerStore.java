@@ -142,6 +142,7 @@ public final class WorkerStore implements AutoCloseable {
     }
 
     /** New entries of one stream, at most {@code count}, without waiting (a stream removed meanwhile gets its group again). */
+    @SuppressWarnings("unchecked") // Lettuce's xread takes its stream offsets as generic varargs
     public List<Delivery> readNew(String stream, int count) {
         try {
             return deliveries(
@@ -154,7 +155,7 @@ public final class WorkerStore implements AutoCloseable {
     }
 
     /** New entries of any of the streams, {@code countEach} at most from each, waiting up to {@code block}. */
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "rawtypes"}) // an array of Lettuce's generic stream offsets, for its varargs
     public List<Delivery> blockingRead(List<String> streams, int countEach, Duration block) {
         XReadArgs.StreamOffset<String>[] offsets = new XReadArgs.StreamOffset[streams.size()];
         for (int i = 0; i < offsets.length; i++) offsets[i] = XReadArgs.StreamOffset.lastConsumed(streams.get(i));

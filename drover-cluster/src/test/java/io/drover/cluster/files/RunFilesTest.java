@@ -10,6 +10,7 @@ import io.drover.agent.sync.TransferRejected;
 import io.drover.cluster.RedisExtension;
 import io.drover.cluster.queue.Client;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -136,7 +137,7 @@ class RunFilesTest {
         // a task that started after the first ended may change the file
         String third = task(w, head, "a3", d -> Files.writeString(d.resolve("shared.txt"), "third"));
         ws.apply(third, "g.third");
-        assertThat(new String(read(ws, "shared.txt"))).isEqualTo("third");
+        assertThat(new String(read(ws, "shared.txt"), StandardCharsets.UTF_8)).isEqualTo("third");
     }
 
     private byte[] read(RunWorkspace ws, String path) throws Exception {
@@ -172,7 +173,7 @@ class RunFilesTest {
         Scanner scanner = new Scanner();
         List<FileEntry> listed = scanner.scan(base);
         try (OutputStream o = Files.newOutputStream(log, java.nio.file.StandardOpenOption.APPEND)) {
-            o.write("line 2, written after the listing\n".getBytes());
+            o.write("line 2, written after the listing\n".getBytes(StandardCharsets.UTF_8));
         }
         List<FileEntry> stored = files.upload(base, listed);
         assertThat(stored).isEqualTo(listed); // read up to the listed size: the content listed

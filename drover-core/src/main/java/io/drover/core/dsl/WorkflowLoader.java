@@ -390,7 +390,6 @@ public final class WorkflowLoader {
                     field + " of " + f.what + " must be a shell command (string) or a function, not a " + v.typename());
         }
 
-        /** A table of a group or task, with what to call it in errors and where its fields are written. */
         /**
          * The Lua string of a field name, made once: a workflow of 10,000 tasks reads a dozen fields of each, and
          * {@code rawget(String)} encodes its key anew on every call.

@@ -82,7 +82,7 @@ final class RunLoop implements RunHandle, Runnable {
 
     private record Cancel(String reason) {}
 
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "rawtypes"}) // an array of maps (one per task): Java makes no generic arrays
     RunLoop(Plan plan, Dispatcher dispatcher, RunOptions options) {
         this.plan = plan;
         this.dispatcher = dispatcher;

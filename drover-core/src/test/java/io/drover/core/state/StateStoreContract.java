@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -327,12 +326,10 @@ public abstract class StateStoreContract {
 
     private static List<Long> lines(Process p) throws IOException {
         List<Long> out = new ArrayList<>();
-        Set<String> other = new HashSet<>();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = r.readLine()) != null) {
                 if (line.matches("[0-9]+")) out.add(Long.parseLong(line));
-                else other.add(line);
             }
         }
         return out;
