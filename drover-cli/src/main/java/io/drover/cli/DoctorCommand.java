@@ -3,6 +3,7 @@ package io.drover.cli;
 import io.drover.cluster.queue.Client;
 import io.drover.cluster.queue.RedisUrls;
 import io.drover.cluster.queue.WorkerRecords;
+import io.drover.core.DroverException;
 import io.drover.core.Errors;
 import io.drover.core.Version;
 import io.drover.core.record.RunJson;
@@ -90,7 +91,28 @@ final class DoctorCommand implements Callable<Integer> {
             distributed(url, cfg);
         }
         state(mode.equals("distributed"));
+        executor();
         return report(mode, url);
+    }
+
+    /** Where workers run their tasks, when not here ($DROVER_EXECUTOR, [worker] executor): whether that answers. */
+    private void executor() {
+        Settings.Executor e;
+        try {
+            e = Settings.load(config).executor(Settings.ExecutorFlags.NONE);
+        } catch (Main.UserException ex) {
+            add("executor", "FAIL", ex.getMessage());
+            return;
+        }
+        if (e.provider() == null) return; // local: nothing more to look at
+        try {
+            add(
+                    "executor",
+                    "ok",
+                    e.provider().probe(e.settings()) + " (executor " + e.name() + " from " + e.from() + ")");
+        } catch (DroverException ex) {
+            add("executor", "FAIL", ex.getMessage());
+        }
     }
 
     /** The state store tasks use: opened and read once when one is configured (nothing is written). */

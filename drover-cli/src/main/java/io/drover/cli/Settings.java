@@ -201,8 +201,21 @@ final class Settings {
      * makes, its settings checked here (a bad one is invalid input naming where it came from).
      */
     private void executor(WorkerOptions.Builder b, ExecutorFlags f) {
+        Executor e = executor(f);
+        if (e.provider() != null) b.executor(e.name(), e.settings());
+    }
+
+    /**
+     * An executor's name, its provider (null for {@code local}) and its settings, checked.
+     *
+     * @param from where the name came from, for messages
+     */
+    record Executor(String name, String from, AttemptExecutorProvider provider, Map<String, String> settings) {}
+
+    /** The executor these flags, the environment and drover.toml name, its settings checked (exit 2 when bad). */
+    Executor executor(ExecutorFlags f) {
         Value name = get(Key.EXECUTOR, f.name());
-        if (name.value().equals("local")) return;
+        if (name.value().equals("local")) return new Executor("local", name.from(), null, Map.of());
         AttemptExecutorProvider provider = AttemptExecutorProvider.find(name.value())
                 .orElseThrow(() -> new Main.UserException(name.from() + ": unknown executor '"
                         + Terminal.escape(name.value()) + "' (known: "
@@ -221,7 +234,7 @@ final class Settings {
         } catch (DroverException e) {
             throw new Main.UserException(e.getMessage());
         }
-        b.executor(name.value(), settings);
+        return new Executor(name.value(), name.from(), provider, settings);
     }
 
     /** A worker's options, each setting from its flag, environment variable, drover.toml or default. */

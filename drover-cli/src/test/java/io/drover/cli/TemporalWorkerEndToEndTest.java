@@ -116,6 +116,29 @@ class TemporalWorkerEndToEndTest {
     }
 
     @Test
+    void doctorSaysWhetherTheWorkersTemporalAnswers() throws Exception {
+        var ok = DroverProcess.run(
+                dir,
+                Map.of("DROVER_EXECUTOR", "temporal", "TEMPORAL_HOST", temporal.host()),
+                "doctor",
+                "--redis-url",
+                redis.url());
+        assertThat(ok.out())
+                .contains("ok    executor       Temporal at " + temporal.host()
+                        + " answers (namespace default, task queue drover) (executor temporal from $DROVER_EXECUTOR)");
+        var down = DroverProcess.run(
+                dir,
+                Map.of("DROVER_EXECUTOR", "temporal", "TEMPORAL_HOST", "127.0.0.1:1"),
+                "doctor",
+                "--redis-url",
+                redis.url());
+        assertThat(down.exit()).isEqualTo(1);
+        assertThat(down.out()).contains("FAIL  executor       cannot reach Temporal at 127.0.0.1:1");
+        var local = DroverProcess.run(dir, "doctor", "--redis-url", redis.url());
+        assertThat(local.out()).doesNotContain("executor");
+    }
+
+    @Test
     void aWorkerWhoseTemporalDoesNotAnswerRefusesToStartWithOneLineNamingTheAddress() throws Exception {
         var r = DroverProcess.run(
                 dir,

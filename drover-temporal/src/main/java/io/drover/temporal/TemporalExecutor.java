@@ -84,6 +84,33 @@ public final class TemporalExecutor implements AttemptExecutor {
      * address), checks the namespace, and starts polling the task queue for workflow tasks and activities.
      */
     public static TemporalExecutor open(TemporalSettings settings, ExecutorHost host) {
+        WorkflowServiceStubs service = connect(settings);
+        TemporalExecutor ex = new TemporalExecutor(settings, host, service);
+        try {
+            Worker worker = ex.factory.newWorker(
+                    settings.taskQueue(),
+                    WorkerOptions.newBuilder()
+                            .setMaxConcurrentActivityExecutionSize(host.concurrency())
+                            .setStickyQueueScheduleToStartTimeout(Duration.ZERO) // no sticky queue (see factory)
+                            .build());
+            worker.registerWorkflowImplementationTypes(DroverTaskWorkflowImpl.class);
+            worker.registerActivitiesImplementations(ex.activities);
+            ex.factory.start();
+            return ex;
+        } catch (RuntimeException e) {
+            ex.close();
+            throw new DroverException(
+                    "cannot start polling Temporal's task queue '" + settings.taskQueue() + "' at " + settings.host()
+                            + ": " + rootMessage(e),
+                    e);
+        }
+    }
+
+    /**
+     * Connects to Temporal and checks that it has the namespace; a {@link DroverException} with one line naming the
+     * address (or the namespace) when it does not answer (or has none).
+     */
+    static WorkflowServiceStubs connect(TemporalSettings settings) {
         WorkflowServiceStubs service;
         try {
             service = WorkflowServiceStubs.newConnectedServiceStubs(
@@ -114,25 +141,15 @@ public final class TemporalExecutor implements AttemptExecutor {
                         e);
             }
         }
-        TemporalExecutor ex = new TemporalExecutor(settings, host, service);
-        try {
-            Worker worker = ex.factory.newWorker(
-                    settings.taskQueue(),
-                    WorkerOptions.newBuilder()
-                            .setMaxConcurrentActivityExecutionSize(host.concurrency())
-                            .setStickyQueueScheduleToStartTimeout(Duration.ZERO) // no sticky queue (see factory)
-                            .build());
-            worker.registerWorkflowImplementationTypes(DroverTaskWorkflowImpl.class);
-            worker.registerActivitiesImplementations(ex.activities);
-            ex.factory.start();
-            return ex;
-        } catch (RuntimeException e) {
-            ex.close();
-            throw new DroverException(
-                    "cannot start polling Temporal's task queue '" + settings.taskQueue() + "' at " + settings.host()
-                            + ": " + rootMessage(e),
-                    e);
-        }
+        return service;
+    }
+
+    /** {@code drover doctor}'s look: whether Temporal answers and has the namespace; connects, then disconnects. */
+    public static String probe(TemporalSettings settings) {
+        WorkflowServiceStubs service = connect(settings);
+        service.shutdownNow();
+        return "Temporal at " + settings.host() + " answers (namespace " + settings.namespace() + ", task queue "
+                + settings.taskQueue() + ")";
     }
 
     /**

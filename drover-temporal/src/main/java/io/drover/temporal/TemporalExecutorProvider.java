@@ -18,6 +18,11 @@ public final class TemporalExecutorProvider implements AttemptExecutorProvider {
     }
 
     @Override
+    public String probe(Map<String, String> settings) {
+        return TemporalExecutor.probe(TemporalSettings.of(settings));
+    }
+
+    @Override
     public AttemptExecutor open(Map<String, String> settings, ExecutorHost host) {
         return TemporalExecutor.open(TemporalSettings.of(settings), host);
     }

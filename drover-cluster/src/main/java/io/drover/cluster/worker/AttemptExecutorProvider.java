@@ -31,6 +31,16 @@ public interface AttemptExecutorProvider {
      */
     default void check(Map<String, String> settings) {}
 
+    /**
+     * Looks whether what the executor needs answers, and disconnects ({@code drover doctor}): one line saying what
+     * answered.
+     *
+     * @throws DroverException with one line naming what did not answer
+     */
+    default String probe(Map<String, String> settings) {
+        return name() + ": nothing to check";
+    }
+
     /** The executor named {@code name}: {@code local}, or one a provider on the class path makes. */
     static AttemptExecutor open(String name, Map<String, String> settings, ExecutorHost host) {
         if (name == null || name.isEmpty() || name.equals("local")) return AttemptExecutor.LOCAL;
