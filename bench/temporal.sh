@@ -8,17 +8,10 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$root/scripts/jdk.sh"
 drover_pick_jdk
-rest=()
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --tasks|--latency|--concurrency|--rounds) rest+=("$1" "$2"); shift 2 ;;
-    *) echo "bench/temporal.sh: unknown option '$1' (--tasks N, --latency N, --concurrency N, --rounds N)" >&2; exit 2 ;;
-  esac
-done
 ( cd "$root" && MAVEN_OPTS="${MAVEN_OPTS:-} $DROVER_JAVA_OPTS" mvn -B -q -DskipTests -pl drover-bench -am package )
 . "$root/bench/lib.sh"
 bench_work
 bench_redis
 # shellcheck disable=SC2086
 "$JAVA_HOME/bin/java" $DROVER_JAVA_OPTS -cp "$root/drover-bench/target/drover-bench.jar" io.drover.bench.TemporalBench \
-  --redis-url "$url" "${rest[@]}"
+  --redis-url "$url" "$@"

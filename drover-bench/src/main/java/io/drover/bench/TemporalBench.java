@@ -35,6 +35,14 @@ public final class TemporalBench {
     public static void main(String[] args) throws Exception {
         Map<String, String> a = new LinkedHashMap<>();
         for (int i = 0; i + 1 < args.length; i += 2) a.put(args[i], args[i + 1]);
+        for (String k : a.keySet()) {
+            if (!List.of("--redis-url", "--tasks", "--latency", "--concurrency", "--rounds")
+                    .contains(k)) {
+                System.err.println("bench/temporal.sh: unknown option '" + k
+                        + "' (--tasks N, --latency N, --concurrency N, --rounds N)");
+                System.exit(2);
+            }
+        }
         String redisUrl = a.get("--redis-url");
         int tasks = Integer.parseInt(a.getOrDefault("--tasks", "200"));
         int latencyTasks = Integer.parseInt(a.getOrDefault("--latency", "50"));
