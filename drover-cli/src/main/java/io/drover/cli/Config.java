@@ -56,8 +56,9 @@ final class Config {
     private static final Set<String> NODES = Set.of("mode", "role", "token", "token_env");
     private static final Set<String> CONTROLLER = Set.of("id", "port", "bind", "lease");
     private static final Set<String> STATE = Set.of("url");
-    private static final Set<String> TEMPORAL =
-            Set.of("host", "namespace", "task_queue", "tls", "retries", "heartbeat_timeout");
+    /** The [temporal] table holds exactly the settings {@link Settings.Key} reads from it. */
+    private static final Set<String> TEMPORAL = Settings.Key.keysOf("temporal");
+
     private static final Set<String> WORKER = Set.of(
             "id",
             "workers",

@@ -12,7 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Where each setting of a fleet node comes from, the same for {@code drover worker}, {@code drover controller} and
@@ -90,6 +92,13 @@ final class Settings {
             this.table = table;
             this.key = key;
             this.fallback = fallback;
+        }
+
+        /** The drover.toml keys of {@code table} that settings are read from. */
+        static Set<String> keysOf(String table) {
+            Set<String> keys = new LinkedHashSet<>();
+            for (Key k : values()) if (k.table.equals(table)) keys.add(k.key);
+            return Set.copyOf(keys);
         }
     }
 

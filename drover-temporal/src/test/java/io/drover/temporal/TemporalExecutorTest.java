@@ -8,9 +8,15 @@ import io.drover.cluster.RedisExtension;
 import io.drover.cluster.queue.Client;
 import io.drover.cluster.queue.TaskStatus;
 import io.drover.cluster.queue.TaskSubmission;
+import io.drover.cluster.worker.AttemptInput;
+import io.drover.cluster.worker.Executed;
+import io.drover.cluster.worker.ExecutorHost;
+import io.drover.cluster.worker.HeldAttempt;
 import io.drover.cluster.worker.Worker;
 import io.drover.cluster.worker.WorkerOptions;
 import io.drover.core.DroverException;
+import io.drover.core.model.Backoff;
+import io.drover.core.process.Cancellation;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.api.history.v1.HistoryEvent;
@@ -23,7 +29,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -167,8 +173,7 @@ class TemporalExecutorTest {
         worker("w1", Map.of("retries", "true"));
         String id = client.submit(TaskSubmission.shell("echo try >> " + dir.resolve("tries") + "; exit 1")
                 .withRetries(2)
-                .withBackoff(
-                        new io.drover.core.model.Backoff(Duration.ofMillis(100), Duration.ofMillis(100), 1.0, false)));
+                .withBackoff(new Backoff(Duration.ofMillis(100), Duration.ofMillis(100), 1.0, false)));
         TaskStatus s = finished(id);
         assertThat(s.state()).isEqualTo("FAILED");
         assertThat(Files.readAllLines(dir.resolve("tries"))).hasSize(3);
@@ -252,21 +257,17 @@ class TemporalExecutorTest {
         assertThat(finished(id).state()).isEqualTo("SUCCEEDED");
         // a second start of the same attempt (a worker that took the task over after the workflow ended) reads the
         // result; nothing runs again
-        Optional<String> tq = Optional.of(taskQueue);
         try (TemporalExecutor second = TemporalExecutor.open(
-                TemporalSettings.of(Map.of("host", temporal.host(), "task_queue", tq.get() + "-other")),
-                new io.drover.cluster.worker.ExecutorHost() {
+                TemporalSettings.of(Map.of("host", temporal.host(), "task_queue", taskQueue + "-other")),
+                new ExecutorHost() {
                     @Override
-                    public io.drover.cluster.worker.Executed run(
-                            io.drover.cluster.worker.AttemptInput input,
-                            io.drover.core.process.Cancellation cancellation,
-                            java.util.function.Consumer<String> tap,
-                            List<String> preface) {
+                    public Executed run(
+                            AttemptInput input, Cancellation cancellation, Consumer<String> tap, List<String> preface) {
                         throw new AssertionError("nothing may run again");
                     }
 
                     @Override
-                    public Retries retries(io.drover.cluster.worker.AttemptInput input) {
+                    public Retries retries(AttemptInput input) {
                         throw new AssertionError("no plan is needed");
                     }
 
@@ -281,18 +282,17 @@ class TemporalExecutorTest {
                     }
                 })) {
             TaskResult first = workflow(id, 1).getResult(TaskResult.class);
-            io.drover.cluster.worker.AttemptInput again =
-                    new io.drover.cluster.worker.AttemptInput(id, "s", "0-1", "second", 2, 2, 0, "", 0);
-            var executed = second.execute(new io.drover.cluster.worker.HeldAttempt() {
-                private final io.drover.core.process.Cancellation c = new io.drover.core.process.Cancellation();
+            AttemptInput again = new AttemptInput(id, "s", "0-1", "second", 2, 2, 0, "", 0);
+            var executed = second.execute(new HeldAttempt() {
+                private final Cancellation c = new Cancellation();
 
                 @Override
-                public io.drover.cluster.worker.AttemptInput input() {
+                public AttemptInput input() {
                     return again;
                 }
 
                 @Override
-                public io.drover.core.process.Cancellation cancellation() {
+                public Cancellation cancellation() {
                     return c;
                 }
 
@@ -302,7 +302,7 @@ class TemporalExecutorTest {
                 }
 
                 @Override
-                public io.drover.cluster.worker.Executed runHere() {
+                public Executed runHere() {
                     throw new AssertionError("nothing may run here");
                 }
             });

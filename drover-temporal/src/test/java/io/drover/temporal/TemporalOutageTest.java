@@ -9,6 +9,7 @@ import io.drover.cluster.queue.TaskStatus;
 import io.drover.cluster.queue.TaskSubmission;
 import io.drover.cluster.worker.Worker;
 import io.drover.cluster.worker.WorkerOptions;
+import io.drover.core.model.Backoff;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -42,8 +43,7 @@ class TemporalOutageTest {
             String id =
                     client.submit(TaskSubmission.shell("for i in $(seq 1 600); do echo \"line $i\"; sleep 0.1; done")
                             .withRetries(1)
-                            .withBackoff(new io.drover.core.model.Backoff(
-                                    Duration.ofMillis(100), Duration.ofMillis(100), 1.0, false)));
+                            .withBackoff(new Backoff(Duration.ofMillis(100), Duration.ofMillis(100), 1.0, false)));
             await().atMost(Duration.ofSeconds(30))
                     .until(() -> client.events(id, "0", 0).stream()
                             .anyMatch(e -> "line 5".equals(e.fields().get("line"))));

@@ -23,9 +23,6 @@ import java.util.function.Supplier;
 final class Attempt {
     /** Log lines of one attempt waiting to be written; the task's output waits (its pipe fills) past them. */
     static final int PENDING_LINES = 10_000;
-    /** How long lines of an attempt run for another worker wait for its next holder when their fence refuses them. */
-    static final Duration HOLDER_WAIT = Duration.ofSeconds(30);
-
     /** Log lines per fenced write. */
     static final int LINES_PER_WRITE = 500;
 
@@ -54,6 +51,11 @@ final class Attempt {
     private volatile AttemptInput remote;
 
     private Supplier<AttemptInput> holders;
+    /**
+     * How long its refused lines wait for the task's next holder: a lease (a worker that takes the task over does so
+     * when the lease lapses).
+     */
+    private Duration holderWait = Duration.ZERO;
     /** Sees every log line as it goes (an executor's progress), or null. */
     private Consumer<String> tap;
     /** Lines the task's log gets before the attempt's own. */
@@ -105,7 +107,8 @@ final class Attempt {
             Cancellation cancellation,
             Supplier<AttemptInput> holders,
             Consumer<String> tap,
-            List<String> preface) {
+            List<String> preface,
+            Duration holderWait) {
         Attempt a = new Attempt(
                 QueueTaskId.parse(input.taskId()),
                 input.stream(),
@@ -120,6 +123,7 @@ final class Attempt {
         a.holders = holders;
         a.tap = tap;
         a.preface = List.copyOf(preface);
+        a.holderWait = holderWait;
         return a;
     }
 
@@ -184,6 +188,8 @@ final class Attempt {
         private final Condition changed = lock.newCondition();
         private final ArrayDeque<String> pending = new ArrayDeque<>();
         private boolean writing;
+        /** Whether a refused batch of an attempt run for another worker already waited for a new holder. */
+        private boolean holderAwaited;
 
         Lines(WorkerStore store) {
             this.store = store;
@@ -240,8 +246,10 @@ final class Attempt {
                 if (held == null) return store.log(lease(), attempt, first, notify, batch);
                 if (logFor(held, first, batch)) return true;
                 // Refused: the task was taken over (or is being: its next holder attaches within a lease). Ask who
-                // holds it for a while; lines nobody holds the task for are dropped.
-                long until = System.nanoTime() + HOLDER_WAIT.toNanos();
+                // holds it for a while, once: after a wait that found nobody, each refused batch asks once and is
+                // dropped (lines waiting in turn would hold the attempt's end back a wait per batch).
+                long until = holderAwaited ? System.nanoTime() : System.nanoTime() + holderWait.toNanos();
+                holderAwaited = true;
                 while (!cancellation.isCancelled()) { // an attempt that stops keeps its end waiting for nobody
                     AttemptInput now = holders.get();
                     if (now != null

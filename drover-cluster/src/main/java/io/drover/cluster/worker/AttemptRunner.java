@@ -243,7 +243,10 @@ final class AttemptRunner {
                     return new Executed(
                             TaskOutcome.failed("the worker could not run it: the task's record is gone"), null);
                 }
-                return runHere(Attempt.remote(input, spec, cancellation, () -> holder(id, input), tap, preface), "-x");
+                return runHere(
+                        Attempt.remote(
+                                input, spec, cancellation, () -> holder(id, input), tap, preface, w.options.lease()),
+                        "-x");
             } catch (RuntimeException e) {
                 return new Executed(TaskOutcome.failed("the worker could not run it: " + e.getMessage()), null);
             }

@@ -93,6 +93,11 @@ public final class Worker implements Lifecycle {
         return w.options;
     }
 
+    /** How this worker runs attempts other workers hold (package access: for tests; executors get it when opened). */
+    ExecutorHost host() {
+        return runner.host;
+    }
+
     /** Where this worker runs the attempts it holds, for its banner ({@link AttemptExecutor#describe}). */
     public String executor() {
         return executor.describe();
