@@ -10,6 +10,7 @@ import io.drover.cluster.queue.Keys;
 import io.drover.cluster.queue.RunRecords;
 import io.drover.cluster.worker.Worker;
 import io.drover.cluster.worker.WorkerOptions;
+import io.drover.core.FakeDeadlines;
 import io.drover.core.engine.TaskResult;
 import io.drover.core.engine.TaskState;
 import io.drover.core.model.TaskId;
@@ -54,6 +55,35 @@ class ControllerTakeTest {
                 .build());
         await().atMost(Duration.ofSeconds(10)).until(controller::isLeader);
         return new RunRecords(redis.commands());
+    }
+
+    @Test
+    void theLeaderWritesARunsTasksWhenItsFlushIntervalHasPassedOnItsDeadlinesAndNotBefore() {
+        FakeDeadlines deadlines = new FakeDeadlines();
+        controller = Controller.start(ControllerOptions.builder(redis.url())
+                .controllerId("ctl-f")
+                .port(0)
+                .flushEvery(Duration.ofMillis(200))
+                .deadlines(deadlines)
+                .build());
+        await().atMost(Duration.ofSeconds(10)).until(controller::isLeader);
+        RunRecords runs = new RunRecords(redis.commands());
+        String id = submit(
+                runs, "one.lua", "TaskDefinitions = { g = { tasks = { { name = 'a', command = 'sleep 30' } } } }");
+        // dispatched: the task is on its queue, and the journal holds it as queued
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> client.backlog("default").waiting() == 1);
+        assertThat(deadlines.pending()).isEqualTo(1); // the one wait for the next flush, nothing else
+        assertThat(runs.get(id).orElseThrow().tasks()).isEmpty();
+        deadlines.advance(Duration.ofMillis(199));
+        assertThat(deadlines.pending()).isEqualTo(1);
+        assertThat(runs.get(id).orElseThrow().tasks()).isEmpty();
+        deadlines.advance(Duration.ofMillis(1));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> runs.get(id).orElseThrow().tasks().size() == 1);
+        assertThat(task(runs, id, "g.a").state()).isEqualTo(TaskState.RUNNING);
+        // the next wait starts when that flush ended
+        await().atMost(Duration.ofSeconds(10)).until(() -> deadlines.pending() == 1);
     }
 
     private String submit(RunRecords runs, String name, String text) {

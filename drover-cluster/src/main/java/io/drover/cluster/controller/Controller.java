@@ -19,8 +19,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -44,7 +45,12 @@ public final class Controller implements Lifecycle {
     private final RunRecords runs;
     private final WorkerRecords workers;
     private final ControllerMetrics metrics = new ControllerMetrics();
-    private final ScheduledExecutorService flusher;
+    /** Where the journals are flushed and the warm-up runs: one thread of the controller's own. */
+    private final ExecutorService flusher;
+    /** Cancels the pending wait for the next flush (guarded by flushLock). */
+    private Runnable nextFlush = () -> {};
+
+    private final Object flushLock = new Object();
     private final Instant startedAt = Instant.now();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Thread loop;
@@ -67,7 +73,7 @@ public final class Controller implements Lifecycle {
         this.client = Client.connect(options.redisUrl());
         this.runs = client.runs();
         this.workers = client.workers();
-        this.flusher = Executors.newSingleThreadScheduledExecutor(
+        this.flusher = Executors.newSingleThreadExecutor(
                 Thread.ofPlatform().daemon().name("drover-controller-flush").factory());
         this.loop = Thread.ofPlatform().name("drover-controller").unstarted(this::loop);
         this.leaseThread =
@@ -89,8 +95,6 @@ public final class Controller implements Lifecycle {
     }
 
     /** Connects, starts the HTTP API and joins the election. Fails fast when Redis or the port cannot be had. */
-    @SuppressWarnings(
-            "FutureReturnValueIgnored") // the flusher's schedule and warm-up run until shutdown; nothing awaits them
     public static Controller start(ControllerOptions options) {
         Controller c = new Controller(options);
         try {
@@ -100,8 +104,8 @@ public final class Controller implements Lifecycle {
             c.client.close();
             throw e;
         }
-        c.flusher.scheduleWithFixedDelay(c.supervisor::flushAll, 50, 50, TimeUnit.MILLISECONDS);
         c.flusher.execute(RunSupervisor::warmUp);
+        c.scheduleFlush();
         c.leaseThread.start();
         c.loop.start();
         return c;
@@ -109,6 +113,29 @@ public final class Controller implements Lifecycle {
 
     public String id() {
         return options.controllerId();
+    }
+
+    /**
+     * Flushes the journals once the flush interval has passed on the controller's deadlines, then waits again: a
+     * fixed delay between the end of one flush and the start of the next, so a slow Redis never piles flushes up.
+     */
+    private void scheduleFlush() {
+        synchronized (flushLock) {
+            if (!running) return;
+            nextFlush = options.deadlines().after(options.flushEvery(), () -> {
+                try {
+                    flusher.execute(() -> {
+                        try {
+                            supervisor.flushAll();
+                        } finally {
+                            scheduleFlush();
+                        }
+                    });
+                } catch (RejectedExecutionException e) {
+                    // stopping: the last flush is the stop's own
+                }
+            });
+        }
     }
 
     /**
@@ -332,6 +359,9 @@ public final class Controller implements Lifecycle {
             loop.join(5000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        synchronized (flushLock) { // running is false: no flush is scheduled after this
+            nextFlush.run();
         }
         flusher.shutdown();
         try {

@@ -1,5 +1,6 @@
 package io.drover.cluster.controller;
 
+import io.drover.core.Deadlines;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Clock;
@@ -19,6 +20,10 @@ import java.util.function.LongSupplier;
  *     gives another)
  * @param clock the wall clock the runs' records are stamped with (start, end, when each task ran); {@link
  *     Clock#systemUTC()} unless a test gives another
+ * @param flushEvery how long the leader gathers its runs' changes before writing them ({@link RunJournal}): the
+ *     delay between the end of one flush and the start of the next
+ * @param deadlines what that delay is measured on ({@link Deadlines#SYSTEM} unless a test moves a fake one by hand);
+ *     the flush itself runs on the controller's own thread, never on the deadlines' thread
  */
 public record ControllerOptions(
         String redisUrl,
@@ -28,8 +33,11 @@ public record ControllerOptions(
         int port,
         String token,
         LongSupplier ticker,
-        Clock clock) {
+        Clock clock,
+        Duration flushEvery,
+        Deadlines deadlines) {
     public static final Duration DEFAULT_LEASE = Duration.ofSeconds(2);
+    public static final Duration DEFAULT_FLUSH_EVERY = Duration.ofMillis(50);
     public static final int DEFAULT_PORT = 7700;
 
     public static Builder builder(String redisUrl) {
@@ -46,6 +54,8 @@ public record ControllerOptions(
         private String token;
         private LongSupplier ticker = System::nanoTime;
         private Clock clock = Clock.systemUTC();
+        private Duration flushEvery = DEFAULT_FLUSH_EVERY;
+        private Deadlines deadlines = Deadlines.SYSTEM;
 
         private Builder(String redisUrl) {
             this.redisUrl = redisUrl;
@@ -75,6 +85,7 @@ public record ControllerOptions(
             token = v == null || v.isBlank() ? null : v;
             return this;
         }
+
         /** The clock the lease is measured on (nanoseconds); for tests. */
         public Builder ticker(LongSupplier v) {
             ticker = Objects.requireNonNull(v);
@@ -87,10 +98,25 @@ public record ControllerOptions(
             return this;
         }
 
+        /** How long the leader gathers its runs' changes between two writes; 50 ms unless given. */
+        public Builder flushEvery(Duration v) {
+            flushEvery = Objects.requireNonNull(v);
+            return this;
+        }
+
+        /** What the delay between flushes is measured on; for tests. */
+        public Builder deadlines(Deadlines v) {
+            deadlines = Objects.requireNonNull(v);
+            return this;
+        }
+
         public ControllerOptions build() {
             Objects.requireNonNull(redisUrl, "redisUrl");
             if (lease.toMillis() < 400)
                 throw new IllegalArgumentException("lease must be at least 400ms, got " + lease);
+            if (flushEvery.isNegative() || flushEvery.isZero() || flushEvery.compareTo(Duration.ofSeconds(10)) > 0)
+                throw new IllegalArgumentException(
+                        "the flush interval must be more than 0 and at most 10s, got " + flushEvery);
             if (port < 0 || port > 65535) throw new IllegalArgumentException("bad port " + port);
             if (token == null && !isLoopback(bind)) {
                 throw new IllegalArgumentException("the HTTP API on " + bind
@@ -99,7 +125,7 @@ public record ControllerOptions(
             String id = controllerId != null ? controllerId : defaultId();
             if (!id.matches("[A-Za-z0-9_.:-]{1,128}") || id.contains(" "))
                 throw new IllegalArgumentException("bad controller id '" + id + "'");
-            return new ControllerOptions(redisUrl, id, lease, bind, port, token, ticker, clock);
+            return new ControllerOptions(redisUrl, id, lease, bind, port, token, ticker, clock, flushEvery, deadlines);
         }
 
         static boolean isLoopback(String host) {

@@ -259,7 +259,7 @@ final class RunSupervisor {
         return o instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
     }
 
-    /** Writes each run's snapshot (every 50 ms on the controller's flusher). */
+    /** Writes each run's snapshot (every flush interval, {@link ControllerOptions#flushEvery}, on the controller's flusher). */
     void flushAll() {
         if (!lease.isLeader()) return;
         for (LocalRun r : local.values()) {
