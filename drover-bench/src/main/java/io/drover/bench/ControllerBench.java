@@ -14,6 +14,7 @@ import io.drover.cluster.worker.WorkerOptions;
 import io.drover.core.Jvm;
 import io.drover.core.engine.TaskState;
 import io.drover.core.lua.Json;
+import io.drover.core.model.RunId;
 import io.drover.core.model.WorkflowSource;
 import java.io.File;
 import java.time.Duration;
@@ -267,7 +268,7 @@ public final class ControllerBench {
     private static String workspace;
 
     private static void runDag(RunRecords runs, WorkflowSource source, int concurrency) throws InterruptedException {
-        String id = runs.submit(new RunRecords.Submission(
+        RunId id = runs.submit(new RunRecords.Submission(
                 source, List.of(), List.of(), Map.of(), "default", concurrency, false, workspace));
         while (true) {
             RunState state = runs.state(id).orElse(null);
@@ -305,7 +306,7 @@ public final class ControllerBench {
         for i = 1, 8 do tasks[#tasks + 1] = { name = 's' .. i, command = 'sleep 60' } end
         TaskDefinitions = { sleepy = { tasks = tasks } }
         """);
-        String id = runs.submit(
+        RunId id = runs.submit(
                 new RunRecords.Submission(sleepy, List.of(), List.of(), Map.of(), "default", 100, false, null));
         while (runs.get(id)
                         .map(v -> v.counts().getOrDefault(TaskState.RUNNING, 0))

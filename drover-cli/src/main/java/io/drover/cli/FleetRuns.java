@@ -7,6 +7,7 @@ import io.drover.core.engine.RunResult;
 import io.drover.core.engine.RunStatus;
 import io.drover.core.engine.TaskResult;
 import io.drover.core.engine.TaskState;
+import io.drover.core.model.RunId;
 import io.drover.core.model.TaskId;
 import io.drover.core.model.TaskSpec;
 import io.drover.core.plan.Plan;
@@ -29,8 +30,8 @@ final class FleetRuns {
      * returns the run's result as the controllers recorded it. {@code redis} must be a connection of its own (reads
      * block).
      */
-    static RunResult follow(RunRecords records, String runId, Plan plan, RunListener listener) {
-        listener.onRunStarted(runId, plan.size());
+    static RunResult follow(RunRecords records, RunId runId, Plan plan, RunListener listener) {
+        listener.onRunStarted(runId.toString(), plan.size());
         String after = "0";
         Instant started = Instant.now();
         long failing = 0;
@@ -90,7 +91,7 @@ final class FleetRuns {
     }
 
     /** The run's result from its record, in the plan's order. */
-    static RunResult result(RunRecords records, String runId, Plan plan, Instant fallbackStart) {
+    static RunResult result(RunRecords records, RunId runId, Plan plan, Instant fallbackStart) {
         RunRecords.RunView v =
                 records.get(runId).orElseThrow(() -> new Main.UserException("run " + runId + " is gone from Redis"));
         List<TaskResult> tasks = new ArrayList<>(plan.size());
@@ -101,7 +102,7 @@ final class FleetRuns {
         }
         RunStatus status = RunStatus.valueOf(v.state());
         return new RunResult(
-                runId,
+                runId.toString(),
                 status,
                 instant(v.fields().get("started_at"), fallbackStart),
                 instant(v.fields().get("finished_at"), Instant.now()),

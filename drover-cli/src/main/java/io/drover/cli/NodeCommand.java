@@ -298,7 +298,7 @@ final class NodeCommand implements Callable<Integer> {
                     if (count < 1) throw new Main.UserException("--workers must be at least 1, not " + count);
                     String base = settings.string(Settings.Key.WORKER_ID, null);
                     if (base == null && count > 1)
-                        base = settings.worker(flags(null)).build().workerId();
+                        base = settings.worker(flags(null)).build().workerId().toString();
                     for (int k = 1; k <= count; k++) {
                         WorkerOptions options;
                         try {

@@ -18,7 +18,6 @@ import io.drover.core.Errors;
 import io.drover.core.engine.Dispatcher;
 import io.drover.core.engine.LocalDispatcher;
 import io.drover.core.engine.RunHandle;
-import io.drover.core.engine.RunIds;
 import io.drover.core.engine.RunListener;
 import io.drover.core.engine.RunOptions;
 import io.drover.core.engine.RunResult;
@@ -29,6 +28,7 @@ import io.drover.core.engine.TaskResult;
 import io.drover.core.engine.TaskState;
 import io.drover.core.lua.LuaInterpreter;
 import io.drover.core.model.Delegation;
+import io.drover.core.model.RunId;
 import io.drover.core.plan.Plan;
 import io.drover.core.process.ProcessTree;
 import io.drover.core.record.RunJson;
@@ -182,7 +182,7 @@ final class RunCommand implements Callable<Integer> {
         Path base = workdir == null ? cwd : workdir.toAbsolutePath().normalize();
         if (!Files.isDirectory(base)) throw new Main.UserException("--workdir " + workdir + " is not a directory");
         RunStore store = RunStore.in(cwd);
-        String runId = RunIds.next();
+        String runId = RunId.next().toString();
         Path scratch = store.dirOf(runId).resolve("tmp");
 
         PrintWriter out = spec.commandLine().getOut();
@@ -354,7 +354,7 @@ final class RunCommand implements Callable<Integer> {
         RunRecords records = fleet.runs();
         FleetFiles fleetFiles = fleetFiles(fleet);
         SyncBack.Submitted submitted = upload(fleetFiles, base);
-        String runId = records.submit(new RunRecords.Submission(
+        RunId runId = records.submit(new RunRecords.Submission(
                 source,
                 workflow.groups,
                 workflow.tasks,

@@ -9,6 +9,7 @@ import io.drover.cluster.files.Versions;
 import io.drover.cluster.queue.Client;
 import io.drover.cluster.queue.RedisUrls;
 import io.drover.cluster.queue.RunRecords;
+import io.drover.core.model.RunId;
 import io.drover.core.record.RunJson;
 import io.drover.core.record.RunStore;
 import java.io.IOException;
@@ -174,8 +175,8 @@ final class RunsCommand implements Callable<Integer> {
 
     /** A run on the controllers, or one line saying there is none. */
     static RunRecords.RunView runOnControllers(Client c, String id, String url) {
-        return c.runs()
-                .get(id)
+        return RunId.tryParse(id) // what is no run id names no run
+                .flatMap(c.runs()::get)
                 .orElseThrow(() ->
                         new Main.UserException("no run '" + id + "' on the controllers at " + RedisUrls.masked(url)));
     }
@@ -217,7 +218,10 @@ final class RunsCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             try (var c = Client.connect(redis.url())) {
-                if (!c.runs().requestCancel(id, "cancelled by drover runs cancel")) {
+                boolean requested = RunId.tryParse(id)
+                        .map(run -> c.runs().requestCancel(run, "cancelled by drover runs cancel"))
+                        .orElse(false);
+                if (!requested) {
                     throw new Main.UserException("no active run '" + id + "' on the controllers (ended or unknown)");
                 }
                 spec.commandLine()

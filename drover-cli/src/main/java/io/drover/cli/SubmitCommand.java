@@ -5,6 +5,7 @@ import io.drover.cluster.files.SyncBack;
 import io.drover.cluster.queue.Client;
 import io.drover.cluster.queue.RedisUrls;
 import io.drover.cluster.queue.RunRecords;
+import io.drover.core.model.RunId;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -93,7 +94,7 @@ final class SubmitCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new Main.UserException(e.getMessage());
             }
-            String id = c.runs().submit(s);
+            RunId id = c.runs().submit(s);
             spec.commandLine().getOut().println(id);
             if (!FleetRuns.controllerLeads(c)) {
                 spec.commandLine()

@@ -210,7 +210,7 @@ class ControllerEndToEndTest {
             try (var c = Client.connect(redis.url())) {
                 var runs = new RunRecords(redis.commands()).list(5);
                 if (runs.isEmpty()) return false;
-                id[0] = runs.get(0).id();
+                id[0] = runs.get(0).id().toString();
                 return c.indexed("default") >= 6; // the six squares are on the queue
             }
         });

@@ -7,6 +7,7 @@ import io.drover.cluster.controller.Controller;
 import io.drover.cluster.controller.ControllerOptions;
 import io.drover.cluster.queue.Client;
 import io.drover.cluster.queue.RunRecords;
+import io.drover.core.model.RunId;
 import io.drover.core.model.WorkflowSource;
 import java.io.IOException;
 import java.io.InputStream;
@@ -119,7 +120,7 @@ class ControllerApiTest {
         await().atMost(Duration.ofSeconds(10)).until(controller::isLeader);
         try (var c = Client.connect(redis.url())) {
             var runs = new RunRecords(redis.commands());
-            String id = runs.submit(new RunRecords.Submission(
+            RunId id = runs.submit(new RunRecords.Submission(
                     new WorkflowSource("empty.lua", "TaskDefinitions = {}"),
                     List.of(),
                     List.of(),

@@ -7,6 +7,7 @@ import io.drover.cluster.controller.Controller;
 import io.drover.cluster.controller.ControllerOptions;
 import io.drover.cluster.queue.Client;
 import io.drover.cluster.queue.TaskSubmission;
+import io.drover.cluster.queue.WorkerId;
 import io.drover.cluster.worker.Worker;
 import io.drover.cluster.worker.WorkerOptions;
 import io.drover.core.lua.Json;
@@ -103,7 +104,7 @@ class ControllerGaugesTest {
                         TaskSubmission.shell("exit 3").withQueue("counted")));
                 for (String id : ids) client.await(id, Duration.ofSeconds(30));
                 String cancelled = client.submit(
-                        TaskSubmission.shell("true").withQueue("counted").withWorker("nobody"));
+                        TaskSubmission.shell("true").withQueue("counted").withWorker(WorkerId.parse("nobody")));
                 assertThat(client.cancel(cancelled)).isEqualTo("CANCELLED");
                 await().atMost(Duration.ofSeconds(20))
                         .until(() -> !standby.isLeader()

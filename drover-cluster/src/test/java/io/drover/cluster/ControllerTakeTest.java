@@ -13,6 +13,7 @@ import io.drover.cluster.worker.WorkerOptions;
 import io.drover.core.FakeDeadlines;
 import io.drover.core.engine.TaskResult;
 import io.drover.core.engine.TaskState;
+import io.drover.core.model.RunId;
 import io.drover.core.model.TaskId;
 import io.drover.core.model.WorkflowSource;
 import io.lettuce.core.cluster.SlotHash;
@@ -68,7 +69,7 @@ class ControllerTakeTest {
                 .build());
         await().atMost(Duration.ofSeconds(10)).until(controller::isLeader);
         RunRecords runs = new RunRecords(redis.commands());
-        String id = submit(
+        RunId id = submit(
                 runs, "one.lua", "TaskDefinitions = { g = { tasks = { { name = 'a', command = 'sleep 30' } } } }");
         // dispatched: the task is on its queue, and the journal holds it as queued
         await().atMost(Duration.ofSeconds(10))
@@ -86,7 +87,7 @@ class ControllerTakeTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> deadlines.pending() == 1);
     }
 
-    private String submit(RunRecords runs, String name, String text) {
+    private RunId submit(RunRecords runs, String name, String text) {
         return runs.submit(new RunRecords.Submission(
                 new WorkflowSource(name, text), List.of(), List.of(), Map.of(), "default", 4, false, null));
     }
@@ -94,11 +95,11 @@ class ControllerTakeTest {
     @Test
     void aFileWhoseTopLevelNeverReturnsFailsItsOwnRunAloneAndStallsNoOther() {
         RunRecords runs = lead("ctl-t");
-        String stuck = submit(runs, "stuck.lua", "while true do end");
+        RunId stuck = submit(runs, "stuck.lua", "while true do end");
         // claimed: the leader is evaluating its file now
         await().atMost(Duration.ofSeconds(5))
                 .until(() -> !"0".equals(redis.commands().hget(Keys.run(stuck), "epoch")));
-        String fine = submit(
+        RunId fine = submit(
                 runs, "fine.lua", "TaskDefinitions = { g = { tasks = { { name = 'a', command = 'sleep 30' } } } }");
         await().atMost(Duration.ofSeconds(5))
                 .until(() -> "RUNNING".equals(runs.get(fine).orElseThrow().state()));
@@ -122,7 +123,7 @@ class ControllerTakeTest {
             tasks.append("{ name = 't").append(i).append("', command = 'sleep 30' },\n");
             declared.add("g.t" + i);
         }
-        String id = submit(runs, "many.lua", "TaskDefinitions = { g = { tasks = {\n" + tasks + "} } }");
+        RunId id = submit(runs, "many.lua", "TaskDefinitions = { g = { tasks = {\n" + tasks + "} } }");
         await().atMost(Duration.ofSeconds(20))
                 .until(() -> runs.get(id).orElseThrow().tasks().size() == 200);
         assertThat(runs.get(id).orElseThrow().tasks().keySet())
@@ -139,7 +140,7 @@ class ControllerTakeTest {
                 .workdir(dir)
                 .build())) {
             RunRecords runs = lead("ctl-a");
-            String id = submit(
+            RunId id = submit(
                     runs,
                     "gap.lua",
                     "TaskDefinitions = { g = { tasks = {\n"
@@ -164,7 +165,7 @@ class ControllerTakeTest {
         }
     }
 
-    private static TaskResult task(RunRecords runs, String run, String task) {
+    private static TaskResult task(RunRecords runs, RunId run, String task) {
         return runs.get(run)
                 .orElseThrow()
                 .tasks()
@@ -175,7 +176,7 @@ class ControllerTakeTest {
     @Test
     void aRunIsSubmittedInOneStepAndItsEndTakesItOffTheActiveSetAndSetsItsExpiryInTheSameWrite() {
         RunRecords runs = new RunRecords(redis.commands());
-        String id = submit(
+        RunId id = submit(
                 runs,
                 "a.lua",
                 "TaskDefinitions = { g = { tasks = { { name = 'a', command = function() return true end } } } }");
@@ -184,12 +185,12 @@ class ControllerTakeTest {
         assertThat(runs.events(id, "0", 0))
                 .extracting(e -> e.type() + " " + e.fields().get("state"))
                 .containsExactly("run SUBMITTED");
-        assertThat(redis.commands().zscore(Keys.RUN_INDEX, id)).isNotNull();
-        assertThat(redis.commands().sismember(Keys.ACTIVE_RUNS, id)).isTrue();
+        assertThat(redis.commands().zscore(Keys.RUN_INDEX, id.toString())).isNotNull();
+        assertThat(redis.commands().sismember(Keys.ACTIVE_RUNS, id.toString())).isTrue();
         assertThat(SlotHash.getSlot(Keys.run(id)))
                 .isEqualTo(SlotHash.getSlot(Keys.ACTIVE_RUNS))
                 .isEqualTo(SlotHash.getSlot(Keys.RUN_INDEX));
-        assertThat(runs.requestCancel("no-such-run", "x")).isFalse();
+        assertThat(runs.requestCancel(RunId.parse("no-such-run"), "x")).isFalse();
 
         lead("ctl-e"); // no worker: the run ends when it is cancelled
         await().atMost(Duration.ofSeconds(10))
@@ -197,7 +198,7 @@ class ControllerTakeTest {
         assertThat(runs.requestCancel(id, "test")).isTrue();
         await().atMost(Duration.ofSeconds(20))
                 .until(() -> runs.get(id).orElseThrow().ended());
-        assertThat(redis.commands().sismember(Keys.ACTIVE_RUNS, id)).isFalse();
+        assertThat(redis.commands().sismember(Keys.ACTIVE_RUNS, id.toString())).isFalse();
         assertThat(redis.commands().ttl(Keys.run(id)))
                 .isBetween(RunRecords.ENDED_RUN_KEEP.toSeconds() - 60, RunRecords.ENDED_RUN_KEEP.toSeconds());
         assertThat(redis.commands().ttl(Keys.runEvents(id))).isPositive();

@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.drover.cluster.queue.Client;
+import io.drover.cluster.queue.FencingToken;
 import io.drover.cluster.queue.Keys;
 import io.drover.cluster.queue.QueueTaskId;
 import io.drover.cluster.queue.RedisUrls;
 import io.drover.cluster.queue.Scripts;
 import io.drover.cluster.queue.TaskStatus;
 import io.drover.cluster.queue.TaskSubmission;
+import io.drover.cluster.queue.WorkerId;
 import io.drover.cluster.queue.WorkerStore;
 import io.drover.cluster.worker.Worker;
 import io.drover.cluster.worker.WorkerOptions;
@@ -121,7 +123,7 @@ class WorkerTest {
         // each worker reads again after nobody's submit: a task sent to it after that one has run there (these
         // come after the look at the tagged streams: a task sent to a worker adds its stream there)
         for (String w : List.of("plain", "gpu", "gpu-a")) {
-            assertThat(finished(client.submit(TaskSubmission.shell("true").withWorker(w)))
+            assertThat(finished(client.submit(TaskSubmission.shell("true").withWorker(WorkerId.parse(w))))
                             .worker())
                     .isEqualTo(w);
         }
@@ -531,7 +533,7 @@ class WorkerTest {
                     QueueTaskId.parse(ids.get(i)),
                     keys.stream(),
                     entries.get(i),
-                    token,
+                    FencingToken.of(token),
                     (int) token,
                     1,
                     "SUCCEEDED",
@@ -542,7 +544,7 @@ class WorkerTest {
                     "",
                     ""));
         }
-        try (var store = WorkerStore.open(redis.url(), worker, keys, List.of(keys.stream()))) {
+        try (var store = WorkerStore.open(redis.url(), WorkerId.parse(worker), keys, List.of(keys.stream()))) {
             return store.complete(outcomes, Duration.ofSeconds(60), 1, limit).stream()
                     .map(ok -> ok ? 1L : 0L)
                     .toList();
@@ -598,7 +600,7 @@ class WorkerTest {
                 .get(0)
                 .getId();
         List<Object> tokens = new ArrayList<>();
-        try (var store = WorkerStore.open(redis.url(), "crashy", keys, List.of(keys.stream()))) {
+        try (var store = WorkerStore.open(redis.url(), WorkerId.parse("crashy"), keys, List.of(keys.stream()))) {
             for (int i = 0; i < 5; i++) {
                 if (i > 0) r.xclaim(keys.stream(), crashy, 0, entry);
                 var out = store.claim(keys.stream(), List.of(entry), 3, 1);

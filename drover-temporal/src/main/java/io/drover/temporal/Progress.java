@@ -1,5 +1,7 @@
 package io.drover.temporal;
 
+import io.drover.cluster.queue.WorkerId;
+
 /**
  * An activity's heartbeat details: how far its attempt got, for the next attempt (on another worker, after this one
  * stopped heartbeating) to say where it takes over.
@@ -9,4 +11,4 @@ package io.drover.temporal;
  * @param lines log lines written so far
  * @param lastLine the last of them (masked)
  */
-public record Progress(String worker, int activityAttempt, long lines, String lastLine) {}
+public record Progress(WorkerId worker, int activityAttempt, long lines, String lastLine) {}

@@ -6,8 +6,11 @@ import static org.awaitility.Awaitility.await;
 
 import io.drover.cluster.RedisExtension;
 import io.drover.cluster.queue.Client;
+import io.drover.cluster.queue.FencingToken;
+import io.drover.cluster.queue.QueueTaskId;
 import io.drover.cluster.queue.TaskStatus;
 import io.drover.cluster.queue.TaskSubmission;
+import io.drover.cluster.queue.WorkerId;
 import io.drover.cluster.worker.AttemptInput;
 import io.drover.cluster.worker.Executed;
 import io.drover.cluster.worker.ExecutorHost;
@@ -272,8 +275,8 @@ class TemporalExecutorTest {
                     }
 
                     @Override
-                    public String workerId() {
-                        return "second";
+                    public WorkerId workerId() {
+                        return WorkerId.parse("second");
                     }
 
                     @Override
@@ -282,7 +285,8 @@ class TemporalExecutorTest {
                     }
                 })) {
             TaskResult first = workflow(id, 1).getResult(TaskResult.class);
-            AttemptInput again = new AttemptInput(id, "s", "0-1", "second", 2, 2, 0, "", 0);
+            AttemptInput again = new AttemptInput(
+                    QueueTaskId.parse(id), "s", "0-1", WorkerId.parse("second"), FencingToken.of(2), 2, 0, "", 0);
             var executed = second.execute(new HeldAttempt() {
                 private final Cancellation c = new Cancellation();
 

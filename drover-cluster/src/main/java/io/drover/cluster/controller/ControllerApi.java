@@ -3,8 +3,10 @@ package io.drover.cluster.controller;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.drover.cluster.queue.RunRecords;
+import io.drover.cluster.queue.WorkerId;
 import io.drover.core.DroverException;
 import io.drover.core.lua.Json;
+import io.drover.core.model.RunId;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.BindException;
@@ -17,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 
 /**
@@ -246,7 +249,9 @@ final class ControllerApi {
         }
         if (p.length == 4 && method.equals("POST") && (p[3].equals("drain") || p[3].equals("resume"))) {
             boolean drain = p[3].equals("drain");
-            if (!controller.workers().drain(p[2], drain)) {
+            if (!WorkerId.tryParse(p[2])
+                    .map(worker -> controller.workers().drain(worker, drain))
+                    .orElse(false)) {
                 send(ex, 404, Map.of("error", "no live worker '" + p[2] + "' (drover node workers lists them)"));
                 return;
             }
@@ -267,12 +272,14 @@ final class ControllerApi {
             return;
         }
         String id = p[2];
+        Optional<RunId> run = RunId.tryParse(id); // what is no run id names no run
         if (p.length == 4 && p[3].equals("cancel") && method.equals("POST")) {
-            if (runs.requestCancel(id, "cancelled by request")) send(ex, 202, Map.of("run", id, "cancel", "requested"));
+            if (run.isPresent() && runs.requestCancel(run.get(), "cancelled by request"))
+                send(ex, 202, Map.of("run", id, "cancel", "requested"));
             else send(ex, 404, Map.of("error", "no active run '" + id + "'"));
             return;
         }
-        var v = runs.get(id);
+        var v = run.flatMap(runs::get);
         if (p.length != 3 || v.isEmpty()) {
             send(ex, 404, Map.of("error", "no run '" + id + "'"));
             return;
@@ -282,12 +289,13 @@ final class ControllerApi {
 
     /** Server-sent events: every run's (or one run's) state changes and log lines, from an event id on. */
     private void events(HttpExchange ex, Map<String, String> q) throws IOException {
-        String run = q.get("run");
+        String named = q.get("run");
         String after = q.getOrDefault("after", ex.getRequestHeaders().getFirst("Last-Event-ID"));
         if (after == null || after.isBlank()) after = q.containsKey("replay") ? "0" : "$";
         RunRecords runs = controller.runs();
-        if (run != null && runs.get(run).isEmpty()) {
-            send(ex, 404, Map.of("error", "no run '" + run + "' (drover runs list shows them)"));
+        RunId run = named == null ? null : RunId.tryParse(named).orElse(null);
+        if (named != null && (run == null || runs.state(run).isEmpty())) {
+            send(ex, 404, Map.of("error", "no run '" + named + "' (drover runs list shows them)"));
             return;
         }
         if ("$".equals(after)) { // from now on: start after the newest event

@@ -6,6 +6,7 @@ import io.drover.core.engine.RunListener;
 import io.drover.core.engine.RunResult;
 import io.drover.core.engine.TaskState;
 import io.drover.core.lua.Json;
+import io.drover.core.model.RunId;
 import io.drover.core.model.TaskId;
 import io.drover.core.model.TaskSpec;
 import io.drover.core.plan.Plan;
@@ -28,7 +29,7 @@ import java.util.function.LongConsumer;
  */
 final class RunJournal implements RunListener {
 
-    private final String runId;
+    private final RunId runId;
     private final long epoch;
     private final RunRecords runs;
     private final LongConsumer onFenced;
@@ -75,7 +76,7 @@ final class RunJournal implements RunListener {
      * {@code clock} stamps the record (start, end, when each task became ready and ran).
      */
     RunJournal(
-            String runId,
+            RunId runId,
             long epoch,
             RunRecords runs,
             ControllerMetrics metrics,
@@ -94,7 +95,7 @@ final class RunJournal implements RunListener {
         this.onFenced = onFenced;
     }
 
-    String runId() {
+    RunId runId() {
         return runId;
     }
 
@@ -104,7 +105,7 @@ final class RunJournal implements RunListener {
 
     /** Moves the run's state through its table ({@link RunState}); a transition it does not allow is a bug. */
     private void moveTo(RunState to) {
-        state = state.checkMoveTo(to, runId);
+        state = state.checkMoveTo(to, runId.toString());
         fields.put("state", to.name());
     }
 
@@ -334,7 +335,7 @@ final class RunJournal implements RunListener {
     /** An event as written: its fields, tagged with the run as every run's stream needs them. */
     private Map<String, String> body(String[] nameValues) {
         Map<String, String> body = new LinkedHashMap<>();
-        body.put("run", runId);
+        body.put("run", runId.toString());
         for (int i = 0; i + 1 < nameValues.length; i += 2) body.put(nameValues[i], nameValues[i + 1]);
         return body;
     }

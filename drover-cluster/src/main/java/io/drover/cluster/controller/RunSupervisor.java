@@ -15,6 +15,7 @@ import io.drover.core.engine.RunHandle;
 import io.drover.core.engine.RunOptions;
 import io.drover.core.engine.Scheduler;
 import io.drover.core.lua.Json;
+import io.drover.core.model.RunId;
 import io.drover.core.model.TaskId;
 import io.drover.core.model.WorkflowSource;
 import io.drover.core.plan.Plan;
@@ -47,9 +48,9 @@ final class RunSupervisor {
     /** Whether the controller still runs: a run taken while it stops is detached at once. */
     private final BooleanSupplier running;
 
-    private final Map<String, LocalRun> local = new ConcurrentHashMap<>();
+    private final Map<RunId, LocalRun> local = new ConcurrentHashMap<>();
     /** Runs being taken: their files are evaluated off the loop, so one whose top level never returns holds no other. */
-    private final Set<String> taking = ConcurrentHashMap.newKeySet();
+    private final Set<RunId> taking = ConcurrentHashMap.newKeySet();
 
     /** The wall clock the runs' records are stamped with. */
     private final Clock clock;
@@ -107,8 +108,8 @@ final class RunSupervisor {
             Thread.ofVirtual().start(e.getValue().dispatcher()::close); // it joins its threads: not on this one
             return true;
         });
-        Set<String> active = runs.active();
-        for (String id : active) {
+        Set<RunId> active = runs.active();
+        for (RunId id : active) {
             if (!lease.isLeader()) return;
             LocalRun r = local.get(id);
             if (r == null) {
@@ -136,7 +137,7 @@ final class RunSupervisor {
      * bounded by {@link io.drover.core.lua.LuaInterpreter#LOAD_TIMEOUT}, and a file that fails fails its run alone),
      * then starts it unless this controller stepped down or stopped meanwhile.
      */
-    private void take(String id) {
+    private void take(RunId id) {
         long mine = lease.epoch();
         if (mine == 0) return; // stepped down a moment ago
         RunRecords.Claim claimed = runs.claim(id, mine, controllerId, Instant.now());
@@ -179,7 +180,7 @@ final class RunSupervisor {
             var loaded = WorkflowLoader.load(source);
             plan = Planner.plan(loaded.workflow(), strings(h.get("groups")), strings(h.get("tasks")));
             runOptions = RunOptions.builder()
-                    .runId(id)
+                    .runId(id.toString())
                     .concurrency(Integer.parseInt(h.getOrDefault("concurrency", "256")))
                     .failFast("1".equals(h.get("fail_fast")))
                     .params(params(h.get("params")))

@@ -2,6 +2,7 @@ package io.drover.cluster.queue;
 
 import io.drover.core.Version;
 import io.drover.core.model.Names;
+import io.drover.core.model.RunId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,12 +26,12 @@ public record Keys(String queue) {
     public static final String ACTIVE_RUNS = "drover:{runs}:active";
 
     /** A run's record (hash). */
-    public static String run(String runId) {
+    public static String run(RunId runId) {
         return "drover:{runs}:run:" + runId;
     }
 
     /** A run's capped event stream. */
-    public static String runEvents(String runId) {
+    public static String runEvents(RunId runId) {
         return run(runId) + ":events";
     }
 
@@ -60,18 +61,13 @@ public record Keys(String queue) {
     public static final String WORKERS = "drover:workers";
 
     /** A worker's heartbeat record (hash, expiring unless renewed). */
-    public static String worker(String workerId) {
+    public static String worker(WorkerId workerId) {
         return "drover:worker:" + workerId;
     }
 
     /** Whether {@code s} is a valid queue name, tag name or value, or task kind ({@link Names#isName}). */
     public static boolean isName(String s) {
         return Names.isName(s);
-    }
-
-    /** Whether {@code s} is a valid worker id ({@link Names#isWorkerId}). */
-    public static boolean isWorkerId(String s) {
-        return Names.isWorkerId(s);
     }
 
     public Keys {
@@ -110,14 +106,16 @@ public record Keys(String queue) {
     }
 
     /** A worker's own stream: tasks sent to it for affinity. It reads this one first. */
-    public String workerStream(String workerId) {
+    public String workerStream(WorkerId workerId) {
         return stream() + ":@" + workerId;
     }
 
     /** The worker a stream of {@link #workerStream} belongs to, or null for any other stream. */
-    public String workerOf(String stream) {
+    public WorkerId workerOf(String stream) {
         String prefix = stream() + ":@";
-        return stream.startsWith(prefix) ? stream.substring(prefix.length()) : null;
+        return stream.startsWith(prefix)
+                ? WorkerId.tryParse(stream.substring(prefix.length())).orElse(null)
+                : null;
     }
 
     /** Most tags a worker may have: it reads 2^n streams. */

@@ -1,5 +1,7 @@
 package io.drover.cluster.queue;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Optional;
 
 /**
@@ -20,6 +22,7 @@ public record QueueTaskId(String queue, String unique) {
     }
 
     /** Reads an id; anything else is an {@link IllegalArgumentException} that names it. */
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
     public static QueueTaskId parse(String id) {
         return tryParse(id)
                 .orElseThrow(() -> new IllegalArgumentException(
@@ -46,6 +49,7 @@ public record QueueTaskId(String queue, String unique) {
     }
 
     @Override
+    @JsonValue
     public String toString() {
         return queue + "." + unique;
     }

@@ -1,10 +1,10 @@
 package io.drover.cluster.queue;
 
-import io.drover.core.engine.RunIds;
 import io.drover.core.engine.SecretMasker;
 import io.drover.core.engine.TaskResult;
 import io.drover.core.engine.TaskState;
 import io.drover.core.lua.Json;
+import io.drover.core.model.RunId;
 import io.drover.core.model.TaskId;
 import io.drover.core.model.WorkflowSource;
 import io.lettuce.core.KeyValue;
@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -121,10 +122,10 @@ public final class RunRecords {
     }
 
     /** Writes a run for the controllers to pick up; returns its id. */
-    public String submit(Submission s) {
-        String id = RunIds.next();
+    public RunId submit(Submission s) {
+        RunId id = RunId.next();
         Map<String, String> r = new LinkedHashMap<>();
-        r.put("id", id);
+        r.put("id", id.toString());
         r.put("workflow", s.source().name());
         r.put("source_text", s.source().text());
         r.put("groups", Json.write(s.groups()));
@@ -138,8 +139,8 @@ public final class RunRecords {
         r.put("epoch", "0");
         Instant now = Instant.now();
         r.put("submitted_at", now.toString());
-        List<String> args = new ArrayList<>(
-                List.of(id, Long.toString(now.toEpochMilli()), now.toString(), Long.toString(RUN_EVENTS_CAP)));
+        List<String> args = new ArrayList<>(List.of(
+                id.toString(), Long.toString(now.toEpochMilli()), now.toString(), Long.toString(RUN_EVENTS_CAP)));
         r.forEach((k, v) -> {
             args.add(k);
             args.add(v);
@@ -154,7 +155,7 @@ public final class RunRecords {
     }
 
     /** Asks the leader to cancel a run. False when the run is unknown or has ended. */
-    public boolean requestCancel(String id, String reason) {
+    public boolean requestCancel(RunId id, String reason) {
         long r = Scripts.run(redis, Scripts.CANCEL_RUN, ScriptOutputType.INTEGER, new String[] {Keys.run(id)}, reason);
         return r == 1;
     }
@@ -172,7 +173,7 @@ public final class RunRecords {
     }
 
     /** Claims a run for a leader's epoch unless a newer one holds it. */
-    public Claim claim(String runId, long epoch, String controllerId, Instant now) {
+    public Claim claim(RunId runId, long epoch, String controllerId, Instant now) {
         long r = Scripts.run(
                 redis,
                 Scripts.CLAIM_RUN,
@@ -184,9 +185,15 @@ public final class RunRecords {
         return r == 1 ? Claim.CLAIMED : r == 0 ? Claim.NEWER_EPOCH : Claim.UNKNOWN;
     }
 
-    /** Runs not ended: what the leader runs. */
-    public Set<String> active() {
-        return redis.smembers(Keys.ACTIVE_RUNS);
+    /** Runs not ended: what the leader runs. A member that is not a run id is no run: it is dropped. */
+    public Set<RunId> active() {
+        Set<RunId> out = new LinkedHashSet<>();
+        for (String id : redis.smembers(Keys.ACTIVE_RUNS)) {
+            Optional<RunId> r = RunId.tryParse(id);
+            if (r.isPresent()) out.add(r.get());
+            else redis.srem(Keys.ACTIVE_RUNS, id);
+        }
+        return out;
     }
 
     public long activeCount() {
@@ -194,17 +201,17 @@ public final class RunRecords {
     }
 
     /** Takes a run off the active set (it ended, or its record is gone). */
-    public void dropActive(String runId) {
-        redis.srem(Keys.ACTIVE_RUNS, runId);
+    public void dropActive(RunId runId) {
+        redis.srem(Keys.ACTIVE_RUNS, runId.toString());
     }
 
     /** A run's whole record (its source included), empty when unknown. */
-    public Map<String, String> record(String runId) {
+    public Map<String, String> record(RunId runId) {
         return redis.hgetall(Keys.run(runId));
     }
 
     /** Why someone asked to cancel a run, or null when nobody did. */
-    public String cancelRequest(String runId) {
+    public String cancelRequest(RunId runId) {
         return redis.hget(Keys.run(runId), "cancel");
     }
 
@@ -222,7 +229,7 @@ public final class RunRecords {
      *     to {@link Keys#ALL_RUN_EVENTS} as entries of at most {@link #EVENTS_PER_ENTRY}
      */
     public long write(
-            String runId,
+            RunId runId,
             long epoch,
             List<Map.Entry<String, String>> fields,
             List<Map<String, String>> events,
@@ -262,7 +269,7 @@ public final class RunRecords {
     static final int EVENTS_PER_ENTRY = 500;
 
     /** The id of the newest event of a run (or of every run, {@code runId} null); "0" when there is none. */
-    public String newestEventId(String runId) {
+    public String newestEventId(RunId runId) {
         var newest = redis.xrevrange(
                 runId == null ? Keys.ALL_RUN_EVENTS : Keys.runEvents(runId), Range.unbounded(), Limit.create(0, 1));
         return newest.isEmpty() ? "0" : newest.get(0).getId();
@@ -347,8 +354,9 @@ public final class RunRecords {
 
     /** One run as recorded, without its source. */
     public record RunView(Map<String, String> fields, Map<TaskId, TaskResult> tasks) {
-        public String id() {
-            return fields.getOrDefault("id", "");
+        /** The run's id; a record without a readable one is no run's. */
+        public RunId id() {
+            return RunId.parse(fields.get("id"));
         }
 
         public String state() {
@@ -405,14 +413,12 @@ public final class RunRecords {
      * reads and decodes every task's snapshot, which for a run of 10,000 tasks costs milliseconds of Redis and of the
      * caller per read.
      */
-    public Optional<RunState> state(String id) {
-        if (!RunIds.isValid(id)) return Optional.empty();
+    public Optional<RunState> state(RunId id) {
         String s = redis.hget(Keys.run(id), "state");
         return s == null ? Optional.empty() : Optional.of(RunState.valueOf(s));
     }
 
-    public Optional<RunView> get(String id) {
-        if (!RunIds.isValid(id)) return Optional.empty();
+    public Optional<RunView> get(RunId id) {
         Map<String, String> h = redis.hgetall(Keys.run(id));
         return h.isEmpty() ? Optional.empty() : Optional.of(view(h));
     }
@@ -432,7 +438,7 @@ public final class RunRecords {
     }
 
     /** The source of a run, as submitted. */
-    public Optional<WorkflowSource> source(String id) {
+    public Optional<WorkflowSource> source(RunId id) {
         List<KeyValue<String, String>> v = redis.hmget(Keys.run(id), "workflow", "source_text");
         if (!v.get(1).hasValue()) return Optional.empty();
         return Optional.of(new WorkflowSource(
@@ -512,12 +518,15 @@ public final class RunRecords {
     public List<RunView> list(int limit) {
         List<RunView> out = new ArrayList<>();
         for (String id : redis.zrevrangebyscore(Keys.RUN_INDEX, Range.unbounded(), Limit.create(0, limit))) {
-            List<KeyValue<String, String>> v = redis.hmget(Keys.run(id), SUMMARY);
+            Optional<RunId> run = RunId.tryParse(id);
             Map<String, String> f = new LinkedHashMap<>();
-            for (int i = 0; i < SUMMARY.length; i++)
-                if (v.get(i).hasValue()) f.put(SUMMARY[i], v.get(i).getValue());
+            if (run.isPresent()) {
+                List<KeyValue<String, String>> v = redis.hmget(Keys.run(run.get()), SUMMARY);
+                for (int i = 0; i < SUMMARY.length; i++)
+                    if (v.get(i).hasValue()) f.put(SUMMARY[i], v.get(i).getValue());
+            }
             if (f.isEmpty()) {
-                redis.zrem(Keys.RUN_INDEX, id); // expired
+                redis.zrem(Keys.RUN_INDEX, id); // expired, or no run's
                 continue;
             }
             out.add(new RunView(f, Map.of()));
@@ -551,7 +560,7 @@ public final class RunRecords {
      * id as returned ({@code ENTRY/INDEX}: a stream entry holds the events of one journal flush, the index counts
      * within it) or an entry's id (from the entry after it).
      */
-    public List<Event> events(String runId, String after, long blockMillis) {
+    public List<Event> events(RunId runId, String after, long blockMillis) {
         return read(Keys.runEvents(runId), after, blockMillis);
     }
 

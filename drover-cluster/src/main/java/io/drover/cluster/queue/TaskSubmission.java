@@ -29,7 +29,7 @@ public record TaskSubmission(
         Map<String, String> env,
         String idempotencyKey,
         Map<String, String> tags,
-        String worker,
+        WorkerId worker,
         SourceRef source,
         String files) {
     public static final String DEFAULT_QUEUE = "default";
@@ -46,8 +46,6 @@ public record TaskSubmission(
         env = Map.copyOf(env);
         tags = tags == null ? Map.of() : Map.copyOf(tags);
         Keys.checkTags(tags);
-        if (worker != null && !Keys.isWorkerId(worker))
-            throw new IllegalArgumentException("bad worker id '" + worker + "'");
         if (WORKFLOW_KIND.equals(kind) != (source != null))
             throw new IllegalArgumentException("a workflow task, and only one, names its source");
         if (files != null && (source == null || !Keys.isHash(files)))
@@ -198,7 +196,7 @@ public record TaskSubmission(
      * Puts the task on this worker's own stream (affinity: it ran the task's dependencies), null for the shared one.
      * If that worker stops or dies before taking it, the leading controller moves it to the shared stream.
      */
-    public TaskSubmission withWorker(String workerId) {
+    public TaskSubmission withWorker(WorkerId workerId) {
         return new TaskSubmission(
                 kind,
                 command,

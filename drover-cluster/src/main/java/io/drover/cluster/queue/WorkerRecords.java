@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The workers' heartbeat records ({@code drover:worker:ID}, listed in {@code drover:workers}) as operators see them,
@@ -31,9 +32,10 @@ public final class WorkerRecords {
     public List<Map<String, String>> list() {
         List<Map<String, String>> rows = new ArrayList<>();
         for (String id : redis.smembers(Keys.WORKERS)) {
-            Map<String, String> h = redis.hgetall(Keys.worker(id));
+            Optional<WorkerId> worker = WorkerId.tryParse(id);
+            Map<String, String> h = worker.isEmpty() ? Map.of() : redis.hgetall(Keys.worker(worker.get()));
             if (h.isEmpty() || !h.containsKey("id")) {
-                redis.srem(Keys.WORKERS, id); // its record expired: gone for longer than its TTL
+                redis.srem(Keys.WORKERS, id); // its record expired: gone for longer than its TTL (or no worker's)
                 continue;
             }
             boolean compatible = compatible(h.getOrDefault("version", ""));
@@ -80,7 +82,7 @@ public final class WorkerRecords {
      * Asks a worker to stop claiming (drain) or to claim again; it acts on its next heartbeat. False when no live
      * record of it exists.
      */
-    public boolean drain(String workerId, boolean drain) {
+    public boolean drain(WorkerId workerId, boolean drain) {
         if (!Boolean.TRUE.equals(redis.hexists(Keys.worker(workerId), "id"))) return false;
         redis.hset(Keys.worker(workerId), DRAIN_FIELD, drain ? "1" : "0");
         return true;

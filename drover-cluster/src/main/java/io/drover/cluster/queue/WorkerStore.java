@@ -30,7 +30,7 @@ import java.util.concurrent.TimeoutException;
  * connections (one for blocking reads). Thread-safe; {@link #blockingRead} is for one thread at a time.
  */
 public final class WorkerStore implements AutoCloseable {
-    private final String workerId;
+    private final WorkerId workerId;
     private final Keys keys;
     private final RedisLink main;
     private final RedisLink blocking;
@@ -48,7 +48,7 @@ public final class WorkerStore implements AutoCloseable {
     public record Taken(
             String entry,
             QueueTaskId taskId,
-            long token,
+            FencingToken token,
             int attempt,
             String spec,
             int failures,
@@ -67,7 +67,7 @@ public final class WorkerStore implements AutoCloseable {
             QueueTaskId taskId,
             String stream,
             String entry,
-            long token,
+            FencingToken token,
             int attempt,
             long startedMicros,
             String status,
@@ -83,7 +83,7 @@ public final class WorkerStore implements AutoCloseable {
     }
 
     /** A lease to renew: the task's entry as this worker holds it. */
-    public record Held(QueueTaskId taskId, String stream, String entry, long token) {}
+    public record Held(QueueTaskId taskId, String stream, String entry, FencingToken token) {}
 
     /** What a renewal found. */
     public enum Renewal {
@@ -94,7 +94,7 @@ public final class WorkerStore implements AutoCloseable {
         CANCEL_REQUESTED
     }
 
-    private WorkerStore(String redisUrl, String workerId, Keys keys) {
+    private WorkerStore(String redisUrl, WorkerId workerId, Keys keys) {
         this.workerId = workerId;
         this.keys = keys;
         this.main = RedisLink.connect(redisUrl);
@@ -105,12 +105,12 @@ public final class WorkerStore implements AutoCloseable {
             throw RedisLink.unreachable(redisUrl, e);
         }
         this.redis = main.sync();
-        this.me = Consumer.from(Keys.GROUP, workerId);
+        this.me = Consumer.from(Keys.GROUP, workerId.toString());
         this.blobs = new RedisBlobs(main);
     }
 
     /** Connects (fails fast) and makes sure every stream the worker reads has its consumer group. */
-    public static WorkerStore open(String redisUrl, String workerId, Keys keys, List<String> streams) {
+    public static WorkerStore open(String redisUrl, WorkerId workerId, Keys keys, List<String> streams) {
         WorkerStore s = new WorkerStore(redisUrl, workerId, keys);
         try {
             s.redis.ping();
@@ -196,7 +196,7 @@ public final class WorkerStore implements AutoCloseable {
      */
     public List<Claimed> claim(String stream, List<String> entries, int maxRedeliveries, long nowMicros) {
         List<String> args = new ArrayList<>(List.of(
-                workerId,
+                workerId.toString(),
                 Long.toString(nowMicros),
                 Integer.toString(maxRedeliveries),
                 keys.taskPrefix(),
@@ -222,7 +222,7 @@ public final class WorkerStore implements AutoCloseable {
                 out.add(new Taken(
                         entry,
                         QueueTaskId.parse(String.valueOf(t.get(2))),
-                        (Long) t.get(3),
+                        new FencingToken((Long) t.get(3)),
                         ((Long) t.get(8)).intValue(),
                         t.get(4) == null ? null : String.valueOf(t.get(4)),
                         t.get(5) == null ? 0 : TaskCodec.integer(String.valueOf(t.get(5))),
@@ -254,7 +254,7 @@ public final class WorkerStore implements AutoCloseable {
                                                 .map(QueueTaskId::toString)
                                                 .toList()),
                                 "line",
-                                workerId));
+                                workerId.toString()));
     }
 
     /** Writes an attempt's RUNNING event to its task's event stream (without waiting). */
@@ -274,7 +274,7 @@ public final class WorkerStore implements AutoCloseable {
                                 "attempt",
                                 Integer.toString(attempt),
                                 "worker",
-                                workerId));
+                                workerId.toString()));
     }
 
     /**
@@ -290,11 +290,11 @@ public final class WorkerStore implements AutoCloseable {
      * {@link #log} for an attempt {@code holder} holds, run here for that worker's executor (a Temporal activity runs
      * on whichever worker polls for it): written only while {@code holder} still holds the lease.
      */
-    public boolean log(Held h, String holder, int attempt, boolean first, String notify, List<String> lines) {
+    public boolean log(Held h, WorkerId holder, int attempt, boolean first, String notify, List<String> lines) {
         List<String> args = new ArrayList<>(7 + lines.size());
         args.addAll(List.of(
-                holder,
-                Long.toString(h.token()),
+                holder.toString(),
+                h.token().toString(),
                 h.entry(),
                 Integer.toString(attempt),
                 first ? "1" : "0",
@@ -322,7 +322,7 @@ public final class WorkerStore implements AutoCloseable {
      *
      * @param attempt the held attempt's number, as the task's events show it
      */
-    public record Holder(String stream, String entry, String worker, long token, int attempt) {}
+    public record Holder(String stream, String entry, WorkerId worker, FencingToken token, int attempt) {}
 
     /** {@link Holder} of a task now (an attempt run for another worker's executor fences its lines by it). */
     public Optional<Holder> holder(QueueTaskId task) {
@@ -332,9 +332,11 @@ public final class WorkerStore implements AutoCloseable {
         if (stream == null || entry == null) return Optional.empty();
         List<PendingMessage> p = redis.xpending(stream, Keys.GROUP, Range.create(entry, entry), Limit.from(1));
         if (p.isEmpty()) return Optional.empty();
-        long token = p.get(0).getRedeliveryCount();
-        int attempt = (int) (TaskCodec.integer(f.get(2).getValueOrElse("0")) + token);
-        return Optional.of(new Holder(stream, entry, p.get(0).getConsumer(), token, attempt));
+        Optional<WorkerId> worker = WorkerId.tryParse(p.get(0).getConsumer());
+        if (worker.isEmpty() || p.get(0).getRedeliveryCount() < 1) return Optional.empty(); // no worker's lease
+        FencingToken token = new FencingToken(p.get(0).getRedeliveryCount());
+        int attempt = (int) (TaskCodec.integer(f.get(2).getValueOrElse("0")) + token.value());
+        return Optional.of(new Holder(stream, entry, worker.get(), token, attempt));
     }
 
     /** A task's attempts at most, from its record (1 when it has no retries). */
@@ -346,9 +348,9 @@ public final class WorkerStore implements AutoCloseable {
     public List<Renewal> renew(List<Held> leases) {
         if (leases.isEmpty()) return List.of();
         List<String> args = new ArrayList<>(1 + 4 * leases.size());
-        args.add(workerId);
+        args.add(workerId.toString());
         for (Held h : leases)
-            args.addAll(List.of(keys.task(h.taskId().toString()), Long.toString(h.token()), h.entry(), h.stream()));
+            args.addAll(List.of(keys.task(h.taskId().toString()), h.token().toString(), h.entry(), h.stream()));
         List<Long> codes = Scripts.run(
                 redis,
                 Scripts.RENEW,
@@ -367,8 +369,8 @@ public final class WorkerStore implements AutoCloseable {
                 Scripts.HANDBACK,
                 ScriptOutputType.INTEGER,
                 new String[] {keys.task(h.taskId().toString())},
-                workerId,
-                Long.toString(h.token()),
+                workerId.toString(),
+                h.token().toString(),
                 h.entry(),
                 h.stream(),
                 Integer.toString(attempt));
@@ -390,7 +392,7 @@ public final class WorkerStore implements AutoCloseable {
             tasks.addAll(List.of(
                     o.stream(),
                     o.entry(),
-                    Long.toString(o.token()),
+                    o.token().toString(),
                     Integer.toString(o.attempt()),
                     Long.toString(o.startedMicros()),
                     o.status(),
@@ -412,7 +414,7 @@ public final class WorkerStore implements AutoCloseable {
         List<String> args = new ArrayList<>(List.of(
                 Long.toString(nowMicros),
                 Long.toString(retention.toSeconds()),
-                workerId,
+                workerId.toString(),
                 keys.taskPrefix(),
                 keys.eventsPrefix(),
                 Integer.toString(spans.size())));
@@ -478,13 +480,13 @@ public final class WorkerStore implements AutoCloseable {
         String key = Keys.worker(workerId);
         redis.hset(key, fields);
         redis.pexpire(key, keep.toMillis());
-        redis.sadd(Keys.WORKERS, workerId);
+        redis.sadd(Keys.WORKERS, workerId.toString());
     }
 
     /** Removes this worker's record (it stopped); best effort. */
     public void deleteRecord() {
         redis.del(Keys.worker(workerId));
-        redis.srem(Keys.WORKERS, workerId);
+        redis.srem(Keys.WORKERS, workerId.toString());
     }
 
     @Override

@@ -2,12 +2,14 @@ package io.drover.cluster.run;
 
 import io.drover.cluster.queue.Client;
 import io.drover.cluster.queue.Keys;
+import io.drover.cluster.queue.WorkerId;
 import io.drover.core.Errors;
 import io.drover.core.Log;
 import io.drover.core.model.TaskId;
 import io.drover.core.model.TaskSpec;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,15 +26,15 @@ final class Affinity {
     private static final long REFRESH_NANOS = 500_000_000L;
 
     private final Client client;
-    private final Map<TaskId, String> ranOn = new ConcurrentHashMap<>();
-    private final Map<String, AtomicInteger> sent = new ConcurrentHashMap<>();
+    private final Map<TaskId, WorkerId> ranOn = new ConcurrentHashMap<>();
+    private final Map<WorkerId, AtomicInteger> sent = new ConcurrentHashMap<>();
     private final Set<String> queues = ConcurrentHashMap.newKeySet();
-    private volatile Map<String, Seen> workers = Map.of();
+    private volatile Map<WorkerId, Seen> workers = Map.of();
 
     /** A worker's record as read at the last refresh, parsed once then rather than for every task. */
     private record Seen(
-            String id, String status, String queue, Map<String, String> tags, int concurrency, int running) {
-        static Seen of(Map<String, String> w) {
+            WorkerId id, String status, String queue, Map<String, String> tags, int concurrency, int running) {
+        static Seen of(WorkerId id, Map<String, String> w) {
             Map<String, String> tags = new HashMap<>();
             for (String kv : w.getOrDefault("tags", "").split(",")) {
                 int eq = kv.indexOf('=');
@@ -46,7 +48,7 @@ final class Affinity {
                 concurrency = 1;
             }
             return new Seen(
-                    w.get("id"),
+                    id,
                     w.getOrDefault("status", ""),
                     w.getOrDefault("queue", ""),
                     tags,
@@ -68,23 +70,33 @@ final class Affinity {
         this.log = log;
     }
 
-    /** The worker to send this task to, or null for the shared stream. */
-    String pick(TaskSpec task, String queue) {
+    /**
+     * The worker to send this task to, or null for the shared stream: of the workers that ran its dependencies and
+     * may take it now, the one that ran most of them (the first to have run one, on a tie).
+     */
+    WorkerId pick(TaskSpec task, String queue) {
         queues.add(queue);
-        if (task.dependsOn().isEmpty()) return null;
-        Map<String, Integer> votes = new LinkedHashMap<>();
-        for (TaskId d : task.dependsOn()) {
-            String w = ranOn.get(d);
+        List<TaskId> deps = task.dependsOn();
+        if (deps.isEmpty()) return null;
+        if (deps.size() == 1) { // most tasks: no votes to count
+            WorkerId w = ranOn.get(deps.get(0));
+            return w != null && fits(workers().get(w), task, queue) ? w : null;
+        }
+        Map<WorkerId, Integer> votes = new LinkedHashMap<>();
+        for (TaskId d : deps) {
+            WorkerId w = ranOn.get(d);
             if (w != null) votes.merge(w, 1, Integer::sum);
         }
-        if (votes.isEmpty()) return null;
-        Map<String, Seen> now = workers();
-        return votes.entrySet().stream()
-                .sorted((a, b) -> b.getValue() - a.getValue())
-                .map(Map.Entry::getKey)
-                .filter(w -> fits(now.get(w), task, queue))
-                .findFirst()
-                .orElse(null);
+        Map<WorkerId, Seen> now = votes.isEmpty() ? Map.of() : workers();
+        WorkerId best = null;
+        int most = 0;
+        for (Map.Entry<WorkerId, Integer> v : votes.entrySet()) {
+            if (v.getValue() > most && fits(now.get(v.getKey()), task, queue)) {
+                best = v.getKey();
+                most = v.getValue();
+            }
+        }
+        return best;
     }
 
     private boolean fits(Seen w, TaskSpec task, String queue) {
@@ -94,26 +106,28 @@ final class Affinity {
         return Math.max(w.running(), sent(w.id()).get()) < w.concurrency();
     }
 
-    private AtomicInteger sent(String worker) {
+    private AtomicInteger sent(WorkerId worker) {
         return sent.computeIfAbsent(worker, k -> new AtomicInteger());
     }
 
-    void sentTo(String worker) {
+    void sentTo(WorkerId worker) {
         if (worker != null) sent(worker).incrementAndGet();
     }
 
     /** A task ended: it ran on {@code worker} (null if unknown); {@code sentTo} is where this run had sent it. */
-    void ended(TaskId task, String worker, String sentTo) {
-        if (worker != null && !worker.isEmpty()) ranOn.put(task, worker);
+    void ended(TaskId task, WorkerId worker, WorkerId sentTo) {
+        if (worker != null) ranOn.put(task, worker);
         if (sentTo != null) sent(sentTo).decrementAndGet();
     }
 
-    private Map<String, Seen> workers() {
+    private Map<WorkerId, Seen> workers() {
         long now = System.nanoTime();
         if (now - refreshedAt > REFRESH_NANOS) {
-            Map<String, Seen> m = new HashMap<>();
+            Map<WorkerId, Seen> m = new HashMap<>();
             try {
-                for (Map<String, String> w : client.workers().list()) m.put(w.get("id"), Seen.of(w));
+                for (Map<String, String> w : client.workers().list()) {
+                    WorkerId.tryParse(w.get("id")).ifPresent(id -> m.put(id, Seen.of(id, w)));
+                }
                 workers = m;
             } catch (RuntimeException e) {
                 log.debug("cannot read the worker records: " + Errors.describe(e));
@@ -130,11 +144,11 @@ final class Affinity {
      */
     int rescue() {
         int moved = 0;
-        Map<String, Seen> now = workers();
+        Map<WorkerId, Seen> now = workers();
         for (String queue : queues) {
             Keys keys = new Keys(queue);
             for (String stream : client.streamsOf(queue)) {
-                String worker = keys.workerOf(stream);
+                WorkerId worker = keys.workerOf(stream);
                 if (worker == null) continue;
                 Seen w = now.get(worker);
                 String status = w == null ? "gone" : w.status();

@@ -9,6 +9,7 @@ import io.drover.cluster.queue.SourceRef;
 import io.drover.cluster.queue.StoreException;
 import io.drover.cluster.queue.TaskStatus;
 import io.drover.cluster.queue.TaskSubmission;
+import io.drover.cluster.queue.WorkerId;
 import io.drover.core.Errors;
 import io.drover.core.Log;
 import io.drover.core.engine.AttemptHandle;
@@ -108,7 +109,7 @@ public final class ClusterDispatcher implements Dispatcher {
         /** Why this run cancelled it (the run's words, e.g. --fail-fast), or null. */
         volatile String cancelReason;
         /** The worker it was sent to for affinity, or null. */
-        volatile String sentTo;
+        volatile WorkerId sentTo;
 
         InFlight(TaskRequest request, TaskSink sink, String queue) {
             this.request = request;
@@ -234,7 +235,7 @@ public final class ClusterDispatcher implements Dispatcher {
             return;
         }
         for (InFlight f : batch) {
-            String to = affinity.pick(f.request.task(), f.queue);
+            WorkerId to = affinity.pick(f.request.task(), f.queue);
             f.sentTo = to;
             subs.add(TaskSubmission.workflow(ref, f.request)
                     .withQueue(f.queue)
@@ -378,7 +379,7 @@ public final class ClusterDispatcher implements Dispatcher {
 
     private void finish(String id, InFlight f, TaskStatus s) {
         if (inFlight.remove(id) == null) return;
-        affinity.ended(f.task, s == null ? null : s.worker(), f.sentTo);
+        affinity.ended(f.task, s == null ? null : WorkerId.tryParse(s.worker()).orElse(null), f.sentTo);
         if (s == null) {
             f.sink.completed(TaskOutcome.failed("the task record of " + id + " is gone"));
             return;

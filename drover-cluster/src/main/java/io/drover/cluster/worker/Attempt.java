@@ -1,7 +1,9 @@
 package io.drover.cluster.worker;
 
+import io.drover.cluster.queue.FencingToken;
 import io.drover.cluster.queue.QueueTaskId;
 import io.drover.cluster.queue.TaskCodec;
+import io.drover.cluster.queue.WorkerId;
 import io.drover.cluster.queue.WorkerStore;
 import io.drover.core.process.Cancellation;
 import java.time.Duration;
@@ -30,7 +32,7 @@ final class Attempt {
     final String stream;
     final String entry;
     /** The entry's delivery count when this attempt started: the lease's fencing token. */
-    final long token;
+    final FencingToken token;
     /** The attempt's number (attempts made before its entry, plus the token). */
     final int attempt;
 
@@ -79,7 +81,7 @@ final class Attempt {
             QueueTaskId id,
             String stream,
             String entry,
-            long token,
+            FencingToken token,
             int attempt,
             String notify,
             Map<String, Object> spec,
@@ -110,7 +112,7 @@ final class Attempt {
             List<String> preface,
             Duration holderWait) {
         Attempt a = new Attempt(
-                QueueTaskId.parse(input.taskId()),
+                input.taskId(),
                 input.stream(),
                 input.entry(),
                 input.token(),
@@ -128,9 +130,9 @@ final class Attempt {
     }
 
     /** This attempt as plain values, held by {@code holder}. */
-    AttemptInput input(String holder) {
+    AttemptInput input(WorkerId holder) {
         return new AttemptInput(
-                id.toString(),
+                id,
                 stream,
                 entry,
                 holder,
@@ -255,7 +257,7 @@ final class Attempt {
                     if (now != null
                             && (!now.holder().equals(held.holder())
                                     || !now.entry().equals(held.entry())
-                                    || now.token() != held.token())) {
+                                    || !now.token().equals(held.token()))) {
                         remote = now;
                         logFor(now, first, batch);
                         return true;

@@ -1,12 +1,17 @@
 package io.drover.cluster.worker;
 
+import io.drover.cluster.queue.FencingToken;
+import io.drover.cluster.queue.QueueTaskId;
+import io.drover.cluster.queue.WorkerId;
+
 /**
  * An attempt a worker holds, as plain values that can travel to another process (a Temporal activity): which task,
  * which stream entry, who holds its lease with which fencing token, and the attempt's numbers. It carries no spec,
  * parameters or environment: whoever runs it reads the task's spec from its record, so nothing secret is copied
- * anywhere else.
+ * anywhere else. Its ids travel as the strings and numbers they are written as ({@code @JsonValue}), and are
+ * checked again as they are read.
  *
- * @param taskId the queue task id ({@code QUEUE.ID})
+ * @param taskId the queue task id
  * @param stream the stream that holds its entry
  * @param entry the entry's id
  * @param holder the worker that holds the lease (the consumer the entry is pending for)
@@ -17,11 +22,11 @@ package io.drover.cluster.worker;
  * @param timeoutMillis the task's timeout, 0 for none
  */
 public record AttemptInput(
-        String taskId,
+        QueueTaskId taskId,
         String stream,
         String entry,
-        String holder,
-        long token,
+        WorkerId holder,
+        FencingToken token,
         int attempt,
         int failures,
         String follower,

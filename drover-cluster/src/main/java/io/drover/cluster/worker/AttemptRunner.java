@@ -5,6 +5,7 @@ import io.drover.cluster.files.WorkerFiles;
 import io.drover.cluster.queue.QueueTaskId;
 import io.drover.cluster.queue.StoreException;
 import io.drover.cluster.queue.TaskCodec;
+import io.drover.cluster.queue.WorkerId;
 import io.drover.core.engine.SecretMasker;
 import io.drover.core.model.TaskSpec;
 import io.drover.core.process.Cancellation;
@@ -76,7 +77,7 @@ final class AttemptRunner {
     }
 
     private void run(Attempt a) {
-        boolean suspect = a.token >= SUSPECT_DELIVERIES;
+        boolean suspect = a.token.atLeast(SUSPECT_DELIVERIES);
         boolean turn = suspect && awaitSuspectTurn(a);
         if (suspect && !turn) a.handBack = true; // the worker began to stop while it waited: it never started
         try {
@@ -236,7 +237,7 @@ final class AttemptRunner {
         @Override
         public Executed run(AttemptInput input, Cancellation cancellation, Consumer<String> tap, List<String> preface) {
             try {
-                QueueTaskId id = QueueTaskId.parse(input.taskId());
+                QueueTaskId id = input.taskId();
                 Map<String, Object> spec =
                         w.store.spec(id).map(TaskCodec::specObject).orElse(null);
                 if (spec == null) {
@@ -253,7 +254,7 @@ final class AttemptRunner {
         }
 
         @Override
-        public String workerId() {
+        public WorkerId workerId() {
             return w.options.workerId();
         }
 
@@ -276,7 +277,7 @@ final class AttemptRunner {
 
         @Override
         public Retries retries(AttemptInput input) {
-            QueueTaskId id = QueueTaskId.parse(input.taskId());
+            QueueTaskId id = input.taskId();
             Map<String, Object> spec = w.store.spec(id).map(TaskCodec::spec).orElse(Map.of());
             return new Retries(w.store.maxAttempts(id), TaskCodec.backoff(spec));
         }

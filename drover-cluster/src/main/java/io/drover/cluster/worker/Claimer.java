@@ -1,5 +1,6 @@
 package io.drover.cluster.worker;
 
+import io.drover.cluster.queue.FencingToken;
 import io.drover.cluster.queue.Outage;
 import io.drover.cluster.queue.QueueTaskId;
 import io.drover.cluster.queue.TaskCodec;
@@ -162,7 +163,7 @@ final class Claimer {
                         task.get(),
                         stream,
                         m.entry(),
-                        1,
+                        FencingToken.of(1),
                         attempt,
                         f.getOrDefault("notify", ""),
                         spec,

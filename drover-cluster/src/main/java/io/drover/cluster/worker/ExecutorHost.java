@@ -1,5 +1,6 @@
 package io.drover.cluster.worker;
 
+import io.drover.cluster.queue.WorkerId;
 import io.drover.core.model.Backoff;
 import io.drover.core.process.Cancellation;
 import java.util.List;
@@ -28,7 +29,7 @@ public interface ExecutorHost {
     record Retries(int maxAttempts, Backoff backoff) {}
 
     /** This worker's id. */
-    String workerId();
+    WorkerId workerId();
 
     /** How many attempts this worker runs at once. */
     int concurrency();

@@ -86,7 +86,7 @@ final class Heartbeat {
     void writeRecord(String status) {
         WorkerOptions o = w.options;
         Map<String, String> r = new LinkedHashMap<>();
-        r.put("id", o.workerId());
+        r.put("id", o.workerId().toString());
         r.put("status", status);
         r.put("queue", o.queue());
         r.put("concurrency", Integer.toString(o.concurrency()));

@@ -1,5 +1,6 @@
 package io.drover.cluster.worker;
 
+import io.drover.cluster.queue.WorkerId;
 import io.drover.cluster.queue.WorkerStore;
 import io.drover.core.DroverException;
 import io.drover.core.Lifecycle;
@@ -85,7 +86,7 @@ public final class Worker implements Lifecycle {
         return w.options.workdir();
     }
 
-    public String id() {
+    public WorkerId id() {
         return w.options.workerId();
     }
 

@@ -77,7 +77,7 @@ final class WorkerContext {
 
     WorkerContext(WorkerOptions options) {
         this.options = options;
-        this.log = Log.of("worker", options.workerId());
+        this.log = Log.of("worker", options.workerId().toString());
         this.keys = new Keys(options.queue());
         List<String> all = new ArrayList<>(List.of(keys.workerStream(options.workerId()))); // its own first
         all.addAll(keys.streamsFor(options.tags()));

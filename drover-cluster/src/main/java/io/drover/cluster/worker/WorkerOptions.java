@@ -4,6 +4,7 @@ import io.drover.cluster.files.FleetFiles;
 import io.drover.cluster.queue.Client;
 import io.drover.cluster.queue.Keys;
 import io.drover.cluster.queue.TaskSubmission;
+import io.drover.cluster.queue.WorkerId;
 import io.drover.core.runner.TaskKinds;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -33,7 +34,7 @@ public record WorkerOptions(
         String redisUrl,
         String queue,
         int concurrency,
-        String workerId,
+        WorkerId workerId,
         Duration lease,
         Duration grace,
         int maxRedeliveries,
@@ -201,8 +202,7 @@ public record WorkerOptions(
             if (grace.isNegative()) throw new IllegalArgumentException("grace must not be negative");
             Keys.checkTags(tags);
             new Keys(queue).streamsFor(tags); // at most MAX_WORKER_TAGS
-            String id = workerId != null ? workerId : defaultId();
-            if (!Keys.isWorkerId(id)) throw new IllegalArgumentException("bad worker id '" + id + "'");
+            WorkerId id = WorkerId.parse(workerId != null ? workerId : defaultId());
             Path dir = workdir != null ? workdir : Path.of(System.getProperty("java.io.tmpdir"), "drover-worker-" + id);
             return new WorkerOptions(
                     redisUrl,

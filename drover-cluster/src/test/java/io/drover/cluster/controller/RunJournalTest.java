@@ -9,6 +9,7 @@ import io.drover.cluster.queue.RunRecords;
 import io.drover.core.MutableClock;
 import io.drover.core.engine.TaskState;
 import io.drover.core.model.Command;
+import io.drover.core.model.RunId;
 import io.drover.core.model.TaskId;
 import io.drover.core.model.TaskSpec;
 import java.time.Clock;
@@ -45,10 +46,13 @@ class RunJournalTest {
     }
 
     private RunJournal journal(String runId, long epoch, long writer, Clock clock) {
-        link.sync().hset(Keys.run(runId), Map.of("id", runId, "epoch", Long.toString(epoch), "state", "RUNNING"));
+        link.sync()
+                .hset(
+                        Keys.run(RunId.parse(runId)),
+                        Map.of("id", runId, "epoch", Long.toString(epoch), "state", "RUNNING"));
         link.sync().sadd(Keys.ACTIVE_RUNS, runId);
         return new RunJournal(
-                runId,
+                RunId.parse(runId),
                 writer,
                 new RunRecords(link.sync()),
                 new ControllerMetrics(),
@@ -63,10 +67,10 @@ class RunJournalTest {
         MutableClock clock = new MutableClock();
         clock.advance(Duration.ofDays(400)); // far from the machine's time, so only the clock given can say it
         RunJournal j = journal("r-clock", 1, 1, clock);
-        link.sync().hset(Keys.run("r-clock"), "state", "SUBMITTED");
+        link.sync().hset(Keys.run(RunId.parse("r-clock")), "state", "SUBMITTED");
         j.onRunStarted("r-clock", 1);
         assertThat(j.flush()).isTrue();
-        assertThat(link.sync().hget(Keys.run("r-clock"), "started_at"))
+        assertThat(link.sync().hget(Keys.run(RunId.parse("r-clock")), "started_at"))
                 .isEqualTo(clock.instant().toString());
     }
 
@@ -81,11 +85,12 @@ class RunJournalTest {
             j.onTaskStateChanged(task(i), TaskState.READY, TaskState.RUNNING, 1, "");
         }
         assertThat(j.flush()).isTrue();
-        Map<String, String> h = link.sync().hgetall(Keys.run("r1"));
+        Map<String, String> h = link.sync().hgetall(Keys.run(RunId.parse("r1")));
         assertThat(h.keySet().stream().filter(k -> k.startsWith("t:"))).hasSize(1500);
         assertThat(RunRecords.task(TaskId.parse("g.t1499"), h.get("t:g.t1499")).state())
                 .isEqualTo(TaskState.RUNNING);
-        assertThat(new RunRecords(link.sync()).events("r1", "0", 0)).hasSize(1500);
+        assertThat(new RunRecords(link.sync()).events(RunId.parse("r1"), "0", 0))
+                .hasSize(1500);
         assertThat(new RunRecords(link.sync()).allEvents("0")).hasSize(1500);
     }
 
@@ -96,12 +101,12 @@ class RunJournalTest {
         assertThat(j.flush()).isTrue();
         j.onTaskStateChanged(task(0), TaskState.RUNNING, TaskState.SUCCEEDED, 1, "");
         assertThat(j.flush()).isTrue();
-        assertThat(link.sync().xlen(Keys.runEvents("r5"))).isEqualTo(3); // 500 + 200 events, then 1
+        assertThat(link.sync().xlen(Keys.runEvents(RunId.parse("r5")))).isEqualTo(3); // 500 + 200 events, then 1
         RunRecords runs = new RunRecords(link.sync());
         List<String> seen = new ArrayList<>();
         String after = "0";
         for (int reads = 0; reads < 20 && seen.size() < 701; reads++) {
-            List<RunRecords.Event> batch = runs.events("r5", after, 0);
+            List<RunRecords.Event> batch = runs.events(RunId.parse("r5"), after, 0);
             for (RunRecords.Event e : batch.subList(0, Math.min(batch.size(), 123))) { // stop inside entries
                 seen.add(e.fields().get("task") + " " + e.fields().get("to"));
                 after = e.id();
@@ -110,8 +115,8 @@ class RunJournalTest {
         assertThat(seen).hasSize(701).doesNotHaveDuplicates();
         assertThat(seen.get(0)).isEqualTo("g.t0 RUNNING");
         assertThat(seen.get(700)).isEqualTo("g.t0 SUCCEEDED");
-        assertThat(runs.events("r5", after, 0)).isEmpty();
-        assertThat(runs.events("r5", after, 50)).isEmpty(); // waits, then nothing
+        assertThat(runs.events(RunId.parse("r5"), after, 0)).isEmpty();
+        assertThat(runs.events(RunId.parse("r5"), after, 50)).isEmpty(); // waits, then nothing
     }
 
     @Test
@@ -127,12 +132,12 @@ class RunJournalTest {
         }
         j.onTaskStateChanged(task(2), TaskState.RUNNING, TaskState.SUCCEEDED, 1, "done"); // newer than what was kept
         assertThat(j.flush()).isTrue();
-        Map<String, String> h = link.sync().hgetall(Keys.run("r2"));
+        Map<String, String> h = link.sync().hgetall(Keys.run(RunId.parse("r2")));
         assertThat(RunRecords.task(TaskId.parse("g.t1"), h.get("t:g.t1")).state())
                 .isEqualTo(TaskState.RUNNING);
         assertThat(RunRecords.task(TaskId.parse("g.t2"), h.get("t:g.t2")).state())
                 .isEqualTo(TaskState.SUCCEEDED);
-        assertThat(new RunRecords(link.sync()).events("r2", "0", 0))
+        assertThat(new RunRecords(link.sync()).events(RunId.parse("r2"), "0", 0))
                 .extracting(e -> e.fields().get("task") + " " + e.fields().get("to"))
                 .containsExactly("g.t1 RUNNING", "g.t2 RUNNING", "g.t2 SUCCEEDED");
     }
@@ -143,10 +148,10 @@ class RunJournalTest {
         j.onTaskStateChanged(task(1), TaskState.READY, TaskState.RUNNING, 1, "");
         assertThat(j.flush()).isFalse();
         assertThat(fencedBy.get()).isEqualTo(5);
-        assertThat(link.sync().hget(Keys.run("r3"), "t:g.t1")).isNull();
+        assertThat(link.sync().hget(Keys.run(RunId.parse("r3")), "t:g.t1")).isNull();
         j.onTaskStateChanged(task(1), TaskState.RUNNING, TaskState.SUCCEEDED, 1, "");
         assertThat(j.flush()).isFalse(); // and never again
-        assertThat(link.sync().xlen(Keys.runEvents("r3"))).isZero();
+        assertThat(link.sync().xlen(Keys.runEvents(RunId.parse("r3")))).isZero();
     }
 
     @Test
@@ -156,7 +161,7 @@ class RunJournalTest {
         j.failBeforeStart("for the test: the run ends");
         assertThat(j.ended()).isTrue();
         assertThat(link.sync().sismember(Keys.ACTIVE_RUNS, "r4")).isFalse();
-        assertThat(link.sync().ttl(Keys.run("r4"))).isPositive();
-        assertThat(link.sync().hget(Keys.run("r4"), "state")).isEqualTo("FAILED");
+        assertThat(link.sync().ttl(Keys.run(RunId.parse("r4")))).isPositive();
+        assertThat(link.sync().hget(Keys.run(RunId.parse("r4")), "state")).isEqualTo("FAILED");
     }
 }

@@ -44,9 +44,9 @@ class TaskCodecTest {
         assertThat(Keys.isName("a b")).isFalse();
         assertThat(Keys.isName("café")).isFalse();
         assertThat(Keys.isName("{q}")).isFalse();
-        assertThat(Keys.isWorkerId("host-1:4242:ab")).isTrue();
-        assertThat(Keys.isWorkerId("w".repeat(129))).isFalse();
-        assertThat(Keys.isWorkerId("a/b")).isFalse();
+        assertThat(WorkerId.tryParse("host-1:4242:ab")).isPresent();
+        assertThat(WorkerId.tryParse("w".repeat(129))).isEmpty();
+        assertThat(WorkerId.tryParse("a/b")).isEmpty();
         assertThat(QueueTaskId.parse("nightly.tabc").queue()).isEqualTo("nightly");
         assertThat(QueueTaskId.tryParse("bad queue.tabc")).isEmpty();
     }

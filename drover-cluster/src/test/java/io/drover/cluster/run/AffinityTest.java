@@ -7,6 +7,7 @@ import io.drover.cluster.queue.Client;
 import io.drover.cluster.queue.Keys;
 import io.drover.cluster.queue.TaskStatus;
 import io.drover.cluster.queue.TaskSubmission;
+import io.drover.cluster.queue.WorkerId;
 import io.drover.cluster.queue.WorkerRecords;
 import io.drover.cluster.worker.Worker;
 import io.drover.cluster.worker.WorkerOptions;
@@ -91,7 +92,7 @@ class AffinityTest {
                         d,
                         RunOptions.builder().concurrency(4).build());
             }
-            assertThat(r.status()).isEqualTo(RunStatus.SUCCEEDED);
+            assertThat(r.status()).as(r.tasks().toString()).isEqualTo(RunStatus.SUCCEEDED);
             Set<String> ranOn = new HashSet<>();
             for (TaskResult t : r.tasks()) ranOn.add(t.message());
             assertThat(ranOn).as("round %d", round).hasSize(1).isSubsetOf("w1", "w2");
@@ -101,7 +102,7 @@ class AffinityTest {
     @Test
     void tasksSentToAWorkerThatIsGoneGoBackToTheSharedStream() throws Exception {
         worker("w1", 2);
-        String id = client.submit(TaskSubmission.shell("echo rescued").withWorker("ghost"));
+        String id = client.submit(TaskSubmission.shell("echo rescued").withWorker(WorkerId.parse("ghost")));
         // w1, the only worker, reads again after that submit: a task queued after that one has run there
         String later = client.submit(TaskSubmission.shell("true"));
         assertThat(client.await(later, Duration.ofSeconds(20)).worker()).isEqualTo("w1");
@@ -122,11 +123,11 @@ class AffinityTest {
     @Test
     void aWorkerThatDrainsHasItsWaitingTasksMovedButKeepsWhatItRuns() throws Exception {
         worker("w1", 1);
-        new WorkerRecords(redis.commands()).drain("w1", true);
+        new WorkerRecords(redis.commands()).drain(WorkerId.parse("w1"), true);
         Awaitility.await()
                 .atMost(Duration.ofSeconds(10))
-                .until(() -> "draining".equals(redis.commands().hget(Keys.worker("w1"), "status")));
-        String id = client.submit(TaskSubmission.shell("true").withWorker("w1"));
+                .until(() -> "draining".equals(redis.commands().hget(Keys.worker(WorkerId.parse("w1")), "status")));
+        String id = client.submit(TaskSubmission.shell("true").withWorker(WorkerId.parse("w1")));
         Affinity a = new Affinity(client);
         a.pick(TaskSpec.of(new TaskId("g", "x"), new Command.Shell("true"), List.of()), "default");
         assertThat(a.rescue()).isEqualTo(1);

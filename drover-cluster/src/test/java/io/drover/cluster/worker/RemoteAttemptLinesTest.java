@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.drover.cluster.RedisExtension;
 import io.drover.cluster.queue.Client;
+import io.drover.cluster.queue.FencingToken;
 import io.drover.cluster.queue.Keys;
+import io.drover.cluster.queue.QueueTaskId;
 import io.drover.cluster.queue.TaskSubmission;
+import io.drover.cluster.queue.WorkerId;
 import io.drover.core.process.Cancellation;
 import io.drover.core.runner.TaskOutcome;
 import java.nio.file.Path;
@@ -38,7 +41,16 @@ class RemoteAttemptLinesTest {
             assertThat(client.await(id, Duration.ofSeconds(30)).state()).isEqualTo("SUCCEEDED");
             // the task's own stream and entry, acknowledged: nobody holds it
             var record = redis.commands().hgetall(new Keys("default").task(id));
-            AttemptInput gone = new AttemptInput(id, record.get("stream"), record.get("entry"), "gone", 1, 2, 0, "", 0);
+            AttemptInput gone = new AttemptInput(
+                    QueueTaskId.parse(id),
+                    record.get("stream"),
+                    record.get("entry"),
+                    WorkerId.parse("gone"),
+                    FencingToken.of(1),
+                    2,
+                    0,
+                    "",
+                    0);
             long t0 = System.nanoTime();
             Executed e = w.host().run(gone, new Cancellation(), line -> {}, List.of());
             long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0);

@@ -1,6 +1,7 @@
 package io.drover.core.engine;
 
 import io.drover.core.Ticker;
+import io.drover.core.model.RunId;
 import io.drover.core.model.TaskId;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -11,7 +12,7 @@ import java.util.random.RandomGenerator;
 /**
  * How to run a plan. Immutable; build with {@link #builder()}, which validates at {@link Builder#build()}.
  *
- * @param runId the run's id; see {@link RunIds}
+ * @param runId the run's id; see {@link io.drover.core.model.RunId}
  * @param concurrency how many attempts may run at once
  * @param failFast cancel everything else once a task has failed for good
  * @param params run parameters ({@code --param k=v}); they override a task's own {@code params}
@@ -119,7 +120,7 @@ public record RunOptions(
             }
             Objects.requireNonNull(listener, "listener");
             return new RunOptions(
-                    runId == null ? RunIds.next() : runId,
+                    runId == null ? RunId.next().toString() : runId,
                     concurrency,
                     failFast,
                     Collections.unmodifiableMap(new LinkedHashMap<>(params)),

@@ -1,6 +1,6 @@
 package io.drover.core.record;
 
-import io.drover.core.engine.RunIds;
+import io.drover.core.model.RunId;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -34,8 +34,7 @@ public final class RunStore {
     }
 
     public Path dirOf(String runId) {
-        if (!RunIds.isValid(runId)) throw new IllegalArgumentException("not a run id: '" + runId + "'");
-        return root.resolve(runId);
+        return root.resolve(RunId.parse(runId).toString()); // a run id names a directory: nothing else does
     }
 
     public Path logFile(String runId, String taskId) {
@@ -80,7 +79,7 @@ public final class RunStore {
         try (Stream<Path> s = Files.list(root)) {
             List<String> ids = new ArrayList<>(s.filter(p -> Files.exists(p.resolve("run.json")))
                     .map(p -> p.getFileName().toString())
-                    .filter(RunIds::isValid)
+                    .filter(id -> RunId.tryParse(id).isPresent())
                     .toList());
             ids.sort(Comparator.reverseOrder());
             return ids;
