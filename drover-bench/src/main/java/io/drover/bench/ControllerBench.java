@@ -36,7 +36,10 @@ import java.util.concurrent.TimeUnit;
  * {@code --redis-url} names one. Prints the figures and a final JSON line.
  *
  * <pre>bench/controller.sh [--groups 100] [--width 100] [--workers 2] [--concurrency 50] [--rounds 3] [--failovers 10]
- * [--files]</pre>
+ * [--files] [--windows]</pre>
+ *
+ * <p>{@code --windows} prints the wall-clock window (epoch ms) of each timed DAG, to cut a profile of the processes
+ * (JFR through {@code JAVA_TOOL_OPTIONS}) to the DAG alone.
  */
 public final class ControllerBench {
     private ControllerBench() {}
@@ -61,6 +64,7 @@ public final class ControllerBench {
         }
         String url = null;
         int groups = 100;
+        boolean windows = false; // print each timed DAG's wall-clock window (epoch ms), to cut a profile to it
         int width = 100;
         int workers = 2;
         int concurrency = 50;
@@ -71,6 +75,7 @@ public final class ControllerBench {
             switch (args[i]) {
                 case "--redis-url" -> url = args[++i];
                 case "--groups" -> groups = Integer.parseInt(args[++i]);
+                case "--windows" -> windows = true;
                 case "--width" -> width = Integer.parseInt(args[++i]);
                 case "--workers" -> workers = Integer.parseInt(args[++i]);
                 case "--concurrency" -> concurrency = Integer.parseInt(args[++i]);
@@ -114,8 +119,10 @@ public final class ControllerBench {
             for (int round = 0; round < rounds; round++) { // interleaved, so both see the same machine
                 Cost dagCost = Cost.start(client, procs, controllers.values());
                 long t0 = System.nanoTime();
+                long from = System.currentTimeMillis();
                 runDag(runs, dag(groups, width), 1000);
                 dagSs[round] = (System.nanoTime() - t0) / 1e9;
+                if (windows) System.out.println("DAG window " + from + " " + System.currentTimeMillis());
                 if (round == rounds - 1) dagCost.print(client, "the DAG (last round)", tasks);
                 Cost queueCost = Cost.start(client, procs, controllers.values());
                 long q0 = System.nanoTime();

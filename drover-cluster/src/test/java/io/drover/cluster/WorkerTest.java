@@ -260,7 +260,7 @@ class WorkerTest {
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> client.status(id).orElseThrow().state().equals("RUNNING"));
         TaskStatus s = client.status(id).orElseThrow();
-        assertThat(s.worker()).isEqualTo(w.id());
+        assertThat(s.worker()).isEqualTo(w.id().toString());
         assertThat(s.attempt()).isEqualTo(1);
         assertThat(client.list("default", "RUNNING", 10))
                 .extracting(TaskStatus::id)
@@ -605,7 +605,10 @@ class WorkerTest {
                 if (i > 0) r.xclaim(keys.stream(), crashy, 0, entry);
                 var out = store.claim(keys.stream(), List.of(entry), 3, 1);
                 // dead-lettered instead of taken the fifth time
-                tokens.add(!out.isEmpty() && out.get(0) instanceof WorkerStore.Taken t ? t.token() : "not taken");
+                tokens.add(
+                        !out.isEmpty() && out.get(0) instanceof WorkerStore.Taken t
+                                ? t.token().value()
+                                : "not taken");
             }
         }
         assertThat(tokens).containsExactly(1L, 2L, 3L, 4L, "not taken");
