@@ -64,6 +64,8 @@ public final class ControllerBench {
         }
         String url = null;
         int groups = 100;
+        int runConcurrency = 1000; // the DAG's tasks in flight at most (the run's --concurrency)
+        int warmups = 1; // full-size rounds (a DAG and the queue alone) before the timed ones
         boolean windows = false; // print each timed DAG's wall-clock window (epoch ms), to cut a profile to it
         int width = 100;
         int workers = 2;
@@ -79,6 +81,8 @@ public final class ControllerBench {
                 case "--width" -> width = Integer.parseInt(args[++i]);
                 case "--workers" -> workers = Integer.parseInt(args[++i]);
                 case "--concurrency" -> concurrency = Integer.parseInt(args[++i]);
+                case "--run-concurrency" -> runConcurrency = Integer.parseInt(args[++i]);
+                case "--warmup" -> warmups = Integer.parseInt(args[++i]);
                 case "--failovers" -> failovers = Integer.parseInt(args[++i]);
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--files" -> files = true; // each run has a workspace (an empty one), as drover submit gives
@@ -111,8 +115,10 @@ public final class ControllerBench {
             // Warm-up: one round of the full size, not counted. The processes are new, and a smaller warm-up left the
             // first DAG paying for most of the JIT compilation of the controllers and workers (C1 and C2 threads took
             // more CPU than the tasks), while the queue-alone run after it found everything compiled.
-            runDag(runs, dag(groups, width), 1000);
-            drainQueue(client, tasks);
+            for (int w = 0; w < warmups; w++) {
+                runDag(runs, dag(groups, width), runConcurrency);
+                drainQueue(client, tasks);
+            }
 
             double[] dagSs = new double[rounds];
             double[] queueSs = new double[rounds];
@@ -120,7 +126,7 @@ public final class ControllerBench {
                 Cost dagCost = Cost.start(client, procs, controllers.values());
                 long t0 = System.nanoTime();
                 long from = System.currentTimeMillis();
-                runDag(runs, dag(groups, width), 1000);
+                runDag(runs, dag(groups, width), runConcurrency);
                 dagSs[round] = (System.nanoTime() - t0) / 1e9;
                 if (windows) System.out.println("DAG window " + from + " " + System.currentTimeMillis());
                 if (round == rounds - 1) dagCost.print(client, "the DAG (last round)", tasks);

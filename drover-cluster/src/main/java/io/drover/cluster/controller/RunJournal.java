@@ -312,8 +312,8 @@ final class RunJournal implements RunListener {
         });
         f = ordered;
         try {
-            List<Map<String, String>> bodies = new ArrayList<>(e.size());
-            for (String[] ev : e) bodies.add(body(ev));
+            List<String> bodies = new ArrayList<>(e.size());
+            for (String[] ev : e) bodies.add(RunRecords.event(runId, ev));
             long holder = runs.write(runId, epoch, new ArrayList<>(f.entrySet()), bodies, ending);
             if (holder != 0) {
                 fenced = true;
@@ -330,13 +330,5 @@ final class RunJournal implements RunListener {
             }
             return false;
         }
-    }
-
-    /** An event as written: its fields, tagged with the run as every run's stream needs them. */
-    private Map<String, String> body(String[] nameValues) {
-        Map<String, String> body = new LinkedHashMap<>();
-        body.put("run", runId.toString());
-        for (int i = 0; i + 1 < nameValues.length; i += 2) body.put(nameValues[i], nameValues[i + 1]);
-        return body;
     }
 }

@@ -264,25 +264,31 @@ public final class Client implements AutoCloseable {
                 ? blockingEvents().xread(args.block(blockMillis), XReadArgs.StreamOffset.from(key, after))
                 : redis.xread(args, XReadArgs.StreamOffset.from(key, after));
         List<Followed> out = new ArrayList<>(msgs == null ? 0 : msgs.size());
-        if (msgs != null) {
-            for (var m : msgs) {
-                Map<String, String> b = m.getBody();
-                String type = b.getOrDefault("type", "");
-                if (b.containsKey("ids")) { // many tasks started on one worker
-                    for (String id : b.get("ids").split(","))
-                        out.add(new Followed(m.getId(), type, id, b.getOrDefault("line", ""), null));
-                    continue;
-                }
-                String id = b.getOrDefault("id", "");
-                out.add(new Followed(
-                        m.getId(),
-                        type,
-                        id,
-                        b.getOrDefault("line", ""),
-                        type.equals("end") && b.containsKey("state") ? TaskCodec.ended(id, b) : null));
-            }
-        }
+        if (msgs != null) for (var m : msgs) followed(m, out);
         return out;
+    }
+
+    /** What one entry of a follower's stream says (one call per entry: compiled once, not per loop). */
+    private static void followed(StreamMessage<String, String> m, List<Followed> out) {
+        Map<String, String> b = m.getBody();
+        String type = b.getOrDefault("type", "");
+        String ids = b.get("ids");
+        if (ids != null) { // many tasks started on one worker
+            String line = b.getOrDefault("line", "");
+            for (int from = 0, comma; from <= ids.length(); from = comma + 1) {
+                comma = ids.indexOf(',', from);
+                if (comma < 0) comma = ids.length();
+                out.add(new Followed(m.getId(), type, ids.substring(from, comma), line, null));
+            }
+            return;
+        }
+        String id = b.getOrDefault("id", "");
+        out.add(new Followed(
+                m.getId(),
+                type,
+                id,
+                b.getOrDefault("line", ""),
+                type.equals("end") && b.containsKey("state") ? TaskCodec.ended(id, b) : null));
     }
 
     /** Keeps a follower's streams for another hour, or drops them ({@code ttl} zero) when it is done. */
@@ -328,27 +334,7 @@ public final class Client implements AutoCloseable {
                                     && i < batch.size()
                                     && batch.get(i).queue().equals(queue);
                             n++, i++) {
-                        TaskSubmission t = batch.get(i);
-                        String id = newId(queue);
-                        String home = keys.stream(t.tags());
-                        String stream = t.worker() == null ? home : keys.workerStream(t.worker());
-                        // without a key, the slot of a key of the same queue stands in
-                        scriptKeys.addAll(List.of(
-                                keys.task(id),
-                                stream,
-                                t.idempotencyKey() == null ? keys.stream() : keys.idempotency(t.idempotencyKey())));
-                        Map<String, String> fields = TaskCodec.fields(id, t);
-                        if (follower != null) fields.put("notify", keys.notify(follower));
-                        if (t.worker() != null) fields.put("home", home);
-                        args.addAll(List.of(
-                                id,
-                                t.idempotencyKey() == null ? "0" : "1",
-                                stream.equals(keys.stream()) ? "0" : "1",
-                                Integer.toString(2 * fields.size())));
-                        fields.forEach((k, v) -> {
-                            args.add(k);
-                            args.add(v);
-                        });
+                        submitArgs(keys, batch.get(i), follower, scriptKeys, args);
                     }
                     futures.add(Scripts.runAsync(
                             async,
@@ -363,6 +349,31 @@ public final class Client implements AutoCloseable {
         }
         while (!inFlight.isEmpty()) collect(inFlight.poll(), out);
         return out;
+    }
+
+    /**
+     * One task's keys and arguments of the submit script (a method of its own: the JIT compiles it once, where the
+     * loop around it is entered once per batch).
+     */
+    private void submitArgs(Keys keys, TaskSubmission t, String follower, List<String> scriptKeys, List<String> args) {
+        String id = newId(keys.queue());
+        String home = keys.stream(t.tags());
+        String stream = t.worker() == null ? home : keys.workerStream(t.worker());
+        // without a key, the slot of a key of the same queue stands in
+        scriptKeys.add(keys.task(id));
+        scriptKeys.add(stream);
+        scriptKeys.add(t.idempotencyKey() == null ? keys.stream() : keys.idempotency(t.idempotencyKey()));
+        Map<String, String> fields = TaskCodec.fields(id, t);
+        if (follower != null) fields.put("notify", keys.notify(follower));
+        if (t.worker() != null) fields.put("home", home);
+        args.add(id);
+        args.add(t.idempotencyKey() == null ? "0" : "1");
+        args.add(stream.equals(keys.stream()) ? "0" : "1");
+        args.add(Integer.toString(2 * fields.size()));
+        fields.forEach((k, v) -> {
+            args.add(k);
+            args.add(v);
+        });
     }
 
     private static void collect(List<RedisFuture<List<Object>>> futures, List<Submitted> out) {

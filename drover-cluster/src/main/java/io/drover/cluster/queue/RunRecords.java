@@ -225,18 +225,15 @@ public final class RunRecords {
      * #ENDED_RUN_KEEP}. Returns 0 when all is written, else the epoch that holds the run now (nothing more was
      * written). A Redis failure is thrown; calls before it stay written.
      *
-     * @param events each a JSON object's fields (tagged with the run by the caller); written to the run's stream and
-     *     to {@link Keys#ALL_RUN_EVENTS} as entries of at most {@link #EVENTS_PER_ENTRY}
+     * @param events each a JSON object ({@link #event}, tagged with the run by the caller); written to the run's
+     *     stream and to {@link Keys#ALL_RUN_EVENTS} as entries of at most {@link #EVENTS_PER_ENTRY}, each a JSON array
      */
     public long write(
-            RunId runId,
-            long epoch,
-            List<Map.Entry<String, String>> fields,
-            List<Map<String, String>> events,
-            boolean ending) {
+            RunId runId, long epoch, List<Map.Entry<String, String>> fields, List<String> events, boolean ending) {
         List<String> entries = new ArrayList<>();
         for (int from = 0; from < events.size(); from += EVENTS_PER_ENTRY) {
-            entries.add(Json.write(events.subList(from, Math.min(events.size(), from + EVENTS_PER_ENTRY))));
+            entries.add("[" + String.join(",", events.subList(from, Math.min(events.size(), from + EVENTS_PER_ENTRY)))
+                    + "]");
         }
         int fi = 0;
         int ei = 0;
@@ -263,6 +260,19 @@ public final class RunRecords {
             if (((Long) r.get(0)) == 0) return (Long) r.get(1);
         } while (fi < fields.size() || ei < entries.size());
         return 0;
+    }
+
+    /**
+     * An event of a run as {@link #write} takes it: a JSON object of string fields, {@code run} first, then the
+     * names and values {@code nameValues} alternates.
+     */
+    public static String event(RunId runId, String... nameValues) {
+        return Json.write(g -> {
+            g.writeStartObject();
+            g.writeStringField("run", runId.toString());
+            for (int i = 0; i + 1 < nameValues.length; i += 2) g.writeStringField(nameValues[i], nameValues[i + 1]);
+            g.writeEndObject();
+        });
     }
 
     /** Events a stream entry holds at most: a flush of more is written as several entries. */
@@ -488,14 +498,19 @@ public final class RunRecords {
      */
     public static String taskJson(
             TaskState state, int attempt, String message, long millis, Map<String, Object> outputs, long startedAt) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("s", state.name());
-        m.put("a", attempt);
-        if (!message.isEmpty()) m.put("m", message);
-        if (millis > 0) m.put("ms", millis);
-        if (startedAt > 0) m.put("st", startedAt);
-        if (!outputs.isEmpty()) m.put("o", outputs);
-        return Json.write(m);
+        return Json.write(g -> {
+            g.writeStartObject();
+            g.writeStringField("s", state.name());
+            g.writeNumberField("a", attempt);
+            if (!message.isEmpty()) g.writeStringField("m", message);
+            if (millis > 0) g.writeNumberField("ms", millis);
+            if (startedAt > 0) g.writeNumberField("st", startedAt);
+            if (!outputs.isEmpty()) {
+                g.writeFieldName("o");
+                Json.value(g, outputs);
+            }
+            g.writeEndObject();
+        });
     }
 
     @SuppressWarnings("unchecked")

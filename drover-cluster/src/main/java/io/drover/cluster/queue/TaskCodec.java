@@ -197,8 +197,23 @@ public final class TaskCodec {
         return (int) number(s);
     }
 
+    /**
+     * A number of a record: digits as they are (most values), else as Lua wrote it ({@code 1.7966713348980e+15}: a
+     * script's numbers are doubles, printed with 14 significant digits); 0 for none or garbage.
+     */
     public static long number(String s) {
         if (s == null) return 0;
+        if (!s.isEmpty() && s.length() <= 18) { // a whole number of digits: no double parsing, no rounding
+            long n = 0;
+            int i = s.charAt(0) == '-' ? 1 : 0;
+            boolean digits = i < s.length();
+            for (; i < s.length() && digits; i++) {
+                char c = s.charAt(i);
+                if (c < '0' || c > '9') digits = false;
+                else n = n * 10 + (c - '0');
+            }
+            if (digits) return s.charAt(0) == '-' ? -n : n;
+        }
         try {
             return (long) Double.parseDouble(s);
         } catch (NumberFormatException e) {

@@ -34,7 +34,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.luaj.vm2.LuaString;
 import org.luaj.vm2.LuaTable;
 import org.luaj.vm2.LuaValue;
@@ -89,6 +88,32 @@ public final class WorkflowLoader {
     private static final Set<String> DELEGATE_FIELDS = Set.of("address", "agent", "token", "sync");
     private static final Set<String> SYNC_FIELDS = Set.of("exclude", "links_out");
     private static final Set<String> MEMORY_FIELDS = Set.of("scope", "load", "max");
+
+    /** Every field name above, and the others the reader looks up, as Lua strings made once; and back. */
+    private static final Map<String, LuaString> LUA_KEYS;
+
+    private static final Map<LuaString, String> JAVA_KEYS;
+
+    static {
+        Map<String, LuaString> lua = new HashMap<>();
+        Map<LuaString, String> java = new HashMap<>();
+        for (Set<String> fields : List.of(
+                TASK_FIELDS,
+                GROUP_FIELDS,
+                BACKOFF_FIELDS,
+                DELEGATE_FIELDS,
+                SYNC_FIELDS,
+                MEMORY_FIELDS,
+                Set.of("kind"))) {
+            for (String f : fields) {
+                LuaString k = LuaString.valueOf(f);
+                lua.put(f, k);
+                java.put(k, f);
+            }
+        }
+        LUA_KEYS = Map.copyOf(lua);
+        JAVA_KEYS = Map.copyOf(java);
+    }
 
     /** A loaded workflow and the Lua that evaluated it (its functions run there). */
     public record Loaded(Workflow workflow, LuaRuntime lua) {}
@@ -204,26 +229,28 @@ public final class WorkflowLoader {
             }
             List<TaskSpec> tasks = new ArrayList<>();
             Map<String, Integer> seen = new HashMap<>();
-            for (int i = 1; i <= n; i++) {
-                LuaValue t = list.get(i);
-                LineIndex.Lines tl = lines.task(name, i);
-                if (!t.istable()) {
-                    throw new WorkflowException(
-                            at(tl.line() > 0 ? tl.line() : gl.field("tasks")),
-                            "task " + i + " of " + what + " must be a table, not a " + t.typename());
-                }
-                TaskSpec spec =
-                        task(name, i, new Fields((LuaTable) t, "task " + i + " of " + what, tl, TASK_FIELDS), g);
-                Integer prev = seen.putIfAbsent(spec.id().name(), tl.line());
-                if (prev != null) {
-                    throw new WorkflowException(
-                            spec.location(),
-                            "duplicate task '" + spec.id() + "'"
-                                    + (prev > 0 ? " (first defined at line " + prev + ")" : ""));
-                }
-                tasks.add(spec);
-            }
+            for (int i = 1; i <= n; i++) tasks.add(groupTask(name, what, i, list.get(i), gl, g, seen));
             return new Group(name, g.string("description", null), tasks, at(gl.line()));
+        }
+
+        /** Task {@code i} of a group, not named as one before it ({@code seen}: name to line). */
+        private TaskSpec groupTask(
+                String name, String what, int i, LuaValue t, LineIndex.Lines gl, Fields g, Map<String, Integer> seen) {
+            LineIndex.Lines tl = lines.task(name, i);
+            if (!t.istable()) {
+                throw new WorkflowException(
+                        at(tl.line() > 0 ? tl.line() : gl.field("tasks")),
+                        "task " + i + " of " + what + " must be a table, not a " + t.typename());
+            }
+            TaskSpec spec = task(name, i, new Fields((LuaTable) t, "task " + i + " of " + what, tl, TASK_FIELDS), g);
+            Integer prev = seen.putIfAbsent(spec.id().name(), tl.line());
+            if (prev != null) {
+                throw new WorkflowException(
+                        spec.location(),
+                        "duplicate task '" + spec.id() + "'"
+                                + (prev > 0 ? " (first defined at line " + prev + ")" : ""));
+            }
+            return spec;
         }
 
         private TaskSpec task(String group, int index, Fields t, Fields g) {
@@ -395,10 +422,9 @@ public final class WorkflowLoader {
          * {@code rawget(String)} encodes its key anew on every call.
          */
         private static LuaString luaKey(String field) {
-            return FIELD_KEYS.computeIfAbsent(field, LuaString::valueOf);
+            LuaString k = LUA_KEYS.get(field);
+            return k != null ? k : LuaString.valueOf(field);
         }
-
-        private static final ConcurrentHashMap<String, LuaString> FIELD_KEYS = new ConcurrentHashMap<>();
 
         private final class Fields {
             private final LuaTable table;
@@ -409,13 +435,15 @@ public final class WorkflowLoader {
                 this.table = table;
                 this.what = what;
                 this.lines = lines;
-                for (LuaValue k : keys(table)) {
+                LuaValue k = LuaValue.NIL;
+                while (!(k = table.next(k).arg1()).isnil()) {
                     if (!isString(k)) {
                         throw new WorkflowException(
                                 at(lines.line()),
                                 what + " has a value without a field name (" + k.tojstring() + " = ...)");
                     }
-                    String key = k.tojstring();
+                    String known = k instanceof LuaString ls ? JAVA_KEYS.get(ls) : null; // no decoding for a field
+                    String key = known != null ? known : k.tojstring();
                     if (!allowed.contains(key)) {
                         String name = table.get("name").isstring()
                                 ? "task '" + table.get("name").tojstring() + "'"

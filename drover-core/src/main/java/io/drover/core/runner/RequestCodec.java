@@ -1,11 +1,13 @@
 package io.drover.core.runner;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import io.drover.core.lua.Json;
 import io.drover.core.model.Command;
 import io.drover.core.model.Memory;
 import io.drover.core.model.TaskId;
 import io.drover.core.model.TaskSpec;
 import io.drover.core.state.StateLimits;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -20,54 +22,72 @@ import java.util.Map;
 public final class RequestCodec {
     private RequestCodec() {}
 
+    /** The request as a JSON object, written field by field (a controller writes one per attempt it dispatches). */
     public static String write(TaskRequest r) {
-        return Json.write(toMap(r));
+        return Json.write(g -> {
+            TaskSpec t = r.task();
+            g.writeStartObject();
+            g.writeStringField("run_id", r.runId());
+            g.writeNumberField("attempt", r.attempt());
+            g.writeObjectFieldStart("task");
+            g.writeStringField("id", t.id().toString());
+            g.writeFieldName("command");
+            command(g, t.command());
+            if (t.runIf() != null) {
+                g.writeFieldName("run_if");
+                command(g, t.runIf());
+            }
+            g.writeArrayFieldStart("depends_on");
+            for (TaskId d : t.dependsOn()) g.writeString(d.toString());
+            g.writeEndArray();
+            g.writeFieldName("env");
+            Json.value(g, t.env());
+            if (!t.workdir().isEmpty()) g.writeStringField("workdir", t.workdir()); // relative to the run's workspace
+            if (!t.artifacts().isEmpty()) {
+                g.writeFieldName("artifacts");
+                Json.value(g, t.artifacts());
+            }
+            if (t.memory() != null) {
+                g.writeFieldName("memory");
+                Json.value(g, memory(t.memory()));
+            }
+            g.writeNumberField(
+                    "timeout_ms", t.timeout() == null ? 0 : t.timeout().toMillis());
+            g.writeEndObject();
+            g.writeFieldName("params");
+            Json.value(g, r.params());
+            g.writeObjectFieldStart("deps");
+            for (Map.Entry<TaskId, Map<String, Object>> d :
+                    r.dependencyOutputs().entrySet()) {
+                g.writeFieldName(d.getKey().toString());
+                Json.value(g, d.getValue());
+            }
+            g.writeEndObject();
+            g.writeEndObject();
+        });
     }
 
-    /** The request as a JSON object's values (what {@link #write} writes), for a codec that embeds it. */
-    public static Map<String, Object> toMap(TaskRequest r) {
-        TaskSpec t = r.task();
-        Map<String, Object> task = new LinkedHashMap<>();
-        task.put("id", t.id().toString());
-        task.put("command", command(t.command()));
-        if (t.runIf() != null) task.put("run_if", command(t.runIf()));
-        task.put("depends_on", t.dependsOn().stream().map(TaskId::toString).toList());
-        task.put("env", t.env());
-        if (!t.workdir().isEmpty()) task.put("workdir", t.workdir()); // relative to the run's workspace
-        if (!t.artifacts().isEmpty()) task.put("artifacts", t.artifacts());
-        if (t.memory() != null) task.put("memory", memory(t.memory()));
-        task.put("timeout_ms", t.timeout() == null ? 0 : t.timeout().toMillis());
-        Map<String, Object> deps = new LinkedHashMap<>();
-        r.dependencyOutputs().forEach((k, v) -> deps.put(k.toString(), v));
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("run_id", r.runId());
-        m.put("attempt", r.attempt());
-        m.put("task", task);
-        m.put("params", r.params());
-        m.put("deps", deps);
-        return m;
-    }
-
-    private static Map<String, Object> command(Command c) {
-        Map<String, Object> m = new LinkedHashMap<>();
+    private static void command(JsonGenerator g, Command c) throws IOException {
+        g.writeStartObject();
         switch (c) {
             case Command.Shell s -> {
-                m.put("type", "shell");
-                m.put("script", s.script());
+                g.writeStringField("type", "shell");
+                g.writeStringField("script", s.script());
             }
             case Command.LuaFunction f -> {
-                m.put("type", "lua");
-                m.put("group", f.group());
-                m.put("index", f.taskIndex());
-                m.put("field", f.field());
+                g.writeStringField("type", "lua");
+                g.writeStringField("group", f.group());
+                g.writeNumberField("index", f.taskIndex());
+                g.writeStringField("field", f.field());
             }
             case Command.Plugin p -> {
-                m.put("type", "plugin");
-                m.put("kind", p.kind());
-                m.put("config", p.config());
+                g.writeStringField("type", "plugin");
+                g.writeStringField("kind", p.kind());
+                g.writeFieldName("config");
+                Json.value(g, p.config());
             }
         }
-        return m;
+        g.writeEndObject();
     }
 
     /** Reads a request; anything missing or of the wrong type is an {@link IllegalArgumentException}. */
@@ -75,7 +95,10 @@ public final class RequestCodec {
         return fromMap(Json.read(json));
     }
 
-    /** Reads a request from parsed JSON ({@link #toMap}); anything missing or mistyped is an {@link IllegalArgumentException}. */
+    /**
+     * Reads a request from the parsed JSON of what {@link #write} writes; anything missing or mistyped is an {@link
+     * IllegalArgumentException}.
+     */
     public static TaskRequest fromMap(Object json) {
         Map<String, Object> m = map(json, "request");
         Map<String, Object> task = map(m.get("task"), "task");
