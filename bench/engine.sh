@@ -4,8 +4,7 @@
 # Prints a table and, last, one JSON line with every figure. See docs/benchmarks.md.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-. "$root/scripts/jdk.sh"
-drover_pick_jdk
-( cd "$root" && MAVEN_OPTS="${MAVEN_OPTS:-} $DROVER_JAVA_OPTS" mvn -B -q -DskipTests -pl drover-bench -am package )
+. "$root/bench/lib.sh"
+bench_build
 # shellcheck disable=SC2086
-exec "$JAVA_HOME/bin/java" $DROVER_JAVA_OPTS -Xms1g -Xmx1g -XX:+UseParallelGC -jar "$root/drover-bench/target/drover-bench.jar" "$@"
+exec "$JAVA_HOME/bin/java" $DROVER_JAVA_OPTS -Xms1g -Xmx1g -XX:+UseParallelGC -jar "$bench_jar" "$@"

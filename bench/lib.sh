@@ -1,6 +1,6 @@
-# Shared by the benches that start processes (sourced): a work directory of their own, removed on exit after every
-# process whose pid is in $pids is stopped (bench_stop_more, when the script defines it, runs first), a free port,
-# and a redis-server of their own.
+# Shared by the benches (sourced): the build of drover-bench (bench_build); and for those that start processes, a
+# work directory of their own, removed on exit after every process whose pid is in $pids is stopped
+# (bench_stop_more, when the script defines it, runs first), a free port, and a redis-server of their own.
 bench_work() {
   work="$(mktemp -d)"
   pids=()
@@ -25,4 +25,13 @@ bench_redis() {
   pids+=("$redis_pid")
   until redis-cli -p "$port" ping >/dev/null 2>&1; do sleep 0.05; done
   url="redis://127.0.0.1:$port"
+}
+
+# picks a JDK >= 21 (scripts/jdk.sh: JAVA_HOME first, then the machine's JDK 25) and builds drover-bench; sets
+# $bench_jar. Needs $root, the repository.
+bench_build() {
+  . "$root/scripts/jdk.sh"
+  drover_pick_jdk
+  ( cd "$root" && MAVEN_OPTS="${MAVEN_OPTS:-} $DROVER_JAVA_OPTS" mvn -B -q -DskipTests -pl drover-bench -am package )
+  bench_jar="$root/drover-bench/target/drover-bench.jar"
 }

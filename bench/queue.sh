@@ -5,8 +5,7 @@
 # Without --redis-url it starts a redis-server of its own on a free port. See docs/benchmarks.md.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-. "$root/scripts/jdk.sh"
-drover_pick_jdk
-( cd "$root" && MAVEN_OPTS="${MAVEN_OPTS:-} $DROVER_JAVA_OPTS" mvn -B -q -DskipTests -pl drover-bench -am package )
+. "$root/bench/lib.sh"
+bench_build
 # shellcheck disable=SC2086
-exec "$JAVA_HOME/bin/java" $DROVER_JAVA_OPTS -cp "$root/drover-bench/target/drover-bench.jar" io.drover.bench.QueueBench "$@"
+exec "$JAVA_HOME/bin/java" $DROVER_JAVA_OPTS -cp "$bench_jar" io.drover.bench.QueueBench "$@"

@@ -7,12 +7,11 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 base_ref="${1:-c04f821}"
 [ $# -gt 0 ] && shift
-. "$root/scripts/jdk.sh"
-drover_pick_jdk
 base="$(mktemp -d /tmp/drover-startup-base.XXXXXX)"
 trap 'git -C "$root" worktree remove --force "$base" >/dev/null 2>&1 || rm -rf "$base"' EXIT
 git -C "$root" worktree add --detach "$base" "$base_ref" >/dev/null
-( cd "$root" && MAVEN_OPTS="${MAVEN_OPTS:-} $DROVER_JAVA_OPTS" mvn -B -q -DskipTests -pl drover-bench -am package )
+. "$root/bench/lib.sh"
+bench_build
 # shellcheck disable=SC2086
-"$JAVA_HOME/bin/java" $DROVER_JAVA_OPTS -cp "$root/drover-bench/target/drover-bench.jar" io.drover.bench.StartupBench \
+"$JAVA_HOME/bin/java" $DROVER_JAVA_OPTS -cp "$bench_jar" io.drover.bench.StartupBench \
   --base "$base" --new "$root" "$@"

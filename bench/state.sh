@@ -6,8 +6,6 @@
 #   bench/state.sh [--postgres-url postgres://postgres@127.0.0.1:5432/test] [--threads 50] [--seconds 2] [--reps 3]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-. "$root/scripts/jdk.sh"
-drover_pick_jdk
 pg="postgres://postgres@127.0.0.1:5432/test"
 rest=()
 while [ $# -gt 0 ]; do
@@ -17,10 +15,10 @@ while [ $# -gt 0 ]; do
     *) echo "bench/state.sh: unknown option '$1' (--postgres-url URL, --threads N, --seconds S, --reps N)" >&2; exit 2 ;;
   esac
 done
-( cd "$root" && MAVEN_OPTS="${MAVEN_OPTS:-} $DROVER_JAVA_OPTS" mvn -B -q -DskipTests -pl drover-bench -am package )
 . "$root/bench/lib.sh"
+bench_build
 bench_work
 bench_redis
 # shellcheck disable=SC2086
-"$JAVA_HOME/bin/java" $DROVER_JAVA_OPTS -cp "$root/drover-bench/target/drover-bench.jar" io.drover.bench.StateBench \
+"$JAVA_HOME/bin/java" $DROVER_JAVA_OPTS -cp "$bench_jar" io.drover.bench.StateBench \
   --redis-url "$url" --postgres-url "$pg" --sqlite-dir "$work" "${rest[@]}"

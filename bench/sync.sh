@@ -5,8 +5,7 @@
 #   bench/sync.sh [--files 10000] [--mb 200] [--calls 1000] [--repeats 3]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-. "$root/scripts/jdk.sh"
-drover_pick_jdk
-( cd "$root" && MAVEN_OPTS="${MAVEN_OPTS:-} $DROVER_JAVA_OPTS" mvn -B -q -DskipTests -pl drover-bench -am package )
+. "$root/bench/lib.sh"
+bench_build
 # shellcheck disable=SC2086
-exec "$JAVA_HOME/bin/java" $DROVER_JAVA_OPTS -Xmx1g -cp "$root/drover-bench/target/drover-bench.jar" io.drover.bench.SyncBench "$@"
+exec "$JAVA_HOME/bin/java" $DROVER_JAVA_OPTS -Xmx1g -cp "$bench_jar" io.drover.bench.SyncBench "$@"

@@ -6,12 +6,10 @@
 #   bench/temporal.sh [--tasks 200] [--latency 50] [--concurrency 8] [--rounds 3]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-. "$root/scripts/jdk.sh"
-drover_pick_jdk
-( cd "$root" && MAVEN_OPTS="${MAVEN_OPTS:-} $DROVER_JAVA_OPTS" mvn -B -q -DskipTests -pl drover-bench -am package )
 . "$root/bench/lib.sh"
+bench_build
 bench_work
 bench_redis
 # shellcheck disable=SC2086
-"$JAVA_HOME/bin/java" $DROVER_JAVA_OPTS -cp "$root/drover-bench/target/drover-bench.jar" io.drover.bench.TemporalBench \
+"$JAVA_HOME/bin/java" $DROVER_JAVA_OPTS -cp "$bench_jar" io.drover.bench.TemporalBench \
   --redis-url "$url" "$@"
