@@ -272,14 +272,9 @@ public final class Client implements AutoCloseable {
     private static void followed(StreamMessage<String, String> m, List<Followed> out) {
         Map<String, String> b = m.getBody();
         String type = b.getOrDefault("type", "");
-        String ids = b.get("ids");
-        if (ids != null) { // many tasks started on one worker
-            String line = b.getOrDefault("line", "");
-            for (int from = 0, comma; from <= ids.length(); from = comma + 1) {
-                comma = ids.indexOf(',', from);
-                if (comma < 0) comma = ids.length();
-                out.add(new Followed(m.getId(), type, ids.substring(from, comma), line, null));
-            }
+        if (b.containsKey("ids")) { // many tasks started on one worker
+            for (String id : b.get("ids").split(","))
+                out.add(new Followed(m.getId(), type, id, b.getOrDefault("line", ""), null));
             return;
         }
         String id = b.getOrDefault("id", "");

@@ -9,7 +9,6 @@ import io.drover.core.model.TaskId;
 import io.drover.core.model.TaskSpec;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -76,14 +75,9 @@ final class Affinity {
      */
     WorkerId pick(TaskSpec task, String queue) {
         queues.add(queue);
-        List<TaskId> deps = task.dependsOn();
-        if (deps.isEmpty()) return null;
-        if (deps.size() == 1) { // most tasks: no votes to count
-            WorkerId w = ranOn.get(deps.get(0));
-            return w != null && fits(workers().get(w), task, queue) ? w : null;
-        }
+        if (task.dependsOn().isEmpty()) return null;
         Map<WorkerId, Integer> votes = new LinkedHashMap<>();
-        for (TaskId d : deps) {
+        for (TaskId d : task.dependsOn()) {
             WorkerId w = ranOn.get(d);
             if (w != null) votes.merge(w, 1, Integer::sum);
         }

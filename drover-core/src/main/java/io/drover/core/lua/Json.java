@@ -12,7 +12,6 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -133,10 +132,7 @@ public final class Json {
             }
             case VALUE_STRING -> p.getText();
             case VALUE_NUMBER_INT -> {
-                if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
-                    BigInteger big = p.getBigIntegerValue();
-                    yield big;
-                }
+                if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) yield p.getBigIntegerValue();
                 yield p.getLongValue();
             }
             case VALUE_NUMBER_FLOAT -> p.getDoubleValue();
