@@ -122,6 +122,9 @@ public final class ControllerBench {
 
             double[] dagSs = new double[rounds];
             double[] queueSs = new double[rounds];
+            // per task (us): workers, controllers, Redis; then the workers' and the controllers' JIT compiler threads
+            double[][] dagCpu = new double[5][rounds];
+            double[][] queueCpu = new double[5][rounds];
             for (int round = 0; round < rounds; round++) { // interleaved, so both see the same machine
                 Cost dagCost = Cost.start(client, procs, controllers.values());
                 long t0 = System.nanoTime();
@@ -129,18 +132,27 @@ public final class ControllerBench {
                 runDag(runs, dag(groups, width), runConcurrency);
                 dagSs[round] = (System.nanoTime() - t0) / 1e9;
                 if (windows) System.out.println("DAG window " + from + " " + System.currentTimeMillis());
+                dagCost.perTask(client, tasks, dagCpu, round);
                 if (round == rounds - 1) dagCost.print(client, "the DAG (last round)", tasks);
                 Cost queueCost = Cost.start(client, procs, controllers.values());
                 long q0 = System.nanoTime();
                 drainQueue(client, tasks);
                 queueSs[round] = (System.nanoTime() - q0) / 1e9;
+                queueCost.perTask(client, tasks, queueCpu, round);
                 if (round == rounds - 1) queueCost.print(client, "the queue alone (last round)", tasks);
                 System.out.printf(
                         Locale.ROOT,
-                        "round %d: DAG %.2f s, queue alone %.2f s%n",
+                        "round %d: DAG %.2f s, queue alone %.2f s; CPU per task (workers + controllers + Redis):"
+                                + " DAG %.0f + %.0f + %.0f us, queue alone %.0f + %.0f + %.0f us%n",
                         round + 1,
                         dagSs[round],
-                        queueSs[round]);
+                        queueSs[round],
+                        dagCpu[0][round],
+                        dagCpu[1][round],
+                        dagCpu[2][round],
+                        queueCpu[0][round],
+                        queueCpu[1][round],
+                        queueCpu[2][round]);
             }
             double dagS = median(dagSs);
             double queueS = median(queueSs);
@@ -164,6 +176,35 @@ public final class ControllerBench {
                     "the DAG's throughput is %.0f%% of the queue's; dispatch overhead of the DAG: %.1f us per task%n",
                     100 * queueS / dagS,
                     overheadUs);
+            double dagCpuUs = median(dagCpu[0]) + median(dagCpu[1]) + median(dagCpu[2]);
+            double queueCpuUs = median(queueCpu[0]) + median(queueCpu[1]) + median(queueCpu[2]);
+            double dagWorkUs = dagCpuUs - median(dagCpu[3]) - median(dagCpu[4]);
+            double queueWorkUs = queueCpuUs - median(queueCpu[3]) - median(queueCpu[4]);
+            System.out.printf(
+                    Locale.ROOT,
+                    "CPU per task, medians of %d: DAG %.0f us (workers %.0f, controllers %.0f, Redis %.0f; JIT compiler"
+                            + " threads of workers %.0f, of controllers %.0f), queue alone %.0f us (workers %.0f,"
+                            + " controllers %.0f, Redis %.0f; JIT %.0f, %.0f)%n",
+                    rounds,
+                    dagCpuUs,
+                    median(dagCpu[0]),
+                    median(dagCpu[1]),
+                    median(dagCpu[2]),
+                    median(dagCpu[3]),
+                    median(dagCpu[4]),
+                    queueCpuUs,
+                    median(queueCpu[0]),
+                    median(queueCpu[1]),
+                    median(queueCpu[2]),
+                    median(queueCpu[3]),
+                    median(queueCpu[4]));
+            System.out.printf(
+                    Locale.ROOT,
+                    "CPU per task without the JIT compiler threads: DAG %.0f us, queue alone %.0f us: the DAG costs %.2f"
+                            + " times the queue's%n",
+                    dagWorkUs,
+                    queueWorkUs,
+                    dagWorkUs / queueWorkUs);
 
             long[] takeover = new long[failovers];
             for (int i = 0; i < failovers; i++) {
@@ -186,6 +227,10 @@ public final class ControllerBench {
             r.put("queue_tasks_per_s", Math.round(tasks / queueS));
             r.put("dag_overhead_us_per_task", round(overheadUs));
             r.put("dag_share_of_queue_throughput", round(queueS / dagS));
+            r.put("dag_cpu_us_per_task", round(dagCpuUs));
+            r.put("queue_cpu_us_per_task", round(queueCpuUs));
+            r.put("dag_cpu_us_per_task_without_jit", round(dagWorkUs));
+            r.put("queue_cpu_us_per_task_without_jit", round(queueWorkUs));
             r.put("rounds", rounds);
             if (failovers > 0) {
                 r.put("failover_ms_median", sorted[sorted.length / 2]);
@@ -208,6 +253,8 @@ public final class ControllerBench {
     private record Cost(
             long workersUs,
             long controllersUs,
+            long workersJitUs,
+            long controllersJitUs,
             double redisS,
             Map<String, long[]> stats,
             List<Process> workers,
@@ -216,10 +263,28 @@ public final class ControllerBench {
             return new Cost(
                     cpu(workers),
                     cpu(controllers),
+                    jit(workers),
+                    jit(controllers),
                     QueueBench.redisCpuSeconds(c),
                     QueueBench.commandStats(c),
                     workers,
                     controllers);
+        }
+
+        /**
+         * Stores this phase's CPU per task (us) in {@code into[0..4][round]}: workers, controllers, Redis, the JIT
+         * compiler threads of workers and of controllers.
+         */
+        void perTask(Client c, int tasks, double[][] into, int round) {
+            into[0][round] = (double) (cpu(workers) - workersUs) / tasks;
+            into[1][round] = (double) (cpu(controllers) - controllersUs) / tasks;
+            into[2][round] = (QueueBench.redisCpuSeconds(c) - redisS) * 1e6 / tasks;
+            into[3][round] = (double) (jit(workers) - workersJitUs) / tasks;
+            into[4][round] = (double) (jit(controllers) - controllersJitUs) / tasks;
+        }
+
+        static long jit(Collection<Process> ps) {
+            return ps.stream().mapToLong(p -> QueueBench.jitMicros(p.pid())).sum();
         }
 
         static long cpu(Collection<Process> ps) {

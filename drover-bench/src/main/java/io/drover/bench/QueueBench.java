@@ -299,6 +299,30 @@ public final class QueueBench {
         }
     }
 
+    /**
+     * CPU time of a process's JIT compiler threads (C1 and C2) so far, in microseconds (Linux /proc; 0 elsewhere):
+     * what a process new enough to still be compiling spends beside its work.
+     */
+    static long jitMicros(long pid) {
+        long ticks = 0;
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path t : tasks.toList()) {
+                try {
+                    String stat = Files.readString(t.resolve("stat"));
+                    String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    if (!comm.startsWith("C1 CompilerThre") && !comm.startsWith("C2 CompilerThre")) continue;
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                } catch (IOException | RuntimeException e) {
+                    // a thread that ended meanwhile
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+        return ticks * 1_000_000 / 100;
+    }
+
     /** used_cpu_sys + used_cpu_user of the Redis server, in seconds. */
     static double redisCpuSeconds(Client c) {
         double sum = 0;
