@@ -60,15 +60,20 @@ class ModelTest {
     }
 
     @Test
-    void taskIdsOfGeneratedWorkflowsHashApartAndAsTheirText() {
+    void taskIdsOfGeneratedWorkflowsHashApartAndSpreadOverAMapsBins() {
         Set<Integer> hashes = new HashSet<>();
+        Set<Integer> bins = new HashSet<>();
         for (int g = 1; g <= 100; g++) {
             for (int i = 1; i <= 100; i++) {
                 TaskId id = new TaskId("g" + g, "leaf" + i);
-                assertThat(id.hashCode()).isEqualTo(id.toString().hashCode());
+                assertThat(id.hashCode()).isEqualTo(TaskId.parse(id.toString()).hashCode());
                 hashes.add(id.hashCode());
+                int h = id.hashCode();
+                bins.add((h ^ (h >>> 16)) & (16_384 - 1)); // the bin of a HashMap of 10,000 entries
             }
         }
-        assertThat(hashes).hasSizeGreaterThan(9_900); // the record's own hash gave 2,969
+        assertThat(hashes).hasSize(10_000); // the record's own hash gave 2,969
+        // random hashes fill about 7,490 of the 16,384 bins; the record's hash filled under 2,800
+        assertThat(bins).hasSizeGreaterThan(7_000);
     }
 }
