@@ -224,17 +224,27 @@ final class RunLoop implements RunHandle, Runnable {
 
     /**
      * Waits a few microseconds for a completion before parking: a task that ends right away then costs no
-     * park/unpark round trip between threads.
+     * park/unpark round trip between threads. A spin that found nothing makes the next {@link #SPIN_SKIPS} waits park
+     * at once: where completions come in bursts from another thread (a fleet's follower), spinning between the bursts
+     * only took CPU from the thread that brings them (3.5% of a leader's CPU in the DAG bench).
      */
     private boolean spinForWork() {
+        if (spinSkips > 0) {
+            spinSkips--;
+            return false;
+        }
         for (int i = 0; i < SPIN_TRIES; i++) {
             if (!inbox.isEmpty()) return true;
             Thread.onSpinWait();
         }
+        spinSkips = SPIN_SKIPS;
         return false;
     }
 
     private static final int SPIN_TRIES = 1 << 11;
+    private static final int SPIN_SKIPS = 16;
+    /** Waits left that park without spinning first (see {@link #spinForWork}). */
+    private int spinSkips;
 
     private void handle(Object e) {
         if (detached) return;
