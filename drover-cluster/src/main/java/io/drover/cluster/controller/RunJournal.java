@@ -1,6 +1,7 @@
 package io.drover.cluster.controller;
 
 import io.drover.cluster.queue.RunRecords;
+import io.drover.cluster.queue.RunRecords.RunEvent;
 import io.drover.cluster.queue.RunState;
 import io.drover.core.engine.RunListener;
 import io.drover.core.engine.RunResult;
@@ -43,13 +44,23 @@ final class RunJournal implements RunListener {
      */
     private Map<TaskId, Snapshot> snapshots = new LinkedHashMap<>();
 
-    /** Events since the last flush, each as name, value, ...: made into JSON objects by the flush, off the loop. */
-    private List<String[]> events = new ArrayList<>();
+    /** Events since the last flush: made into JSON by the flush, off the loop. */
+    private List<RunEvent> events = new ArrayList<>();
 
     private record Snapshot(
-            TaskState state, int attempt, String message, long millis, Map<String, Object> outputs, long since) {
+            TaskState state,
+            int attempt,
+            String message,
+            long millis,
+            Map<String, Object> outputs,
+            long since,
+            String worker) {
         String json() {
-            return RunRecords.taskJson(state, attempt, message, millis, outputs, since);
+            return RunRecords.taskJson(state, attempt, message, millis, outputs, since, worker);
+        }
+
+        Snapshot on(String where) {
+            return new Snapshot(state, attempt, message, millis, outputs, since, where);
         }
     }
 
@@ -62,8 +73,11 @@ final class RunJournal implements RunListener {
     private final Map<TaskId, Map<String, Object>> outputs = new HashMap<>();
     private final Map<TaskId, Long> started = new HashMap<>();
     private final Map<TaskId, Long> readyAt = new HashMap<>();
-    /** When an attempt that ended on a worker ended there (epoch ms), for the state change that follows. */
-    private final Map<TaskId, Long> endedAt = new HashMap<>();
+    /**
+     * Where and when (epoch ms) an attempt that ended on a worker ended there, for the state change that follows: its
+     * snapshot names the worker, so an attempt's end writes one field of the run's record.
+     */
+    private final Map<TaskId, TaskOutcome.Ran> endedOn = new HashMap<>();
 
     private final boolean resumed;
     /** The wall clock the record is stamped with (the controller's). */
@@ -115,16 +129,15 @@ final class RunJournal implements RunListener {
             moveTo(RunState.RUNNING);
             fields.put("task_count", Integer.toString(taskCount));
             fields.put(resumed ? "resumed_at" : "started_at", clock.instant().toString());
-            events.add(new String[] {
-                "type",
-                "run",
-                "state",
-                "RUNNING",
-                "epoch",
-                Long.toString(epoch),
-                "at",
-                clock.instant().toString()
-            });
+            events.add(new RunEvent.Other(
+                    "type",
+                    "run",
+                    "state",
+                    "RUNNING",
+                    "epoch",
+                    Long.toString(epoch),
+                    "at",
+                    clock.instant().toString()));
         }
     }
 
@@ -147,7 +160,7 @@ final class RunJournal implements RunListener {
     /** A line for the run's events from the controller itself (who started or resumed it). */
     void note(String message) {
         synchronized (lock) {
-            events.add(new String[] {"type", "controller", "epoch", Long.toString(epoch), "message", message});
+            events.add(new RunEvent.Other("type", "controller", "epoch", Long.toString(epoch), "message", message));
         }
     }
 
@@ -157,16 +170,15 @@ final class RunJournal implements RunListener {
             moveTo(RunState.FAILED);
             fields.put("message", message);
             fields.put("finished_at", clock.instant().toString());
-            events.add(new String[] {
-                "type",
-                "run",
-                "state",
-                "FAILED",
-                "message",
-                message,
-                "at",
-                clock.instant().toString()
-            });
+            events.add(new RunEvent.Other(
+                    "type",
+                    "run",
+                    "state",
+                    "FAILED",
+                    "message",
+                    message,
+                    "at",
+                    clock.instant().toString()));
         }
         end();
     }
@@ -176,24 +188,28 @@ final class RunJournal implements RunListener {
         outputs.put(task.id(), out);
     }
 
-    /** Where the attempt runs: the run's {@code w:TASK} field, which {@code runs status} shows as the worker. */
+    /**
+     * Where the attempt runs, before its end is heard: in its RUNNING snapshot when that is not written yet, else in
+     * the run's {@code w:TASK} field, which {@code runs status} shows as the worker until a snapshot names one.
+     */
     @Override
     public void onAttemptStarted(TaskSpec task, int attempt, String on) {
         synchronized (lock) {
-            fields.put("w:" + task.id(), on);
+            Snapshot running = snapshots.get(task.id());
+            if (running != null && running.state() == TaskState.RUNNING && running.attempt() == attempt) {
+                snapshots.put(task.id(), running.on(on)); // not written yet: one field says both
+            } else {
+                fields.put("w:" + task.id(), on);
+            }
         }
     }
 
     @Override
     public void onAttemptEnded(TaskSpec task, int attempt, TaskOutcome outcome) {
         if (outcome.ran() == null) return;
-        if (outcome.ran().finished() != null)
-            endedAt.put(task.id(), outcome.ran().finished().toEpochMilli());
+        endedOn.put(task.id(), outcome.ran());
         if (outcome.ran().started() != null) { // the worker's start: earlier than a snapshot taken over may say
             started.merge(task.id(), outcome.ran().started().toEpochMilli(), Math::min);
-        }
-        synchronized (lock) {
-            fields.put("w:" + task.id(), outcome.ran().on());
         }
     }
 
@@ -209,7 +225,8 @@ final class RunJournal implements RunListener {
             metrics.dispatched(attempt > 1);
         }
         long ms = 0;
-        Long end = endedAt.remove(id); // the worker's end: a leader that took the run over hears of it late
+        TaskOutcome.Ran ran = endedOn.remove(id); // where and when it ended: a leader that took the run over hears late
+        Long end = ran == null || ran.finished() == null ? null : ran.finished().toEpochMilli();
         if (to.isTerminal()) {
             Long s = started.remove(id);
             if (s != null) ms = Math.max(1, (end == null ? now : Math.min(now, end)) - s);
@@ -217,32 +234,25 @@ final class RunJournal implements RunListener {
         }
         Map<String, Object> o = to == TaskState.SUCCEEDED ? outputs.getOrDefault(id, Map.of()) : Map.of();
         Long since = started.get(id);
-        Snapshot snapshot = new Snapshot(to, attempt, message, ms, o, to.isTerminal() || since == null ? 0 : since);
+        Snapshot snapshot = new Snapshot(
+                to,
+                attempt,
+                message,
+                ms,
+                o,
+                to.isTerminal() || since == null ? 0 : since,
+                ran == null ? null : ran.on());
         synchronized (lock) {
             snapshots.put(id, snapshot);
-            events.add(new String[] {
-                "type",
-                "state",
-                "task",
-                id.toString(),
-                "from",
-                from.name(),
-                "to",
-                to.name(),
-                "attempt",
-                Integer.toString(attempt),
-                "message",
-                message
-            });
+            events.add(new RunEvent.State(id, from, to, attempt, message));
         }
     }
 
     @Override
     public void onTaskLog(TaskSpec task, int attempt, String line) {
         synchronized (lock) {
-            events.add(new String[] {
-                "type", "log", "task", task.id().toString(), "attempt", Integer.toString(attempt), "line", line
-            });
+            events.add(new RunEvent.Other(
+                    "type", "log", "task", task.id().toString(), "attempt", Integer.toString(attempt), "line", line));
         }
     }
 
@@ -251,14 +261,13 @@ final class RunJournal implements RunListener {
         synchronized (lock) {
             moveTo(RunState.valueOf(result.status().name()));
             fields.put("finished_at", clock.instant().toString());
-            events.add(new String[] {
-                "type",
-                "run",
-                "state",
-                result.status().name(),
-                "at",
-                clock.instant().toString()
-            });
+            events.add(new RunEvent.Other(
+                    "type",
+                    "run",
+                    "state",
+                    result.status().name(),
+                    "at",
+                    clock.instant().toString()));
         }
         metrics.runEnded(result.status().name());
         end();
@@ -290,7 +299,7 @@ final class RunJournal implements RunListener {
         if (fenced) return false;
         Map<String, String> f;
         Map<TaskId, Snapshot> snaps;
-        List<String[]> e;
+        List<RunEvent> e;
         synchronized (lock) {
             if (fields.isEmpty() && snapshots.isEmpty() && events.isEmpty()) return true;
             f = fields;
@@ -312,9 +321,7 @@ final class RunJournal implements RunListener {
         });
         f = ordered;
         try {
-            List<String> bodies = new ArrayList<>(e.size());
-            for (String[] ev : e) bodies.add(RunRecords.event(runId, ev));
-            long holder = runs.write(runId, epoch, new ArrayList<>(f.entrySet()), bodies, ending);
+            long holder = runs.write(runId, epoch, new ArrayList<>(f.entrySet()), e, ending);
             if (holder != 0) {
                 fenced = true;
                 onFenced.accept(holder);

@@ -225,21 +225,25 @@ public final class RunRecords {
      * #ENDED_RUN_KEEP}. Returns 0 when all is written, else the epoch that holds the run now (nothing more was
      * written). A Redis failure is thrown; calls before it stay written.
      *
-     * @param events each a JSON object ({@link #event}, tagged with the run by the caller); written to the run's
-     *     stream and to {@link Keys#ALL_RUN_EVENTS} as entries of at most {@link #EVENTS_PER_ENTRY}, each a JSON array
+     * @param events written to the run's stream and to {@link Keys#ALL_RUN_EVENTS} as entries of at most {@link
+     *     #EVENTS_PER_ENTRY}, each the run's id and its events as one JSON array ({@link #entry})
      */
     public long write(
-            RunId runId, long epoch, List<Map.Entry<String, String>> fields, List<String> events, boolean ending) {
+            RunId runId, long epoch, List<Map.Entry<String, String>> fields, List<RunEvent> events, boolean ending) {
         List<String> entries = new ArrayList<>();
         for (int from = 0; from < events.size(); from += EVENTS_PER_ENTRY) {
-            entries.add("[" + String.join(",", events.subList(from, Math.min(events.size(), from + EVENTS_PER_ENTRY)))
-                    + "]");
+            entries.add(entry(events, from, Math.min(events.size(), from + EVENTS_PER_ENTRY)));
         }
         int fi = 0;
         int ei = 0;
         do {
-            List<String> args = new ArrayList<>(
-                    List.of(Long.toString(epoch), Long.toString(RUN_EVENTS_CAP), "0", "0", Long.toString(EVENTS_CAP)));
+            List<String> args = new ArrayList<>(List.of(
+                    Long.toString(epoch),
+                    Long.toString(RUN_EVENTS_CAP),
+                    "0",
+                    "0",
+                    Long.toString(EVENTS_CAP),
+                    runId.toString()));
             int n = 0;
             while (fi < fields.size() && args.size() < WRITE_CHUNK) {
                 args.add(fields.get(fi).getKey());
@@ -263,17 +267,58 @@ public final class RunRecords {
     }
 
     /**
-     * An event of a run as {@link #write} takes it: a JSON object of string fields, {@code run} first, then the
-     * names and values {@code nameValues} alternates.
+     * An event of a run as a journal writes it ({@link #write}); read back as an {@link Event} of string fields, the
+     * run's id first.
      */
-    public static String event(RunId runId, String... nameValues) {
+    public sealed interface RunEvent {
+        /**
+         * A task's state change: read back as {@code type=state, task, from, to, attempt, message}. Most of a run's
+         * events are these, so an entry holds each as a short array rather than an object.
+         */
+        record State(TaskId task, TaskState from, TaskState to, int attempt, String message) implements RunEvent {}
+
+        /** Any other event: its names and values, alternating, {@code type} first. */
+        record Other(List<String> nameValues) implements RunEvent {
+            public Other(String... nameValues) {
+                this(List.of(nameValues));
+            }
+        }
+    }
+
+    /**
+     * Events {@code from} (inclusive) to {@code to} as one JSON array, written by one generator: a state change as
+     * {@code ["s", task, from, to, attempt, message]}, any other event as an object. The run they belong to is a
+     * field of their stream entry, not repeated in each.
+     */
+    static String entry(List<RunEvent> events, int from, int to) {
         return Json.write(g -> {
-            g.writeStartObject();
-            g.writeStringField("run", runId.toString());
-            for (int i = 0; i + 1 < nameValues.length; i += 2) g.writeStringField(nameValues[i], nameValues[i + 1]);
-            g.writeEndObject();
+            g.writeStartArray();
+            for (int i = from; i < to; i++) {
+                switch (events.get(i)) {
+                    case RunEvent.State s -> {
+                        g.writeStartArray();
+                        g.writeString(STATE_EVENT);
+                        g.writeString(s.task().toString());
+                        g.writeString(s.from().name());
+                        g.writeString(s.to().name());
+                        g.writeNumber(s.attempt());
+                        g.writeString(s.message());
+                        g.writeEndArray();
+                    }
+                    case RunEvent.Other o -> {
+                        g.writeStartObject();
+                        List<String> nv = o.nameValues();
+                        for (int k = 0; k + 1 < nv.size(); k += 2) g.writeStringField(nv.get(k), nv.get(k + 1));
+                        g.writeEndObject();
+                    }
+                }
+            }
+            g.writeEndArray();
         });
     }
+
+    /** The tag of a state change in an entry's array ({@link #entry}). */
+    private static final String STATE_EVENT = "s";
 
     /** Events a stream entry holds at most: a flush of more is written as several entries. */
     static final int EVENTS_PER_ENTRY = 500;
@@ -469,9 +514,9 @@ public final class RunRecords {
                 fields.put(k, v);
             }
         });
-        found.replaceAll((id, t) -> {
+        found.replaceAll((id, t) -> { // where the attempt of the snapshot ran, else where the one after it started
             String w = workers.get(id.toString());
-            return w == null
+            return w == null || !t.ranOn().isEmpty()
                     ? t
                     : new TaskResult(t.id(), t.state(), t.attempts(), t.durationMillis(), t.message(), t.outputs(), w);
         });
@@ -492,12 +537,19 @@ public final class RunRecords {
     }
 
     /**
-     * A task's snapshot: {@code {"s": state, "a": attempt, "m": message, "ms": duration, "o": outputs, "st": start}},
-     * the start (epoch ms of its first attempt) while it has not ended, so a leader that resumes the run keeps
-     * counting its duration from there.
+     * A task's snapshot: {@code {"s": state, "a": attempt, "m": message, "ms": duration, "st": start, "w": worker,
+     * "o": outputs}}, the start (epoch ms of its first attempt) while it has not ended, so a leader that resumes the
+     * run keeps counting its duration from there; the worker (null: none) where the attempt whose end made this
+     * state ran. The run's {@code w:TASK} field names where an attempt started before its end was heard.
      */
     public static String taskJson(
-            TaskState state, int attempt, String message, long millis, Map<String, Object> outputs, long startedAt) {
+            TaskState state,
+            int attempt,
+            String message,
+            long millis,
+            Map<String, Object> outputs,
+            long startedAt,
+            String worker) {
         return Json.write(g -> {
             g.writeStartObject();
             g.writeStringField("s", state.name());
@@ -505,6 +557,7 @@ public final class RunRecords {
             if (!message.isEmpty()) g.writeStringField("m", message);
             if (millis > 0) g.writeNumberField("ms", millis);
             if (startedAt > 0) g.writeNumberField("st", startedAt);
+            if (worker != null) g.writeStringField("w", worker);
             if (!outputs.isEmpty()) {
                 g.writeFieldName("o");
                 Json.value(g, outputs);
@@ -526,7 +579,8 @@ public final class RunRecords {
                 ((Number) m.getOrDefault("a", 0L)).intValue(),
                 ms,
                 String.valueOf(m.getOrDefault("m", "")),
-                o instanceof Map<?, ?> map ? (Map<String, Object>) map : Map.of());
+                o instanceof Map<?, ?> map ? (Map<String, Object>) map : Map.of(),
+                m.get("w") instanceof String w ? w : "");
     }
 
     /** The newest runs first, without their tasks. */
@@ -601,16 +655,32 @@ public final class RunRecords {
         return decode(msgs == null ? List.of() : msgs, null, -1);
     }
 
-    /** The events of stream entries, each entry a JSON array of them; those of {@code skipEntry} up to {@code skipIndex} left out. */
+    /**
+     * The events of stream entries, each entry a JSON array of them ({@link #entry}; an entry without a {@code run}
+     * of its own holds objects that name it); those of {@code skipEntry} up to {@code skipIndex} left out.
+     */
     @SuppressWarnings("unchecked")
     private static List<Event> decode(List<StreamMessage<String, String>> entries, String skipEntry, int skipIndex) {
         List<Event> out = new ArrayList<>();
         for (StreamMessage<String, String> m : entries) {
             if (!(Json.read(m.getBody().getOrDefault("events", "[]")) instanceof List<?> list)) continue;
+            String run = m.getBody().get("run");
             for (int i = 0; i < list.size(); i++) {
                 if (m.getId().equals(skipEntry) && i <= skipIndex) continue;
                 Map<String, String> f = new LinkedHashMap<>();
-                ((Map<String, Object>) list.get(i)).forEach((k, v) -> f.put(k, String.valueOf(v)));
+                if (run != null) f.put("run", run);
+                if (list.get(i) instanceof List<?> s && s.size() == 6 && STATE_EVENT.equals(s.get(0))) {
+                    f.put("type", "state");
+                    f.put("task", String.valueOf(s.get(1)));
+                    f.put("from", String.valueOf(s.get(2)));
+                    f.put("to", String.valueOf(s.get(3)));
+                    f.put("attempt", String.valueOf(s.get(4)));
+                    f.put("message", String.valueOf(s.get(5)));
+                } else if (list.get(i) instanceof Map<?, ?> object) {
+                    ((Map<String, Object>) object).forEach((k, v) -> f.put(k, String.valueOf(v)));
+                } else {
+                    continue; // an event of a kind this version does not know
+                }
                 out.add(new Event(m.getId() + "/" + i, f));
             }
         }

@@ -12,8 +12,11 @@ import io.drover.core.model.Command;
 import io.drover.core.model.RunId;
 import io.drover.core.model.TaskId;
 import io.drover.core.model.TaskSpec;
+import io.drover.core.runner.TaskOutcome;
+import io.lettuce.core.Range;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -117,6 +120,92 @@ class RunJournalTest {
         assertThat(seen.get(700)).isEqualTo("g.t0 SUCCEEDED");
         assertThat(runs.events(RunId.parse("r5"), after, 0)).isEmpty();
         assertThat(runs.events(RunId.parse("r5"), after, 50)).isEmpty(); // waits, then nothing
+    }
+
+    @Test
+    void stateChangesAreStoredAsShortArraysAndReadBackAsTheEventsTheyWereEachNamingTheRun() {
+        RunId run = RunId.parse("r6");
+        RunJournal j = journal("r6", 1, 1);
+        // an entry of objects that name the run, as submit_run.lua writes a run's first event
+        link.sync()
+                .xadd(
+                        Keys.runEvents(run),
+                        Map.of("events", "[{\"run\":\"r6\",\"type\":\"run\",\"state\":\"SUBMITTED\"}]"));
+        j.onTaskStateChanged(task(1), TaskState.PENDING, TaskState.READY, 1, "");
+        j.onTaskStateChanged(task(1), TaskState.RUNNING, TaskState.FAILED, 2, "exit 3: \"quoted\"");
+        j.onTaskLog(task(1), 2, "a line");
+        assertThat(j.flush()).isTrue();
+
+        var entries = link.sync().xrange(Keys.runEvents(run), Range.create("-", "+"));
+        assertThat(entries.get(1).getBody())
+                .containsEntry("run", "r6")
+                .containsEntry(
+                        "events",
+                        "[[\"s\",\"g.t1\",\"PENDING\",\"READY\",1,\"\"],"
+                                + "[\"s\",\"g.t1\",\"RUNNING\",\"FAILED\",2,\"exit 3: \\\"quoted\\\"\"],"
+                                + "{\"type\":\"log\",\"task\":\"g.t1\",\"attempt\":\"2\",\"line\":\"a line\"}]");
+        RunRecords runs = new RunRecords(link.sync());
+        List<Map<String, String>> read =
+                runs.events(run, "0", 0).stream().map(RunRecords.Event::fields).toList();
+        assertThat(read)
+                .containsExactly(
+                        Map.of("run", "r6", "type", "run", "state", "SUBMITTED"),
+                        Map.of(
+                                "run", "r6", "type", "state", "task", "g.t1", "from", "PENDING", "to", "READY",
+                                "attempt", "1", "message", ""),
+                        Map.of(
+                                "run",
+                                "r6",
+                                "type",
+                                "state",
+                                "task",
+                                "g.t1",
+                                "from",
+                                "RUNNING",
+                                "to",
+                                "FAILED",
+                                "attempt",
+                                "2",
+                                "message",
+                                "exit 3: \"quoted\""),
+                        Map.of("run", "r6", "type", "log", "task", "g.t1", "attempt", "2", "line", "a line"));
+        assertThat(List.copyOf(read.get(1).keySet())) // in the order events always had
+                .containsExactly("run", "type", "task", "from", "to", "attempt", "message");
+        assertThat(runs.allEvents("0").stream().map(RunRecords.Event::fields).toList())
+                .containsExactlyElementsOf(read.subList(1, 4));
+    }
+
+    @Test
+    void anAttemptThatStartsAndEndsBetweenFlushesIsOneFieldOfTheRecordThatNamesItsWorker() {
+        RunId run = RunId.parse("r7");
+        RunJournal j = journal("r7", 1, 1);
+        RunRecords runs = new RunRecords(link.sync());
+        j.onTaskStateChanged(task(1), TaskState.READY, TaskState.RUNNING, 1, "");
+        j.onAttemptStarted(task(1), 1, "w-1");
+        assertThat(j.flush()).isTrue();
+        assertThat(link.sync().hexists(Keys.run(run), "w:g.t1")).isFalse();
+        assertThat(runs.get(run).orElseThrow().tasks().get(task(1).id()).ranOn())
+                .isEqualTo("w-1");
+
+        j.onAttemptEnded(
+                task(1),
+                1,
+                TaskOutcome.succeeded("", Map.of()).withRan(new TaskOutcome.Ran("w-1", Instant.now(), Instant.now())));
+        j.onTaskStateChanged(task(1), TaskState.RUNNING, TaskState.SUCCEEDED, 1, "");
+        assertThat(j.flush()).isTrue();
+        assertThat(link.sync().hexists(Keys.run(run), "w:g.t1")).isFalse();
+        assertThat(runs.get(run).orElseThrow().tasks().get(task(1).id()))
+                .satisfies(t -> assertThat(t.state()).isEqualTo(TaskState.SUCCEEDED))
+                .satisfies(t -> assertThat(t.ranOn()).isEqualTo("w-1"));
+
+        // a start heard after its RUNNING snapshot was written: the worker goes to its own field until the end
+        j.onTaskStateChanged(task(2), TaskState.READY, TaskState.RUNNING, 1, "");
+        assertThat(j.flush()).isTrue();
+        j.onAttemptStarted(task(2), 1, "w-2");
+        assertThat(j.flush()).isTrue();
+        assertThat(link.sync().hget(Keys.run(run), "w:g.t2")).isEqualTo("w-2");
+        assertThat(runs.get(run).orElseThrow().tasks().get(task(2).id()).ranOn())
+                .isEqualTo("w-2");
     }
 
     @Test
