@@ -14,11 +14,11 @@ local index = {} -- one RPUSH for all of them
 for k = 4, #KEYS, 3 do
   local key, stream, idem = KEYS[k], KEYS[k + 1], KEYS[k + 2]
   local id, keyed, tagged, n = ARGV[a], ARGV[a + 1], ARGV[a + 2], tonumber(ARGV[a + 3])
-  local existing = keyed == '1' and redis.call('GET', idem)
+  -- the key is taken by this task unless it names one already (one call for a new key, the common case)
+  local existing = keyed == '1' and not redis.call('SET', idem, id, 'NX', 'EX', ttl) and redis.call('GET', idem)
   if existing then
     out[#out + 1] = 0; out[#out + 1] = existing
   else
-    if keyed == '1' then redis.call('SET', idem, id, 'EX', ttl) end
     local entry = redis.call('XADD', stream, '*', 'v', '{{ENTRY_VERSION}}', unpack(ARGV, a + 4, a + 3 + n))
     redis.call('HSET', key, 'state', 'PENDING', 'submitted_us', now, 'stream', stream, 'entry', entry,
       unpack(ARGV, a + 4, a + 3 + n))
