@@ -290,13 +290,16 @@ public final class QueueBench {
     /** User and system CPU time of a process so far, in microseconds (Linux /proc; 0 elsewhere). */
     static long cpuMicros(long pid) {
         try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14 and 15)
-            return ticks * 1_000_000 / 100; // USER_HZ is 100 on Linux
+            return ticks(Files.readString(Path.of("/proc/" + pid + "/stat"))) * 1_000_000 / 100; // USER_HZ: 100
         } catch (IOException | RuntimeException e) {
             return 0;
         }
+    }
+
+    /** utime + stime (fields 14 and 15) of a /proc {@code stat} line, in clock ticks. */
+    private static long ticks(String stat) {
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
     }
 
     /**
@@ -311,8 +314,7 @@ public final class QueueBench {
                     String stat = Files.readString(t.resolve("stat"));
                     String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
                     if (!comm.startsWith("C1 CompilerThre") && !comm.startsWith("C2 CompilerThre")) continue;
-                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                    ticks += ticks(stat);
                 } catch (IOException | RuntimeException e) {
                     // a thread that ended meanwhile
                 }
