@@ -133,13 +133,13 @@ public final class ControllerBench {
                 dagSs[round] = (System.nanoTime() - t0) / 1e9;
                 if (windows) System.out.println("DAG window " + from + " " + System.currentTimeMillis());
                 dagCost.perTask(client, tasks, dagCpu, round);
-                if (round == rounds - 1) dagCost.print(client, "the DAG (last round)", tasks);
+                if (round == rounds - 1) dagCost.printCommands(client, "the DAG (last round)", tasks);
                 Cost queueCost = Cost.start(client, procs, controllers.values());
                 long q0 = System.nanoTime();
                 drainQueue(client, tasks);
                 queueSs[round] = (System.nanoTime() - q0) / 1e9;
                 queueCost.perTask(client, tasks, queueCpu, round);
-                if (round == rounds - 1) queueCost.print(client, "the queue alone (last round)", tasks);
+                if (round == rounds - 1) queueCost.printCommands(client, "the queue alone (last round)", tasks);
                 System.out.printf(
                         Locale.ROOT,
                         "round %d: DAG %.2f s, queue alone %.2f s; CPU per task (workers + controllers + Redis):"
@@ -291,16 +291,13 @@ public final class ControllerBench {
             return ps.stream().mapToLong(p -> QueueBench.cpuMicros(p.pid())).sum();
         }
 
-        void print(Client c, String what, int tasks) {
+        /** Prints this phase's Redis commands per task and its top commands (its CPU is in the round's line). */
+        void printCommands(Client c, String what, int tasks) {
             Map<String, long[]> after = QueueBench.commandStats(c);
             System.out.printf(
                     Locale.ROOT,
-                    "%s, CPU per task: workers %.0f us, controllers %.0f us, Redis %.0f us; Redis commands"
-                            + " per task %.1f%n",
+                    "%s, Redis commands per task %.1f%n",
                     what,
-                    (double) (cpu(workers) - workersUs) / tasks,
-                    (double) (cpu(controllers) - controllersUs) / tasks,
-                    (QueueBench.redisCpuSeconds(c) - redisS) * 1e6 / tasks,
                     (double) (QueueBench.commandCalls(after) - QueueBench.commandCalls(stats)) / tasks);
             QueueBench.printTopCommands(stats, after, tasks);
         }
