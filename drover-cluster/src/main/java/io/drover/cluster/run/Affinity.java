@@ -56,7 +56,8 @@ final class Affinity {
         }
     }
 
-    private volatile long refreshedAt;
+    /** When {@link #workers} were last read (nanoTime): long enough ago that the first call reads them. */
+    private volatile long refreshedAt = System.nanoTime() - REFRESH_NANOS - 1;
 
     private final Log log;
 
@@ -71,7 +72,10 @@ final class Affinity {
 
     /**
      * The worker to send this task to, or null for the shared stream: of the workers that ran its dependencies and
-     * may take it now, the one that ran most of them (the first to have run one, on a tie).
+     * may take it now, the one that ran most of them (the first to have run one, on a tie). The task takes one of
+     * that worker's slots at once, so tasks picked together (a batch of dependents released by one end) fill its room
+     * and no more: the rest go to the shared stream, where any worker with a free slot takes them. The slot is given
+     * back by {@link #ended}, or by {@link #notSent} when the task did not go there after all.
      */
     WorkerId pick(TaskSpec task, String queue) {
         queues.add(queue);
@@ -90,6 +94,7 @@ final class Affinity {
                 most = v.getValue();
             }
         }
+        if (best != null) sent(best).incrementAndGet();
         return best;
     }
 
@@ -104,8 +109,9 @@ final class Affinity {
         return sent.computeIfAbsent(worker, k -> new AtomicInteger());
     }
 
-    void sentTo(WorkerId worker) {
-        if (worker != null) sent(worker).incrementAndGet();
+    /** A task picked for {@code worker} was not put on its stream (already queued, or the submit failed). */
+    void notSent(WorkerId worker) {
+        if (worker != null) sent(worker).decrementAndGet();
     }
 
     /** A task ended: it ran on {@code worker} (null if unknown); {@code sentTo} is where this run had sent it. */

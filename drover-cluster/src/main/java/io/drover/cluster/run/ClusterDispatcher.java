@@ -248,6 +248,7 @@ public final class ClusterDispatcher implements Dispatcher {
             ids = client.submitFollowed(subs, follower);
         } catch (RuntimeException e) {
             for (InFlight f : batch) {
+                affinity.notSent(f.sentTo);
                 f.sink.completed(
                         TaskOutcome.failed("could not put the task on queue '" + f.queue + "': " + e.getMessage()));
             }
@@ -256,8 +257,10 @@ public final class ClusterDispatcher implements Dispatcher {
         for (int i = 0; i < batch.size(); i++) {
             InFlight f = batch.get(i);
             Client.Submitted s = ids.get(i);
-            if (s.created()) affinity.sentTo(f.sentTo);
-            else f.sentTo = null;
+            if (!s.created()) { // it was on its queue already (a run taken over): wherever it went then
+                affinity.notSent(f.sentTo);
+                f.sentTo = null;
+            }
             f.id = s.id();
             queues.add(f.queue);
             inFlight.put(s.id(), f);

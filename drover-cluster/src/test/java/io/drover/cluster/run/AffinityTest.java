@@ -100,6 +100,33 @@ class AffinityTest {
     }
 
     @Test
+    void dependentsPickedTogetherFillTheirWorkersRoomAndTheRestGoToTheSharedStream() {
+        worker("w1", 4);
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> client.workers().list().size() == 1);
+        WorkerId w1 = WorkerId.parse("w1");
+        TaskId root = new TaskId("g", "root");
+        Affinity a = new Affinity(client);
+        a.ended(root, w1, null);
+        // ten leaves released by the root's end, picked in one batch before any of them is submitted or ends
+        List<WorkerId> picked = new ArrayList<>();
+        for (int i = 0; i < 10; i++) picked.add(a.pick(leaf(root, i), "default"));
+        assertThat(picked.stream().filter(w1::equals)).hasSize(4);
+        assertThat(picked.subList(4, 10)).containsOnlyNulls();
+        // a slot comes back when a task sent there ends, or was not put there after all
+        a.ended(new TaskId("g", "leaf0"), w1, w1);
+        a.notSent(w1);
+        assertThat(a.pick(leaf(root, 10), "default")).isEqualTo(w1);
+        assertThat(a.pick(leaf(root, 11), "default")).isEqualTo(w1);
+        assertThat(a.pick(leaf(root, 12), "default")).isNull();
+    }
+
+    private static TaskSpec leaf(TaskId root, int i) {
+        return TaskSpec.of(new TaskId("g", "leaf" + i), new Command.Shell("true"), List.of(root));
+    }
+
+    @Test
     void tasksSentToAWorkerThatIsGoneGoBackToTheSharedStream() throws Exception {
         worker("w1", 2);
         String id = client.submit(TaskSubmission.shell("echo rescued").withWorker(WorkerId.parse("ghost")));
