@@ -93,6 +93,27 @@ class ControllerTakeTest {
     }
 
     @Test
+    void aRunSubmittedOrAskedToCancelWakesTheLeaderWhoseNextLookAtTheRunsIsMinutesAway() {
+        controller = Controller.start(ControllerOptions.builder(redis.url())
+                .controllerId("ctl-w")
+                .port(0)
+                .pollEvery(Duration.ofMinutes(5))
+                .build());
+        await().atMost(Duration.ofSeconds(10)).until(controller::isLeader);
+        RunRecords runs = new RunRecords(redis.commands());
+        // the look it takes on becoming leader has found nothing: its next one is five minutes away
+        await().atMost(Duration.ofSeconds(10)).until(() -> redis.commands().exists(Keys.controller("ctl-w")) == 1);
+        RunId id = submit(
+                runs, "one.lua", "TaskDefinitions = { g = { tasks = { { name = 'a', command = 'sleep 30' } } } }");
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> client.backlog("default").waiting() == 1); // taken and dispatched, no worker yet
+        assertThat(runs.requestCancel(id, "no longer wanted")).isTrue();
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> "CANCELLED".equals(runs.get(id).orElseThrow().state()));
+        assertThat(client.backlog("default").waiting()).isZero(); // its queued attempt was cancelled with it
+    }
+
+    @Test
     void aFileWhoseTopLevelNeverReturnsFailsItsOwnRunAloneAndStallsNoOther() {
         RunRecords runs = lead("ctl-t");
         RunId stuck = submit(runs, "stuck.lua", "while true do end");

@@ -197,30 +197,47 @@ public final class Controller implements Lifecycle {
     // ---- the loop: lease, runs, status ----
 
     /**
-     * Runs, record and alerts, every 100 ms. The lease has a thread of its own ({@link #leaseLoop}), so planning a
-     * large run or a slow Redis reply here never delays a renewal.
+     * Runs, record and alerts. The leader looks at the active runs when woken (a run submitted or asked to cancel:
+     * {@link Client#awaitRunWake}), when it has just become leader, and every {@link ControllerOptions#pollEvery}
+     * otherwise; the record is written every second, alerts evaluated every 5 s. Between them it waits on the wake
+     * stream, at most 100 ms at a time. The lease has a thread of its own ({@link #leaseLoop}), so planning a large
+     * run or a slow Redis reply here never delays a renewal.
      */
     private void loop() {
         Outage outage = new Outage("controller", log::warn);
         long nextRecord = 0;
         long nextAlerts = 0;
+        long nextSync = 0;
+        long syncedEpoch = 0; // the epoch this controller last looked at the runs with
+        Client.RunWake wake = Client.RunWake.START;
+        boolean woken = true;
         while (running) {
             long now = System.nanoTime();
             try {
-                if (isLeader()) supervisor.syncRuns();
-                if (now >= nextRecord) {
+                long epoch = lease.epoch();
+                if (isLeader() && (woken || epoch != syncedEpoch || now - nextSync >= 0)) {
+                    supervisor.syncRuns();
+                    syncedEpoch = epoch;
+                    nextSync = now + options.pollEvery().toNanos();
+                }
+                if (now - nextRecord >= 0) {
                     writeRecord();
                     nextRecord = now + TimeUnit.SECONDS.toNanos(1);
                 }
-                if (isLeader() && now >= nextAlerts) {
+                if (isLeader() && now - nextAlerts >= 0) {
                     alerts = metrics.evaluate(log::warn);
                     nextAlerts = now + TimeUnit.SECONDS.toNanos(5);
                 }
+                long due = isLeader() ? Math.min(nextSync, nextRecord) : nextRecord;
+                long wait = Math.min(TimeUnit.MILLISECONDS.toNanos(100), due - System.nanoTime());
+                wake = client.awaitRunWake(wake, Duration.ofNanos(Math.max(wait, 1_000_000)));
+                woken = wake.woken();
                 outage.succeeded();
             } catch (RuntimeException e) {
+                if (!running) break;
+                woken = true;
                 sleep(outage.failed(e));
             }
-            sleep(100);
         }
     }
 

@@ -24,6 +24,9 @@ import java.util.function.LongSupplier;
  *     delay between the end of one flush and the start of the next
  * @param deadlines what that delay is measured on ({@link Deadlines#SYSTEM} unless a test moves a fake one by hand);
  *     the flush itself runs on the controller's own thread, never on the deadlines' thread
+ * @param pollEvery how often the leader looks at the active runs when nothing wakes it: a run submitted or asked to
+ *     cancel wakes it at once ({@link io.drover.cluster.queue.Client#awaitRunWake}), and so does becoming leader;
+ *     the look catches the rest (a run whose take failed is tried again, an ended run's dispatcher is closed)
  */
 public record ControllerOptions(
         String redisUrl,
@@ -35,9 +38,11 @@ public record ControllerOptions(
         LongSupplier ticker,
         Clock clock,
         Duration flushEvery,
-        Deadlines deadlines) {
+        Deadlines deadlines,
+        Duration pollEvery) {
     public static final Duration DEFAULT_LEASE = Duration.ofSeconds(2);
     public static final Duration DEFAULT_FLUSH_EVERY = Duration.ofMillis(50);
+    public static final Duration DEFAULT_POLL_EVERY = Duration.ofMillis(100);
     public static final int DEFAULT_PORT = 7700;
 
     public static Builder builder(String redisUrl) {
@@ -56,6 +61,7 @@ public record ControllerOptions(
         private Clock clock = Clock.systemUTC();
         private Duration flushEvery = DEFAULT_FLUSH_EVERY;
         private Deadlines deadlines = Deadlines.SYSTEM;
+        private Duration pollEvery = DEFAULT_POLL_EVERY;
 
         private Builder(String redisUrl) {
             this.redisUrl = redisUrl;
@@ -110,6 +116,12 @@ public record ControllerOptions(
             return this;
         }
 
+        /** How often the leader looks at the active runs when nothing wakes it; 100 ms unless given. */
+        public Builder pollEvery(Duration v) {
+            pollEvery = Objects.requireNonNull(v);
+            return this;
+        }
+
         public ControllerOptions build() {
             Objects.requireNonNull(redisUrl, "redisUrl");
             if (lease.toMillis() < 400)
@@ -117,6 +129,9 @@ public record ControllerOptions(
             if (flushEvery.isNegative() || flushEvery.isZero() || flushEvery.compareTo(Duration.ofSeconds(10)) > 0)
                 throw new IllegalArgumentException(
                         "the flush interval must be more than 0 and at most 10s, got " + flushEvery);
+            if (pollEvery.isNegative() || pollEvery.isZero() || pollEvery.compareTo(Duration.ofMinutes(5)) > 0)
+                throw new IllegalArgumentException(
+                        "the poll interval must be more than 0 and at most 5m, got " + pollEvery);
             if (port < 0 || port > 65535) throw new IllegalArgumentException("bad port " + port);
             if (token == null && !isLoopback(bind)) {
                 throw new IllegalArgumentException("the HTTP API on " + bind
@@ -125,7 +140,8 @@ public record ControllerOptions(
             String id = controllerId != null ? controllerId : defaultId();
             if (!id.matches("[A-Za-z0-9_.:-]{1,128}") || id.contains(" "))
                 throw new IllegalArgumentException("bad controller id '" + id + "'");
-            return new ControllerOptions(redisUrl, id, lease, bind, port, token, ticker, clock, flushEvery, deadlines);
+            return new ControllerOptions(
+                    redisUrl, id, lease, bind, port, token, ticker, clock, flushEvery, deadlines, pollEvery);
         }
 
         static boolean isLoopback(String host) {

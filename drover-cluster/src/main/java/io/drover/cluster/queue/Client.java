@@ -595,6 +595,43 @@ public final class Client implements AutoCloseable {
 
     private RedisLink blocking;
     private RedisLink pipeline;
+    /** The connection {@link #awaitRunWake} blocks on: its own, so the wait holds up no other command. */
+    private RedisLink wakes;
+
+    /**
+     * What {@link #awaitRunWake} saw: the newest entry of the wake stream it knows of (where the next wait starts),
+     * and whether a run was submitted or asked to cancel after the entry it was given.
+     */
+    public record RunWake(String after, boolean woken) {
+        /** Where a first wait starts: the stream's newest entry, looked up then. */
+        public static final RunWake START = new RunWake("", false);
+    }
+
+    /**
+     * Waits at most {@code max} for a run to be submitted or asked to cancel ({@link Keys#RUN_WAKE}) after {@code
+     * last}. A controller's loop waits here between its looks at the active runs, so a run starts, or is cancelled,
+     * as soon as it is asked to. On a connection of its own: the wait holds up no other command of this client.
+     */
+    public RunWake awaitRunWake(RunWake last, Duration max) {
+        RedisClusterCommands<String, String> c;
+        synchronized (this) {
+            if (wakes == null) wakes = link.another();
+            c = wakes.sync();
+        }
+        String from = last.after();
+        if (from.isEmpty()) {
+            List<StreamMessage<String, String>> newest =
+                    redis.xrevrange(Keys.RUN_WAKE, Range.create("-", "+"), Limit.create(0, 1));
+            from = newest.isEmpty() ? "0-0" : newest.get(0).getId();
+        }
+        @SuppressWarnings("unchecked") // Lettuce takes its stream offsets as generic varargs
+        List<StreamMessage<String, String>> got = c.xread(
+                XReadArgs.Builder.block(Math.max(1, max.toMillis())).count(100),
+                XReadArgs.StreamOffset.from(Keys.RUN_WAKE, from));
+        return got == null || got.isEmpty()
+                ? new RunWake(from, false)
+                : new RunWake(got.get(got.size() - 1).getId(), true);
+    }
 
     private synchronized RedisClusterCommands<String, String> blockingEvents() {
         if (blocking == null) blocking = link.another();
@@ -668,6 +705,7 @@ public final class Client implements AutoCloseable {
         synchronized (this) {
             if (blocking != null) blocking.close();
             if (pipeline != null) pipeline.close();
+            if (wakes != null) wakes.close();
         }
         link.close();
     }

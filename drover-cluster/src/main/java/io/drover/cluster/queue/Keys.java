@@ -41,6 +41,12 @@ public record Keys(String queue) {
      */
     public static final String ALL_RUN_EVENTS = "drover:{runs}:events";
 
+    /**
+     * What the controllers wait on between their looks at the active runs ({@link Client#awaitRunWake}): a short
+     * capped stream, one entry naming the run each time one is submitted or asked to cancel.
+     */
+    public static final String RUN_WAKE = "drover:{runs}:wake";
+
     // ---- controllers ----
 
     /** The leader lease and the fencing epoch; one slot. */

@@ -149,14 +149,20 @@ public final class RunRecords {
                 redis,
                 Scripts.SUBMIT_RUN,
                 ScriptOutputType.INTEGER,
-                new String[] {Keys.run(id), Keys.runEvents(id), Keys.RUN_INDEX, Keys.ACTIVE_RUNS},
+                new String[] {Keys.run(id), Keys.runEvents(id), Keys.RUN_INDEX, Keys.ACTIVE_RUNS, Keys.RUN_WAKE},
                 args.toArray(new String[0]));
         return id;
     }
 
     /** Asks the leader to cancel a run. False when the run is unknown or has ended. */
     public boolean requestCancel(RunId id, String reason) {
-        long r = Scripts.run(redis, Scripts.CANCEL_RUN, ScriptOutputType.INTEGER, new String[] {Keys.run(id)}, reason);
+        long r = Scripts.run(
+                redis,
+                Scripts.CANCEL_RUN,
+                ScriptOutputType.INTEGER,
+                new String[] {Keys.run(id), Keys.RUN_WAKE},
+                reason,
+                id.toString());
         return r == 1;
     }
 
