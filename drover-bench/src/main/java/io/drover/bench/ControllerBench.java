@@ -18,6 +18,7 @@ import io.drover.core.model.RunId;
 import io.drover.core.model.WorkflowSource;
 import java.io.File;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -37,6 +38,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>bench/controller.sh [--groups 100] [--width 100] [--workers 2] [--concurrency 50] [--rounds 3] [--failovers 10]
  * [--files] [--windows]</pre>
+ *
+ * <p>Each timed DAG's wall time is split by its run's record: to its start ({@code started_at}: the leader saw the run,
+ * loaded and planned its file), its tasks (to {@code finished_at}), and its end seen by the bench.
  *
  * <p>{@code --windows} prints the wall-clock window (epoch ms) of each timed DAG, to cut a profile of the processes
  * (JFR through {@code JAVA_TOOL_OPTIONS}) to the DAG alone.
@@ -125,12 +129,14 @@ public final class ControllerBench {
             // per task (us): workers, controllers, Redis; then the workers' and the controllers' JIT compiler threads
             double[][] dagCpu = new double[5][rounds];
             double[][] queueCpu = new double[5][rounds];
+            double[][] dagTimes = new double[3][rounds]; // ms: submit to start, start to end, end to seen
             for (int round = 0; round < rounds; round++) { // interleaved, so both see the same machine
                 Cost dagCost = Cost.start(client, procs, controllers.values());
                 long t0 = System.nanoTime();
                 long from = System.currentTimeMillis();
-                runDag(runs, dag(groups, width), runConcurrency);
+                RunId timed = runDag(runs, dag(groups, width), runConcurrency);
                 dagSs[round] = (System.nanoTime() - t0) / 1e9;
+                timeline(runs, timed, from, System.currentTimeMillis(), dagTimes, round);
                 if (windows) System.out.println("DAG window " + from + " " + System.currentTimeMillis());
                 dagCost.perTask(client, tasks, dagCpu, round);
                 if (round == rounds - 1) dagCost.printCommands(client, "the DAG (last round)", tasks);
@@ -142,10 +148,14 @@ public final class ControllerBench {
                 if (round == rounds - 1) queueCost.printCommands(client, "the queue alone (last round)", tasks);
                 System.out.printf(
                         Locale.ROOT,
-                        "round %d: DAG %.2f s, queue alone %.2f s; CPU per task (workers + controllers + Redis):"
+                        "round %d: DAG %.2f s (to its start %.0f ms, its tasks %.0f ms, its end seen %.0f ms later),"
+                                + " queue alone %.2f s; CPU per task (workers + controllers + Redis):"
                                 + " DAG %.0f + %.0f + %.0f us, queue alone %.0f + %.0f + %.0f us%n",
                         round + 1,
                         dagSs[round],
+                        dagTimes[0][round],
+                        dagTimes[1][round],
+                        dagTimes[2][round],
                         queueSs[round],
                         dagCpu[0][round],
                         dagCpu[1][round],
@@ -205,6 +215,14 @@ public final class ControllerBench {
                     dagWorkUs,
                     queueWorkUs,
                     dagWorkUs / queueWorkUs);
+            System.out.printf(
+                    Locale.ROOT,
+                    "the DAG's time, medians of %d: %.0f ms to its start, %.0f ms for its tasks, its end seen %.0f ms"
+                            + " later%n",
+                    rounds,
+                    median(dagTimes[0]),
+                    median(dagTimes[1]),
+                    median(dagTimes[2]));
 
             long[] takeover = new long[failovers];
             for (int i = 0; i < failovers; i++) {
@@ -231,6 +249,9 @@ public final class ControllerBench {
             r.put("queue_cpu_us_per_task", round(queueCpuUs));
             r.put("dag_cpu_us_per_task_without_jit", round(dagWorkUs));
             r.put("queue_cpu_us_per_task_without_jit", round(queueWorkUs));
+            r.put("dag_to_start_ms", median(dagTimes[0]));
+            r.put("dag_tasks_ms", median(dagTimes[1]));
+            r.put("dag_end_seen_ms", median(dagTimes[2]));
             r.put("rounds", rounds);
             if (failovers > 0) {
                 r.put("failover_ms_median", sorted[sorted.length / 2]);
@@ -342,7 +363,7 @@ public final class ControllerBench {
     /** The version of files each run starts from (--files: an empty workspace), or null for runs without files. */
     private static String workspace;
 
-    private static void runDag(RunRecords runs, WorkflowSource source, int concurrency) throws InterruptedException {
+    private static RunId runDag(RunRecords runs, WorkflowSource source, int concurrency) throws InterruptedException {
         RunId id = runs.submit(new RunRecords.Submission(
                 source, List.of(), List.of(), Map.of(), "default", concurrency, false, workspace));
         while (true) {
@@ -350,10 +371,23 @@ public final class ControllerBench {
             if (state != null && state.isEnded()) {
                 if (state != RunState.SUCCEEDED)
                     throw new IllegalStateException("the bench run " + id + " ended " + state);
-                return;
+                return id;
             }
             Thread.sleep(10);
         }
+    }
+
+    /**
+     * Where a timed DAG's wall time went, by its record's times (ms): from its submit to its start (the leader saw it,
+     * loaded and planned its file), from its start to its end (its tasks), from its end to the bench seeing it.
+     */
+    private static void timeline(RunRecords runs, RunId id, long submittedMs, long seenMs, double[][] into, int round) {
+        Map<String, String> r = runs.record(id);
+        long started = Instant.parse(r.get("started_at")).toEpochMilli();
+        long finished = Instant.parse(r.get("finished_at")).toEpochMilli();
+        into[0][round] = started - submittedMs;
+        into[1][round] = finished - started;
+        into[2][round] = seenMs - finished;
     }
 
     private static void drainQueue(Client client, int tasks) throws InterruptedException {
