@@ -287,7 +287,7 @@ public final class WorkflowLoader {
                 if (runIf instanceof Command.Plugin)
                     throw src.error("run_if", "run_if of " + src.what + " must be a function or a shell command");
             }
-            List<TaskId> deps = new ArrayList<>();
+            Set<TaskId> deps = new LinkedHashSet<>(); // in the order written, each once, in constant time per entry
             dependencies(g, group, deps);
             dependencies(t, group, deps);
 
@@ -342,7 +342,7 @@ public final class WorkflowLoader {
                     id,
                     t.string("description", ""),
                     command,
-                    deps,
+                    List.copyOf(deps),
                     params,
                     env,
                     workdir,
@@ -358,7 +358,7 @@ public final class WorkflowLoader {
                     at(t.lines.line() > 0 ? t.lines.line() : g.lines.line()));
         }
 
-        private void dependencies(Fields f, String group, List<TaskId> into) {
+        private void dependencies(Fields f, String group, Set<TaskId> into) {
             LuaValue v = f.raw("depends_on");
             if (v.isnil()) return;
             List<LuaValue> items = new ArrayList<>();
@@ -387,7 +387,7 @@ public final class WorkflowLoader {
                 } else {
                     id = new TaskId(group, s);
                 }
-                if (!into.contains(id)) into.add(id);
+                into.add(id);
             }
         }
 

@@ -128,16 +128,15 @@ public final class Planner {
         for (int i = 0; i < n; i++) index.put(tasks[i].id(), i);
         int[][] deps = new int[n][];
         int[] dependentCount = new int[n];
+        int[] seenBy = new int[n]; // i + 1 once task i lists j: a duplicate entry in depends_on counts once
         for (int i = 0; i < n; i++) {
             List<TaskId> ds = tasks[i].dependsOn();
             int[] a = new int[ds.size()];
             int k = 0;
             for (TaskId d : ds) {
                 int j = index.get(d);
-                // a duplicate entry in depends_on counts once
-                boolean seen = false;
-                for (int x = 0; x < k; x++) if (a[x] == j) seen = true;
-                if (!seen) {
+                if (seenBy[j] != i + 1) {
+                    seenBy[j] = i + 1;
                     a[k++] = j;
                     dependentCount[j]++;
                 }

@@ -55,6 +55,21 @@ class WorkflowLoaderTest {
     }
 
     @Test
+    void aDependencyNamedTwiceOrByBothTheGroupAndTheTaskIsListedOnceInTheOrderFirstWritten() {
+        Workflow wf = load("""
+        TaskDefinitions = {
+          a = { tasks = { { name = "one", command = "true" }, { name = "two", command = "true" } } },
+          b = { depends_on = "a.one", tasks = {
+            { name = "x", depends_on = { "a.two", "a.one", "a.two", "y" }, command = "true" },
+            { name = "y", command = "true" } } },
+        }
+        """).workflow();
+        assertThat(wf.task(TaskId.parse("b.x")).dependsOn())
+                .extracting(TaskId::toString)
+                .containsExactly("a.one", "a.two", "b.y");
+    }
+
+    @Test
     void groupFieldsAreDefaultsForItsTasks() {
         Workflow wf = load("""
         TaskDefinitions = { g = {

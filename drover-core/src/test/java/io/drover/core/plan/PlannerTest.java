@@ -88,6 +88,24 @@ class PlannerTest {
         assertThat(p.levelCount()).isEqualTo(1_000_000);
     }
 
+    @Test
+    void aTaskThatListsADependencyTwiceWaitsForItOnceAndIsAmongItsDependentsOnce() {
+        Command noop = new Command.Plugin("noop", Map.of());
+        TaskId a = new TaskId("g", "a");
+        TaskId b = new TaskId("g", "b");
+        Plan p = Planner.plan(Workflow.ofTasks(
+                WorkflowSource.none("dup"),
+                List.of(
+                        TaskSpec.of(a, noop, List.of()),
+                        TaskSpec.of(b, noop, List.of()),
+                        TaskSpec.of(new TaskId("g", "c"), noop, List.of(a, b, a, b, a)))));
+        int c = p.indexOf(new TaskId("g", "c"));
+        assertThat(p.dependenciesOf(c)).containsExactly(p.indexOf(a), p.indexOf(b));
+        assertThat(p.dependentsOf(p.indexOf(a))).containsExactly(c);
+        assertThat(p.dependentsOf(p.indexOf(b))).containsExactly(c);
+        assertThat(p.levelOf(c)).isEqualTo(1);
+    }
+
     private static List<String> idsOf(Plan p) {
         List<String> out = new ArrayList<>();
         for (int i = 0; i < p.size(); i++) out.add(p.task(i).id().toString());
