@@ -330,6 +330,8 @@ class WorkerTest {
         assertThat(finished(a).message()).isEqualTo("hello java");
         assertThat(client.status(a).orElseThrow().outputs()).isEqualTo(Map.of("len", 5L));
         assertThat(finished(b).message()).isEqualTo("unknown task kind 'unknown-kind' (known: greet)");
+        // the callback hears the outcome with Redis's answer (accepted), so after the record shows it: wait for it
+        await().atMost(Duration.ofSeconds(10)).until(() -> done.size() >= 2);
         assertThat(done).contains(a + ":SUCCEEDED:true", b + ":FAILED:true");
     }
 
