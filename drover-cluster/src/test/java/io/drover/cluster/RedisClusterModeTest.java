@@ -2,6 +2,8 @@ package io.drover.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.drover.cluster.controller.Controller;
+import io.drover.cluster.controller.ControllerOptions;
 import io.drover.cluster.files.FleetFiles;
 import io.drover.cluster.files.RunWorkspace;
 import io.drover.cluster.files.SyncBack;
@@ -10,11 +12,15 @@ import io.drover.cluster.files.WorkerFiles;
 import io.drover.cluster.queue.Client;
 import io.drover.cluster.queue.Keys;
 import io.drover.cluster.queue.RedisStateStore;
+import io.drover.cluster.queue.RunRecords;
+import io.drover.cluster.queue.RunState;
 import io.drover.cluster.queue.TaskStatus;
 import io.drover.cluster.queue.TaskSubmission;
 import io.drover.cluster.worker.Worker;
 import io.drover.cluster.worker.WorkerOptions;
 import io.drover.core.model.Backoff;
+import io.drover.core.model.RunId;
+import io.drover.core.model.WorkflowSource;
 import io.drover.core.state.StateScope;
 import io.lettuce.core.cluster.SlotHash;
 import java.nio.file.Files;
@@ -23,6 +29,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
@@ -30,7 +37,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Workers and clients over a redis-cluster:// URL, against a three-node Redis Cluster of the test's own. */
+/** Workers, controllers and clients over a redis-cluster:// URL, against a three-node Redis Cluster of the test's own. */
 class RedisClusterModeTest {
     private static RedisClusterServers cluster;
 
@@ -104,6 +111,41 @@ class RedisClusterModeTest {
         } finally {
             for (Worker w : workers) w.shutdownNow();
             for (Worker w : workers) w.awaitTermination(Duration.ofSeconds(20));
+        }
+    }
+
+    @Test
+    void aControllerOnTheClusterIsWokenByASubmittedRunAndByItsCancel() throws Exception {
+        try (Client client = Client.connect(cluster.url());
+                Controller controller = Controller.start(ControllerOptions.builder(cluster.url())
+                        .controllerId("ctl-c")
+                        .port(0)
+                        .pollEvery(Duration.ofMinutes(5)) // only the wake can bring the run in time
+                        .build())) {
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(controller::isLeader);
+            RunRecords runs = client.runs();
+            // its record is written by the loop, after the look at the runs it takes on becoming leader
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(20))
+                    .until(() -> runs.controllers().stream().anyMatch(c -> "ctl-c".equals(c.get("id"))));
+            RunId id = runs.submit(new RunRecords.Submission(
+                    new WorkflowSource(
+                            "one.lua",
+                            "TaskDefinitions = { g = { tasks = { { name = 'a', command = 'sleep 30' } } } }"),
+                    List.of(),
+                    List.of(),
+                    Map.of(),
+                    "omega",
+                    4,
+                    false,
+                    null));
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(20))
+                    .until(() -> client.backlog("omega").waiting() == 1); // taken and dispatched; no worker
+            assertThat(runs.requestCancel(id, "no longer wanted")).isTrue();
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(20))
+                    .until(() -> runs.state(id).orElseThrow() == RunState.CANCELLED);
         }
     }
 
