@@ -101,8 +101,14 @@ class ControllerTakeTest {
                 .build());
         await().atMost(Duration.ofSeconds(10)).until(controller::isLeader);
         RunRecords runs = new RunRecords(redis.commands());
-        // the look it takes on becoming leader has found nothing: its next one is five minutes away
-        await().atMost(Duration.ofSeconds(10)).until(() -> redis.commands().exists(Keys.controller("ctl-w")) == 1);
+        // the look it takes on becoming leader has found nothing: its next one is five minutes away. A record written
+        // as leader comes after that look; the next record, a second later, surely does
+        String record = Keys.controller("ctl-w");
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> "leader".equals(redis.commands().hget(record, "role")));
+        String beat = redis.commands().hget(record, "last_heartbeat");
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> !beat.equals(redis.commands().hget(record, "last_heartbeat")));
         RunId id = submit(
                 runs, "one.lua", "TaskDefinitions = { g = { tasks = { { name = 'a', command = 'sleep 30' } } } }");
         await().atMost(Duration.ofSeconds(20))

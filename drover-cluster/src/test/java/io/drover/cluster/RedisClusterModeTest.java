@@ -124,10 +124,11 @@ class RedisClusterModeTest {
                         .build())) {
             Awaitility.await().atMost(Duration.ofSeconds(20)).until(controller::isLeader);
             RunRecords runs = client.runs();
-            // its record is written by the loop, after the look at the runs it takes on becoming leader
-            Awaitility.await()
-                    .atMost(Duration.ofSeconds(20))
-                    .until(() -> runs.controllers().stream().anyMatch(c -> "ctl-c".equals(c.get("id"))));
+            // the look at the runs it takes on becoming leader comes before a record written as leader; the next
+            // record, a second later, surely follows it: after that only the wake brings a run in
+            String[] beat = new String[1];
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> (beat[0] = leaderBeat(runs)) != null);
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> !beat[0].equals(leaderBeat(runs)));
             RunId id = runs.submit(new RunRecords.Submission(
                     new WorkflowSource(
                             "one.lua",
@@ -147,6 +148,15 @@ class RedisClusterModeTest {
                     .atMost(Duration.ofSeconds(20))
                     .until(() -> runs.state(id).orElseThrow() == RunState.CANCELLED);
         }
+    }
+
+    /** The last heartbeat of controller ctl-c's record while it says it leads, else null. */
+    private static String leaderBeat(RunRecords runs) {
+        return runs.controllers().stream()
+                .filter(c -> "ctl-c".equals(c.get("id")) && "leader".equals(c.get("role")))
+                .map(c -> c.get("last_heartbeat"))
+                .findFirst()
+                .orElse(null);
     }
 
     @Test
